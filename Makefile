@@ -1,0 +1,34 @@
+# The two set-up commands: `make run` (the main job) and `make test` (the test suite).
+# Each creates .venv and installs the pinned dependencies (requirements.lock) when needed.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+# Data cache: ../shared/data when it sits beside the clone, else ~/.cache/gravity (files are fetched there).
+SHARED := $(abspath ../shared/data)
+GRAVITY_DATA_DIR ?= $(if $(wildcard $(SHARED)/PROVENANCE.md),$(SHARED),$(HOME)/.cache/gravity)
+export GRAVITY_DATA_DIR
+export NUMBA_CACHE_DIR ?= $(abspath .numba_cache)
+export MPLBACKEND ?= Agg
+
+.PHONY: run test bench install clean
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q --no-deps -e .
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(PY) -m gravity.cli replicate yotov2016-ch1-app1
+
+test: install
+	$(PY) -m pytest -q
+
+bench: install
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .numba_cache results

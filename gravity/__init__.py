@@ -1,0 +1,8 @@
+"""gravity: structural gravity for trade ministries.
+
+data → panel → estimate → scenario → ge → report. This module re-exports the public API only.
+"""
+from gravity import datasets
+from gravity.datasets import load
+
+__version__ = "0.1.0"
