@@ -1,0 +1,570 @@
+"""Corridor analyses from a TOML file: parse, validate, and turn scenarios into trade-cost changes.
+
+A corridor file (``models/eco_digital_corridor.toml``) declares the sample, the regressors and how
+each is built from the panel, the PPML specifications, the GE settings and the scenarios.
+:func:`load_config` parses and validates it *before any data is read or any model estimated*; every
+problem raises :class:`ScenarioFileError` naming the file, the line and the key to fix.
+
+A scenario moves *inputs* (country indicators such as internet use, agreement dummies between
+members); every regressor built from a moved input is recomputed, and the change in bilateral trade
+costs follows from the estimated coefficients (Yotov et al. 2016, ch. 2, eq. for t_ij^{1-σ}):
+
+    Δ ln t_ij^{1-σ} = Σ_k b_k (x'_k,ij − x_k,ij),      t̂_ij^{1-σ} = exp(Σ_k b_k Δx_k,ij).
+
+Regressor kinds (x = a country-year indicator, o = exporter, d = importer):
+``weakest_link`` ln min(x_o, x_d); ``log_product`` ln x_o · ln x_d; ``any_of`` max of pair dummies;
+``pair`` a pair column as is; each optionally ``times`` a country flag (``landlocked_o``/``_d``).
+"""
+from __future__ import annotations
+
+import logging
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+log = logging.getLogger("gravity.scenario")
+
+KINDS = ("weakest_link", "log_product", "any_of", "pair")
+TIMES = ("landlocked_o", "landlocked_d")
+_ISO3 = re.compile(r"^[A-Z]{3}$")
+
+
+class ScenarioFileError(ValueError):
+    """A corridor/scenario file is invalid; the message names the file, line and key to fix."""
+
+
+# --------------------------------------------------------------------------------------------
+# line numbers of TOML keys (tomllib does not keep them)
+# --------------------------------------------------------------------------------------------
+_HEADER = re.compile(r"^\s*\[(\[)?\s*([A-Za-z0-9_.\-\" ]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+(?:\s*\.\s*[A-Za-z0-9_\-]+)*)\s*=\s*(.*)$")
+_INLINE_KEY = re.compile(r"([A-Za-z0-9_\-]+)\s*=")
+
+
+def _key_lines(text: str) -> dict[tuple, int]:
+    """Map every key path (``("scenario", 1, "members")``) to its 1-based line in ``text``."""
+    lines: dict[tuple, int] = {}
+    counts: dict[tuple, int] = {}
+    table: tuple = ()
+    in_multiline = False
+    for no, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if in_multiline:
+            if '"""' in line or "'''" in line:
+                in_multiline = False
+            continue
+        if not line or line.startswith("#"):
+            continue
+        head = _HEADER.match(raw)
+        if head and not _KEY.match(raw):
+            parts = tuple(p.strip().strip('"') for p in head.group(2).split("."))
+            if head.group(1):  # [[array.of.tables]]
+                counts[parts] = counts.get(parts, -1) + 1
+                table = _resolve(parts[:-1], counts) + (parts[-1], counts[parts])
+            else:
+                table = _resolve(parts, counts)
+            lines.setdefault(table, no)
+            continue
+        key = _KEY.match(raw)
+        if key:
+            path = table + tuple(p.strip() for p in key.group(1).split("."))
+            lines.setdefault(path, no)
+            value = key.group(2)
+            if value.startswith("{"):
+                for sub in _INLINE_KEY.findall(value.split("#")[0]):
+                    lines.setdefault(path + (sub,), no)
+            if value.count('"""') == 1 or value.count("'''") == 1:
+                in_multiline = True
+    return lines
+
+
+def _resolve(parts: tuple, counts: dict[tuple, int]) -> tuple:
+    """Insert array indices: ``scenario.indicators`` after ``[[scenario]]`` → ("scenario", i, "indicators")."""
+    out: tuple = ()
+    for i, p in enumerate(parts):
+        out += (p,)
+        if parts[: i + 1] in counts:
+            out += (counts[parts[: i + 1]],)
+    return out
+
+
+@dataclass
+class _Source:
+    """The file being validated: raises errors that point at a line."""
+
+    path: Path
+    lines: dict[tuple, int]
+
+    def line(self, key: tuple) -> int | None:
+        k = tuple(key)
+        while k:
+            if k in self.lines:
+                return self.lines[k]
+            k = k[:-1]
+        return None
+
+    def error(self, key: tuple, message: str, fix: str) -> ScenarioFileError:
+        no = self.line(key)
+        where = f"{self.path}" + (f", line {no}" if no else "")
+        dotted = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in key).replace(".[", "[")
+        return ScenarioFileError(f"{where} ({dotted}): {message}. Fix: {fix}")
+
+
+# --------------------------------------------------------------------------------------------
+# the parsed file
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Regressor:
+    """How one right-hand-side variable is built from panel columns."""
+
+    name: str
+    kind: str
+    indicator: str | None = None
+    columns: tuple[str, ...] = ()
+    times: str | None = None
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """Panel columns this regressor depends on (indicators as ``<name>_o``/``<name>_d``)."""
+        cols = [f"{self.indicator}_o", f"{self.indicator}_d"] if self.indicator else list(self.columns)
+        return tuple(cols + ([self.times] if self.times else []))
+
+
+@dataclass(frozen=True)
+class Specification:
+    name: str
+    formula: str
+    slopes: tuple[str, ...]
+    fixed_effects: tuple[str, ...]
+    cluster: str | None
+    label: str
+    headline: bool = False
+    years: tuple[int, ...] | None = None
+    identifies: str = ""
+    cannot: str = ""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    label: str
+    members: tuple[str, ...]
+    indicators: dict[str, float | str] = field(default_factory=dict)
+    agreement: dict[str, float] = field(default_factory=dict)
+    spec: str = ""
+
+    @property
+    def shocked_inputs(self) -> tuple[str, ...]:
+        ind = [f"{k}_{s}" for k in self.indicators for s in ("o", "d")]
+        return tuple(ind + list(self.agreement))
+
+
+@dataclass(frozen=True)
+class GESettings:
+    sigma: float
+    sigma_sensitivity: tuple[float, ...]
+    draws: int
+    bootstrap: int
+    seed: int
+    ci: float
+    domestic_method: str
+    domestic_sensitivity: str | None
+    gross_output_multiplier: float
+    domestic_floor_share: float
+
+
+@dataclass(frozen=True)
+class Sample:
+    years: tuple[int, ...]
+    base_year: int
+    carry_forward_years: int
+    countries: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CorridorConfig:
+    path: Path
+    title: str
+    sample: Sample
+    groups: dict[str, tuple[str, ...]]
+    indicators: dict[str, str]
+    regressors: dict[str, Regressor]
+    specifications: tuple[Specification, ...]
+    ge: GESettings
+    scenarios: tuple[Scenario, ...]
+    focus: str
+    focus_partners: int
+    raw: dict = field(repr=False, default_factory=dict)
+
+    @property
+    def headline(self) -> Specification:
+        return next(s for s in self.specifications if s.headline)
+
+    def spec(self, name: str) -> Specification:
+        return next(s for s in self.specifications if s.name == name)
+
+    @property
+    def members(self) -> tuple[str, ...]:
+        """Every country named by any scenario (union), sorted."""
+        return tuple(sorted({m for s in self.scenarios for m in s.members}))
+
+
+DOMESTIC_METHODS = ("industry", "manufacturing")
+
+
+def known_iso3() -> frozenset[str]:
+    """ISO3 codes known to country_converter's table (read directly: robust to its pandas issues)."""
+    import importlib.resources as resources
+
+    table = resources.files("country_converter") / "country_data.tsv"
+    with resources.as_file(table) as p:
+        codes = pd.read_csv(p, sep="\t", usecols=["ISO3"], keep_default_na=False)["ISO3"]
+    return frozenset(codes.astype(str))
+
+
+def load_config(path: str | Path, *, countries: frozenset[str] | None = None) -> CorridorConfig:
+    """Parse and validate a corridor file; raises :class:`ScenarioFileError` naming the line to fix.
+
+    ``countries``: the ISO3 codes the data know (default: every ISO3 code in country_converter's table).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ScenarioFileError(f"{path}: no such file. Fix: pass the path of a corridor TOML file, "
+                                f"e.g. models/eco_digital_corridor.toml")
+    text = path.read_text(encoding="utf-8")
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioFileError(f"{path}: not valid TOML ({exc}). Fix: correct the syntax there.") from exc
+    return parse_config(raw, _Source(path, _key_lines(text)), countries=countries)
+
+
+def parse_config(raw: dict, src: _Source, *, countries: frozenset[str] | None = None) -> CorridorConfig:
+    known = countries if countries is not None else known_iso3()
+    for top in ("sample", "groups", "indicators", "regressors", "specification", "ge", "scenario"):
+        if top not in raw:
+            raise src.error((top,), f"missing section [{top}]",
+                            f"add [{top}] (see models/eco_digital_corridor.toml for the layout)")
+    sample = _sample(raw["sample"], src, known)
+    groups = _groups(raw["groups"], src, known)
+    indicators = {str(k): str(v) for k, v in raw["indicators"].items()}
+    regressors = _regressors(raw["regressors"], src, indicators)
+    specs = _specifications(raw["specification"], src, regressors, sample)
+    ge = _ge(raw["ge"], src)
+    scenarios = _scenarios(raw["scenario"], src, groups, known, indicators, regressors, specs)
+    rep = raw.get("report", {})
+    focus = str(rep.get("focus", "")).upper()
+    if focus and focus not in known:
+        raise src.error(("report", "focus"), f"unknown country {focus!r}", "give an ISO3 code such as 'TJK'")
+    return CorridorConfig(
+        path=src.path, title=str(raw.get("title", src.path.stem)), sample=sample, groups=groups,
+        indicators=indicators, regressors=regressors, specifications=specs, ge=ge, scenarios=scenarios,
+        focus=focus, focus_partners=int(rep.get("focus_partners", 15)), raw=raw,
+    )
+
+
+def _countries(values: Any, key: tuple, src: _Source, known: frozenset[str],
+               groups: dict[str, tuple[str, ...]] | None = None) -> tuple[str, ...]:
+    if not isinstance(values, list):
+        raise src.error(key, f"expected a list of ISO3 codes, got {values!r}", 'write e.g. ["TJK", "UZB"]')
+    out: list[str] = []
+    for v in values:
+        code = str(v).strip()
+        if groups is not None and code in groups:
+            out.extend(groups[code])
+            continue
+        if code.upper() not in known or not _ISO3.match(code.upper()):
+            hint = f" or a group ({', '.join(groups)})" if groups else ""
+            raise src.error(key, f"unknown country {code!r}", f"use an ISO3 code known to the data{hint}")
+        out.append(code.upper())
+    return tuple(dict.fromkeys(out))
+
+
+def _sample(s: dict, src: _Source, known: frozenset[str]) -> Sample:
+    years = s.get("years")
+    if not years or not all(isinstance(y, int) for y in years):
+        raise src.error(("sample", "years"), f"years must be a non-empty list of integers, got {years!r}",
+                        "e.g. years = [2000, 2004, 2008, 2012, 2016]")
+    base = s.get("base_year", max(years))
+    if base not in years:
+        raise src.error(("sample", "base_year"), f"base_year {base} is not one of the sample years {years}",
+                        "choose one of the years listed in [sample] years")
+    carry = int(s.get("carry_forward_years", 0))
+    if carry < 0:
+        raise src.error(("sample", "carry_forward_years"), "must be >= 0", "set 0 (no carry) or a small integer")
+    ctry = _countries(s.get("countries", []), ("sample", "countries"), src, known)
+    return Sample(tuple(sorted(years)), int(base), carry, ctry)
+
+
+def _groups(g: dict, src: _Source, known: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    return {str(name): _countries(v, ("groups", name), src, known) for name, v in g.items()}
+
+
+def _regressors(r: dict, src: _Source, indicators: dict[str, str]) -> dict[str, Regressor]:
+    out = {}
+    for name, d in r.items():
+        key = ("regressors", name)
+        if not isinstance(d, dict):
+            raise src.error(key, f"regressor {name!r} must be a table", '{ kind = "pair", column = "rta" }')
+        kind = d.get("kind")
+        if kind not in KINDS:
+            raise src.error(key + ("kind",), f"unknown kind {kind!r} for regressor {name!r}",
+                            f"use one of {', '.join(KINDS)}")
+        times = d.get("times")
+        if times is not None and times not in TIMES:
+            raise src.error(key + ("times",), f"unknown interaction {times!r}", f"use one of {', '.join(TIMES)}")
+        if kind in ("weakest_link", "log_product"):
+            ind = d.get("indicator")
+            if ind not in indicators:
+                raise src.error(key + ("indicator",), f"unknown indicator {ind!r}",
+                                f"use one of {', '.join(indicators)} or declare it under [indicators]")
+            out[name] = Regressor(name, kind, indicator=ind, times=times)
+        else:
+            cols = d.get("columns") if kind == "any_of" else [d.get("column")]
+            if not cols or not all(isinstance(c, str) and c for c in cols):
+                need = 'columns = ["a", "b"]' if kind == "any_of" else 'column = "name"'
+                raise src.error(key, f"regressor {name!r} of kind {kind!r} names no column", f"add {need}")
+            out[name] = Regressor(name, kind, columns=tuple(cols), times=times)
+    return out
+
+
+def parse_formula(formula: str) -> tuple[tuple[str, ...], tuple[str, ...], str]:
+    """``"y ~ a + b | f1 + f2"`` → ((a, b), (f1, f2), y). Only the split; estimation parses for itself."""
+    if "~" not in formula:
+        raise ValueError(f"formula {formula!r} has no '~'")
+    lhs, rhs = formula.split("~", 1)
+    slopes, _, fes = rhs.partition("|")
+    split = lambda s: tuple(t.strip() for t in s.split("+") if t.strip())  # noqa: E731
+    return split(slopes), split(fes), lhs.strip()
+
+
+def _specifications(specs: list, src: _Source, regressors: dict[str, Regressor], sample: Sample):
+    out = []
+    names = set()
+    for i, d in enumerate(specs):
+        key = ("specification", i)
+        name = d.get("name")
+        if not name or name in names:
+            raise src.error(key + ("name",), f"specification name {name!r} missing or repeated",
+                            "give every [[specification]] a unique name")
+        names.add(name)
+        formula = d.get("formula", "")
+        try:
+            slopes, fes, lhs = parse_formula(formula)
+        except ValueError as exc:
+            raise src.error(key + ("formula",), str(exc), "write 'trade ~ x1 + x2 | exporter^year + ...'") from None
+        if lhs != "trade":
+            raise src.error(key + ("formula",), f"outcome {lhs!r} is not 'trade'", "use 'trade ~ ...'")
+        for s in slopes:
+            if s not in regressors:
+                raise src.error(key + ("formula",), f"unknown regressor {s!r} in specification {name!r}",
+                                f"define {s} under [regressors] (known: {', '.join(regressors)})")
+        if not slopes:
+            raise src.error(key + ("formula",), "no regressors", "list at least one regressor before '|'")
+        years = d.get("years")
+        if years is not None and not set(years) <= set(sample.years):
+            raise src.error(key + ("years",), f"years {years} are not all in [sample] years {list(sample.years)}",
+                            "use a subset of the sample years")
+        out.append(Specification(
+            name=name, formula=formula, slopes=slopes, fixed_effects=fes, cluster=d.get("cluster"),
+            label=d.get("label", name), headline=bool(d.get("headline", False)),
+            years=tuple(years) if years else None, identifies=str(d.get("identifies", "")).strip(),
+            cannot=str(d.get("cannot", "")).strip(),
+        ))
+    heads = [s for s in out if s.headline]
+    if len(heads) != 1:
+        raise src.error(("specification",), f"{len(heads)} specifications have headline = true",
+                        "mark exactly one [[specification]] with headline = true")
+    if sample.base_year not in (heads[0].years or sample.years):
+        raise src.error(("specification", out.index(heads[0]), "years"),
+                        "the headline specification does not cover the base year", "include base_year")
+    return tuple(out)
+
+
+def _ge(g: dict, src: _Source) -> GESettings:
+    def num(key, default=None, *, cast=float):
+        v = g.get(key, default)
+        if v is None or isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise src.error(("ge", key), f"{key} must be a finite number, got {v!r}", f"set {key} = <number>")
+        return cast(v)
+
+    sigma = num("sigma")
+    if sigma <= 1:
+        raise src.error(("ge", "sigma"), f"sigma = {sigma} but the elasticity of substitution must exceed 1 "
+                        "(trade costs enter as t^(1-sigma))", "set sigma > 1, e.g. sigma = 5.0")
+    sens = g.get("sigma_sensitivity", [])
+    for v in sens:
+        if not isinstance(v, (int, float)) or v <= 1:
+            raise src.error(("ge", "sigma_sensitivity"), f"sigma_sensitivity value {v!r} is not > 1",
+                            "list values of sigma above 1, e.g. [3.0, 7.0]")
+    draws, boot = num("draws", cast=int), num("bootstrap", 0, cast=int)
+    if draws < 2 or boot < 0 or boot == 1:
+        raise src.error(("ge", "draws"), f"draws = {draws}, bootstrap = {boot}: too few for an interval",
+                        "use draws >= 2 and bootstrap = 0 or >= 2")
+    ci = num("ci", 0.95)
+    if not 0 < ci < 1:
+        raise src.error(("ge", "ci"), f"ci = {ci} is not a probability", "e.g. ci = 0.95")
+    method = g.get("domestic_method", "industry")
+    sens_m = g.get("domestic_sensitivity")
+    for k, m in (("domestic_method", method), ("domestic_sensitivity", sens_m)):
+        if m is not None and m not in DOMESTIC_METHODS:
+            raise src.error(("ge", k), f"unknown domestic-flow method {m!r}", f"use one of {DOMESTIC_METHODS}")
+    mult = num("gross_output_multiplier", 3.0)
+    floor = num("domestic_floor_share", 0.1)
+    if mult < 1:
+        raise src.error(("ge", "gross_output_multiplier"), "gross output cannot be below value added", "set >= 1")
+    if not 0 < floor < 1:
+        raise src.error(("ge", "domestic_floor_share"), "must lie in (0, 1)", "e.g. 0.1")
+    return GESettings(sigma, tuple(float(v) for v in sens), draws, boot, num("seed", 0, cast=int), ci,
+                      method, sens_m, mult, floor)
+
+
+def _scenarios(items: list, src: _Source, groups, known, indicators, regressors, specs) -> tuple[Scenario, ...]:
+    headline = next(s for s in specs if s.headline)
+    by_name = {s.name: s for s in specs}
+    out, names = [], set()
+    for i, d in enumerate(items):
+        key = ("scenario", i)
+        name = d.get("name")
+        if not name or name in names:
+            raise src.error(key + ("name",), f"scenario name {name!r} missing or repeated",
+                            "give every [[scenario]] a unique name")
+        names.add(name)
+        members = _countries(d.get("members", []), key + ("members",), src, known, groups)
+        spec_name = d.get("spec", headline.name)
+        if spec_name not in by_name:
+            raise src.error(key + ("spec",), f"unknown specification {spec_name!r}",
+                            f"use one of {', '.join(by_name)}")
+        spec = by_name[spec_name]
+        inds = d.get("indicators", {})
+        for ind, target in inds.items():
+            if ind not in indicators:
+                raise src.error(key + ("indicators", ind), f"unknown indicator {ind!r}",
+                                f"use one of {', '.join(indicators)} (declared under [indicators])")
+            if not (target == "frontier" or (isinstance(target, (int, float)) and not isinstance(target, bool)
+                                             and math.isfinite(target) and target >= 0)):
+                raise src.error(key + ("indicators", ind), f"target {target!r} for {ind!r}",
+                                'use "frontier" or a non-negative number')
+        agr = d.get("agreement", {})
+        for col, v in agr.items():
+            if isinstance(v, bool) or v not in (0, 1):
+                raise src.error(key + ("agreement", col), f"agreement dummy {col} = {v!r}", "set it to 1 (or 0)")
+        sc = Scenario(name=name, label=d.get("label", name), members=members,
+                      indicators=dict(inds), agreement={k: float(v) for k, v in agr.items()}, spec=spec_name)
+        used = {inp for r in spec.slopes for inp in regressors[r].inputs}
+        for inp in sc.shocked_inputs:
+            if inp not in used:
+                base = inp[:-2] if inp[-2:] in ("_o", "_d") and inp[:-2] in inds else inp
+                part = "indicators" if base in inds else "agreement"
+                raise src.error(key + (part, base),
+                                f"scenario {name!r} shocks {base!r} but specification {spec_name!r} estimates no "
+                                f"coefficient on a regressor built from it (its regressors: {', '.join(spec.slopes)})",
+                                f"remove {base!r} from the scenario, or add a regressor using it to {spec_name!r}")
+        if not members:
+            raise src.error(key + ("members",), "no members", "list ISO3 codes or a group such as \"ECO\"")
+        out.append(sc)
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------------------------
+# regressors from a panel, and scenario changes
+# --------------------------------------------------------------------------------------------
+def _log(x: pd.Series, col: str) -> np.ndarray:
+    v = x.to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.log(v)
+    out[~(v > 0)] = np.nan  # ln of 0 / missing is undefined: the row is left out of the estimation
+    return out
+
+
+def build_regressor(frame: pd.DataFrame, r: Regressor) -> np.ndarray:
+    """The values of regressor ``r`` for every row of ``frame`` (NaN where an input is missing or ≤ 0)."""
+    missing = [c for c in r.inputs if c not in frame.columns]
+    if missing:
+        raise ValueError(f"regressor {r.name!r} needs column(s) {missing} that the panel does not have; "
+                         f"fix the panel or the [regressors] entry")
+    if r.kind == "weakest_link":
+        x = np.fmin(frame[f"{r.indicator}_o"].to_numpy(float), frame[f"{r.indicator}_d"].to_numpy(float))
+        x = np.where(np.isnan(frame[f"{r.indicator}_o"]) | np.isnan(frame[f"{r.indicator}_d"]), np.nan, x)
+        v = _log(pd.Series(x), r.name)
+    elif r.kind == "log_product":
+        v = _log(frame[f"{r.indicator}_o"], r.name) * _log(frame[f"{r.indicator}_d"], r.name)
+    elif r.kind == "any_of":
+        v = frame[list(r.columns)].to_numpy(float).max(axis=1)
+    else:
+        v = frame[r.columns[0]].to_numpy(float)
+    if r.times:
+        v = v * frame[r.times].to_numpy(float)
+    return v
+
+
+def build_regressors(frame: pd.DataFrame, regressors: dict[str, Regressor], names) -> pd.DataFrame:
+    return pd.DataFrame({n: build_regressor(frame, regressors[n]) for n in names}, index=frame.index)
+
+
+def shocked_inputs(pairs: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """The pair table after the scenario: indicators raised for members, dummies set among members.
+
+    ``pairs`` has ``exporter, importer`` and the input columns (``internet_o``, ``internet_d``, ``rta``...)
+    for the base year. "frontier" = the members' maximum in ``pairs`` (each country's own value read from
+    its rows as exporter and importer). Values only ever rise: nobody is made worse off by a corridor.
+    """
+    out = pairs.copy()
+    members = set(scenario.members)
+    mo = out["exporter"].isin(members).to_numpy()
+    md = out["importer"].isin(members).to_numpy()
+    for ind, target in scenario.indicators.items():
+        level = country_values(pairs, ind)
+        if target == "frontier":
+            present = level.reindex(sorted(members)).dropna()
+            if present.empty:
+                raise ValueError(f"scenario {scenario.name!r}: no member has a value of {ind!r} in the base year")
+            goal = float(present.max())
+        else:
+            goal = float(target)
+        for side, mask in (("o", mo), ("d", md)):
+            col = f"{ind}_{side}"
+            out.loc[mask, col] = np.fmax(out.loc[mask, col].to_numpy(float), goal)
+    if scenario.agreement:
+        both = mo & md & (out["exporter"] != out["importer"]).to_numpy()
+        for col, v in scenario.agreement.items():
+            if col not in out.columns:
+                raise ValueError(f"scenario {scenario.name!r} sets {col!r}, which the panel does not have")
+            out.loc[both, col] = np.fmax(out.loc[both, col].to_numpy(float), v)
+    return out
+
+
+def country_values(pairs: pd.DataFrame, indicator: str) -> pd.Series:
+    """One value per country from the ``_o``/``_d`` columns of a pair table (they must agree)."""
+    o = pairs.groupby("exporter", observed=True)[f"{indicator}_o"].first()
+    d = pairs.groupby("importer", observed=True)[f"{indicator}_d"].first()
+    return o.combine_first(d)
+
+
+def regressor_changes(pairs: pd.DataFrame, scenario: Scenario, config: CorridorConfig,
+                      names: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Δx_k,ij for every pair row and every regressor of the scenario's specification.
+
+    A regressor undefined before (missing indicator) but defined after stays undefined: its change is
+    0 and the pair is counted in ``attrs["undefined"]`` so the report can say so.
+    """
+    names = names or config.spec(scenario.spec).slopes
+    before = build_regressors(pairs, config.regressors, names)
+    after = build_regressors(shocked_inputs(pairs, scenario), config.regressors, names)
+    delta = after - before
+    undefined = delta.isna()
+    out = delta.fillna(0.0)
+    out.attrs["undefined"] = {k: int(v) for k, v in undefined.sum().items() if v}
+    return out
+
+
+def cost_change(delta: pd.DataFrame, params: pd.Series | dict) -> np.ndarray:
+    """t̂_ij^{1-σ} = exp(Σ_k b_k Δx_k,ij) for each row of ``delta`` (coefficients by name)."""
+    b = np.array([float(params[k]) for k in delta.columns])
+    return np.exp(delta.to_numpy(float) @ b)
