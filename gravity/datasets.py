@@ -6,8 +6,20 @@ default ``~/.cache/gravity``); a missing file is downloaded from its public URL 
 and verified against its sha256 before it is used. Offline, the error names the file, the URL and
 how to provide it by hand.
 
-Readers returning tidy frames live beside the registry (``read_*`` functions); :func:`load` reads any
-registered file in its native format.
+Readers returning tidy frames (implemented in ``gravity.sources``, re-exported here) have three schemas:
+
+* trade – ``exporter, importer, year, trade`` (US$) + source columns: :func:`read_comtrade_penppml`
+  (agreement id/name, ``rta`` and 16 provision dummies, documented in ``PENPPML_PROVISIONS``),
+  :func:`read_yotov`, and for files users download themselves :func:`read_cepii_gravity` (V202211),
+  :func:`read_baci`, :func:`read_itpde`;
+* pairs – ``exporter, importer, dist, distcap, distw, distwces, contig, comlang_off, comlang_ethno,
+  colony, comcol, curcol, col45, smctry``: :func:`read_geodist` (+ :func:`read_geo_cepii` per country);
+* indicators (long) – ``iso3, year, indicator, value, source, flag``: :func:`read_wdi_csv` (bulk CSV, with
+  or without its 4 metadata lines), :func:`read_wdi_datahub`, :func:`read_wdi_api` (``wbgapi``),
+  :func:`read_itu`, :func:`read_egdi`, :func:`read_lpi`, :func:`read_owid_gdp`; :func:`load_indicators`
+  assembles any names of :func:`indicator_catalogue`.
+
+:func:`load` reads any registered file in its native format.
 """
 from __future__ import annotations
 
@@ -319,3 +331,28 @@ def load(key: str) -> pd.DataFrame:
 
 def citation(key: str) -> str:
     return source(key).citation
+
+
+# ----------------------------------------------------------------------------- tidy readers
+from gravity.sources.geodist import PAIR_COLUMNS, map_pair_codes, read_geo_cepii, read_geodist  # noqa: E402
+from gravity.sources.indicators import (  # noqa: E402
+    CATALOGUE as INDICATORS,
+    catalogue as indicator_catalogue,
+    load_indicators,
+    read_egdi,
+    read_itu,
+    read_lpi,
+    read_owid_gdp,
+    read_wdi_api,
+    read_wdi_csv,
+    read_wdi_datahub,
+)
+from gravity.sources.trade import (  # noqa: E402
+    COMTRADE_YEARS,
+    PENPPML_PROVISIONS,
+    read_baci,
+    read_cepii_gravity,
+    read_comtrade_penppml,
+    read_itpde,
+    read_yotov,
+)

@@ -1,0 +1,252 @@
+"""Country facts: ISO3 harmonisation, landlocked status, bloc memberships, state existence.
+
+All facts are small CSV tables bundled in ``data/`` with a data card each (source, date, licence):
+
+* ``name_overrides.csv`` – names that ``country_converter`` does not resolve (or resolves wrongly);
+* ``legacy_codes.csv``  – legacy / non-ISO codes used by CEPII and UN Comtrade (ROM, ZAR, TMP, YUG, …):
+  ``renamed`` codes map to their ISO3 successor, ``historical`` states and ``area`` codes (bunkers, free
+  zones, "areas n.e.s.") are kept as they are and flagged by :func:`code_kind`;
+* ``landlocked.csv``    – UN-OHRLLS landlocked developing countries + European landlocked states;
+* ``memberships.csv``   – ECO, CIS, EAEU and SCO membership with accession/exit years;
+* ``country_existence.csv`` – first/last year of states created or dissolved since 1960.
+
+This module imports nothing else from ``gravity``: it is the leftmost layer of the data flow.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+log = logging.getLogger("gravity.countries")
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+BLOCS = ("ECO", "CIS", "EAEU", "SCO")
+ECO = ("TJK", "KAZ", "UZB", "KGZ", "TKM", "AFG", "IRN", "PAK", "TUR", "AZE")
+"""The ten ECO members in the order used by the corridor reports."""
+
+_NOT_FOUND = "__not_found__"
+
+
+class UnknownCountryError(ValueError):
+    """Names or codes that could not be mapped to ISO3; ``.unknown`` lists them."""
+
+    def __init__(self, unknown: list[str], context: str = ""):
+        self.unknown = unknown
+        where = f" in {context}" if context else ""
+        super().__init__(
+            f"{len(unknown)} unknown country name(s)/code(s){where}: {unknown[:50]}"
+            f"{' …' if len(unknown) > 50 else ''}. Fix: add them to data/name_overrides.csv "
+            f"(name,iso3,note) or pass overrides={{name: iso3}}.")
+
+
+def _read(name: str) -> pd.DataFrame:
+    return pd.read_csv(DATA / name, dtype=str, keep_default_na=False)
+
+
+@functools.cache
+def legacy_codes() -> pd.DataFrame:
+    """``code, iso3, kind, name, used_by`` – legacy and non-ISO codes (kind: renamed/historical/area)."""
+    return _read("legacy_codes.csv")
+
+
+@functools.cache
+def _converter():
+    """A country_converter instance that survives pandas 3 (its own loader turns Namibia's "NA" into NaN)."""
+    import country_converter as coco
+
+    tsv = Path(coco.__file__).parent / "country_data.tsv"
+    df = pd.read_csv(tsv, sep="\t", dtype=str, keep_default_na=False, na_values=[""])
+    df["ISO2"] = df["ISO2"].fillna("(?!)")  # obsolete entries without ISO2: a regex that never matches
+    logging.getLogger("country_converter").setLevel(logging.ERROR)
+    return coco.CountryConverter(country_data=df, include_obsolete=True)
+
+
+@functools.cache
+def iso3_codes() -> frozenset[str]:
+    """Current ISO3 codes known to country_converter plus XKX (Kosovo, World Bank)."""
+    cc = _converter()
+    obsolete = cc.data["obsolete"].notna()
+    return frozenset(cc.data.loc[~obsolete, "ISO3"]) | {"XKX"}
+
+
+@functools.cache
+def known_codes() -> frozenset[str]:
+    """Every code :func:`to_iso3` accepts as-is: ISO3 plus the legacy table (after renaming)."""
+    lc = legacy_codes()
+    return iso3_codes() | frozenset(lc["iso3"]) | frozenset(_converter().data["ISO3"])
+
+
+@functools.cache
+def _overrides() -> dict[str, str]:
+    o = _read("name_overrides.csv")
+    return {n.strip().casefold(): c for n, c in zip(o["name"], o["iso3"])}
+
+
+def code_kind(codes: Iterable[str]) -> np.ndarray:
+    """``"iso3"``, ``"historical"`` (a state that no longer exists), ``"area"`` (bunkers, free zones, n.e.s.)
+    or ``"unknown"`` for each code (after legacy renaming)."""
+    lc = legacy_codes().set_index("iso3")["kind"]
+    iso = iso3_codes()
+    out = []
+    for c in codes:
+        if c in iso:
+            out.append("iso3")
+        elif c in lc.index and lc[c] in ("historical", "area"):
+            out.append(lc[c])
+        elif c in known_codes():
+            out.append("historical")
+        else:
+            out.append("unknown")
+    return np.array(out, dtype=object)
+
+
+def to_iso3(values: Iterable[str] | pd.Series | str, *, overrides: dict[str, str] | None = None,
+            context: str = "") -> pd.Series | str:
+    """Harmonise country names and codes to ISO3.
+
+    Order: strip whitespace → explicit ``overrides`` → legacy code table (ROM→ROU, ZAR→COD, TMP→TLS,
+    PAL→PSE, MNT→MNE, KN1→KNA; historical codes such as YUG, CSK, SUN kept) → current ISO3 code →
+    ``data/name_overrides.csv`` ("Kyrgyz Republic", "Türkiye", "Iran (Islamic Republic of)", …) →
+    country_converter's regular expressions. Anything left raises :class:`UnknownCountryError` listing
+    every unknown value. A scalar in gives a scalar out; anything else gives a ``Series`` (index kept).
+    """
+    scalar = isinstance(values, str)
+    s = pd.Series([values] if scalar else values, dtype=object)
+    s = s.astype(str).str.strip()
+    uniq = pd.unique(s)
+    extra = {k.strip().casefold(): v for k, v in (overrides or {}).items()}
+    legacy = dict(zip(legacy_codes()["code"], legacy_codes()["iso3"]))
+    iso = known_codes()
+    names = _overrides()
+    mapping: dict[str, str] = {}
+    rest = []
+    for u in uniq:
+        key = u.casefold()
+        if key in extra:
+            mapping[u] = extra[key]
+        elif u in legacy:
+            mapping[u] = legacy[u]
+        elif len(u) == 3 and u.isupper() and u in iso:
+            mapping[u] = u
+        elif key in names:
+            mapping[u] = names[key]
+        else:
+            rest.append(u)
+    if rest:
+        conv = _converter().convert(rest, src="regex", to="ISO3", not_found=_NOT_FOUND)
+        conv = [conv] if isinstance(conv, str) else conv
+        unknown = []
+        for u, c in zip(rest, conv):
+            if isinstance(c, list) or c == _NOT_FOUND or not c:
+                unknown.append(u)
+            else:
+                mapping[u] = c
+        if unknown:
+            raise UnknownCountryError(sorted(unknown), context)
+    out = s.map(mapping)
+    return out.iloc[0] if scalar else out.set_axis(pd.Series(values).index if not scalar and
+                                                   isinstance(values, pd.Series) else out.index)
+
+
+# ----------------------------------------------------------------------------- landlocked
+
+@functools.cache
+def landlocked_table() -> pd.DataFrame:
+    """``iso3, name, group, landlocked_from, landlocked_to, note`` (years as nullable Int64)."""
+    t = _read("landlocked.csv")
+    for c in ("landlocked_from", "landlocked_to"):
+        t[c] = pd.to_numeric(t[c].replace("", np.nan)).astype("Int64")
+    return t
+
+
+def landlocked(iso3: Iterable[str], year: Iterable[int] | int | None = None) -> np.ndarray:
+    """1 where the country is landlocked (in ``year`` when given, honouring ETH 1993, SRB 2006, SSD 2011)."""
+    codes = np.asarray(list(iso3) if not isinstance(iso3, np.ndarray) else iso3, dtype=object)
+    t = landlocked_table().set_index("iso3")
+    lo = t["landlocked_from"].fillna(-10**6).astype("int64")
+    hi = t["landlocked_to"].fillna(10**6).astype("int64")
+    member = pd.Index(t.index).get_indexer(codes)
+    out = member >= 0
+    if year is not None:
+        yr = np.broadcast_to(np.asarray(year, dtype="int64"), codes.shape)
+        idx = np.where(out, member, 0)
+        out &= (yr >= lo.to_numpy()[idx]) & (yr <= hi.to_numpy()[idx])
+    return out.astype("int8")
+
+
+def cepii_landlocked_crosscheck(geo: pd.DataFrame) -> pd.DataFrame:
+    """Compare CEPII GeoDist's ``landlocked`` flag (``geo_cepii``: columns ``iso3, landlocked``) with the
+    fact table; returns ``iso3, cepii, fact, status`` for every disagreement or country CEPII lacks."""
+    g = geo[["iso3", "landlocked"]].drop_duplicates("iso3").copy()
+    g["iso3"] = to_iso3(g["iso3"]).to_numpy()
+    g["fact"] = landlocked(g["iso3"].to_numpy())
+    g = g.rename(columns={"landlocked": "cepii"})
+    g["cepii"] = g["cepii"].astype("int8")
+    bad = g[g["cepii"] != g["fact"]].assign(status="disagrees")
+    missing = sorted(set(landlocked_table()["iso3"]) - set(g["iso3"]))
+    miss = pd.DataFrame({"iso3": missing, "cepii": pd.NA, "fact": 1, "status": "absent from CEPII"})
+    return pd.concat([bad, miss], ignore_index=True)[["iso3", "cepii", "fact", "status"]]
+
+
+# ----------------------------------------------------------------------------- memberships
+
+@functools.cache
+def memberships() -> pd.DataFrame:
+    """``bloc, iso3, joined, left, note`` for ECO, CIS, EAEU, SCO (``left`` missing = still a member)."""
+    t = _read("memberships.csv")
+    t["joined"] = t["joined"].astype("int64")
+    t["left"] = pd.to_numeric(t["left"].replace("", np.nan)).astype("Int64")
+    return t
+
+
+def member(bloc: str, iso3: Iterable[str], year: Iterable[int] | int) -> np.ndarray:
+    """1 where ``iso3`` belongs to ``bloc`` in ``year`` (joined ≤ year ≤ left; a country that left in
+    year L is coded a member in L, since it was one for part of that year)."""
+    m = memberships()
+    if bloc not in set(m["bloc"]):
+        raise ValueError(f"unknown bloc {bloc!r}; known blocs: {sorted(set(m['bloc']))}")
+    m = m[m["bloc"] == bloc].set_index("iso3")
+    codes = np.asarray(list(iso3) if not isinstance(iso3, np.ndarray) else iso3, dtype=object)
+    yr = np.broadcast_to(np.asarray(year, dtype="int64"), codes.shape)
+    idx = pd.Index(m.index).get_indexer(codes)
+    ok = idx >= 0
+    j = np.where(ok, idx, 0)
+    joined = m["joined"].to_numpy()[j]
+    left = m["left"].fillna(10**6).astype("int64").to_numpy()[j]
+    return (ok & (yr >= joined) & (yr <= left)).astype("int8")
+
+
+def members(bloc: str, year: int) -> list[str]:
+    """Sorted ISO3 members of ``bloc`` in ``year``."""
+    m = memberships()
+    m = m[m["bloc"] == bloc]
+    return sorted(m.loc[member(bloc, m["iso3"].to_numpy(), year) == 1, "iso3"])
+
+
+# ----------------------------------------------------------------------------- existence
+
+@functools.cache
+def existence_table() -> pd.DataFrame:
+    """``iso3, from, to, note`` for states created or dissolved since 1960 (others: always existing)."""
+    t = _read("country_existence.csv")
+    for c in ("from", "to"):
+        t[c] = pd.to_numeric(t[c].replace("", np.nan)).astype("Int64")
+    return t
+
+
+def exists(iso3: Iterable[str], year: Iterable[int] | int) -> np.ndarray:
+    """False where the state did not exist in ``year`` according to :func:`existence_table`."""
+    t = existence_table().set_index("iso3")
+    codes = np.asarray(list(iso3) if not isinstance(iso3, np.ndarray) else iso3, dtype=object)
+    yr = np.broadcast_to(np.asarray(year, dtype="int64"), codes.shape)
+    idx = pd.Index(t.index).get_indexer(codes)
+    j = np.where(idx >= 0, idx, 0)
+    lo = t["from"].fillna(-10**6).astype("int64").to_numpy()[j]
+    hi = t["to"].fillna(10**6).astype("int64").to_numpy()[j]
+    return np.where(idx >= 0, (yr >= lo) & (yr <= hi), True)

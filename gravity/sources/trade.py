@@ -1,0 +1,219 @@
+"""Bilateral trade readers: ``exporter, importer, year, trade`` (+ source-specific columns).
+
+``trade`` is always in current US dollars (BACI and CEPII's ``tradeflow_*`` are published in thousands
+of US$ and are multiplied by 1000). Codes are harmonised to ISO3 with :func:`gravity.countries.to_iso3`
+(legacy codes ROM→ROU, ZAR→COD, TMP→TLS, MNT→MNE, KN1→KNA; historical states and Comtrade's non-country
+areas — BUN bunkers, FRE free zones, SPE special categories, UNS areas n.e.s. — keep their code and can
+be told apart with :func:`gravity.countries.code_kind`).
+"""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from gravity import countries
+from gravity.sources import TRADE_COLUMNS
+from gravity.sources._common import check_unique, resolve
+
+log = logging.getLogger("gravity.datasets")
+
+PENPPML_PROVISIONS: dict[str, str] = {
+    # The provision each dummy codes, from penppml's data documentation (R/data.R, tomzylkin/penppml);
+    # provisions are from Mattoo, Rocha & Ruta (2020), Handbook of Deep Trade Agreements (World Bank).
+    "ad_prov_14": "Anti-dumping actions allowed and with specific provisions for material injury",
+    "cp_prov_23": "Competition policy: provisions that promote transparency",
+    "tbt_prov_07": "Technical regulations: use of international standards promoted",
+    "tbt_prov_33": "Goes beyond the WTO TBT (Technical Barriers to Trade) Agreement",
+    "tf_prov_41": "Trade facilitation: harmonisation and common legal framework",
+    "tf_prov_45": "Trade facilitation: issuance of proof of origin",
+    "env_prov_18": "Environment: requires states to control ozone-depleting substances",
+    "et_prov_38": "Export taxes/performance: prohibits export-related performance requirements, "
+                  "subject to exemptions",
+    "inv_prov_22": "Investment: grants Fair and Equitable Treatment (FET)",
+    "ipr_prov_15": "IPR: incorporates/reaffirms all multilateral agreements to which both parties are "
+                   "a party (general obligation)",
+    "ipr_prov_44": "IPR: geographical indications can be registered and protected through a trademark system",
+    "lm_prov_10": "Labour markets: reference to internationally recognised labour standards",
+    "moc_prov_21": "Movement of capital: transfer provision explicitly excludes good-faith, "
+                   "non-discriminatory application of laws on bankruptcy, insolvency or creditor rights",
+    "ser_prov_47": "Services: standstill provision",
+    "ste_prov_30": "State enterprises: regulates subsidisation to state enterprises",
+    "cp_prov_26": "Competition policy: regulates consumer protection",
+}
+
+COMTRADE_YEARS = tuple(range(1964, 2017, 4))
+
+
+def read_comtrade_penppml(file="penppml-comtrade/trade.rda") -> pd.DataFrame:
+    """UN Comtrade merchandise exports as shipped with penppml (every 4 years, 1964–2016).
+
+    Schema: ``exporter, importer, year, trade, agreement_id, agreement, rta, <16 provision dummies>``.
+    ``trade`` is exporter-reported exports in US$ (316,317 rows, ~40% explicit zeros; no domestic flows);
+    ``agreement_id`` 0 means no agreement in force; ``rta`` = 1{agreement_id > 0} (480 rows carry an
+    agreement id with an empty name in the published file — they are RTAs);
+    provision dummies (int8) are documented in :data:`PENPPML_PROVISIONS`. Pair-years absent from the file
+    are *not reported* (penppml also dropped pairs whose agreement had no provision data, see its
+    data-raw script) — :func:`gravity.build_panel` makes those rows explicit.
+    """
+    import pyreadr
+
+    raw = next(iter(pyreadr.read_r(str(resolve(file))).values()))
+    exp = _harmonise_categorical(raw["exp"], "penppml trade.rda exp")
+    imp = _harmonise_categorical(raw["imp"], "penppml trade.rda imp")
+    out = pd.DataFrame({
+        "exporter": exp,
+        "importer": imp,
+        "year": raw["time"].astype(str).astype("int64").to_numpy(),
+        "trade": raw["export"].to_numpy(dtype="float64"),
+        "agreement_id": raw["id"].fillna(0).to_numpy().astype("int64"),
+        "agreement": raw["agreement"].fillna("").astype(str).str.strip().to_numpy(),
+    })
+    out["rta"] = (out["agreement_id"] > 0).astype("int8")
+    for c in PENPPML_PROVISIONS:
+        out[c] = raw[c].fillna(0).to_numpy().astype("int8")
+    check_unique(out, ["exporter", "importer", "year"], "penppml trade.rda")
+    return out
+
+
+def _harmonise_categorical(cat: pd.Series, context: str) -> np.ndarray:
+    """Map category labels once (fast path for the 316k-row Comtrade file)."""
+    cat = cat.astype("category")
+    cats = pd.Index(cat.cat.categories.astype(str))
+    mapped = countries.to_iso3(pd.Series(cats), context=context).to_numpy()
+    return mapped[cat.cat.codes.to_numpy()].astype(object)
+
+
+def read_cepii_gravity(file, *, trade: str = "tradeflow_baci", years=None) -> pd.DataFrame:
+    """CEPII Gravity database, release V202211 (``Gravity_V202211.csv``; Conte, Cotterlaz & Mayer 2022).
+
+    Schema: ``exporter, importer, year, trade`` then ``dist, distw_harmonic, distcap, contig, comlang_off,
+    comlang_ethno, comcol, col45, colony, fta_wto, rta_type, gatt_o, gatt_d, wto_o, wto_d, eu_o, eu_d,
+    country_exists_o, country_exists_d, gdp_o, gdp_d, pop_o, pop_d``. ``trade`` is the flow column
+    chosen with ``trade=`` (``tradeflow_baci``, ``tradeflow_comtrade_o`` (reported by the origin),
+    ``tradeflow_comtrade_d`` (reported by the destination), ``tradeflow_imf_o/_d``, ``manuf_tradeflow_baci``;
+    all published in thousands of US$, converted to US$). ``colony`` is CEPII's ``col_dep_ever``.
+    The file is square over country pairs; a pair-year where either ``country_exists`` flag is 0 keeps
+    ``trade`` missing. ``years`` filters while reading (the full file is ~4 GB).
+    """
+    keep = ["year", "iso3_o", "iso3_d", "country_exists_o", "country_exists_d", "dist", "distw_harmonic",
+            "distcap", "contig", "comlang_off", "comlang_ethno", "comcol", "col45", "col_dep_ever",
+            "fta_wto", "rta_type", "gatt_o", "gatt_d", "wto_o", "wto_d", "eu_o", "eu_d", "gdp_o", "gdp_d",
+            "pop_o", "pop_d", trade]
+    path = resolve(file)
+    header = pd.read_csv(path, nrows=0).columns
+    missing = [c for c in keep if c not in header]
+    if missing:
+        raise ValueError(f"{path}: not a CEPII Gravity V202211 file, columns {missing} are missing "
+                         f"(trade flow options: {[c for c in header if 'tradeflow' in c]})")
+    chunks = []
+    for chunk in pd.read_csv(path, usecols=keep, chunksize=1_000_000, low_memory=False):
+        if years is not None:
+            chunk = chunk[chunk["year"].isin(list(years))]
+        chunks.append(chunk)
+    raw = pd.concat(chunks, ignore_index=True)
+    out = pd.DataFrame({
+        "exporter": countries.to_iso3(raw["iso3_o"], context=f"{path.name} iso3_o").to_numpy(),
+        "importer": countries.to_iso3(raw["iso3_d"], context=f"{path.name} iso3_d").to_numpy(),
+        "year": raw["year"].astype("int64").to_numpy(),
+        "trade": pd.to_numeric(raw[trade]).to_numpy(dtype="float64") * 1000.0,
+    })
+    rest = raw.drop(columns=["iso3_o", "iso3_d", "year", trade]).rename(columns={"col_dep_ever": "colony"})
+    out = pd.concat([out, rest.reset_index(drop=True)], axis=1)
+    check_unique(out, ["exporter", "importer", "year"], path.name)
+    return out
+
+
+def read_baci(files, country_codes, *, by_product: bool = False) -> pd.DataFrame:
+    """CEPII BACI (``BACI_HS*_Y<year>_V*.csv``: ``t,i,j,k,v,q``) with its ``country_codes_V*.csv``.
+
+    ``i``/``j`` are BACI's numeric country codes, mapped to ISO3 with the country-code file (columns
+    ``country_code, country_iso3`` in V202401+, ``country_code, iso_3digit_alpha`` before). ``v`` is in
+    thousands of US$ (→ ``trade`` in US$); ``q`` (tonnes, "NA" when missing) is kept only with
+    ``by_product=True``. Default: flows summed over HS6 products → ``exporter, importer, year, trade``.
+    BACI has no zeros (absent = no recorded flow) and no domestic flows.
+    """
+    files = [files] if isinstance(files, (str, bytes)) or hasattr(files, "__fspath__") else list(files)
+    cc = pd.read_csv(resolve(country_codes), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    iso_col = "country_iso3" if "country_iso3" in cc.columns else "iso_3digit_alpha"
+    if "country_code" not in cc.columns or iso_col not in cc.columns:
+        raise ValueError(f"{country_codes}: expected columns country_code and country_iso3 "
+                         f"(or iso_3digit_alpha), found {list(cc.columns)}")
+    code_map = dict(zip(cc["country_code"].astype(int), cc[iso_col].str.strip()))
+    frames = []
+    for f in files:
+        raw = pd.read_csv(resolve(f), dtype={"k": str}, na_values=["NA"], skipinitialspace=True)
+        if list(raw.columns[:6]) != ["t", "i", "j", "k", "v", "q"]:
+            raise ValueError(f"{f}: expected BACI columns t,i,j,k,v,q, found {list(raw.columns)}")
+        unknown = sorted(set(raw["i"]).union(raw["j"]) - set(code_map))
+        if unknown:
+            raise countries.UnknownCountryError([str(u) for u in unknown], f"{f} (BACI numeric codes)")
+        frames.append(raw)
+    raw = pd.concat(frames, ignore_index=True)
+    iso = {k: v for k, v in code_map.items()}
+    exp = countries.to_iso3(raw["i"].map(iso), context="BACI exporters").to_numpy()
+    imp = countries.to_iso3(raw["j"].map(iso), context="BACI importers").to_numpy()
+    out = pd.DataFrame({"exporter": exp, "importer": imp, "year": raw["t"].astype("int64"),
+                        "trade": raw["v"].astype("float64") * 1000.0})
+    if by_product:
+        out["product"] = raw["k"].str.zfill(6)
+        out["quantity_t"] = raw["q"].astype("float64")
+        check_unique(out, ["exporter", "importer", "year", "product"], "BACI")
+        return out
+    return out.groupby(["exporter", "importer", "year"], as_index=False, sort=True)["trade"].sum(min_count=1)
+
+
+def read_itpde(file, *, by_industry: bool = False, sectors=None) -> pd.DataFrame:
+    """USITC ITPD-E (release R02: ``ITPD_E_R02.csv``; Borchert, Larch, Shikher & Yotov 2021).
+
+    Published columns: ``exporter_iso3, exporter_dynamic_code, exporter_name, importer_iso3,
+    importer_dynamic_code, importer_name, industry_id, industry_descr, broad_sector, year, trade,
+    flag_mirror, flag_zero`` (read by name; order irrelevant). ``trade`` is in millions of US$ in ITPD-E
+    (→ US$). ITPD-E **includes domestic flows** (exporter == importer, from production data) — the one
+    source here that does. Default: summed over industries (``sectors=`` filters ``broad_sector`` first);
+    ``by_industry=True`` keeps ``industry_id, broad_sector, flag_mirror, flag_zero``.
+    """
+    cols = ["exporter_iso3", "importer_iso3", "year", "industry_id", "broad_sector", "trade",
+            "flag_mirror", "flag_zero"]
+    path = resolve(file)
+    header = pd.read_csv(path, nrows=0).columns
+    missing = [c for c in cols if c not in header]
+    if missing:
+        raise ValueError(f"{path}: not an ITPD-E file, columns {missing} are missing")
+    raw = pd.read_csv(path, usecols=cols, dtype={"flag_mirror": str, "flag_zero": str})
+    if sectors is not None:
+        raw = raw[raw["broad_sector"].isin(list(sectors))]
+    out = pd.DataFrame({
+        "exporter": countries.to_iso3(raw["exporter_iso3"], context="ITPD-E exporter_iso3").to_numpy(),
+        "importer": countries.to_iso3(raw["importer_iso3"], context="ITPD-E importer_iso3").to_numpy(),
+        "year": raw["year"].astype("int64").to_numpy(),
+        "trade": raw["trade"].astype("float64").to_numpy() * 1e6,
+    })
+    if by_industry:
+        for c in ("industry_id", "broad_sector", "flag_mirror", "flag_zero"):
+            out[c] = raw[c].to_numpy()
+        check_unique(out, ["exporter", "importer", "year", "industry_id"], path.name)
+        return out
+    return out.groupby(["exporter", "importer", "year"], as_index=False, sort=True)["trade"].sum(min_count=1)
+
+
+def read_yotov(file="yotov2016/agtpa_applications.rda") -> pd.DataFrame:
+    """Yotov et al. (2016) applications panel (69 countries, 1986–2006, with domestic flows).
+
+    Schema: ``exporter, importer, year, trade`` + the file's own covariates (``dist, cntg, lang, clny,
+    rta, rta_lag*, …``); the book's country codes are kept as published.
+    """
+    p = resolve(file)
+    if p.suffix == ".rda":
+        import pyreadr
+
+        raw = next(iter(pyreadr.read_r(str(p)).values()))
+    else:
+        raw = pd.read_stata(p)
+    raw = raw.copy()
+    for c in ("exporter", "importer"):
+        raw[c] = raw[c].astype(str)
+    raw["year"] = raw["year"].astype("int64")
+    raw["trade"] = raw["trade"].astype("float64")
+    return raw[TRADE_COLUMNS + [c for c in raw.columns if c not in TRADE_COLUMNS]]
