@@ -5,5 +5,7 @@ data → panel → estimate → scenario → ge → report. This module re-expor
 from gravity import datasets
 from gravity.datasets import load
 from gravity.estimation import ppml, parse_formula  # PPML-HDFE (issue 2, part 3)
+from gravity import ge  # GE counterfactuals (issue 3): gv.ge.Baseline, gv.ge.solve, ...
+from gravity.ge import solve as solve_ge  # noqa: E402  (issue 3)
 
 __version__ = "0.1.0"

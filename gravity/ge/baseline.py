@@ -1,0 +1,276 @@
+"""The baseline of a structural-gravity GE counterfactual.
+
+Notation (Yotov, Piermartini, Monteiro & Larch 2016, ch. 2, in the form their Stata code uses):
+
+    X_ij = Y_i E_j t_ij / (OMR_i IMR_j),       t_ij ≡ t_ij^{1-σ} (the "trade cost" term),
+    OMR_i = Σ_j t_ij E_j / IMR_j   (= Π_i^{1-σ}),   IMR_j = Σ_i t_ij Y_i / OMR_i   (= P_j^{1-σ}),
+
+with Y_i = Σ_j X_ij (output, domestic sales included) and E_j = Σ_i X_ij (expenditure). The two
+resistances are identified only up to a common factor (OMR·c, IMR/c); we pin it, as the book does,
+with ``IMR_ref = 1`` for a stated reference country (the book uses Germany): the reference
+country's consumer price index is the unit of account, P_ref = 1.
+
+Trade imbalances: a country's expenditure is a fixed multiple of its output, E_j = φ_j Y_j with
+φ_j = E_j / Y_j from the data (the book's ``phi``); a full-endowment counterfactual keeps φ_j.
+
+Costs: ``costs`` are the levels of t_ij^{1-σ} (e.g. ``exp(β·x_ij)`` from a PPML fit). The baseline
+flows used by every counterfactual are the *structural* flows X̂_ij implied by (Y, E, t) — exactly the
+PPML fitted values the book starts from. With ``costs=None`` the costs are calibrated to the data
+(t_ij = X_ij / (Y_i E_j)), so the structural baseline reproduces the observed flows (the ge_gravity
+convention).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from gravity.ge.solver import GEConvergenceError, solve_resistances
+
+log = logging.getLogger("gravity.ge")
+
+__all__ = ["Baseline", "trade_costs", "align_pairs", "GEInputError"]
+
+
+class GEInputError(ValueError):
+    """Input to the GE module that cannot be used as given (the message says what to fix)."""
+
+
+def _fmt_rows(frame: pd.DataFrame, limit: int = 8) -> str:
+    txt = frame.head(limit).to_string(index=False)
+    more = f"\n... and {len(frame) - limit} more" if len(frame) > limit else ""
+    return txt + more
+
+
+def align_pairs(values, countries: np.ndarray, *, name: str, exporter: str = "exporter",
+                importer: str = "importer", column: str | None = None, fill: float | None = None,
+                data: pd.DataFrame | None = None) -> np.ndarray:
+    """Turn pair values into an (N, N) matrix in the order of ``countries`` (exporter rows).
+
+    ``values`` may be an (N, N) array (already in ``countries`` order), a Series indexed by
+    (exporter, importer), a DataFrame with exporter/importer columns and ``column``, or the name of a
+    column of ``data``. Pairs absent from a Series/DataFrame get ``fill`` (an error when ``fill`` is
+    None). Labels that are not in ``countries`` raise :class:`GEInputError` naming them.
+    """
+    n = len(countries)
+    if isinstance(values, str):
+        if data is None or values not in data.columns:
+            raise GEInputError(f"{name}: column {values!r} not found; pass a column of the trade table, "
+                               "an (N, N) array or a Series indexed by (exporter, importer)")
+        values = data[[exporter, importer, values]].rename(columns={values: "__v"})
+        column = "__v"
+    if isinstance(values, pd.DataFrame):
+        if column is None:
+            cols = [c for c in values.columns if c not in (exporter, importer)]
+            if len(cols) != 1:
+                raise GEInputError(f"{name}: DataFrame needs columns {exporter!r}, {importer!r} and one "
+                                   f"value column (got {list(values.columns)}); or pass column=")
+            column = cols[0]
+        for c in (exporter, importer, column):
+            if c not in values.columns:
+                raise GEInputError(f"{name}: column {c!r} missing (have {list(values.columns)})")
+        values = values.set_index([exporter, importer])[column]
+    if isinstance(values, pd.Series):
+        if values.index.nlevels != 2:
+            raise GEInputError(f"{name}: a Series must be indexed by (exporter, importer)")
+        ex = values.index.get_level_values(0).astype(str)
+        im = values.index.get_level_values(1).astype(str)
+        pos = {c: k for k, c in enumerate(countries)}
+        unknown = sorted(set(ex[~ex.isin(countries)]) | set(im[~im.isin(countries)]))
+        if unknown:
+            raise GEInputError(f"{name}: unknown countries {unknown} (not in the baseline's "
+                               f"{n} countries); fix the codes or add them to the trade table")
+        if values.index.duplicated().any():
+            dup = values.index[values.index.duplicated()].unique()[:8].tolist()
+            raise GEInputError(f"{name}: duplicated (exporter, importer) pairs {dup}; keep one row per pair")
+        out = np.full((n, n), np.nan if fill is None else float(fill))
+        out[[pos[c] for c in ex], [pos[c] for c in im]] = values.to_numpy(dtype=float)
+        if fill is None and np.isnan(out).any():
+            i, j = np.nonzero(np.isnan(out))
+            miss = pd.DataFrame({exporter: countries[i], importer: countries[j]})
+            raise GEInputError(f"{name}: {len(miss)} pairs missing or NaN; supply every pair:\n"
+                               + _fmt_rows(miss))
+        return out
+    arr = np.asarray(values, dtype=float)
+    if arr.shape != (n, n):
+        raise GEInputError(f"{name}: expected an ({n}, {n}) matrix in the baseline's country order "
+                           f"(exporters in rows), got shape {arr.shape}")
+    return arr.copy()
+
+
+def trade_costs(data: pd.DataFrame, coefficients: Mapping[str, float] | pd.Series, *,
+                exporter: str = "exporter", importer: str = "importer") -> pd.Series:
+    """t_ij^{1-σ} = exp(Σ_k β_k x_ijk) as a Series indexed by (exporter, importer).
+
+    ``coefficients`` maps column names of ``data`` to coefficients (e.g. ``fit.params`` restricted to
+    the cost variables). Use it twice — on the baseline and on the counterfactual covariates — to get
+    baseline costs and the counterfactual costs.
+    """
+    coefs = pd.Series(coefficients, dtype=float)
+    missing = [c for c in coefs.index if c not in data.columns]
+    if missing:
+        raise GEInputError(f"trade_costs: covariates {missing} are not columns of the data "
+                           f"(have {list(data.columns)})")
+    lin = data[list(coefs.index)].to_numpy(dtype=float) @ coefs.to_numpy()
+    idx = pd.MultiIndex.from_arrays([data[exporter].astype(str), data[importer].astype(str)],
+                                    names=[exporter, importer])
+    return pd.Series(np.exp(lin), index=idx, name="cost")
+
+
+@dataclass
+class Baseline:
+    """Baseline equilibrium: countries, σ, Y, E, structural flows, multilateral resistances.
+
+    Build it with :meth:`from_trade`. Arrays are in the order of ``countries`` (sorted codes);
+    matrices have exporters in rows.
+    """
+
+    countries: np.ndarray
+    reference: str
+    sigma: float
+    observed: np.ndarray      # observed X_ij
+    costs: np.ndarray         # t_ij^{1-σ}
+    Y: np.ndarray
+    E: np.ndarray
+    omr: np.ndarray           # OMR_i = Π_i^{1-σ}
+    imr: np.ndarray           # IMR_j = P_j^{1-σ}, IMR_ref = 1
+    fitted: np.ndarray        # X̂_ij = Y_i E_j t_ij / (OMR_i IMR_j)
+    iterations: int = 0
+    calibrated: bool = False
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def ref(self) -> int:
+        return int(np.flatnonzero(self.countries == self.reference)[0])
+
+    @property
+    def n(self) -> int:
+        return len(self.countries)
+
+    @property
+    def phi(self) -> np.ndarray:
+        """E_j / Y_j, held fixed in the full-endowment counterfactual."""
+        return self.E / self.Y
+
+    def index_of(self, codes) -> np.ndarray:
+        pos = {c: k for k, c in enumerate(self.countries)}
+        unknown = [c for c in codes if c not in pos]
+        if unknown:
+            raise GEInputError(f"unknown countries {unknown}; the baseline has {list(self.countries)}")
+        return np.array([pos[c] for c in codes])
+
+    def matrix(self, values, *, name: str = "values", fill: float | None = None) -> np.ndarray:
+        """Align pair values to this baseline (see :func:`align_pairs`)."""
+        return align_pairs(values, self.countries, name=name, fill=fill)
+
+    def with_costs(self, costs: np.ndarray, *, tol: float = 1e-13, max_iter: int = 100_000) -> "Baseline":
+        """Same Y, E, σ and reference with other baseline costs (re-solves the resistances)."""
+        omr, imr, it = solve_resistances(costs, self.Y, self.E, self.ref, tol, max_iter)
+        fitted = self.Y[:, None] * self.E[None, :] * costs / (omr[:, None] * imr[None, :])
+        return Baseline(self.countries, self.reference, self.sigma, self.observed, costs, self.Y,
+                        self.E, omr, imr, fitted, it, False, dict(self.meta))
+
+    @classmethod
+    def from_trade(cls, data: pd.DataFrame, *, sigma: float, costs=None, reference: str,
+                   exporter: str = "exporter", importer: str = "importer", trade: str = "trade",
+                   tol: float = 1e-13, max_iter: int = 100_000) -> "Baseline":
+        """Baseline from a square table of flows including domestic flows X_ii.
+
+        Parameters
+        ----------
+        data : one row per (exporter, importer) with the flow in ``trade``; every country must
+            appear as exporter and importer, every pair once, domestic flows > 0, flows ≥ 0.
+        sigma : elasticity of substitution σ > 1.
+        costs : t_ij^{1-σ}: a column name of ``data``, an (N, N) array in sorted-country order, a
+            Series indexed by (exporter, importer) (e.g. :func:`trade_costs`), or None to calibrate
+            the costs to the observed flows.
+        reference : the country whose inward resistance is normalised, IMR_ref = P_ref^{1-σ} = 1.
+        """
+        for c in (exporter, importer, trade):
+            if c not in data.columns:
+                raise GEInputError(f"trade table: column {c!r} missing (have {list(data.columns)}); "
+                                   "pass exporter=, importer=, trade= to name yours")
+        if not np.isfinite(sigma) or sigma <= 1:
+            raise GEInputError(f"sigma must be a number > 1 (the elasticity of substitution; the book "
+                               f"uses 7), got {sigma!r}")
+        df = data[[exporter, importer, trade]].copy()
+        df[exporter] = df[exporter].astype(str)
+        df[importer] = df[importer].astype(str)
+        x = pd.to_numeric(df[trade], errors="coerce")
+        bad = df[x.isna() | ~np.isfinite(x.fillna(0.0))]
+        if len(bad):
+            raise GEInputError(f"trade table: column {trade!r} has {len(bad)} missing/non-numeric "
+                               f"values; fill them (0 for no trade) or drop the countries:\n"
+                               + _fmt_rows(bad))
+        neg = df[x < 0]
+        if len(neg):
+            raise GEInputError(f"trade table: column {trade!r} has {len(neg)} negative flows; "
+                               "flows must be ≥ 0:\n" + _fmt_rows(neg))
+        dup = df[df.duplicated([exporter, importer], keep=False)]
+        if len(dup):
+            raise GEInputError(f"trade table: {len(dup)} rows repeat an (exporter, importer) pair; "
+                               "keep one row per pair (aggregate or pick one year):\n" + _fmt_rows(dup))
+        exps, imps = set(df[exporter]), set(df[importer])
+        if exps != imps:
+            raise GEInputError("trade table is not square: countries only as exporter "
+                               f"{sorted(exps - imps)}, only as importer {sorted(imps - exps)}; "
+                               "every country needs a row and a column (including X_ii)")
+        countries = np.array(sorted(exps))
+        n = len(countries)
+        if len(df) != n * n:
+            full = pd.MultiIndex.from_product([countries, countries])
+            have = pd.MultiIndex.from_arrays([df[exporter], df[importer]])
+            miss = full.difference(have)
+            miss_df = pd.DataFrame(list(miss), columns=[exporter, importer])
+            raise GEInputError(f"trade table is not square: {len(miss)} of {n * n} (exporter, importer) "
+                               "pairs are missing; add them (with 0 for no trade; domestic flows must "
+                               "be positive):\n" + _fmt_rows(miss_df))
+        if reference not in set(countries):
+            raise GEInputError(f"reference country {reference!r} is not in the trade table; pick one of "
+                               f"{list(countries)[:10]}...")
+        X = align_pairs(df.set_index([exporter, importer])[trade].astype(float), countries,
+                        name="trade")
+        dom = np.diag(X)
+        if (dom <= 0).any():
+            zero = countries[dom <= 0].tolist()
+            raise GEInputError(f"domestic flows X_ii must be positive (the model needs each country's "
+                               f"sales to itself); zero or missing for {zero}: add domestic flows "
+                               "(output minus exports) or drop these countries")
+        Y, E = X.sum(axis=1), X.sum(axis=0)
+        calibrated = costs is None
+        if calibrated:
+            t = X / (Y[:, None] * E[None, :])
+        else:
+            t = align_pairs(costs, countries, name="costs", data=data, exporter=exporter,
+                            importer=importer)
+            if not np.isfinite(t).all() or (t < 0).any():
+                i, j = np.nonzero(~np.isfinite(t) | (t < 0))
+                bad = pd.DataFrame({exporter: countries[i], importer: countries[j], "cost": t[i, j]})
+                raise GEInputError("costs t_ij^{1-σ} must be finite and ≥ 0:\n" + _fmt_rows(bad))
+            if (np.diag(t) <= 0).any():
+                raise GEInputError(f"costs: domestic t_ii^{{1-σ}} must be > 0; zero for "
+                                   f"{countries[np.diag(t) <= 0].tolist()}")
+        ref = int(np.flatnonzero(countries == reference)[0])
+        try:
+            omr, imr, it = solve_resistances(t, Y, E, ref, tol, max_iter)
+        except GEConvergenceError as exc:
+            raise GEConvergenceError(f"baseline resistances: {exc}") from None
+        fitted = Y[:, None] * E[None, :] * t / (omr[:, None] * imr[None, :])
+        if calibrated:
+            fitted = X.copy()  # identical up to rounding; keep the data exactly
+        log.info("baseline: %d countries, reference %s, sigma %.3g, %s costs, %d iterations",
+                 n, reference, sigma, "calibrated" if calibrated else "given", it)
+        return cls(countries, reference, float(sigma), X, t, Y, E, omr, imr, fitted, it, calibrated)
+
+    def summary(self) -> pd.DataFrame:
+        """Per-country baseline: Y, E, exports/imports (structural, excluding domestic), Π, P."""
+        off = ~np.eye(self.n, dtype=bool)
+        s = 1.0 / (1.0 - self.sigma)
+        return pd.DataFrame({
+            "output": self.Y, "expenditure": self.E,
+            "exports": (self.fitted * off).sum(axis=1), "imports": (self.fitted * off).sum(axis=0),
+            "omr": self.omr, "imr": self.imr, "Pi": self.omr ** s, "P": self.imr ** s,
+        }, index=pd.Index(self.countries, name="country"))
