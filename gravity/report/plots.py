@@ -1,0 +1,145 @@
+"""Plots a minister would look at (matplotlib, written to files; no pandas inside the drawing loops).
+
+* :func:`effect_plot` — % change (e.g. real GDP) by country, one panel per scenario, point estimate
+  with confidence-interval bars (parametric and, when given, bootstrap);
+* :func:`coefficient_plot` — coefficients with their 95% intervals, specifications side by side;
+* :func:`coverage_heatmap` — data coverage: country × indicator-year, present / flagged / missing.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _need(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise ValueError(f"{what}: columns {missing} missing (have {list(df.columns)})")
+
+
+def effect_plot(effects: pd.DataFrame, path: str | Path, *, scenarios: Sequence[str] | None = None,
+                countries: Sequence[str] | None = None, title: str = "", xlabel: str = "% change",
+                intervals: Sequence[tuple[str, str, str]] = (("param_lo", "param_hi", "parametric 95% CI"),
+                                                            ("boot_lo", "boot_hi", "pair-bootstrap 95% CI")),
+                labels: dict[str, str] | None = None) -> Path:
+    """Horizontal point-and-interval plot: rows = countries, one panel per scenario.
+
+    ``effects``: one row per (scenario, country) with ``estimate`` and the interval columns named in
+    ``intervals`` (missing interval columns are skipped).
+    """
+    _need(effects, ["scenario", "country", "estimate"], "effect_plot")
+    plt = _plt()
+    scen = list(scenarios) if scenarios is not None else list(dict.fromkeys(effects["scenario"]))
+    ctry = list(countries) if countries is not None else list(dict.fromkeys(effects["country"]))
+    ivs = [iv for iv in intervals if iv[0] in effects.columns and iv[1] in effects.columns]
+    fig, axes = plt.subplots(1, len(scen), figsize=(3.6 * len(scen) + 1.2, 0.32 * len(ctry) + 1.6),
+                             sharey=True, squeeze=False)
+    y = np.arange(len(ctry))[::-1].astype(float)
+    colors = ["#1f4e79", "#c55a11", "#548235"]
+    for ax, s in zip(axes[0], scen):
+        sub = effects[effects["scenario"] == s].set_index("country").reindex(ctry)
+        est = sub["estimate"].to_numpy(float)
+        for k, (lo, hi, lab) in enumerate(ivs):
+            off = (k - (len(ivs) - 1) / 2) * 0.22
+            l, h = sub[lo].to_numpy(float), sub[hi].to_numpy(float)
+            ok = np.isfinite(l) & np.isfinite(h)
+            ax.hlines(y[ok] + off, l[ok], h[ok], color=colors[k % 3], lw=2.2 - 0.6 * k, alpha=0.8, label=lab)
+        ax.plot(est, y, "o", color="black", ms=4, label="point estimate", zorder=3)
+        ax.axvline(0, color="grey", lw=0.8)
+        ax.set_title((labels or {}).get(s, s), fontsize=9)
+        ax.set_xlabel(xlabel, fontsize=8)
+        ax.tick_params(labelsize=8)
+        ax.grid(axis="x", alpha=0.3)
+    axes[0][0].set_yticks(y)
+    axes[0][0].set_yticklabels(ctry)
+    handles, labs = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labs, loc="lower center", ncol=len(labs), fontsize=8, frameon=False)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout(rect=(0, 0.06, 1, 0.95 if title else 1))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+    return path
+
+
+def coefficient_plot(coefs: pd.DataFrame, path: str | Path, *, terms: Sequence[str] | None = None,
+                     specs: Sequence[str] | None = None, title: str = "") -> Path:
+    """Coefficients with intervals: ``coefs`` has spec, term, estimate, lo, hi (one row per pair)."""
+    _need(coefs, ["spec", "term", "estimate", "lo", "hi"], "coefficient_plot")
+    plt = _plt()
+    terms = list(terms) if terms is not None else list(dict.fromkeys(coefs["term"]))
+    specs = list(specs) if specs is not None else list(dict.fromkeys(coefs["spec"]))
+    fig, ax = plt.subplots(figsize=(7.5, 0.5 * len(terms) * max(1, len(specs)) ** 0.5 + 1.8))
+    base = np.arange(len(terms))[::-1].astype(float)
+    width = 0.8 / max(len(specs), 1)
+    markers = "osD^v<>"
+    for k, s in enumerate(specs):
+        sub = coefs[coefs["spec"] == s].set_index("term").reindex(terms)
+        yy = base + (len(specs) - 1) / 2 * width - k * width
+        est, lo, hi = (sub[c].to_numpy(float) for c in ("estimate", "lo", "hi"))
+        ok = np.isfinite(est)
+        ax.hlines(yy[ok], lo[ok], hi[ok], lw=1.6, color=f"C{k}")
+        ax.plot(est[ok], yy[ok], markers[k % len(markers)], color=f"C{k}", ms=5, label=s)
+    ax.axvline(0, color="grey", lw=0.8)
+    ax.set_yticks(base)
+    ax.set_yticklabels(terms, fontsize=8)
+    ax.set_xlabel("coefficient (PPML), 95% CI, pair-clustered", fontsize=8)
+    ax.legend(fontsize=7, loc="best", frameon=False)
+    ax.grid(axis="x", alpha=0.3)
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+    return path
+
+
+STATUS_CODES = {"missing": 0, "flagged": 1, "present": 2}
+
+
+def coverage_heatmap(coverage: pd.DataFrame, path: str | Path, *, title: str = "") -> Path:
+    """Heat map of a coverage table: index = countries, columns = indicator-years (or any labels),
+    cells "present" / "flagged" (carried, imputed, filled) / "missing"."""
+    vals = coverage.apply(lambda col: col.map(STATUS_CODES))
+    bad = ~coverage.isin(list(STATUS_CODES)).to_numpy()
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise ValueError(f"coverage_heatmap: cell ({coverage.index[i]}, {coverage.columns[j]}) = "
+                         f"{coverage.iat[i, j]!r}; use one of {list(STATUS_CODES)}")
+    plt = _plt()
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    cmap = ListedColormap(["#d9534f", "#f0ad4e", "#5cb85c"])
+    fig, ax = plt.subplots(figsize=(0.28 * coverage.shape[1] + 3, 0.3 * coverage.shape[0] + 1.8))
+    ax.imshow(vals.to_numpy(float), cmap=cmap, vmin=0, vmax=2, aspect="auto", interpolation="nearest")
+    ax.set_xticks(range(coverage.shape[1]))
+    ax.set_xticklabels([str(c) for c in coverage.columns], rotation=90, fontsize=7)
+    ax.set_yticks(range(coverage.shape[0]))
+    ax.set_yticklabels([str(c) for c in coverage.index], fontsize=8)
+    ax.legend(handles=[Patch(color=cmap(k), label=s) for s, k in STATUS_CODES.items()],
+              loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, frameon=False)
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+    return path
