@@ -28,19 +28,24 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from gravity import datasets
 
 log = logging.getLogger("gravity.fill")
 
 FLAGS = ("reported", "reported_zero", "absent_zero", "filled", "domestic", "domestic_clipped")
 
-WDI_HUB = {
-    "gdp": "wdi-datahub-2026/ny.gdp.mktp.cd/data.csv",
-    "industry_share": "wdi-datahub-2026/nv.ind.totl.zs/data.csv",
-    "merch_exports": "wdi-datahub-2026/tx.val.mrch.cd.wt/data.csv",
-    "merch_imports": "wdi-datahub-2026/tm.val.mrch.cd.wt/data.csv",
+# output-data name here -> indicator name in gravity.sources.indicators.CATALOGUE (the data layer's readers)
+OUTPUT_INDICATORS = {
+    "gdp": "gdp",
+    "industry_share": "industry_pct_gdp",
+    "merch_exports": "merch_exports",
+    "merch_imports": "merch_imports",
+    "manufacturing_va": "manufacturing_va",
 }
-WDI_MANF = "wdi-manf-2023/API_NV.IND.MANF.CD_DS2_en_csv_v2_5363423.csv"
+OUTPUT_FILES = (
+    "wdi-datahub-2026/ny.gdp.mktp.cd/data.csv", "wdi-datahub-2026/nv.ind.totl.zs/data.csv",
+    "wdi-datahub-2026/tx.val.mrch.cd.wt/data.csv", "wdi-datahub-2026/tm.val.mrch.cd.wt/data.csv",
+    "wdi-manf-2023/API_NV.IND.MANF.CD_DS2_en_csv_v2_5363423.csv",
+)
 # Codes in the trade data that are unions of WDI economies: output data are the members' sums
 # (industry share GDP-weighted). Belgium and Luxembourg still report to Comtrade as one customs union.
 AGGREGATES = {"BLX": ("BEL", "LUX")}
@@ -52,20 +57,6 @@ CITATION = ("World Bank, World Development Indicators: GDP (NY.GDP.MKTP.CD), ind
 # --------------------------------------------------------------------------------------------
 # output data
 # --------------------------------------------------------------------------------------------
-def _long_series(key: str) -> pd.DataFrame:
-    d = datasets.load(key)
-    return d.rename(columns={"Country Code": "iso3", "Year": "year", "Value": "value"})[["iso3", "year", "value"]]
-
-
-def _wide_series(key: str) -> pd.DataFrame:
-    d = datasets.load(key)
-    years = [c for c in d.columns if str(c).isdigit()]
-    out = d.melt(id_vars=["Country Code"], value_vars=years, var_name="year", value_name="value")
-    out = out.rename(columns={"Country Code": "iso3"})
-    out["year"] = out["year"].astype(int)
-    return out.dropna(subset=["value"])
-
-
 def _pick(series: pd.DataFrame, year: int, carry: int) -> pd.DataFrame:
     """The value in ``year``, else the latest of the ``carry`` years before it (the year used is kept)."""
     s = series[(series.year <= year) & (series.year >= year - carry)].dropna(subset=["value"])
@@ -76,10 +67,10 @@ def _pick(series: pd.DataFrame, year: int, carry: int) -> pd.DataFrame:
 def output_data(year: int, *, carry: int = 1) -> pd.DataFrame:
     """WDI output data for ``year`` by ISO3: gdp, industry_share, merch_exports, merch_imports,
     manufacturing_va, each with the year actually used (``<name>_year``; ≠ year = carried forward)."""
-    cols = {}
-    for name, key in WDI_HUB.items():
-        cols[name] = _pick(_long_series(key), year, carry)
-    cols["manufacturing_va"] = _pick(_wide_series(WDI_MANF), year, carry)
+    from gravity.sources.indicators import load_indicators
+
+    long = load_indicators(list(OUTPUT_INDICATORS.values()))
+    cols = {name: _pick(long[long.indicator == ind], year, carry) for name, ind in OUTPUT_INDICATORS.items()}
     out = pd.DataFrame(index=sorted(set().union(*[c.index for c in cols.values()])))
     for name, c in cols.items():
         out[name] = c["value"].reindex(out.index)

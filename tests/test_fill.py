@@ -162,7 +162,7 @@ def test_errors_name_the_problem():
 
 
 def test_wdi_output_data_for_2016():
-    require_data(*fill.WDI_HUB.values(), fill.WDI_MANF)
+    require_data(*fill.OUTPUT_FILES)
     o = fill.output_data(2016, carry=1)
     eco = ["AFG", "AZE", "IRN", "KAZ", "KGZ", "PAK", "TJK", "TKM", "TUR", "UZB"]
     assert o.loc[eco, ["gdp", "industry_share", "merch_exports"]].notna().all().all()
