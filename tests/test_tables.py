@@ -1,0 +1,90 @@
+"""Regression tables: cells, stars, footer rows, and the three output formats."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from gravity.estimation.ols import ols
+from gravity.report import regtable, stars
+
+
+@pytest.fixture(scope="module")
+def fits():
+    rng = np.random.default_rng(7)
+    n = 400
+    d = pd.DataFrame({"x": rng.normal(size=n), "z": rng.normal(size=n), "g": rng.integers(0, 12, n),
+                      "c": rng.integers(0, 40, n), "noise": rng.normal(size=n)})
+    d["y"] = 1.0 + 0.5 * d.x - 0.04 * d.z + 0.3 * d.g / 12 + rng.normal(size=n)
+    a = ols("y ~ x + z", d, cluster="c")
+    b = ols("y ~ x + noise | g", d, vcov="hc1")
+    ref = sm.OLS(d.y, sm.add_constant(d[["x", "z"]]).rename(columns={"const": "Intercept"})).fit()
+    return a, b, ref
+
+
+def test_stars_thresholds():
+    assert [stars(p) for p in (0.0001, 0.0099, 0.01, 0.049, 0.05, 0.099, 0.1, 0.5, np.nan)] == \
+        ["***", "***", "**", "**", "*", "*", "", "", ""]
+
+
+def test_cells_follow_each_result(fits):
+    a, b, ref = fits
+    t = regtable([a, b, ref], names=["OLS", "OLS FE", "statsmodels"])
+    assert t.columns == ["(1) OLS", "(2) OLS FE", "(3) statsmodels"]
+    # every variable appears once, intercept last; a variable a result lacks is blank
+    assert t.variables == ["x", "z", "noise", "Intercept"]
+    for col, r in zip(t.columns, (a, b, ref)):
+        for v in t.variables:
+            if v in r.params.index:
+                assert t.coef.loc[v, col] == f"{r.params[v]:.4f}{stars(r.pvalues[v])}"
+                assert t.se.loc[v, col] == f"({r.bse[v]:.4f})"
+            else:
+                assert t.coef.loc[v, col] == "" and t.se.loc[v, col] == ""
+    # identical point estimates in (1) and (3); different SEs (clustered vs iid)
+    assert t.coef.loc["x", "(1) OLS"].rstrip("*") == t.coef.loc["x", "(3) statsmodels"].rstrip("*")
+    assert t.se.loc["x", "(1) OLS"] != t.se.loc["x", "(3) statsmodels"]
+    f = t.footer
+    assert list(f.loc["N"]) == ["400", "400", "400"]
+    assert list(f.loc["FE: g"]) == ["No", "Yes", "No"]
+    assert f.loc["R²", "(1) OLS"] == f"{a.rsquared:.3f}" == f"{ref.rsquared:.3f}"
+    assert f.loc["Std. errors", "(1) OLS"] == "cluster: c"
+
+
+def test_markdown_latex_html_agree(fits):
+    a, b, _ = fits
+    t = regtable({"A": a, "B": b}, labels={"x": "log distance"}, digits=3)
+    md = t.to_markdown()
+    rows = [ln for ln in md.splitlines() if ln.startswith("|")]
+    assert rows[0] == "| | (1) A | (2) B |"
+    n_body = 2 * len(t.variables) + len(t.footer)
+    assert len(rows) == 2 + n_body
+    assert "| log distance |" in md and f"{a.params['x']:.3f}" in md
+    tex = t.to_latex(caption="Gravity", label="tab:g")
+    assert r"\begin{tabular}{lcc}" in tex and r"\label{tab:g}" in tex
+    assert tex.count(r"\\") == 1 + n_body              # header + body lines
+    assert "$^{***}$" in tex and "R^2" in tex
+    assert "_" not in re.sub(r"\\_|\\label\{[^}]*\}", "", tex)  # underscores escaped
+    html = t.to_html()
+    assert html.count("<tr") == 1 + n_body
+    assert "log distance" in html
+    z = f"{a.params['z']:.3f}"
+    assert z.startswith("-") and ("$-$" + z[1:]) in tex
+
+
+def test_keep_selects_and_orders(fits):
+    a, b, _ = fits
+    t = regtable([a, b], keep=["z", "x"])
+    assert t.variables == ["z", "x"]
+    assert t.frame.shape[0] == 4 + len(t.footer)
+
+
+def test_bad_input(fits):
+    with pytest.raises(ValueError, match="at least one"):
+        regtable([])
+    with pytest.raises(ValueError, match="has no 'params'"):
+        regtable([object()])
+    with pytest.raises(ValueError, match="2 names for 1 results"):
+        regtable([fits[0]], names=["a", "b"])
