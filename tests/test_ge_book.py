@@ -89,3 +89,15 @@ def test_book_loop_limit_violates_the_expenditure_identity(app1):
     assert np.abs(Xf.sum(axis=0) / Ef - 1).max() > 0.01
     gap = (out["change_Xi_FULL"] - app1["book"]["change_Xi_FULL"]).abs()
     assert 8 < gap.max() < 10 and gap.idxmax() == "HKG"  # the ~9 points quoted in issue 3
+
+
+def test_hat_algebra_and_geppml_routes_agree(app1):
+    """Second, independent route: the full GE from re-estimated PPML fixed effects (gv.ppml)."""
+    from gravity.ge import geppml
+
+    g = geppml(app1["base"], new_costs=app1["new"], fit="ppml", tol=1e-11)
+    h = app1["res"]
+    ratio = (1 + g.countries / 100) / (1 + h.countries / 100) - 1   # relative, on the hat scale
+    assert ratio.abs().max().max() < 1e-6
+    np.testing.assert_allclose(g.price_hat, h.price_hat, rtol=1e-8)
+    np.testing.assert_allclose(g.flows_full, h.flows_full, rtol=1e-6)

@@ -9,6 +9,10 @@ Routes: exact hat algebra (:mod:`gravity.ge.solver`, default) and GEPPML re-esti
 """
 from gravity.ge.baseline import Baseline, GEInputError, align_pairs, trade_costs
 from gravity.ge.solver import EFFECTS, GEConvergenceError, GEResult, cost_change_matrix, solve
+from gravity.ge.geppml import book_loop, geppml
+from gravity.ge.uncertainty import (BetaDraws, GEUncertainty, confidence_intervals, pair_bootstrap,
+                                    parametric_draws, ppml_refit)
 
 __all__ = ["Baseline", "GEInputError", "GEConvergenceError", "GEResult", "EFFECTS", "align_pairs",
-           "trade_costs", "cost_change_matrix", "solve"]
+           "trade_costs", "cost_change_matrix", "solve", "geppml", "book_loop", "BetaDraws",
+           "GEUncertainty", "confidence_intervals", "pair_bootstrap", "parametric_draws", "ppml_refit"]

@@ -53,7 +53,7 @@ def scaling_fit(y: np.ndarray, costs: np.ndarray, base: Baseline, tol: float = 1
     exp(π_i) = a_i, exp(χ_j) = b_j.
     """
     a, b, it, err = _scale(np.ascontiguousarray(costs, float), y.sum(axis=1), y.sum(axis=0),
-                           base.ref, tol, 1_000_000)
+                           base.ref, tol, 1_000_000, np.ones(base.n))
     if it < 0:
         raise GEConvergenceError(f"fixed-effects scaling did not converge (max |Δ log| {err:.3g})")
     return costs * a[:, None] * b[None, :], a, b

@@ -52,80 +52,101 @@ class GEConvergenceError(RuntimeError):
 
 
 @njit(cache=True)
-def _scale(K, R, C, ref, tol, max_iter):
-    """a, b with Σ_j K_ij a_i b_j = R_i, Σ_i K_ij a_i b_j = C_j and b_ref = 1 (alternating scaling).
-
-    Returns a, b, iterations, last max |Δ log|; iterations = -1 when it did not converge.
-    """
+def _scale(K, R, C, ref, tol, max_iter, a0):
+    """a, b with Σ_j K_ij a_i b_j = R_i, Σ_i K_ij a_i b_j = C_j and b_ref = 1 (alternating scaling,
+    started from a = a0). Returns a, b, iterations (-1: not converged), last max |Δ log a|."""
     n = K.shape[0]
-    a = np.ones(n)
+    a = a0.copy()
     b = np.ones(n)
-    a_old = np.ones(n)
+    s = np.empty(n)
     err = np.inf
     for it in range(max_iter):
         for j in range(n):
-            s = 0.0
-            for i in range(n):
-                s += K[i, j] * a[i]
-            b[j] = C[j] / s
-        for i in range(n):
-            s = 0.0
+            s[j] = 0.0
+        for i in range(n):          # row-major: s_j = Σ_i K_ij a_i
+            ai = a[i]
             for j in range(n):
-                s += K[i, j] * b[j]
-            a_old[i] = a[i]
-            a[i] = R[i] / s
+                s[j] += K[i, j] * ai
+        for j in range(n):
+            b[j] = C[j] / s[j]
         c = b[ref]
+        for j in range(n):
+            b[j] /= c
         err = 0.0
-        for k in range(n):
-            b[k] /= c
-            a[k] *= c
-            d = abs(np.log(a[k] / a_old[k]))
+        for i in range(n):
+            t = 0.0
+            for j in range(n):
+                t += K[i, j] * b[j]
+            new = R[i] / t
+            d = abs(np.log(new / a[i]))
             if not d <= err:  # also catches NaN
                 err = d
+            a[i] = new
         if err < tol:
+            # final column pass so that b is consistent with a
+            for j in range(n):
+                s[j] = 0.0
+            for i in range(n):
+                ai = a[i]
+                for j in range(n):
+                    s[j] += K[i, j] * ai
+            for j in range(n):
+                b[j] = C[j] / s[j]
+            c = b[ref]
+            for j in range(n):
+                b[j] /= c
+            for i in range(n):
+                a[i] *= c
             return a, b, it + 1, err
     return a, b, -1, err
 
 
 @njit(cache=True)
-def _resistances(t, Y, E, ref, tol, max_iter):
+def _resistances(t, Y, E, ref, tol, max_iter, a0):
     n = t.shape[0]
     K = np.empty((n, n))
     for i in range(n):
         for j in range(n):
             K[i, j] = t[i, j] * Y[i] * E[j]
-    a, b, it, err = _scale(K, Y, E, ref, tol, max_iter)
+    a, b, it, err = _scale(K, Y, E, ref, tol, max_iter, a0)
     return 1.0 / a, 1.0 / b, it, err
 
 
 @njit(cache=True)
-def _conditional(X, that, Y, E, ref, tol, max_iter):
+def _conditional(X, that, Y, E, ref, tol, max_iter, a0):
     n = X.shape[0]
     K = np.empty((n, n))
     for i in range(n):
         for j in range(n):
             K[i, j] = X[i, j] * that[i, j]
-    a, b, it, err = _scale(K, Y, E, ref, tol, max_iter)
+    a, b, it, err = _scale(K, Y, E, ref, tol, max_iter, a0)
     return 1.0 / a, 1.0 / b, it, err
 
 
 @njit(cache=True)
-def _phi_hat(X, that, E, q, j):
-    s = 0.0
-    for i in range(X.shape[0]):
-        s += X[i, j] * that[i, j] * q[i]
-    return s / E[j]
+def _phi_hats(X, that, E, q, out):
+    """out_j = Σ_i X_ij t̂_ij q_i / E_j (row-major)."""
+    n = X.shape[0]
+    for j in range(n):
+        out[j] = 0.0
+    for i in range(n):
+        qi = q[i]
+        for j in range(n):
+            out[j] += X[i, j] * that[i, j] * qi
+    for j in range(n):
+        out[j] /= E[j]
 
 
 @njit(cache=True)
-def _full(X, that, Y, E, sigma, ref, numeraire, tol, max_iter):
-    """p̂, Ω̂, Φ̂ of the full-endowment GE; iterations (-1: not converged), last max |Δ log p̂|."""
+def _full(X, that, Y, E, sigma, ref, numeraire, tol, max_iter, p0):
+    """p̂, Ω̂, Φ̂ of the full-endowment GE (started from p̂ = p0); iterations (-1: not converged),
+    last max |Δ log p̂|."""
     n = X.shape[0]
-    p = np.ones(n)
-    q = np.ones(n)        # p̂^{1-σ}
-    ph = np.ones(n)
-    om = np.ones(n)
-    pn = np.ones(n)
+    p = p0.copy()
+    q = np.empty(n)        # p̂^{1-σ}
+    ph = np.empty(n)
+    om = np.empty(n)
+    pn = np.empty(n)
     inv_s = 1.0 / sigma
     e = 1.0 - sigma
     wY = 0.0
@@ -135,18 +156,19 @@ def _full(X, that, Y, E, sigma, ref, numeraire, tol, max_iter):
     for it in range(max_iter):
         for i in range(n):
             q[i] = p[i] ** e
+        _phi_hats(X, that, E, q, ph)
         for j in range(n):
-            ph[j] = _phi_hat(X, that, E, q, j)
+            ph[j] = p[j] / ph[j]          # Ê_j / Φ̂_j (up to κ)
         for i in range(n):
             s = 0.0
             for j in range(n):
-                s += X[i, j] * that[i, j] * p[j] / ph[j]
-            om[i] = s / Y[i]
-            pn[i] = om[i] ** inv_s
+                s += X[i, j] * that[i, j] * ph[j]
+            pn[i] = (s / Y[i]) ** inv_s
         if numeraire == 0:
+            s = 0.0
             for i in range(n):
-                q[i] = pn[i] ** e
-            lam = _phi_hat(X, that, E, q, ref) ** (-1.0 / e)
+                s += X[i, ref] * that[i, ref] * pn[i] ** e
+            lam = (s / E[ref]) ** (-1.0 / e)
         else:
             s = 0.0
             for i in range(n):
@@ -164,8 +186,7 @@ def _full(X, that, Y, E, sigma, ref, numeraire, tol, max_iter):
             for i in range(n):
                 q[i] = p[i] ** e
                 om[i] = p[i] ** sigma
-            for j in range(n):
-                ph[j] = _phi_hat(X, that, E, q, j)
+            _phi_hats(X, that, E, q, ph)
             return p, om, ph, it + 1, err
     return p, om, ph, -1, err
 
@@ -230,8 +251,8 @@ def _effects(X, that, Y, E, sigma, omc, phc, p, omf, phf, kappa):
 
 
 @njit(cache=True)
-def _one(t_base, that, Y, E, sigma, ref, numeraire, tol, max_iter, rebuild):
-    """All effects for one scenario; status 0 ok, else a code of STATUS."""
+def _one(t_base, that, Y, E, sigma, ref, numeraire, tol, max_iter, rebuild, a_base, a_cdl, p0):
+    """All effects for one scenario (warm-started at a_base, a_cdl, p0); status 0 ok, else STATUS."""
     n = t_base.shape[0]
     out = np.full((14, n), np.nan)
     for i in range(n):
@@ -239,7 +260,7 @@ def _one(t_base, that, Y, E, sigma, ref, numeraire, tol, max_iter, rebuild):
             if not np.isfinite(that[i, j]):
                 return out, 4
     if rebuild:
-        omr, imr, it, err = _resistances(t_base, Y, E, ref, tol, max_iter)
+        omr, imr, it, err = _resistances(t_base, Y, E, ref, tol, max_iter, a_base)
         if it < 0:
             return out, 1
         X = np.empty((n, n))
@@ -248,10 +269,10 @@ def _one(t_base, that, Y, E, sigma, ref, numeraire, tol, max_iter, rebuild):
                 X[i, j] = Y[i] * E[j] * t_base[i, j] / (omr[i] * imr[j])
     else:
         X = t_base  # already the baseline flows
-    omc, phc, it, err = _conditional(X, that, Y, E, ref, tol, max_iter)
+    omc, phc, it, err = _conditional(X, that, Y, E, ref, tol, max_iter, a_cdl)
     if it < 0:
         return out, 2
-    p, omf, phf, it, err = _full(X, that, Y, E, sigma, ref, numeraire, tol, max_iter)
+    p, omf, phf, it, err = _full(X, that, Y, E, sigma, ref, numeraire, tol, max_iter, p0)
     if it < 0:
         return out, 3
     out = _effects(X, that, Y, E, sigma, omc, phc, p, omf, phf, _kappa(Y, E, p))
@@ -263,10 +284,12 @@ def _one(t_base, that, Y, E, sigma, ref, numeraire, tol, max_iter, rebuild):
 
 
 @njit(parallel=True, cache=True)
-def _batch(t_base, that, Y, E, sigma, ref, numeraire, tol, max_iter, rebuild, out, status):
+def _batch(t_base, that, Y, E, sigma, ref, numeraire, tol, max_iter, rebuild, a_base, a_cdl, p0,
+           out, status):
     for d in prange(that.shape[0]):
         tb = t_base[d] if rebuild else t_base[0]
-        o, st = _one(tb, that[d], Y, E, sigma[d], ref, numeraire, tol, max_iter, rebuild)
+        o, st = _one(tb, that[d], Y, E, sigma[d], ref, numeraire, tol, max_iter, rebuild,
+                     a_base, a_cdl, p0)
         out[d] = o
         status[d] = st
 
@@ -281,28 +304,36 @@ def _check(it, err, what, max_iter):
             "inf/NaN, or raise max_iter / loosen tol.")
 
 
-def solve_resistances(t, Y, E, ref, tol=1e-13, max_iter=100_000):
-    """OMR, IMR of the baseline: OMR_i = Σ_j t_ij E_j / IMR_j, IMR_j = Σ_i t_ij Y_i / OMR_i, IMR_ref = 1."""
+def _ones(n, start):
+    return np.ones(n) if start is None else np.asarray(start, float).copy()
+
+
+def solve_resistances(t, Y, E, ref, tol=1e-13, max_iter=100_000, start=None):
+    """OMR, IMR of the baseline: OMR_i = Σ_j t_ij E_j / IMR_j, IMR_j = Σ_i t_ij Y_i / OMR_i, IMR_ref = 1.
+
+    ``start``: initial OMR (warm start)."""
+    a0 = np.ones(len(Y)) if start is None else 1.0 / np.asarray(start, float)
     omr, imr, it, err = _resistances(np.ascontiguousarray(t, dtype=float), np.asarray(Y, float),
-                                     np.asarray(E, float), int(ref), float(tol), int(max_iter))
+                                     np.asarray(E, float), int(ref), float(tol), int(max_iter), a0)
     _check(it, err, "baseline resistances", max_iter)
     return omr, imr, it
 
 
-def conditional(X, that, Y, E, ref, tol=1e-13, max_iter=100_000):
-    """Ω̂, Φ̂, iterations of the conditional GE (see module docstring)."""
+def conditional(X, that, Y, E, ref, tol=1e-13, max_iter=100_000, start=None):
+    """Ω̂, Φ̂, iterations of the conditional GE (see module docstring); ``start``: initial Ω̂."""
+    a0 = np.ones(len(Y)) if start is None else 1.0 / np.asarray(start, float)
     om, ph, it, err = _conditional(np.ascontiguousarray(X, float), np.ascontiguousarray(that, float),
                                    np.asarray(Y, float), np.asarray(E, float), int(ref), float(tol),
-                                   int(max_iter))
+                                   int(max_iter), a0)
     _check(it, err, "conditional GE", max_iter)
     return om, ph, it
 
 
-def full(X, that, Y, E, sigma, ref, numeraire="reference", tol=1e-13, max_iter=100_000):
-    """p̂, Ω̂, Φ̂, iterations of the full-endowment GE (see module docstring)."""
+def full(X, that, Y, E, sigma, ref, numeraire="reference", tol=1e-13, max_iter=100_000, start=None):
+    """p̂, Ω̂, Φ̂, iterations of the full-endowment GE (see module docstring); ``start``: initial p̂."""
     p, om, ph, it, err = _full(np.ascontiguousarray(X, float), np.ascontiguousarray(that, float),
                                np.asarray(Y, float), np.asarray(E, float), float(sigma), int(ref),
-                               NUMERAIRES[numeraire], float(tol), int(max_iter))
+                               NUMERAIRES[numeraire], float(tol), int(max_iter), _ones(len(Y), start))
     _check(it, err, "full-endowment GE", max_iter)
     return p, om, ph, it
 
@@ -318,11 +349,13 @@ def effects(X, that, Y, E, sigma, omc, phc, p, omf, phf, kappa_=None):
     return _effects(X, that, Y, E, float(sigma), omc, phc, p, omf, phf, k)
 
 
-def solve_batch(t_base, that, Y, E, sigma, ref, numeraire="reference", tol=1e-12, max_iter=100_000):
+def solve_batch(t_base, that, Y, E, sigma, ref, numeraire="reference", tol=1e-12, max_iter=100_000,
+                start=None):
     """Effects for D scenarios in parallel (numba prange).
 
     ``t_base``: (D, N, N) baseline costs t^{1-σ} (the baseline is re-solved per draw) or (N, N)
     baseline *flows* (fixed baseline); ``that``: (D, N, N) cost changes; ``sigma``: scalar or (D,).
+    ``start``: optional warm start (baseline OMR, conditional Ω̂, full p̂), e.g. the point estimate.
     Returns (D, len(EFFECTS), N) % changes (NaN for failed draws) and (D,) status codes (STATUS).
     """
     that = np.ascontiguousarray(that, float)
@@ -334,8 +367,13 @@ def solve_batch(t_base, that, Y, E, sigma, ref, numeraire="reference", tol=1e-12
     sig = np.broadcast_to(np.asarray(sigma, float), (D,)).copy()
     out = np.empty((D, 14, n))
     status = np.zeros(D, np.int64)
+    if start is None:
+        a_base = a_cdl = p0 = np.ones(n)
+    else:
+        a_base, a_cdl, p0 = (1.0 / np.asarray(start[0], float), 1.0 / np.asarray(start[1], float),
+                             np.asarray(start[2], float).copy())
     _batch(t_base, that, np.asarray(Y, float), np.asarray(E, float), sig, int(ref),
-           NUMERAIRES[numeraire], float(tol), int(max_iter), rebuild, out, status)
+           NUMERAIRES[numeraire], float(tol), int(max_iter), rebuild, a_base, a_cdl, p0, out, status)
     return out, status
 
 

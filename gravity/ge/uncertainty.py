@@ -1,0 +1,279 @@
+"""Confidence intervals for GE effects: coefficient draws pushed through the exact GE solver.
+
+For draws d = 1..D of the cost coefficients β_d (and optionally σ_d), every reported effect
+(:data:`gravity.ge.EFFECTS`, per country) is recomputed with the exact hat-algebra solver and the
+CI is the (α/2, 1 − α/2) percentile interval over the successful draws. Draws come from
+
+* the parametric distribution β_d ~ N(β̂, V̂) with V̂ = ``fit.cov_params()`` (the estimator's
+  variance, e.g. pair-clustered), or
+* a pair-cluster bootstrap (:func:`pair_bootstrap`): resample clusters (country pairs) with
+  replacement and re-estimate β on each resample (as frequency weights).
+
+A user ``scenario(β) -> cost change t̂`` maps each draw to the counterfactual change in t^{1-σ};
+``baseline_costs(β) -> t^{1-σ}`` (optional) re-builds the baseline per draw, as when the baseline
+costs themselves are exp(β·x). GE solves run in parallel over draws (numba ``prange``), in chunks,
+with a tqdm progress bar; results are reproducible from ``seed``. A draw that fails (the scenario
+or re-fit raised, non-finite costs, no convergence) is kept out of the percentiles and reported
+in ``failures`` with its reason.
+"""
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from gravity.ge.baseline import Baseline, GEInputError
+from gravity.ge.solver import EFFECTS, STATUS, cost_change_matrix, solve, solve_batch
+
+log = logging.getLogger("gravity.ge")
+
+__all__ = ["BetaDraws", "GEUncertainty", "parametric_draws", "pair_bootstrap", "ppml_refit",
+           "confidence_intervals"]
+
+
+@dataclass
+class BetaDraws:
+    """Coefficient draws (D × K) with the draws that could not be made and why."""
+
+    betas: pd.DataFrame
+    failures: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["draw", "stage", "reason"]))
+    method: str = "parametric"
+
+
+def parametric_draws(params: pd.Series, cov, draws: int, seed: int | None = 0) -> BetaDraws:
+    """β_d ~ N(β̂, V̂), d = 1..draws (eigen-decomposition, so a singular or zero V̂ is allowed)."""
+    params = pd.Series(params, dtype=float)
+    V = np.asarray(cov, dtype=float)
+    k = len(params)
+    if V.shape != (k, k) or not np.allclose(V, V.T) or not np.isfinite(V).all():
+        raise GEInputError(f"covariance must be a finite symmetric ({k}, {k}) matrix for "
+                           f"{list(params.index)}, got shape {V.shape}")
+    w, U = np.linalg.eigh(V)
+    if w.min() < -1e-10 * max(1.0, abs(w).max()):
+        raise GEInputError(f"covariance is not positive semi-definite (smallest eigenvalue {w.min():.3g})")
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((draws, k))
+    b = params.to_numpy() + (z * np.sqrt(np.clip(w, 0, None))) @ U.T
+    return BetaDraws(pd.DataFrame(b, columns=params.index), method="parametric")
+
+
+def ppml_refit(formula: str, coefficients: Sequence[str], **ppml_kwargs) -> Callable:
+    """A re-fit for :func:`pair_bootstrap`: ``gv.ppml(formula, data, weights=w)[coefficients]``."""
+    def refit(data: pd.DataFrame, weights: np.ndarray) -> pd.Series:
+        import gravity as gv
+
+        return gv.ppml(formula, data, weights=weights, **ppml_kwargs).params[list(coefficients)]
+
+    refit.formula = formula  # readable in reports
+    return refit
+
+
+def _refit_one(args):
+    refit, data, codes, seed, d, G = args
+    rng = np.random.default_rng([seed, d])
+    counts = np.bincount(rng.integers(0, G, G), minlength=G)
+    w = counts[codes].astype(float)
+    keep = w > 0
+    try:
+        beta = refit(data.loc[keep], w[keep])
+        beta = pd.Series(beta, dtype=float)
+        if not np.isfinite(beta.to_numpy()).all():
+            return d, None, "re-fit returned non-finite coefficients"
+        return d, beta, None
+    except Exception as exc:  # report, never hide: the draw is listed with its reason
+        return d, None, f"{type(exc).__name__}: {exc}"
+
+
+def pair_bootstrap(data: pd.DataFrame, refit: Callable, *, cluster: str, draws: int, seed: int = 0,
+                   progress: bool = True, n_jobs: int = 1) -> BetaDraws:
+    """Pair-cluster bootstrap of the coefficients.
+
+    Each draw resamples the G clusters of ``data[cluster]`` (e.g. ``pair_id``) with replacement and
+    calls ``refit(rows, weights)`` on the rows of the drawn clusters with weights = times drawn
+    (frequency weights: the same estimate as on the replicated sample). Draw d uses the random
+    stream ``(seed, d)``, so results do not depend on ``n_jobs``; ``n_jobs > 1`` re-fits in
+    processes (``refit`` must then be picklable, e.g. :func:`ppml_refit`).
+    """
+    from tqdm.auto import tqdm
+
+    if cluster not in data.columns:
+        raise GEInputError(f"cluster column {cluster!r} not in the data (have {list(data.columns)})")
+    codes, uniq = pd.factorize(data[cluster])
+    if (codes < 0).any():
+        raise GEInputError(f"cluster column {cluster!r} has missing values in {int((codes < 0).sum())} rows")
+    G = len(uniq)
+    jobs = [(refit, data, codes, seed, d, G) for d in range(draws)]
+    results = []
+    bar = tqdm(total=draws, desc="pair bootstrap", disable=not progress)
+    if n_jobs > 1:
+        with ProcessPoolExecutor(max_workers=n_jobs) as ex:
+            for r in ex.map(_refit_one, jobs):
+                results.append(r)
+                bar.update()
+    else:
+        for job in jobs:
+            results.append(_refit_one(job))
+            bar.update()
+    bar.close()
+    names = next((r[1].index for r in results if r[1] is not None), None)
+    if names is None:
+        raise GEInputError(f"all {draws} bootstrap re-fits failed; first reason: {results[0][2]}")
+    betas = pd.DataFrame(np.nan, index=range(draws), columns=names)
+    fails = []
+    for d, beta, why in results:
+        if beta is None:
+            fails.append((d, "refit", why))
+        else:
+            betas.loc[d] = beta.reindex(names).to_numpy()
+    if fails:
+        log.warning("pair bootstrap: %d of %d re-fits failed (first: %s)", len(fails), draws, fails[0][2])
+    return BetaDraws(betas, pd.DataFrame(fails, columns=["draw", "stage", "reason"]), method="pair bootstrap")
+
+
+class GEUncertainty:
+    """Percentile CIs for every effect. ``countries``: columns (effect, point|lower|upper)."""
+
+    def __init__(self, base, point, draws, betas, sigmas, failures, level, method):
+        self.baseline = base
+        self.point = point
+        self.draws = draws                 # (D, len(EFFECTS), N), NaN rows for failed draws
+        self.betas, self.sigmas = betas, sigmas
+        self.failures = failures
+        self.level = level
+        self.method = method
+        ok = ~np.isnan(draws).any(axis=(1, 2))
+        self.n_draws = int(len(draws))
+        self.n_failed = int((~ok).sum())
+        a = (1.0 - level) / 2.0 * 100.0
+        if ok.any():
+            lo, hi = np.percentile(draws[ok], [a, 100.0 - a], axis=0)
+        else:
+            lo = hi = np.full(draws.shape[1:], np.nan)
+        idx = pd.Index(base.countries, name="country")
+        self.lower = pd.DataFrame(lo.T, index=idx, columns=list(EFFECTS))
+        self.upper = pd.DataFrame(hi.T, index=idx, columns=list(EFFECTS))
+
+    @property
+    def countries(self) -> pd.DataFrame:
+        parts = {"point": self.point, "lower": self.lower, "upper": self.upper}
+        out = pd.concat(parts, axis=1).swaplevel(axis=1)
+        return out[[(e, s) for e in EFFECTS for s in ("point", "lower", "upper")]]
+
+    def table(self, effect: str) -> pd.DataFrame:
+        if effect not in EFFECTS:
+            raise GEInputError(f"unknown effect {effect!r}; one of {EFFECTS}")
+        return pd.DataFrame({"point": self.point[effect], "lower": self.lower[effect],
+                             "upper": self.upper[effect]})
+
+    def __repr__(self) -> str:
+        return (f"GEUncertainty({self.method}, {self.n_draws} draws, {self.n_failed} failed, "
+                f"level={self.level})")
+
+
+def _as_matrix(base: Baseline, value, name: str, change: bool) -> np.ndarray:
+    if change:
+        return cost_change_matrix(base, cost_change=value)
+    m = base.matrix(value, name=name)
+    if not np.isfinite(m).all() or (m < 0).any() or (np.diag(m) <= 0).any():
+        raise GEInputError(f"{name}: baseline costs must be finite, ≥ 0, with positive domestic costs")
+    return m
+
+
+def confidence_intervals(base: Baseline, scenario: Callable, *, fit=None, coefficients=None,
+                         betas: BetaDraws | None = None, draws: int = 1000, seed: int = 0,
+                         sigma: tuple[float, float] | None = None, baseline_costs: Callable | None = None,
+                         level: float = 0.95, numeraire: str = "reference", progress: bool = True,
+                         chunk: int = 64, tol: float = 1e-10, max_iter: int = 100_000) -> GEUncertainty:
+    """CIs for all GE effects of ``scenario`` over coefficient (and σ) uncertainty.
+
+    Parameters
+    ----------
+    base : the baseline at the point estimate.
+    scenario : β (Series named like the coefficients) → cost change t̂ (matrix or Series keyed by
+        (exporter, importer); pairs not listed do not change).
+    fit : a fitted model with ``params`` and ``cov_params()`` (e.g. ``gv.ppml``): parametric draws
+        of ``coefficients`` (default: all its parameters). Or give ``betas`` (e.g. from
+        :func:`pair_bootstrap`, or :func:`parametric_draws`); the point estimate then is ``fit``'s
+        params if given, else the mean of the draws.
+    sigma : optional (low, high): σ_d drawn uniformly in the range (the point uses ``base.sigma``).
+    baseline_costs : β → baseline t^{1-σ}; when given, each draw also re-solves the baseline.
+    """
+    from tqdm.auto import tqdm
+
+    if not 0 < level < 1:
+        raise GEInputError(f"level must be in (0, 1), got {level}")
+    if betas is None:
+        if fit is None:
+            raise GEInputError("give fit= (a model with params and cov_params()) or betas= (draws)")
+        names = list(coefficients) if coefficients is not None else list(fit.params.index)
+        missing = [c for c in names if c not in fit.params.index]
+        if missing:
+            raise GEInputError(f"coefficients {missing} are not parameters of the fit {list(fit.params.index)}")
+        cov = fit.cov_params()
+        cov = cov.loc[names, names] if isinstance(cov, pd.DataFrame) else np.asarray(cov)
+        betas = parametric_draws(fit.params[names], cov, draws, seed)
+        beta_hat = fit.params[names].astype(float)
+    else:
+        names = list(betas.betas.columns)
+        beta_hat = (fit.params[names].astype(float) if fit is not None
+                    else betas.betas.mean(axis=0, skipna=True))
+    B = betas.betas
+    D = len(B)
+    rng = np.random.default_rng([seed, 7919])
+    if sigma is not None:
+        lo, hi = sigma
+        if not (1 < lo <= hi):
+            raise GEInputError(f"sigma range must satisfy 1 < low <= high, got {sigma}")
+        sig = rng.uniform(lo, hi, D)
+    else:
+        sig = np.full(D, base.sigma)
+
+    # point estimate (exact solve at β̂ and base.sigma)
+    b0 = base
+    if baseline_costs is not None:
+        b0 = base.with_costs(_as_matrix(base, baseline_costs(beta_hat), "baseline_costs", False))
+    res0 = solve(b0, _as_matrix(base, scenario(beta_hat), "scenario", True), numeraire=numeraire)
+    point = res0.countries
+
+    n = base.n
+    out = np.full((D, len(EFFECTS), n), np.nan)
+    fails = [tuple(r) for r in betas.failures[["draw", "stage", "reason"]].itertuples(index=False)]
+    bar = tqdm(total=D, desc=f"GE draws ({betas.method})", disable=not progress)
+    for start in range(0, D, chunk):
+        ids = list(range(start, min(D, start + chunk)))
+        that = np.ones((len(ids), n, n))
+        tb = np.empty((len(ids), n, n)) if baseline_costs is not None else None
+        good = np.zeros(len(ids), bool)
+        for k, d in enumerate(ids):
+            beta = B.iloc[d]
+            if beta.isna().any():
+                continue  # failed re-fit, already listed
+            try:
+                that[k] = _as_matrix(base, scenario(beta), "scenario", True)
+                if tb is not None:
+                    tb[k] = _as_matrix(base, baseline_costs(beta), "baseline_costs", False)
+                good[k] = True
+            except Exception as exc:
+                fails.append((d, "scenario", f"{type(exc).__name__}: {exc}"))
+        sel = np.flatnonzero(good)
+        if sel.size:
+            t_in = tb[sel] if tb is not None else base.fitted
+            eff, status = solve_batch(t_in, that[sel], base.Y, base.E, sig[[ids[k] for k in sel]],
+                                      base.ref, numeraire, tol, max_iter,
+                                      start=(b0.omr, res0.omr_hat_cdl, res0.price_hat))
+            for k, e, st in zip(sel, eff, status):
+                if st == 0:
+                    out[ids[k]] = e
+                else:
+                    fails.append((ids[k], "solve", STATUS[int(st)]))
+        bar.update(len(ids))
+    bar.close()
+    failures = pd.DataFrame(sorted(fails), columns=["draw", "stage", "reason"])
+    if len(failures):
+        log.warning("GE draws: %d of %d failed (%s)", len(failures), D,
+                    "; ".join(f"{k}: {v}" for k, v in failures["reason"].value_counts().head(3).items()))
+    return GEUncertainty(base, point, out, B, sig, failures, level, betas.method)
