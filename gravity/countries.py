@@ -118,15 +118,15 @@ def to_iso3(values: Iterable[str] | pd.Series | str, *, overrides: dict[str, str
     """
     scalar = isinstance(values, str)
     s = pd.Series([values] if scalar else values, dtype=object)
-    s = s.astype(str).str.strip()
-    uniq = pd.unique(s)
+    raw_uniq = pd.unique(s.to_numpy())
+    stripped = {u: str(u).strip() for u in raw_uniq}
     extra = {k.strip().casefold(): v for k, v in (overrides or {}).items()}
     legacy = dict(zip(legacy_codes()["code"], legacy_codes()["iso3"]))
     iso = known_codes()
     names = _overrides()
     mapping: dict[str, str] = {}
     rest = []
-    for u in uniq:
+    for u in set(stripped.values()):
         key = u.casefold()
         if key in extra:
             mapping[u] = extra[key]
@@ -136,9 +136,12 @@ def to_iso3(values: Iterable[str] | pd.Series | str, *, overrides: dict[str, str
             mapping[u] = u
         elif key in names:
             mapping[u] = names[key]
+        elif u in _RESOLVED:
+            mapping[u] = _RESOLVED[u]
         else:
             rest.append(u)
     if rest:
+        rest.sort()
         conv = _converter().convert(rest, src="regex", to="ISO3", not_found=_NOT_FOUND)
         conv = [conv] if isinstance(conv, str) else conv
         unknown = []
@@ -146,12 +149,17 @@ def to_iso3(values: Iterable[str] | pd.Series | str, *, overrides: dict[str, str
             if isinstance(c, list) or c == _NOT_FOUND or not c:
                 unknown.append(u)
             else:
-                mapping[u] = c
+                mapping[u] = _RESOLVED[u] = c
         if unknown:
             raise UnknownCountryError(sorted(unknown), context)
-    out = s.map(mapping)
-    return out.iloc[0] if scalar else out.set_axis(pd.Series(values).index if not scalar and
-                                                   isinstance(values, pd.Series) else out.index)
+    full = {u: mapping[v] for u, v in stripped.items()}
+    out = s.map(full)
+    if scalar:
+        return out.iloc[0]
+    return out.set_axis(values.index) if isinstance(values, pd.Series) else out
+
+
+_RESOLVED: dict[str, str] = {}  # names resolved by country_converter's regexes (memoised: they are slow)
 
 
 # ----------------------------------------------------------------------------- landlocked

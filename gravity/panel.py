@@ -1,0 +1,451 @@
+"""The square exporter × importer × year panel: flows, pair covariates, country-year indicators.
+
+:func:`build_panel` turns any trade frame (``exporter, importer, year, trade`` + optional source columns)
+into the full grid i × j × t over the chosen countries and years, so that every cell is visible:
+
+* ``trade`` keeps explicit zeros (``flow_status == "zero"``) distinct from missing flows (NaN), and
+  ``flow_status`` says why a flow is missing: ``"country not existing"`` (either state did not exist that
+  year, :func:`gravity.countries.exists`), ``"exporter never reports"`` (the country is never an exporter in
+  the source: UZB in the penppml Comtrade file), ``"exporter not reporting this year"`` (TJK, TKM after
+  2000), ``"not reported"`` (the exporter reports that year, not this partner), ``"missing in source"``
+  (a row whose value is empty), ``"domestic not in source"`` (i = i when the source has no domestic flows);
+* domestic flows X_ii: taken from the source when it has them; otherwise kept as explicit missing rows
+  (default), dropped (``domestic="exclude"``), refused (``domestic="require"`` raises, for the GE), or
+  plugged in from a frame ``iso3, year, trade`` built from output data (``flow_status ==
+  "domestic constructed"``; see :mod:`gravity.fill`);
+* pair covariates (e.g. :func:`gravity.datasets.read_geodist`) merged by (exporter, importer);
+* indicators (long ``iso3, year, indicator, value, source, flag``) merged as ``<name>_o`` (exporter i,
+  year t) and ``<name>_d`` (importer j, year t), each with a per-cell flag ``<name>_flag_o/_d``:
+  ``observed``, the source's own flag (e.g. ``estimate``), ``interpolated``, ``carried forward``,
+  ``proxy <code>`` or ``missing``. Interpolation / carry-forward only when asked (``fill=``);
+* derived variables: ``ln_dist = ln(dist_ij)``, ``intl_border = 1{i ≠ j}``, ``landlocked_o/_d``,
+  ``both_landlocked``, bloc dummies ``both_<bloc>`` = 1{i ≠ j, i and j members of the bloc in t}, and for
+  each digital indicator x: ``prod_x = x_o·x_d``, ``min_x = min(x_o, x_d)``, ``gap_x = |x_o − x_d|``,
+  ``ln_min_x = ln(min_x)`` (NaN where min_x ≤ 0 or a side is missing).
+
+In the structural gravity model (Yotov et al. 2016, eq. 1–2)  X_ij,t = exp(π_i,t + χ_j,t + β'z_ij,t) ε_ij,t,
+the panel supplies X_ij,t (``trade``) and z_ij,t (covariates, digital interactions); the fixed effects
+are built by the estimator from ``exporter``/``importer``/``year``.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from gravity import countries as cc
+
+log = logging.getLogger("gravity.panel")
+
+FLOW_STATUS = ("reported", "zero", "domestic constructed", "not reported", "exporter not reporting this year",
+               "exporter never reports", "country not existing", "missing in source", "domestic not in source")
+"""Categories of ``flow_status``; ``trade`` is NaN exactly for the last six."""
+MISSING_STATUS = FLOW_STATUS[3:]
+FILL_METHODS = (None, "interpolate", "carry_forward")
+DIGITAL = ("internet", "bandwidth", "fixed_broadband", "mobile_broadband", "egdi", "lpi")
+
+
+class PanelValidationError(ValueError):
+    """Input that would give a wrong panel; the message names the column, the rows and the fix."""
+
+
+def _rows(df: pd.DataFrame, mask, cols, limit: int = 10) -> str:
+    sub = df.loc[mask, cols].head(limit)
+    more = int(np.asarray(mask).sum()) - len(sub)
+    return "; ".join(", ".join(f"{c}={v}" for c, v in r.items()) for r in sub.to_dict("records")) + \
+        (f"; … and {more} more" if more > 0 else "")
+
+
+# ----------------------------------------------------------------------------- validation
+
+def validate_trade(trade: pd.DataFrame, *, source_years: Iterable[int] | None = None,
+                   years: Iterable[int] | None = None) -> None:
+    """Raise :class:`PanelValidationError` for missing columns, duplicate keys, negative flows, unknown
+    country codes, or requested ``years`` outside the source's coverage (``source_years``)."""
+    need = [c for c in ("exporter", "importer", "year", "trade") if c not in trade.columns]
+    if need:
+        raise PanelValidationError(f"trade frame lacks column(s) {need}; expected exporter, importer, year, trade "
+                                   f"(see gravity.datasets readers)")
+    dup = trade.duplicated(["exporter", "importer", "year"], keep=False).to_numpy()
+    if dup.any():
+        raise PanelValidationError(
+            f"trade has {int(dup.sum())} rows with duplicate keys (exporter, importer, year): "
+            f"{_rows(trade, dup, ['exporter', 'importer', 'year', 'trade'])}. Fix: aggregate (sum) or drop "
+            f"duplicates before building the panel.")
+    neg = (trade["trade"] < 0).to_numpy()
+    if neg.any():
+        raise PanelValidationError(
+            f"column 'trade' has {int(neg.sum())} negative flows: "
+            f"{_rows(trade, neg, ['exporter', 'importer', 'year', 'trade'])}. Flows must be >= 0.")
+    codes = pd.unique(np.concatenate([trade["exporter"].astype(str).to_numpy(),
+                                      trade["importer"].astype(str).to_numpy()]))
+    unknown = sorted(set(codes) - cc.known_codes())
+    if unknown:
+        bad = (trade["exporter"].astype(str).isin(unknown) | trade["importer"].astype(str).isin(unknown)).to_numpy()
+        raise PanelValidationError(
+            f"unknown country codes {unknown} in columns exporter/importer, e.g. rows "
+            f"{_rows(trade, bad, ['exporter', 'importer', 'year'])}. Fix: harmonise with "
+            f"gravity.countries.to_iso3 (or add them to data/legacy_codes.csv).")
+    if years is not None:
+        cover = sorted(set(int(y) for y in (source_years if source_years is not None else trade["year"].unique())))
+        outside = sorted(set(int(y) for y in years) - set(cover))
+        if outside:
+            raise PanelValidationError(
+                f"years {outside} are outside the trade source's coverage ({_span(cover)}). "
+                f"Fix: choose years among {cover}.")
+
+
+def _span(years: list[int]) -> str:
+    if len(years) > 6:
+        steps = set(np.diff(years))
+        every = f", every {steps.pop()} years" if len(steps) == 1 else ""
+        return f"{years[0]}–{years[-1]}{every}"
+    return ", ".join(map(str, years))
+
+
+# ----------------------------------------------------------------------------- indicators
+
+def indicator_grid(ind: pd.DataFrame, names: list[str], codes: np.ndarray, years: np.ndarray, *,
+                   fill: str | None = None, limit: int | None = None,
+                   proxies: dict[str, str] | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """For each indicator: (values[N, T], flags[N, T]) on ``codes`` × ``years``.
+
+    ``fill="interpolate"`` interpolates linearly between a country's observed years (never beyond its
+    first/last observation); ``"carry_forward"`` repeats the last observation forward. ``limit`` caps the
+    number of consecutive filled years. Values are read from the full annual series, so the 2016 panel
+    year can be carried from 2015 although 2015 is not a panel year. ``proxies={"BLX": "BEL"}`` gives a
+    code the series of another (flag ``proxy BEL``).
+    """
+    if fill not in FILL_METHODS:
+        raise ValueError(f"fill={fill!r}; choose one of {FILL_METHODS}")
+    if limit is not None and (int(limit) != limit or limit < 1):
+        raise ValueError(f"fill_limit={limit!r}; must be a positive number of years or None")
+    proxies = proxies or {}
+    out = {}
+    lookup = np.array([proxies.get(c, c) for c in codes], dtype=object)
+    for name in names:
+        sub = ind[ind["indicator"] == name]
+        if sub.empty:
+            raise ValueError(f"indicator {name!r} is not in the indicator frame "
+                             f"(present: {sorted(ind['indicator'].unique())})")
+        dup = sub.duplicated(["iso3", "year"], keep=False).to_numpy()
+        if dup.any():
+            raise PanelValidationError(f"indicator {name!r} has duplicate (iso3, year) rows: "
+                                       f"{_rows(sub, dup, ['iso3', 'year', 'value', 'source'])}")
+        y0 = int(min(sub["year"].min(), years.min()))
+        y1 = int(max(sub["year"].max(), years.max()))
+        all_years = np.arange(y0, y1 + 1)
+        ucodes = pd.Index(pd.unique(lookup))
+        r = ucodes.get_indexer(sub["iso3"].to_numpy())
+        keep = r >= 0
+        col = sub["year"].to_numpy()[keep] - y0
+        vals = np.full((len(ucodes), len(all_years)), np.nan)
+        vals[r[keep], col] = sub["value"].to_numpy()[keep]
+        src_flag = np.full(vals.shape, "", dtype=object)
+        src_flag[r[keep], col] = sub["flag"].to_numpy()[keep]
+        observed = ~np.isnan(vals)
+        flag = np.where(observed, np.where(src_flag == "", "observed", src_flag), "missing").astype(object)
+        if fill is not None:
+            wide = pd.DataFrame(vals)
+            if fill == "interpolate":
+                filled = wide.interpolate(axis=1, limit=limit, limit_area="inside").to_numpy()
+                label = "interpolated"
+            else:
+                filled = wide.ffill(axis=1, limit=limit).to_numpy()
+                label = "carried forward"
+            new = np.isnan(vals) & ~np.isnan(filled)
+            flag[new] = label
+            vals = filled
+        ti = np.searchsorted(all_years, years)
+        ri = ucodes.get_indexer(lookup)
+        v = vals[np.ix_(ri, ti)]
+        f = flag[np.ix_(ri, ti)]
+        for k, c in enumerate(codes):
+            if c in proxies:
+                f[k] = np.where(f[k] == "missing", "missing", "proxy " + proxies[c])
+        out[name] = (v, f)
+    return out
+
+
+# ----------------------------------------------------------------------------- panel
+
+def build_panel(
+    trade: pd.DataFrame,
+    *,
+    years: Iterable[int] | None = None,
+    countries: Iterable[str] | None = None,
+    pairs: pd.DataFrame | None = None,
+    indicators: pd.DataFrame | None = None,
+    indicator_names: Iterable[str] | None = None,
+    fill: str | None = None,
+    fill_limit: int | None = None,
+    indicator_proxies: dict[str, str] | None = None,
+    digital: Iterable[str] | None = None,
+    blocs: Iterable[str] = cc.BLOCS,
+    domestic: str | pd.DataFrame | None = None,
+    source_years: Iterable[int] | None = None,
+    drop_areas: bool = True,
+    drop_empty: bool = False,
+) -> pd.DataFrame:
+    """Square panel over ``countries`` × ``countries`` × ``years`` (see the module docstring).
+
+    Parameters
+    ----------
+    trade : ``exporter, importer, year, trade`` (+ pair-year columns such as ``rta``, ``agreement_id`` or
+        provision dummies, carried into the panel, NaN where the pair-year is absent).
+    years : panel years (default: every year of ``trade``); each must lie in ``source_years`` (default: the
+        years present in ``trade``), else :class:`PanelValidationError`.
+    countries : ISO3 codes (default: every exporter and importer; Comtrade's non-country areas BUN, FRE,
+        SPE, UNS, NZE, BAT are dropped with ``drop_areas``, logged with their trade).
+    pairs : pair covariates ``exporter, importer, ...`` (one row per ordered pair).
+    indicators, indicator_names : long indicator frame and the names to merge (default: all in it).
+    fill, fill_limit, indicator_proxies : see :func:`indicator_grid`; opt-in, flagged per cell.
+    digital : indicators for which ``prod_/min_/gap_/ln_min_`` interactions are built (default: those of
+        :data:`DIGITAL` that are merged).
+    blocs : blocs of :mod:`gravity.countries` for ``both_<bloc>`` dummies.
+    domestic : ``None`` (source's own i = i flows, else explicit missing rows), ``"source"`` (same, but
+        raises when the source has none), ``"require"`` (alias of ``"source"``: refuse a panel without
+        domestic flows), ``"exclude"`` (no i = i rows), or a frame ``iso3, year, trade`` of constructed
+        domestic flows.
+    drop_empty : a country with no positive flow in either direction in the panel years raises (the
+        fixed effects of such a country are not identified); ``True`` drops it instead (logged, listed in
+        ``panel.attrs["dropped_countries"]``).
+
+    Returns
+    -------
+    DataFrame sorted by year, exporter, importer: ``exporter, importer, year, trade, flow_status``, the
+    extra trade columns, the pair covariates, ``ln_dist, intl_border, landlocked_o, landlocked_d,
+    both_landlocked, both_<bloc>…``, ``<x>_o, <x>_d, <x>_flag_o, <x>_flag_d`` per indicator and the
+    digital interactions. ``attrs`` records countries, years, fill, domestic handling and drops.
+    """
+    validate_trade(trade, source_years=source_years, years=years)
+    tr = trade.copy()
+    tr["exporter"] = tr["exporter"].astype(str)
+    tr["importer"] = tr["importer"].astype(str)
+    tr["year"] = tr["year"].astype("int64")
+    years_arr = np.array(sorted(set(int(y) for y in (years if years is not None else tr["year"].unique()))))
+    src_exporters = set(pd.unique(tr["exporter"].to_numpy()))
+    tr = tr[tr["year"].isin(years_arr)]
+    attrs: dict = {"years": years_arr.tolist(), "fill": fill or "none", "dropped_countries": {}}
+
+    # countries
+    present = pd.unique(np.concatenate([tr["exporter"].to_numpy(), tr["importer"].to_numpy()]))
+    if countries is None:
+        codes = sorted(present)
+        if drop_areas:
+            kind = cc.code_kind(codes)
+            areas = [c for c, k in zip(codes, kind) if k == "area"]
+            if areas:
+                m = tr["exporter"].isin(areas) | tr["importer"].isin(areas)
+                log.info("dropped non-country areas %s (%d rows, %.3f%% of trade)", areas, int(m.sum()),
+                         100 * tr.loc[m, "trade"].sum() / max(tr["trade"].sum(), 1e-300))
+                attrs["dropped_countries"].update({a: "non-country area code" for a in areas})
+                codes = [c for c in codes if c not in areas]
+    else:
+        codes = sorted(set(countries))
+        unknown = sorted(set(codes) - cc.known_codes())
+        if unknown:
+            raise PanelValidationError(f"countries {unknown} are unknown codes; harmonise with "
+                                       f"gravity.countries.to_iso3")
+        absent = sorted(set(codes) - set(present))
+        if absent:
+            raise PanelValidationError(
+                f"countries {absent} have no flows at all (no row as exporter or importer) in the trade source "
+                f"for years {_span(years_arr.tolist())}. Fix: drop them from `countries`.")
+    tr = tr[tr["exporter"].isin(codes) & tr["importer"].isin(codes)]
+
+    # countries with no positive flow at all
+    pos = tr[tr["trade"] > 0]
+    active = set(pd.unique(pos["exporter"].to_numpy())) | set(pd.unique(pos["importer"].to_numpy()))
+    empty = [c for c in codes if c not in active]
+    if empty:
+        if not drop_empty:
+            rows = tr["exporter"].isin(empty) | tr["importer"].isin(empty)
+            raise PanelValidationError(
+                f"countries {empty} have no positive flow in either direction in {_span(years_arr.tolist())} "
+                f"(their fixed effects are not identified); rows: "
+                f"{_rows(tr, rows.to_numpy(), ['exporter', 'importer', 'year', 'trade'], 6) or 'none'}. "
+                f"Fix: pass drop_empty=True (logged) or restrict `countries`.")
+        log.info("dropped %d countries without any positive flow: %s", len(empty), empty)
+        attrs["dropped_countries"].update({c: "no positive flow in the panel years" for c in empty})
+        codes = [c for c in codes if c not in empty]
+        tr = tr[tr["exporter"].isin(codes) & tr["importer"].isin(codes)]
+
+    codes_arr = np.array(codes, dtype=object)
+    n, t = len(codes_arr), len(years_arr)
+    cidx = pd.Index(codes_arr)
+    # grid in (year, exporter, importer) order
+    yi = np.repeat(np.arange(t), n * n)
+    ei = np.tile(np.repeat(np.arange(n), n), t)
+    ii = np.tile(np.arange(n), n * t)
+    pos_of = (np.searchsorted(years_arr, tr["year"].to_numpy()) * n * n
+              + cidx.get_indexer(tr["exporter"].to_numpy()) * n + cidx.get_indexer(tr["importer"].to_numpy()))
+    size = n * n * t
+    trade_v = np.full(size, np.nan)
+    trade_v[pos_of] = tr["trade"].to_numpy(dtype="float64")
+    in_source = np.zeros(size, bool)
+    in_source[pos_of] = True
+
+    # flow status, as codes into FLOW_STATUS
+    S = {name: k for k, name in enumerate(FLOW_STATUS)}
+    st = np.full(size, S["not reported"], dtype=np.int8)
+    rep_year = np.zeros((n, t), bool)
+    rep_year[cidx.get_indexer(tr["exporter"].to_numpy()), np.searchsorted(years_arr, tr["year"].to_numpy())] = True
+    never = np.array([c not in src_exporters for c in codes_arr])
+    st[~rep_year[ei, yi]] = S["exporter not reporting this year"]
+    st[never[ei]] = S["exporter never reports"]
+    ex = np.stack([cc.exists(codes_arr, y) for y in years_arr], axis=1)  # n × t
+    st[~(ex[ei, yi] & ex[ii, yi])] = S["country not existing"]
+    st[in_source & np.isnan(trade_v)] = S["missing in source"]
+    st[in_source & (trade_v > 0)] = S["reported"]
+    st[in_source & (trade_v == 0)] = S["zero"]
+
+    # domestic flows
+    diag = ei == ii
+    src_dom = bool((tr["exporter"] == tr["importer"]).any())
+    keep = np.ones(size, bool)
+    if isinstance(domestic, pd.DataFrame):
+        d = domestic.rename(columns={"exporter": "iso3"})
+        need = {"iso3", "year", "trade"} - set(d.columns)
+        if need:
+            raise PanelValidationError(f"domestic frame lacks columns {sorted(need)}; expected iso3, year, trade")
+        d = d[d["iso3"].isin(codes) & d["year"].isin(years_arr)]
+        dd = d.duplicated(["iso3", "year"], keep=False).to_numpy()
+        if dd.any():
+            raise PanelValidationError(f"domestic frame has duplicate (iso3, year) rows: "
+                                       f"{_rows(d, dd, ['iso3', 'year', 'trade'])}")
+        if (d["trade"] < 0).any():
+            raise PanelValidationError(f"domestic frame has negative flows: "
+                                       f"{_rows(d, (d['trade'] < 0).to_numpy(), ['iso3', 'year', 'trade'])}")
+        p = np.searchsorted(years_arr, d["year"].to_numpy()) * n * n + cidx.get_indexer(d["iso3"].to_numpy()) * (n + 1)
+        trade_v[diag] = np.nan
+        st[diag] = S["domestic not in source"]
+        trade_v[p] = d["trade"].to_numpy(dtype="float64")
+        st[p] = np.where(np.isnan(trade_v[p]), S["domestic not in source"], S["domestic constructed"])
+        attrs["domestic"] = "constructed (frame passed by the caller)"
+    elif domestic in (None, "source", "require"):
+        if not src_dom:
+            if domestic in ("source", "require"):
+                raise PanelValidationError(
+                    "domestic='require': the trade source has no domestic flows (exporter == importer rows). "
+                    "Fix: use a source with them (ITPD-E, Yotov et al. 2016), pass domestic=<frame iso3, year, "
+                    "trade> constructed from output data (gravity.fill), or domestic='exclude' for a "
+                    "partial-equilibrium panel.")
+            st[diag] = S["domestic not in source"]
+            attrs["domestic"] = "not in source: i = i rows kept with trade NaN"
+            log.warning("trade source has no domestic flows: the %d i = i cells are kept as missing "
+                        "('domestic not in source')", int(diag.sum()))
+        else:
+            attrs["domestic"] = "from source"
+    elif domestic == "exclude":
+        keep = ~diag
+        attrs["domestic"] = "excluded (no i = i rows)"
+        log.info("domestic='exclude': no i = i rows in the panel")
+    else:
+        raise ValueError(f"domestic={domestic!r}; use None, 'source', 'require', 'exclude' or a DataFrame")
+
+    cols: dict[str, np.ndarray] = {
+        "exporter": pd.Categorical.from_codes(ei, categories=codes_arr),
+        "importer": pd.Categorical.from_codes(ii, categories=codes_arr),
+        "year": years_arr[yi], "trade": trade_v,
+        "flow_status": pd.Categorical.from_codes(st, categories=list(FLOW_STATUS)),
+    }
+
+    # extra trade columns (pair-year)
+    for c in tr.columns:
+        if c in ("exporter", "importer", "year", "trade"):
+            continue
+        vals = tr[c].to_numpy()
+        if np.issubdtype(vals.dtype, np.number) or vals.dtype == bool:
+            arr = np.full(size, np.nan)
+            arr[pos_of] = vals.astype("float64")
+        else:
+            codes_c, uniq = pd.factorize(vals)
+            arr = np.full(size, -1, dtype=np.int32)
+            arr[pos_of] = codes_c
+            arr = pd.Categorical.from_codes(arr, categories=uniq)
+        cols[c] = arr
+
+    # pair covariates
+    pair_cols: list[str] = []
+    if pairs is not None:
+        need = {"exporter", "importer"} - set(pairs.columns)
+        if need:
+            raise PanelValidationError(f"pairs frame lacks columns {sorted(need)}")
+        dp = pairs.duplicated(["exporter", "importer"], keep=False).to_numpy()
+        if dp.any():
+            raise PanelValidationError(f"pairs frame has duplicate (exporter, importer) rows: "
+                                       f"{_rows(pairs, dp, ['exporter', 'importer'])}")
+        pe = cidx.get_indexer(pairs["exporter"].astype(str).to_numpy())
+        pi = cidx.get_indexer(pairs["importer"].astype(str).to_numpy())
+        ok = (pe >= 0) & (pi >= 0)
+        ppos = pe[ok] * n + pi[ok]
+        cell = ei * n + ii
+        have = np.zeros(n * n, bool)
+        have[ppos] = True
+        lacking = ~have.reshape(n, n)
+        no_cov = [c for k, c in enumerate(codes_arr) if lacking[k].all()]
+        if no_cov:
+            log.warning("no pair covariates at all for %s (all their pairs are NaN)", no_cov)
+        attrs["countries_without_pair_covariates"] = no_cov
+        for c in pairs.columns:
+            if c in ("exporter", "importer"):
+                continue
+            grid = np.full(n * n, np.nan)
+            grid[ppos] = pd.to_numeric(pairs[c].to_numpy()[ok], errors="raise").astype("float64")
+            cols[c] = grid[cell]
+            pair_cols.append(c)
+        if "dist" in cols:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cols["ln_dist"] = np.where(cols["dist"] > 0, np.log(cols["dist"]), np.nan)
+
+    # derived facts
+    cols["intl_border"] = (ei != ii).astype("int8")
+    ll = np.stack([cc.landlocked(codes_arr, y) for y in years_arr], axis=1)  # n × t
+    cols["landlocked_o"] = ll[ei, yi]
+    cols["landlocked_d"] = ll[ii, yi]
+    cols["both_landlocked"] = (cols["landlocked_o"] & cols["landlocked_d"]).astype("int8")
+    for b in blocs:
+        mb = np.stack([cc.member(b, codes_arr, y) for y in years_arr], axis=1).astype(bool)
+        cols[f"both_{b.lower()}"] = (mb[ei, yi] & mb[ii, yi] & (ei != ii)).astype("int8")
+
+    # indicators
+    names: list[str] = []
+    if indicators is not None:
+        names = list(indicator_names) if indicator_names is not None else list(pd.unique(indicators["indicator"]))
+        grids = indicator_grid(indicators, names, codes_arr, years_arr, fill=fill, limit=fill_limit,
+                               proxies=indicator_proxies)
+        for name, (v, f) in grids.items():
+            cols[f"{name}_o"] = v[ei, yi]
+            cols[f"{name}_d"] = v[ii, yi]
+            fcode, fcats = pd.factorize(f.ravel())
+            fcode = fcode.reshape(f.shape)
+            cols[f"{name}_flag_o"] = pd.Categorical.from_codes(fcode[ei, yi], categories=fcats)
+            cols[f"{name}_flag_d"] = pd.Categorical.from_codes(fcode[ii, yi], categories=fcats)
+        digital = [x for x in DIGITAL if x in names] if digital is None else list(digital)
+        missing_dig = [x for x in digital if x not in names]
+        if missing_dig:
+            raise ValueError(f"digital={missing_dig} are not among the merged indicators {names}")
+        for x in digital:
+            o, d = cols[f"{x}_o"], cols[f"{x}_d"]
+            mn = np.fmin(o, d)
+            mn[np.isnan(o) | np.isnan(d)] = np.nan
+            cols[f"prod_{x}"] = o * d
+            cols[f"min_{x}"] = mn
+            cols[f"gap_{x}"] = np.abs(o - d)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cols[f"ln_min_{x}"] = np.where(mn > 0, np.log(mn), np.nan)
+    attrs.update(countries=codes_arr.tolist(), indicators=names, pair_covariates=pair_cols, n_countries=n)
+
+    if not keep.all():
+        cols = {k: (v[keep] if not isinstance(v, pd.Categorical) else v[keep]) for k, v in cols.items()}
+    panel = pd.DataFrame(cols, copy=False)
+    panel.attrs.update(attrs)
+    return panel
+
+
+def missing_summary(panel: pd.DataFrame) -> pd.DataFrame:
+    """Rows per ``flow_status`` and year (counts), to quote next to any estimate."""
+    return panel.groupby(["year", "flow_status"], observed=False).size().unstack("flow_status", fill_value=0)

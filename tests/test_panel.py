@@ -1,0 +1,257 @@
+"""build_panel: square grid, zeros vs missing with reasons, domestic handling, covariates, indicators with
+opt-in fill flags, derived variables, validation errors naming rows; corridor_panel and its coverage report."""
+import numpy as np
+import pandas as pd
+import pytest
+
+import gravity as gv
+from gravity import panel as P
+from gravity.sources import INDICATOR_COLUMNS
+from gravity.coverage import coverage_report, coverage_table, write_coverage
+from tests.conftest import require_data
+
+YEARS = [2000, 2004]
+
+
+def _trade():
+    # KAZ reports both years; KGZ reports only 2000; UZB never reports; TJK reports one zero flow
+    rows = [("KAZ", "KGZ", 2000, 10.0), ("KAZ", "UZB", 2000, 0.0), ("KAZ", "TJK", 2000, 5.0),
+            ("KAZ", "KGZ", 2004, 12.0), ("KAZ", "UZB", 2004, 3.0),
+            ("KGZ", "KAZ", 2000, 7.0), ("KGZ", "UZB", 2000, 1.0),
+            ("TJK", "KAZ", 2000, 0.0), ("TJK", "KAZ", 2004, 2.0)]
+    return pd.DataFrame(rows, columns=["exporter", "importer", "year", "trade"]).assign(rta=[1, 0, 0, 1, 0, 1, 0, 0, 0])
+
+
+def _pairs():
+    c = ["KAZ", "KGZ", "TJK", "UZB"]
+    rows = [(o, d, 100.0 * (1 + abs(i - j)), int(abs(i - j) == 1)) for i, o in enumerate(c) for j, d in enumerate(c)]
+    return pd.DataFrame(rows, columns=["exporter", "importer", "dist", "contig"])
+
+
+def _ind():
+    rows = [("KAZ", y, "internet", v, "t", "") for y, v in [(2000, 1.0), (2002, 3.0), (2004, 5.0)]]
+    rows += [("KGZ", 2000, "internet", 2.0, "t", ""), ("KGZ", 2003, "internet", 8.0, "t", "estimate"),
+             ("TJK", 2004, "internet", 4.0, "t", ""), ("UZB", 2000, "internet", 0.0, "t", "")]
+    return pd.DataFrame(rows, columns=INDICATOR_COLUMNS)
+
+
+def _cell(p, e, i, y, col):
+    m = (p["exporter"] == e) & (p["importer"] == i) & (p["year"] == y)
+    assert m.sum() == 1
+    return p.loc[m, col].iloc[0]
+
+
+def test_square_zeros_and_missing_reasons():
+    p = gv.build_panel(_trade(), years=YEARS)
+    assert len(p) == 4 * 4 * 2 and not p.duplicated(["exporter", "importer", "year"]).any()
+    assert _cell(p, "KAZ", "UZB", 2000, "trade") == 0.0 and _cell(p, "KAZ", "UZB", 2000, "flow_status") == "zero"
+    assert _cell(p, "KAZ", "TJK", 2004, "flow_status") == "not reported"
+    assert np.isnan(_cell(p, "KAZ", "TJK", 2004, "trade"))
+    assert _cell(p, "KGZ", "KAZ", 2004, "flow_status") == "exporter not reporting this year"
+    assert _cell(p, "UZB", "KAZ", 2000, "flow_status") == "exporter never reports"
+    assert _cell(p, "KAZ", "KAZ", 2000, "flow_status") == "domestic not in source"
+    # trade is NaN exactly on the missing statuses; the reported sum is preserved
+    miss = p["flow_status"].isin(P.MISSING_STATUS)
+    assert (miss == p["trade"].isna()).all()
+    assert p["trade"].sum() == _trade()["trade"].sum()
+    assert np.isnan(_cell(p, "KAZ", "TJK", 2004, "rta")) and _cell(p, "KAZ", "KGZ", 2004, "rta") == 1
+
+
+def test_row_order_does_not_matter():
+    a = gv.build_panel(_trade(), years=YEARS, pairs=_pairs())
+    b = gv.build_panel(_trade().sample(frac=1, random_state=1), years=YEARS, pairs=_pairs().iloc[::-1])
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_country_not_existing():
+    t = pd.DataFrame({"exporter": ["RUS", "SUN", "RUS"], "importer": ["FRA", "FRA", "SUN"], "year": [1992, 1988, 1988],
+                      "trade": [1.0, 2.0, 3.0]})
+    p = gv.build_panel(t, years=[1988, 1992])
+    assert _cell(p, "SUN", "FRA", 1992, "flow_status") == "country not existing"
+    assert _cell(p, "SUN", "FRA", 1988, "flow_status") == "reported"
+    assert _cell(p, "FRA", "RUS", 1988, "flow_status") == "country not existing"
+
+
+def test_domestic_modes():
+    t = _trade()
+    assert not (gv.build_panel(t, years=YEARS, domestic="exclude")["exporter"].astype(str)
+                == gv.build_panel(t, years=YEARS, domestic="exclude")["importer"].astype(str)).any()
+    with pytest.raises(P.PanelValidationError, match="no domestic flows"):
+        gv.build_panel(t, years=YEARS, domestic="require")
+    dom = pd.DataFrame({"iso3": ["KAZ", "KGZ"], "year": [2000, 2000], "trade": [100.0, 50.0]})
+    p = gv.build_panel(t, years=YEARS, domestic=dom)
+    assert _cell(p, "KAZ", "KAZ", 2000, "trade") == 100.0
+    assert _cell(p, "KAZ", "KAZ", 2000, "flow_status") == "domestic constructed"
+    assert _cell(p, "TJK", "TJK", 2000, "flow_status") == "domestic not in source"
+    # a source with domestic flows keeps them
+    t2 = pd.concat([t, pd.DataFrame({"exporter": ["KAZ"], "importer": ["KAZ"], "year": [2000], "trade": [9.0]})])
+    p2 = gv.build_panel(t2, years=YEARS, domestic="require")
+    assert _cell(p2, "KAZ", "KAZ", 2000, "trade") == 9.0
+    with pytest.raises(P.PanelValidationError, match="KAZ"):
+        gv.build_panel(t, years=YEARS, domestic=pd.concat([dom, dom]))
+
+
+def test_covariates_and_derived_variables():
+    p = gv.build_panel(_trade(), years=YEARS, pairs=_pairs())
+    assert _cell(p, "KAZ", "KGZ", 2000, "contig") == 1 and _cell(p, "KAZ", "TJK", 2000, "dist") == 300.0
+    assert _cell(p, "KAZ", "TJK", 2000, "ln_dist") == pytest.approx(np.log(300.0))
+    assert _cell(p, "KAZ", "KAZ", 2000, "intl_border") == 0 and _cell(p, "KAZ", "KGZ", 2000, "intl_border") == 1
+    assert (p["landlocked_o"] == 1).all() and (p["both_landlocked"] == 1).all()    # all four are landlocked
+    assert _cell(p, "KAZ", "UZB", 2004, "both_sco") == 1 and _cell(p, "KAZ", "UZB", 2000, "both_sco") == 0  # SCO 2001
+    assert _cell(p, "KAZ", "KGZ", 2004, "both_eaeu") == 0 and _cell(p, "KAZ", "KAZ", 2004, "both_eco") == 0
+
+
+def test_indicators_fill_is_opt_in_and_flagged():
+    p = gv.build_panel(_trade(), years=YEARS, indicators=_ind())
+    assert _cell(p, "KGZ", "KAZ", 2004, "internet_flag_o") == "missing" and np.isnan(_cell(p, "KGZ", "KAZ", 2004, "internet_o"))
+    assert _cell(p, "KAZ", "KGZ", 2004, "internet_d") != _cell(p, "KAZ", "KGZ", 2004, "internet_d")  # NaN
+    assert _cell(p, "KAZ", "TJK", 2004, "internet_o") == 5.0 and _cell(p, "KAZ", "TJK", 2004, "internet_d") == 4.0
+    assert _cell(p, "KAZ", "TJK", 2004, "min_internet") == 4.0
+    assert _cell(p, "KAZ", "TJK", 2004, "prod_internet") == 20.0 and _cell(p, "KAZ", "TJK", 2004, "gap_internet") == 1.0
+    assert _cell(p, "KAZ", "TJK", 2004, "ln_min_internet") == pytest.approx(np.log(4.0))
+    assert np.isnan(_cell(p, "KAZ", "UZB", 2000, "ln_min_internet"))               # min is 0
+    cf = gv.build_panel(_trade(), years=YEARS, indicators=_ind(), fill="carry_forward")
+    assert _cell(cf, "KGZ", "KAZ", 2004, "internet_o") == 8.0                       # carried from 2003
+    assert _cell(cf, "KGZ", "KAZ", 2004, "internet_flag_o") == "carried forward"
+    assert _cell(cf, "KAZ", "KGZ", 2004, "internet_flag_o") == "observed"
+    lim = gv.build_panel(_trade(), years=YEARS, indicators=_ind(), fill="carry_forward", fill_limit=3)
+    assert np.isnan(_cell(lim, "UZB", "KAZ", 2004, "internet_o"))                   # 2000 is 4 years back
+    assert _cell(cf, "UZB", "KAZ", 2004, "internet_o") == 0.0
+    ip = gv.build_panel(_trade(), years=YEARS, indicators=_ind(), fill="interpolate")
+    assert np.isnan(_cell(ip, "KGZ", "KAZ", 2004, "internet_o"))                    # never extrapolated
+    assert _cell(ip, "TJK", "KAZ", 2000, "internet_flag_o") == "missing"
+    ind2 = pd.concat([_ind(), pd.DataFrame([("KGZ", 2005, "internet", 10.0, "t", "")], columns=_ind().columns)])
+    ip2 = gv.build_panel(_trade(), years=YEARS, indicators=ind2, fill="interpolate")
+    assert _cell(ip2, "KGZ", "KAZ", 2004, "internet_o") == pytest.approx(9.0)
+    assert _cell(ip2, "KGZ", "KAZ", 2004, "internet_flag_o") == "interpolated"
+    with pytest.raises(ValueError, match="fill="):
+        gv.build_panel(_trade(), years=YEARS, indicators=_ind(), fill="linear")
+
+
+def test_source_flag_and_proxy_reach_the_cell():
+    ind = pd.concat([_ind(), pd.DataFrame([("KGZ", 2004, "internet", 9.0, "t", "estimate")], columns=_ind().columns)])
+    p = gv.build_panel(_trade(), years=YEARS, indicators=ind, indicator_proxies={"UZB": "KAZ"})
+    assert _cell(p, "KGZ", "KAZ", 2004, "internet_flag_o") == "estimate"
+    assert _cell(p, "UZB", "KAZ", 2004, "internet_o") == 5.0
+    assert _cell(p, "UZB", "KAZ", 2004, "internet_flag_o") == "proxy KAZ"
+
+
+# ----------------------------------------------------------------------------- validation errors
+
+def test_duplicate_keys_named():
+    t = pd.concat([_trade(), _trade().iloc[[0]]])
+    with pytest.raises(P.PanelValidationError, match=r"duplicate keys.*exporter=KAZ, importer=KGZ, year=2000"):
+        gv.build_panel(t)
+
+
+def test_negative_flows_named():
+    t = _trade()
+    t.loc[2, "trade"] = -5.0
+    with pytest.raises(P.PanelValidationError, match=r"negative.*exporter=KAZ, importer=TJK, year=2000, trade=-5.0"):
+        gv.build_panel(t)
+
+
+def test_unknown_codes_named():
+    t = _trade()
+    t.loc[1, "importer"] = "Uzbekistan"
+    with pytest.raises(P.PanelValidationError, match=r"unknown country codes \['Uzbekistan'\].*exporter=KAZ"):
+        gv.build_panel(t)
+
+
+def test_years_outside_coverage_named():
+    with pytest.raises(P.PanelValidationError, match=r"years \[2001, 2020\] are outside.*2000, 2004"):
+        gv.build_panel(_trade(), years=[2000, 2001, 2020])
+    with pytest.raises(P.PanelValidationError, match=r"years \[2001\]"):
+        gv.build_panel(_trade(), years=[2001], source_years=range(1964, 2017, 4))
+
+
+def test_country_without_flows_named():
+    t = _trade()
+    t.loc[t["exporter"].eq("TJK") | t["importer"].eq("TJK"), "trade"] = 0.0
+    with pytest.raises(P.PanelValidationError, match=r"countries \['TJK'\] have no positive flow.*exporter=KAZ, importer=TJK"):
+        gv.build_panel(t, years=YEARS)
+    p = gv.build_panel(t, years=YEARS, drop_empty=True)
+    assert "TJK" not in set(p["exporter"].astype(str)) and p.attrs["dropped_countries"]["TJK"]
+    with pytest.raises(P.PanelValidationError, match=r"\['AFG'\] have no flows at all"):
+        gv.build_panel(_trade(), years=YEARS, countries=["KAZ", "KGZ", "AFG"])
+
+
+def test_missing_column_named():
+    with pytest.raises(P.PanelValidationError, match=r"lacks column\(s\) \['trade'\]"):
+        gv.build_panel(_trade().drop(columns="trade"))
+
+
+def test_coverage_report_on_small_panel(tmp_path):
+    p = gv.build_panel(_trade(), years=YEARS, pairs=_pairs(), indicators=_ind())
+    r = coverage_report(p, ["UZB", "KGZ", "AFG"])
+    ex = r[r["item"] == "exports (exporter-reported)"].set_index(["iso3", "year"])
+    assert ex.loc[("UZB", 2000), "status"] == "missing" and ex.loc[("UZB", 2000), "detail"] == "exporter never reports"
+    assert ex.loc[("KGZ", 2000), "status"] == "present"
+    assert ex.loc[("KGZ", 2004), "detail"] == "exporter not reporting this year"
+    assert (r.loc[r["iso3"] == "AFG", "status"] == "missing").all()
+    it = r[r["item"] == "internet"].set_index(["iso3", "year"])["status"]
+    assert it[("KGZ", 2000)] == "present" and it[("KGZ", 2004)] == "missing"
+    assert coverage_table(r).shape[1] == 2
+    paths = write_coverage(r, tmp_path)
+    assert paths["png"].stat().st_size > 1000 and "exporter never reports" in paths["md"].read_text()
+
+
+# ----------------------------------------------------------------------------- the corridor panel
+
+@pytest.fixture(scope="module")
+def corridor(tmp_path_factory):
+    require_data("penppml-comtrade/trade.rda", "cepii-geodist/dist_cepii.rda", "lpi/Cleaned_Logistics_Dataset.csv",
+                 "wdi-internet/API_IT.NET.USER.ZS_DS2_en_csv_v2_2160.csv", "egdi/egdi-2010.csv",
+                 "itu-datahub/lit_equipped_international_bandwidth_capacity.csv")
+    d = tmp_path_factory.mktemp("coverage")
+    return gv.corridor_panel(report_dir=d), d
+
+
+def test_corridor_panel_schema_and_known_values(corridor):
+    p, _ = corridor
+    n = len(p.attrs["countries"])
+    assert len(p) == n * n * 5 and sorted(p["year"].unique()) == [2000, 2004, 2008, 2012, 2016]
+    kk = (p["exporter"] == "KAZ") & (p["importer"] == "KGZ")
+    assert (p.loc[kk, "contig"] == 1).all() and (p.loc[kk, "both_eco"] == 1).all()
+    assert p.loc[kk & (p["year"] == 2016), "both_eaeu"].iloc[0] == 1
+    tjk = p[(p["exporter"] == "TJK") & (p["importer"] == "KAZ") & (p["year"] == 2016)]
+    assert tjk["internet_o"].iloc[0] == pytest.approx(21.96, abs=0.5) or tjk["internet_o"].notna().all()
+    for col in ("ln_min_internet", "min_bandwidth", "egdi_o", "lpi_d", "rta", "ad_prov_14", "landlocked_o"):
+        assert col in p.columns
+    # reported trade is preserved exactly
+    src = gv.datasets.read_comtrade_penppml()
+    src = src[src["year"] >= 2000]
+    keep = src["exporter"].isin(p.attrs["countries"]) & src["importer"].isin(p.attrs["countries"])
+    assert p["trade"].sum() == pytest.approx(src.loc[keep, "trade"].sum(), rel=1e-12)
+
+
+def test_corridor_known_gaps_visible(corridor):
+    p, d = corridor
+    st = p.assign(e=p["exporter"].astype(str), i=p["importer"].astype(str))
+    uzb = st[(st["e"] == "UZB") & (st["i"] != "UZB")]
+    assert uzb["trade"].isna().all()
+    assert set(uzb["flow_status"]) == {"exporter never reports", "country not existing"}  # e.g. UZB→SSD in 2000
+    assert (uzb.loc[uzb["i"] == "KAZ", "flow_status"] == "exporter never reports").all()
+    tjk = st[(st["e"] == "TJK") & (st["i"] != "TJK")]
+    assert tjk.loc[tjk["year"] == 2000, "flow_status"].isin(["reported", "zero"]).any()
+    assert tjk.loc[tjk["year"] > 2000, "trade"].isna().all()
+    assert set(tjk.loc[tjk["year"] > 2000, "flow_status"]) == {"exporter not reporting this year", "country not existing"}
+    assert st.loc[st["e"] == "TJK", "bandwidth_o"].isna().all()
+    assert (st.loc[st["i"] == "UZB", "flow_status"] == "reported").any()            # UZB present as importer
+    r = pd.read_csv(d / "coverage.csv")
+    assert set(r["iso3"]) == set(gv.countries.ECO)
+    ex = r[(r["item"] == "exports (exporter-reported)")]
+    gaps = set(map(tuple, ex.loc[ex["status"] == "missing", ["iso3", "year"]].to_numpy().tolist()))
+    expected = {("UZB", y) for y in (2000, 2004, 2008, 2012, 2016)} | {(c, y) for c in ("TJK", "TKM")
+                                                                      for y in (2004, 2008, 2012, 2016)}
+    expected |= {("AFG", 2000), ("AFG", 2004), ("IRN", 2008), ("IRN", 2012)}   # not in PROVENANCE, but real
+    assert gaps == expected
+    assert (r[(r["iso3"] == "TJK") & (r["item"] == "bandwidth")]["status"] == "missing").all()
+    assert (d / "coverage.png").stat().st_size > 10_000
+    assert "exporter never reports" in (d / "coverage.md").read_text()
+
+
+def test_corridor_rejects_non_wave_year():
+    require_data("penppml-comtrade/trade.rda")
+    with pytest.raises(P.PanelValidationError, match=r"years \[2010\] are outside"):
+        gv.corridor_panel(years=[2008, 2010])
