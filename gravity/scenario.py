@@ -177,6 +177,8 @@ class GESettings:
     domestic_sensitivity: str | None
     gross_output_multiplier: float
     domestic_floor_share: float
+    jobs: int = 1
+    reference: str = "DEU"
 
 
 @dataclass(frozen=True)
@@ -421,8 +423,14 @@ def _ge(g: dict, src: _Source) -> GESettings:
         raise src.error(("ge", "gross_output_multiplier"), "gross output cannot be below value added", "set >= 1")
     if not 0 < floor < 1:
         raise src.error(("ge", "domestic_floor_share"), "must lie in (0, 1)", "e.g. 0.1")
+    jobs = num("jobs", 1, cast=int)
+    if jobs < 1:
+        raise src.error(("ge", "jobs"), f"jobs = {jobs}", "use 1 or more processes")
+    ref = str(g.get("reference", "DEU")).upper()
+    if not _ISO3.match(ref):
+        raise src.error(("ge", "reference"), f"reference {ref!r} is not an ISO3 code", 'e.g. reference = "DEU"')
     return GESettings(sigma, tuple(float(v) for v in sens), draws, boot, num("seed", 0, cast=int), ci,
-                      method, sens_m, mult, floor)
+                      method, sens_m, mult, floor, jobs, ref)
 
 
 def _scenarios(items: list, src: _Source, groups, known, indicators, regressors, specs) -> tuple[Scenario, ...]:

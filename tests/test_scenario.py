@@ -85,9 +85,9 @@ def test_shock_on_a_coefficient_not_estimated(tmp_path):
 def test_indicator_shock_on_a_spec_without_it(tmp_path):
     # scenario (a) evaluated with the product-of-logs spec is fine; with a spec lacking internet it is not
     text = TEXT.replace('members = ["ECO"]\nindicators = { internet = "frontier" }\n\n',
-                        'members = ["ECO"]\nspec = "three_way_bandwidth"\nindicators = { internet = "frontier" }\n\n', 1)
-    _fails_at(tmp_path, text, _line_of(text, 'internet = "frontier"', start='spec = "three_way_bandwidth"'),
-              "'internet'", "three_way_bandwidth")
+                        'members = ["ECO"]\nspec = "bandwidth_2016"\nindicators = { internet = "frontier" }\n\n', 1)
+    _fails_at(tmp_path, text, _line_of(text, 'internet = "frontier"', start='spec = "bandwidth_2016"'),
+              "'internet'", "bandwidth_2016")
 
 
 @pytest.mark.parametrize("value", ["1.0", "0.5", "-4.0"])

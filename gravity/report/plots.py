@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -58,7 +59,7 @@ def effect_plot(effects: pd.DataFrame, path: str | Path, *, scenarios: Sequence[
             ax.hlines(y[ok] + off, l[ok], h[ok], color=colors[k % 3], lw=2.2 - 0.6 * k, alpha=0.8, label=lab)
         ax.plot(est, y, "o", color="black", ms=4, label="point estimate", zorder=3)
         ax.axvline(0, color="grey", lw=0.8)
-        ax.set_title((labels or {}).get(s, s), fontsize=9)
+        ax.set_title(textwrap.fill((labels or {}).get(s, s), 42), fontsize=8.5)
         ax.set_xlabel(xlabel, fontsize=8)
         ax.tick_params(labelsize=8)
         ax.grid(axis="x", alpha=0.3)
@@ -68,7 +69,7 @@ def effect_plot(effects: pd.DataFrame, path: str | Path, *, scenarios: Sequence[
     fig.legend(handles, labs, loc="lower center", ncol=len(labs), fontsize=8, frameon=False)
     if title:
         fig.suptitle(title, fontsize=10)
-    fig.tight_layout(rect=(0, 0.06, 1, 0.95 if title else 1))
+    fig.tight_layout(rect=(0, 0.06, 1, 0.93 if title else 1))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=130)
