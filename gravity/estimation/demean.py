@@ -133,6 +133,17 @@ def residualise(x, fe, alpha, offsets, out):
         out[i] = s
 
 
+@njit(cache=True)
+def fe_sum(fe, coef, offsets, out):
+    """out_i = Σ_k coef[offsets[k] + g_k(i)] (the fixed-effect part of a linear predictor)."""
+    K, n = fe.shape
+    for i in range(n):
+        s = 0.0
+        for k in range(K):
+            s += coef[offsets[k] + fe[k, i]]
+        out[i] = s
+
+
 @njit(cache=True, parallel=True)
 def demean_columns(X, fe, w, sw, offsets, alphas, tol, maxiter, out):
     """Demean every column of ``X`` (n × p, Fortran order) into ``out``; ``alphas`` (G × p,

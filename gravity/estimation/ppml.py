@@ -25,7 +25,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from gravity.estimation.demean import demean_columns, fe_offsets, group_weights
+from gravity.estimation.demean import demean_columns, fe_offsets, fe_sum, group_weights
 from gravity.estimation.formula import build_design, parse_formula, _rows
 from gravity.estimation.results import PPMLResults
 from gravity.estimation.separation import compact_codes, drop_fe_groups, iterative_rectifier
@@ -189,7 +189,7 @@ def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stat
         cluster=cl_cols, n_clusters=n_clusters, y=y, mu=fit["mu"], eta=fit["eta"], X=X[:, fit["keep"]],
         offset=off, weights=v, fe=fe, fe_levels=levels, sample=sample, index=data.index[rows],
         converged=fit["converged"], n_iter=fit["n_iter"], collinear=fit["collinear"],
-        offset_spec=offset, has_weights=design.weights is not None,
+        offset_spec=offset, has_weights=design.weights is not None, fe_coef=fit["fe_coef"],
     )
 
 
@@ -207,10 +207,12 @@ def _irls(y, X, fe, n_levels, v, off, names, *, tol, maxiter, fixef_tol, verbose
     Z[:, 1:] = X
     alphas = np.zeros((G, p + 1), order="F")
     out = np.empty((n, p + 1), order="F")
+    fepart = np.empty(n)
     keep = list(range(p))
     collinear: list[str] = []
     beta = np.zeros(p)
     dev_old = np.inf
+    fe_coef = None
     inner = max(fixef_tol, 1e-4)
     converged = False
     it = 0
@@ -240,19 +242,29 @@ def _irls(y, X, fe, n_levels, v, off, names, *, tol, maxiter, fixef_tol, verbose
             wX = Xt * w[:, None]
             H = Xt.T @ wX
             beta_new = np.linalg.solve(H, wX.T @ zt)
-            resid = zt - Xt @ beta_new
+            xb = Z[:, 1:] @ beta_new
         else:
             beta_new = beta
-            resid = zt
-        eta_new = off + Z[:, 0] - resid
-        mu_new = np.exp(np.minimum(eta_new, 700.0))
+            xb = 0.0
+        # η = o + Xβ + D(α_z − α_X β): built from coefficients, not as z − residual, so that
+        # observations with tiny μ (huge working outcome) lose no precision
+        if G:
+            coef = alphas[:, 0] - (alphas[:, 1:] @ beta_new if beta_new.size else 0.0)
+            fe_sum(fe, np.ascontiguousarray(coef), offsets, fepart)
+            eta_new = off + xb + fepart
+        else:
+            eta_new = off + xb
+        eta_new = np.clip(eta_new, -700.0, 700.0)
+        mu_new = np.exp(eta_new)
         dev = _deviance(y, mu_new, v)
         # step-halving guard against a rising deviance
         halvings = 0
         while np.isfinite(dev_old) and dev > dev_old * (1 + 1e-10) + 1e-12 and halvings < 30:
             eta_new = (eta_new + eta) / 2.0
             beta_new = (beta_new + beta) / 2.0
-            mu_new = np.exp(np.minimum(eta_new, 700.0))
+            if G:
+                coef = (coef + fe_coef) / 2.0
+            mu_new = np.exp(eta_new)
             dev = _deviance(y, mu_new, v)
             halvings += 1
         rel = abs(dev - dev_old) / (0.1 + abs(dev)) if np.isfinite(dev_old) else np.inf
@@ -261,6 +273,7 @@ def _irls(y, X, fe, n_levels, v, off, names, *, tol, maxiter, fixef_tol, verbose
             log.info("ppml iter %d: deviance %.10g rel.change %.3g max|Δβ| %.3g inner tol %.1e sweeps %s",
                      it, dev, rel, dbeta, inner, sweeps.tolist())
         eta, mu, beta, dev_old = eta_new, mu_new, beta_new, dev
+        fe_coef = coef if G else None
         if rel < tol and dbeta < tol and inner <= fixef_tol:
             converged = True
             break
@@ -278,4 +291,5 @@ def _irls(y, X, fe, n_levels, v, off, names, *, tol, maxiter, fixef_tol, verbose
     else:
         Xt = np.empty((n, 0))
     return dict(beta=beta, mu=mu, eta=eta, Xt=Xt, keep=keep, names=[names[j] for j in keep],
-                collinear=collinear, converged=converged, n_iter=it, sweeps=total_sweeps)
+                collinear=collinear, converged=converged, n_iter=it, sweeps=total_sweeps,
+                fe_coef=fe_coef)

@@ -37,7 +37,7 @@ class PPMLResults:
 
     def __init__(self, *, spec, names, beta, V, vcov_type, ssc, cluster, n_clusters, y, mu, eta, X,
                  offset, weights, fe, fe_levels, sample, index, converged, n_iter, collinear,
-                 offset_spec, has_weights):
+                 offset_spec, has_weights, fe_coef=None):
         self.spec = spec
         self.formula = spec.formula
         self.fixed_effects = spec.fe_names
@@ -58,7 +58,7 @@ class PPMLResults:
         self.nobs = int(y.size)
         self.fitted = pd.Series(mu, index=index, name="fitted")
         self._index = index
-        self._fixef_raw = None
+        self._fixef_raw = fe_coef
         v = weights
         with np.errstate(divide="ignore", invalid="ignore"):
             t = np.where(y > 0, y * np.log(y / mu), 0.0) - (y - mu)
@@ -73,7 +73,7 @@ class PPMLResults:
             t0 = np.where(y > 0, y * np.log(y / mu0), 0.0) - (y - mu0)
         self.null_deviance = 2.0 * float(np.dot(v, t0))
         self.pseudo_rsquared = 1.0 - self.llf / self.llnull if self.llnull != 0 else np.nan
-        self.rsquared_corr = float(np.corrcoef(y, mu)[0, 1] ** 2) if y.size > 1 else np.nan
+        self.rsquared_corr = float(np.corrcoef(y, mu)[0, 1] ** 2) if y.size > 1 and np.std(mu) > 0 else np.nan
         se = np.sqrt(np.diag(V)) if V.size else np.zeros(0)
         self.bse = pd.Series(se, index=names, name="std err", dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
