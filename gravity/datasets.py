@@ -354,5 +354,38 @@ from gravity.sources.trade import (  # noqa: E402
     read_cepii_gravity,
     read_comtrade_penppml,
     read_itpde,
+    read_ppmlhdfe_example,
     read_yotov,
 )
+
+READERS: dict[str, str] = {
+    "yotov2016/agtpa_applications.rda": "read_yotov",
+    "yotov2016/Chapter": "read_yotov (any chapter .dta: exporter, importer, year, trade + its covariates)",
+    "yotov2016/1_": "read_yotov",
+    "yotov2016/results/": "load (per-country GE results of the book: one row per country)",
+    "example_trade_fta.dta": "read_ppmlhdfe_example",
+    "ppmlhdfe-separation/": "load (y, regressors, fixed-effect ids, separated = ground truth)",
+    "penppml-comtrade/trade.rda": "read_comtrade_penppml",
+    "penppml-comtrade/countries.rda": "load (iso, name, region, sub.region)",
+    "cepii-geodist/dist_cepii.rda": "read_geodist",
+    "cepii-geodist/geo_cepii": "read_geo_cepii (the .rda; the .xls is the same table and needs xlrd)",
+    "wdi-internet/API_": "read_wdi_csv / load_indicators(['internet'])",
+    "wdi-internet/Metadata_": "load (WDI country metadata: Region empty for aggregates)",
+    "itu-datahub/": "read_itu / load_indicators(['bandwidth', 'fixed_broadband', 'mobile_broadband', ...])",
+    "egdi/": "read_egdi / load_indicators(['egdi', 'egdi_osi', ...])",
+    "lpi/": "read_lpi / load_indicators(['lpi', 'lpi_customs', ...])",
+    "wdi-datahub-2026/": "read_wdi_datahub / load_indicators(['gdp', 'population', ...])",
+    "wdi-api-dec2025/": "read_wdi_csv / load_indicators(['gdp_dec2025', 'imports_gs_dec2025'])",
+    "wdi-manf-2023/": "read_wdi_csv / load_indicators(['manufacturing_va'])",
+    "owid-gdp-constant/": "read_owid_gdp / load_indicators(['gdp_const2015'])",
+}
+"""Registry key prefix → the reader that returns its tidy frame (``load`` = native format, already tidy)."""
+
+
+def reader_for(key: str) -> str:
+    """The documented reader of a registered file (see :data:`READERS`)."""
+    source(key)
+    hits = [v for k, v in READERS.items() if key.startswith(k)]
+    if not hits:
+        raise KeyError(f"{key}: registered but no reader documented in gravity.datasets.READERS")
+    return hits[0]

@@ -277,9 +277,18 @@ def build_panel(
     n, t = len(codes_arr), len(years_arr)
     cidx = pd.Index(codes_arr)
     # grid in (year, exporter, importer) order
-    yi = np.repeat(np.arange(t), n * n)
-    ei = np.tile(np.repeat(np.arange(n), n), t)
-    ii = np.tile(np.arange(n), n * t)
+    yi = np.repeat(np.arange(t, dtype=np.int32), n * n)
+    ei = np.tile(np.repeat(np.arange(n, dtype=np.int32), n), t)
+    ii = np.tile(np.arange(n, dtype=np.int32), n * t)
+    oy = ei * t + yi          # flat index into (country × year) arrays, exporter side
+    dy = ii * t + yi          # importer side
+    intl = ei != ii
+
+    def side(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        return np.take(a.ravel(), idx)
+
+    rep_codes = np.repeat(codes_arr, t)
+    rep_years = np.tile(years_arr, n)
     pos_of = (np.searchsorted(years_arr, tr["year"].to_numpy()) * n * n
               + cidx.get_indexer(tr["exporter"].to_numpy()) * n + cidx.get_indexer(tr["importer"].to_numpy()))
     size = n * n * t
@@ -294,10 +303,10 @@ def build_panel(
     rep_year = np.zeros((n, t), bool)
     rep_year[cidx.get_indexer(tr["exporter"].to_numpy()), np.searchsorted(years_arr, tr["year"].to_numpy())] = True
     never = np.array([c not in src_exporters for c in codes_arr])
-    st[~rep_year[ei, yi]] = S["exporter not reporting this year"]
-    st[never[ei]] = S["exporter never reports"]
-    ex = np.stack([cc.exists(codes_arr, y) for y in years_arr], axis=1)  # n × t
-    st[~(ex[ei, yi] & ex[ii, yi])] = S["country not existing"]
+    st[~side(rep_year, oy)] = S["exporter not reporting this year"]
+    st[np.take(never, ei)] = S["exporter never reports"]
+    ex = cc.exists(rep_codes, rep_years)  # n·t, country-major
+    st[~(side(ex, oy) & side(ex, dy))] = S["country not existing"]
     st[in_source & np.isnan(trade_v)] = S["missing in source"]
     st[in_source & (trade_v > 0)] = S["reported"]
     st[in_source & (trade_v == 0)] = S["zero"]
@@ -347,26 +356,25 @@ def build_panel(
         raise ValueError(f"domestic={domestic!r}; use None, 'source', 'require', 'exclude' or a DataFrame")
 
     cols: dict[str, np.ndarray] = {
-        "exporter": pd.Categorical.from_codes(ei, categories=codes_arr),
-        "importer": pd.Categorical.from_codes(ii, categories=codes_arr),
+        "exporter": pd.Categorical.from_codes(ei, categories=codes_arr, validate=False),
+        "importer": pd.Categorical.from_codes(ii, categories=codes_arr, validate=False),
         "year": years_arr[yi], "trade": trade_v,
-        "flow_status": pd.Categorical.from_codes(st, categories=list(FLOW_STATUS)),
+        "flow_status": pd.Categorical.from_codes(st, categories=list(FLOW_STATUS), validate=False),
     }
 
     # extra trade columns (pair-year)
-    for c in tr.columns:
-        if c in ("exporter", "importer", "year", "trade"):
-            continue
+    extra = [c for c in tr.columns if c not in ("exporter", "importer", "year", "trade")]
+    if extra:
+        src_row = np.full(size, len(tr), dtype=np.int64)   # len(tr) → the appended "absent" slot
+        src_row[pos_of] = np.arange(len(tr))
+    for c in extra:
         vals = tr[c].to_numpy()
         if np.issubdtype(vals.dtype, np.number) or vals.dtype == bool:
-            arr = np.full(size, np.nan)
-            arr[pos_of] = vals.astype("float64")
+            cols[c] = np.take(np.append(vals.astype("float64"), np.nan), src_row)
         else:
             codes_c, uniq = pd.factorize(vals)
-            arr = np.full(size, -1, dtype=np.int32)
-            arr[pos_of] = codes_c
-            arr = pd.Categorical.from_codes(arr, categories=uniq)
-        cols[c] = arr
+            codes_c = np.append(codes_c.astype(np.int32), -1)
+            cols[c] = pd.Categorical.from_codes(np.take(codes_c, src_row), categories=uniq, validate=False)
 
     # pair covariates
     pair_cols: list[str] = []
@@ -390,26 +398,28 @@ def build_panel(
         if no_cov:
             log.warning("no pair covariates at all for %s (all their pairs are NaN)", no_cov)
         attrs["countries_without_pair_covariates"] = no_cov
+        prow = np.full(n * n, int(ok.sum()), dtype=np.int64)
+        prow[ppos] = np.arange(int(ok.sum()))
+        prow_cell = np.take(prow, cell)
         for c in pairs.columns:
             if c in ("exporter", "importer"):
                 continue
-            grid = np.full(n * n, np.nan)
-            grid[ppos] = pd.to_numeric(pairs[c].to_numpy()[ok], errors="raise").astype("float64")
-            cols[c] = grid[cell]
+            vals = pd.to_numeric(pairs[c].to_numpy()[ok], errors="raise").astype("float64")
+            cols[c] = np.take(np.append(vals, np.nan), prow_cell)
             pair_cols.append(c)
         if "dist" in cols:
             with np.errstate(divide="ignore", invalid="ignore"):
                 cols["ln_dist"] = np.where(cols["dist"] > 0, np.log(cols["dist"]), np.nan)
 
     # derived facts
-    cols["intl_border"] = (ei != ii).astype("int8")
-    ll = np.stack([cc.landlocked(codes_arr, y) for y in years_arr], axis=1)  # n × t
-    cols["landlocked_o"] = ll[ei, yi]
-    cols["landlocked_d"] = ll[ii, yi]
+    cols["intl_border"] = intl.astype("int8")
+    ll = cc.landlocked(rep_codes, rep_years)
+    cols["landlocked_o"] = side(ll, oy)
+    cols["landlocked_d"] = side(ll, dy)
     cols["both_landlocked"] = (cols["landlocked_o"] & cols["landlocked_d"]).astype("int8")
     for b in blocs:
-        mb = np.stack([cc.member(b, codes_arr, y) for y in years_arr], axis=1).astype(bool)
-        cols[f"both_{b.lower()}"] = (mb[ei, yi] & mb[ii, yi] & (ei != ii)).astype("int8")
+        mb = cc.member(b, rep_codes, rep_years).astype(bool)
+        cols[f"both_{b.lower()}"] = (side(mb, oy) & side(mb, dy) & intl).astype("int8")
 
     # indicators
     names: list[str] = []
@@ -418,20 +428,20 @@ def build_panel(
         grids = indicator_grid(indicators, names, codes_arr, years_arr, fill=fill, limit=fill_limit,
                                proxies=indicator_proxies)
         for name, (v, f) in grids.items():
-            cols[f"{name}_o"] = v[ei, yi]
-            cols[f"{name}_d"] = v[ii, yi]
+            cols[f"{name}_o"] = side(v, oy)
+            cols[f"{name}_d"] = side(v, dy)
             fcode, fcats = pd.factorize(f.ravel())
             fcode = fcode.reshape(f.shape)
-            cols[f"{name}_flag_o"] = pd.Categorical.from_codes(fcode[ei, yi], categories=fcats)
-            cols[f"{name}_flag_d"] = pd.Categorical.from_codes(fcode[ii, yi], categories=fcats)
+            fcode = fcode.astype(np.int8 if len(fcats) < 127 else np.int32)
+            cols[f"{name}_flag_o"] = pd.Categorical.from_codes(side(fcode, oy), categories=fcats, validate=False)
+            cols[f"{name}_flag_d"] = pd.Categorical.from_codes(side(fcode, dy), categories=fcats, validate=False)
         digital = [x for x in DIGITAL if x in names] if digital is None else list(digital)
         missing_dig = [x for x in digital if x not in names]
         if missing_dig:
             raise ValueError(f"digital={missing_dig} are not among the merged indicators {names}")
         for x in digital:
             o, d = cols[f"{x}_o"], cols[f"{x}_d"]
-            mn = np.fmin(o, d)
-            mn[np.isnan(o) | np.isnan(d)] = np.nan
+            mn = np.minimum(o, d)                       # NaN when either side is missing
             cols[f"prod_{x}"] = o * d
             cols[f"min_{x}"] = mn
             cols[f"gap_{x}"] = np.abs(o - d)

@@ -54,3 +54,22 @@ def test_load_reads_native_formats():
     assert {"exporter", "importer", "year", "trade"} <= set(ch1.columns)
     sep = datasets.load("ppmlhdfe-separation/01.csv")
     assert "separated" in sep.columns
+
+
+def test_every_registered_file_has_a_documented_reader():
+    import gravity.datasets as ds
+
+    for key in datasets.REGISTRY:
+        name = datasets.reader_for(key)
+        func = name.split(" ")[0]
+        assert hasattr(ds, func), (key, name)
+
+
+def test_ppmlhdfe_example_reader():
+    require_data("example_trade_fta.dta")
+    t = datasets.read_ppmlhdfe_example()
+    assert len(t) == 5950 and not t.duplicated(["exporter", "importer", "year"]).any()
+    assert not (t["exporter"] == t["importer"]).any() and t["exporter"].nunique() == 35   # 35 × 34 × 5 rows
+    assert len(datasets.read_ppmlhdfe_example(category=None)) == 17850
+    with pytest.raises(ValueError, match="MANUF"):
+        datasets.read_ppmlhdfe_example(category="AGRI")

@@ -217,3 +217,25 @@ def read_yotov(file="yotov2016/agtpa_applications.rda") -> pd.DataFrame:
     raw["year"] = raw["year"].astype("int64")
     raw["trade"] = raw["trade"].astype("float64")
     return raw[TRADE_COLUMNS + [c for c in raw.columns if c not in TRADE_COLUMNS]]
+
+
+def read_ppmlhdfe_example(file="example_trade_fta.dta", category: str | None = "TOTAL") -> pd.DataFrame:
+    """ppmlhdfe's example panel (``EXAMPLE_TRADE_FTA_DATA.dta``): 35 countries, 1988–2004 every 4 years,
+    three categories (MANUF, NONMANUF, TOTAL; 5,950 rows each). Schema: ``exporter, importer, year, trade,
+    category, fta, ln_distw, contig, colony, comlang_off, comleg``. ``category`` selects one (default TOTAL,
+    so that (exporter, importer, year) is a key); ``None`` keeps all three. No domestic flows."""
+    raw = pd.read_stata(resolve(file))
+    if category is not None:
+        if category not in set(raw["category"]):
+            raise ValueError(f"category={category!r}; the file has {sorted(set(raw['category']))}")
+        raw = raw[raw["category"] == category]
+    out = pd.DataFrame({
+        "exporter": raw["isoexp"].astype(str).to_numpy(),
+        "importer": raw["isoimp"].astype(str).to_numpy(),
+        "year": raw["year"].astype("int64").to_numpy(),
+        "trade": raw["trade"].astype("float64").to_numpy(),
+        "category": raw["category"].astype(str).to_numpy(),
+    })
+    for c in ("fta", "ln_distw", "contig", "colony", "comlang_off", "comleg"):
+        out[c] = raw[c].astype("float64").to_numpy()
+    return out.reset_index(drop=True)
