@@ -34,10 +34,6 @@ from gravity import scenario as sc
 
 log = logging.getLogger("gravity.corridor")
 
-# CEPII GeoDist has no rows for these codes; their pair covariates are those of the listed code
-# (flagged in the panel's `pair_proxy` column and in the report).
-PAIR_PROXIES = {"SRB": "YUG", "MNE": "YUG", "BLX": "BEL", "SSD": "SDN", "CUW": "ANT", "SXM": "ANT",
-                "BES": "ANT"}
 PAIR_COLUMNS = ("dist", "contig", "comlang_off", "colony")
 # The gravity model that predicts destination shares of exporters to be filled (base year only).
 FILL_FORMULA = "trade ~ ln_dist + contig + comlang_off + colony + rta | exporter + importer"
@@ -46,73 +42,35 @@ GE_KINDS = {"cdl": "conditional", "full": "full"}
 # ==============================================================================================
 # panel
 # ==============================================================================================
-def pair_covariates() -> pd.DataFrame:
-    """GeoDist pairs plus proxy rows for codes GeoDist lacks (``pair_proxy`` names the proxy used)."""
-    from gravity.sources.geodist import read_geodist
-
-    g = read_geodist()
-    have = set(g["exporter"])
-    g["pair_proxy"] = ""
-    extra = []
-    for code, proxy in PAIR_PROXIES.items():
-        if code in have or proxy not in have:
-            continue
-        for side in ("exporter", "importer"):
-            rows = g[g[side] == proxy].copy()
-            rows[side] = code
-            extra.append(rows)
-    if extra:
-        x = pd.concat(extra, ignore_index=True)
-        # a proxy code meets another proxy code: map both sides
-        both = [(a, b) for a in PAIR_PROXIES for b in PAIR_PROXIES if a != b]
-        for a, b in both:
-            pa, pb = PAIR_PROXIES[a], PAIR_PROXIES[b]
-            r = g[(g.exporter == pa) & (g.importer == pb)].copy()
-            if len(r):
-                r["exporter"], r["importer"] = a, b
-                x = pd.concat([x, r], ignore_index=True)
-        x["pair_proxy"] = "proxy: " + x["exporter"].map(lambda c: PAIR_PROXIES.get(c, c)) + "-" + \
-            x["importer"].map(lambda c: PAIR_PROXIES.get(c, c))
-        x = x[~(x.exporter.isin(have) & x.importer.isin(have))]
-        x = x.drop_duplicates(["exporter", "importer"])
-        g = pd.concat([g, x], ignore_index=True)
-    return g
-
-
-def indicator_data(names) -> pd.DataFrame:
-    """Long indicators for the panel. ``bandwidth`` is ITU international bandwidth per internet user,
-    kbit/s = i4214l (Mbit/s) × 1000 / (internet % / 100 × population)."""
-    from gravity.sources.indicators import load_indicators
-
-    names = list(names)
-    base = [n for n in names if n != "bandwidth"]
-    frames = [load_indicators(base)] if base else []
-    if "bandwidth" in names:
-        raw = load_indicators(["bandwidth", "internet", "population"])
-        w = raw.pivot_table(index=["iso3", "year"], columns="indicator", values="value").reset_index()
-        flags = raw[raw.indicator == "bandwidth"].set_index(["iso3", "year"])["flag"]
-        w = w.dropna(subset=["bandwidth", "internet", "population"])
-        w = w[(w.internet > 0) & (w.population > 0)]
-        v = w["bandwidth"] * 1000.0 / (w["internet"] / 100.0 * w["population"])
-        frames.append(pd.DataFrame({
-            "iso3": w["iso3"].to_numpy(), "year": w["year"].to_numpy(), "indicator": "bandwidth",
-            "value": v.to_numpy(), "source": "ITU i4214l per WDI internet user (kbit/s)",
-            "flag": flags.reindex(pd.MultiIndex.from_frame(w[["iso3", "year"]])).fillna("").to_numpy()}))
-    return pd.concat(frames, ignore_index=True)
-
-
 def corridor_panel(cfg: sc.CorridorConfig) -> pd.DataFrame:
-    """The square panel for the corridor file's years, countries and indicators (see module docstring)."""
-    from gravity.panel import build_panel
-    from gravity.sources.trade import read_comtrade_penppml
+    """The digital-corridor panel (:func:`gravity.corridor_panel`) for the file's years and indicators,
+    restricted to ``sample.countries`` when given (both partners in the list).
 
-    trade = read_comtrade_penppml()
+    ``bandwidth`` here is international bandwidth per internet user, kbit/s = ITU i4214l (Mbit/s) × 1000 /
+    (internet % / 100 × population), recomputed in ``bandwidth_o/_d`` (flags kept from the ITU cell).
+    """
+    import gravity as gv
+
     carry = cfg.sample.carry_forward_years
-    panel = build_panel(
-        trade, years=list(cfg.sample.years), countries=list(cfg.sample.countries) or None,
-        pairs=pair_covariates(), indicators=indicator_data(cfg.indicators),
-        indicator_names=list(cfg.indicators), fill="carry_forward" if carry else None,
-        fill_limit=carry or None, drop_empty=True)
+    names = list(cfg.indicators)
+    if "bandwidth" in names:
+        names += [n for n in ("internet", "population") if n not in names]
+    panel = gv.corridor_panel(years=list(cfg.sample.years), indicators=names,
+                              fill="carry_forward" if carry else None, fill_limit=carry or None, digital=())
+    if cfg.sample.countries:
+        keep = set(cfg.sample.countries)
+        missing = sorted(keep - (set(panel["exporter"].astype(str)) | set(panel["importer"].astype(str))))
+        if missing:
+            raise sc.ScenarioFileError(f"{cfg.path}: [sample] countries {missing} are not in the corridor panel. "
+                                       "Fix: remove them from sample.countries")
+        m = panel["exporter"].astype(str).isin(keep) & panel["importer"].astype(str).isin(keep)
+        attrs = dict(panel.attrs)
+        panel = panel[m.to_numpy()].reset_index(drop=True)
+        panel.attrs.update(attrs)
+    if "bandwidth" in cfg.indicators:
+        for s in ("o", "d"):
+            users = panel[f"internet_{s}"] / 100.0 * panel[f"population_{s}"]
+            panel[f"bandwidth_{s}"] = (panel[f"bandwidth_{s}"] * 1000.0 / users).where(users > 0)
     panel["pair"] = panel["exporter"].astype(str) + "-" + panel["importer"].astype(str)
     return panel
 
@@ -384,6 +342,7 @@ def country_table(cfg, base, table, results: dict[str, ScenarioGE], groups: pd.D
                            "name": names.reindex(base.countries).fillna("").to_numpy()})
         df = df.join(groups.reindex(base.countries).reset_index(drop=True))
         df["baseline_exports_usd_m"] = exports0 / 1e6
+        df["baseline_output_usd_m"] = base.Y / 1e6
         df["baseline_gdp_usd_bn"] = table.output["gdp"].reindex(base.countries).to_numpy() / 1e9
         df["exports_filled"] = table.output["filled"].reindex(base.countries).to_numpy()
         for m in MEASURES:
@@ -544,38 +503,17 @@ def _reference(cfg, flows: pd.DataFrame) -> str:
     return alt
 
 
-def coverage_table(cfg, panel: pd.DataFrame, filled=()) -> pd.DataFrame:
-    """Per group-member country × item × year: present / flagged / missing (trade as exporter, indicators).
+def coverage(cfg, panel: pd.DataFrame, filled=()) -> pd.DataFrame:
+    """The data layer's coverage report for the group members (:func:`gravity.corridor_coverage`), with
+    base-year exports marked "flagged" for the countries whose exports the GE table fills."""
+    import gravity as gv
 
-    Exports are "flagged" in the base year for countries whose exports the GE table fills (``filled``)."""
-    members = list(cfg.groups.get("ECO", cfg.members))
-    p = panel[panel["exporter"].isin(members) | panel["importer"].isin(members)]
-    rows = []
-    for c in members:
-        for y in cfg.sample.years:
-            ex = p[(p.exporter == c) & (p.year == y) & (p.importer != c)]
-            if len(ex) == 0:
-                status = "missing"
-            else:
-                rep = ex["flow_status"].isin(["reported", "zero"]).mean()
-                status = "present" if rep > 0.5 else ("flagged" if rep > 0 else "missing")
-            if status == "missing" and y == cfg.sample.base_year and c in set(filled):
-                status = "flagged"
-            rows.append((c, "exports reported", y, status))
-            for ind in cfg.indicators:
-                side = p[(p.exporter == c) & (p.year == y)]
-                if len(side) == 0:
-                    side = p[(p.importer == c) & (p.year == y)]
-                    col, fl = f"{ind}_d", f"{ind}_flag_d"
-                else:
-                    col, fl = f"{ind}_o", f"{ind}_flag_o"
-                if len(side) == 0 or col not in side:
-                    rows.append((c, ind, y, "missing"))
-                    continue
-                v, f = side[col].iloc[0], str(side[fl].iloc[0]) if fl in side else "observed"
-                status = "missing" if pd.isna(v) else ("present" if f in ("observed", "") else "flagged")
-                rows.append((c, ind, y, status))
-    return pd.DataFrame(rows, columns=["country", "item", "year", "status"])
+    rep = gv.corridor_coverage(panel, countries=list(cfg.groups.get("ECO", cfg.members)))
+    m = ((rep["item"] == "exports (exporter-reported)") & (rep["year"] == cfg.sample.base_year)
+         & rep["iso3"].isin(list(filled)) & (rep["status"] == "missing")).to_numpy()
+    rep.loc[m, "status"] = "flagged"
+    rep.loc[m, "detail"] = "not reported; filled in the GE baseline (WDI total x gravity shares)"
+    return rep
 
 
 # ==============================================================================================
@@ -691,8 +629,7 @@ def build_tables(cfg, panel, est, coefs, ge_d, base, grid, deltas, results, grou
         "GE baseline countries": out,
         "GE cell flags": flag_counts,
         "Excluded countries": excluded,
-        "Coverage": coverage_table(cfg, panel, [c for c in ge_d.table.countries
-                                                if bool(ge_d.table.output.loc[c, "filled"])]),
+        "Coverage": coverage(cfg, panel, [c for c in ge_d.table.countries if bool(ge_d.table.output.loc[c, "filled"])]),
     }
     if dom is not None:
         t["Sensitivity domestic"] = dom
@@ -701,3 +638,22 @@ def build_tables(cfg, panel, est, coefs, ge_d, base, grid, deltas, results, grou
     if est.failed:
         t["Specifications not estimated"] = pd.DataFrame({"spec": list(est.failed), "reason": list(est.failed.values())})
     return t
+
+
+def summary(res: CorridorResult) -> str:
+    """A few lines for the terminal: ECO and focus real GDP (full GE) per scenario with intervals."""
+    cfg = res.config
+    agg, ctry = res.tables["Aggregates"], res.tables["Countries"]
+    lines = [cfg.title, f"headline: {cfg.headline.label}; sigma = {cfg.ge.sigma:g}; "
+             f"{cfg.ge.draws} draws, {cfg.ge.bootstrap} bootstrap re-fits; {res.timings.get('total', 0):.0f} s"]
+    for s in cfg.scenarios:
+        a = agg[(agg["scenario"] == s.name) & (agg["group"] == "ECO") & (agg["measure"] == "real_gdp")
+                & (agg["ge"] == "full")]
+        txt = f"  {s.name:<16} ECO real GDP {a['estimate'].iloc[0]:+.3f}% [{a['lo'].iloc[0]:+.3f}, {a['hi'].iloc[0]:+.3f}]" \
+            if len(a) else f"  {s.name:<16}"
+        c = ctry[(ctry["scenario"] == s.name) & (ctry["country"] == cfg.focus)]
+        if len(c):
+            txt += (f"   {cfg.focus} {c['real_gdp_full'].iloc[0]:+.3f}% "
+                    f"[{c['real_gdp_full_lo'].iloc[0]:+.3f}, {c['real_gdp_full_hi'].iloc[0]:+.3f}]")
+        lines.append(txt)
+    return "\n".join(lines)

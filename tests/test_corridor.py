@@ -75,15 +75,10 @@ def test_plots_are_written(tmp_path):
     coefs = pd.DataFrame({"spec": ["3-way", "3-way", "2-way"], "term": ["rta", "tf", "rta"],
                           "estimate": [0.1, 0.08, 0.5], "lo": [0.0, 0.0, 0.3], "hi": [0.2, 0.16, 0.7]})
     q = plots.coefficient_plot(coefs, tmp_path / "coef.png")
-    cov = pd.DataFrame({"internet 2016": ["present", "flagged"], "bandwidth 2016": ["missing", "present"]},
-                       index=["TJK", "TKM"])
-    r = plots.coverage_heatmap(cov, tmp_path / "cov.png")
-    for f in (p, q, r):
+    for f in (p, q):
         assert f.exists() and f.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(ValueError, match="estimate"):
         plots.effect_plot(eff.drop(columns="estimate"), tmp_path / "x.png")
-    with pytest.raises(ValueError, match="TKM, internet 2016"):
-        plots.coverage_heatmap(cov.replace("flagged", "maybe"), tmp_path / "y.png")
 
 
 def test_report_first_page_states_the_essentials(tmp_path):
@@ -105,3 +100,194 @@ def test_report_first_page_states_the_essentials(tmp_path):
     assert "<h2>Data gaps</h2>" in ht and "<img src='plots/x.png'" in ht and "<b>a</b>" in ht
     with pytest.raises(ValueError, match="unknown report block"):
         cr.render_markdown([("video", "x")])
+
+
+# ---------------------------------------------------------------------------------------------
+# the pipeline on a reduced sample (ECO + main partners, few draws)
+# ---------------------------------------------------------------------------------------------
+from pathlib import Path  # noqa: E402
+
+from gravity import scenario as sc  # noqa: E402
+from tests.conftest import require_data  # noqa: E402
+
+MODEL = Path(__file__).resolve().parents[1] / "models" / "eco_digital_corridor.toml"
+PARTNERS = ["RUS", "CHN", "DEU", "USA", "IND", "ARE", "UKR", "ITA"]
+
+
+def _reduced_config():
+    from gravity import corridor as co
+    from gravity import corridor_data, fill
+
+    require_data(*corridor_data.SOURCES, *fill.OUTPUT_FILES, "wdi-datahub-2026/sp.pop.totl/data.csv")
+    cfg = sc.load_config(MODEL)
+    zero = sc.Scenario(name="zero", label="zero shock", members=cfg.groups["ECO"], indicators={"internet": 0.0},
+                       spec=cfg.headline.name)
+    return co.reduced(cfg, list(cfg.groups["ECO"]) + PARTNERS, draws=16, bootstrap=3, jobs=1,
+                      extra_scenarios=[zero])
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    from gravity import corridor as co
+
+    cfg = _reduced_config()
+    out = tmp_path_factory.mktemp("eco")
+    return co.run(cfg, out, progress=False), out
+
+
+def test_outputs_are_written(run):
+    res, out = run
+    assert (out / "eco_corridor.xlsx").exists() and (out / "eco_corridor_tables.md").exists()
+    book = wb.read_back(out / "eco_corridor.xlsx")
+    for sheet in ("README", "Countries", "Aggregates", "TJK partners", "Coefficients", "Sensitivity sigma",
+                  "Excluded countries", "Coverage"):
+        assert sheet in book, sheet
+    for name in res.tables:
+        assert (out / "csv" / f"{wb.file_stem(name)}.csv").exists(), name
+    for f in ("regressions.md", "regressions.tex", "regressions.html", "report.md", "report.html",
+              "plots/real_gdp_full.png", "plots/real_gdp_cdl.png", "plots/coefficients.png", "plots/coverage.png"):
+        assert (out / f).exists() and (out / f).stat().st_size > 0, f
+    first = (out / "report.md").read_text().split("\n---\n")[0]
+    for needle in ("## Sample", "## Identification", "## Data gaps", "σ = 5", "sigma=3", "## Domestic flows",
+                   "UZB", "filled"):
+        assert needle in first, needle
+    reg = (out / "regressions.md").read_text()
+    assert all(s.label in reg for s in res.config.specifications if s.name in res.estimates.fits)
+
+
+def test_tables_have_one_row_per_scenario_and_country(run):
+    res, _ = run
+    c = res.tables["Countries"]
+    n = res.baseline.n
+    assert len(c) == n * len(res.config.scenarios)
+    assert set(c["scenario"]) == {s.name for s in res.config.scenarios}
+    assert set(res.config.groups["ECO"]) <= set(c["country"])
+    assert c.filter(regex="^(exports|imports|real_gdp)_(cdl|full)").notna().all().all()
+    p = res.tables["TJK partners"]
+    assert p.groupby("scenario")["partner"].nunique().le(res.config.focus_partners).all()
+    assert set(p["baseline_flow_source"]) <= {"reported", "reported_zero", "absent_zero", "filled"}
+
+
+def test_aggregates_are_sums_of_countries(run):
+    res, _ = run
+    c, a = res.tables["Countries"], res.tables["Aggregates"]
+    level = {"exports": "baseline_exports_usd_m", "imports": None, "real_gdp": "baseline_output_usd_m"}
+    X = res.baseline.fitted
+    imports = pd.Series((X.sum(axis=0) - np.diag(X)) / 1e6, index=res.baseline.countries)
+    for r in a.itertuples():
+        sub = c[(c["scenario"] == r.scenario)]
+        if r.group == "ECO":
+            sub = sub[sub["eco"]]
+        elif r.group == "ECO landlocked":
+            sub = sub[sub["eco"] & sub["landlocked"]]
+        elif r.group == "All landlocked":
+            sub = sub[sub["landlocked"]]
+        elif r.group.startswith("Rest of world"):
+            sub = sub[~sub["eco"]]
+        assert len(sub) == r.countries
+        lv = imports.reindex(sub["country"]).to_numpy() if r.measure == "imports" else sub[level[r.measure]].to_numpy()
+        pct = sub[f"{r.measure}_{'cdl' if r.ge == 'conditional' else 'full'}"].to_numpy()
+        assert r.baseline_level / 1e6 == pytest.approx(lv.sum(), rel=1e-12)
+        assert r.counterfactual_level / 1e6 == pytest.approx((lv * (1 + pct / 100)).sum(), rel=1e-12)
+        assert r.estimate == pytest.approx(100 * (r.counterfactual_level / r.baseline_level - 1), abs=1e-9)
+
+
+def test_zero_shock_changes_nothing(run):
+    res, _ = run
+    c = res.tables["Countries"]
+    z = c[c["scenario"] == "zero"].filter(regex="^(exports|imports|real_gdp)_(cdl|full)")
+    assert np.abs(z.to_numpy(float)).max() < 1e-9
+    a = res.tables["Aggregates"]
+    assert np.abs(a.loc[a["scenario"] == "zero", ["estimate", "lo", "hi"]].to_numpy(float)).max() < 1e-9
+    assert int(res.tables["Scenarios"].set_index("scenario").loc["zero", "pairs_changed"]) == 0
+
+
+def test_intervals_contain_the_point_estimate(run):
+    res, _ = run
+    c = res.tables["Countries"]
+    tol = 1e-9
+    for e in ("exports", "imports", "real_gdp"):
+        for g in ("cdl", "full"):
+            col = f"{e}_{g}"
+            assert (c[f"{col}_lo"] <= c[col] + tol).all() and (c[col] <= c[f"{col}_hi"] + tol).all(), col
+    a = res.tables["Aggregates"]
+    assert ((a["lo"] <= a["estimate"] + tol) & (a["estimate"] <= a["hi"] + tol)).all()
+    # the bootstrap intervals exist and are ordered (they need not be centred on the point estimate)
+    assert (c["real_gdp_full_boot_lo"] <= c["real_gdp_full_boot_hi"] + tol).all()
+
+
+def test_harmonisation_cost_change_by_hand(run):
+    """t̂ for a member pair = exp(b_rta (1 − rta0) + b_tf (1 − tf0)); non-members and i = i unchanged."""
+    from gravity import corridor as co
+
+    res, _ = run
+    base = res.baseline
+    fit = res.estimates.fits[res.config.headline.name]
+    eco = set(res.config.groups["ECO"])
+    point = res.scenarios["harmonisation"].point
+    that = point.cost_change
+    pairs = co.ge_pairs(res.config, _panel_for(res), list(base.countries)).set_index(["exporter", "importer"])
+    for i, o in enumerate(base.countries):
+        for j, d in enumerate(base.countries):
+            if o in eco and d in eco and o != d:
+                r = pairs.loc[(o, d)]
+                tf0 = max(r["tf_prov_41"], r["tf_prov_45"])
+                expect = np.exp(fit.params["rta"] * (1 - r["rta"]) + fit.params["tf_provisions"] * (1 - tf0))
+                assert that[i, j] == pytest.approx(expect, rel=1e-13), (o, d)
+            else:
+                assert that[i, j] == 1.0
+
+
+_PANEL = {}
+
+
+def _panel_for(res):
+    from gravity import corridor as co
+
+    if "p" not in _PANEL:
+        _PANEL["p"] = co.corridor_panel(res.config)
+    return _PANEL["p"]
+
+
+def test_filled_exports_sum_to_wdi_totals(run):
+    res, _ = run
+    t = res.ge.table
+    f = t.flows
+    for c in ("UZB", "TJK", "TKM"):
+        row = f[(f.exporter == c) & (f.importer != c)]
+        assert set(row.flag) == {"filled"}
+        assert row.trade.sum() == pytest.approx(t.output.loc[c, "merch_exports"], rel=1e-12)
+
+
+def test_same_seed_same_tables(run, tmp_path):
+    from gravity import corridor as co
+
+    res, out = run
+    again = co.run(res.config, tmp_path / "again", progress=False)
+    for name in res.tables:
+        p = f"csv/{wb.file_stem(name)}.csv"
+        assert (out / p).read_bytes() == (tmp_path / "again" / p).read_bytes(), name
+    assert (out / "eco_corridor_tables.md").read_bytes() == (tmp_path / "again" / "eco_corridor_tables.md").read_bytes()
+    assert wb.frames_equal(res.tables["Countries"], again.tables["Countries"])
+
+
+def test_bad_file_fails_before_any_data_is_read(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from gravity import corridor as co
+    from gravity.cli import app
+
+    def boom(*a, **k):
+        raise AssertionError("the panel was built before the file was validated")
+
+    monkeypatch.setattr(co, "corridor_panel", boom)
+    text = MODEL.read_text().replace("sigma = 5.0", "sigma = 0.9", 1)
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text)
+    line = next(i for i, ln in enumerate(text.splitlines(), 1) if ln.startswith("sigma = 0.9"))
+    with pytest.raises(sc.ScenarioFileError, match=f"line {line}"):
+        co.run(bad, tmp_path / "out", progress=False)
+    r = CliRunner().invoke(app, ["corridor", str(bad), "--out", str(tmp_path / "out")])
+    assert r.exit_code == 2
+    assert f"line {line}" in r.output and "sigma" in r.output
+    assert not (tmp_path / "out").exists()

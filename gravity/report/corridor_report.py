@@ -298,21 +298,20 @@ def _gap_lines(res, panel) -> list[str]:
         lines.append(f"Domestic flows clipped to {t.floor_share:g} × exports (constructed output below exports: entrepôts, "
                      f"re-exports): {', '.join(clipped)}.")
     for ind in cfg.indicators:
-        for side in ("o",):
-            fl = f"{ind}_flag_{side}"
-            if fl in panel:
-                carried = panel.loc[panel[fl].astype(str).str.contains("carried|interpolated|proxy"), ["exporter", "year"]]
-                n = carried.drop_duplicates().shape[0]
-                if n:
-                    lines.append(f"{ind}: {n} country-years carried forward (flagged per cell).")
+        fl = f"{ind}_flag_o"
+        if fl in panel:
+            first = panel.drop_duplicates(["exporter", "year"])
+            kinds = first[fl].astype(str)
+            kinds = kinds[~kinds.isin(["observed", "missing", ""])].value_counts()
+            if len(kinds):
+                lines.append(f"{ind}: " + ", ".join(f"{v} country-years {k}" for k, v in kinds.items())
+                             + " (flagged per cell; estimation and scenarios use them as values).")
     if "bandwidth" in cfg.indicators:
         lines.append("ITU international bandwidth starts in 2013 in this extract and has no Tajikistan: the bandwidth "
                      "column is a 2016 cross-section that cannot speak for Tajikistan.")
-    prox = sorted(set(panel.get("pair_proxy", pd.Series(dtype=str)).dropna().astype(str)) - {""})
-    if prox:
-        codes = sorted({p.split(": ")[1].split("-")[0] for p in prox})
-        lines.append(f"GeoDist has no rows for some codes; their pair covariates are proxied ({len(prox)} proxy pairs, "
-                     "e.g. SRB/MNE by YUG, BLX by BEL).")
+    lines.append("GeoDist codes re-mapped by the data layer: YUG (Serbia and Montenegro) is used for SRB, BEL for BLX "
+                 "(Belgium-Luxembourg reports to Comtrade as one); BLX takes Belgium's indicator series (flag 'proxy BEL'). "
+                 "Pairs with no GeoDist row (e.g. MNE, SSD, CUW) drop from the specifications that use distance.")
     lines.append("No bilateral flows with TJK, UZB or TKM as exporters exist after 2000 in any source here (only WDI "
                  "totals, partly mirror-based for UZB and TKM); no gross-output data exist (only value added).")
     return lines
@@ -379,11 +378,10 @@ def write_all(res, out: Path, *, panel: pd.DataFrame) -> dict[str, Path]:
     paths["plot_coefficients"] = plots.coefficient_plot(co[co.term.isin(terms)].assign(spec=co["label"]),
                                                         pdir / "coefficients.png", terms=terms,
                                                         title="Coefficients behind the scenarios")
-    cov = res.tables["Coverage"]
-    grid = cov.assign(col=cov["item"] + " " + cov["year"].astype(str)).pivot(index="country", columns="col", values="status")
-    order = [f"{i} {y}" for i in dict.fromkeys(cov["item"]) for y in cfg.sample.years]
-    paths["plot_coverage"] = plots.coverage_heatmap(grid.reindex(index=eco, columns=order),
-                                                    pdir / "coverage.png", title="Data coverage, ECO members")
+    from gravity.coverage import plot_coverage
+
+    paths["plot_coverage"] = plot_coverage(res.tables["Coverage"], pdir / "coverage.png",
+                                           title="Data coverage, ECO members (GE base-year exports: flagged = filled)")
 
     sig = res.tables["Sensitivity sigma"]
     sig_show = sig[sig.quantity.str.contains("real_gdp")]

@@ -2,8 +2,9 @@
 
 * :func:`effect_plot` — % change (e.g. real GDP) by country, one panel per scenario, point estimate
   with confidence-interval bars (parametric and, when given, bootstrap);
-* :func:`coefficient_plot` — coefficients with their 95% intervals, specifications side by side;
-* :func:`coverage_heatmap` — data coverage: country × indicator-year, present / flagged / missing.
+* :func:`coefficient_plot` — coefficients with their 95% intervals, specifications side by side.
+
+(The data-coverage heat map is :func:`gravity.coverage.plot_coverage`.)
 """
 from __future__ import annotations
 
@@ -101,41 +102,6 @@ def coefficient_plot(coefs: pd.DataFrame, path: str | Path, *, terms: Sequence[s
     ax.set_xlabel("coefficient (PPML), 95% CI, pair-clustered", fontsize=8)
     ax.legend(fontsize=7, loc="best", frameon=False)
     ax.grid(axis="x", alpha=0.3)
-    if title:
-        ax.set_title(title, fontsize=10)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
-    return path
-
-
-STATUS_CODES = {"missing": 0, "flagged": 1, "present": 2}
-
-
-def coverage_heatmap(coverage: pd.DataFrame, path: str | Path, *, title: str = "") -> Path:
-    """Heat map of a coverage table: index = countries, columns = indicator-years (or any labels),
-    cells "present" / "flagged" (carried, imputed, filled) / "missing"."""
-    vals = coverage.apply(lambda col: col.map(STATUS_CODES))
-    bad = ~coverage.isin(list(STATUS_CODES)).to_numpy()
-    if bad.any():
-        i, j = np.argwhere(bad)[0]
-        raise ValueError(f"coverage_heatmap: cell ({coverage.index[i]}, {coverage.columns[j]}) = "
-                         f"{coverage.iat[i, j]!r}; use one of {list(STATUS_CODES)}")
-    plt = _plt()
-    from matplotlib.colors import ListedColormap
-    from matplotlib.patches import Patch
-
-    cmap = ListedColormap(["#d9534f", "#f0ad4e", "#5cb85c"])
-    fig, ax = plt.subplots(figsize=(0.28 * coverage.shape[1] + 3, 0.3 * coverage.shape[0] + 1.8))
-    ax.imshow(vals.to_numpy(float), cmap=cmap, vmin=0, vmax=2, aspect="auto", interpolation="nearest")
-    ax.set_xticks(range(coverage.shape[1]))
-    ax.set_xticklabels([str(c) for c in coverage.columns], rotation=90, fontsize=7)
-    ax.set_yticks(range(coverage.shape[0]))
-    ax.set_yticklabels([str(c) for c in coverage.index], fontsize=8)
-    ax.legend(handles=[Patch(color=cmap(k), label=s) for s, k in STATUS_CODES.items()],
-              loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, frameon=False)
     if title:
         ax.set_title(title, fontsize=10)
     fig.tight_layout()
