@@ -49,5 +49,23 @@ def replicate_command(
     raise typer.Exit(code=0 if report.ok else 1)
 
 
+@app.command("corridor")
+def corridor(
+    spec: Path = typer.Argument(..., help="corridor model file, e.g. models/eco_digital_corridor.toml"),
+    out: Path = typer.Option(Path("results/eco"), "--out", help="directory for the workbook, tables, plots, report"),
+) -> None:
+    """Digital-corridor analysis: estimates, GE scenarios with 95% CIs, ministry workbook, plots, report."""
+    from gravity import corridor as co
+    from gravity.scenario import ScenarioFileError
+
+    try:
+        res = co.run(spec, out)
+    except ScenarioFileError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
+    typer.echo(co.summary(res))
+    typer.echo(f"wrote {len(res.paths)} files to {out} (report: {res.paths.get('report_md')})")
+
+
 if __name__ == "__main__":
     app()
