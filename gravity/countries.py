@@ -162,30 +162,40 @@ def to_iso3(values: Iterable[str] | pd.Series | str, *, overrides: dict[str, str
 _RESOLVED: dict[str, str] = {}  # names resolved by country_converter's regexes (memoised: they are slow)
 
 
+# ----------------------------------------------------------------------------- year-range facts
+
+def _with_years(name: str, cols: tuple[str, ...]) -> pd.DataFrame:
+    t = _read(name)
+    for c in cols:
+        t[c] = pd.to_numeric(t[c].replace("", np.nan)).astype("Int64")
+    return t
+
+
+def _in_range(table: pd.DataFrame, lo: str, hi: str, iso3, year) -> tuple[np.ndarray, np.ndarray]:
+    """(listed, lo <= year <= hi) for each code; missing bounds are open. ``year=None`` ignores bounds."""
+    codes = np.asarray(list(iso3) if not isinstance(iso3, np.ndarray) else iso3, dtype=object)
+    idx = pd.Index(table["iso3"]).get_indexer(codes)
+    listed = idx >= 0
+    if year is None:
+        return listed, listed
+    j = np.where(listed, idx, 0)
+    yr = np.broadcast_to(np.asarray(year, dtype="int64"), codes.shape)
+    low = table[lo].fillna(-10**6).astype("int64").to_numpy()[j]
+    high = table[hi].fillna(10**6).astype("int64").to_numpy()[j]
+    return listed, listed & (yr >= low) & (yr <= high)
+
+
 # ----------------------------------------------------------------------------- landlocked
 
 @functools.cache
 def landlocked_table() -> pd.DataFrame:
     """``iso3, name, group, landlocked_from, landlocked_to, note`` (years as nullable Int64)."""
-    t = _read("landlocked.csv")
-    for c in ("landlocked_from", "landlocked_to"):
-        t[c] = pd.to_numeric(t[c].replace("", np.nan)).astype("Int64")
-    return t
+    return _with_years("landlocked.csv", ("landlocked_from", "landlocked_to"))
 
 
 def landlocked(iso3: Iterable[str], year: Iterable[int] | int | None = None) -> np.ndarray:
     """1 where the country is landlocked (in ``year`` when given, honouring ETH 1993, SRB 2006, SSD 2011)."""
-    codes = np.asarray(list(iso3) if not isinstance(iso3, np.ndarray) else iso3, dtype=object)
-    t = landlocked_table().set_index("iso3")
-    lo = t["landlocked_from"].fillna(-10**6).astype("int64")
-    hi = t["landlocked_to"].fillna(10**6).astype("int64")
-    member = pd.Index(t.index).get_indexer(codes)
-    out = member >= 0
-    if year is not None:
-        yr = np.broadcast_to(np.asarray(year, dtype="int64"), codes.shape)
-        idx = np.where(out, member, 0)
-        out &= (yr >= lo.to_numpy()[idx]) & (yr <= hi.to_numpy()[idx])
-    return out.astype("int8")
+    return _in_range(landlocked_table(), "landlocked_from", "landlocked_to", iso3, year)[1].astype("int8")
 
 
 def cepii_landlocked_crosscheck(geo: pd.DataFrame) -> pd.DataFrame:
@@ -207,10 +217,7 @@ def cepii_landlocked_crosscheck(geo: pd.DataFrame) -> pd.DataFrame:
 @functools.cache
 def memberships() -> pd.DataFrame:
     """``bloc, iso3, joined, left, note`` for ECO, CIS, EAEU, SCO (``left`` missing = still a member)."""
-    t = _read("memberships.csv")
-    t["joined"] = t["joined"].astype("int64")
-    t["left"] = pd.to_numeric(t["left"].replace("", np.nan)).astype("Int64")
-    return t
+    return _with_years("memberships.csv", ("joined", "left"))
 
 
 def member(bloc: str, iso3: Iterable[str], year: Iterable[int] | int) -> np.ndarray:
@@ -219,15 +226,7 @@ def member(bloc: str, iso3: Iterable[str], year: Iterable[int] | int) -> np.ndar
     m = memberships()
     if bloc not in set(m["bloc"]):
         raise ValueError(f"unknown bloc {bloc!r}; known blocs: {sorted(set(m['bloc']))}")
-    m = m[m["bloc"] == bloc].set_index("iso3")
-    codes = np.asarray(list(iso3) if not isinstance(iso3, np.ndarray) else iso3, dtype=object)
-    yr = np.broadcast_to(np.asarray(year, dtype="int64"), codes.shape)
-    idx = pd.Index(m.index).get_indexer(codes)
-    ok = idx >= 0
-    j = np.where(ok, idx, 0)
-    joined = m["joined"].to_numpy()[j]
-    left = m["left"].fillna(10**6).astype("int64").to_numpy()[j]
-    return (ok & (yr >= joined) & (yr <= left)).astype("int8")
+    return _in_range(m[m["bloc"] == bloc], "joined", "left", iso3, year)[1].astype("int8")
 
 
 def members(bloc: str, year: int) -> list[str]:
@@ -242,19 +241,10 @@ def members(bloc: str, year: int) -> list[str]:
 @functools.cache
 def existence_table() -> pd.DataFrame:
     """``iso3, from, to, note`` for states created or dissolved since 1960 (others: always existing)."""
-    t = _read("country_existence.csv")
-    for c in ("from", "to"):
-        t[c] = pd.to_numeric(t[c].replace("", np.nan)).astype("Int64")
-    return t
+    return _with_years("country_existence.csv", ("from", "to"))
 
 
 def exists(iso3: Iterable[str], year: Iterable[int] | int) -> np.ndarray:
     """False where the state did not exist in ``year`` according to :func:`existence_table`."""
-    t = existence_table().set_index("iso3")
-    codes = np.asarray(list(iso3) if not isinstance(iso3, np.ndarray) else iso3, dtype=object)
-    yr = np.broadcast_to(np.asarray(year, dtype="int64"), codes.shape)
-    idx = pd.Index(t.index).get_indexer(codes)
-    j = np.where(idx >= 0, idx, 0)
-    lo = t["from"].fillna(-10**6).astype("int64").to_numpy()[j]
-    hi = t["to"].fillna(10**6).astype("int64").to_numpy()[j]
-    return np.where(idx >= 0, (yr >= lo) & (yr <= hi), True)
+    listed, inside = _in_range(existence_table(), "from", "to", iso3, year)
+    return ~listed | inside

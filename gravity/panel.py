@@ -125,26 +125,34 @@ def indicator_grid(ind: pd.DataFrame, names: list[str], codes: np.ndarray, years
     proxies = proxies or {}
     out = {}
     lookup = np.array([proxies.get(c, c) for c in codes], dtype=object)
+    ucodes = pd.Index(pd.unique(lookup))
+    # one pass over the (long) frame: integer codes, then positions per indicator
+    name_code, name_uniq = pd.factorize(ind["indicator"].to_numpy(dtype=object))
+    positions = pd.Series(np.arange(len(ind))).groupby(name_code).indices
+    row_all = ucodes.get_indexer(ind["iso3"].to_numpy(dtype=object))
+    year_all = ind["year"].to_numpy(dtype="int64")
+    val_all = ind["value"].to_numpy(dtype="float64")
+    flag_all = ind["flag"].to_numpy(dtype=object)
+    where = {nm: k for k, nm in enumerate(name_uniq)}
     for name in names:
-        sub = ind[ind["indicator"] == name]
-        if sub.empty:
-            raise ValueError(f"indicator {name!r} is not in the indicator frame "
-                             f"(present: {sorted(ind['indicator'].unique())})")
-        dup = sub.duplicated(["iso3", "year"], keep=False).to_numpy()
+        if name not in where:
+            raise ValueError(f"indicator {name!r} is not in the indicator frame (present: {sorted(name_uniq)})")
+        pos = positions[where[name]]
+        key = pd.DataFrame({"iso3": ind["iso3"].to_numpy(dtype=object)[pos], "year": year_all[pos]})
+        dup = key.duplicated(keep=False).to_numpy()
         if dup.any():
             raise PanelValidationError(f"indicator {name!r} has duplicate (iso3, year) rows: "
-                                       f"{_rows(sub, dup, ['iso3', 'year', 'value', 'source'])}")
-        y0 = int(min(sub["year"].min(), years.min()))
-        y1 = int(max(sub["year"].max(), years.max()))
+                                       f"{_rows(ind.iloc[pos], dup, ['iso3', 'year', 'value', 'source'])}")
+        y0 = int(min(year_all[pos].min(), years.min()))
+        y1 = int(max(year_all[pos].max(), years.max()))
         all_years = np.arange(y0, y1 + 1)
-        ucodes = pd.Index(pd.unique(lookup))
-        r = ucodes.get_indexer(sub["iso3"].to_numpy())
+        r = row_all[pos]
         keep = r >= 0
-        col = sub["year"].to_numpy()[keep] - y0
+        col = year_all[pos][keep] - y0
         vals = np.full((len(ucodes), len(all_years)), np.nan)
-        vals[r[keep], col] = sub["value"].to_numpy()[keep]
+        vals[r[keep], col] = val_all[pos][keep]
         src_flag = np.full(vals.shape, "", dtype=object)
-        src_flag[r[keep], col] = sub["flag"].to_numpy()[keep]
+        src_flag[r[keep], col] = flag_all[pos][keep]
         observed = ~np.isnan(vals)
         flag = np.where(observed, np.where(src_flag == "", "observed", src_flag), "missing").astype(object)
         if fill is not None:
@@ -277,9 +285,9 @@ def build_panel(
     n, t = len(codes_arr), len(years_arr)
     cidx = pd.Index(codes_arr)
     # grid in (year, exporter, importer) order
-    yi = np.repeat(np.arange(t, dtype=np.int32), n * n)
-    ei = np.tile(np.repeat(np.arange(n, dtype=np.int32), n), t)
-    ii = np.tile(np.arange(n, dtype=np.int32), n * t)
+    yi = np.repeat(np.arange(t, dtype=np.intp), n * n)
+    ei = np.tile(np.repeat(np.arange(n, dtype=np.intp), n), t)
+    ii = np.tile(np.arange(n, dtype=np.intp), n * t)
     oy = ei * t + yi          # flat index into (country × year) arrays, exporter side
     dy = ii * t + yi          # importer side
     intl = ei != ii
