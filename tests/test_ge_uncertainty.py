@@ -132,6 +132,9 @@ def test_pair_bootstrap_refits_reproducibly(small):
     a = pair_bootstrap(df, refit, cluster="pair_id", draws=12, seed=9, progress=False)
     b = pair_bootstrap(df, refit, cluster="pair_id", draws=12, seed=9, progress=False)
     pd.testing.assert_frame_equal(a.betas, b.betas)
+    via = confidence_intervals(small["base"], small["scenario"], refit=refit, data=df, cluster="pair_id",
+                               draws=12, seed=9, progress=False)
+    pd.testing.assert_frame_equal(via.betas, a.betas)
     full = gv.ppml("trade ~ ln_dist + fta | exporter + importer", df, cluster="pair_id")
     # the bootstrap spread is of the order of the pair-clustered standard error
     ratio = a.betas.std() / full.bse[NAMES]

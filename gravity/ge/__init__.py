@@ -1,11 +1,32 @@
-"""General-equilibrium counterfactuals of trade-cost changes in structural gravity.
+"""General-equilibrium counterfactuals of trade-cost changes in structural gravity (Yotov et al. 2016, ch. 2).
 
+Baseline from a square table (exporter, importer, flow incl. domestic X_ii), costs t_ij^{1-σ} and σ::
+
+    fit = gv.ppml("trade ~ ln_DIST + CNTG + INTL_BRDR | exporter + importer", df)
+    beta = fit.params[["ln_DIST", "CNTG", "INTL_BRDR"]]
     base = gv.ge.Baseline.from_trade(df, sigma=7, costs=gv.ge.trade_costs(df, beta), reference="DEU")
-    res = gv.ge.solve(base, cost_change=that)      # res.countries, res.pairs
 
+Counterfactual from a change in costs (t̂ = t'/t as a matrix or Series keyed by pair) or from new
+costs (coefficients × changed covariates)::
+
+    res = gv.ge.solve(base, new_costs=gv.ge.trade_costs(df.assign(INTL_BRDR=0), beta))
+    res.countries    # % changes: exports/imports/output/price/omr/imr/real_gdp, _cdl and _full
+    res.pairs        # observed, baseline (structural), conditional and full flows per pair
+
+Confidence intervals (parametric draws from ``fit.cov_params()``, or a pair-cluster bootstrap)::
+
+    scen = lambda b: gv.ge.trade_costs(df.assign(INTL_BRDR=0), b) / gv.ge.trade_costs(df, b)
+    ci = gv.ge.confidence_intervals(base, scen, fit=fit, coefficients=beta.index, draws=1000, seed=1,
+                                    baseline_costs=lambda b: gv.ge.trade_costs(df, b))
+    ci.countries     # (effect, point|lower|upper); ci.n_failed, ci.failures (draw, stage, reason)
+    gv.ge.confidence_intervals(..., refit=gv.ge.ppml_refit(formula, beta.index), data=df,
+                               cluster="pair_id", draws=200)   # pair-cluster bootstrap
+
+Conventions: resistances normalised with IMR_ref = P_ref^{1-σ} = 1 (``reference``); imbalances as a
+fixed ratio φ_j = E_j / Y_j, scaled by one common κ in the full GE so world expenditure equals world
+output (κ = 1 under balanced trade); numeraire P_ref = 1 (or ``numeraire="world_output"``).
 Routes: exact hat algebra (:mod:`gravity.ge.solver`, default) and GEPPML re-estimation
-(:mod:`gravity.ge.geppml`); uncertainty by coefficient draws or pair bootstrap
-(:mod:`gravity.ge.uncertainty`).
+(:func:`geppml`); the book's own Stata loop (:func:`book_loop`) for replication.
 """
 from gravity.ge.baseline import Baseline, GEInputError, align_pairs, trade_costs
 from gravity.ge.solver import EFFECTS, GEConvergenceError, GEResult, cost_change_matrix, solve

@@ -28,9 +28,12 @@ between two iterations is below ``tol``; after ``max_iter`` iterations :class:`G
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
+import numba
 import numpy as np
 import pandas as pd
-from numba import njit, prange
+from numba import njit
 
 __all__ = ["GEConvergenceError", "solve_resistances", "conditional", "full", "effects",
            "solve_batch", "EFFECTS", "NUMERAIRES"]
@@ -283,10 +286,11 @@ def _one(t_base, that, Y, E, sigma, ref, numeraire, tol, max_iter, rebuild, a_ba
     return out, 0
 
 
-@njit(parallel=True, cache=True)
+@njit(nogil=True, cache=True)
 def _batch(t_base, that, Y, E, sigma, ref, numeraire, tol, max_iter, rebuild, a_base, a_cdl, p0,
-           out, status):
-    for d in prange(that.shape[0]):
+           out, status, lo, hi):
+    """Draws lo..hi-1, serially, without the GIL: :func:`solve_batch` runs chunks on threads."""
+    for d in range(lo, hi):
         tb = t_base[d] if rebuild else t_base[0]
         o, st = _one(tb, that[d], Y, E, sigma[d], ref, numeraire, tol, max_iter, rebuild,
                      a_base, a_cdl, p0)
@@ -350,8 +354,11 @@ def effects(X, that, Y, E, sigma, omc, phc, p, omf, phf, kappa_=None):
 
 
 def solve_batch(t_base, that, Y, E, sigma, ref, numeraire="reference", tol=1e-12, max_iter=100_000,
-                start=None):
-    """Effects for D scenarios in parallel (numba prange).
+                start=None, threads: int | None = None):
+    """Effects for D scenarios in parallel: a numba kernel compiled with ``nogil=True`` runs on
+    ``threads`` threads (default ``numba.get_num_threads()``, i.e. all cores or NUMBA_NUM_THREADS),
+    each on a contiguous block of draws — the parallelism of ``prange`` at a fifth of its cold
+    compile time.
 
     ``t_base``: (D, N, N) baseline costs t^{1-σ} (the baseline is re-solved per draw) or (N, N)
     baseline *flows* (fixed baseline); ``that``: (D, N, N) cost changes; ``sigma``: scalar or (D,).
@@ -372,8 +379,15 @@ def solve_batch(t_base, that, Y, E, sigma, ref, numeraire="reference", tol=1e-12
     else:
         a_base, a_cdl, p0 = (1.0 / np.asarray(start[0], float), 1.0 / np.asarray(start[1], float),
                              np.asarray(start[2], float).copy())
-    _batch(t_base, that, np.asarray(Y, float), np.asarray(E, float), sig, int(ref),
-           NUMERAIRES[numeraire], float(tol), int(max_iter), rebuild, a_base, a_cdl, p0, out, status)
+    args = (t_base, that, np.asarray(Y, float), np.asarray(E, float), sig, int(ref),
+            NUMERAIRES[numeraire], float(tol), int(max_iter), rebuild, a_base, a_cdl, p0, out, status)
+    workers = max(1, min(threads or numba.get_num_threads(), D))
+    bounds = np.linspace(0, D, workers + 1).astype(int)
+    if workers == 1:
+        _batch(*args, 0, D)
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as ex:
+            list(ex.map(lambda k: _batch(*args, bounds[k], bounds[k + 1]), range(workers)))
     return out, status
 
 

@@ -11,7 +11,7 @@ CI is the (α/2, 1 − α/2) percentile interval over the successful draws. Draw
 
 A user ``scenario(β) -> cost change t̂`` maps each draw to the counterfactual change in t^{1-σ};
 ``baseline_costs(β) -> t^{1-σ}`` (optional) re-builds the baseline per draw, as when the baseline
-costs themselves are exp(β·x). GE solves run in parallel over draws (numba ``prange``), in chunks,
+costs themselves are exp(β·x). GE solves run in parallel over draws (a ``nogil`` numba kernel on a thread per core), in chunks,
 with a tqdm progress bar; results are reproducible from ``seed``. A draw that fails (the scenario
 or re-fit raised, non-finite costs, no convergence) is kept out of the percentiles and reported
 in ``failures`` with its reason.
@@ -184,7 +184,9 @@ def _as_matrix(base: Baseline, value, name: str, change: bool) -> np.ndarray:
 
 
 def confidence_intervals(base: Baseline, scenario: Callable, *, fit=None, coefficients=None,
-                         betas: BetaDraws | None = None, draws: int = 1000, seed: int = 0,
+                         betas: BetaDraws | None = None, refit: Callable | None = None,
+                         data: pd.DataFrame | None = None, cluster: str | None = None,
+                         draws: int = 1000, seed: int = 0,
                          sigma: tuple[float, float] | None = None, baseline_costs: Callable | None = None,
                          level: float = 0.95, numeraire: str = "reference", progress: bool = True,
                          chunk: int = 64, tol: float = 1e-10, max_iter: int = 100_000) -> GEUncertainty:
@@ -199,6 +201,8 @@ def confidence_intervals(base: Baseline, scenario: Callable, *, fit=None, coeffi
         of ``coefficients`` (default: all its parameters). Or give ``betas`` (e.g. from
         :func:`pair_bootstrap`, or :func:`parametric_draws`); the point estimate then is ``fit``'s
         params if given, else the mean of the draws.
+    refit, data, cluster : shortcut for ``betas=pair_bootstrap(data, refit, cluster=cluster,
+        draws=draws, seed=seed)`` — a pair-cluster bootstrap that re-estimates the coefficients.
     sigma : optional (low, high): σ_d drawn uniformly in the range (the point uses ``base.sigma``).
     baseline_costs : β → baseline t^{1-σ}; when given, each draw also re-solves the baseline.
     """
@@ -206,6 +210,10 @@ def confidence_intervals(base: Baseline, scenario: Callable, *, fit=None, coeffi
 
     if not 0 < level < 1:
         raise GEInputError(f"level must be in (0, 1), got {level}")
+    if betas is None and refit is not None:
+        if data is None or cluster is None:
+            raise GEInputError("a bootstrap needs data= (the estimation sample) and cluster= (e.g. 'pair_id')")
+        betas = pair_bootstrap(data, refit, cluster=cluster, draws=draws, seed=seed, progress=progress)
     if betas is None:
         if fit is None:
             raise GEInputError("give fit= (a model with params and cov_params()) or betas= (draws)")
