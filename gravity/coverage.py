@@ -76,9 +76,12 @@ def coverage_report(panel: pd.DataFrame, countries=ECO, indicators=None) -> pd.D
     for x in indicators:
         v = sub[f"{x}_o"].to_numpy()
         f = sub[f"{x}_flag_o"].astype(str).to_numpy()
-        for c, y, val, flag in zip(sub["exporter"].astype(str), sub["year"], v, f):
+        iso = sub["exporter"].astype(str).to_numpy()
+        never = set(iso) - set(iso[~np.isnan(v)])
+        for c, y, val, flag in zip(iso, sub["year"], v, f):
             if np.isnan(val):
-                rows.append((c, x, y, "missing", "" if flag == "missing" else flag))
+                why = "no value in any panel year" if c in never else "no value this year"
+                rows.append((c, x, y, "missing", why if flag == "missing" else flag))
             elif flag == "observed":
                 rows.append((c, x, y, "present", ""))
             else:

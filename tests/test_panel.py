@@ -255,3 +255,16 @@ def test_corridor_rejects_non_wave_year():
     require_data("penppml-comtrade/trade.rda")
     with pytest.raises(P.PanelValidationError, match=r"years \[2010\] are outside"):
         gv.corridor_panel(years=[2008, 2010])
+
+
+def test_corridor_fill_is_flagged_in_panel_and_report(corridor):
+    p = gv.corridor_panel(years=[2012, 2016], fill="carry_forward", fill_limit=2)
+    aze = p[(p["exporter"] == "AZE") & (p["year"] == 2016)].iloc[0]
+    assert aze["lpi_flag_o"] == "carried forward" and aze["lpi_o"] > 0      # LPI 2016 lacks AZE; 2014 carried
+    r = gv.corridor_coverage(p)
+    one = r[(r["iso3"] == "AZE") & (r["item"] == "lpi") & (r["year"] == 2016)].iloc[0]
+    assert one["status"] == "flagged" and one["detail"] == "carried forward"
+    tjk = r[(r["iso3"] == "TJK") & (r["item"] == "bandwidth")]
+    assert (tjk["status"] == "missing").all() and (tjk["detail"] == "no value in any panel year").all()
+    blx = p[(p["exporter"] == "BLX") & (p["year"] == 2016)].iloc[0]
+    assert blx["internet_flag_o"] == "proxy BEL"
