@@ -1,6 +1,6 @@
 """Removing NAFTA (Yotov et al. 2016, ch. 2 application 2) against the book's published results.
 
-Costs as in ``RTAsEffects.do``: stage 1, three-way PPML (exporter-year, importer-year, pair fixed
+Costs as in ``RTAsEffects.do`` (built by ``gravity.replicate.yotov2016_ch2_removing_nafta``): stage 1, three-way PPML (exporter-year, importer-year, pair fixed
 effects with one level for all domestic pairs; pair_id is one id per unordered pair) on 1986, 1990,
 ..., 2006 gives β_RTA and the pair effects γ_ij; stage 2, PPML of exp(γ_ij) on distance, contiguity,
 language and colony with exporter and importer effects (international pairs, 1994) predicts γ for
@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import gravity as gv
 from gravity import datasets
-from gravity.ge import Baseline, solve
+from gravity.ge import solve
 from gravity.ge.geppml import book_loop
+from gravity.replicate import yotov2016_ch2_removing_nafta
 from tests.conftest import require_data
 
 YEARS = [1986, 1990, 1994, 1998, 2002, 2006]
@@ -32,26 +32,14 @@ def _book_sign(c):
 def app2():
     require_data("yotov2016/Chapter2Application2.dta", "yotov2016/results/2_RTAsEffects_FULL_PROD.dta",
                  "yotov2016/results/2_RTAsEffects_FULL_CONS.dta")
+    # the two-stage cost construction of RTAsEffects.do lives in the replication recipe
+    case = yotov2016_ch2_removing_nafta(7.0, "DEU")
+    stage1, stage2 = case.estimates.values()
     d = datasets.load("yotov2016/Chapter2Application2.dta")
-    d = d[d["year"].isin(YEARS)].copy()
-    d["ln_DIST"] = np.log(d["DIST"])
-    d["pair"] = np.where(d["exporter"] == d["importer"], -1.0, d["pair_id"])
-    stage1 = gv.ppml("trade ~ RTA | exporter^year + importer^year + pair", d)
-    b_rta = float(stage1.params["RTA"])
-    gamma = stage1.fixef()["pair"]
-    never = d.groupby("pair")["trade"].sum()
-    never = set(never.index[never == 0])
-    x = d[d["year"] == 1994].copy()
-    x["tij"] = np.exp(x["pair"].map(gamma))
-    x.loc[x["pair"].isin(never), "tij"] = np.nan
-    intl = x[(x["exporter"] != x["importer"]) & x["tij"].notna()]
-    stage2 = gv.ppml("tij ~ ln_DIST + CNTG + LANG + CLNY | exporter + importer", intl, cluster="pair_id")
-    tij_bar = x["tij"].fillna(stage2.predict(newdata=x))
-    in_nafta = x["exporter"].isin(NAFTA) & x["importer"].isin(NAFTA) & (x["exporter"] != x["importer"])
-    x["cost"] = tij_bar * np.exp(b_rta * x["RTA"])
-    new = pd.Series((tij_bar * np.exp(b_rta * np.where(in_nafta, 0.0, x["RTA"]))).to_numpy(),
-                    index=pd.MultiIndex.from_arrays([x["exporter"], x["importer"]]))
-    base = Baseline.from_trade(x, sigma=7.0, costs="cost", reference="DEU")
+    d = d[d["year"].isin(YEARS)]
+    total = d.assign(pair=np.where(d["exporter"] == d["importer"], -1.0, d["pair_id"])).groupby("pair")["trade"].sum()
+    never = set(total.index[total == 0])
+    base, new = case.baseline, case.new_costs
     res = solve(base, new_costs=new)
     book = (datasets.load("yotov2016/results/2_RTAsEffects_FULL_PROD.dta").set_index("country")
             .join(datasets.load("yotov2016/results/2_RTAsEffects_FULL_CONS.dta").set_index("country")))
