@@ -19,7 +19,10 @@ from __future__ import annotations
 import numpy as np
 
 from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import lsmr
+
+from gravity.estimation.demean import demean_columns, fe_offsets, fe_sum, group_weights
 
 
 def compact_codes(fe: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -77,7 +80,7 @@ class _LSE:
     and by LSMR on the column-scaled sparse design otherwise (alternating projections are far too
     slow at this conditioning)."""
 
-    def __init__(self, X, fe, n_levels, zero, *, dense_max=2_000):
+    def __init__(self, X, fe, n_levels, zero, *, dense_max=1_500):
         n = zero.size
         self.M = float(np.ceil(np.finfo(float).eps ** -0.5))
         self.sw = np.sqrt(np.where(zero, 1.0, self.M))
@@ -90,7 +93,7 @@ class _LSE:
         norms[norms == 0] = 1.0
         self.scale = 1.0 / norms
         self.A = (A @ sparse.diags(self.scale)).tocsr()
-        self.dense = self.A.toarray() if self.A.shape[1] <= dense_max and n * self.A.shape[1] <= 5e7 else None
+        self.dense = self.A.toarray() if self.A.shape[1] <= dense_max and n * self.A.shape[1] <= 2e6 else None
         self.theta = np.zeros(self.A.shape[1])
 
     def fitted(self, u):
@@ -107,20 +110,119 @@ class _LSE:
         return (self.A @ theta) / self.sw
 
 
+class _SubspaceLSE:
+    """Exact least squares under the constraints fit = 0 where y > 0, for at most two fixed
+    effects: the feasible fits L = {Xβ + Dα : X_Pβ + D_Pα = 0} (P = rows with y > 0) are spanned by
+
+    * z_j = Xβ_j − Dα_j for β_j in the null space of X̃_P (X demeaned on P; α_j the fixed-effect
+      coefficients of X_Pβ_j on P), and
+    * for two effects, the indicator differences 1[c(g_1(i)) = c] − 1[c(g_2(i)) = c] for every
+      connected component c of the graph linking the two effects' levels through rows in P
+      (with one effect, D_Pα = 0 forces α = 0).
+
+    Least squares onto span(L) restricted to the y = 0 rows is then a small dense problem solved
+    once (orthonormal basis), and each IR iteration is a projection."""
+
+    def __init__(self, X, fe, n_levels, zero, *, max_rank=2_000):
+        n = zero.size
+        pos = ~zero
+        K = fe.shape[0]
+        cols = []
+        p = X.shape[1]
+        if p:
+            Xp = np.asfortranarray(X[pos])
+            if K:
+                fe_p = np.ascontiguousarray(fe[:, pos])
+                offsets = fe_offsets(n_levels)
+                w = np.ones(int(pos.sum()))
+                sw = group_weights(fe_p, w, offsets)
+                alphas = np.zeros((offsets[-1], p), order="F")
+                Xt = np.empty_like(Xp)
+                demean_columns(Xp, fe_p, w, sw, offsets, alphas, 1e-13, 1_000_000, Xt)
+            else:
+                Xt = Xp
+            norm = np.sqrt((X ** 2).sum(0))
+            norm[norm == 0] = 1.0
+            Xs = Xt / norm
+            if Xs.shape[0] < p:
+                Xs = np.vstack([Xs, np.zeros((p - Xs.shape[0], p))])
+            _, sv, vt = np.linalg.svd(Xs, full_matrices=False)
+            sv = np.concatenate([sv, np.zeros(p - sv.size)])
+            null = vt[sv <= 1e-9 * max(1.0, sv.max() if sv.size else 1.0)]
+            for b in null:
+                beta = b / norm
+                z = X @ beta
+                if K:
+                    a = alphas @ beta
+                    fs = np.empty(n)
+                    fe_sum(fe, np.ascontiguousarray(a), offsets, fs)
+                    z = z - fs
+                z[pos] = 0.0
+                cols.append(z)
+        if K == 2:
+            n0, n1 = int(n_levels[0]), int(n_levels[1])
+            m = sparse.coo_matrix((np.ones(int(pos.sum())), (fe[0, pos], fe[1, pos] + n0)),
+                                  shape=(n0 + n1, n0 + n1))
+            ncomp, lab = connected_components(m, directed=False)
+            c1, c2 = lab[fe[0]], lab[fe[1] + n0]
+            mixed = np.flatnonzero(c1 != c2)
+            if mixed.size:
+                comps = np.unique(np.concatenate([c1[mixed], c2[mixed]]))
+                if comps.size > max_rank:
+                    raise _TooLarge
+                where = {c: j for j, c in enumerate(comps)}
+                Zc = np.zeros((n, comps.size))
+                for i in mixed:
+                    Zc[i, where[c1[i]]] += 1.0
+                    Zc[i, where[c2[i]]] -= 1.0
+                cols.extend(Zc.T)
+        self.zero = zero
+        if cols:
+            B = np.column_stack(cols)[zero]
+            u_, sv, _ = np.linalg.svd(B, full_matrices=False)
+            self.Q = u_[:, sv > 1e-10 * max(sv.max(), 1e-300)] if sv.size and sv.max() > 0 else np.zeros((B.shape[0], 0))
+        else:
+            self.Q = np.zeros((int(zero.sum()), 0))
+
+    def fitted(self, u):
+        out = np.zeros_like(u)
+        if self.Q.shape[1]:
+            out[self.zero] = self.Q @ (self.Q.T @ u[self.zero])
+        return out
+
+
+class _TooLarge(Exception):
+    pass
+
+
 def iterative_rectifier(y: np.ndarray, X: np.ndarray, fe: np.ndarray, n_levels, *,
-                        tol: float = 1e-5, maxiter: int = 1000) -> tuple[np.ndarray, int]:
+                        tol: float = 1e-5, maxiter: int = 1000,
+                        method: str = "auto") -> tuple[np.ndarray, int]:
     """Boolean mask of separated observations and the number of IR iterations.
 
     ``X`` holds the slope columns (with the intercept column when the model has one), ``fe`` the
     int32 codes (K × n, every level non-empty). A fitted value within [−0.1·tol, tol] counts as 0.
     Stops when û ≥ 0 on every y = 0 observation (separated = û > 0), or — as in ppmlhdfe — when no
     residual u − û on the y = 0 observations is negative (no further separation can be found).
+    ``method``: "subspace" (exact, at most two fixed effects), "weighting" (method of weighting,
+    any number of effects) or "auto" (subspace when possible).
     """
     n = y.size
     zero = y <= 0
     if not zero.any():
         return np.zeros(n, dtype=bool), 0
-    lse = _LSE(X, fe, n_levels, zero)
+    lse = None
+    if method not in ("auto", "subspace", "weighting"):
+        raise ValueError(f"method must be 'auto', 'subspace' or 'weighting', got {method!r}")
+    if method == "subspace" and fe.shape[0] > 2:
+        raise ValueError("the subspace method handles at most two fixed effects")
+    if fe.shape[0] <= 2 and method != "weighting":
+        try:
+            lse = _SubspaceLSE(X, fe, n_levels, zero)
+        except _TooLarge:
+            lse = None
+    if lse is None:
+        lse = _LSE(X, fe, n_levels, zero)
     u = zero.astype(float)
     for it in range(1, maxiter + 1):
         xb = lse.fitted(u)
