@@ -29,24 +29,36 @@ def list_replications() -> None:
 
     for spec in rep.available():
         typer.echo(f"{spec.name:<24} {spec.title}")
-        if spec.source:
+        if spec.source and spec.variant is None:
             typer.echo(f"{'':<24} source: {spec.source}")
 
 
 @app.command("replicate")
 def replicate_command(
-    name: str = typer.Argument(..., help="replication name, e.g. yotov2016-ch1 (see `gravity list`)"),
+    name: str = typer.Argument(..., help="replication name, e.g. yotov2016-ch1 (see `gravity list`), or 'all'"),
     out: Path = typer.Option(Path("results/replications"), "--out", help="directory for NAME.csv / NAME.md"),
+    status: Path = typer.Option(None, "--status", help="also write a markdown status table to this file"),
+    models: Path = typer.Option(None, "--models", help="directory of replication files (default: models/)"),
 ) -> None:
     """Run a replication: ours beside the published values; exit 1 if any difference exceeds tolerance."""
     from gravity import replicate as rep
 
+    models = models or rep.MODELS_DIR
+    names = [r.name for r in rep.available(models) if r.variant is None] if name == "all" else [name]
+    reports = []
     try:
-        report = rep.run(name, out_dir=out, echo=typer.echo)
+        for n in names:
+            reports.append(rep.run(n, out_dir=out, echo=typer.echo, models_dir=models))
     except rep.ReplicationError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from exc
-    raise typer.Exit(code=0 if report.ok else 1)
+    if status is not None:
+        status.parent.mkdir(parents=True, exist_ok=True)
+        status.write_text(rep.status_table(reports))
+        typer.echo(f"wrote {status}")
+    if len(reports) > 1:
+        typer.echo("\n" + "\n".join(r.status_line() for r in reports))
+    raise typer.Exit(code=0 if all(r.ok for r in reports) else 1)
 
 
 @app.command("corridor")

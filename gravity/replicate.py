@@ -234,6 +234,11 @@ class Report:
         return csv, md
 
 
+def _md(v) -> str:
+    """A markdown table cell: pipes (fixest formulas) escaped."""
+    return str(v).replace("|", "\\|")
+
+
 def _fmt(v) -> str:
     if isinstance(v, (bool, np.bool_)):
         return "ok" if v else "FAIL"
@@ -248,7 +253,7 @@ def _markdown(rows: pd.DataFrame) -> str:
     cols = list(rows.columns)
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
     for r in rows.itertuples(index=False):
-        lines.append("| " + " | ".join(_fmt(v) for v in r) + " |")
+        lines.append("| " + " | ".join(_md(_fmt(v)) for v in r) + " |")
     return "\n".join(lines)
 
 
@@ -553,7 +558,75 @@ def _run_ge(rep: Replication, echo: Callable[[str], None]):
     return rows, tables, notes
 
 
-RUNNERS: dict[str, Callable] = {"estimates": _run_estimates, "ge": _run_ge}
+# --------------------------------------------------------------------------------------------
+# separation benchmark
+# --------------------------------------------------------------------------------------------
+
+def _run_separation(rep: Replication, echo: Callable[[str], None]):
+    """Per case: rows gv.ppml flags (reasons in ``flagged_reasons``) against the truth column.
+
+    Published: the number of separated rows. Also required (tolerance 0): no row flagged
+    differently from the truth, and convergence of the model on the remaining rows.
+    """
+    import gravity as gv
+
+    truth_col = rep.raw.get("truth", "separated")
+    reasons = set(rep.raw.get("flagged_reasons", ["separated", "all-zero group"]))
+    rows: list[dict] = []
+    summary = []
+    for case in rep.entries("case"):
+        cid = case["id"]
+        d = gv.load(case["data"])
+        if truth_col not in d.columns:
+            raise ReplicationError(f"{case['data']}: no truth column {truth_col!r}")
+        if len(d) != int(case.get("rows", len(d))):
+            raise ReplicationError(f"{case['data']}: {len(d)} rows, the replication file says {case['rows']}")
+        t0 = time.perf_counter()
+        res = gv.ppml(case["formula"], d, drop_singletons=bool(rep.raw.get("drop_singletons", False)))
+        dt = time.perf_counter() - t0
+        flagged = res.sample["reason"].isin(reasons).to_numpy()
+        truth = d[truth_col].to_numpy() == 1
+        wrong = np.flatnonzero(flagged != truth)
+        label = case["formula"]
+        rows.append(_row(cid, label, case["data"], "separated rows", float(case["separated"]),
+                         float(flagged.sum()), 0.0))
+        rows.append(_row(cid, label, case["data"], "rows flagged unlike the truth", 0.0, float(len(wrong)), 0.0))
+        rows.append(_row(cid, label, case["data"], "converged after dropping", 1.0, float(bool(res.converged)), 0.0))
+        why = res.sample["reason"][flagged].value_counts().to_dict()
+        summary.append({"case": cid, "formula": label, "rows": len(d), "truth": int(truth.sum()),
+                        "flagged": int(flagged.sum()), "reasons": ", ".join(f"{k}: {v}" for k, v in why.items()),
+                        "mismatches": len(wrong), "converged": bool(res.converged), "seconds": round(dt, 3)})
+        echo(f"[{cid}] {label:<28} rows {len(d):>4}  truth {int(truth.sum()):>3}  flagged {int(flagged.sum()):>3}"
+             f"  mismatches {len(wrong)}  converged {bool(res.converged)}"
+             + (f"   <-- rows {list(wrong[:10])}" if len(wrong) else ""))
+    tab = pd.DataFrame(summary)
+    tab["formula"] = tab["formula"].map(_md)
+    return rows, [("Cases", tab.to_markdown(index=False))], []
+
+
+RUNNERS: dict[str, Callable] = {"estimates": _run_estimates, "ge": _run_ge,
+                              "separation": _run_separation}
+
+
+def status_table(reports: list[Report]) -> str:
+    """Markdown status of several replications: one summary line each, then one line per spec."""
+    out = ["| replication | published numbers | outside tolerance | verified deviations | max abs(ours − published) | wall time | status |",
+           "|---|---:|---:|---:|---:|---:|---|"]
+    for r in reports:
+        out.append(f"| `{r.name}` | {len(r.rows)} | {r.n_failed} | {r.n_deviations} | {r.max_abs_diff:.2e} | "
+                   f"{r.seconds:.1f} s | {'OK' if r.ok else 'FAILED'} |")
+    out += ["", "| replication | spec | column | numbers | max abs difference | tolerance | status |",
+            "|---|---|---|---:|---:|---|---|"]
+    for r in reports:
+        for (sid, col), g in r.rows.groupby(["spec", "column"], sort=False):
+            st = g["status"].value_counts().to_dict()
+            tol = g["tolerance"]
+            tol_txt = f"{tol.min():.1e}" if tol.min() == tol.max() else f"{tol.min():.1e}–{tol.max():.1e}"
+            status = "OK" if g["ok"].all() else "FAILED"
+            if st.get("published not optimal (verified)"):
+                status += f" ({st['published not optimal (verified)']} verified deviations)"
+            out.append(f"| `{r.name}` | {_md(sid)} | {_md(col)} | {len(g)} | {g['abs_diff'].max():.2e} | {tol_txt} | {status} |")
+    return "\n".join(out) + "\n"
 
 
 def run(name: str, *, out_dir: Path | str | None = None, echo: Callable[[str], None] | None = print,
