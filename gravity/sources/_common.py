@@ -59,3 +59,25 @@ def check_unique(df: pd.DataFrame, keys: list[str], what: str) -> None:
         rows = df.loc[dup, keys].head(10).to_dict("records")
         raise ValueError(f"{what}: {int(dup.sum())} rows share the key {keys}, e.g. {rows}; "
                          f"the source file is not in the expected layout.")
+
+
+_MEMO: dict[tuple, pd.DataFrame] = {}
+
+
+def memoised(fn):
+    """Read each (reader, arguments) once per process; callers get a shallow copy (pandas copy-on-write
+    keeps the cached frame intact whatever they do with theirs). Registered files are immutable (sha256)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        key = (fn.__qualname__, args, tuple(sorted(kwargs.items())))
+        try:
+            hash(key)
+        except TypeError:
+            return fn(*args, **kwargs)
+        if key not in _MEMO:
+            _MEMO[key] = fn(*args, **kwargs)
+        return _MEMO[key].copy(deep=False)
+
+    return wrapper

@@ -5,13 +5,14 @@ import numpy as np
 import pandas as pd
 
 from gravity import countries
-from gravity.sources._common import check_unique, log, resolve
+from gravity.sources._common import check_unique, log, memoised, resolve
 
 _MISSING = {"", ".", "NA", "nan", "None"}
 PAIR_COLUMNS = ["exporter", "importer", "dist", "distcap", "distw", "distwces", "contig", "comlang_off",
                 "comlang_ethno", "colony", "comcol", "curcol", "col45", "smctry"]
 
 
+@memoised
 def read_geodist(file="cepii-geodist/dist_cepii.rda") -> pd.DataFrame:
     """Pair covariates from ``dist_cepii``: 224 × 224 = 50,176 ordered pairs (incl. ``i == i``).
 
@@ -50,6 +51,7 @@ def read_geodist(file="cepii-geodist/dist_cepii.rda") -> pd.DataFrame:
     return out
 
 
+@memoised
 def read_geo_cepii(file="cepii-geodist/geo_cepii.rda") -> pd.DataFrame:
     """Country file ``geo_cepii``: one row per country (the file lists a second main city for 13 countries;
     the capital row, ``cap == 1``, is kept). Schema: ``iso3, country, area, dis_int, landlocked_cepii,

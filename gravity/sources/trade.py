@@ -15,7 +15,7 @@ import pandas as pd
 
 from gravity import countries
 from gravity.sources import TRADE_COLUMNS
-from gravity.sources._common import check_unique, resolve
+from gravity.sources._common import check_unique, memoised, resolve
 
 log = logging.getLogger("gravity.datasets")
 
@@ -46,6 +46,7 @@ PENPPML_PROVISIONS: dict[str, str] = {
 COMTRADE_YEARS = tuple(range(1964, 2017, 4))
 
 
+@memoised
 def read_comtrade_penppml(file="penppml-comtrade/trade.rda") -> pd.DataFrame:
     """UN Comtrade merchandise exports as shipped with penppml (every 4 years, 1964–2016).
 
