@@ -268,3 +268,22 @@ def test_corridor_fill_is_flagged_in_panel_and_report(corridor):
     assert (tjk["status"] == "missing").all() and (tjk["detail"] == "no value in any panel year").all()
     blx = p[(p["exporter"] == "BLX") & (p["year"] == 2016)].iloc[0]
     assert blx["internet_flag_o"] == "proxy BEL"
+
+
+def test_yotov_panel_round_trip_and_geodist_matches_the_book():
+    """An already-square source with domestic flows comes back unchanged, and the GeoDist covariates merged
+    by pair reproduce the book's own: contig = cntg, comlang_off = lang, colony = clny on every row, and
+    the book's dist is GeoDist's distw (θ = 1 population-weighted) except for MAC pairs, where distw is '.'."""
+    require_data("yotov2016/agtpa_applications.rda", "cepii-geodist/dist_cepii.rda")
+    y = gv.datasets.read_yotov(harmonise=True)
+    assert "ROM" in set(gv.datasets.read_yotov()["exporter"]) and "ROU" in set(y["exporter"])
+    p = gv.build_panel(y[["exporter", "importer", "year", "trade"]], domestic="require",
+                       pairs=gv.datasets.read_geodist())
+    assert len(p) == len(y) == 69 * 69 * 21
+    assert set(p["flow_status"]) == {"reported", "zero"}
+    m = p.merge(y, on=["exporter", "importer", "year"], suffixes=("", "_book"), validate="1:1")
+    assert (m["trade"] == m["trade_book"]).all()
+    assert (m["contig"] == m["cntg"]).all() and (m["comlang_off"] == m["lang"]).all() and (m["colony"] == m["clny"]).all()
+    mac = (m["exporter"] == "MAC") | (m["importer"] == "MAC")
+    assert m.loc[mac, "distw"].isna().all() and m.loc[~mac, "distw"].notna().all()
+    np.testing.assert_allclose(m.loc[~mac, "distw"], m.loc[~mac, "dist_book"], rtol=1e-6)

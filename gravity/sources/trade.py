@@ -199,11 +199,12 @@ def read_itpde(file, *, by_industry: bool = False, sectors=None) -> pd.DataFrame
     return out.groupby(["exporter", "importer", "year"], as_index=False, sort=True)["trade"].sum(min_count=1)
 
 
-def read_yotov(file="yotov2016/agtpa_applications.rda") -> pd.DataFrame:
+def read_yotov(file="yotov2016/agtpa_applications.rda", *, harmonise: bool = False) -> pd.DataFrame:
     """Yotov et al. (2016) applications panel (69 countries, 1986–2006, with domestic flows).
 
     Schema: ``exporter, importer, year, trade`` + the file's own covariates (``dist, cntg, lang, clny,
-    rta, rta_lag*, …``); the book's country codes are kept as published.
+    rta, rta_lag*, …``). The book's country codes are kept as published (e.g. ``ROM`` for Romania, to match
+    its printed results) unless ``harmonise=True`` (ISO3, needed by :func:`gravity.build_panel`).
     """
     p = resolve(file)
     if p.suffix == ".rda":
@@ -215,6 +216,9 @@ def read_yotov(file="yotov2016/agtpa_applications.rda") -> pd.DataFrame:
     raw = raw.copy()
     for c in ("exporter", "importer"):
         raw[c] = raw[c].astype(str)
+    if harmonise:
+        for c in ("exporter", "importer"):
+            raw[c] = countries.to_iso3(raw[c], context=f"{p.name} {c}").to_numpy()
     raw["year"] = raw["year"].astype("int64")
     raw["trade"] = raw["trade"].astype("float64")
     return raw[TRADE_COLUMNS + [c for c in raw.columns if c not in TRADE_COLUMNS]]
