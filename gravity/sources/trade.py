@@ -20,27 +20,29 @@ from gravity.sources._common import check_unique, memoised, resolve
 log = logging.getLogger("gravity.datasets")
 
 PENPPML_PROVISIONS: dict[str, str] = {
-    # The provision each dummy codes, from penppml's data documentation (R/data.R, tomzylkin/penppml);
-    # provisions are from Mattoo, Rocha & Ruta (2020), Handbook of Deep Trade Agreements (World Bank).
-    "ad_prov_14": "Anti-dumping actions allowed and with specific provisions for material injury",
-    "cp_prov_23": "Competition policy: provisions that promote transparency",
-    "tbt_prov_07": "Technical regulations: use of international standards promoted",
-    "tbt_prov_33": "Goes beyond the WTO TBT (Technical Barriers to Trade) Agreement",
-    "tf_prov_41": "Trade facilitation: harmonisation and common legal framework",
-    "tf_prov_45": "Trade facilitation: issuance of proof of origin",
-    "env_prov_18": "Environment: requires states to control ozone-depleting substances",
-    "et_prov_38": "Export taxes/performance: prohibits export-related performance requirements, "
-                  "subject to exemptions",
-    "inv_prov_22": "Investment: grants Fair and Equitable Treatment (FET)",
-    "ipr_prov_15": "IPR: incorporates/reaffirms all multilateral agreements to which both parties are "
-                   "a party (general obligation)",
-    "ipr_prov_44": "IPR: geographical indications can be registered and protected through a trademark system",
-    "lm_prov_10": "Labour markets: reference to internationally recognised labour standards",
-    "moc_prov_21": "Movement of capital: transfer provision explicitly excludes good-faith, "
-                   "non-discriminatory application of laws on bankruptcy, insolvency or creditor rights",
-    "ser_prov_47": "Services: standstill provision",
-    "ste_prov_30": "State enterprises: regulates subsidisation to state enterprises",
-    "cp_prov_26": "Competition policy: regulates consumer protection",
+    # What each dummy codes, as worded in penppml's data documentation (R/data.R, tomzylkin/penppml);
+    # provisions from Mattoo, Rocha & Ruta (2020), Handbook of Deep Trade Agreements (World Bank). The prefix
+    # is the handbook's policy area: ad anti-dumping, cp competition policy, tbt technical barriers to trade,
+    # tf trade facilitation, env environment, inv investment, ipr intellectual property, lm labour markets,
+    # moc movement of capital, ser services, ste state enterprises (et: see the handbook's codebook).
+    "ad_prov_14": "Anti-dumping actions allowed and with specific provisions for material injury.",
+    "cp_prov_23": "Does the agreement contain provisions that promote transparency?",
+    "tbt_prov_07": "Technical Regulations - Is the use of international standards promoted?",
+    "tbt_prov_33": "Does the agreement go beyond the TBT (Technical Barriers to Trade) Agreement?",
+    "tf_prov_41": "Harmonization and common legal framework",
+    "tf_prov_45": "Issuance of proof of origin",
+    "ser_prov_47": "Does the agreement contain a standstill provision?",
+    "inv_prov_22": "Does the agreement grant Fair and Equitable Treatment (FET)?",
+    "et_prov_38": "Prohibits export-related performance requirements, subject to exemptions.",
+    "ipr_prov_44": "Stipulates that GIs can be registered and protected through a TM system",
+    "env_prov_18": "Does the agreement require states to control ozone-depleting substances?",
+    "ipr_prov_15": "Incorporates/reaffirms all multilateral agreements to which both parties are a party "
+                   "(general obligation)",
+    "moc_prov_21": "Does the transfer provision explicitly exclude \u201cgood faith and non-discriminatory "
+                   "application of its laws\u201d related to bankruptcy, insolvency or creditor rights protection?",
+    "ste_prov_30": "Does the agreement regulate subsidization to state enterprises?",
+    "lm_prov_10": "Does the agreement include reference to internationally recognized labor standards?",
+    "cp_prov_26": "Does the agreement regulate consumer protection?",
 }
 
 COMTRADE_YEARS = tuple(range(1964, 2017, 4))
