@@ -212,3 +212,17 @@ def test_wdi_api_mocked(monkeypatch):
     assert calls["skipAggs"] is True and calls["time"] == [2022]
     assert list(out.columns) == INDICATOR_COLUMNS and len(out) == 2
     assert _one(out, iso3="KGZ")["year"] == 2022 and _one(out, iso3="TJK")["value"] == 36.1
+
+
+@pytest.mark.parametrize("name, rows, countries", [
+    ("internet", 6711, None), ("bandwidth", 1305, 164), ("fixed_broadband", 4416, None),
+    ("mobile_broadband", 3150, None), ("egdi", 1350, None), ("lpi", 929, None), ("gdp", 11762, None),
+    ("population", 14292, None), ("merch_exports", 11918, None), ("industry_pct_gdp", 9055, None),
+    ("manufacturing_va", 7580, None), ("gdp_const2015", 11307, None)])
+def test_indicator_row_counts(name, rows, countries):
+    """Rows = published non-empty country cells (aggregates dropped); pins the readers against silent loss."""
+    require_data("lpi/Cleaned_Logistics_Dataset.csv", "wdi-datahub-2026/sp.pop.totl/data.csv")
+    out = ds.load_indicators([name])
+    assert len(out) == rows and not out.duplicated(["iso3", "year"]).any() and out["value"].notna().all()
+    if countries:
+        assert out["iso3"].nunique() == countries
