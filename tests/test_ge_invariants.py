@@ -26,6 +26,7 @@ def world(seed: int, n: int, *, calibrated: bool = False):
 
 
 worlds = st.tuples(st.integers(0, 10_000), st.integers(2, 8), st.floats(1.5, 12.0), st.booleans())
+closures = st.sampled_from(["ratio", "additive"])
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -44,16 +45,21 @@ def test_zero_shock_changes_nothing(w):
 
 
 @SETTINGS
-@given(worlds)
-def test_markets_clear_and_numeraires(w):
+@given(worlds, closures)
+def test_markets_clear_and_numeraires(w, deficits):
     seed, n, sigma, cal = w
     df, t, that = world(seed, n, calibrated=cal)
     base = _base(df, t, sigma)
-    ref = solve(base, that, numeraire="reference")
-    wo = solve(base, that, numeraire="world_output")
+    ref = solve(base, that, numeraire="reference", deficits=deficits)
+    wo = solve(base, that, numeraire="world_output", deficits=deficits)
     for r in (ref, wo):
         Y1 = base.Y * r.price_hat
-        E1 = base.E * r.price_hat * r.kappa
+        E1 = base.E * r.expenditure_hat
+        if deficits == "ratio":   # E'/Y' keeps the baseline ratio up to one common κ
+            np.testing.assert_allclose((E1 / Y1) / base.phi, r.kappa, rtol=1e-9)
+        else:                     # deficits keep their share of world output
+            np.testing.assert_allclose((E1 - Y1) / Y1.sum(), (base.E - base.Y) / base.Y.sum(),
+                                       atol=1e-12)
         np.testing.assert_allclose(r.flows_full.sum(axis=1), Y1, rtol=1e-9)
         np.testing.assert_allclose(r.flows_full.sum(axis=0), E1, rtol=1e-9)
         np.testing.assert_allclose(r.flows_cdl.sum(axis=1), base.Y, rtol=1e-9)
@@ -90,7 +96,7 @@ def test_row_order_and_reference_choice():
     np.testing.assert_allclose(a["real_gdp_full"], c["real_gdp_full"], atol=1e-8)
 
 
-def _levels_solver(base, that):
+def _levels_solver(base, that, deficits="ratio"):
     """Independent implementation: the full-endowment equilibrium in levels with scipy.optimize.root.
 
     b_i = Y_i / OMR_i (= (β_i p_i)^{1-σ} at p = 1); P_j^{1-σ} = Σ_i b_i p_i^{1-σ} t'_ij;
@@ -103,8 +109,11 @@ def _levels_solver(base, that):
     def resid(lp):
         p = np.exp(lp)
         P = (b * p ** (1 - s)) @ t1
-        E1 = phi * p * Y
-        E1 *= (p * Y).sum() / E1.sum()
+        if deficits == "ratio":
+            E1 = phi * p * Y
+            E1 *= (p * Y).sum() / E1.sum()
+        else:
+            E1 = p * Y + (base.E - Y) * (p * Y).sum() / Y.sum()
         X1 = (b * p ** (1 - s))[:, None] * t1 * (E1 / P)[None, :]
         out = X1.sum(axis=1) / (p * Y) - 1
         out[r] = P[r] - 1.0
@@ -115,12 +124,13 @@ def _levels_solver(base, that):
     return np.exp(sol.x)
 
 
+@pytest.mark.parametrize("deficits", ["ratio", "additive"])
 @pytest.mark.parametrize("seed, n, sigma", [(1, 5, 4.0), (2, 12, 7.0), (5, 30, 2.5)])
-def test_full_ge_matches_an_independent_levels_solver(seed, n, sigma):
+def test_full_ge_matches_an_independent_levels_solver(seed, n, sigma, deficits):
     df, t, that = world(seed, n)
     base = _base(df, t, sigma)
-    res = solve(base, that)
-    np.testing.assert_allclose(res.price_hat, _levels_solver(base, that), rtol=1e-9)
+    res = solve(base, that, deficits=deficits)
+    np.testing.assert_allclose(res.price_hat, _levels_solver(base, that, deficits), rtol=1e-9)
 
 
 def test_conditional_ge_matches_a_dense_resistance_solve():
@@ -185,6 +195,8 @@ def test_bad_cost_change_is_named():
         solve(base)
     with pytest.raises(GEInputError, match="numeraire"):
         solve(base, that, numeraire="gold")
+    with pytest.raises(GEInputError, match="deficits must be one of"):
+        solve(base, that, deficits="none")
     # a Series listing only the changed pairs is fine: the rest do not change
     part = pd.Series([0.5], index=pd.MultiIndex.from_tuples([("K01", "K02")]))
     assert solve(base, part).cost_change[1, 2] == 0.5
@@ -194,3 +206,17 @@ def test_non_convergence_is_an_error():
     df, t, that = world(0, 6)
     with pytest.raises(GEConvergenceError, match="did not converge in 2 iterations"):
         solve(_base(df, t, 5.0), that, max_iter=2)
+
+
+@pytest.mark.parametrize("deficits", ["ratio", "additive"])
+def test_geppml_route_agrees_for_both_imbalance_closures(deficits):
+    """Second route (re-estimated gv.ppml fixed effects) reaches the same fixed point."""
+    from gravity.ge import geppml
+
+    df, t, that = world(7, 8)
+    base = _base(df, t, 5.0)
+    h = solve(base, that, deficits=deficits)
+    g = geppml(base, that, fit="ppml", deficits=deficits, tol=1e-12)
+    ratio = (1 + g.countries / 100) / (1 + h.countries / 100) - 1
+    assert ratio.abs().max().max() < 1e-6
+    np.testing.assert_allclose(g.flows_full, h.flows_full, rtol=1e-6)

@@ -117,13 +117,16 @@ def _new_costs(base: Baseline, cost_change, new_costs) -> tuple[np.ndarray, np.n
     return that, t1
 
 
-def geppml(base: Baseline, cost_change=None, *, new_costs=None, fit="ppml", tol: float = 1e-10,
-           max_iter: int = 500) -> GEResult:
+def geppml(base: Baseline, cost_change=None, *, new_costs=None, fit="ppml", deficits: str = "ratio",
+           tol: float = 1e-10, max_iter: int = 500) -> GEResult:
     """Conditional and full-endowment GE by re-estimated fixed effects (exact fixed point).
 
     Same arguments and result as :func:`gravity.ge.solve` (numeraire: the reference country's
-    P_ref = 1). ``tol`` bounds max |Δ log p̂| between iterations; each iteration is one fit.
+    P_ref = 1; ``deficits`` as there). ``tol`` bounds max |Δ log p̂| between iterations; each
+    iteration is one fit.
     """
+    if deficits not in ("ratio", "additive"):
+        raise GEInputError(f"deficits must be 'ratio' or 'additive', got {deficits!r}")
     f = _get_fit(fit)
     that, t1 = _new_costs(base, cost_change, new_costs)
     sigma, ref = base.sigma, base.ref
@@ -134,12 +137,21 @@ def geppml(base: Baseline, cost_change=None, *, new_costs=None, fit="ppml", tol:
     omc, phc = pi0 / pic, chi0 / chic
     omr0 = Y * E[ref] / pi0
     phi = E / Y
+
+    def expenditure(Y1):
+        if deficits == "ratio":   # E'_j = κ φ_j Y'_j, κ: world expenditure = world output
+            E1 = phi * Y1
+            return E1 * Y1.sum() / E1.sum()
+        E1 = Y1 + (E - Y) * Y1.sum() / Y.sum()  # deficits fixed as a share of world output
+        if (E1 <= 0).any():
+            raise GEConvergenceError("additive deficits: an expenditure would turn ≤ 0; use deficits='ratio'")
+        return E1
+
     p = np.ones(base.n)
     err = np.inf
     for it in range(1, max_iter + 1):
         Y1 = p * Y
-        E1 = phi * Y1
-        E1 *= Y1.sum() / E1.sum()
+        E1 = expenditure(Y1)
         y = np.outer(Y1, E1) / Y1.sum()
         _, pi1, chi1 = f(y, t1, base)
         omr1 = Y1 * E1[ref] / pi1
@@ -152,14 +164,14 @@ def geppml(base: Baseline, cost_change=None, *, new_costs=None, fit="ppml", tol:
         raise GEConvergenceError(f"GEPPML full-endowment loop did not converge in {max_iter} fits "
                                  f"(last max |Δ log p̂| = {err:.3g})")
     Y1 = p * Y
-    E1 = phi * Y1
-    E1 *= Y1.sum() / E1.sum()
+    E1 = expenditure(Y1)
     _, pi1, chi1 = f(np.outer(Y1, E1) / Y1.sum(), t1, base)
     omf = (Y1 * E1[ref] / pi1) / omr0
     imr0 = E / (chi0 * E[ref])
     phf = (E1 / (chi1 * E1[ref])) / imr0
     log.info("GEPPML: %d full-endowment fits, last max |Δ log p̂| %.2g", it, err)
-    return GEResult(base, that, omc, phc, p, omf, phf, {"conditional": 1, "full": it}, "reference")
+    return GEResult(base, that, omc, phc, p, omf, phf, {"conditional": 1, "full": it}, "reference",
+                    E1 / E, deficits)
 
 
 def book_loop(base: Baseline, cost_change=None, *, new_costs=None, fit="scaling", stop: float = 0.01,

@@ -19,6 +19,8 @@ common κ = Σ_i Y'_i / Σ_j φ_j Y'_j (world expenditure = world output; κ = 1
     p̂_i^σ = Ω̂_i = Σ_j (X_ij / Y_i) t̂_ij κ p̂_j / Φ̂_j               (market clearing Y'_i = Σ_j X'_ij)
     X'_ij = X_ij t̂_ij p̂_i^{1-σ} κ p̂_j / Φ̂_j
 
+With ``deficits="additive"`` instead E'_j = Y'_j + D_j Σ_i Y'_i / Σ_i Y_i (D_j = E_j − Y_j kept as
+a share of world output; Σ_j D_j = 0, so κ = 1), and κ p̂_j above becomes Ê_j = E'_j / E_j. Both are
 solved by the fixed-point map p̂ ← λ Ω̂(p̂)^{1/σ} (own-price response solved exactly, so the map
 contracts fast), with λ re-normalising every step to the numeraire: ``reference`` — P̂_ref = 1 (the
 book's IMR_ref = 1), or ``world_output`` — Σ_i Y_i p̂_i = Σ_i Y_i. At the fixed point κ = λ^σ.
@@ -39,6 +41,7 @@ __all__ = ["GEConvergenceError", "solve_resistances", "conditional", "full", "ef
            "solve_batch", "EFFECTS", "NUMERAIRES"]
 
 NUMERAIRES = {"reference": 0, "world_output": 1}
+DEFICITS = {"ratio": 0, "additive": 1}
 
 # rows of the per-country effects array (all % changes, counterfactual vs baseline)
 EFFECTS = ("exports_cdl", "exports_full", "imports_cdl", "imports_full", "output_cdl", "output_full",
@@ -47,7 +50,8 @@ EFFECTS = ("exports_cdl", "exports_full", "imports_cdl", "imports_full", "output
 
 STATUS = {0: "ok", 1: "baseline resistances did not converge",
           2: "conditional GE did not converge", 3: "full-endowment GE did not converge",
-          4: "non-finite values (a cost change or coefficient draw is inf/NaN or a row of flows is 0)"}
+          4: "non-finite values (a cost change or coefficient draw is inf/NaN or a row of flows is 0)",
+          5: "an expenditure would turn negative (additive deficits larger than the new output)"}
 
 
 class GEConvergenceError(RuntimeError):
@@ -141,15 +145,32 @@ def _phi_hats(X, that, E, q, out):
 
 
 @njit(cache=True)
-def _full(X, that, Y, E, sigma, ref, numeraire, tol, max_iter, p0):
-    """p̂, Ω̂, Φ̂ of the full-endowment GE (started from p̂ = p0); iterations (-1: not converged),
-    last max |Δ log p̂|."""
+def _ehat(Y, E, p, deficits, wY, out):
+    """Ê_j before the common κ: ``ratio`` p̂_j; ``additive`` (Y_j p̂_j + D_j Σ_i Y_i p̂_i / Σ_i Y_i) / E_j."""
+    n = Y.shape[0]
+    if deficits == 0:
+        for j in range(n):
+            out[j] = p[j]
+    else:
+        s = 0.0
+        for i in range(n):
+            s += Y[i] * p[i]
+        s /= wY
+        for j in range(n):
+            out[j] = (Y[j] * p[j] + (E[j] - Y[j]) * s) / E[j]
+
+
+@njit(cache=True)
+def _full(X, that, Y, E, sigma, ref, numeraire, deficits, tol, max_iter, p0):
+    """p̂, Ω̂, Φ̂, Ê (= E'/E), κ of the full-endowment GE (started from p̂ = p0); iterations
+    (-1: not converged, -2: an expenditure would turn ≤ 0), last max |Δ log p̂|."""
     n = X.shape[0]
     p = p0.copy()
     q = np.empty(n)        # p̂^{1-σ}
     ph = np.empty(n)
     om = np.empty(n)
     pn = np.empty(n)
+    eh = np.empty(n)
     inv_s = 1.0 / sigma
     e = 1.0 - sigma
     wY = 0.0
@@ -160,8 +181,11 @@ def _full(X, that, Y, E, sigma, ref, numeraire, tol, max_iter, p0):
         for i in range(n):
             q[i] = p[i] ** e
         _phi_hats(X, that, E, q, ph)
+        _ehat(Y, E, p, deficits, wY, eh)
         for j in range(n):
-            ph[j] = p[j] / ph[j]          # Ê_j / Φ̂_j (up to κ)
+            if not eh[j] > 0.0:
+                return p, om, ph, eh, 1.0, -2, err
+            ph[j] = eh[j] / ph[j]          # Ê_j / Φ̂_j (up to κ)
         for i in range(n):
             s = 0.0
             for j in range(n):
@@ -190,19 +214,17 @@ def _full(X, that, Y, E, sigma, ref, numeraire, tol, max_iter, p0):
                 q[i] = p[i] ** e
                 om[i] = p[i] ** sigma
             _phi_hats(X, that, E, q, ph)
-            return p, om, ph, it + 1, err
-    return p, om, ph, -1, err
-
-
-@njit(cache=True)
-def _kappa(Y, E, p):
-    """κ = Σ_i Y_i p̂_i / Σ_j E_j p̂_j: common scaling of expenditure that keeps Σ E' = Σ Y'."""
-    a = 0.0
-    b = 0.0
-    for i in range(Y.shape[0]):
-        a += Y[i] * p[i]
-        b += E[i] * p[i]
-    return a / b
+            _ehat(Y, E, p, deficits, wY, eh)
+            a_ = 0.0
+            b_ = 0.0
+            for i in range(n):
+                a_ += Y[i] * p[i]
+                b_ += E[i] * eh[i]
+            kappa = a_ / b_           # world expenditure = world output (1 for additive deficits)
+            for j in range(n):
+                eh[j] *= kappa
+            return p, om, ph, eh, kappa, it + 1, err
+    return p, om, ph, eh, 1.0, -1, err
 
 
 @njit(cache=True)
@@ -211,8 +233,8 @@ def _pct(x):
 
 
 @njit(cache=True)
-def _effects(X, that, Y, E, sigma, omc, phc, p, omf, phf, kappa):
-    """(len(EFFECTS), N) % changes; flows: X'c = X t̂ / (Ω̂c Φ̂c), X'f = X t̂ p̂_i κ p̂_j / (Ω̂f Φ̂f)."""
+def _effects(X, that, Y, E, sigma, omc, phc, p, omf, phf, eh):
+    """(len(EFFECTS), N) % changes; flows: X'c = X t̂ / (Ω̂c Φ̂c), X'f = X t̂ p̂_i Ê_j / (Ω̂f Φ̂f)."""
     n = X.shape[0]
     out = np.zeros((14, n))
     s = 1.0 / (1.0 - sigma)
@@ -228,7 +250,7 @@ def _effects(X, that, Y, E, sigma, omc, phc, p, omf, phf, kappa):
                 continue
             x0 = X[i, j]
             xc = x0 * that[i, j] / (omc[i] * phc[j])
-            xf = x0 * that[i, j] * p[i] * kappa * p[j] / (omf[i] * phf[j])
+            xf = x0 * that[i, j] * p[i] * eh[j] / (omf[i] * phf[j])
             ex0[i] += x0
             im0[j] += x0
             exc[i] += xc
@@ -254,7 +276,7 @@ def _effects(X, that, Y, E, sigma, omc, phc, p, omf, phf, kappa):
 
 
 @njit(cache=True)
-def _one(t_base, that, Y, E, sigma, ref, numeraire, tol, max_iter, rebuild, a_base, a_cdl, p0):
+def _one(t_base, that, Y, E, sigma, ref, numeraire, deficits, tol, max_iter, rebuild, a_base, a_cdl, p0):
     """All effects for one scenario (warm-started at a_base, a_cdl, p0); status 0 ok, else STATUS."""
     n = t_base.shape[0]
     out = np.full((14, n), np.nan)
@@ -275,10 +297,12 @@ def _one(t_base, that, Y, E, sigma, ref, numeraire, tol, max_iter, rebuild, a_ba
     omc, phc, it, err = _conditional(X, that, Y, E, ref, tol, max_iter, a_cdl)
     if it < 0:
         return out, 2
-    p, omf, phf, it, err = _full(X, that, Y, E, sigma, ref, numeraire, tol, max_iter, p0)
+    p, omf, phf, eh, kap, it, err = _full(X, that, Y, E, sigma, ref, numeraire, deficits, tol, max_iter, p0)
+    if it == -2:
+        return out, 5
     if it < 0:
         return out, 3
-    out = _effects(X, that, Y, E, sigma, omc, phc, p, omf, phf, _kappa(Y, E, p))
+    out = _effects(X, that, Y, E, sigma, omc, phc, p, omf, phf, eh)
     for k in range(14):
         for i in range(n):
             if not np.isfinite(out[k, i]):
@@ -287,12 +311,12 @@ def _one(t_base, that, Y, E, sigma, ref, numeraire, tol, max_iter, rebuild, a_ba
 
 
 @njit(nogil=True, cache=True)
-def _batch(t_base, that, Y, E, sigma, ref, numeraire, tol, max_iter, rebuild, a_base, a_cdl, p0,
-           out, status, lo, hi):
+def _batch(t_base, that, Y, E, sigma, ref, numeraire, deficits, tol, max_iter, rebuild, a_base, a_cdl,
+           p0, out, status, lo, hi):
     """Draws lo..hi-1, serially, without the GIL: :func:`solve_batch` runs chunks on threads."""
     for d in range(lo, hi):
         tb = t_base[d] if rebuild else t_base[0]
-        o, st = _one(tb, that[d], Y, E, sigma[d], ref, numeraire, tol, max_iter, rebuild,
+        o, st = _one(tb, that[d], Y, E, sigma[d], ref, numeraire, deficits, tol, max_iter, rebuild,
                      a_base, a_cdl, p0)
         out[d] = o
         status[d] = st
@@ -301,6 +325,10 @@ def _batch(t_base, that, Y, E, sigma, ref, numeraire, tol, max_iter, rebuild, a_
 # ---------------------------------------------------------------- Python entry points
 
 def _check(it, err, what, max_iter):
+    if it == -2:
+        raise GEConvergenceError(
+            f"{what}: with additive deficits some country's expenditure Y'_j + D_j would turn ≤ 0; "
+            "use deficits='ratio' (E_j / Y_j fixed) for this scenario")
     if it < 0:
         raise GEConvergenceError(
             f"{what} did not converge in {max_iter} iterations (last max |Δ log| = {err:.3g}). "
@@ -333,28 +361,24 @@ def conditional(X, that, Y, E, ref, tol=1e-13, max_iter=100_000, start=None):
     return om, ph, it
 
 
-def full(X, that, Y, E, sigma, ref, numeraire="reference", tol=1e-13, max_iter=100_000, start=None):
-    """p̂, Ω̂, Φ̂, iterations of the full-endowment GE (see module docstring); ``start``: initial p̂."""
-    p, om, ph, it, err = _full(np.ascontiguousarray(X, float), np.ascontiguousarray(that, float),
-                               np.asarray(Y, float), np.asarray(E, float), float(sigma), int(ref),
-                               NUMERAIRES[numeraire], float(tol), int(max_iter), _ones(len(Y), start))
+def full(X, that, Y, E, sigma, ref, numeraire="reference", tol=1e-13, max_iter=100_000, start=None,
+         deficits="ratio"):
+    """p̂, Ω̂, Φ̂, Ê, κ, iterations of the full-endowment GE (module docstring); ``start``: initial p̂."""
+    p, om, ph, eh, kap, it, err = _full(np.ascontiguousarray(X, float), np.ascontiguousarray(that, float),
+                                        np.asarray(Y, float), np.asarray(E, float), float(sigma), int(ref),
+                                        NUMERAIRES[numeraire], DEFICITS[deficits], float(tol), int(max_iter),
+                                        _ones(len(Y), start))
     _check(it, err, "full-endowment GE", max_iter)
-    return p, om, ph, it
+    return p, om, ph, eh, kap, it
 
 
-def kappa(Y, E, p):
-    """κ of the full-endowment solution (1 when trade is balanced)."""
-    return float(_kappa(np.asarray(Y, float), np.asarray(E, float), np.asarray(p, float)))
-
-
-def effects(X, that, Y, E, sigma, omc, phc, p, omf, phf, kappa_=None):
+def effects(X, that, Y, E, sigma, omc, phc, p, omf, phf, ehat):
     """Per-country % changes, rows in the order of :data:`EFFECTS`."""
-    k = kappa(Y, E, p) if kappa_ is None else float(kappa_)
-    return _effects(X, that, Y, E, float(sigma), omc, phc, p, omf, phf, k)
+    return _effects(X, that, Y, E, float(sigma), omc, phc, p, omf, phf, np.asarray(ehat, float))
 
 
 def solve_batch(t_base, that, Y, E, sigma, ref, numeraire="reference", tol=1e-12, max_iter=100_000,
-                start=None, threads: int | None = None):
+                start=None, threads: int | None = None, deficits: str = "ratio"):
     """Effects for D scenarios in parallel: a numba kernel compiled with ``nogil=True`` runs on
     ``threads`` threads (default ``numba.get_num_threads()``, i.e. all cores or NUMBA_NUM_THREADS),
     each on a contiguous block of draws — the parallelism of ``prange`` at a fifth of its cold
@@ -380,7 +404,8 @@ def solve_batch(t_base, that, Y, E, sigma, ref, numeraire="reference", tol=1e-12
         a_base, a_cdl, p0 = (1.0 / np.asarray(start[0], float), 1.0 / np.asarray(start[1], float),
                              np.asarray(start[2], float).copy())
     args = (t_base, that, np.asarray(Y, float), np.asarray(E, float), sig, int(ref),
-            NUMERAIRES[numeraire], float(tol), int(max_iter), rebuild, a_base, a_cdl, p0, out, status)
+            NUMERAIRES[numeraire], DEFICITS[deficits], float(tol), int(max_iter), rebuild, a_base, a_cdl,
+            p0, out, status)
     workers = max(1, min(threads or numba.get_num_threads(), D))
     bounds = np.linspace(0, D, workers + 1).astype(int)
     if workers == 1:
@@ -401,21 +426,27 @@ class GEResult:
     observed flow, per (exporter, importer).
     """
 
-    def __init__(self, baseline, that, omc, phc, p, omf, phf, iterations, numeraire):
+    def __init__(self, baseline, that, omc, phc, p, omf, phf, iterations, numeraire, ehat=None,
+                 deficits="ratio"):
         self.baseline = baseline
+        self.deficits = deficits
         self.cost_change = that
         self.numeraire = numeraire
         self.iterations = iterations
         self.price_hat, self.omr_hat_full, self.imr_hat_full = p, omf, phf
         self.omr_hat_cdl, self.imr_hat_cdl = omc, phc
         b = baseline
-        self.kappa = kappa(b.Y, b.E, p)
-        eff = effects(b.fitted, that, b.Y, b.E, b.sigma, omc, phc, p, omf, phf, self.kappa)
+        if ehat is None:  # ratio deficits: Ê_j = κ p̂_j with κ = Σ Y p̂ / Σ E p̂
+            ehat = p * (b.Y * p).sum() / (b.E * p).sum()
+        self.expenditure_hat = ehat       # E'_j / E_j
+        # κ: the common factor on E_j / Y_j (ratio deficits); 1 with additive deficits
+        self.kappa = float(ehat[0] / p[0]) if deficits == "ratio" else 1.0
+        eff = effects(b.fitted, that, b.Y, b.E, b.sigma, omc, phc, p, omf, phf, ehat)
         idx = pd.Index(b.countries, name="country")
         self.countries = pd.DataFrame(eff.T, index=idx, columns=list(EFFECTS))
         X = b.fitted
         xc = X * that / (omc[:, None] * phc[None, :])
-        xf = X * that * (p[:, None] * self.kappa * p[None, :]) / (omf[:, None] * phf[None, :])
+        xf = X * that * (p[:, None] * ehat[None, :]) / (omf[:, None] * phf[None, :])
         n = b.n
         self.pairs = pd.DataFrame({
             "exporter": np.repeat(b.countries, n), "importer": np.tile(b.countries, n),
@@ -428,7 +459,7 @@ class GEResult:
         b = self.baseline
         s = 1.0 / (1.0 - b.sigma)
         return pd.DataFrame({
-            "Y_bln": b.Y, "Y_full": b.Y * self.price_hat, "E_bln": b.E, "E_full": b.E * self.price_hat * self.kappa,
+            "Y_bln": b.Y, "Y_full": b.Y * self.price_hat, "E_bln": b.E, "E_full": b.E * self.expenditure_hat,
             "OMR_bln": b.omr, "OMR_cdl": b.omr * self.omr_hat_cdl, "OMR_full": b.omr * self.omr_hat_full,
             "IMR_bln": b.imr, "IMR_cdl": b.imr * self.imr_hat_cdl, "IMR_full": b.imr * self.imr_hat_full,
             "Pi_bln": b.omr ** s, "P_bln": b.imr ** s,
@@ -476,7 +507,7 @@ def cost_change_matrix(baseline, cost_change=None, new_costs=None) -> np.ndarray
 
 
 def solve(baseline, cost_change=None, *, new_costs=None, numeraire: str = "reference",
-          tol: float = 1e-13, max_iter: int = 100_000) -> GEResult:
+          deficits: str = "ratio", tol: float = 1e-13, max_iter: int = 100_000) -> GEResult:
     """Conditional and full-endowment GE effects of a change in trade costs (exact hat algebra).
 
     ``cost_change`` is t̂_ij = t'_ij^{1-σ} / t_ij^{1-σ} (e.g. ``exp(-β_border)`` on international
@@ -485,13 +516,20 @@ def solve(baseline, cost_change=None, *, new_costs=None, numeraire: str = "refer
     t^{1-σ} after the change, e.g. :func:`gravity.ge.trade_costs` on changed covariates).
     ``numeraire``: ``"reference"`` (P_ref unchanged, the book's) or ``"world_output"``
     (Σ_i Y_i unchanged). Real effects (real GDP, relative prices) do not depend on it.
+    ``deficits``: ``"ratio"`` (the book's E_j / Y_j fixed, with one common κ so that world
+    expenditure equals world output) or ``"additive"`` (D_j = E_j − Y_j fixed as a share of world
+    output: E'_j = Y'_j + D_j Σ Y' / Σ Y, as ge_gravity's default).
     """
     from gravity.ge.baseline import GEInputError
 
     if numeraire not in NUMERAIRES:
         raise GEInputError(f"numeraire must be one of {list(NUMERAIRES)}, got {numeraire!r}")
+    if deficits not in DEFICITS:
+        raise GEInputError(f"deficits must be one of {list(DEFICITS)}, got {deficits!r}")
     b = baseline
     that = cost_change_matrix(b, cost_change, new_costs)
     omc, phc, it_c = conditional(b.fitted, that, b.Y, b.E, b.ref, tol, max_iter)
-    p, omf, phf, it_f = full(b.fitted, that, b.Y, b.E, b.sigma, b.ref, numeraire, tol, max_iter)
-    return GEResult(b, that, omc, phc, p, omf, phf, {"conditional": it_c, "full": it_f}, numeraire)
+    p, omf, phf, eh, kap, it_f = full(b.fitted, that, b.Y, b.E, b.sigma, b.ref, numeraire, tol, max_iter,
+                                      deficits=deficits)
+    return GEResult(b, that, omc, phc, p, omf, phf, {"conditional": it_c, "full": it_f}, numeraire, eh,
+                    deficits)

@@ -188,7 +188,8 @@ def confidence_intervals(base: Baseline, scenario: Callable, *, fit=None, coeffi
                          data: pd.DataFrame | None = None, cluster: str | None = None,
                          draws: int = 1000, seed: int = 0,
                          sigma: tuple[float, float] | None = None, baseline_costs: Callable | None = None,
-                         level: float = 0.95, numeraire: str = "reference", progress: bool = True,
+                         level: float = 0.95, numeraire: str = "reference", deficits: str = "ratio",
+                         progress: bool = True,
                          chunk: int = 64, tol: float = 1e-10, max_iter: int = 100_000) -> GEUncertainty:
     """CIs for all GE effects of ``scenario`` over coefficient (and σ) uncertainty.
 
@@ -205,6 +206,7 @@ def confidence_intervals(base: Baseline, scenario: Callable, *, fit=None, coeffi
         draws=draws, seed=seed)`` — a pair-cluster bootstrap that re-estimates the coefficients.
     sigma : optional (low, high): σ_d drawn uniformly in the range (the point uses ``base.sigma``).
     baseline_costs : β → baseline t^{1-σ}; when given, each draw also re-solves the baseline.
+    numeraire, deficits : as in :func:`gravity.ge.solve`.
     """
     from tqdm.auto import tqdm
 
@@ -244,7 +246,8 @@ def confidence_intervals(base: Baseline, scenario: Callable, *, fit=None, coeffi
     b0 = base
     if baseline_costs is not None:
         b0 = base.with_costs(_as_matrix(base, baseline_costs(beta_hat), "baseline_costs", False))
-    res0 = solve(b0, _as_matrix(base, scenario(beta_hat), "scenario", True), numeraire=numeraire)
+    res0 = solve(b0, _as_matrix(base, scenario(beta_hat), "scenario", True), numeraire=numeraire,
+                 deficits=deficits)
     point = res0.countries
 
     n = base.n
@@ -272,7 +275,8 @@ def confidence_intervals(base: Baseline, scenario: Callable, *, fit=None, coeffi
             t_in = tb[sel] if tb is not None else base.fitted
             eff, status = solve_batch(t_in, that[sel], base.Y, base.E, sig[[ids[k] for k in sel]],
                                       base.ref, numeraire, tol, max_iter,
-                                      start=(b0.omr, res0.omr_hat_cdl, res0.price_hat))
+                                      start=(b0.omr, res0.omr_hat_cdl, res0.price_hat),
+                                      deficits=deficits)
             for k, e, st in zip(sel, eff, status):
                 if st == 0:
                     out[ids[k]] = e
