@@ -19,6 +19,7 @@ in ``failures`` with its reason.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -31,7 +32,7 @@ from gravity.ge.solver import EFFECTS, STATUS, cost_change_matrix, solve, solve_
 
 log = logging.getLogger("gravity.ge")
 
-__all__ = ["BetaDraws", "GEUncertainty", "parametric_draws", "pair_bootstrap", "ppml_refit",
+__all__ = ["BetaDraws", "GEUncertainty", "PPMLRefit", "parametric_draws", "pair_bootstrap", "ppml_refit",
            "confidence_intervals"]
 
 
@@ -61,15 +62,24 @@ def parametric_draws(params: pd.Series, cov, draws: int, seed: int | None = 0) -
     return BetaDraws(pd.DataFrame(b, columns=params.index), method="parametric")
 
 
-def ppml_refit(formula: str, coefficients: Sequence[str], **ppml_kwargs) -> Callable:
-    """A re-fit for :func:`pair_bootstrap`: ``gv.ppml(formula, data, weights=w)[coefficients]``."""
-    def refit(data: pd.DataFrame, weights: np.ndarray) -> pd.Series:
+@dataclass(frozen=True)
+class PPMLRefit:
+    """Picklable re-fit for :func:`pair_bootstrap`: ``gv.ppml(formula, data, weights=w)[coefficients]``."""
+
+    formula: str
+    coefficients: tuple
+    options: tuple = ()
+
+    def __call__(self, data: pd.DataFrame, weights: np.ndarray) -> pd.Series:
         import gravity as gv
 
-        return gv.ppml(formula, data, weights=weights, **ppml_kwargs).params[list(coefficients)]
+        res = gv.ppml(self.formula, data, weights=weights, **dict(self.options))
+        return res.params[list(self.coefficients)]
 
-    refit.formula = formula  # readable in reports
-    return refit
+
+def ppml_refit(formula: str, coefficients: Sequence[str], **ppml_kwargs) -> PPMLRefit:
+    """A picklable re-fit for :func:`pair_bootstrap` (usable with ``n_jobs > 1``)."""
+    return PPMLRefit(formula, tuple(coefficients), tuple(sorted(ppml_kwargs.items())))
 
 
 def _refit_one(args):
@@ -110,7 +120,8 @@ def pair_bootstrap(data: pd.DataFrame, refit: Callable, *, cluster: str, draws: 
     results = []
     bar = tqdm(total=draws, desc="pair bootstrap", disable=not progress)
     if n_jobs > 1:
-        with ProcessPoolExecutor(max_workers=n_jobs) as ex:
+        # spawn, not fork: the parent may already run OpenMP threads (numba), unsafe to fork
+        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=multiprocessing.get_context("spawn")) as ex:
             for r in ex.map(_refit_one, jobs):
                 results.append(r)
                 bar.update()
