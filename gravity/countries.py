@@ -56,12 +56,21 @@ def legacy_codes() -> pd.DataFrame:
 
 
 @functools.cache
-def _converter():
-    """A country_converter instance that survives pandas 3 (its own loader turns Namibia's "NA" into NaN)."""
+def _country_table() -> pd.DataFrame:
+    """country_converter's country table, read so that Namibia's ISO2 "NA" stays a string (its own loader
+    turns it into NaN under pandas 3)."""
     import country_converter as coco
 
     tsv = Path(coco.__file__).parent / "country_data.tsv"
-    df = pd.read_csv(tsv, sep="\t", dtype=str, keep_default_na=False, na_values=[""])
+    return pd.read_csv(tsv, sep="\t", dtype=str, keep_default_na=False, na_values=[""])
+
+
+@functools.cache
+def _converter():
+    """A country_converter instance (built only when a name needs its regular expressions: ~1 s)."""
+    import country_converter as coco
+
+    df = _country_table().copy()
     df["ISO2"] = df["ISO2"].fillna("(?!)")  # obsolete entries without ISO2: a regex that never matches
     logging.getLogger("country_converter").setLevel(logging.ERROR)
     return coco.CountryConverter(country_data=df, include_obsolete=True)
@@ -70,16 +79,14 @@ def _converter():
 @functools.cache
 def iso3_codes() -> frozenset[str]:
     """Current ISO3 codes known to country_converter plus XKX (Kosovo, World Bank)."""
-    cc = _converter()
-    obsolete = cc.data["obsolete"].notna()
-    return frozenset(cc.data.loc[~obsolete, "ISO3"]) | {"XKX"}
+    t = _country_table()
+    return frozenset(t.loc[t["obsolete"].isna(), "ISO3"]) | {"XKX"}
 
 
 @functools.cache
 def known_codes() -> frozenset[str]:
-    """Every code :func:`to_iso3` accepts as-is: ISO3 plus the legacy table (after renaming)."""
-    lc = legacy_codes()
-    return iso3_codes() | frozenset(lc["iso3"]) | frozenset(_converter().data["ISO3"])
+    """Every code :func:`to_iso3` accepts as-is: ISO3 (current and obsolete) plus the legacy table's targets."""
+    return iso3_codes() | frozenset(legacy_codes()["iso3"]) | frozenset(_country_table()["ISO3"])
 
 
 @functools.cache

@@ -452,9 +452,12 @@ def build_panel(
             mn = np.minimum(o, d)                       # NaN when either side is missing
             cols[f"prod_{x}"] = o * d
             cols[f"min_{x}"] = mn
-            cols[f"gap_{x}"] = np.abs(o - d)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                cols[f"ln_min_{x}"] = np.where(mn > 0, np.log(mn), np.nan)
+            gap = np.subtract(o, d)
+            cols[f"gap_{x}"] = np.abs(gap, out=gap)
+            ln = np.full(size, np.nan)
+            with np.errstate(invalid="ignore"):
+                np.log(mn, out=ln, where=mn > 0)       # ln(min) only where min > 0 (0 and NaN stay NaN)
+            cols[f"ln_min_{x}"] = ln
     attrs.update(countries=codes_arr.tolist(), indicators=names, pair_covariates=pair_cols, n_countries=n)
 
     if not keep.all():

@@ -68,16 +68,28 @@ def read_comtrade_penppml(file="penppml-comtrade/trade.rda") -> pd.DataFrame:
     out = pd.DataFrame({
         "exporter": exp,
         "importer": imp,
-        "year": raw["time"].astype(str).astype("int64").to_numpy(),
+        "year": _categorical_ints(raw["time"]),
         "trade": raw["export"].to_numpy(dtype="float64"),
         "agreement_id": raw["id"].fillna(0).to_numpy().astype("int64"),
-        "agreement": raw["agreement"].fillna("").astype(str).str.strip().to_numpy(),
+        "agreement": _strip_text(raw["agreement"]),
     })
     out["rta"] = (out["agreement_id"] > 0).astype("int8")
     for c in PENPPML_PROVISIONS:
         out[c] = raw[c].fillna(0).to_numpy().astype("int8")
     check_unique(out, ["exporter", "importer", "year"], "penppml trade.rda")
     return out
+
+
+def _categorical_ints(col: pd.Series) -> np.ndarray:
+    cat = col.astype("category")
+    return cat.cat.categories.astype(str).astype("int64").to_numpy()[cat.cat.codes.to_numpy()]
+
+
+def _strip_text(col: pd.Series) -> np.ndarray:
+    """Stripped strings ("" for missing), computed once per distinct value."""
+    codes, uniq = pd.factorize(col.to_numpy(dtype=object), use_na_sentinel=True)
+    clean = np.array([str(u).strip() for u in uniq] + [""], dtype=object)
+    return clean[codes]  # code -1 (missing) picks the trailing ""
 
 
 def _harmonise_categorical(cat: pd.Series, context: str) -> np.ndarray:
