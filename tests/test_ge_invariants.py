@@ -220,3 +220,27 @@ def test_geppml_route_agrees_for_both_imbalance_closures(deficits):
     ratio = (1 + g.countries / 100) / (1 + h.countries / 100) - 1
     assert ratio.abs().max().max() < 1e-6
     np.testing.assert_allclose(g.flows_full, h.flows_full, rtol=1e-6)
+
+
+@pytest.mark.parametrize("deficits", ["ratio", "additive"])
+def test_reported_levels_satisfy_the_structural_system(deficits):
+    """Counterfactual levels (Y', E', OMR', IMR') reproduce the flows by X'_ij = Y'_i E'_j t'_ij /
+    (OMR'_i IMR'_j) and solve OMR'_i = Σ_j t'_ij E'_j / IMR'_j, IMR'_j = Σ_i t'_ij Y'_i / OMR'_i."""
+    df, t, that = world(8, 7)
+    base = _base(df, t, 4.0)
+    res = solve(base, that, deficits=deficits)
+    L = res.levels()
+    t1 = base.costs * that
+    for Y1, E1, om, im, flows in [(L.Y_full, L.E_full, L.OMR_full, L.IMR_full, res.flows_full),
+                                  (L.Y_bln, L.E_bln, L.OMR_cdl, L.IMR_cdl, res.flows_cdl)]:
+        Y1, E1, om, im = (np.asarray(v, float) for v in (Y1, E1, om, im))
+        np.testing.assert_allclose(np.outer(Y1, E1) * t1 / np.outer(om, im), flows, rtol=1e-9)
+        np.testing.assert_allclose(om, t1 @ (E1 / im), rtol=1e-9)
+        np.testing.assert_allclose(im, (Y1 / om) @ t1, rtol=1e-9)
+    s = 1 / (1 - base.sigma)
+    np.testing.assert_allclose(res.countries["omr_full"], ((L.OMR_full / L.OMR_bln) ** s - 1) * 100, atol=1e-9)
+    np.testing.assert_allclose(res.countries["imr_cdl"], ((L.IMR_cdl / L.IMR_bln) ** s - 1) * 100, atol=1e-9)
+    pairs = res.pairs.set_index(["exporter", "importer"])
+    np.testing.assert_allclose(pairs["full"].groupby(level=0).sum().to_numpy(), L.Y_full.to_numpy(),
+                               rtol=1e-9)
+    np.testing.assert_allclose(pairs["baseline"].to_numpy(), base.fitted.ravel())
