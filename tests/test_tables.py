@@ -88,3 +88,23 @@ def test_bad_input(fits):
         regtable([object()])
     with pytest.raises(ValueError, match="2 names for 1 results"):
         regtable([fits[0]], names=["a", "b"])
+
+
+def test_ppml_and_ols_side_by_side():
+    """A PPML result reports pseudo R² (not R²) and its fixed effects; OLS the reverse."""
+    import gravity as gv
+
+    rng = np.random.default_rng(3)
+    n = 600
+    d = pd.DataFrame({"x": rng.normal(size=n), "g": rng.integers(0, 15, n), "pair": rng.integers(0, 60, n)})
+    d["y"] = rng.poisson(np.exp(0.5 + 0.3 * d.x + 0.05 * d.g))
+    p = gv.ppml("y ~ x | g", d, cluster="pair")
+    d2 = d[d.y > 0].assign(ly=lambda f: np.log(f.y))
+    o = gv.ols("ly ~ x | g", d2, cluster="pair")
+    t = regtable([o, p], names=["OLS", "PPML"])
+    f = t.footer
+    assert list(f.loc["FE: g"]) == ["Yes", "Yes"]
+    assert f.loc["R²", "(1) OLS"] == f"{o.rsquared:.3f}" and f.loc["R²", "(2) PPML"] == ""
+    assert f.loc["Pseudo R²", "(2) PPML"] == f"{p.pseudo_rsquared:.3f}" and f.loc["Pseudo R²", "(1) OLS"] == ""
+    assert list(f.loc["N"]) == [f"{o.nobs:,}", f"{p.nobs:,}"]
+    assert t.se.loc["x", "(2) PPML"] == f"({p.bse['x']:.4f})"
