@@ -91,8 +91,14 @@ def known_codes() -> frozenset[str]:
 
 @functools.cache
 def _overrides() -> dict[str, str]:
+    """Exact names (case-insensitive): country_converter's short and official names, then our overrides."""
+    t = _country_table()
+    names: dict[str, str] = {}
+    for col in ("name_official", "name_short"):
+        names.update({str(n).strip().casefold(): c for n, c in zip(t[col], t["ISO3"]) if isinstance(n, str)})
     o = _read("name_overrides.csv")
-    return {n.strip().casefold(): c for n, c in zip(o["name"], o["iso3"])}
+    names.update({n.strip().casefold(): c for n, c in zip(o["name"], o["iso3"])})
+    return names
 
 
 def code_kind(codes: Iterable[str]) -> np.ndarray:
@@ -119,8 +125,9 @@ def to_iso3(values: Iterable[str] | pd.Series | str, *, overrides: dict[str, str
 
     Order: strip whitespace → explicit ``overrides`` → legacy code table (ROM→ROU, ZAR→COD, TMP→TLS,
     PAL→PSE, MNT→MNE, KN1→KNA; historical codes such as YUG, CSK, SUN kept) → current ISO3 code →
-    ``data/name_overrides.csv`` ("Kyrgyz Republic", "Türkiye", "Iran (Islamic Republic of)", …) →
-    country_converter's regular expressions. Anything left raises :class:`UnknownCountryError` listing
+    exact short/official names of country_converter's table and ``data/name_overrides.csv`` ("Kyrgyz
+    Republic", "Türkiye", "Iran (Islamic Republic of)", …) → country_converter's regular expressions.
+    Anything left raises :class:`UnknownCountryError` listing
     every unknown value. A scalar in gives a scalar out; anything else gives a ``Series`` (index kept).
     """
     scalar = isinstance(values, str)
