@@ -105,7 +105,7 @@ def coverage_table(report: pd.DataFrame) -> pd.DataFrame:
 
 
 def plot_coverage(report: pd.DataFrame, path, title: str = "Data coverage, ECO countries"):
-    """Heat map (rows: country · item, columns: years; green present, amber flagged, red missing)."""
+    """Heat maps, one per item (rows: countries, columns: years; green present, amber flagged, red missing)."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -114,23 +114,33 @@ def plot_coverage(report: pd.DataFrame, path, title: str = "Data coverage, ECO c
     from matplotlib.patches import Patch
 
     code = {s: k for k, s in enumerate(STATUSES)}
-    wide = report.assign(v=report["status"].map(code)).pivot(index=["iso3", "item"], columns="year", values="v")
-    order = report[["iso3", "item"]].drop_duplicates()
-    wide = wide.reindex(pd.MultiIndex.from_frame(order))
-    n_rows, n_cols = wide.shape
-    fig, ax = plt.subplots(figsize=(2.5 + 0.7 * n_cols, 1.2 + 0.2 * n_rows))
-    ax.imshow(wide.to_numpy(float), aspect="auto", interpolation="nearest",
-              cmap=ListedColormap([COLOURS[s] for s in STATUSES]), vmin=0, vmax=2)
-    ax.set_xticks(range(n_cols), [str(y) for y in wide.columns])
-    ax.set_yticks(range(n_rows), [f"{c} · {i}" for c, i in wide.index], fontsize=7)
-    iso = [c for c, _ in wide.index]
-    for k in range(1, n_rows):
-        if iso[k] != iso[k - 1]:
-            ax.axhline(k - 0.5, color="white", lw=2)
-    ax.set_title(title)
-    ax.legend(handles=[Patch(color=COLOURS[s], label=s) for s in STATUSES], loc="upper left",
-              bbox_to_anchor=(1.01, 1), frameon=False)
-    fig.tight_layout()
+    items = list(dict.fromkeys(report["item"]))
+    isos = list(dict.fromkeys(report["iso3"]))
+    years = sorted(report["year"].unique())
+    ncol = 3
+    nrow = -(-len(items) // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(3.2 * ncol + 1.5, (0.22 * len(isos) + 0.9) * nrow),
+                             squeeze=False, sharey=True)
+    cmap = ListedColormap([COLOURS[s] for s in STATUSES])
+    for k, ax in enumerate(axes.flat):
+        if k >= len(items):
+            ax.axis("off")
+            continue
+        sub = report[report["item"] == items[k]]
+        grid = (sub.assign(v=sub["status"].map(code)).pivot(index="iso3", columns="year", values="v")
+                .reindex(index=isos, columns=years))
+        ax.imshow(grid.to_numpy(float), aspect="auto", interpolation="nearest", cmap=cmap, vmin=0, vmax=2)
+        ax.set_title(items[k], fontsize=9)
+        ax.set_xticks(range(len(years)), [str(y) for y in years], fontsize=7, rotation=90 if len(years) > 8 else 0)
+        ax.set_yticks(range(len(isos)), isos, fontsize=7)
+        ax.set_xticks(np.arange(-0.5, len(years)), minor=True)
+        ax.set_yticks(np.arange(-0.5, len(isos)), minor=True)
+        ax.grid(which="minor", color="white", lw=0.8)
+        ax.tick_params(which="minor", length=0)
+    fig.suptitle(title)
+    fig.legend(handles=[Patch(color=COLOURS[s], label=s) for s in STATUSES], loc="lower right", ncol=3,
+               frameon=False)
+    fig.tight_layout(rect=(0, 0.03, 1, 0.97))
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return Path(path)
