@@ -95,27 +95,42 @@ class Estimates:
     fits: dict                         # spec name -> PPMLResults
     failed: dict                       # spec name -> reason (sensitivity specs only)
     frames: dict                       # spec name -> estimation rows used (for the bootstrap)
+    notes: dict = field(default_factory=dict)   # spec name -> how it was estimated, when not the default
 
 
 def estimate(cfg: sc.CorridorConfig, frame: pd.DataFrame, *, progress: bool = True) -> Estimates:
-    """PPML for every specification (pair-clustered); a failing sensitivity spec is reported, not fatal."""
+    """PPML for every specification (pair-clustered).
+
+    If the estimator's regressor-separation check (iterative rectifier) fails on a specification, it is
+    re-estimated with the fixed-effect separation check only and the fact is recorded in ``notes`` (and in
+    the outputs); a sensitivity specification that still fails is reported as not estimated, never hidden.
+    """
     import gravity as gv
     from tqdm.auto import tqdm
 
-    fits, failed, frames = {}, {}, {}
+    fits, failed, frames, notes = {}, {}, {}, {}
     for spec in tqdm(cfg.specifications, desc="PPML specifications", disable=not progress):
         sub = frame if spec.years is None else frame[frame["year"].isin(spec.years)]
-        try:
-            res = gv.ppml(spec.formula, sub, cluster=spec.cluster, missing="drop")
-        except (ValueError, np.linalg.LinAlgError) as exc:
+        res = None
+        for sep in (("fe", "ir"), ("fe",)):
+            try:
+                res = gv.ppml(spec.formula, sub, cluster=spec.cluster, missing="drop", separation=sep)
+                break
+            except (ValueError, np.linalg.LinAlgError, MemoryError) as exc:
+                why = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+                log.warning("specification %s with separation=%s failed: %s", spec.name, sep, why)
+                if sep == ("fe", "ir"):
+                    notes[spec.name] = (f"iterative-rectifier separation check failed ({why}); estimated with the "
+                                        "fixed-effect separation check only")
+        if res is None:
             if spec.headline:
-                raise RuntimeError(f"the headline specification {spec.name!r} could not be estimated: {exc}") from exc
-            failed[spec.name] = str(exc).split("\n")[0]
-            log.warning("specification %s not estimated: %s", spec.name, failed[spec.name])
+                raise RuntimeError(f"the headline specification {spec.name!r} could not be estimated: {why}")
+            failed[spec.name] = why
+            notes.pop(spec.name, None)
             continue
         fits[spec.name] = res
         frames[spec.name] = sub.loc[res.sample["used"].to_numpy()]
-    return Estimates(fits, failed, frames)
+    return Estimates(fits, failed, frames, notes)
 
 
 def coefficient_table(cfg: sc.CorridorConfig, est: Estimates, level: float = 0.95) -> pd.DataFrame:
@@ -181,14 +196,21 @@ def ge_data(cfg: sc.CorridorConfig, panel: pd.DataFrame) -> GEData:
     has_out = [c for c in cands if c in output.index and output.loc[c, "gdp"] > 0
                and output.loc[c, "industry_share"] > 0]
     reporters = set(reported["exporter"].astype(str))
+    # countries with no GeoDist covariates at all cannot enter the gravity prediction of filled flows
+    cov_ok = rows[rows["ln_dist"].notna()]
+    with_cov = set(cov_ok["exporter"].astype(str)) & set(cov_ok["importer"].astype(str))
+    no_cov = sorted(c for c in has_out if c not in with_cov)
+    has_out = [c for c in has_out if c in with_cov]
     to_fill = [c for c in has_out if c not in reporters]
     fit = fill_model(reported)
     eta = fill_eta(fit, rows, to_fill, has_out)
-    # importers for which no share can be predicted (no importer effect / no covariates) leave the GE
+    # importers for which no share can be predicted (a pair without covariates / no importer effect) leave
     bad = eta.loc[~np.isfinite(eta["eta"]), "importer"].value_counts()
     drop = sorted(bad.index)
-    extra = pd.DataFrame({"iso3": drop, "reason": "no gravity prediction for filled exporters' flows to it "
-                                                  "(no GeoDist covariates or no reported imports)"})
+    extra = pd.DataFrame({"iso3": no_cov + drop,
+                          "reason": ["no GeoDist pair covariates (filled flows cannot be predicted)"] * len(no_cov)
+                          + ["no gravity prediction for filled exporters' flows to it (pair covariates or "
+                             "importer effect missing)"] * len(drop)})
     keep = [c for c in has_out if c not in drop]
     eta = eta[eta.importer.isin(keep) & eta.exporter.isin(keep)]
     trade = reported[["exporter", "importer", "trade"]]
@@ -199,13 +221,13 @@ def ge_data(cfg: sc.CorridorConfig, panel: pd.DataFrame) -> GEData:
     if ge.domestic_sensitivity and ge.domestic_sensitivity != ge.domestic_method:
         alt = fill_mod.build_table(trade, output, eta, method=ge.domestic_sensitivity, countries=keep, **kw)
     # countries without output data also leave (build_table lists those it drops itself)
-    no_out = sorted(set(cands) - set(has_out))
-    if no_out:
-        tot = float(reported["trade"].sum())
-        extra = pd.concat([extra, pd.DataFrame({"iso3": no_out, "reason": "no GDP / industry share for the base year"})])
-        extra["reported_trade"] = [float(reported.loc[(reported.exporter == c) | (reported.importer == c), "trade"].sum())
-                                   for c in extra.iso3]
-        extra["share_of_trade"] = extra["reported_trade"] / tot
+    no_out = sorted(set(cands) - set(has_out) - set(no_cov))
+    extra = pd.concat([extra, pd.DataFrame({"iso3": no_out, "reason": "no GDP / industry share for the base year"})],
+                      ignore_index=True)
+    tot = float(reported["trade"].sum())
+    ex, im = reported["exporter"].astype(str), reported["importer"].astype(str)
+    extra["reported_trade"] = [float(reported.loc[(ex == c) | (im == c), "trade"].sum()) for c in extra["iso3"]]
+    extra["share_of_trade"] = extra["reported_trade"] / tot if tot > 0 else 0.0
     table.excluded = pd.concat([table.excluded, extra], ignore_index=True).sort_values("iso3").reset_index(drop=True)
     return GEData(table, alt, output, fit, extra)
 
@@ -290,6 +312,20 @@ def run_ge(cfg, base, deltas, fit, boot_betas, *, progress=True) -> dict[str, Sc
     return out
 
 
+@dataclass(frozen=True)
+class Refit:
+    """Picklable re-fit for the pair bootstrap (processes): the headline PPML with frequency weights."""
+
+    formula: str
+    coefficients: tuple[str, ...]
+
+    def __call__(self, data: pd.DataFrame, weights: np.ndarray) -> pd.Series:
+        import gravity as gv
+
+        res = gv.ppml(self.formula, data, weights=weights, missing="drop", vcov="iid")
+        return res.params[list(self.coefficients)]
+
+
 def bootstrap_betas(cfg, est: Estimates, *, progress=True):
     """Pair-cluster bootstrap of the headline coefficients (re-estimated on resampled pairs)."""
     from gravity.ge import uncertainty as unc
@@ -297,7 +333,7 @@ def bootstrap_betas(cfg, est: Estimates, *, progress=True):
     if cfg.ge.bootstrap < 2:
         return None
     h = cfg.headline
-    refit = unc.ppml_refit(h.formula, list(h.slopes), missing="drop")
+    refit = Refit(h.formula, tuple(h.slopes))
     return unc.pair_bootstrap(est.frames[h.name], refit, cluster=h.cluster or "pair", draws=cfg.ge.bootstrap,
                               seed=cfg.ge.seed, progress=progress, n_jobs=cfg.ge.jobs)
 
@@ -498,6 +534,8 @@ def _reference(cfg, flows: pd.DataFrame) -> str:
     have = set(flows["exporter"])
     if cfg.ge.reference in have:
         return cfg.ge.reference
+    if not have:
+        raise RuntimeError("the GE table is empty: every country was excluded (see the excluded list)")
     alt = sorted(have)[0]
     log.warning("reference country %s not in the GE table; using %s", cfg.ge.reference, alt)
     return alt
@@ -612,8 +650,17 @@ def build_tables(cfg, panel, est, coefs, ge_d, base, grid, deltas, results, grou
     for s in cfg.scenarios:
         d = deltas[s.name]
         nz = d.abs().sum(axis=1) > 0
+        targets = []
+        for ind, target in s.indicators.items():
+            lv = sc.country_values(grid, ind).reindex(list(s.members)).dropna()
+            if target == "frontier" and len(lv):
+                targets.append(f"{ind}: frontier {lv.max():.4g} ({lv.idxmax()}); members below it: "
+                               + ", ".join(f"{c} {v:.4g}" for c, v in lv[lv < lv.max()].items()))
+            else:
+                targets.append(f"{ind}: raised to at least {target}")
+        targets += [f"{k} = {v:g} between members" for k, v in s.agreement.items()]
         changes.append(dict(scenario=s.name, label=s.label, members=", ".join(s.members), spec=s.spec,
-                            pairs_changed=int(nz.sum()),
+                            shocks="; ".join(targets), pairs_changed=int(nz.sum()),
                             **{f"mean_change_{k}": float(d.loc[nz, k].mean()) if nz.any() else 0.0 for k in d.columns},
                             pairs_undefined=json.dumps(d.attrs.get("undefined", {}))))
     out = ge_d.table.output.reset_index()
@@ -635,6 +682,8 @@ def build_tables(cfg, panel, est, coefs, ge_d, base, grid, deltas, results, grou
         t["Sensitivity domestic"] = dom
     if boot is not None and len(boot.failures):
         t["Bootstrap failures"] = boot.failures
+    if est.notes:
+        t["Estimation notes"] = pd.DataFrame({"spec": list(est.notes), "note": list(est.notes.values())})
     if est.failed:
         t["Specifications not estimated"] = pd.DataFrame({"spec": list(est.failed), "reason": list(est.failed.values())})
     return t

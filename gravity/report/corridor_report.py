@@ -396,6 +396,9 @@ def write_all(res, out: Path, *, panel: pd.DataFrame) -> dict[str, Path]:
         domestic_sensitivity=dom[dom.quantity.str.contains("real_gdp")] if dom is not None else None,
         key_coefficients=h, sources=SOURCES_NOTE, reading=_reading(res))
     blocks = first_page(facts)
+    scen = res.tables["Scenarios"]
+    blocks.insert(3, ("table", scen[[c for c in ("scenario", "label", "shocks", "pairs_changed") if c in scen]],
+                      "Scenario definitions: what moves, for which pairs (domestic pairs never change)."))
     lc = landlocked_elasticities(res)
     if len(lc):
         blocks.insert(-1, ("h2", "Does connectivity matter more for landlocked economies?"))
