@@ -33,7 +33,7 @@ def test_ppmlhdfe_separation_datasets(num):
 
 
 @pytest.mark.parametrize("num", range(1, 13))
-def test_two_ir_solvers_agree(num):
+def test_two_ir_solvers_agree(num, monkeypatch):
     """The exact subspace solver and the method of weighting (independent routes) find the same
     separated rows on each benchmark file (after the all-zero-group rule, singletons kept)."""
     key = f"ppmlhdfe-separation/{num:02d}.csv"
@@ -53,6 +53,11 @@ def test_two_ir_solvers_agree(num):
     truth = (d["separated"].to_numpy() == 1)[keep]
     sep_w, _ = iterative_rectifier(y[keep], X, fek, nl, method="weighting")
     assert (sep_w == truth).all()
+    # the sparse LSMR route used for large problems (dense solver switched off)
+    from gravity.estimation import separation as S
+    monkeypatch.setitem(S._LSE.__init__.__kwdefaults__, "dense_max", 0)
+    sep_l, _ = iterative_rectifier(y[keep], X, fek, nl, method="weighting")
+    assert (sep_l == truth).all()
     if len(ids) <= 2:
         sep_s, _ = iterative_rectifier(y[keep], X, fek, nl, method="subspace")
         assert (sep_s == truth).all()

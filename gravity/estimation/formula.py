@@ -125,14 +125,29 @@ def _rows(index: pd.Index, mask: np.ndarray, n: int = 5) -> str:
 
 
 def _encode(values: list[pd.Series]) -> tuple[np.ndarray, pd.Index]:
-    """Integer codes 0..G-1 for the observed combinations of ``values`` and their labels."""
+    """Integer codes 0..G-1 (in sorted label order) for the observed combinations of ``values``
+    and their labels (a MultiIndex for interactions)."""
     if len(values) == 1:
         codes, uniques = pd.factorize(values[0], sort=True)
         return codes.astype(np.int32), pd.Index(uniques, name=values[0].name)
-    frame = pd.concat(values, axis=1)
-    mi = pd.MultiIndex.from_frame(frame)
-    codes, uniques = pd.factorize(mi, sort=True)
-    return codes.astype(np.int32), pd.MultiIndex.from_tuples(list(uniques), names=list(frame.columns))
+    combo = np.zeros(len(values[0]), dtype=np.int64)
+    parts = []
+    for v in values:
+        c, u = pd.factorize(v, sort=True)
+        combo = combo * len(u) + c
+        parts.append((c, u))
+    uniq, inv = np.unique(combo, return_inverse=True)
+    # decode the combined code back into one code per variable
+    rem = uniq.copy()
+    sizes = [len(u) for _, u in parts]
+    per_var = []
+    for size in reversed(sizes):
+        per_var.append(rem % size)
+        rem //= size
+    per_var.reverse()
+    arrays = [np.asarray(u)[pv] for (_, u), pv in zip(parts, per_var)]
+    mi = pd.MultiIndex.from_arrays(arrays, names=[v.name for v in values])
+    return inv.astype(np.int32).ravel(), mi
 
 
 @dataclass

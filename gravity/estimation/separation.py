@@ -104,7 +104,7 @@ class _LSE:
             theta = np.linalg.lstsq(self.dense, b, rcond=1e-13)[0]
         else:
             r0 = b - self.A @ self.theta
-            d = lsmr(self.A, r0, atol=1e-14, btol=1e-14, maxiter=20 * self.A.shape[1] + 1000)[0]
+            d = lsmr(self.A, r0, atol=1e-10, btol=1e-10, maxiter=20 * self.A.shape[1] + 1000)[0]
             theta = self.theta + d
             self.theta = theta
         return (self.A @ theta) / self.sw
