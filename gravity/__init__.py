@@ -12,6 +12,7 @@ from gravity.coverage import coverage_report, write_coverage  # coverage table +
 from gravity.estimation import ppml, parse_formula  # PPML-HDFE (issue 2, part 3)
 from gravity.estimation.ols import ols  # log-linear OLS with absorbed FE (issue 5)
 from gravity.report.tables import regtable  # regression tables (issue 5)
+from gravity.replicate import run as run_replication  # `gravity replicate NAME` from Python (issue 5)
 from gravity.scenario import load_config as load_corridor, ScenarioFileError  # corridor files (issue 6)
 from gravity import corridor  # ECO digital-corridor pipeline: gv.corridor.run(model, out) (issue 6)
 from gravity import ge  # GE counterfactuals (issue 3): gv.ge.Baseline, gv.ge.solve, ...

@@ -1,4 +1,4 @@
-"""Replications of published gravity results: ``gravity replicate NAME`` / ``gv.replicate(NAME)``.
+"""Replications of published gravity results: ``gravity replicate NAME`` / ``gv.run_replication(NAME)``.
 
 A replication is a TOML file in ``models/`` (see ``models/yotov2016-ch1.toml``):
 
