@@ -52,7 +52,9 @@ class OLSResults:
     """Results of :func:`ols`, readable like a statsmodels / PPML result.
 
     ``params``, ``bse``, ``tvalues``, ``pvalues`` are Series indexed by regressor; ``cov_params()`` a
-    DataFrame; ``conf_int(alpha)`` a two-column DataFrame. Inference uses Student-t with G−1 degrees of
+    DataFrame; ``conf_int(alpha)`` a two-column DataFrame (columns 0, 1 as in statsmodels and
+    :func:`gravity.ppml`); ``sample`` has ``used``/``reason`` per input row (OLS never drops rows:
+    bad rows raise instead). Inference uses Student-t with G−1 degrees of
     freedom when clustered (Stata/fixest convention) and N−K_all otherwise.
     """
 
@@ -74,7 +76,7 @@ class OLSResults:
     collinear: list[str] = field(default_factory=list)
     resid: pd.Series | None = None
     fittedvalues: pd.Series | None = None
-    sample: pd.Series | None = None
+    sample: pd.DataFrame | None = None
     estimator: str = "OLS"
 
     @property
@@ -103,13 +105,13 @@ class OLSResults:
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
         q = stats.t.ppf(1 - alpha / 2, self.df_inference)
         b, s = self.params, self.bse
-        return pd.DataFrame({"lower": b - q * s, "upper": b + q * s})
+        return pd.DataFrame({0: b - q * s, 1: b + q * s})
 
     def summary(self) -> str:
         tab = pd.DataFrame({"coef": self.params, "std err": self.bse, "t": self.tvalues,
                             "P>|t|": self.pvalues})
         ci = self.conf_int()
-        tab["[0.025"], tab["0.975]"] = ci["lower"], ci["upper"]
+        tab["[0.025"], tab["0.975]"] = ci[0], ci[1]
         se = self.vcov_type + (f" by {' & '.join(self.cluster)} "
                                f"({', '.join(str(v) for v in self.n_clusters.values())} clusters)"
                                if self.cluster else "")
@@ -344,5 +346,5 @@ def ols(formula: str, data: pd.DataFrame, *, cluster: str | list[str] | None = N
         rsquared=r2, rsquared_within=r2w, rsquared_adj=r2a, ssr=ssr, fixed_effects=fe_names,
         vcov_type=vcov, ssc=ssc, cluster=clusters, n_clusters=n_clusters, collinear=dropped,
         resid=resid, fittedvalues=fitted.rename("fitted"),
-        sample=pd.Series(True, index=data.index, name="used"),
+        sample=pd.DataFrame({"used": True, "reason": ""}, index=data.index),
     )
