@@ -346,16 +346,22 @@ def parse_formula(formula: str) -> tuple[tuple[str, ...], tuple[str, ...], str]:
     return split(slopes), split(fes), lhs.strip()
 
 
+def _unique_name(d: dict, key: tuple, seen: set, src: _Source) -> str:
+    """The ``name`` of a [[specification]] / [[scenario]] entry, which must be present and unique."""
+    name = d.get("name")
+    if not name or name in seen:
+        raise src.error(key + ("name",), f"{key[0]} name {name!r} missing or repeated",
+                        f"give every [[{key[0]}]] a unique name")
+    seen.add(name)
+    return name
+
+
 def _specifications(specs: list, src: _Source, regressors: dict[str, Regressor], sample: Sample):
     out = []
     names = set()
     for i, d in enumerate(specs):
         key = ("specification", i)
-        name = d.get("name")
-        if not name or name in names:
-            raise src.error(key + ("name",), f"specification name {name!r} missing or repeated",
-                            "give every [[specification]] a unique name")
-        names.add(name)
+        name = _unique_name(d, key, names, src)
         formula = d.get("formula", "")
         try:
             slopes, fes, lhs = parse_formula(formula)
@@ -439,11 +445,7 @@ def _scenarios(items: list, src: _Source, groups, known, indicators, regressors,
     out, names = [], set()
     for i, d in enumerate(items):
         key = ("scenario", i)
-        name = d.get("name")
-        if not name or name in names:
-            raise src.error(key + ("name",), f"scenario name {name!r} missing or repeated",
-                            "give every [[scenario]] a unique name")
-        names.add(name)
+        name = _unique_name(d, key, names, src)
         members = _countries(d.get("members", []), key + ("members",), src, known, groups)
         spec_name = d.get("spec", headline.name)
         if spec_name not in by_name:

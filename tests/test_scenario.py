@@ -223,3 +223,9 @@ def test_missing_indicator_stays_missing_and_is_counted(cfg):
 def test_build_regressor_rejects_missing_columns(cfg):
     with pytest.raises(ValueError, match=re.escape("['internet_d']")):
         sc.build_regressor(_pairs().drop(columns="internet_d"), cfg.regressors["ln_min_internet"])
+
+
+def test_repeated_scenario_name(tmp_path):
+    text = TEXT.replace('name = "both"', 'name = "harmonisation"', 1)
+    line = _line_of(text, 'name = "harmonisation"', start='label = "(b)')
+    _fails_at(tmp_path, text, line, "scenario name 'harmonisation' missing or repeated")
