@@ -81,3 +81,14 @@ def test_exact_full_ge_close_to_but_not_the_books_early_stop(app2):
     # NAFTA members lose most from its removal
     welfare = res.countries["real_gdp_full"]
     assert set(welfare.nsmallest(3).index) == NAFTA
+
+
+def test_book_loop_continued_past_its_rule_diverges(app2):
+    """The book's loop meets its 0.01 rule at iteration 3; continued, the spread of its price
+    update shrinks until iteration ~9 and then grows: the iteration is unstable here."""
+    from gravity.ge import GEConvergenceError
+
+    _, it = book_loop(app2["base"], new_costs=app2["new"], fit="scaling")
+    assert it == 3
+    with pytest.raises(GEConvergenceError, match="growing: the loop diverges"):
+        book_loop(app2["base"], new_costs=app2["new"], fit="scaling", stop=1e-8, max_iter=40)

@@ -174,6 +174,15 @@ def geppml(base: Baseline, cost_change=None, *, new_costs=None, fit="ppml", defi
                     E1 / E, deficits)
 
 
+def _trend(history) -> str:
+    if len(history) < 2:
+        return "n/a"
+    sds = [h[0] for h in history]
+    k = int(np.argmin(sds[1:])) + 1
+    verdict = "growing: the loop diverges" if sds[-1] > 2 * sds[k] else "not yet below the rule"
+    return f"smallest {sds[k]:.3g} at iteration {k + 1}, last {sds[-1]:.3g} ({verdict})"
+
+
 def book_loop(base: Baseline, cost_change=None, *, new_costs=None, fit="scaling", stop: float = 0.01,
               max_iter: int = 1000) -> tuple[pd.DataFrame, int]:
     """The book's GEPPML loop (Stata do-files of ch. 2) with its stopping rule.
@@ -200,10 +209,18 @@ def book_loop(base: Baseline, cost_change=None, *, new_costs=None, fit="scaling"
     d_omr, d_imr = np.ones(n), np.ones(n)
     omr_prev, imr_prev = omr_cdl, imr_cdl
     s = 0
+    history = []
     while True:
         s += 1
         y = mu * pr[:, None] * pr[None, :] / (d_omr[:, None] * d_imr[None, :])
-        mu, pi_s, chi_s = f(y, t1, base)
+        try:
+            if not np.isfinite(y).all():
+                raise FloatingPointError("non-finite flows")
+            with np.errstate(over="raise", divide="raise", invalid="raise"):
+                mu, pi_s, chi_s = f(y, t1, base)
+        except (ZeroDivisionError, FloatingPointError, GEConvergenceError) as exc:
+            raise GEConvergenceError(f"book loop diverged at iteration {s} ({exc}); standard deviation of "
+                                     f"the price-update change: {_trend(history)}") from None
         Ys = mu.sum(axis=1)
         Es = phi * Ys
         ERs = Es[ref]
@@ -212,12 +229,15 @@ def book_loop(base: Baseline, cost_change=None, *, new_costs=None, fit="scaling"
         d_omr, d_imr = omr_s / omr_prev, imr_s / imr_prev
         dif = pr - pr_prev                   # dif_change_pi_{s-1} = p_{s-2} - p_{s-3}
         sd, mx = float(np.std(dif, ddof=1)), abs(float(dif.max()))
+        log.debug("book loop iteration %d: sd %.3g, |max| %.3g of the price-update change", s, sd, mx)
+        history.append((sd, mx))
         pr_prev, pr = pr, pr_new
         omr_prev, imr_prev, pi_prev, er_prev = omr_s, imr_s, pi_s, ERs
         if (sd <= stop and mx <= stop) or s >= max_iter:
             break
-    if s >= max_iter:
-        raise GEConvergenceError(f"book loop: stopping rule not met in {max_iter} iterations")
+    if s >= max_iter and not (sd <= stop and mx <= stop):
+        raise GEConvergenceError(f"book loop: stopping rule (sd and |max| ≤ {stop}) not met in {max_iter} "
+                                 f"iterations; standard deviation of the price-update change: {_trend(history)}")
     p = ((pi_s / pi0) / (ERs / ER)) ** e
     Yf = p * Y
     Ef = phi * Yf
@@ -240,6 +260,7 @@ def book_loop(base: Baseline, cost_change=None, *, new_costs=None, fit="scaling"
         "IMR_BLN": imr_bln, "IMR_CDL": imr_cdl, "IMR_FULL": imr_f,
         "pricei_FULL": p,
     }, index=pd.Index(base.countries, name="country"))
+    out.attrs["history"] = pd.DataFrame(history, columns=["sd", "abs_max"], index=range(1, s + 1))
     out.attrs["flows_full"] = Xf
     out.attrs["expenditure_full"] = Ef
     log.info("book loop: %d iterations (stop %.3g)", s, stop)
