@@ -152,3 +152,27 @@ def test_fixef_predict_and_offset_only_model(panel):
     assert len(res_off.params) == 0
     np.testing.assert_allclose(res_off.fitted, res.fitted, rtol=1e-7)
     np.testing.assert_allclose(res_off.predict(d), res.predict(d), rtol=1e-7)
+
+
+def test_fixef_per_year_reference_and_results_api(panel):
+    res = gv.ppml("trade ~ ln_dist + contig + rta | exp^year + imp^year", panel, cluster="pair")
+    fx = res.fixef(reference={"imp^year": "i0"})
+    imp = fx["imp^year"]
+    assert isinstance(imp.index, pd.MultiIndex) and list(imp.index.names) == ["imp", "year"]
+    np.testing.assert_array_equal(imp.xs("i0", level="imp").to_numpy(), 0.0)  # P_ref,t = 1 every year
+    # the effects rebuild the linear predictor exactly: η = x'β + α_exp,t + γ_imp,t
+    ex = fx["exp^year"].reindex(pd.MultiIndex.from_frame(panel[["exp", "year"]])).to_numpy()
+    im = imp.reindex(pd.MultiIndex.from_frame(panel[["imp", "year"]])).to_numpy()
+    eta = panel[SLOPES].to_numpy() @ res.params[SLOPES].to_numpy() + ex + im
+    used = res.sample["used"].to_numpy()
+    np.testing.assert_allclose(eta[used], np.log(res.fitted.to_numpy()), rtol=1e-9, atol=1e-9)
+    # statsmodels-style accessors are mutually consistent
+    ci = res.conf_int(0.1)
+    np.testing.assert_allclose(ci[1] - ci[0], 2 * 1.6448536269514722 * res.bse, rtol=1e-9)
+    np.testing.assert_allclose(np.sqrt(np.diag(res.cov_params())), res.bse, rtol=1e-12)
+    np.testing.assert_allclose(res.tvalues, res.params / res.bse, rtol=1e-12)
+    text = res.summary()
+    for name in SLOPES + ["exp^year", "imp^year", "Pseudo R2"]:
+        assert name in text
+    assert res.n_clusters == panel["pair"].nunique() and res.vcov_type == "cluster"
+    assert res.fixed_effects == ["exp^year", "imp^year"] and res.formula.startswith("trade ~")

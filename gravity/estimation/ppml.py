@@ -27,7 +27,7 @@ import pandas as pd
 from numba import njit
 
 from gravity.estimation.demean import demean_columns, fe_offsets, fe_sum, group_weights
-from gravity.estimation.formula import build_design, parse_formula, _rows
+from gravity.estimation.formula import build_design, parse_formula
 from gravity.estimation.results import PPMLResults
 from gravity.estimation.separation import compact_codes, drop_fe_groups, iterative_rectifier
 from gravity.estimation.vcov import compute_vcov, resolve_ssc, resolve_type
@@ -207,9 +207,6 @@ def _irls(y, X, fe, n_levels, v, off, names, *, tol, maxiter, fixef_tol, verbose
     ybar = float(np.dot(v, y) / v.sum())
     mu = (y + ybar) / 2.0
     eta = np.log(mu)
-    if np.any(off != 0):
-        # start from the offset model: μ = (y + mean)/2 is a fine start for η − o as well
-        pass
     Z = np.empty((n, p + 1), order="F")
     Z[:, 1:] = X
     alphas = np.zeros((G, p + 1), order="F")
@@ -284,7 +281,7 @@ def _irls(y, X, fe, n_levels, v, off, names, *, tol, maxiter, fixef_tol, verbose
         if rel < tol and dbeta < tol and inner <= fixef_tol:
             converged = True
             break
-        inner = max(fixef_tol, min(inner, 1e-3 * rel, 1e-2 * dbeta if beta.size else 1.0))
+        inner = max(fixef_tol, min(inner, 1e-3 * rel))
     if not converged:
         log.warning("ppml did not converge in %d iterations (last relative deviance change %.3g)", maxiter, rel)
     # demeaned slopes under the converged weights (for the variance)
