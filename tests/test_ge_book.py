@@ -7,7 +7,6 @@ Application 2 — removing NAFTA: see ``test_ge_nafta.py``.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import gravity as gv

@@ -11,7 +11,6 @@ c (baseline → no NAFTA) compare as 100 (1 / (1 + c/100) − 1); prices as (1 �
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from gravity import datasets

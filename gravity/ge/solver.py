@@ -37,8 +37,8 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-__all__ = ["GEConvergenceError", "solve_resistances", "conditional", "full", "effects",
-           "solve_batch", "EFFECTS", "NUMERAIRES"]
+__all__ = ["GEConvergenceError", "GEResult", "solve", "cost_change_matrix", "solve_resistances",
+           "conditional", "full", "effects", "solve_batch", "EFFECTS", "NUMERAIRES", "DEFICITS", "STATUS"]
 
 NUMERAIRES = {"reference": 0, "world_output": 1}
 DEFICITS = {"ratio": 0, "additive": 1}
