@@ -201,6 +201,15 @@ def test_bad_input(small, bad, match):
         ols(data=d, **call)
 
 
+def test_all_regressors_absorbed_is_an_error(small):
+    s = small.copy()
+    s["trend"] = s.year - 1986.0
+    with pytest.raises(OLSInputError, match="collinear with the fixed effects"):
+        ols("log_trade ~ trend | exp_year", s)
+    with pytest.raises(OLSInputError, match="no slope"):
+        ols("log_trade ~ 1 | exp_year", s)
+
+
 def test_option_errors(small):
     with pytest.raises(ValueError, match="ssc"):
         ols("log_trade ~ log_dist", small, ssc="bogus")

@@ -250,6 +250,9 @@ def ols(formula: str, data: pd.DataFrame, *, cluster: str | list[str] | None = N
     if len(clusters) > 2:
         raise ValueError(f"at most two-way clustering is supported, got {clusters}")
     _validate(data, depvar, slopes, fes, clusters, weights)
+    if not slopes and not spec.intercept:
+        raise OLSInputError(f"{formula!r} has no slope to estimate; OLS needs at least one regressor "
+                            f"(for fixed effects alone use gv.ppml with an offset)")
 
     n = len(data)
     y = data[depvar].to_numpy(dtype=float)
@@ -269,7 +272,11 @@ def ols(formula: str, data: pd.DataFrame, *, cluster: str | list[str] | None = N
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             mod = AbsorbingLS(yser, X[cols], absorb=absorb, weights=wser, drop_absorbed=True)
-            return mod, mod.fit(cov_type="unadjusted", **opts)
+            try:
+                return mod, mod.fit(cov_type="unadjusted", **opts)
+            except ValueError as exc:   # linearmodels: every column absorbed by the fixed effects
+                raise OLSInputError(f"every regressor of {formula!r} is collinear with the fixed effects "
+                                    f"{fe_names}: {exc}") from exc
 
     cols = list(X.columns)
     mod, res = _fit(cols)
