@@ -337,7 +337,7 @@ def _run_estimates(rep: Replication, echo: Callable[[str], None]) -> tuple[list[
         res, sub = _estimate(spec, data)
         dt = time.perf_counter() - t0
         echo(f"\n[{sid}] {label} — {spec.get('table', '')}  ({dt:.1f} s, N = {res.nobs:,})")
-        echo(f"{'variable':<22}{'published':>11}{'ours':>11}{'diff':>11}   {'pub. SE':>9}{'our SE':>10}{'diff':>11}")
+        echo(f"{'variable':<32}{'published':>11}{'ours':>11}{'diff':>11}   {'pub. SE':>9}{'our SE':>10}{'diff':>11}")
         if "nobs" in spec:
             rows.append(_row(sid, label, "N", "nobs", float(spec["nobs"]), float(res.nobs), 0.0))
         first = len(rows)
@@ -349,8 +349,22 @@ def _run_estimates(rep: Replication, echo: Callable[[str], None]) -> tuple[list[
             rs = _row(sid, label, var, "std_error", float(se_pub), se, tol)
             rows += [rb, rs]
             flag = "" if (rb["ok"] and rs["ok"]) else "   <-- outside tolerance"
-            echo(f"{var:<22}{b_pub:>11.4f}{b:>11.4f}{rb['diff']:>+11.1e}   {se_pub:>9.4f}{se:>10.4f}"
+            echo(f"{var:<32}{b_pub:>11.4f}{b:>11.4f}{rb['diff']:>+11.1e}   {se_pub:>9.4f}{se:>10.4f}"
                  f"{rs['diff']:>+11.1e}{flag}")
+        for lin in spec.get("sums", []):
+            # Σ_k β_k with the delta-method (here exact) standard error √(1'V1) over the named terms
+            terms = list(lin["terms"])
+            b_pub, se_pub = (float(v) for v in lin["published"])
+            tol = float(lin.get("tolerance", rep.tolerance))
+            V = res.cov_params().loc[terms, terms].to_numpy()
+            b = float(res.params[terms].sum())
+            se = float(np.sqrt(V.sum()))
+            rb = _row(sid, label, lin["name"], "estimate", b_pub, b, tol)
+            rs = _row(sid, label, lin["name"], "std_error", se_pub, se, tol)
+            rows += [rb, rs]
+            flag = "" if (rb["ok"] and rs["ok"]) else "   <-- outside tolerance"
+            echo(f"{lin['name']:<32}{b_pub:>11.4f}{b:>11.4f}{rb['diff']:>+11.1e}   "
+                 f"{se_pub:>9.4f}{se:>10.4f}{rs['diff']:>+11.1e}{flag}")
         dev = spec.get("deviation")
         if dev and not all(r["ok"] for r in rows[first:]):
             verified, msg = _published_not_optimal(spec, sub, res)
