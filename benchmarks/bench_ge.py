@@ -108,7 +108,8 @@ def main():
     threads = numba.get_num_threads()
     lines += [f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores "
               f"(shared with other jobs), numba threads {threads}, Python {platform.python_version()}, "
-              f"numba {numba.__version__}. Run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.", ""]
+              f"numba {numba.__version__}, load average at start {os.getloadavg()[0]:.1f}. "
+              f"Run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.", ""]
     x, fit = app1()
     beta = fit.params[C]
     base = ge.Baseline.from_trade(x, sigma=SIGMA, costs=ge.trade_costs(x, beta), reference="DEU")
