@@ -59,6 +59,24 @@ class GEConvergenceError(RuntimeError):
 
 
 @njit(cache=True)
+def _columns(K, C, ref, a, s, b):
+    """b_j = C_j / Σ_i K_ij a_i (row-major), normalised to b_ref = 1; returns the factor divided out."""
+    n = K.shape[0]
+    for j in range(n):
+        s[j] = 0.0
+    for i in range(n):
+        ai = a[i]
+        for j in range(n):
+            s[j] += K[i, j] * ai
+    for j in range(n):
+        b[j] = C[j] / s[j]
+    c = b[ref]
+    for j in range(n):
+        b[j] /= c
+    return c
+
+
+@njit(cache=True)
 def _scale(K, R, C, ref, tol, max_iter, a0):
     """a, b with Σ_j K_ij a_i b_j = R_i, Σ_i K_ij a_i b_j = C_j and b_ref = 1 (alternating scaling,
     started from a = a0). Returns a, b, iterations (-1: not converged), last max |Δ log a|."""
@@ -68,17 +86,7 @@ def _scale(K, R, C, ref, tol, max_iter, a0):
     s = np.empty(n)
     err = np.inf
     for it in range(max_iter):
-        for j in range(n):
-            s[j] = 0.0
-        for i in range(n):          # row-major: s_j = Σ_i K_ij a_i
-            ai = a[i]
-            for j in range(n):
-                s[j] += K[i, j] * ai
-        for j in range(n):
-            b[j] = C[j] / s[j]
-        c = b[ref]
-        for j in range(n):
-            b[j] /= c
+        _columns(K, C, ref, a, s, b)
         err = 0.0
         for i in range(n):
             t = 0.0
@@ -90,18 +98,7 @@ def _scale(K, R, C, ref, tol, max_iter, a0):
                 err = d
             a[i] = new
         if err < tol:
-            # final column pass so that b is consistent with a
-            for j in range(n):
-                s[j] = 0.0
-            for i in range(n):
-                ai = a[i]
-                for j in range(n):
-                    s[j] += K[i, j] * ai
-            for j in range(n):
-                b[j] = C[j] / s[j]
-            c = b[ref]
-            for j in range(n):
-                b[j] /= c
+            c = _columns(K, C, ref, a, s, b)  # b consistent with the final a
             for i in range(n):
                 a[i] *= c
             return a, b, it + 1, err
