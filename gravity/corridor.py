@@ -580,8 +580,9 @@ def reduced(cfg: sc.CorridorConfig, countries, *, draws: int, bootstrap: int, jo
 
 
 def run(config: str | Path | sc.CorridorConfig, out: str | Path | None = "results/eco", *,
-        progress: bool = True, write: bool = True) -> CorridorResult:
-    """Run the whole analysis (see the module docstring); ``out=None`` or ``write=False`` skips files."""
+        progress: bool = True, write: bool = True, plots: bool = True) -> CorridorResult:
+    """Run the whole analysis (see the module docstring); ``out=None`` or ``write=False`` skips files,
+    ``plots=False`` writes tables and report without the figures."""
     import gravity as gv
 
     t = {}
@@ -631,7 +632,7 @@ def run(config: str | Path | sc.CorridorConfig, out: str | Path | None = "result
         t1 = time.perf_counter()
         from gravity.report import corridor_report
 
-        res.paths = corridor_report.write_all(res, Path(out), panel=panel)
+        res.paths = corridor_report.write_all(res, Path(out), panel=panel, plots=plots)
         t["outputs"] = time.perf_counter() - t1
     t["total"] = time.perf_counter() - t0
     if write and out is not None:
@@ -659,10 +660,15 @@ def build_tables(cfg, panel, est, coefs, ge_d, base, grid, deltas, results, grou
             else:
                 targets.append(f"{ind}: raised to at least {target}")
         targets += [f"{k} = {v:g} between members" for k, v in s.agreement.items()]
+        touch = (grid["exporter"].isin(s.members) | grid["importer"].isin(s.members)).to_numpy() & \
+            (grid["exporter"] != grid["importer"]).to_numpy()
+        und = touch & d.attrs.get("undefined_rows", np.zeros(len(d), bool))
+        lacking = sorted({c for ind in s.indicators for c, v in sc.country_values(grid, ind).items() if pd.isna(v)})
         changes.append(dict(scenario=s.name, label=s.label, members=", ".join(s.members), spec=s.spec,
                             shocks="; ".join(targets), pairs_changed=int(nz.sum()),
                             **{f"mean_change_{k}": float(d.loc[nz, k].mean()) if nz.any() else 0.0 for k in d.columns},
-                            pairs_undefined=json.dumps(d.attrs.get("undefined", {}))))
+                            member_pairs_without_data=int(und.sum()),
+                            countries_without_indicator=", ".join(lacking)))
     out = ge_d.table.output.reset_index()
     excluded = ge_d.table.excluded
     flag_counts = ge_d.table.flag_counts().rename_axis("flag").reset_index(name="cells")

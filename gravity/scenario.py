@@ -562,15 +562,18 @@ def regressor_changes(pairs: pd.DataFrame, scenario: Scenario, config: CorridorC
     """Δx_k,ij for every pair row and every regressor of the scenario's specification.
 
     A regressor undefined before (missing indicator) but defined after stays undefined: its change is
-    0 and the pair is counted in ``attrs["undefined"]`` so the report can say so.
+    0 and the pair is counted in ``attrs["undefined"]`` (per regressor the scenario moves) and marked in
+    ``attrs["undefined_rows"]`` so the report can say so.
     """
     names = names or config.spec(scenario.spec).slopes
     before = build_regressors(pairs, config.regressors, names)
     after = build_regressors(shocked_inputs(pairs, scenario), config.regressors, names)
     delta = after - before
-    undefined = delta.isna()
+    moved = [n for n in names if set(config.regressors[n].inputs) & set(scenario.shocked_inputs)]
+    undefined = delta[moved].isna()
     out = delta.fillna(0.0)
     out.attrs["undefined"] = {k: int(v) for k, v in undefined.sum().items() if v}
+    out.attrs["undefined_rows"] = undefined.any(axis=1).to_numpy()
     return out
 
 

@@ -267,7 +267,7 @@ def test_same_seed_same_tables(run, tmp_path):
     from gravity import corridor as co
 
     res, out = run
-    again = co.run(res.config, tmp_path / "again", progress=False)
+    again = co.run(res.config, tmp_path / "again", progress=False, plots=False)
     for name in res.tables:
         p = f"csv/{wb.file_stem(name)}.csv"
         assert (out / p).read_bytes() == (tmp_path / "again" / p).read_bytes(), name

@@ -229,3 +229,11 @@ def test_repeated_scenario_name(tmp_path):
     text = TEXT.replace('name = "both"', 'name = "harmonisation"', 1)
     line = _line_of(text, 'name = "harmonisation"', start='label = "(b)')
     _fails_at(tmp_path, text, line, "scenario name 'harmonisation' missing or repeated")
+
+
+def test_undefined_counts_only_regressors_the_scenario_moves(cfg):
+    pairs = _pairs()
+    pairs.loc[pairs.exporter == "AAA", "internet_o"] = np.nan
+    s = _scenario(cfg, agreement={"rta": 1.0})
+    delta = sc.regressor_changes(pairs, s, cfg)
+    assert delta.attrs["undefined"] == {} and not delta.attrs["undefined_rows"].any()

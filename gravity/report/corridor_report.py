@@ -309,6 +309,12 @@ def _gap_lines(res, panel) -> list[str]:
     if "bandwidth" in cfg.indicators:
         lines.append("ITU international bandwidth starts in 2013 in this extract and has no Tajikistan: the bandwidth "
                      "column is a 2016 cross-section that cannot speak for Tajikistan.")
+    scen = res.tables.get("Scenarios")
+    if scen is not None and "member_pairs_without_data" in scen:
+        for r in scen[scen["member_pairs_without_data"] > 0].itertuples():
+            lines.append(f"Scenario {r.scenario}: {r.member_pairs_without_data} pairs with a member have no base-year "
+                         f"value of a shocked indicator (countries without it: {r.countries_without_indicator or 'n/a'}); "
+                         "their trade costs are left unchanged.")
     lines.append("GeoDist codes re-mapped by the data layer: YUG (Serbia and Montenegro) is used for SRB, BEL for BLX "
                  "(Belgium-Luxembourg reports to Comtrade as one); BLX takes Belgium's indicator series (flag 'proxy BEL'). "
                  "Pairs with no GeoDist row (e.g. MNE, SSD, CUW) drop from the specifications that use distance.")
@@ -329,10 +335,10 @@ def _domestic_lines(res) -> list[str]:
     return lines
 
 
-def write_all(res, out: Path, *, panel: pd.DataFrame) -> dict[str, Path]:
+def write_all(res, out: Path, *, panel: pd.DataFrame, plots: bool = True) -> dict[str, Path]:
     """Every output of a corridor run under ``out``: tables (xlsx/csv/md), regression table, plots, report."""
     import gravity as gv
-    from gravity.report import plots, workbook
+    from gravity.report import workbook
 
     cfg = res.config
     out = Path(out)
@@ -360,29 +366,9 @@ def write_all(res, out: Path, *, panel: pd.DataFrame) -> dict[str, Path]:
         p.write_text(text, encoding="utf-8")
         paths[f"regressions_{ext}"] = p
 
-    pdir = out / "plots"
-    ctry = res.tables["Countries"]
-    eco = list(cfg.groups.get("ECO", cfg.members))
-    labels = {s.name: s.label for s in cfg.scenarios}
-    scen = [s.name for s in cfg.scenarios]
-    for ge in ("full", "cdl"):
-        e = f"real_gdp_{ge}"
-        d = ctry[ctry.country.isin(eco)].rename(columns={e: "estimate", f"{e}_lo": "param_lo", f"{e}_hi": "param_hi",
-                                                          f"{e}_boot_lo": "boot_lo", f"{e}_boot_hi": "boot_hi"})
-        paths[f"plot_{e}"] = plots.effect_plot(
-            d, pdir / f"{e}.png", scenarios=scen, countries=eco, labels=labels,
-            title=f"Real GDP, % change ({'full-endowment' if ge == 'full' else 'conditional'} GE), 95% intervals",
-            xlabel="% change in real GDP")
+    if plots:
+        paths.update(_plots(res, out / "plots"))
     co = res.coefficients
-    terms = list(cfg.headline.slopes)
-    paths["plot_coefficients"] = plots.coefficient_plot(co[co.term.isin(terms)].assign(spec=co["label"]),
-                                                        pdir / "coefficients.png", terms=terms,
-                                                        title="Coefficients behind the scenarios")
-    from gravity.coverage import plot_coverage
-
-    paths["plot_coverage"] = plot_coverage(res.tables["Coverage"], pdir / "coverage.png",
-                                           title="Data coverage, ECO members (GE base-year exports: flagged = filled)")
-
     sig = res.tables["Sensitivity sigma"]
     sig_show = sig[sig.quantity.str.contains("real_gdp")]
     dom = res.tables.get("Sensitivity domestic")
@@ -403,12 +389,14 @@ def write_all(res, out: Path, *, panel: pd.DataFrame) -> dict[str, Path]:
     if len(lc):
         blocks.insert(-1, ("h2", "Does connectivity matter more for landlocked economies?"))
         blocks.insert(-1, ("table", lc, "Weakest-link internet elasticity of trade within pairs (headline specification)."))
+    img = (lambda path, cap: [("img", path, cap)]) if plots else (lambda path, cap: [])
     blocks += [("h2", "Real GDP by ECO member"),
-               ("img", "plots/real_gdp_full.png", "Full-endowment GE, % change in real GDP with 95% intervals."),
-               ("img", "plots/real_gdp_cdl.png", "Conditional GE (output and expenditure fixed)."),
-               ("h2", "Estimates"), ("img", "plots/coefficients.png", "PPML coefficients, pair-clustered 95% intervals."),
+               *img("plots/real_gdp_full.png", "Full-endowment GE, % change in real GDP with 95% intervals."),
+               *img("plots/real_gdp_cdl.png", "Conditional GE (output and expenditure fixed)."),
+               ("table", _eco_table(res), "ECO members, % change, full GE, parametric 95% intervals."),
+               ("h2", "Estimates"), *img("plots/coefficients.png", "PPML coefficients, pair-clustered 95% intervals."),
                ("md", rt.to_markdown(), rt.to_html()),
-               ("h2", "Data coverage"), ("img", "plots/coverage.png", "Present / flagged (carried, estimated) / missing.")]
+               ("h2", "Data coverage"), *img("plots/coverage.png", "Present / flagged (carried, estimated, filled) / missing.")]
     if cfg.focus:
         fp = res.tables.get(f"{cfg.focus} partners")
         if fp is not None and len(fp):
@@ -426,6 +414,48 @@ def write_all(res, out: Path, *, panel: pd.DataFrame) -> dict[str, Path]:
         f"{cfg.ge.seed} (the same command gives the same tables).",
     ])]
     paths.update(write_report(blocks, out, stem="report", title=cfg.title))
+    return paths
+
+
+def _eco_table(res) -> pd.DataFrame:
+    """ECO members × scenario: real GDP and exports (full GE) with parametric intervals, as text."""
+    c = res.tables["Countries"]
+    c = c[c["eco"].to_numpy()]
+    rows = []
+    for r in c.itertuples():
+        rows.append({"scenario": r.scenario, "country": r.country,
+                     "real GDP": f"{_fmt(r.real_gdp_full)} {_ci(r.real_gdp_full_lo, r.real_gdp_full_hi)}",
+                     "exports": f"{_fmt(r.exports_full)} {_ci(r.exports_full_lo, r.exports_full_hi)}",
+                     "imports": f"{_fmt(r.imports_full)} {_ci(r.imports_full_lo, r.imports_full_hi)}"})
+    return pd.DataFrame(rows)
+
+
+def _plots(res, pdir: Path) -> dict[str, Path]:
+    """Real GDP by ECO member (full and conditional GE), coefficients, data coverage."""
+    from gravity.coverage import plot_coverage
+    from gravity.report import plots
+
+    cfg = res.config
+    paths = {}
+    ctry = res.tables["Countries"]
+    eco = list(cfg.groups.get("ECO", cfg.members))
+    labels = {s.name: s.label for s in cfg.scenarios}
+    scen = [s.name for s in cfg.scenarios]
+    for ge in ("full", "cdl"):
+        e = f"real_gdp_{ge}"
+        d = ctry[ctry.country.isin(eco)].rename(columns={e: "estimate", f"{e}_lo": "param_lo", f"{e}_hi": "param_hi",
+                                                          f"{e}_boot_lo": "boot_lo", f"{e}_boot_hi": "boot_hi"})
+        paths[f"plot_{e}"] = plots.effect_plot(
+            d, pdir / f"{e}.png", scenarios=scen, countries=eco, labels=labels,
+            title=f"Real GDP, % change ({'full-endowment' if ge == 'full' else 'conditional'} GE), 95% intervals",
+            xlabel="% change in real GDP")
+    co = res.coefficients
+    terms = list(cfg.headline.slopes)
+    paths["plot_coefficients"] = plots.coefficient_plot(co[co.term.isin(terms)].assign(spec=co["label"]),
+                                                        pdir / "coefficients.png", terms=terms,
+                                                        title="Coefficients behind the scenarios")
+    paths["plot_coverage"] = plot_coverage(res.tables["Coverage"], pdir / "coverage.png",
+                                           title="Data coverage, ECO members (GE base-year exports: flagged = filled)")
     return paths
 
 
