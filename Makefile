@@ -10,7 +10,7 @@ export GRAVITY_DATA_DIR
 export NUMBA_CACHE_DIR ?= $(abspath .numba_cache)
 export MPLBACKEND ?= Agg
 
-.PHONY: run test bench install clean
+.PHONY: run test bench replicate install clean
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -25,10 +25,14 @@ run: install
 	$(PY) -m gravity.cli replicate yotov2016-ch1-app1
 
 test: install
-	$(PY) -m pytest -q
+	OPENBLAS_NUM_THREADS=1 $(PY) -m pytest -q
 
 bench: install
 	$(PY) benchmarks/run_all.py
+
+# Every replication, with the status table the README quotes.
+replicate: install
+	$(PY) -m gravity.cli replicate all --out results/replications --status benchmarks/results/replications.md
 
 clean:
 	rm -rf $(VENV) .numba_cache results
