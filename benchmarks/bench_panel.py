@@ -155,14 +155,15 @@ def main() -> None:
         "",
         "| case | rows × cols (MiB) | read (s) | build (s) | build again, warm (s) | total wall incl. imports (s) | "
         "peak RSS (MiB) | pandas-merge: cols (MiB) | pandas build (s) | pandas peak (MiB) | "
-        "build time ratio pandas / gravity |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "build time ratio pandas / gravity | build ms per MiB of output, gravity / pandas |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for label, o, p, _, _ in rows:
         lines.append(f"| {label} | {o['rows']:,} × {o['cols']} ({o['panel_mib']:.0f}) | {o['read_s']:.2f} | "
                      f"{o['build_s']:.2f} | {o['warm_s']:.2f} | {o['total_s']:.2f} | {o['peak_mib']:.0f} | {p['cols']} "
                      f"({p['panel_mib']:.0f}) | {p['build_s']:.2f} | {p['peak_mib']:.0f} | "
-                     f"{p['build_s'] / o['build_s']:.2f} |")
+                     f"{p['build_s'] / o['build_s']:.2f} | {1000 * o['build_s'] / o['panel_mib']:.1f} / "
+                     f"{1000 * p['build_s'] / p['panel_mib']:.1f} |")
     for label, _, _, o_runs, p_runs in rows:
         g_times = ", ".join(f"{r['build_s']:.2f}" for r in o_runs)
         p_times = ", ".join(f"{r['build_s']:.2f}" for r in p_runs)
