@@ -5,9 +5,9 @@
 Steps (each a plain value handed to the next):
 
 1. **config** — :func:`gravity.scenario.load_config` validates the file before any data is read.
-2. **panel** — the Comtrade waves (exporter-reported, penppml) squared by :func:`gravity.panel.build_panel`
-   with CEPII GeoDist pair covariates (legacy/absent codes proxied, flagged), landlocked facts, WDI internet
-   use and ITU bandwidth per internet user (carry-forward only as the file allows, flagged per cell).
+2. **panel** — :func:`gravity.corridor_panel`: the Comtrade waves (exporter-reported, penppml), square, with
+   CEPII GeoDist pair covariates, landlocked facts, WDI internet use and ITU bandwidth (here per internet
+   user); carry-forward only as the file allows, flagged per cell.
 3. **estimates** — every specification by PPML (:func:`gravity.ppml`), pair-clustered; rows with a
    missing flow or regressor are left out and counted, never imputed.
 4. **GE baseline** — the base year as a square table with domestic flows (:mod:`gravity.fill`): silent
@@ -39,6 +39,8 @@ PAIR_COLUMNS = ("dist", "contig", "comlang_off", "colony")
 FILL_FORMULA = "trade ~ ln_dist + contig + comlang_off + colony + rta | exporter + importer"
 MEASURES = {"exports": "exports", "imports": "imports", "real_gdp": "real GDP"}
 GE_KINDS = {"cdl": "conditional", "full": "full"}
+
+
 # ==============================================================================================
 # panel
 # ==============================================================================================
@@ -384,19 +386,17 @@ def country_table(cfg, base, table, results: dict[str, ScenarioGE], groups: pd.D
         for m in MEASURES:
             for g in GE_KINDS:
                 e = f"{m}_{g}"
-                k = _effect_index(e)
-                df[f"{e}"] = pt[e].to_numpy()
+                df[e] = pt[e].to_numpy()
                 df[f"{e}_lo"] = r.parametric.lower[e].to_numpy()
                 df[f"{e}_hi"] = r.parametric.upper[e].to_numpy()
                 if r.bootstrap is not None:
                     df[f"{e}_boot_lo"] = r.bootstrap.lower[e].to_numpy()
                     df[f"{e}_boot_hi"] = r.bootstrap.upper[e].to_numpy()
-                del k
         out_rows.append(df)
     return pd.concat(out_rows, ignore_index=True)
 
 
-def group_membership(cfg, base, table) -> pd.DataFrame:
+def group_membership(cfg, base) -> pd.DataFrame:
     from gravity import countries as cc
 
     c = list(base.countries)
@@ -482,7 +482,7 @@ def focus_partners(cfg, base, table, results) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True).sort_values(["scenario", "rank", "direction"]).reset_index(drop=True)
 
 
-def headline_summary(cfg, base, results, groups, *, sigma=None) -> dict[str, float]:
+def headline_summary(cfg, base, results, groups) -> dict[str, float]:
     """Point estimates used by the sensitivity tables: ECO and focus real GDP / exports, both GE kinds."""
     X = base.fitted
     lv = {"real_gdp": base.Y, "exports": X.sum(axis=1) - np.diag(X)}
@@ -619,7 +619,7 @@ def run(config: str | Path | sc.CorridorConfig, out: str | Path | None = "result
 
     t1 = time.perf_counter()
     results = run_ge(cfg, base, deltas, fit, boot, progress=progress)
-    groups = group_membership(cfg, base, ge_d.table)
+    groups = group_membership(cfg, base)
     tables = build_tables(cfg, panel, est, coefs, ge_d, base, grid, deltas, results, groups, boot)
     t["ge"] = time.perf_counter() - t1
 
