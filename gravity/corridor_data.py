@@ -97,6 +97,8 @@ def corridor_panel(years: Iterable[int] = CORRIDOR_YEARS, indicators: Iterable[s
                         indicators=ind, indicator_names=indicators, fill=fill, fill_limit=fill_limit,
                         indicator_proxies=INDICATOR_PROXIES, digital=digital, domestic=domestic, drop_empty=True)
     panel.attrs["sources"] = {k: datasets.citation(k) for k in SOURCES}
+    log.info("corridor panel: %d countries x %d years = %d rows; dropped %s", panel.attrs["n_countries"],
+             len(panel.attrs["years"]), len(panel), sorted(panel.attrs["dropped_countries"]))
     if report_dir is not None:
         write_coverage(corridor_coverage(panel), report_dir)
     return panel

@@ -1,7 +1,6 @@
 """CEPII GeoDist (Mayer & Zignago 2011): bilateral distances and pair dummies, country geography."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from gravity import countries

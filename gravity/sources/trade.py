@@ -8,16 +8,12 @@ be told apart with :func:`gravity.countries.code_kind`).
 """
 from __future__ import annotations
 
-import logging
-
 import numpy as np
 import pandas as pd
 
 from gravity import countries
 from gravity.sources import TRADE_COLUMNS
 from gravity.sources._common import check_unique, memoised, resolve
-
-log = logging.getLogger("gravity.datasets")
 
 PENPPML_PROVISIONS: dict[str, str] = {
     # What each dummy codes, as worded in penppml's data documentation (R/data.R, tomzylkin/penppml);
