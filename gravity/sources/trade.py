@@ -1,7 +1,7 @@
 """Bilateral trade readers: ``exporter, importer, year, trade`` (+ source-specific columns).
 
 ``trade`` is always in current US dollars (BACI and CEPII's ``tradeflow_*`` are published in thousands
-of US$ and are multiplied by 1000). Codes are harmonised to ISO3 with :func:`gravity.countries.to_iso3`
+of US$ and are multiplied by 1000; ITPD-E in millions, multiplied by 10^6). Codes are harmonised to ISO3 with :func:`gravity.countries.to_iso3`
 (legacy codes ROM→ROU, ZAR→COD, TMP→TLS, MNT→MNE, KN1→KNA; historical states and Comtrade's non-country
 areas — BUN bunkers, FRE free zones, SPE special categories, UNS areas n.e.s. — keep their code and can
 be told apart with :func:`gravity.countries.code_kind`).
