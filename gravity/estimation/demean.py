@@ -43,47 +43,32 @@ def group_weights(fe, w, offsets):
 @njit(cache=True)
 def _accumulate(fe, w, alpha, offsets, k, acc):
     """acc[g] = Σ_{i∈g(k)} w_i Σ_{j≠k} α_j[g_j(i)]; rows of one group that are adjacent (sorted
-    panels) are summed in a register first. Two- and three-effect loops are written out."""
+    panels) are summed in a register first. The two- and three-effect sums are written out (the
+    branch on K is loop-invariant and hoisted by the compiler)."""
     K, n = fe.shape
     fk = fe[k]
+    j1 = 1 if k == 0 else 0
+    j2 = min(1 if k == 2 else 2, K - 1)
+    f1, f2 = fe[j1], fe[j2]
+    o1, o2 = offsets[j1], offsets[j2]
     prev = fk[0] if n else 0
     run = 0.0
-    if K == 2:
-        fo = fe[1 - k]
-        oo = offsets[1 - k]
-        for i in range(n):
-            g = fk[i]
-            if g != prev:
-                acc[prev] += run
-                run = 0.0
-                prev = g
-            run += w[i] * alpha[oo + fo[i]]
-    elif K == 3:
-        j1 = 1 if k == 0 else 0
-        j2 = 1 if k == 2 else 2
-        f1 = fe[j1]
-        f2 = fe[j2]
-        o1 = offsets[j1]
-        o2 = offsets[j2]
-        for i in range(n):
-            g = fk[i]
-            if g != prev:
-                acc[prev] += run
-                run = 0.0
-                prev = g
-            run += w[i] * (alpha[o1 + f1[i]] + alpha[o2 + f2[i]])
-    else:
-        for i in range(n):
+    for i in range(n):
+        if K == 2:
+            s = alpha[o1 + f1[i]]
+        elif K == 3:
+            s = alpha[o1 + f1[i]] + alpha[o2 + f2[i]]
+        else:
             s = 0.0
             for j in range(K):
                 if j != k:
                     s += alpha[offsets[j] + fe[j, i]]
-            g = fk[i]
-            if g != prev:
-                acc[prev] += run
-                run = 0.0
-                prev = g
-            run += w[i] * s
+        g = fk[i]
+        if g != prev:
+            acc[prev] += run
+            run = 0.0
+            prev = g
+        run += w[i] * s
     if n:
         acc[prev] += run
 

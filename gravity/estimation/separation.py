@@ -138,7 +138,11 @@ class _SubspaceLSE:
                 sw = group_weights(fe_p, w, offsets)
                 alphas = np.zeros((offsets[-1], p), order="F")
                 Xt = np.empty_like(Xp)
-                demean_columns(Xp, fe_p, w, sw, offsets, alphas, 1e-13, 1_000_000, Xt)
+                # a loose pass decides; only a near-collinear X̃_P is refined (warm start) to 1e-13
+                demean_columns(Xp, fe_p, w, sw, offsets, alphas, 1e-9, 1_000_000, Xt)
+                sv = np.linalg.svd(Xt / np.maximum(np.sqrt((Xp ** 2).sum(0)), 1e-300), compute_uv=False)
+                if sv.size < p or sv.min() <= 1e-5 * sv.max():
+                    demean_columns(Xp, fe_p, w, sw, offsets, alphas, 1e-13, 1_000_000, Xt)
             else:
                 Xt = Xp
             norm = np.sqrt((X ** 2).sum(0))
