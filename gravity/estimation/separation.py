@@ -84,15 +84,23 @@ class _LSE:
         n = zero.size
         self.M = float(np.ceil(np.finfo(float).eps ** -0.5))
         self.sw = np.sqrt(np.where(zero, 1.0, self.M))
-        cols = [sparse.csc_matrix(np.asarray(X, dtype=float))] if X.shape[1] else []
-        for k in range(fe.shape[0]):
-            cols.append(sparse.csc_matrix((np.ones(n), (np.arange(n), fe[k])), shape=(n, int(n_levels[k]))))
-        A = sparse.hstack(cols, format="csc") if cols else sparse.csc_matrix((n, 0))
-        A = sparse.diags(self.sw) @ A
-        norms = np.sqrt(np.asarray(A.multiply(A).sum(0))).ravel()
+        p, K = X.shape[1], fe.shape[0]
+        offsets = np.concatenate([[p], p + np.cumsum(np.asarray(n_levels, dtype=np.int64))])
+        q = int(offsets[-1])
+        r = p + K  # entries per row: the slopes, then one dummy per effect (CSR built directly)
+        indices = np.empty((n, r), dtype=np.int64)
+        data = np.empty((n, r))
+        if p:
+            indices[:, :p] = np.arange(p)
+            data[:, :p] = X * self.sw[:, None]
+        for k in range(K):
+            indices[:, p + k] = offsets[k] + fe[k]
+            data[:, p + k] = self.sw
+        norms = np.sqrt(np.bincount(indices.ravel(), weights=(data ** 2).ravel(), minlength=q))
         norms[norms == 0] = 1.0
         self.scale = 1.0 / norms
-        self.A = (A @ sparse.diags(self.scale)).tocsr()
+        data *= self.scale[indices]
+        self.A = sparse.csr_matrix((data.ravel(), indices.ravel(), np.arange(0, n * r + 1, r)), shape=(n, q))
         self.dense = self.A.toarray() if self.A.shape[1] <= dense_max and n * self.A.shape[1] <= 2e6 else None
         self.theta = np.zeros(self.A.shape[1])
 
