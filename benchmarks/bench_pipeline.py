@@ -73,10 +73,10 @@ def peer_estimation(model: Path, repeats: int = 3) -> dict:
         p = pf.fepois(h.formula, data=data, vcov={"CRV1": "pair"})
         times["pyfixest"].append(time.perf_counter() - t)
     pb = p.coef()
-    diff = float(np.max(np.abs(g.params[h.slopes].to_numpy() - pb[list(h.slopes)].to_numpy())))
-    sdiff = float(np.max(np.abs(g.bse[h.slopes].to_numpy() - p.se()[list(h.slopes)].to_numpy())))
+    diff = float(np.max(np.abs(g.params[list(h.slopes)].to_numpy() - pb[list(h.slopes)].to_numpy())))
+    ratio = p.se()[list(h.slopes)].to_numpy() / g.bse[list(h.slopes)].to_numpy()
     return {"rows": len(data), "gravity_s": statistics.median(times["gravity"]),
-            "pyfixest_s": statistics.median(times["pyfixest"]), "max_coef_diff": diff, "max_se_diff": sdiff,
+            "pyfixest_s": statistics.median(times["pyfixest"]), "max_coef_diff": diff, "se_ratio": (float(ratio.min()), float(ratio.max())),
             "nobs_gravity": int(g.nobs), "nobs_pyfixest": int(p._N)}
 
 
@@ -119,9 +119,11 @@ def main() -> None:
             f"| gravity.ppml | {peer['gravity_s']:.2f} | {peer['nobs_gravity']:,} |",
             f"| pyfixest.fepois 0.60 | {peer['pyfixest_s']:.2f} | {peer['nobs_pyfixest']:,} |",
             "",
-            f"Ratio pyfixest / gravity: {peer['pyfixest_s'] / peer['gravity_s']:.2f}. Largest coefficient difference "
-            f"{peer['max_coef_diff']:.1e}, largest SE difference {peer['max_se_diff']:.1e} (pair-clustered; "
-            f"{peer['rows']:,} complete rows before separation/singleton drops).",
+            f"Time ratio pyfixest / gravity: {peer['pyfixest_s'] / peer['gravity_s']:.2f}. Largest coefficient "
+            f"difference {peer['max_coef_diff']:.1e}. Pair-clustered SEs: pyfixest / gravity = "
+            f"{peer['se_ratio'][0]:.5f}–{peer['se_ratio'][1]:.5f}, the same factor for every coefficient, i.e. a "
+            "different small-sample correction (gravity's default is Stata's G/(G−1)), not a different variance. "
+            f"{peer['rows']:,} complete rows before separation/singleton drops; both drop the same 16,698.",
         ]
     lines += ["", "Terminal summary of the run:", "", "```", r["stdout"].strip(), "```", ""]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -211,6 +211,16 @@ def _reading(res) -> list[str]:
     for term, r in h.iterrows():
         sig = "significant at 5%" if r.pvalue < 0.05 else ("significant at 10%" if r.pvalue < 0.10 else "not significant")
         out.append(f"{term}: {r.estimate:+.3f} (pair-clustered SE {r.se:.3f}; 95% CI [{r.lo:+.3f}, {r.hi:+.3f}]; {sig}).")
+    for spec in cfg.specifications:
+        if spec.headline or "exporter^importer" in spec.fixed_effects or spec.name not in res.estimates.fits:
+            continue
+        o = co[co.spec == spec.name].set_index("term")
+        common = [t for t in h.index if t in o.index]
+        if common:
+            out.append(f"Without pair fixed effects ({spec.label}): " + "; ".join(
+                f"{t} {o.loc[t, 'estimate']:+.3f} ({o.loc[t, 'se']:.3f})" for t in common)
+                + ". These mix cross-pair association with within-pair change; where they are larger or of another "
+                  "sign than the headline, the within-pair evidence does not confirm them.")
     lc = landlocked_elasticities(res)
     if len(lc):
         out.append("Weakest-link internet elasticity by landlocked status (sum of the main and interaction "
