@@ -22,7 +22,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 install: $(VENV)/.installed
 
 run: install
-	$(PY) -m gravity.cli replicate yotov2016-ch1-app1
+	$(PY) -m gravity.cli corridor models/eco_digital_corridor.toml --out results/eco
 
 test: install
 	OPENBLAS_NUM_THREADS=1 $(PY) -m pytest -q
