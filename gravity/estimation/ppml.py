@@ -97,6 +97,7 @@ def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stat
     separation : any of "fe", "ir" (empty tuple disables the checks).
     drop_singletons : drop observations alone in a fixed-effect group (they are fitted exactly).
     missing : "raise" (default) or "drop" rows with NaN in a used column (reason "missing value").
+    verbose : print one line per IRLS iteration (also logged at INFO on "gravity.estimation").
 
     Returns
     -------
@@ -274,8 +275,11 @@ def _irls(y, X, fe, n_levels, v, off, names, *, tol, maxiter, fixef_tol, verbose
         rel = abs(dev - dev_old) / (0.1 + abs(dev)) if np.isfinite(dev_old) else np.inf
         dbeta = float(np.max(np.abs(beta_new - beta) / (1.0 + np.abs(beta_new)))) if beta_new.size else 0.0
         if verbose:
-            log.info("ppml iter %d: deviance %.10g rel.change %.3g max|Δβ| %.3g inner tol %.1e sweeps %s",
-                     it, dev, rel, dbeta, inner, sweeps.tolist())
+            msg = (f"ppml iter {it}: deviance {dev:.10g} rel.change {rel:.3g} max|Δβ| {dbeta:.3g} "
+                   f"inner tol {inner:.1e} sweeps {sweeps.tolist()}")
+            log.info(msg)
+            if not log.isEnabledFor(logging.INFO) or not log.hasHandlers():
+                print(msg)  # verbose=True must show progress even without logging configured
         eta, mu, beta, dev_old = eta_new, mu_new, beta_new, dev
         fe_coef = coef if G else None
         if rel < tol and dbeta < tol and inner <= fixef_tol:

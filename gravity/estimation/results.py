@@ -110,7 +110,7 @@ class PPMLResults:
             f"Formula:        {self.formula}",
             f"Fixed effects:  {', '.join(self.fixed_effects) or 'none'}",
             f"Observations:   {self.nobs}" + (f"   (left out: {dict(self.drops)})" if len(self.drops) else ""),
-            f"Std. errors:    {vc}" + (f", {self.n_clusters} clusters" if self.n_clusters else "") + f"; ssc={self.ssc}",
+            f"Std. errors:    {vc}" + (f", {self.n_clusters} clusters" if self.n_clusters else "") + f"; ssc={_ssc_label(self.ssc)}",
             f"Deviance:       {self.deviance:.6g}   Log-likelihood: {self.llf:.6g}",
             f"Pseudo R2 (McFadden): {self.pseudo_rsquared:.4f}   corr(y, mu)^2: {self.rsquared_corr:.4f}",
             f"Converged:      {self.converged} in {self.n_iter} iterations",
@@ -236,3 +236,11 @@ class PPMLResults:
         out = pd.Series(eta, index=newdata.index)
         return np.exp(out).rename("fitted") if type == "response" else out.rename("link")
 
+
+def _ssc_label(ssc) -> str:
+    from gravity.estimation.vcov import PRESETS
+
+    for name, preset in PRESETS.items():
+        if preset == ssc:
+            return repr(name)
+    return repr(ssc)
