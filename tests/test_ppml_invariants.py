@@ -74,3 +74,27 @@ def test_demean_matches_dense_least_squares(seed, K, n):
     coef = np.linalg.lstsq(D * sw[:, None], x * sw[:, None], rcond=None)[0]
     np.testing.assert_allclose(xt, x - D @ coef, atol=1e-8)
     assert (iters > 0).all()
+
+
+def test_numba_deviance_matches_numpy_twin():
+    from gravity.estimation.ppml import _deviance
+
+    rng = np.random.default_rng(3)
+    y = rng.poisson(2.0, 500).astype(float)
+    mu = rng.uniform(0.1, 5.0, 500)
+    v = rng.uniform(0.5, 2.0, 500)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        twin = 2 * np.sum(v * (np.where(y > 0, y * np.log(y / mu), 0.0) - (y - mu)))
+    np.testing.assert_allclose(_deviance(y, mu, v), twin, rtol=1e-12)
+
+
+def test_predict_unseen_level_is_nan_and_logged(caplog):
+    d = panel(1, 5, 5, 0.0)
+    res = gv.ppml(FORMULA, d)
+    new = d.head(3).copy()
+    new.loc[new.index[0], "exp"] = 99  # a level the fit never saw
+    with caplog.at_level("WARNING", logger="gravity.estimation"):
+        p = res.predict(new)
+    assert np.isnan(p.iloc[0]) and np.isfinite(p.iloc[1:]).all()
+    assert "not in the estimation sample" in caplog.text
+    np.testing.assert_allclose(p.iloc[1:], res.fitted.loc[new.index[1:]], rtol=1e-9)
