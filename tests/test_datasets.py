@@ -73,3 +73,14 @@ def test_ppmlhdfe_example_reader():
     assert len(datasets.read_ppmlhdfe_example(category=None)) == 17850
     with pytest.raises(ValueError, match="MANUF"):
         datasets.read_ppmlhdfe_example(category="AGRI")
+
+
+def test_geo_cepii_xls_and_rda_agree():
+    """CEPII ships the country file twice (Excel and R): two readers, one set of facts."""
+    require_data("cepii-geodist/geo_cepii.xls", "cepii-geodist/geo_cepii.rda")
+    xls = datasets.load("cepii-geodist/geo_cepii.xls")
+    rda = datasets.load("cepii-geodist/geo_cepii.rda")
+    assert len(xls) == len(rda) == 238
+    assert list(xls["iso3"]) == list(rda["iso3"])
+    assert (xls["landlocked"].astype(int).to_numpy() == rda["landlocked"].astype(int).to_numpy()).all()
+    assert xls.loc[xls["iso3"] == "TJK", "landlocked"].item() == 1
