@@ -133,9 +133,11 @@ def test_pair_bootstrap_refits_reproducibly(small):
     b = pair_bootstrap(df, refit, cluster="pair_id", draws=12, seed=9, progress=False)
     pd.testing.assert_frame_equal(a.betas, b.betas)
     # draw d has its own random stream (seed, d): the same whatever the number of draws or the
-    # split over processes (n_jobs > 1, checked by hand: spawning workers is too slow for the suite)
+    # split over (spawned) processes — `make run` bootstraps with jobs = 2
     p = pair_bootstrap(df, refit, cluster="pair_id", draws=4, seed=9, progress=False)
     pd.testing.assert_frame_equal(p.betas, a.betas.iloc[:4])
+    p2 = pair_bootstrap(df, refit, cluster="pair_id", draws=4, seed=9, progress=False, n_jobs=2)
+    pd.testing.assert_frame_equal(p2.betas, p.betas)
     via = confidence_intervals(small["base"], small["scenario"], refit=refit, data=df, cluster="pair_id",
                                draws=12, seed=9, progress=False)
     pd.testing.assert_frame_equal(via.betas, a.betas)
