@@ -9,6 +9,9 @@ GRAVITY_DATA_DIR ?= $(if $(wildcard $(SHARED)/PROVENANCE.md),$(SHARED),$(HOME)/.
 export GRAVITY_DATA_DIR
 export NUMBA_CACHE_DIR ?= $(abspath .numba_cache)
 export MPLBACKEND ?= Agg
+# Single-threaded BLAS for run/test: faster on 2 cores (no oversubscription with numba threads and
+# bootstrap workers) and the same floating-point results whatever the core count. Benchmarks unset it.
+export OPENBLAS_NUM_THREADS ?= 1
 
 .PHONY: run test bench replicate install clean
 
@@ -25,10 +28,10 @@ run: install
 	$(PY) -m gravity.cli corridor models/eco_digital_corridor.toml --out results/eco
 
 test: install
-	OPENBLAS_NUM_THREADS=1 $(PY) -m pytest -q
+	$(PY) -m pytest -q
 
 bench: install
-	$(PY) benchmarks/run_all.py
+	env -u OPENBLAS_NUM_THREADS $(PY) benchmarks/run_all.py
 
 # Every replication, with the status table the README quotes.
 replicate: install

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -82,6 +83,23 @@ def ppml_refit(formula: str, coefficients: Sequence[str], **ppml_kwargs) -> PPML
     return PPMLRefit(formula, tuple(coefficients), tuple(sorted(ppml_kwargs.items())))
 
 
+_WORKER: tuple = ()
+
+
+def _init_worker(refit, data, codes, seed, G):
+    """Process-pool initializer: the data travel to each worker once, not once per draw."""
+    global _WORKER
+    _WORKER = (refit, data, codes, seed, G)
+    import numba  # one thread per worker: the workers already fill the cores
+
+    numba.set_num_threads(1)
+
+
+def _refit_in_worker(d):
+    refit, data, codes, seed, G = _WORKER
+    return _refit_one((refit, data, codes, seed, d, G))
+
+
 def _refit_one(args):
     refit, data, codes, seed, d, G = args
     rng = np.random.default_rng([seed, d])
@@ -116,18 +134,28 @@ def pair_bootstrap(data: pd.DataFrame, refit: Callable, *, cluster: str, draws: 
     if (codes < 0).any():
         raise GEInputError(f"cluster column {cluster!r} has missing values in {int((codes < 0).sum())} rows")
     G = len(uniq)
-    jobs = [(refit, data, codes, seed, d, G) for d in range(draws)]
     results = []
     bar = tqdm(total=draws, desc="pair bootstrap", disable=not progress)
     if n_jobs > 1:
-        # spawn, not fork: the parent may already run OpenMP threads (numba), unsafe to fork
-        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=multiprocessing.get_context("spawn")) as ex:
-            for r in ex.map(_refit_one, jobs):
-                results.append(r)
-                bar.update()
+        # spawn, not fork: the parent may already run OpenMP threads (numba), unsafe to fork.
+        # Workers run single-threaded BLAS and numba (n_jobs of them already fill the cores;
+        # oversubscribed spinning threads made 2 workers slower than 1 process on 2 cores).
+        saved = os.environ.get("OPENBLAS_NUM_THREADS")
+        os.environ["OPENBLAS_NUM_THREADS"] = "1"
+        try:
+            with ProcessPoolExecutor(max_workers=n_jobs, mp_context=multiprocessing.get_context("spawn"),
+                                     initializer=_init_worker, initargs=(refit, data, codes, seed, G)) as ex:
+                for r in ex.map(_refit_in_worker, range(draws)):
+                    results.append(r)
+                    bar.update()
+        finally:
+            if saved is None:
+                os.environ.pop("OPENBLAS_NUM_THREADS", None)
+            else:
+                os.environ["OPENBLAS_NUM_THREADS"] = saved
     else:
-        for job in jobs:
-            results.append(_refit_one(job))
+        for d in range(draws):
+            results.append(_refit_one((refit, data, codes, seed, d, G)))
             bar.update()
     bar.close()
     names = next((r[1].index for r in results if r[1] is not None), None)
