@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import stdtr, stdtrit  # Student-t CDF and quantile without scipy.stats
 
 log = logging.getLogger("gravity.estimation.ols")
 
@@ -96,14 +96,14 @@ class OLSResults:
 
     @property
     def pvalues(self) -> pd.Series:
-        return pd.Series(2 * stats.t.sf(np.abs(self.tvalues.to_numpy()), self.df_inference),
+        return pd.Series(2 * stdtr(self.df_inference, -np.abs(self.tvalues.to_numpy())),
                          index=self.params.index, name="p")
 
     def cov_params(self) -> pd.DataFrame:
         return self._cov.copy()
 
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
-        q = stats.t.ppf(1 - alpha / 2, self.df_inference)
+        q = stdtrit(self.df_inference, 1 - alpha / 2)
         b, s = self.params, self.bse
         return pd.DataFrame({0: b - q * s, 1: b + q * s})
 

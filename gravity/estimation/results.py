@@ -23,8 +23,8 @@ from __future__ import annotations
 import logging
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
-from scipy.special import gammaln
+from scipy import sparse
+from scipy.special import gammaln, ndtr, ndtri  # Φ and Φ⁻¹ without importing scipy.stats (1.5 s)
 from scipy.sparse.csgraph import connected_components
 
 from gravity.estimation.demean import demean_columns, fe_offsets, group_weights
@@ -78,7 +78,7 @@ class PPMLResults:
         self.bse = pd.Series(se, index=names, name="std err", dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
             self.tvalues = pd.Series(beta / se, index=names, name="z", dtype=float)
-        self.pvalues = pd.Series(2 * stats.norm.sf(np.abs(self.tvalues.to_numpy())), index=names,
+        self.pvalues = pd.Series(2 * ndtr(-np.abs(self.tvalues.to_numpy())), index=names,
                                  name="P>|z|", dtype=float)
         self.df_resid = self.nobs - len(names) - (sum(len(l) for l in fe_levels) - max(len(fe_levels) - 1, 0))
 
@@ -88,7 +88,7 @@ class PPMLResults:
         return pd.DataFrame(self._V, index=names, columns=names)
 
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
-        q = stats.norm.ppf(1 - alpha / 2)
+        q = ndtri(1 - alpha / 2)
         return pd.DataFrame({0: self.params - q * self.bse, 1: self.params + q * self.bse})
 
     @property
