@@ -314,20 +314,6 @@ def run_ge(cfg, base, deltas, fit, boot_betas, *, progress=True) -> dict[str, Sc
     return out
 
 
-@dataclass(frozen=True)
-class Refit:
-    """Picklable re-fit for the pair bootstrap (processes): the headline PPML with frequency weights."""
-
-    formula: str
-    coefficients: tuple[str, ...]
-
-    def __call__(self, data: pd.DataFrame, weights: np.ndarray) -> pd.Series:
-        import gravity as gv
-
-        res = gv.ppml(self.formula, data, weights=weights, missing="drop", vcov="iid")
-        return res.params[list(self.coefficients)]
-
-
 def bootstrap_betas(cfg, est: Estimates, *, progress=True):
     """Pair-cluster bootstrap of the headline coefficients (re-estimated on resampled pairs)."""
     from gravity.ge import uncertainty as unc
@@ -335,7 +321,8 @@ def bootstrap_betas(cfg, est: Estimates, *, progress=True):
     if cfg.ge.bootstrap < 2:
         return None
     h = cfg.headline
-    refit = Refit(h.formula, tuple(h.slopes))
+    # the headline PPML with frequency weights; picklable, so it also runs in worker processes
+    refit = unc.ppml_refit(h.formula, h.slopes, missing="drop", vcov="iid")
     return unc.pair_bootstrap(est.frames[h.name], refit, cluster=h.cluster or "pair", draws=cfg.ge.bootstrap,
                               seed=cfg.ge.seed, progress=progress, n_jobs=cfg.ge.jobs)
 
@@ -343,15 +330,6 @@ def bootstrap_betas(cfg, est: Estimates, *, progress=True):
 # ==============================================================================================
 # tables
 # ==============================================================================================
-def _country_names() -> pd.Series:
-    import importlib.resources as resources
-
-    with resources.as_file(resources.files("country_converter") / "country_data.tsv") as p:
-        t = pd.read_csv(p, sep="\t", usecols=["ISO3", "name_short"], keep_default_na=False)
-    s = t.drop_duplicates("ISO3").set_index("ISO3")["name_short"]
-    return pd.concat([s, pd.Series({"BLX": "Belgium-Luxembourg"})])
-
-
 def _pct_interval(draws: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     ok = ~np.isnan(draws).any(axis=tuple(range(1, draws.ndim)))
     a = (1 - level) / 2 * 100
@@ -370,7 +348,9 @@ def _effect_index(name: str) -> int:
 
 def country_table(cfg, base, table, results: dict[str, ScenarioGE], groups: pd.DataFrame) -> pd.DataFrame:
     """Per scenario × country: baseline exports / GDP; % changes (conditional, full) with both CIs."""
-    names = _country_names()
+    from gravity import countries as cc
+
+    names = cc.short_names()
     out_rows = []
     exports0 = base.fitted.sum(axis=1) - np.diag(base.fitted)
     for s in cfg.scenarios:

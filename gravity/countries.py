@@ -77,6 +77,17 @@ def _converter():
 
 
 @functools.cache
+def short_names() -> pd.Series:
+    """Short English name by ISO3 (country_converter's table), plus the historical codes in
+    ``data/legacy_codes.csv`` that have no ISO3 of their own (e.g. BLX, Belgium-Luxembourg)."""
+    t = _country_table().drop_duplicates("ISO3").set_index("ISO3")["name_short"]
+    leg = legacy_codes()
+    own = leg[(leg["code"] == leg["iso3"]) & ~leg["code"].isin(t.index)].set_index("code")["name"]
+    own = own.str.split(" (", regex=False).str[0]
+    return pd.concat([t, own])
+
+
+@functools.cache
 def iso3_codes() -> frozenset[str]:
     """Current ISO3 codes known to country_converter plus XKX (Kosovo, World Bank)."""
     t = _country_table()

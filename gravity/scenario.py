@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gravity.estimation.formula import parse_formula
+
 log = logging.getLogger("gravity.scenario")
 
 KINDS = ("weakest_link", "log_product", "any_of", "pair")
@@ -336,16 +338,6 @@ def _regressors(r: dict, src: _Source, indicators: dict[str, str]) -> dict[str, 
     return out
 
 
-def parse_formula(formula: str) -> tuple[tuple[str, ...], tuple[str, ...], str]:
-    """``"y ~ a + b | f1 + f2"`` → ((a, b), (f1, f2), y). Only the split; estimation parses for itself."""
-    if "~" not in formula:
-        raise ValueError(f"formula {formula!r} has no '~'")
-    lhs, rhs = formula.split("~", 1)
-    slopes, _, fes = rhs.partition("|")
-    split = lambda s: tuple(t.strip() for t in s.split("+") if t.strip())  # noqa: E731
-    return split(slopes), split(fes), lhs.strip()
-
-
 def _unique_name(d: dict, key: tuple, seen: set, src: _Source) -> str:
     """The ``name`` of a [[specification]] / [[scenario]] entry, which must be present and unique."""
     name = d.get("name")
@@ -363,8 +355,9 @@ def _specifications(specs: list, src: _Source, regressors: dict[str, Regressor],
         key = ("specification", i)
         name = _unique_name(d, key, names, src)
         formula = d.get("formula", "")
-        try:
-            slopes, fes, lhs = parse_formula(formula)
+        try:  # the estimator's own parser: a formula that passes here is one gv.ppml reads
+            f = parse_formula(formula)
+            slopes, fes, lhs = f.slopes, tuple(f.fe_names), f.depvar
         except ValueError as exc:
             raise src.error(key + ("formula",), str(exc), "write 'trade ~ x1 + x2 | exporter^year + ...'") from None
         if lhs != "trade":
