@@ -193,7 +193,7 @@ def main():
               f"the GEPPML route reaches the same point ({routes:.0e} relative).", ""]
 
     # removing NAFTA (application 2): the book reports NAFTA's effect, no-NAFTA -> baseline
-    from gravity.replicate import yotov2016_ch2_removing_nafta
+    from gravity.jobs.replicate.runners import yotov2016_ch2_removing_nafta
 
     case = yotov2016_ch2_removing_nafta(SIGMA, "DEU")
     nb, nnew = case.baseline, case.new_costs

@@ -28,7 +28,7 @@ import json, os, resource, sys, time
 t0 = time.perf_counter()
 import numpy as np, pandas as pd
 import gravity as gv
-from gravity import datasets as ds
+from gravity import data as ds
 case, names = sys.argv[1], json.loads(sys.argv[2])
 t_import = time.perf_counter() - t0
 t1 = time.perf_counter()

@@ -58,7 +58,7 @@ def peer_estimation(model: Path, repeats: int = 3) -> dict:
     import pyfixest as pf
 
     import gravity as gv
-    from gravity import corridor as co
+    from gravity.jobs.corridor import pipeline as co
 
     cfg = gv.load_corridor(model)
     frame = co.estimation_frame(cfg, co.corridor_panel(cfg))

@@ -1,21 +1,53 @@
 """gravity: structural gravity for trade ministries.
 
-data → panel → estimate → scenario → ge → report. This module re-exports the public API only.
+data → panel → estimation → scenario → ge → report → jobs. This module is the package face for users,
+notebooks and the command line: it re-exports the public API lazily (PEP 562), so ``import gravity``
+loads nothing heavy, and library code never imports it.
 """
-from gravity import datasets
-from gravity.datasets import load
-from gravity import countries  # ISO3 harmonisation, landlocked, memberships (issue 4)
-from gravity.datasets import load_indicators  # long country-year indicators (issue 4)
-from gravity.panel import build_panel, PanelValidationError  # square panel (issue 4)
-from gravity.corridor_data import corridor_panel, corridor_coverage  # digital-corridor panel (issue 4)
-from gravity.coverage import coverage_report, write_coverage  # coverage table + heat map (issue 4)
-from gravity.estimation import ppml, parse_formula  # PPML-HDFE (issue 2, part 3)
-from gravity.estimation.ols import ols  # log-linear OLS with absorbed FE (issue 5)
-from gravity.report.tables import regtable  # regression tables (issue 5)
-from gravity.replicate import run as run_replication  # `gravity replicate NAME` from Python (issue 5)
-from gravity.scenario import load_config as load_corridor, ScenarioFileError  # corridor files (issue 6)
-from gravity import corridor  # ECO digital-corridor pipeline: gv.corridor.run(model, out) (issue 6)
-from gravity import ge  # GE counterfactuals (issue 3): gv.ge.Baseline, gv.ge.solve, ...
-from gravity.ge import solve as solve_ge  # noqa: E402  (issue 3)
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
+
+# public name → (module, attribute); attribute None = the module itself
+_EXPORTS: dict[str, tuple[str, str | None]] = {
+    "data": ("gravity.data", None),
+    "countries": ("gravity.data.countries", None),
+    "load": ("gravity.data.registry", "load"),
+    "load_indicators": ("gravity.data.readers.indicators", "load_indicators"),
+    "build_panel": ("gravity.panel.build", "build_panel"),
+    "PanelValidationError": ("gravity.panel.build", "PanelValidationError"),
+    "corridor_panel": ("gravity.panel.corridor", "corridor_panel"),
+    "corridor_coverage": ("gravity.panel.corridor", "corridor_coverage"),
+    "coverage_report": ("gravity.panel.coverage", "coverage_report"),
+    "write_coverage": ("gravity.report.plots", "write_coverage"),
+    "ppml": ("gravity.estimation.ppml", "ppml"),
+    "parse_formula": ("gravity.estimation.formula", "parse_formula"),
+    "ols": ("gravity.estimation.ols", "ols"),
+    "regtable": ("gravity.report.tables", "regtable"),
+    "load_corridor": ("gravity.scenario.config", "load_config"),
+    "ScenarioFileError": ("gravity.scenario.config", "ScenarioFileError"),
+    "ge": ("gravity.ge", None),
+    "solve_ge": ("gravity.ge.solver", "solve"),
+    "corridor": ("gravity.jobs.corridor", None),
+    "run_replication": ("gravity.jobs.replicate", "run"),
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str):
+    try:
+        module, attr = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'gravity' has no attribute {name!r}") from None
+    value = importlib.import_module(module)
+    if attr is not None:
+        value = getattr(value, attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__

@@ -25,7 +25,7 @@ app = typer.Typer(
 @app.command("list")
 def list_replications() -> None:
     """List the replication files in models/ with their title and source."""
-    from gravity import replicate as rep
+    from gravity.jobs.replicate import runners as rep
 
     for spec in rep.available():
         typer.echo(f"{spec.name:<24} {spec.title}")
@@ -41,7 +41,7 @@ def replicate_command(
     models: Path = typer.Option(None, "--models", help="directory of replication files (default: models/)"),
 ) -> None:
     """Run a replication: ours beside the published values; exit 1 if any difference exceeds tolerance."""
-    from gravity import replicate as rep
+    from gravity.jobs.replicate import runners as rep
 
     models = models or rep.MODELS_DIR
     names = [r.name for r in rep.available(models) if r.variant is None] if name == "all" else [name]
@@ -67,8 +67,8 @@ def corridor(
     out: Path = typer.Option(Path("results/eco"), "--out", help="directory for the workbook, tables, plots, report"),
 ) -> None:
     """Digital-corridor analysis: estimates, GE scenarios with 95% CIs, ministry workbook, plots, report."""
-    from gravity import corridor as co
-    from gravity.scenario import ScenarioFileError
+    from gravity.jobs.corridor import pipeline as co
+    from gravity.scenario.config import ScenarioFileError
 
     try:
         res = co.run(spec, out)

@@ -37,13 +37,13 @@ pd.set_option("display.width", 120)
 
 # %% [markdown]
 # ## 1. Load
-# `gv.datasets.read_yotov` returns a tidy frame: `exporter, importer, year, trade` plus the file's own
+# `gv.data.read_yotov` returns a tidy frame: `exporter, importer, year, trade` plus the file's own
 # pair covariates. The book uses 1986, 1990, …, 2006; to keep this notebook quick we take the last three
 # of those years.
 
 # %%
-raw = gv.datasets.read_yotov("yotov2016/agtpa_applications.rda")
-print(gv.datasets.citation("yotov2016/agtpa_applications.rda"))
+raw = gv.data.read_yotov("yotov2016/agtpa_applications.rda")
+print(gv.data.citation("yotov2016/agtpa_applications.rda"))
 raw.head()
 
 # %% [markdown]
@@ -53,7 +53,7 @@ raw.head()
 
 # %%
 for side in ("exporter", "importer"):
-    raw[side] = gv.countries.to_iso3(raw[side])
+    raw[side] = gv.data.countries.to_iso3(raw[side])
 panel = gv.build_panel(raw, years=[1998, 2002, 2006])
 panel["ln_dist"] = np.log(panel["dist"])
 panel["exp_year"] = panel["exporter"].astype(str) + panel["year"].astype(str)

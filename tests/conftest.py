@@ -16,7 +16,7 @@ if not os.environ.get("GRAVITY_DATA_DIR") and (SHARED / "PROVENANCE.md").exists(
     os.environ["GRAVITY_DATA_DIR"] = str(SHARED)
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from gravity import datasets  # noqa: E402
+from gravity import data as datasets  # noqa: E402
 
 
 def _require(key: str) -> Path:

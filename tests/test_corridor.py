@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gravity.report import corridor_report as cr
+from gravity.jobs.corridor import report as cr
 from gravity.report import plots
 from gravity.report import workbook as wb
 
@@ -108,7 +108,7 @@ def test_report_first_page_states_the_essentials(tmp_path):
 import dataclasses  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from gravity import scenario as sc  # noqa: E402
+from gravity.scenario import config as sc  # noqa: E402
 from tests.conftest import require_data  # noqa: E402
 
 MODEL = Path(__file__).resolve().parents[1] / "models" / "eco_digital_corridor.toml"
@@ -116,8 +116,9 @@ PARTNERS = ["RUS", "CHN", "DEU", "USA", "IND", "ARE", "UKR", "ITA"]
 
 
 def _reduced_config():
-    from gravity import corridor as co
-    from gravity import corridor_data, fill
+    from gravity.jobs.corridor import pipeline as co
+    from gravity.panel import corridor as corridor_data
+    from gravity.scenario import baseline as fill
 
     require_data(*corridor_data.SOURCES, *fill.OUTPUT_FILES, "wdi-datahub-2026/sp.pop.totl/data.csv")
     cfg = sc.load_config(MODEL)
@@ -132,7 +133,7 @@ def _reduced_config():
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    from gravity import corridor as co
+    from gravity.jobs.corridor import pipeline as co
 
     cfg = _reduced_config()
     out = tmp_path_factory.mktemp("eco")
@@ -222,7 +223,7 @@ def test_intervals_contain_the_point_estimate(run):
 
 def test_harmonisation_cost_change_by_hand(run):
     """t̂ for a member pair = exp(b_rta (1 − rta0) + b_tf (1 − tf0)); non-members and i = i unchanged."""
-    from gravity import corridor as co
+    from gravity.jobs.corridor import pipeline as co
 
     res, _ = run
     base = res.baseline
@@ -246,7 +247,7 @@ _PANEL = {}
 
 
 def _panel_for(res):
-    from gravity import corridor as co
+    from gravity.jobs.corridor import pipeline as co
 
     if "p" not in _PANEL:
         _PANEL["p"] = co.corridor_panel(res.config)
@@ -264,7 +265,7 @@ def test_filled_exports_sum_to_wdi_totals(run):
 
 
 def test_same_seed_same_tables(run, tmp_path):
-    from gravity import corridor as co
+    from gravity.jobs.corridor import pipeline as co
 
     res, out = run
     again = co.run(res.config, tmp_path / "again", progress=False, plots=False)
@@ -278,7 +279,7 @@ def test_same_seed_same_tables(run, tmp_path):
 def test_bad_file_fails_before_any_data_is_read(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    from gravity import corridor as co
+    from gravity.jobs.corridor import pipeline as co
     from gravity.cli import app
 
     def boom(*a, **k):

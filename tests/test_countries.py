@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from gravity import countries as c
+from gravity.data import countries as c
 from tests.conftest import require_data
 
 
@@ -41,7 +41,7 @@ def test_landlocked_facts_and_years():
 
 def test_cepii_landlocked_crosscheck_finds_the_known_errors():
     require_data("cepii-geodist/geo_cepii.rda")
-    from gravity import datasets as ds
+    from gravity import data as ds
 
     geo = ds.read_geo_cepii().rename(columns={"landlocked_cepii": "landlocked"})
     x = c.cepii_landlocked_crosscheck(geo)

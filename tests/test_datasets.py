@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from gravity import datasets
+from gravity import data as datasets
 from tests.conftest import SHARED, require_data
 
 
@@ -57,7 +57,7 @@ def test_load_reads_native_formats():
 
 
 def test_every_registered_file_has_a_documented_reader():
-    import gravity.datasets as ds
+    import gravity.data as ds
 
     for key in datasets.REGISTRY:
         name = datasets.reader_for(key)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gravity import fill
+from gravity.scenario import baseline as fill
 from tests.conftest import require_data
 
 C = ["AAA", "BBB", "CCC", "DDD", "EEE", "FFF"]

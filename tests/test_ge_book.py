@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import gravity as gv
-from gravity import datasets
+from gravity import data as datasets
 from gravity.ge import Baseline, solve, trade_costs
 from gravity.ge.geppml import book_loop
 from tests.conftest import require_data

@@ -13,10 +13,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gravity import datasets
+from gravity import data as datasets
 from gravity.ge import solve
 from gravity.ge.geppml import book_loop
-from gravity.replicate import yotov2016_ch2_removing_nafta
+from gravity.jobs.replicate.runners import yotov2016_ch2_removing_nafta
 from tests.conftest import require_data
 
 YEARS = [1986, 1990, 1994, 1998, 2002, 2006]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gravity import datasets
+from gravity import data as datasets
 from tests.conftest import require_data
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.py"))

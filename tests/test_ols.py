@@ -17,7 +17,7 @@ FE_FORMULA = "log_trade ~ log_dist + cntg + lang + clny | exp_year + imp_year"
 @pytest.fixture(scope="module")
 def ch1():
     require_data("yotov2016/agtpa_applications.rda")
-    from gravity.replicate import yotov2016_ch1_data
+    from gravity.jobs.replicate.runners import yotov2016_ch1_data
 
     d = yotov2016_ch1_data()
     return d[(d.exporter != d.importer) & (d.trade > 0)].copy()

@@ -5,9 +5,10 @@ import pandas as pd
 import pytest
 
 import gravity as gv
-from gravity import panel as P
-from gravity.sources import INDICATOR_COLUMNS
-from gravity.coverage import coverage_report, coverage_table, write_coverage
+from gravity.panel import build as P
+from gravity.data.readers import INDICATOR_COLUMNS
+from gravity.panel.coverage import coverage_report, coverage_table
+from gravity.report.plots import write_coverage
 from tests.conftest import require_data
 
 YEARS = [2000, 2004]
@@ -204,7 +205,9 @@ def corridor(tmp_path_factory):
                  "wdi-internet/API_IT.NET.USER.ZS_DS2_en_csv_v2_2160.csv", "egdi/egdi-2010.csv",
                  "itu-datahub/lit_equipped_international_bandwidth_capacity.csv")
     d = tmp_path_factory.mktemp("coverage")
-    return gv.corridor_panel(report_dir=d), d
+    p = gv.corridor_panel()
+    gv.write_coverage(gv.corridor_coverage(p), d)
+    return p, d
 
 
 def test_corridor_panel_schema_and_known_values(corridor):
@@ -219,7 +222,7 @@ def test_corridor_panel_schema_and_known_values(corridor):
     for col in ("ln_min_internet", "min_bandwidth", "egdi_o", "lpi_d", "rta", "ad_prov_14", "landlocked_o"):
         assert col in p.columns
     # reported trade is preserved exactly
-    src = gv.datasets.read_comtrade_penppml()
+    src = gv.data.read_comtrade_penppml()
     src = src[src["year"] >= 2000]
     keep = src["exporter"].isin(p.attrs["countries"]) & src["importer"].isin(p.attrs["countries"])
     assert p["trade"].sum() == pytest.approx(src.loc[keep, "trade"].sum(), rel=1e-12)
@@ -239,7 +242,7 @@ def test_corridor_known_gaps_visible(corridor):
     assert st.loc[st["e"] == "TJK", "bandwidth_o"].isna().all()
     assert (st.loc[st["i"] == "UZB", "flow_status"] == "reported").any()            # UZB present as importer
     r = pd.read_csv(d / "coverage.csv")
-    assert set(r["iso3"]) == set(gv.countries.ECO)
+    assert set(r["iso3"]) == set(gv.data.countries.ECO)
     ex = r[(r["item"] == "exports (exporter-reported)")]
     gaps = set(map(tuple, ex.loc[ex["status"] == "missing", ["iso3", "year"]].to_numpy().tolist()))
     expected = {("UZB", y) for y in (2000, 2004, 2008, 2012, 2016)} | {(c, y) for c in ("TJK", "TKM")
@@ -275,10 +278,10 @@ def test_yotov_panel_round_trip_and_geodist_matches_the_book():
     by pair reproduce the book's own: contig = cntg, comlang_off = lang, colony = clny on every row, and
     the book's dist is GeoDist's distw (θ = 1 population-weighted) except for MAC pairs, where distw is '.'."""
     require_data("yotov2016/agtpa_applications.rda", "cepii-geodist/dist_cepii.rda")
-    y = gv.datasets.read_yotov(harmonise=True)
-    assert "ROM" in set(gv.datasets.read_yotov()["exporter"]) and "ROU" in set(y["exporter"])
+    y = gv.data.read_yotov(harmonise=True)
+    assert "ROM" in set(gv.data.read_yotov()["exporter"]) and "ROU" in set(y["exporter"])
     p = gv.build_panel(y[["exporter", "importer", "year", "trade"]], domestic="require",
-                       pairs=gv.datasets.read_geodist())
+                       pairs=gv.data.read_geodist())
     assert len(p) == len(y) == 69 * 69 * 21
     assert set(p["flow_status"]) == {"reported", "zero"}
     m = p.merge(y, on=["exporter", "importer", "year"], suffixes=("", "_book"), validate="1:1")

@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gravity import datasets as ds
-from gravity.sources import INDICATOR_COLUMNS, TRADE_COLUMNS
+from gravity import data as ds
+from gravity.data.readers import INDICATOR_COLUMNS, TRADE_COLUMNS
 from tests.conftest import require_data
 
 FIX = Path(__file__).parent / "fixtures"

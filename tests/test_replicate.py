@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from gravity import replicate as rep
+from gravity.jobs.replicate import runners as rep
 from gravity.cli import app
 from tests.conftest import require_data
 
@@ -116,7 +116,7 @@ def test_every_published_number_is_in_the_replication_file():
     """The TOML holds every row of the companion's Chapter 1 table (copied, cited)."""
     import os
 
-    from gravity import datasets
+    from gravity import data as datasets
 
     path = datasets.cache_dir() / "yotov2016/expected/ch1_companion_estimates.csv"  # a transcription, not a registered download
     if not path.exists():

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gravity import scenario as sc
+from gravity.scenario import config as sc
 
 MODEL = Path(__file__).resolve().parents[1] / "models" / "eco_digital_corridor.toml"
 TEXT = MODEL.read_text(encoding="utf-8")

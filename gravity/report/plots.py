@@ -4,7 +4,7 @@
   with confidence-interval bars (parametric and, when given, bootstrap);
 * :func:`coefficient_plot` — coefficients with their 95% intervals, specifications side by side.
 
-(The data-coverage heat map is :func:`gravity.coverage.plot_coverage`.)
+The data-coverage heat map and its csv/md companions: :func:`plot_coverage`, :func:`write_coverage`.
 """
 from __future__ import annotations
 
@@ -14,6 +14,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from gravity.panel.coverage import STATUSES, coverage_table
+
+COLOURS = {"present": "#2e7d32", "flagged": "#f9a825", "missing": "#c62828"}
 
 
 def _plt():
@@ -110,3 +114,63 @@ def coefficient_plot(coefs: pd.DataFrame, path: str | Path, *, terms: Sequence[s
     fig.savefig(path, dpi=130)
     plt.close(fig)
     return path
+
+
+def plot_coverage(report: pd.DataFrame, path, title: str = "Data coverage, ECO countries"):
+    """Heat maps, one per item (rows: countries, columns: years; green present, amber flagged, red missing)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    code = {s: k for k, s in enumerate(STATUSES)}
+    items = list(dict.fromkeys(report["item"]))
+    isos = list(dict.fromkeys(report["iso3"]))
+    years = sorted(report["year"].unique())
+    ncol = 3
+    nrow = -(-len(items) // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(3.2 * ncol + 1.5, (0.22 * len(isos) + 0.9) * nrow),
+                             squeeze=False, sharey=True)
+    cmap = ListedColormap([COLOURS[s] for s in STATUSES])
+    for k, ax in enumerate(axes.flat):
+        if k >= len(items):
+            ax.axis("off")
+            continue
+        sub = report[report["item"] == items[k]]
+        grid = (sub.assign(v=sub["status"].map(code)).pivot(index="iso3", columns="year", values="v")
+                .reindex(index=isos, columns=years))
+        ax.imshow(grid.to_numpy(float), aspect="auto", interpolation="nearest", cmap=cmap, vmin=0, vmax=2)
+        ax.set_title(items[k], fontsize=9)
+        ax.set_xticks(range(len(years)), [str(y) for y in years], fontsize=7, rotation=90 if len(years) > 8 else 0)
+        ax.set_yticks(range(len(isos)), isos, fontsize=7)
+        ax.set_xticks(np.arange(-0.5, len(years)), minor=True)
+        ax.set_yticks(np.arange(-0.5, len(isos)), minor=True)
+        ax.grid(which="minor", color="white", lw=0.8)
+        ax.tick_params(which="minor", length=0)
+    fig.suptitle(title)
+    fig.legend(handles=[Patch(color=COLOURS[s], label=s) for s in STATUSES], loc="lower right", ncol=3,
+               frameon=False)
+    fig.tight_layout(rect=(0, 0.03, 1, 0.97))
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return Path(path)
+
+
+def write_coverage(report: pd.DataFrame, directory, stem: str = "coverage") -> dict[str, Path]:
+    """Write ``<stem>.csv`` (long), ``<stem>.md`` (wide symbols + the missing details) and ``<stem>.png``."""
+    d = Path(directory)
+    d.mkdir(parents=True, exist_ok=True)
+    paths = {"csv": d / f"{stem}.csv", "md": d / f"{stem}.md", "png": d / f"{stem}.png"}
+    report.to_csv(paths["csv"], index=False)
+    table = coverage_table(report).reset_index()
+    gaps = report[report["status"] != "present"]
+    gaps = gaps.groupby(["iso3", "item", "status", "detail"], sort=False)["year"].apply(
+        lambda s: ", ".join(map(str, sorted(s)))).reset_index()
+    md = ["# Data coverage", "", "● present · ◐ flagged (interpolated, carried forward, proxy or source flag) · "
+          "○ missing", "", table.to_markdown(index=False), "", "## Gaps and flags", "",
+          gaps.to_markdown(index=False) if len(gaps) else "none", ""]
+    paths["md"].write_text("\n".join(md))
+    plot_coverage(report, paths["png"])
+    return paths

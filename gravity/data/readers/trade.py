@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from gravity import countries
-from gravity.sources import TRADE_COLUMNS
-from gravity.sources._common import check_unique, memoised, resolve
+from gravity.data import countries
+from gravity.data.readers import TRADE_COLUMNS
+from gravity.data.readers._common import check_unique, memoised, resolve
 
 PENPPML_PROVISIONS: dict[str, str] = {
     # What each dummy codes, as worded in penppml's data documentation (R/data.R, tomzylkin/penppml);

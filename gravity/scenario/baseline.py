@@ -67,7 +67,7 @@ def _pick(series: pd.DataFrame, year: int, carry: int) -> pd.DataFrame:
 def output_data(year: int, *, carry: int = 1) -> pd.DataFrame:
     """WDI output data for ``year`` by ISO3: gdp, industry_share, merch_exports, merch_imports,
     manufacturing_va, each with the year actually used (``<name>_year``; ≠ year = carried forward)."""
-    from gravity.sources.indicators import load_indicators
+    from gravity.data.readers.indicators import load_indicators
 
     long = load_indicators(list(OUTPUT_INDICATORS.values()))
     cols = {name: _pick(long[long.indicator == ind], year, carry) for name, ind in OUTPUT_INDICATORS.items()}

@@ -7,15 +7,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gravity import countries
-from gravity.sources import INDICATOR_COLUMNS
+from gravity.data import countries
+from gravity.data.readers import INDICATOR_COLUMNS
 
 log = logging.getLogger("gravity.datasets")
 
 
 def resolve(file) -> Path:
     """A registry key (``"egdi/egdi-2010.csv"``) or a filesystem path → local ``Path``."""
-    from gravity import datasets
+    from gravity import data as datasets
 
     if isinstance(file, str) and file in datasets.REGISTRY:
         return datasets.path(file)

@@ -14,6 +14,8 @@ This module imports nothing else from ``gravity``: it is the leftmost layer of t
 """
 from __future__ import annotations
 
+import importlib.resources
+
 import functools
 import logging
 import os
@@ -25,7 +27,7 @@ import pandas as pd
 
 log = logging.getLogger("gravity.countries")
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+FACTS = importlib.resources.files("gravity.data") / "facts"  # package resources (each csv has a .md data card)
 BLOCS = ("ECO", "CIS", "EAEU", "SCO")
 ECO = ("TJK", "KAZ", "UZB", "KGZ", "TKM", "AFG", "IRN", "PAK", "TUR", "AZE")
 """The ten ECO members in the order used by the corridor reports."""
@@ -46,7 +48,8 @@ class UnknownCountryError(ValueError):
 
 
 def _read(name: str) -> pd.DataFrame:
-    return pd.read_csv(DATA / name, dtype=str, keep_default_na=False)
+    with (FACTS / name).open(encoding="utf-8") as fh:
+        return pd.read_csv(fh, dtype=str, keep_default_na=False)
 
 
 @functools.cache

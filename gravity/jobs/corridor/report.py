@@ -442,7 +442,7 @@ def _eco_table(res) -> pd.DataFrame:
 
 def _plots(res, pdir: Path) -> dict[str, Path]:
     """Real GDP by ECO member (full and conditional GE), coefficients, data coverage."""
-    from gravity.coverage import plot_coverage
+    from gravity.report.plots import plot_coverage
     from gravity.report import plots
 
     cfg = res.config

@@ -7,10 +7,10 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from gravity import datasets
-from gravity.countries import ECO
-from gravity.coverage import coverage_report, write_coverage
-from gravity.panel import build_panel
+from gravity import data as datasets
+from gravity.data.countries import ECO
+from gravity.panel.coverage import coverage_report
+from gravity.panel.build import build_panel
 
 log = logging.getLogger("gravity.corridor_data")
 
@@ -43,7 +43,7 @@ def _pairs() -> pd.DataFrame:
 
 def corridor_panel(years: Iterable[int] = CORRIDOR_YEARS, indicators: Iterable[str] = CORRIDOR_INDICATORS, *,
                    fill: str | None = None, fill_limit: int | None = None, domestic=None,
-                   digital: Iterable[str] | None = None, report_dir=None) -> pd.DataFrame:
+                   digital: Iterable[str] | None = None) -> pd.DataFrame:
     """Square panel for the ECO digital-corridor analysis, with its coverage report.
 
     Sources: UN Comtrade exports via penppml (waves 1964–2016 every 4 years; ``years`` must be waves,
@@ -88,8 +88,8 @@ def corridor_panel(years: Iterable[int] = CORRIDOR_YEARS, indicators: Iterable[s
     TKM report only in 2000; TJK has no ITU bandwidth series; EGDI and LPI start in 2010.
 
     ``fill="interpolate"|"carry_forward"`` (opt-in, ``fill_limit`` years at most) fills indicator gaps,
-    flagged per cell. ``report_dir`` writes ``coverage.csv``, ``coverage.md`` and ``coverage.png`` for the
-    ten ECO members; the report frame is also returned by :func:`corridor_coverage`.
+    flagged per cell. :func:`corridor_coverage` gives the coverage report of the ten ECO members
+    (:func:`gravity.report.plots.write_coverage` writes it as csv, md and png).
     """
     indicators = list(indicators)
     ind = datasets.load_indicators(indicators)
@@ -99,8 +99,6 @@ def corridor_panel(years: Iterable[int] = CORRIDOR_YEARS, indicators: Iterable[s
     panel.attrs["sources"] = {k: datasets.citation(k) for k in SOURCES}
     log.info("corridor panel: %d countries x %d years = %d rows; dropped %s", panel.attrs["n_countries"],
              len(panel.attrs["years"]), len(panel), sorted(panel.attrs["dropped_countries"]))
-    if report_dir is not None:
-        write_coverage(corridor_coverage(panel), report_dir)
     return panel
 
 

@@ -33,7 +33,7 @@ import pandas as pd
 
 log = logging.getLogger("gravity.replicate")
 
-MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
+MODELS_DIR = Path(__file__).resolve().parent / "recipes"  # the replication files ship inside the package
 KINDS = ("estimates", "ge", "separation")
 
 
@@ -64,7 +64,7 @@ def yotov2016_ch1_data() -> pd.DataFrame:
       ``pair_id_2``: the pair id with all domestic pairs merged into one level;
       ``intl_border_YYYY = 1[i ≠ j] · 1[t = YYYY]``; ``sum_trade`` = Σ_t X_ij,t per pair.
     """
-    from gravity import datasets
+    from gravity import data as datasets
 
     raw = datasets.load("yotov2016/agtpa_applications.rda")
     years = list(range(1986, 2007, 4))
@@ -405,7 +405,7 @@ def yotov2016_ch2_trade_without_borders(sigma: float, reference: str) -> GECase:
     sets INTL_BRDR = 0 (no international borders).
     """
     import gravity as gv
-    from gravity import datasets
+    from gravity import data as datasets
     from gravity.ge import Baseline, trade_costs
 
     d = datasets.load("yotov2016/Chapter2Application1.dta")
@@ -430,7 +430,7 @@ def yotov2016_ch2_removing_nafta(sigma: float, reference: str) -> GECase:
     The book reports NAFTA's effect, i.e. from the no-NAFTA world to the baseline.
     """
     import gravity as gv
-    from gravity import datasets
+    from gravity import data as datasets
     from gravity.ge import Baseline
 
     years = list(range(1986, 2007, 4))
@@ -482,7 +482,7 @@ def _book_results(prod_key: str, cons_key: str, sigma: float, flip: bool) -> pd.
     ``flip``: the file reports the change from the counterfactual (``*_FULL``) to the baseline
     (``*_BLN``), as the NAFTA application does; real GDP follows the same direction.
     """
-    from gravity import datasets
+    from gravity import data as datasets
 
     book = (datasets.load(prod_key).set_index("country").join(datasets.load(cons_key).set_index("country")))
     e = 1.0 / (1.0 - sigma)

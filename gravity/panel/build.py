@@ -35,7 +35,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from gravity import countries as cc
+from gravity.data import countries as cc
 
 log = logging.getLogger("gravity.panel")
 

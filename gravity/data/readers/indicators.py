@@ -14,8 +14,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from gravity import countries
-from gravity.sources._common import check_unique, indicator_frame, keep_countries, log, resolve
+from gravity.data import countries
+from gravity.data.readers._common import check_unique, indicator_frame, keep_countries, log, resolve
 
 
 # ----------------------------------------------------------------------------- WDI

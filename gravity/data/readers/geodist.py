@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from gravity import countries
-from gravity.sources._common import check_unique, log, memoised, resolve
+from gravity.data import countries
+from gravity.data.readers._common import check_unique, log, memoised, resolve
 
 _MISSING = {"", ".", "NA", "nan", "None"}
 PAIR_COLUMNS = ["exporter", "importer", "dist", "distcap", "distw", "distwces", "contig", "comlang_off",

@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gravity import fill as fill_mod
-from gravity import scenario as sc
+from gravity.scenario import baseline as fill_mod
+from gravity.scenario import config as sc
 
 log = logging.getLogger("gravity.corridor")
 
@@ -348,7 +348,7 @@ def _effect_index(name: str) -> int:
 
 def country_table(cfg, base, table, results: dict[str, ScenarioGE], groups: pd.DataFrame) -> pd.DataFrame:
     """Per scenario × country: baseline exports / GDP; % changes (conditional, full) with both CIs."""
-    from gravity import countries as cc
+    from gravity.data import countries as cc
 
     names = cc.short_names()
     out_rows = []
@@ -377,7 +377,7 @@ def country_table(cfg, base, table, results: dict[str, ScenarioGE], groups: pd.D
 
 
 def group_membership(cfg, base) -> pd.DataFrame:
-    from gravity import countries as cc
+    from gravity.data import countries as cc
 
     c = list(base.countries)
     eco = set(cfg.groups.get("ECO", cfg.members))
@@ -610,7 +610,7 @@ def run(config: str | Path | sc.CorridorConfig, out: str | Path | None = "result
     res = CorridorResult(cfg, info, est, coefs, ge_d, base, results, tables, timings=t)
     if write and out is not None:
         t1 = time.perf_counter()
-        from gravity.report import corridor_report
+        from gravity.jobs.corridor import report as corridor_report
 
         res.paths = corridor_report.write_all(res, Path(out), panel=panel, plots=plots)
         t["outputs"] = time.perf_counter() - t1

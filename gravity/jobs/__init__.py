@@ -1,0 +1,1 @@
+"""Jobs: whole analyses built from the layers below (the corridor analysis, the replications)."""
