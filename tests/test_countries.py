@@ -65,3 +65,39 @@ def test_memberships_with_years():
 def test_existence():
     assert c.exists(["KAZ", "KAZ", "SUN", "CSK", "CZE", "FRA"], [1988, 1992, 1992, 1992, 1992, 1964]).tolist() == \
         [False, True, False, True, False, True]
+
+
+# ----------------------------------------------------------------------------- one authority for code rules
+
+def test_unions_proxies_and_pair_recoding_come_from_one_place():
+    assert c.UNIONS == {"BLX": ("BEL", "LUX")} and c.union_members("BLX") == ("BEL", "LUX")
+    assert c.indicator_proxies() == {"BLX": "BEL"} and c.indicator_proxy("BLX") == "BEL"
+    assert c.indicator_proxy("KAZ") is None
+    assert c.pair_code_map() == {"YUG": "SRB", "BEL": "BLX"}
+    with pytest.raises(ValueError, match="UNIONS"):
+        c.union_members("ECO")
+    # every code these rules produce or consume is a code the country authority knows
+    codes = set(c.UNIONS) | {m for ms in c.UNIONS.values() for m in ms} | set(c.pair_code_map()) \
+        | set(c.pair_code_map().values())
+    assert codes <= c.known_codes()
+
+
+def test_layers_above_use_the_authority():
+    from gravity.panel import corridor
+    from gravity.scenario import baseline, config
+
+    assert corridor.PAIR_CODE_MAP == c.pair_code_map() and corridor.INDICATOR_PROXIES == c.indicator_proxies()
+    assert baseline.AGGREGATES is c.UNIONS
+    assert config.known_iso3() == c.known_codes() and "BLX" in config.known_iso3()   # the validator accepts BLX
+
+
+def test_cow_codes_map_by_year():
+    got = c.cow_to_iso3([2, 701, 702, 703, 704, 705, 365, 365, 365, 255, 260, 260, 345, 345, 816, 816, 265],
+                        [2000, 2000, 2000, 2000, 2000, 2000, 1900, 1950, 1992, 1990, 1989, 1990, 1996, 2006,
+                         1970, 1980, 1980])
+    assert got.tolist() == ["USA", "TKM", "TJK", "KGZ", "UZB", "KAZ", "RUS", "", "RUS", "DEU", "DEU", "", "",
+                            "SRB", "", "VNM", ""]
+    with pytest.raises(c.UnknownCountryError, match="cow_codes.csv"):
+        c.cow_to_iso3([999], 2000)
+    t = c.cow_codes()
+    assert set(t.loc[t["iso3"] != "", "iso3"]) <= c.iso3_codes()

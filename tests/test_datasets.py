@@ -1,6 +1,12 @@
 """The registry agrees with the published checksums and the cache behaves as documented."""
+import contextlib
+import functools
+import hashlib
+import http.server
+import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from gravity import data as datasets
@@ -56,13 +62,101 @@ def test_load_reads_native_formats():
     assert "separated" in sep.columns
 
 
-def test_every_registered_file_has_a_documented_reader():
+def test_every_registered_file_names_its_reader():
     import gravity.data as ds
 
-    for key in datasets.REGISTRY:
+    for key, src in datasets.REGISTRY.items():
         name = datasets.reader_for(key)
-        func = name.split(" ")[0]
-        assert hasattr(ds, func), (key, name)
+        assert hasattr(ds, name), (key, name)
+        assert datasets.reader_function(key) is getattr(ds, name), key
+    assert datasets.reader_for("itpd-e-aggregated/itpd_aggregated.rds") == "read_itpde_aggregated"
+    assert datasets.reader_for("cow-trade/cow_trade_ndy.rda") == "read_cow_trade"
+    assert datasets.reader_for("yotov2016/Chapter2Application1.dta") == "read_yotov"
+    assert datasets.reader_for("wiod2013/wiot_2000.RData") == "load"
+
+
+def test_load_reads_r_lists():
+    """WIOD tables and the Caliendo-Parro calibration are R lists (pyreadr skips them): rdata reads them."""
+    require_data("wiod2013/wiot_1995.RData", "cp2015/cp2015_nafta.rda")
+    w = datasets.load("wiod2013/wiot_1995.RData")
+    assert {"inter", "final", "output", "countries", "industries"} <= set(w)
+    assert w["inter"].shape == (1435, 1435) and w["final"].shape == (1435, 205)
+    # a world input-output table adds up: output = intermediate use + final demand, within rounding
+    out = np.asarray(w["output"], dtype=float).ravel()
+    rows = np.asarray(w["inter"]).sum(axis=1) + np.asarray(w["final"]).sum(axis=1)
+    assert np.abs(rows - out).max() <= 0.5 * (1435 + 205)     # each of 1,640 cells rounded to whole millions
+    cp = datasets.load("cp2015/cp2015_nafta.rda")
+    assert {"sets", "trade", "theta", "deficit"} <= set(cp)
+
+
+# ----------------------------------------------------------------------------- downloads through pooch
+
+@contextlib.contextmanager
+def _serve(folder: Path):
+    """A bounded local HTTP server on 127.0.0.1 serving ``folder`` (no network needed)."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *a, **k: None
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield srv.server_address[1]
+    finally:
+        srv.shutdown()
+        srv.server_close()
+        thread.join(timeout=5)
+
+
+def _fake_source(monkeypatch, tmp_path, payload: bytes, sha: str | None = None):
+    from gravity.data import registry
+
+    remote = tmp_path / "remote" / "owner" / "repo" / "abc123" / "data"
+    remote.mkdir(parents=True)
+    (remote / "file.csv").write_bytes(payload)
+    src = registry.Source("test-source/file.csv", "owner/repo", "abc123", "data/file.csv",
+                          sha or hashlib.sha256(payload).hexdigest(), "test citation", "CC0")
+    monkeypatch.setitem(registry.REGISTRY, src.key, src)
+    monkeypatch.setenv("GRAVITY_DATA_DIR", str(tmp_path / "cache"))
+    return src, tmp_path / "remote"
+
+
+def test_download_is_fetched_verified_and_cached(tmp_path, monkeypatch):
+    from gravity.data import registry
+
+    payload = b"y,x\n1,2\n3,4\n"
+    src, remote = _fake_source(monkeypatch, tmp_path, payload)
+    with _serve(remote) as port:
+        monkeypatch.setattr(registry, "RAW", f"http://127.0.0.1:{port}/{{repo}}/{{commit}}/{{path}}")
+        got = datasets.path(src.key)
+    assert got == tmp_path / "cache" / "test-source" / "file.csv" and got.read_bytes() == payload
+    assert list(got.parent.iterdir()) == [got]                  # no partial files left behind
+    assert datasets.load(src.key)["x"].tolist() == [2, 4]        # served from the cache: server is gone
+
+
+def test_download_with_wrong_checksum_is_refused(tmp_path, monkeypatch):
+    from gravity.data import registry
+
+    src, remote = _fake_source(monkeypatch, tmp_path, b"tampered\n", sha="0" * 64)
+    with _serve(remote) as port:
+        monkeypatch.setattr(registry, "RAW", f"http://127.0.0.1:{port}/{{repo}}/{{commit}}/{{path}}")
+        with pytest.raises(datasets.ChecksumError, match="0{64}"):
+            datasets.path(src.key)
+    assert not (tmp_path / "cache" / src.key).exists()
+
+
+def test_offline_download_error_is_one_clear_message(tmp_path, monkeypatch):
+    from gravity.data import registry
+
+    src, remote = _fake_source(monkeypatch, tmp_path, b"y\n1\n")
+    with _serve(remote) as port:                                # a port that is closed once we leave
+        pass
+    monkeypatch.setattr(registry, "RAW", f"http://127.0.0.1:{port}/{{repo}}/{{commit}}/{{path}}")
+    with pytest.raises(datasets.DataUnavailableError) as err:
+        datasets.path(src.key)
+    msg = str(err.value)
+    assert src.key in msg and src.url in msg and src.sha256 in msg and "GRAVITY_DATA_DIR" in msg
+    assert err.value.__cause__ is None and err.value.__suppress_context__   # no 20-line urllib/requests chain
+    assert not (tmp_path / "cache" / src.key).exists()
 
 
 def test_ppmlhdfe_example_reader():

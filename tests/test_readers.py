@@ -226,3 +226,76 @@ def test_indicator_row_counts(name, rows, countries):
     assert len(out) == rows and not out.duplicated(["iso3", "year"]).any() and out["value"].notna().all()
     if countries:
         assert out["iso3"].nunique() == countries
+
+
+# ----------------------------------------------------------------------------- ITPD-E aggregate and COW trade
+
+def _itpde_raw():
+    """The stored matrices and their row/column names, read with rdata directly (no gravity code)."""
+    import rdata
+
+    paths = require_data("itpd-e-aggregated/itpd_aggregated.rds", "itpd-e-aggregated/country_list.RData")
+    mats = rdata.read_rds(paths[0])
+    cl = rdata.read_rda(paths[1])["country_list"]
+    return mats, list(cl["V1"].astype(str)), list(cl["iso3"].astype(str))
+
+
+def test_itpde_aggregated_values_cpi_and_domestic_flows():
+    mats, names, _ = _itpde_raw()
+    t = ds.read_itpde_aggregated()
+    assert list(t.columns) == TRADE_COLUMNS + ["trade_const2010", "domestic"]
+    n = t["exporter"].nunique()
+    assert n == t["importer"].nunique() == 196 and len(t) == n * n * 17
+    assert sorted(t["year"].unique()) == list(range(2000, 2017))
+    assert not t.duplicated(["exporter", "importer", "year"]).any()
+    assert (t["domestic"] == (t["exporter"] == t["importer"])).all()
+    # cells read off the file by country *name*, converted with CPI-U annual averages (BLS, 1982-84 = 100)
+    tjk, rus, kaz = names.index("Tajikistan"), names.index("Russia"), names.index("Kazakhstan")
+    cell = float(mats[16].values[tjk, rus])                   # 2016 = 17th matrix
+    row = _one(t, exporter="TJK", importer="RUS", year=2016)
+    assert row["trade_const2010"] == cell > 1e8
+    assert row["trade"] == pytest.approx(cell * 240.007 / 218.056, rel=1e-12)
+    # before 2007 the script's deflator is the unrounded mean of the monthly index (2001: 177.0667, not 177.1)
+    monthly_2001 = [175.1, 175.8, 176.2, 176.9, 177.7, 178.0, 177.5, 177.5, 178.3, 177.7, 177.4, 176.7]
+    row = _one(t, exporter="KAZ", importer="TJK", year=2001)
+    assert row["trade_const2010"] == float(mats[1].values[kaz, tjk]) > 0
+    assert row["trade"] == pytest.approx(row["trade_const2010"] * np.mean(monthly_2001) / 218.056, rel=1e-6)
+    # only empty rows are dropped: the kept frame holds all of the file's trade
+    assert t["trade_const2010"].sum() == pytest.approx(sum(float(m.values.sum()) for m in mats), rel=1e-12)
+    # what the file cannot tell: UZB's domestic flow is 0 in every year; KAZ's domestic coverage jumps
+    dom = t[t["domestic"]].set_index(["exporter", "year"])["trade_const2010"]
+    assert (dom.loc["UZB"] == 0).all() and (dom.loc["TJK"] > 0).all()
+    assert dom.loc[("KAZ", 2010)] / dom.loc[("KAZ", 2008)] > 4
+    # Central Asia exports every year (mirror data), to 66-99 destinations
+    dest = t[(t["exporter"] != t["importer"]) & (t["trade"] > 0)].groupby(["exporter", "year"]).size()
+    for c in ("TJK", "UZB", "TKM"):
+        assert dest.loc[c].between(66, 99).all() and len(dest.loc[c]) == 17, c
+
+
+def test_cow_trade_directed_importer_reports():
+    import pyreadr
+
+    (path,) = require_data("cow-trade/cow_trade_ndy.rda")
+    raw = next(iter(pyreadr.read_r(str(path)).values()))
+    t = ds.read_cow_trade()
+    assert list(t.columns) == TRADE_COLUMNS + ["reporter"] and (t["reporter"] == "importer").all()
+    assert not t.duplicated(["exporter", "importer", "year"]).any()
+    # TJK 702 - KAZ 705 in 2010: flow1 = imports of 702 from 705 (as TJK reports), flow2 = the reverse
+    d = raw[(raw.ccode1 == 702) & (raw.ccode2 == 705) & (raw.year == 2010)].iloc[0]
+    assert _one(t, exporter="KAZ", importer="TJK", year=2010)["trade"] == d["flow1"] * 1e6 > 0
+    assert _one(t, exporter="TJK", importer="KAZ", year=2010)["trade"] == d["flow2"] * 1e6
+    # historical states without ISO3, written out from the COW state list (cow_codes.md)
+    def historical(code, year):
+        return (code.isin([265, 300, 315, 678, 680, 730, 817]) | ((code == 365) & year.between(1917, 1991))
+                | ((code == 345) & (year < 2006)) | ((code == 816) & (year < 1976))
+                | ((code == 260) & (year >= 1990)) | ((code == 679) & (year < 1990)))
+
+    kept = ~historical(raw.ccode1, raw.year) & ~historical(raw.ccode2, raw.year)
+    assert len(t) == 2 * int(kept.sum())
+    # the five Central Asian codes map to their ISO3 codes, from independence
+    for code, iso in [(701, "TKM"), (702, "TJK"), (703, "KGZ"), (704, "UZB"), (705, "KAZ")]:
+        n_raw = int((((raw.ccode1 == code) | (raw.ccode2 == code)) & kept).sum())
+        assert (t["importer"] == iso).sum() == n_raw and t.loc[t["importer"] == iso, "year"].min() == 1992
+    # missing stays missing (NaN), never 0: one NaN per missing report of a kept dyad
+    assert t["trade"].isna().sum() == int(raw.loc[kept, "flow1"].isna().sum() + raw.loc[kept, "flow2"].isna().sum())
+    assert (t["trade"].dropna() >= 0).all() and t["trade"].dropna().mod(1e6).eq(0).all()   # whole millions

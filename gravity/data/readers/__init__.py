@@ -1,4 +1,5 @@
-"""Tidy readers, one module per kind of source; ``gravity.datasets`` re-exports them.
+"""Tidy readers, one module per kind of source; :mod:`gravity.data` re-exports them and each registry entry
+names its reader (``Source.reader``).
 
 Schemas (every reader returns exactly these columns first, in this order):
 

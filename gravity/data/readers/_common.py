@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gravity.data import countries
+from gravity.data import countries, registry
 from gravity.data.readers import INDICATOR_COLUMNS
 
 log = logging.getLogger("gravity.datasets")
@@ -15,10 +15,8 @@ log = logging.getLogger("gravity.datasets")
 
 def resolve(file) -> Path:
     """A registry key (``"egdi/egdi-2010.csv"``) or a filesystem path → local ``Path``."""
-    from gravity import data as datasets
-
-    if isinstance(file, str) and file in datasets.REGISTRY:
-        return datasets.path(file)
+    if isinstance(file, str) and file in registry.REGISTRY:
+        return registry.path(file)
     p = Path(file)
     if not p.exists():
         raise FileNotFoundError(f"{file}: neither a registered dataset key nor an existing file")

@@ -1,19 +1,23 @@
 """Bilateral trade readers: ``exporter, importer, year, trade`` (+ source-specific columns).
 
 ``trade`` is always in current US dollars (BACI and CEPII's ``tradeflow_*`` are published in thousands
-of US$ and are multiplied by 1000; ITPD-E in millions, multiplied by 10^6). Codes are harmonised to ISO3 with :func:`gravity.countries.to_iso3`
+of US$ and are multiplied by 1000; ITPD-E in millions, multiplied by 10^6; COW in millions; the ITPD-E
+aggregate in constant 2010 US$, converted back with the US CPI-U). Codes are harmonised to ISO3 with :func:`gravity.countries.to_iso3`
 (legacy codes ROM→ROU, ZAR→COD, TMP→TLS, MNT→MNE, KN1→KNA; historical states and Comtrade's non-country
 areas — BUN bunkers, FRE free zones, SPE special categories, UNS areas n.e.s. — keep their code and can
 be told apart with :func:`gravity.countries.code_kind`).
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
 from gravity.data import countries
 from gravity.data.readers import TRADE_COLUMNS
-from gravity.data.readers._common import check_unique, memoised, resolve
+from gravity.data.readers._common import check_unique, log, memoised, resolve
+from gravity.data.registry import read_r
 
 PENPPML_PROVISIONS: dict[str, str] = {
     # What each dummy codes, as worded in penppml's data documentation (R/data.R, tomzylkin/penppml);
@@ -254,3 +258,170 @@ def read_ppmlhdfe_example(file="example_trade_fta.dta", category: str | None = "
     for c in ("fta", "ln_distw", "contig", "colony", "comlang_off", "comleg"):
         out[c] = raw[c].astype("float64").to_numpy()
     return out.reset_index(drop=True)
+
+
+ITPDE_AGGREGATED_YEARS = tuple(range(2000, 2017))
+
+
+@functools.cache
+def cpi_u() -> pd.DataFrame:
+    """US CPI-U (1982–84 = 100) by year: ``year, cpi_u_annual, cpi_u_monthly_mean`` (bundled fact, cpi_u.md).
+
+    References
+    ----------
+    U.S. Bureau of Labor Statistics, Consumer Price Index for All Urban Consumers, series CUUR0000SA0.
+    """
+    with (countries.FACTS / "cpi_u.csv").open(encoding="utf-8") as fh:
+        return pd.read_csv(fh, dtype={"year": "int64", "cpi_u_annual": "float64", "cpi_u_monthly_mean": "float64"})
+
+
+@memoised
+def read_itpde_aggregated(file="itpd-e-aggregated/itpd_aggregated.rds",
+                          countries_file="itpd-e-aggregated/country_list.RData") -> pd.DataFrame:
+    """USITC ITPD-E release 1 summed over its 170 industries, 2000–2016, with domestic flows.
+
+    The file is an R list of 17 matrices (one a year, 2000–2016), 257 × 257, rows exporters, columns
+    importers, in the order of ``country_list$iso3``, in constant 2010 US$: the aggregation script divided
+    current dollars by the US CPI-U rebased to 2010 = 1. Returned in current US$,
+
+    .. math:: X_{ij,t} = X^{2010}_{ij,t}\\, \\mathrm{CPI}_t / \\mathrm{CPI}_{2010},
+
+    with :math:`\\mathrm{CPI}_t` the mean of the twelve monthly CPI-U values of year t, as the script used
+    (bundled fact ``cpi_u.csv``).
+
+    Parameters
+    ----------
+    file : str or path, default ``"itpd-e-aggregated/itpd_aggregated.rds"``
+        Registry key or path of the list of matrices.
+    countries_file : str or path, default ``"itpd-e-aggregated/country_list.RData"``
+        Registry key or path of ``country_list`` (row and column order of the matrices).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``exporter, importer, year, trade, trade_const2010, domestic``: one row per exporter × importer × year
+        over 196 countries (196² × 17 = 653,072 rows, sorted by year, exporter, importer); ``trade`` in current
+        US$, ``trade_const2010`` as stored, ``domestic`` = exporter == importer (the diagonal: production minus
+        exports, as ITPD-E builds it). Rows of ``country_list`` with iso3 "0" (non-state actors, unknown
+        countries, unrecognised polities) and polities with no flow in any year (historical states such as SOV,
+        YUG, CZS, and codes the aggregation did not match: ARU, MON, TMP, KOS, NCP) are dropped and logged.
+
+    Notes
+    -----
+    Zeros are zeros: ITPD-E reports zero flows, and exporters that do not report are built from partner
+    reports (TJK, UZB and TKM export every year). What the file cannot tell: UZB's domestic flow is 0 in every
+    year (no production data: a missing value, not a zero); domestic coverage of services changes over time
+    for some countries, e.g. KAZ's domestic flow jumps from about 14 bn (2008) to 69 bn (2010) constant
+    2010 US$ — a break in coverage, not in the economy. Industry detail, ``flag_mirror`` and ``flag_zero``
+    of ITPD-E are lost in the aggregate (use :func:`read_itpde` on the full file for them).
+
+    References
+    ----------
+    Borchert, I., Larch, M., Shikher, S. & Yotov, Y. V. (2021). The International Trade and Production Database
+    for Estimation (ITPD-E). *Economics Letters* 202, 109866.
+    """
+    mats = read_r(resolve(file), rds=True)
+    cl = read_r(resolve(countries_file), rds=False)["country_list"]
+    n = len(cl)
+    if len(mats) != len(ITPDE_AGGREGATED_YEARS) or any(np.shape(m) != (n, n) for m in mats):
+        raise ValueError(f"{file}: expected {len(ITPDE_AGGREGATED_YEARS)} matrices {n} × {n} (2000–2016, "
+                         f"country_list order), found {len(mats)} of shapes {sorted({np.shape(m) for m in mats})}")
+    names = np.asarray(mats[0].coords[mats[0].dims[0]].values).astype(str)
+    if not (names == cl["V1"].astype(str).to_numpy()).all():
+        raise ValueError(f"{file}: matrix row names do not follow {countries_file} (country_list$V1)")
+    values = np.stack([np.asarray(m.values, dtype="float64") for m in mats])   # year × exporter × importer
+    iso = cl["iso3"].astype(str).to_numpy()
+    total = values.sum()
+    non_state = iso == "0"
+    absent = (values.sum(axis=(0, 2)) == 0) & (values.sum(axis=(0, 1)) == 0) & ~non_state
+    drop = non_state | absent
+    removed = total - values[:, ~drop][:, :, ~drop].sum()
+    log.info("ITPD-E aggregate: dropped %d rows with iso3 '0' (%s) and %d polities without any flow (%s); "
+             "they carry %.3g US$ (constant 2010) of %.3g in total", int(non_state.sum()),
+             ", ".join(cl.loc[non_state, "V1"].astype(str)), int(absent.sum()), ", ".join(iso[absent]),
+             removed, total)
+    keep = ~drop
+    codes = countries.to_iso3(pd.Series(iso[keep]), context=f"{countries_file} iso3").to_numpy()
+    order = np.argsort(codes, kind="stable")
+    codes = codes[order]
+    idx = np.flatnonzero(keep)[order]
+    values = values[:, idx][:, :, idx]
+    k, t = len(codes), len(ITPDE_AGGREGATED_YEARS)
+    cpi = cpi_u().set_index("year")["cpi_u_monthly_mean"]
+    factor = (cpi.reindex(ITPDE_AGGREGATED_YEARS) / cpi[2010]).to_numpy()
+    const = values.reshape(-1)
+    out = pd.DataFrame({
+        "exporter": np.tile(np.repeat(codes, k), t).astype(object),
+        "importer": np.tile(codes, k * t).astype(object),
+        "year": np.repeat(np.asarray(ITPDE_AGGREGATED_YEARS, dtype="int64"), k * k),
+        "trade": const * np.repeat(factor, k * k),
+        "trade_const2010": const,
+    })
+    out["domestic"] = (out["exporter"] == out["importer"]).to_numpy()
+    check_unique(out, ["exporter", "importer", "year"], "ITPD-E aggregate")
+    return out
+
+
+@memoised
+def read_cow_trade(file="cow-trade/cow_trade_ndy.rda") -> pd.DataFrame:
+    """Correlates of War Dyadic Trade v4.0 (1870–2014) as directed, importer-reported flows.
+
+    The file has one row per non-directed dyad-year: ``ccode1 < ccode2`` (COW state codes), ``flow1`` =
+    imports of ccode1 from ccode2, ``flow2`` = imports of ccode2 from ccode1, in current million US$
+    (rounded to whole millions; −9 or NA = missing). Each dyad-year becomes two directed rows,
+
+    .. math:: X_{ij,t} = \\text{imports of } j \\text{ from } i \\text{ as reported by } j,
+
+    so a pair's two directions are two independent reports: the cross-check of mirror flows.
+
+    Parameters
+    ----------
+    file : str or path, default ``"cow-trade/cow_trade_ndy.rda"``
+        Registry key or path.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``exporter, importer, year, trade, reporter``: ISO3 codes through :func:`gravity.data.countries.
+        cow_to_iso3` (701 TKM, 702 TJK, 703 KGZ, 704 UZB, 705 KAZ), ``trade`` in US$ (× 10⁶; NaN where
+        missing, never 0 for missing), ``reporter`` = ``"importer"``. Dyads with a historical state without
+        ISO3 (Soviet Union, GDR, Czechoslovakia, Yugoslavia, …) are dropped and logged.
+
+    References
+    ----------
+    Barbieri, K. & Keshk, O. M. G. (2016). Correlates of War Project Trade Data Set Codebook, Version 4.0.
+    Barbieri, K., Keshk, O. M. G. & Pollins, B. (2009). Trading Data: Evaluating our Assumptions and Coding
+    Rules. *Conflict Management and Peace Science* 26(5), 471–491.
+    """
+    import pyreadr
+
+    p = resolve(file)
+    raw = next(iter(pyreadr.read_r(str(p)).values()))
+    need = ["ccode1", "ccode2", "year", "flow1", "flow2"]
+    missing = [c for c in need if c not in raw.columns]
+    if missing:
+        raise ValueError(f"{p}: not a COW dyadic trade file, columns {missing} are missing")
+    year = raw["year"].to_numpy(dtype="int64")
+    c1 = countries.cow_to_iso3(raw["ccode1"].to_numpy(dtype="int64"), year)
+    c2 = countries.cow_to_iso3(raw["ccode2"].to_numpy(dtype="int64"), year)
+    f1 = raw["flow1"].to_numpy(dtype="float64")
+    f2 = raw["flow2"].to_numpy(dtype="float64")
+    f1 = np.where(np.isnan(f1) | (np.nan_to_num(f1) < 0), np.nan, f1)   # R's NA, and −9 in COW's own files
+    f2 = np.where(np.isnan(f2) | (np.nan_to_num(f2) < 0), np.nan, f2)
+    ok = (c1 != "") & (c2 != "")
+    if not ok.all():
+        hist = sorted({f"{int(c)}" for c in np.concatenate([raw["ccode1"].to_numpy()[c1 == ""],
+                                                           raw["ccode2"].to_numpy()[c2 == ""]])})
+        log.info("COW trade: dropped %d of %d dyad-years with a historical state without ISO3 (COW codes %s); "
+                 "they carry %.4g million US$ of reported imports", int((~ok).sum()), len(ok), ", ".join(hist),
+                 float(np.nansum(f1[~ok]) + np.nansum(f2[~ok])))
+    n = int(ok.sum())
+    out = pd.DataFrame({
+        "exporter": np.concatenate([c2[ok], c1[ok]]).astype(object),
+        "importer": np.concatenate([c1[ok], c2[ok]]).astype(object),
+        "year": np.concatenate([year[ok], year[ok]]),
+        "trade": np.concatenate([f1[ok], f2[ok]]) * 1e6,
+        "reporter": np.full(2 * n, "importer", dtype=object),
+    })
+    check_unique(out, ["exporter", "importer", "year"], "COW dyadic trade")
+    return out.sort_values(["year", "exporter", "importer"], ignore_index=True)
