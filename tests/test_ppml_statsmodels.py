@@ -171,7 +171,7 @@ def test_fixef_per_year_reference_and_results_api(panel):
     np.testing.assert_allclose(ci[1] - ci[0], 2 * 1.6448536269514722 * res.bse, rtol=1e-9)
     np.testing.assert_allclose(np.sqrt(np.diag(res.cov_params())), res.bse, rtol=1e-12)
     np.testing.assert_allclose(res.tvalues, res.params / res.bse, rtol=1e-12)
-    text = res.summary()
+    text = str(res.summary())
     for name in SLOPES + ["exp^year", "imp^year", "Pseudo R2"]:
         assert name in text
     assert res.n_clusters == panel["pair"].nunique() and res.vcov_type == "cluster"

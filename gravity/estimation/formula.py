@@ -70,6 +70,25 @@ def parse_formula(formula: str) -> Spec:
     The right-hand side may be ``0``/``1``/``-1`` alone or ``y ~ 1 | fe`` (fixed effects only, no
     slopes — the GE step's re-estimation with an offset). Without fixed effects an intercept is
     estimated unless ``0`` or ``-1`` appears among the slopes; with fixed effects it is absorbed.
+
+    Parameters
+    ----------
+    formula : str
+        ``"outcome ~ slopes | fixed effects"``; terms are bare column names, ``a^b`` interacts.
+
+    Returns
+    -------
+    Spec
+
+    Raises
+    ------
+    FormulaError
+        The formula cannot be read; the message names the term and how to write it.
+
+    References
+    ----------
+    Bergé, L. (2018). Efficient estimation of maximum likelihood models with multiple
+    fixed-effects: the R package FENmlm. CREA DP 13 (the fixest formula syntax).
     """
     if not isinstance(formula, str) or formula.count("~") != 1:
         raise FormulaError(f"formula must look like 'y ~ x1 + x2 | fe1 + fe2^fe3', got {formula!r}")
@@ -204,6 +223,29 @@ def build_design(spec: Spec, data: pd.DataFrame, *, weights=None, offset=None,
     any used column are dropped with reason "missing value" and logged. ``extra_columns`` maps a
     label to column name(s) (e.g. clusters) that are checked for NaN the same way and returned
     in ``Design.extra`` restricted to the kept rows.
+
+    Parameters
+    ----------
+    spec : Spec
+        From :func:`parse_formula`.
+    data : pandas.DataFrame
+    weights, offset : str or array_like, optional
+        Column name or array aligned with ``data``.
+    extra_columns : dict, optional
+        Label → column name(s) to validate and carry along (e.g. ``{"cluster": ["pair_id"]}``).
+    missing : {"raise", "drop"}
+
+    Returns
+    -------
+    Design
+        Outcome, slopes, fixed-effect codes and levels, weights, offset, row reasons.
+
+    Raises
+    ------
+    ValueError
+        As listed above, naming the column, the rows and the fix.
+    TypeError
+        ``data`` is not a DataFrame.
     """
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")

@@ -6,23 +6,25 @@
 fixest-style formula as :func:`gravity.ppml` (slopes before ``|``, fixed effects after, ``a^b`` for an
 interacted effect; no fixed effects ⇒ an intercept is added). The fixed effects are absorbed by
 ``linearmodels.AbsorbingLS`` (Frisch–Waugh–Lovell: β̂ = (X̃'X̃)⁻¹X̃'ỹ with X̃, ỹ the residuals of X, y on
-the fixed-effect dummies); the covariance is the sandwich computed here on X̃ so that the small-sample
-convention is explicit:
+the fixed-effect dummies); the covariance is the one sandwich of :mod:`gravity.estimation.vcov`
+(shared with PPML) on X̃, so that the small-sample convention is explicit:
 
     V = c · (X̃'X̃)⁻¹ (Σ_g X̃_g'û_g û_g'X̃_g) (X̃'X̃)⁻¹       (clustered; g = cluster, G clusters)
     V = c · (X̃'X̃)⁻¹ (Σ_n û_n² x̃_n x̃_n') (X̃'X̃)⁻¹           (heteroskedasticity-robust)
     V = s² (X̃'X̃)⁻¹,  s² = Σ û² / (N − K_all)                (iid; K_all counts slopes and absorbed FE)
 
-``ssc`` chooses c:
+``ssc`` chooses c (presets of :class:`gravity.estimation.vcov.SSC`, or an instance):
 
-* ``"companion"`` (default for clustered): c = G/(G−1). This is what the tradepolicy companion
-  (capybara) prints and reproduces the book's Tables 1-3 OLS columns to 4 decimals.
+* ``"companion"`` (default): c = G/(G−1) clustered, N/(N−K_all) robust (HC1). This is what the
+  tradepolicy companion (capybara) prints and reproduces the book's Tables 1-3 OLS columns to 4 decimals.
 * ``"stata"``: c = G/(G−1)·(N−1)/(N−K_all) clustered, N/(N−K_all) robust — Stata ``regress`` with the
   fixed effects as dummy columns (K_all = slopes + absorbed FE rank), equal to statsmodels' OLS on dummies.
 * ``"none"``: c = 1 (the textbook sandwich; HC0 when robust).
 
 Two-way clustering (``cluster=["a", "b"]``) uses Cameron–Gelbach–Miller: V_a + V_b − V_{a∩b}, each with
 its own G/(G−1) (with the smaller G under ``"stata"``, as fixest does for its cluster adjustment).
+Collinear slopes are dropped by :func:`gravity.estimation.rank.collinear_columns` (formula order) and
+K_all counts the fixed effects with :func:`gravity.estimation.rank.fe_dof`, as for PPML.
 
 Bad input raises :class:`OLSInputError` naming the column and rows; rows are never dropped silently
 (filter ``trade > 0`` before taking logs — the error says so).
@@ -35,11 +37,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.special import stdtr, stdtrit  # Student-t CDF and quantile without scipy.stats
+
+from gravity.estimation.formula import parse_formula
+from gravity.estimation.rank import collinear_columns, fe_dof
+from gravity.estimation.results import EstimationResults, Summary
+from gravity.estimation.vcov import PRESETS, SSC, resolve_ssc, sandwich
 
 log = logging.getLogger("gravity.estimation.ols")
 
-SSC = ("companion", "stata", "none")
+__all__ = ["ols", "OLSResults", "OLSInputError"]
+
 VCOV = ("iid", "hc1", "robust", "cluster")
 
 
@@ -47,21 +54,22 @@ class OLSInputError(ValueError):
     """Bad data or formula given to :func:`ols`; the message names the column, rows and fix."""
 
 
-@dataclass
-class OLSResults:
-    """Results of :func:`ols`, readable like a statsmodels / PPML result.
+@dataclass(eq=False, repr=False)
+class OLSResults(EstimationResults):
+    """Results of :func:`ols`, readable like a statsmodels / PPML result (Student-t inference).
 
     ``params``, ``bse``, ``tvalues``, ``pvalues`` are Series indexed by regressor; ``cov_params()`` a
     DataFrame; ``conf_int(alpha)`` a two-column DataFrame (columns 0, 1 as in statsmodels and
-    :func:`gravity.ppml`); ``sample`` has ``used``/``reason`` per input row (OLS never drops rows:
-    bad rows raise instead). Inference uses Student-t with G−1 degrees of
+    :func:`gravity.ppml`); ``lincom``, ``t_test`` and ``wald_test`` as in
+    :class:`gravity.estimation.results.EstimationResults`; ``sample`` has ``used``/``reason`` per input
+    row (OLS never drops rows: bad rows raise instead). Inference uses Student-t with G−1 degrees of
     freedom when clustered (Stata/fixest convention) and N−K_all otherwise.
     """
 
     formula: str
     depvar: str
     params: pd.Series
-    _cov: pd.DataFrame
+    _vcov: np.ndarray
     nobs: int
     df_resid: int
     rsquared: float
@@ -70,7 +78,7 @@ class OLSResults:
     ssr: float
     fixed_effects: list[str]
     vcov_type: str
-    ssc: str
+    ssc: str | SSC
     cluster: list[str] = field(default_factory=list)
     n_clusters: dict[str, int] = field(default_factory=dict)
     collinear: list[str] = field(default_factory=list)
@@ -79,13 +87,8 @@ class OLSResults:
     sample: pd.DataFrame | None = None
     estimator: str = "OLS"
 
-    @property
-    def bse(self) -> pd.Series:
-        return pd.Series(np.sqrt(np.diag(self._cov.to_numpy())), index=self.params.index, name="std_err")
-
-    @property
-    def tvalues(self) -> pd.Series:
-        return (self.params / self.bse).rename("t")
+    use_t = True
+    _se_name, _stat_name, _p_name = "std_err", "t", "p"
 
     @property
     def df_inference(self) -> int:
@@ -94,24 +97,8 @@ class OLSResults:
             return max(min(self.n_clusters.values()) - 1, 1)
         return max(self.df_resid, 1)
 
-    @property
-    def pvalues(self) -> pd.Series:
-        return pd.Series(2 * stdtr(self.df_inference, -np.abs(self.tvalues.to_numpy())),
-                         index=self.params.index, name="p")
-
-    def cov_params(self) -> pd.DataFrame:
-        return self._cov.copy()
-
-    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
-        q = stdtrit(self.df_inference, 1 - alpha / 2)
-        b, s = self.params, self.bse
-        return pd.DataFrame({0: b - q * s, 1: b + q * s})
-
-    def summary(self) -> str:
-        tab = pd.DataFrame({"coef": self.params, "std err": self.bse, "t": self.tvalues,
-                            "P>|t|": self.pvalues})
-        ci = self.conf_int()
-        tab["[0.025"], tab["0.975]"] = ci[0], ci[1]
+    def summary(self) -> Summary:
+        """The fit in a table: N, R², fixed effects, standard errors, coefficients."""
         se = self.vcov_type + (f" by {' & '.join(self.cluster)} "
                                f"({', '.join(str(v) for v in self.n_clusters.values())} clusters)"
                                if self.cluster else "")
@@ -120,17 +107,7 @@ class OLSResults:
                 f"fixed effects: {', '.join(self.fixed_effects) or 'none'}   SE: {se} (ssc={self.ssc})"]
         if self.collinear:
             head.append(f"dropped as collinear: {', '.join(self.collinear)}")
-        return "\n".join(head) + "\n" + tab.to_string(float_format=lambda v: f"{v: .4f}")
-
-    def __repr__(self) -> str:  # pragma: no cover - convenience
-        return self.summary()
-
-
-def _parse(formula: str):
-    """The shared fixest-style parser (:func:`gravity.estimation.formula.parse_formula`)."""
-    from gravity.estimation.formula import parse_formula
-
-    return parse_formula(formula)
+        return Summary("\n".join(head) + "\n" + self._coef_table(lambda v: f"{v: .4f}"))
 
 
 def _rows(mask: np.ndarray, index: pd.Index, k: int = 5) -> str:
@@ -174,72 +151,52 @@ def _validate(data: pd.DataFrame, depvar: str, slopes: list[str], fes: list[list
                                 f"drop or fill those rows")
 
 
-def _collinear(X: np.ndarray, names: list[str], tol: float = 1e-9) -> list[int]:
-    """Indices of columns to keep: greedy pivoted QR on the absorbed regressors (fixest-like)."""
-    from scipy.linalg import qr
-
-    if X.shape[1] == 0:
-        return []
-    scale = np.sqrt((X ** 2).sum(0))
-    keep_nonzero = scale > tol * max(1.0, float(np.sqrt((X ** 2).sum() / max(X.shape[1], 1))))
-    idx = [i for i in range(X.shape[1]) if keep_nonzero[i]]
-    if not idx:
-        return []
-    Z = X[:, idx] / scale[idx]
-    _, r, piv = qr(Z, mode="economic", pivoting=True)
-    d = np.abs(np.diag(r))
-    rank = int((d > tol * d[0]).sum())
-    kept = sorted(idx[p] for p in piv[:rank])
-    return kept
-
-
-def _fe_rank(codes: list[np.ndarray]) -> int:
-    """Degrees of freedom absorbed by the fixed effects.
-
-    One effect: its number of levels. Two: L₁ + L₂ − C, C = connected components of the bipartite
-    level graph (exact). Each further effect adds L_k − 1 (an upper bound, as fixest counts them).
-    """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    if not codes:
-        return 0
-    levels = [int(c.max()) + 1 for c in codes]
-    if len(codes) == 1:
-        return levels[0]
-    a, b = codes[0], codes[1] + levels[0]
-    m = levels[0] + levels[1]
-    g = coo_matrix((np.ones(len(a)), (a, b)), shape=(m, m))
-    n_comp = connected_components(g, directed=False)[0]
-    return levels[0] + levels[1] - n_comp + sum(L - 1 for L in levels[2:])
-
-
-def _meat(scores: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    summed = np.zeros((codes.max() + 1, scores.shape[1]))
-    np.add.at(summed, codes, scores)
-    return summed.T @ summed
-
-
 def ols(formula: str, data: pd.DataFrame, *, cluster: str | list[str] | None = None,
-        vcov: str | None = None, ssc: str = "companion", weights: str | None = None) -> OLSResults:
+        vcov: str | None = None, ssc: str | SSC = "companion", weights: str | None = None) -> OLSResults:
     """Estimate ``formula`` by (weighted) least squares with absorbed fixed effects.
+
+    β̂ = (X̃'X̃)⁻¹X̃'ỹ with X̃, ỹ the residuals of X, y on the fixed-effect dummies (Yotov et al. 2016,
+    eq. (1-3)); the covariance is the sandwich of :mod:`gravity.estimation.vcov`.
 
     Parameters
     ----------
-    formula : fixest-style ``"y ~ x1 + x2 | fe1 + fe2^fe3"``.
-    data : DataFrame holding every column named in the formula, ``cluster`` and ``weights``.
-    cluster : column name(s) for one- or two-way clustered standard errors.
-    vcov : ``"iid"``, ``"hc1"``/``"robust"`` or ``"cluster"``; default ``"cluster"`` when ``cluster``
-        is given, else ``"iid"``.
-    ssc : small-sample correction, one of ``"companion"`` (G/(G−1); default), ``"stata"``, ``"none"``
-        — see the module docstring.
-    weights : column of positive observation weights (WLS).
+    formula : str
+        fixest-style ``"y ~ x1 + x2 | fe1 + fe2^fe3"``.
+    data : pandas.DataFrame
+        Every column named in the formula, ``cluster`` and ``weights``.
+    cluster : str or list of str, optional
+        Column name(s) for one- or two-way clustered standard errors.
+    vcov : {"iid", "hc1", "robust", "cluster"}, optional
+        Default "cluster" when ``cluster`` is given, else "iid".
+    ssc : {"companion", "stata", "none"} or SSC
+        Small-sample correction (module docstring); "companion" (default) is G/(G−1) clustered.
+    weights : str, optional
+        Column of positive observation weights (WLS).
+
+    Returns
+    -------
+    OLSResults
+        Student-t inference with ``df_inference`` degrees of freedom.
+
+    Raises
+    ------
+    OLSInputError
+        Missing, non-numeric or non-finite columns (naming the rows), non-positive weights, a
+        single cluster, or every regressor collinear with the fixed effects.
+    ValueError
+        Unknown ``vcov``/``ssc``, or clustering without ``cluster``.
+
+    References
+    ----------
+    Cameron, A. C., Gelbach, J. B. & Miller, D. L. (2011). Robust inference with multiway
+    clustering. Journal of Business & Economic Statistics 29(2), 238–249.
+    Yotov, Y. V., Piermartini, R., Monteiro, J.-A. & Larch, M. (2016). An Advanced Guide to Trade
+    Policy Analysis: The Structural Gravity Model. WTO/UNCTAD, ch. 1.
     """
     from linearmodels.iv.absorbing import AbsorbingLS
 
-    if ssc not in SSC:
-        raise ValueError(f"ssc={ssc!r}; choose one of {SSC}")
-    spec = _parse(formula)
+    ssc_ = resolve_ssc(ssc, "ols")
+    spec = parse_formula(formula)
     depvar, slopes, fes = spec.depvar, list(spec.slopes), [list(t) for t in spec.fixed_effects]
     clusters = [cluster] if isinstance(cluster, str) else list(cluster or [])
     vcov = vcov or ("cluster" if clusters else "iid")
@@ -281,7 +238,9 @@ def ols(formula: str, data: pd.DataFrame, *, cluster: str | list[str] | None = N
     cols = list(X.columns)
     mod, res = _fit(cols)
     Xa = np.asarray(mod.absorbed_exog, dtype=float)
-    keep = _collinear(Xa, list(mod.absorbed_exog.columns))
+    ww = w / w.mean() if w is not None else np.ones(n)          # AbsorbingLS's weight scale
+    raw = mod.absorbed_exog.columns
+    keep = collinear_columns(Xa, X[list(raw)].to_numpy() * np.sqrt(ww)[:, None], np.ones(n))
     dropped = [c for i, c in enumerate(mod.absorbed_exog.columns) if i not in keep]
     dropped += [c for c in cols if c not in mod.absorbed_exog.columns]
     if dropped:
@@ -295,48 +254,26 @@ def ols(formula: str, data: pd.DataFrame, *, cluster: str | list[str] | None = N
     params = pd.Series(np.asarray(res.params, dtype=float), index=cols, name="coef")
     u_w = np.asarray(res.wresids, dtype=float).ravel()       # √w·û (= û unweighted)
     ya = np.asarray(mod.absorbed_dependent, dtype=float).ravel()
-    k_all = len(cols) + _fe_rank(fe_codes)
+    k_all = len(cols) + fe_dof(fe_codes)
     df_resid = n - k_all
     bread = np.linalg.inv(Xa.T @ Xa)
     ssr = float(u_w @ u_w)
 
     n_clusters: dict[str, int] = {}
+    codes = None
     if vcov == "iid":
-        V = bread * ssr / df_resid
+        vtype = "iid"
     elif vcov in ("hc1", "robust"):
-        s = Xa * u_w[:, None]
-        c = {"companion": n / (n - k_all), "stata": n / (n - k_all), "none": 1.0}[ssc]
-        V = c * bread @ (s.T @ s) @ bread
-        vcov = "hc1" if ssc != "none" else "hc0"
+        vtype = "hetero"
+        vcov = "hc0" if ssc_ == PRESETS["ols"]["none"] else "hc1"
     else:
-        s = Xa * u_w[:, None]
+        vtype = "cluster" if len(clusters) == 1 else "twoway"
         codes = [pd.factorize(data[c].to_numpy())[0] for c in clusters]
         n_clusters = {c: int(k.max() + 1) for c, k in zip(clusters, codes)}
-        gmin = min(n_clusters.values())
-        if gmin < 2:
+        if min(n_clusters.values()) < 2:
             raise OLSInputError(f"cluster column(s) {clusters} have a single cluster; cannot cluster")
-
-        def adj(g: int) -> float:
-            if ssc == "none":
-                return 1.0
-            if ssc == "stata":
-                return gmin / (gmin - 1) * (n - 1) / (n - k_all)
-            return g / (g - 1)
-
-        if len(codes) == 1:
-            meat = adj(n_clusters[clusters[0]]) * _meat(s, codes[0])
-        else:
-            inter = pd.factorize(pd.Series(codes[0]).astype(str) + "_" + pd.Series(codes[1]).astype(str))[0]
-            gi = int(inter.max() + 1)
-            meat = (adj(n_clusters[clusters[0]]) * _meat(s, codes[0])
-                    + adj(n_clusters[clusters[1]]) * _meat(s, codes[1])
-                    - (adj(gi) if ssc == "companion" else adj(gmin)) * _meat(s, inter))
-        V = bread @ meat @ bread
-        if len(codes) == 2:  # CGM can be non-PSD; fix as Cameron, Gelbach & Miller (2011) suggest
-            ev, evec = np.linalg.eigh(V)
-            if ev.min() < 0:
-                V = evec @ np.diag(np.clip(ev, 0, None)) @ evec.T
-    cov = pd.DataFrame(V, index=cols, columns=cols)
+    V, _ = sandwich(bread, Xa * u_w[:, None], vtype, ssc_, n=n, k=k_all if ssc_.k == "all" else len(cols),
+                    clusters=codes, cluster_names=clusters, dispersion=(ssr, df_resid))
 
     sw = np.sqrt(w / w.mean()) if w is not None else np.ones(n)
     yw = y * sw
@@ -349,7 +286,7 @@ def ols(formula: str, data: pd.DataFrame, *, cluster: str | list[str] | None = N
     resid = pd.Series(u_w / sw, index=data.index, name="resid")
     fitted = pd.Series(y, index=data.index) - resid
     return OLSResults(
-        formula=formula, depvar=depvar, params=params, _cov=cov, nobs=n, df_resid=df_resid,
+        formula=formula, depvar=depvar, params=params, _vcov=V, nobs=n, df_resid=df_resid,
         rsquared=r2, rsquared_within=r2w, rsquared_adj=r2a, ssr=ssr, fixed_effects=fe_names,
         vcov_type=vcov, ssc=ssc, cluster=clusters, n_clusters=n_clusters, collinear=dropped,
         resid=resid, fittedvalues=fitted.rename("fitted"),

@@ -1,22 +1,16 @@
 """Poisson pseudo-maximum likelihood with high-dimensional fixed effects (PPML-HDFE).
 
-Model (Yotov et al. 2016, eq. 1.x / Santos Silva & Tenreyro 2006):
+Model (Yotov et al. 2016, eq. (1-4); Santos Silva & Tenreyro 2006):
 
     X_ij,t = exp( x_ij,t'β + Σ_k α_k[g_k(ij,t)] + o_ij,t ) · ε_ij,t ,   E[ε | x, α] = 1,
 
-estimated from the Poisson first-order conditions Σ v_i (y_i − μ_i) [x_i, D_i] = 0 (v = weights,
-o = offset) by iteratively reweighted least squares: with working weights ω_i = v_i μ_i and working
-outcome z_i = η_i − o_i + (y_i − μ_i)/μ_i, each iteration demeans z and x under ω (fixed effects
-absorbed by :mod:`gravity.estimation.demean`, coefficients warm-started from the previous
-iteration), solves β = (X̃'ΩX̃)⁻¹ X̃'Ω z̃, and sets η = o + z − (z̃ − X̃β).
-
-Convergence rule: stop when |D_t − D_{t−1}| / (0.1 + |D_t|) < ``tol`` (D the deviance, as in fixest
-and ppmlhdfe) **and** max_j |β_t − β_{t−1}| / (1 + |β_t|) < ``tol`` (skipped without slopes),
-with the last iteration run at the final inner tolerance. The inner (demeaning) tolerance starts
-loose (1e-4) and is tightened as the deviance settles, never above ``fixef_tol`` at the end.
-Before IRLS, observations that make the estimates infinite are removed (``separation``):
-"fe" = all-zero fixed-effect groups, "ir" = the iterative rectifier of Correia, Guimarães &
-Zylkin (2019), plus singleton groups when ``drop_singletons`` (default True, as ppmlhdfe).
+estimated from the Poisson score equations Σ_i v_i (y_i − μ_i) [x_i, D_i] = 0 (v = weights,
+o = offset) by IRLS (:func:`gravity.estimation.irls.irls`). This module handles the input: the
+formula and design (:mod:`gravity.estimation.formula`), the observations that make the estimates
+infinite (``separation``: "fe" = all-zero fixed-effect groups, "ir" = the iterative rectifier of
+Correia, Guimarães & Zylkin 2019, plus singleton groups when ``drop_singletons``, as ppmlhdfe;
+:mod:`gravity.estimation.separation`), and assembles the result: the sandwich covariance
+(:mod:`gravity.estimation.vcov`) and :class:`gravity.estimation.results.PPMLResults`.
 """
 from __future__ import annotations
 
@@ -24,56 +18,17 @@ import logging
 
 import numpy as np
 import pandas as pd
-from numba import njit
 
-from gravity.estimation.demean import demean_columns, fe_offsets, fe_sum, group_weights
 from gravity.estimation.formula import build_design, parse_formula
+from gravity.estimation.irls import irls
+from gravity.estimation.rank import fe_dof
 from gravity.estimation.results import PPMLResults
 from gravity.estimation.separation import compact_codes, drop_fe_groups, iterative_rectifier
-from gravity.estimation.vcov import compute_vcov, resolve_ssc, resolve_type
+from gravity.estimation.vcov import resolve_ssc, resolve_type, sandwich
 
 log = logging.getLogger("gravity.estimation")
 
-COLLINEAR_TOL = 1e-9
-
-
-@njit(cache=True)
-def _deviance(y, mu, v):
-    """2 Σ v_i [y_i ln(y_i/μ_i) − (y_i − μ_i)] (numpy twin: PPMLResults.deviance)."""
-    s = 0.0
-    for i in range(y.size):
-        t = mu[i] - y[i]
-        if y[i] > 0:
-            t += y[i] * np.log(y[i] / mu[i])
-        s += v[i] * t
-    return 2.0 * s
-
-
-def _collinear(Xt, X, w, names):
-    """Indices to keep, names dropped: a column is dropped when its weighted residual sum of
-    squares after the fixed effects and the earlier kept columns is below COLLINEAR_TOL times
-    its raw weighted sum of squares (order of the formula, as fixest)."""
-    p = Xt.shape[1]
-    raw = (X ** 2 * w[:, None]).sum(0)
-    G = Xt.T @ (Xt * w[:, None])
-    keep: list[int] = []
-    for j in range(p):
-        if raw[j] == 0:
-            continue
-        if keep:
-            Gk = G[np.ix_(keep, keep)]
-            g = G[keep, j]
-            try:
-                coef = np.linalg.solve(Gk, g)
-            except np.linalg.LinAlgError:
-                coef = np.linalg.lstsq(Gk, g, rcond=None)[0]
-            r = G[j, j] - g @ coef
-        else:
-            r = G[j, j]
-        if r > COLLINEAR_TOL * raw[j]:
-            keep.append(j)
-    dropped = [names[j] for j in range(p) if j not in keep]
-    return keep, dropped
+__all__ = ["ppml"]
 
 
 def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stata", weights=None,
@@ -82,26 +37,58 @@ def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stat
          verbose: bool = False) -> PPMLResults:
     """Estimate a PPML gravity equation with absorbed fixed effects.
 
+    Solves Σ_i v_i (y_i − μ_i) x_i = 0 and Σ_{i∈g} v_i (y_i − μ_i) = 0 for every fixed-effect group g,
+    μ_i = exp(x_i'β + Σ_k α_k[g_k(i)] + o_i), after removing separated observations and singletons.
+
     Parameters
     ----------
-    formula : ``"trade ~ ln_dist + cntg | exporter^year + importer^year"`` (slopes | fixed effects;
+    formula : str
+        ``"trade ~ ln_dist + cntg | exporter^year + importer^year"`` (slopes | fixed effects;
         ``y ~ 1 | fe`` for a model with fixed effects and offset only).
-    data : DataFrame with every column named in the formula.
-    cluster : column name, or a list of two names for two-way clustering.
-    vcov : "iid", "hetero" (= "robust"), "cluster", "twoway"; default "cluster" when ``cluster``
-        is given, else "hetero".
-    ssc : small-sample correction, "stata" (default: G/(G−1) for clusters, N/(N−1) for robust —
-        Stata ``ppml``'s numbers), "none", or a :class:`gravity.estimation.vcov.SSC`.
-    weights, offset : column name or array aligned with ``data`` (offset enters η with coefficient 1).
-    tol : IRLS convergence tolerance (see module docstring); ``fixef_tol`` the final inner one.
-    separation : any of "fe", "ir" (empty tuple disables the checks).
-    drop_singletons : drop observations alone in a fixed-effect group (they are fitted exactly).
-    missing : "raise" (default) or "drop" rows with NaN in a used column (reason "missing value").
-    verbose : print one line per IRLS iteration (also logged at INFO on "gravity.estimation").
+    data : pandas.DataFrame
+        Every column named in the formula (and ``cluster``, ``weights``, ``offset`` if names).
+    cluster : str or list of two str, optional
+        Cluster column(s); two names give Cameron–Gelbach–Miller two-way clustering.
+    vcov : {"iid", "hetero", "robust", "cluster", "twoway"}, optional
+        Default "cluster" when ``cluster`` is given, else "hetero".
+    ssc : {"stata", "none"} or SSC
+        Small-sample correction (:mod:`gravity.estimation.vcov`): "stata" (default) is Stata
+        ``ppml``'s G/(G−1) clustered and N/(N−1) robust — the published Yotov et al. (2016) SEs.
+    weights, offset : str or array_like, optional
+        Column name or array aligned with ``data``; the offset enters η with coefficient 1.
+    tol : float
+        IRLS convergence tolerance (:mod:`gravity.estimation.irls`); ``fixef_tol`` the final inner one.
+    maxiter : int
+        IRLS iteration limit.
+    separation : tuple of {"fe", "ir"}
+        Separation checks (an empty tuple disables them).
+    drop_singletons : bool
+        Drop observations alone in a fixed-effect group (they are fitted exactly).
+    missing : {"raise", "drop"}
+        Rows with NaN in a used column raise (default) or are dropped (reason "missing value").
+    verbose : bool
+        Print one line per IRLS iteration (also logged at INFO on "gravity.estimation").
 
     Returns
     -------
-    :class:`gravity.estimation.results.PPMLResults`.
+    PPMLResults
+        :class:`gravity.estimation.results.PPMLResults` (normal inference).
+
+    Raises
+    ------
+    ValueError
+        Unknown separation method or cluster specification, a bad formula or column
+        (:class:`gravity.estimation.formula.FormulaError` and friends, naming the column and rows), or
+        no observation left after the separation checks.
+
+    References
+    ----------
+    Santos Silva, J. M. C. & Tenreyro, S. (2006). The log of gravity. Review of Economics and
+    Statistics 88(4), 641–658.
+    Correia, S., Guimarães, P. & Zylkin, T. (2020). Fast Poisson estimation with high-dimensional
+    fixed effects. Stata Journal 20(1), 95–115.
+    Cameron, A. C., Gelbach, J. B. & Miller, D. L. (2011). Robust inference with multiway
+    clustering. Journal of Business & Economic Statistics 29(2), 238–249.
     """
     spec = parse_formula(formula)
     sep = tuple(separation or ())
@@ -170,8 +157,8 @@ def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stat
     if (y > 0).sum() == 0:
         raise ValueError(f"outcome {spec.depvar!r} is zero in every remaining row; nothing to estimate")
 
-    fit = _irls(y, X, fe, n_levels, v, off, spec.coef_names, tol=tol, maxiter=maxiter,
-                fixef_tol=fixef_tol, verbose=verbose)
+    fit = irls(y, X, fe, n_levels, v, off, spec.coef_names, tol=tol, maxiter=maxiter,
+               fixef_tol=fixef_tol, verbose=verbose)
 
     # ---- inference -------------------------------------------------------------------------
     clusters = None
@@ -179,10 +166,12 @@ def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stat
     if cl_cols:
         clusters = [pd.factorize(s.to_numpy()[alive])[0] for s in design.extra["cluster"]]
     p = fit["Xt"].shape[1]
-    n_fe_params = sum(n_levels) - max(len(n_levels) - 1, 0)
+    fe_df = fe_dof(fe)
     if p:
-        V, Gs = compute_vcov(fit["Xt"], v * fit["mu"], v * (y - fit["mu"]), vtype, ssc_,
-                             clusters, n_fe_params)
+        Xt = fit["Xt"]
+        bread = np.linalg.inv(Xt.T @ (Xt * (v * fit["mu"])[:, None]))
+        V, Gs = sandwich(bread, Xt * (v * (y - fit["mu"]))[:, None], vtype, ssc_, n=y.size,
+                         k=p + (fe_df if ssc_.k == "all" else 0), clusters=clusters, cluster_names=cl_cols)
         if Gs:
             n_clusters = Gs[0] if len(Gs) == 1 else tuple(Gs)
     else:
@@ -197,107 +186,5 @@ def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stat
         cluster=cl_cols, n_clusters=n_clusters, y=y, mu=fit["mu"], eta=fit["eta"], X=X[:, fit["keep"]],
         offset=off, weights=v, fe=fe, fe_levels=levels, sample=sample, index=data.index[rows],
         converged=fit["converged"], n_iter=fit["n_iter"], collinear=fit["collinear"],
-        offset_spec=offset, has_weights=design.weights is not None, fe_coef=fit["fe_coef"],
+        offset_spec=offset, has_weights=design.weights is not None, fe_coef=fit["fe_coef"], fe_dof=fe_df,
     )
-
-
-def _irls(y, X, fe, n_levels, v, off, names, *, tol, maxiter, fixef_tol, verbose):
-    n, p = X.shape
-    offsets = fe_offsets(n_levels)
-    G = int(offsets[-1])
-    ybar = float(np.dot(v, y) / v.sum())
-    mu = (y + ybar) / 2.0
-    eta = np.log(mu)
-    Z = np.empty((n, p + 1), order="F")
-    Z[:, 1:] = X
-    alphas = np.zeros((G, p + 1), order="F")
-    out = np.empty((n, p + 1), order="F")
-    fepart = np.empty(n)
-    keep = list(range(p))
-    collinear: list[str] = []
-    beta = np.zeros(p)
-    dev_old = np.inf
-    fe_coef = None
-    inner = max(fixef_tol, 1e-4)
-    converged = False
-    it = 0
-    total_sweeps = 0
-    for it in range(1, maxiter + 1):
-        w = v * mu
-        Z[:, 0] = eta - off + (y - mu) / mu
-        sw = group_weights(fe, w, offsets)
-        sweeps = demean_columns(Z, fe, w, sw, offsets, alphas, inner, 100_000, out)
-        total_sweeps += int(np.abs(sweeps).sum())
-        zt = out[:, 0]
-        Xt = out[:, 1:]
-        if it == 1 and Xt.shape[1]:
-            keep_idx, dropped = _collinear(Xt, Z[:, 1:], w, [names[j] for j in keep])
-            if dropped:
-                log.warning("ppml: regressor(s) %s dropped: collinear with the fixed effects or other regressors", dropped)
-                collinear = dropped
-                keep = [keep[j] for j in keep_idx]
-                cols = [0] + [1 + j for j in keep_idx]
-                Z = np.asfortranarray(Z[:, cols])
-                alphas = np.asfortranarray(alphas[:, cols])
-                out = np.asfortranarray(out[:, cols])
-                zt = out[:, 0]
-                Xt = out[:, 1:]
-                beta = np.zeros(len(keep))
-        if Xt.shape[1]:
-            wX = Xt * w[:, None]
-            H = Xt.T @ wX
-            beta_new = np.linalg.solve(H, wX.T @ zt)
-            xb = Z[:, 1:] @ beta_new
-        else:
-            beta_new = beta
-            xb = 0.0
-        # η = o + Xβ + D(α_z − α_X β): built from coefficients, not as z − residual, so that
-        # observations with tiny μ (huge working outcome) lose no precision
-        if G:
-            coef = alphas[:, 0] - (alphas[:, 1:] @ beta_new if beta_new.size else 0.0)
-            fe_sum(fe, np.ascontiguousarray(coef), offsets, fepart)
-            eta_new = off + xb + fepart
-        else:
-            eta_new = off + xb
-        eta_new = np.clip(eta_new, -700.0, 700.0)
-        mu_new = np.exp(eta_new)
-        dev = _deviance(y, mu_new, v)
-        # step-halving guard against a rising deviance
-        halvings = 0
-        while np.isfinite(dev_old) and dev > dev_old * (1 + 1e-10) + 1e-12 and halvings < 30:
-            eta_new = (eta_new + eta) / 2.0
-            beta_new = (beta_new + beta) / 2.0
-            if G:
-                coef = (coef + fe_coef) / 2.0
-            mu_new = np.exp(eta_new)
-            dev = _deviance(y, mu_new, v)
-            halvings += 1
-        rel = abs(dev - dev_old) / (0.1 + abs(dev)) if np.isfinite(dev_old) else np.inf
-        dbeta = float(np.max(np.abs(beta_new - beta) / (1.0 + np.abs(beta_new)))) if beta_new.size else 0.0
-        if verbose:
-            msg = (f"ppml iter {it}: deviance {dev:.10g} rel.change {rel:.3g} max|Δβ| {dbeta:.3g} "
-                   f"inner tol {inner:.1e} sweeps {sweeps.tolist()}")
-            log.info(msg)
-            if not log.isEnabledFor(logging.INFO) or not log.hasHandlers():
-                print(msg)  # verbose=True must show progress even without logging configured
-        eta, mu, beta, dev_old = eta_new, mu_new, beta_new, dev
-        fe_coef = coef if G else None
-        if rel < tol and dbeta < tol and inner <= fixef_tol:
-            converged = True
-            break
-        inner = max(fixef_tol, min(inner, 1e-3 * rel))
-    if not converged:
-        log.warning("ppml did not converge in %d iterations (last relative deviance change %.3g)", maxiter, rel)
-    # demeaned slopes under the converged weights (for the variance)
-    w = v * mu
-    p2 = len(keep)
-    if p2:
-        sw = group_weights(fe, w, offsets)
-        Xk = np.asfortranarray(Z[:, 1:])
-        Xt = np.empty_like(Xk)
-        demean_columns(Xk, fe, w, sw, offsets, np.asfortranarray(alphas[:, 1:]), fixef_tol, 100_000, Xt)
-    else:
-        Xt = np.empty((n, 0))
-    return dict(beta=beta, mu=mu, eta=eta, Xt=Xt, keep=keep, names=[names[j] for j in keep],
-                collinear=collinear, converged=converged, n_iter=it, sweeps=total_sweeps,
-                fe_coef=fe_coef)

@@ -1,6 +1,21 @@
-"""Results of :func:`gravity.ppml`, shaped like a statsmodels results object.
+"""Estimation results: one base class for PPML and OLS, shaped like statsmodels' results.
 
-Goodness of fit:
+:class:`EstimationResults` holds the slopes β̂ (``params``) and their covariance V̂ (``cov_params()``)
+and derives, lazily (cached on first use), ``bse`` = √diag V̂, ``tvalues`` = β̂/se, two-sided
+``pvalues``, ``conf_int(alpha)``, and the linear-hypothesis tools
+
+* :meth:`~EstimationResults.lincom` — θ = Σ_k w_k β_k with the delta-method (here exact)
+  se(θ̂) = √(w'V̂w), its statistic θ̂/se, p-value and interval;
+* :meth:`~EstimationResults.t_test` — each row of R β = q on its own (``"a + b = 0"`` strings or an
+  R matrix), as statsmodels' ``t_test``;
+* :meth:`~EstimationResults.wald_test` — all rows jointly: W = (Rβ̂ − q)'(R V̂ R')⁻¹(Rβ̂ − q), referred
+  to χ²(m) (normal inference) or W/m to F(m, df) (Student-t inference), as statsmodels' ``wald_test``.
+
+PPML uses the normal reference distribution (Stata ``ppml``, ppmlhdfe); OLS uses Student-t with
+``df_inference`` degrees of freedom (G − 1 when clustered, N − K otherwise).
+
+:class:`PPMLResults` — results of :func:`gravity.ppml`. Goodness of fit:
+
 * ``deviance`` = 2 Σ v_i [y_i ln(y_i/μ_i) − (y_i − μ_i)];
 * ``llf`` = Σ v_i [y_i ln μ_i − μ_i − ln Γ(y_i + 1)] (Poisson log-likelihood, non-integer y allowed);
 * ``llnull`` = the same for the constant-only model with the same offset;
@@ -17,32 +32,447 @@ year t), else the first level in sorted order. With two effects (e.g. ``exporter
 importer^year``) this makes the importer effects multilateral resistances relative to the reference
 importer in each year (Yotov et al. 2016, ch. 2: P_ref,t = 1). With three or more effects the
 values solve the model but are not unique beyond this normalisation; predictions always are.
+
+References
+----------
+Santos Silva, J. M. C. & Tenreyro, S. (2006). The log of gravity. Review of Economics and Statistics
+88(4), 641–658.
+Correia, S., Guimarães, P. & Zylkin, T. (2020). Fast Poisson estimation with high-dimensional fixed
+effects. Stata Journal 20(1), 95–115.
+Yotov, Y. V., Piermartini, R., Monteiro, J.-A. & Larch, M. (2016). An Advanced Guide to Trade Policy
+Analysis: The Structural Gravity Model. WTO/UNCTAD.
 """
 from __future__ import annotations
 
+import html
 import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.special import gammaln, ndtr, ndtri  # Φ and Φ⁻¹ without importing scipy.stats (1.5 s)
+# Φ, Φ⁻¹, Student-t, χ² and F tails without importing scipy.stats (1.5 s)
+from scipy.special import chdtrc, fdtrc, gammaln, ndtr, ndtri, stdtr, stdtrit
 from scipy.sparse.csgraph import connected_components
 
-from gravity.estimation.demean import demean_columns, fe_offsets, group_weights
+from gravity.estimation._kernels import demean_columns, group_weights
+from gravity.estimation.demean import fe_offsets
+from gravity.estimation.vcov import ssc_label
 
 log = logging.getLogger("gravity.estimation")
 
+__all__ = ["EstimationResults", "PPMLResults", "Summary", "LinearCombination", "ContrastResults",
+           "WaldTestResults", "HypothesisError"]
 
-class PPMLResults:
-    """Estimated PPML-HDFE model. See the module docstring for definitions and conventions."""
+
+class HypothesisError(ValueError):
+    """A linear hypothesis (``lincom``/``t_test``/``wald_test``) names an unknown coefficient or
+    cannot be read; the message names the term and the coefficients available."""
+
+
+class Summary:
+    """The printed summary of a fit: ``str(summary)`` / :meth:`as_text` give the table,
+    :meth:`_repr_html_` the same text for notebooks."""
+
+    def __init__(self, text: str):
+        self._text = text
+
+    def as_text(self) -> str:
+        """The summary as plain text."""
+        return self._text
+
+    def __str__(self) -> str:
+        return self._text
+
+    def __repr__(self) -> str:
+        return self._text
+
+    def _repr_html_(self) -> str:
+        return "<pre>" + html.escape(self._text) + "</pre>"
+
+
+@dataclass(frozen=True)
+class LinearCombination:
+    """θ = Σ_k w_k β_k estimated by :meth:`EstimationResults.lincom`.
+
+    Attributes
+    ----------
+    terms : tuple of (str, float)
+        (coefficient name, weight w_k) pairs.
+    estimate, se, stat, pvalue : float
+        θ̂, √(w'V̂w), θ̂/se and the two-sided p-value.
+    level : float
+        Default confidence level of :meth:`conf_int`.
+    df : int or None
+        Degrees of freedom of the Student-t reference; None for the normal.
+    """
+
+    terms: tuple
+    estimate: float
+    se: float
+    stat: float
+    pvalue: float
+    level: float = 0.95
+    df: int | None = None
+
+    def conf_int(self, level: float | None = None) -> tuple[float, float]:
+        """(lo, hi) = θ̂ ∓ q·se, q the (1 + level)/2 quantile of the reference distribution."""
+        level = self.level if level is None else level
+        q = ndtri(0.5 + level / 2) if self.df is None else stdtrit(self.df, 0.5 + level / 2)
+        return self.estimate - q * self.se, self.estimate + q * self.se
+
+    def __str__(self) -> str:
+        lo, hi = self.conf_int()
+        name = " + ".join(t if w == 1 else f"{w:g}*{t}" for t, w in self.terms)
+        return (f"{name} = {self.estimate:.6f} (se {self.se:.6f}, {'z' if self.df is None else 't'} "
+                f"{self.stat:.3f}, p {self.pvalue:.4f}; {self.level:.0%} CI [{lo:.6f}, {hi:.6f}])")
+
+
+@dataclass(frozen=True, eq=False)
+class ContrastResults:
+    """Row-by-row tests of R β = q (:meth:`EstimationResults.t_test`).
+
+    Attributes
+    ----------
+    effect, sd, statistic, pvalue : numpy.ndarray, shape (m,)
+        Rβ̂, √diag(R V̂ R'), (Rβ̂ − q)/sd and the two-sided p-values.
+    q : numpy.ndarray, shape (m,)
+    df : int or None
+        Student-t degrees of freedom; None for the normal.
+    names : tuple of str
+        The hypotheses as written (or ``"c0"``, ``"c1"``, … for a matrix).
+    """
+
+    effect: np.ndarray
+    sd: np.ndarray
+    statistic: np.ndarray
+    pvalue: np.ndarray
+    q: np.ndarray
+    df: int | None
+    names: tuple
+
+    def conf_int(self, alpha: float = 0.05) -> np.ndarray:
+        """(m × 2) interval for Rβ: effect ∓ quantile(1 − alpha/2) · sd."""
+        z = ndtri(1 - alpha / 2) if self.df is None else stdtrit(self.df, 1 - alpha / 2)
+        return np.column_stack([self.effect - z * self.sd, self.effect + z * self.sd])
+
+    def summary_frame(self, alpha: float = 0.05) -> pd.DataFrame:
+        """One row per hypothesis: coef, std err, z|t, P>|z|, interval bounds."""
+        ci = self.conf_int(alpha)
+        s = "z" if self.df is None else "t"
+        return pd.DataFrame({"coef": self.effect, "std err": self.sd, s: self.statistic,
+                             f"P>|{s}|": self.pvalue, "lower": ci[:, 0], "upper": ci[:, 1]},
+                            index=list(self.names))
+
+    def __str__(self) -> str:
+        return self.summary_frame().to_string(float_format=lambda x: f"{x: .6f}")
+
+
+@dataclass(frozen=True)
+class WaldTestResults:
+    """Joint test of R β = q (:meth:`EstimationResults.wald_test`).
+
+    Attributes
+    ----------
+    statistic : float
+        W (χ² form) or W/m (F form).
+    pvalue : float
+    df_num : int
+        m, the number of restrictions.
+    df_denom : int or None
+        Denominator df of the F form; None for χ².
+    distribution : {"chi2", "F"}
+    """
+
+    statistic: float
+    pvalue: float
+    df_num: int
+    df_denom: int | None
+    distribution: str
+
+    def __str__(self) -> str:
+        d = f"chi2({self.df_num})" if self.df_denom is None else f"F({self.df_num}, {self.df_denom})"
+        return f"Wald test: {d} = {self.statistic:.6g}, p = {self.pvalue:.4g}"
+
+
+_TOKEN = re.compile(r"\s*(?:(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_.]*)"
+                    r"|(?P<op>[-+*=]))")
+
+
+def _parse_side(text: str, names: list[str], full: str) -> tuple[np.ndarray, float]:
+    """Coefficient row and constant of one side of a hypothesis: a sum of terms c*name, name*c,
+    name, c (with signs)."""
+    row = np.zeros(len(names))
+    const = 0.0
+    pos, n = 0, len(text)
+    toks = []
+    while pos < n:
+        if text[pos:].strip() == "":
+            break
+        m = _TOKEN.match(text, pos)
+        if not m or m.end() == pos:
+            raise HypothesisError(f"cannot read {text[pos:].strip()!r} in hypothesis {full!r}: write sums "
+                                  f"of coefficient names with optional numeric factors, e.g. 'a + 2*b = 0'")
+        toks.append((m.lastgroup, m.group(m.lastgroup)))
+        pos = m.end()
+    i = 0
+    if not toks:
+        raise HypothesisError(f"empty side in hypothesis {full!r}")
+    while i < len(toks):
+        sign = 1.0
+        while i < len(toks) and toks[i][0] == "op" and toks[i][1] in "+-":
+            sign = -sign if toks[i][1] == "-" else sign
+            i += 1
+        factor, name = sign, None
+        expect_operand = True
+        while i < len(toks):
+            kind, val = toks[i]
+            if expect_operand:
+                if kind == "num":
+                    factor *= float(val)
+                elif kind == "name":
+                    if name is not None:
+                        raise HypothesisError(f"hypothesis {full!r} multiplies two coefficients; it must be linear")
+                    name = val
+                else:
+                    raise HypothesisError(f"unexpected {val!r} in hypothesis {full!r}")
+                expect_operand = False
+                i += 1
+            elif kind == "op" and val == "*":
+                expect_operand = True
+                i += 1
+            else:
+                break
+        if expect_operand:
+            raise HypothesisError(f"hypothesis {full!r} ends with an operator")
+        if i < len(toks) and not (toks[i][0] == "op" and toks[i][1] in "+-"):
+            raise HypothesisError(f"unexpected {toks[i][1]!r} in hypothesis {full!r}")
+        if name is None:
+            const += factor
+        else:
+            if name not in names:
+                raise HypothesisError(f"{name!r} in hypothesis {full!r} is not a coefficient of this model; "
+                                      f"coefficients: {names}")
+            row[names.index(name)] += factor
+    return row, const
+
+
+def _restrictions(r_matrix, q, names: list[str]) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """R (m × p), q (m,) and labels from a string ("a + b = 0, c = 0") or an array."""
+    if isinstance(r_matrix, str):
+        rows, qs, labels = [], [], []
+        for part in r_matrix.split(","):
+            part = part.strip()
+            if not part:
+                raise HypothesisError(f"empty hypothesis in {r_matrix!r}")
+            sides = part.split("=")
+            if len(sides) > 2:
+                raise HypothesisError(f"hypothesis {part!r} has more than one '='")
+            lr, lc = _parse_side(sides[0], names, part)
+            rr, rc = _parse_side(sides[1], names, part) if len(sides) == 2 else (np.zeros(len(names)), 0.0)
+            rows.append(lr - rr)
+            qs.append(rc - lc)
+            labels.append(part)
+        if q is not None:
+            raise HypothesisError("give q= only with an R matrix; a string hypothesis carries its own constants")
+        return np.vstack(rows), np.asarray(qs, dtype=float), tuple(labels)
+    R = np.atleast_2d(np.asarray(r_matrix, dtype=float))
+    if R.shape[1] != len(names):
+        raise HypothesisError(f"R has {R.shape[1]} columns but the model has {len(names)} coefficients {names}")
+    qv = np.zeros(R.shape[0]) if q is None else np.atleast_1d(np.asarray(q, dtype=float))
+    if qv.shape != (R.shape[0],):
+        raise HypothesisError(f"q has shape {qv.shape}; it needs one value per row of R ({R.shape[0]})")
+    return R, qv, tuple(f"c{j}" for j in range(R.shape[0]))
+
+
+class EstimationResults:
+    """Base of the results of :func:`gravity.ppml` and :func:`gravity.ols` (module docstring).
+
+    Subclasses provide ``params`` (Series of β̂), ``_vcov`` (the p × p array V̂) and, for Student-t
+    inference, ``use_t = True`` and ``df_inference``. Statistics are computed on first use.
+    """
+
+    use_t = False
+    _se_name, _stat_name, _p_name = "std err", "z", "P>|z|"
+
+    @property
+    def df_inference(self) -> int | None:
+        """Degrees of freedom of the Student-t reference distribution (None: normal)."""
+        return None
+
+    def _two_sided(self, stat: np.ndarray) -> np.ndarray:
+        a = -np.abs(stat)
+        return 2 * (stdtr(self.df_inference, a) if self.use_t else ndtr(a))
+
+    def _quantile(self, prob: float) -> float:
+        return stdtrit(self.df_inference, prob) if self.use_t else ndtri(prob)
+
+    # ---- statsmodels-style accessors -------------------------------------------------------
+    def cov_params(self) -> pd.DataFrame:
+        """V̂ as a DataFrame indexed by coefficient name (rows and columns)."""
+        names = self.params.index
+        return pd.DataFrame(self._vcov, index=names, columns=names)
+
+    @cached_property
+    def bse(self) -> pd.Series:
+        """Standard errors √diag V̂."""
+        V = self._vcov
+        se = np.sqrt(np.diag(V)) if V.size else np.zeros(0)
+        return pd.Series(se, index=self.params.index, name=self._se_name, dtype=float)
+
+    @cached_property
+    def tvalues(self) -> pd.Series:
+        """β̂ / se (z for PPML, t for OLS)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = self.params.to_numpy() / self.bse.to_numpy()
+        return pd.Series(t, index=self.params.index, name=self._stat_name, dtype=float)
+
+    @cached_property
+    def pvalues(self) -> pd.Series:
+        """Two-sided p-values of β_k = 0."""
+        return pd.Series(self._two_sided(self.tvalues.to_numpy()), index=self.params.index,
+                         name=self._p_name, dtype=float)
+
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        """(1 − alpha) intervals β̂ ∓ q·se, q the 1 − alpha/2 quantile; columns 0 and 1."""
+        q = self._quantile(1 - alpha / 2)
+        return pd.DataFrame({0: self.params - q * self.bse, 1: self.params + q * self.bse})
+
+    # ---- linear hypotheses -----------------------------------------------------------------
+    def lincom(self, terms, level: float = 0.95) -> LinearCombination:
+        """Estimate θ = Σ_k w_k β_k with se(θ̂) = √(w'V̂w) (Stata ``lincom``).
+
+        Parameters
+        ----------
+        terms : sequence of str, or mapping str → float
+            Coefficient names (every weight 1), or names with their weights w_k.
+        level : float
+            Confidence level of the interval returned by ``.conf_int()``.
+
+        Returns
+        -------
+        LinearCombination
+            ``.estimate``, ``.se``, ``.stat``, ``.pvalue``, ``.conf_int()`` → (lo, hi), ``.terms``.
+
+        Raises
+        ------
+        HypothesisError
+            A name that is not a coefficient (the message lists them), or no terms.
+        """
+        if isinstance(terms, str):
+            terms = [terms]
+        if isinstance(terms, Mapping):
+            names = list(terms)
+            w = np.asarray([float(terms[k]) for k in names], dtype=float)
+        else:
+            names = list(terms)
+            w = np.ones(len(names))
+        if not names:
+            raise HypothesisError("lincom needs at least one coefficient name")
+        unknown = [k for k in names if k not in self.params.index]
+        if unknown:
+            raise HypothesisError(f"lincom: {unknown} are not coefficients of this model; "
+                                  f"coefficients: {list(self.params.index)}")
+        est = float((self.params[names] * w).sum())
+        Vsub = self.cov_params().loc[names, names].to_numpy()
+        P = Vsub.copy(order="K")       # keep the memory order: with w = 1 this sums as Vsub.sum()
+        P *= np.outer(w, w)
+        se = float(np.sqrt(P.sum()))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stat = est / se
+        return LinearCombination(terms=tuple(zip(names, w.tolist())), estimate=est, se=se, stat=stat,
+                                 pvalue=float(self._two_sided(np.asarray(stat))), level=level,
+                                 df=self.df_inference if self.use_t else None)
+
+    def t_test(self, r_matrix, q=None) -> ContrastResults:
+        """Test each restriction of R β = q separately (statsmodels ``t_test``).
+
+        Parameters
+        ----------
+        r_matrix : str or array_like
+            ``"a + b = 0"`` / ``"a = b, c = 0"`` (comma-separated restrictions; a side without ``=``
+            is set to 0), or an R matrix (m × p, columns in ``params`` order).
+        q : array_like, optional
+            Right-hand side for a matrix R (default 0).
+
+        Returns
+        -------
+        ContrastResults
+            effect Rβ̂, sd √diag(RV̂R'), statistic (Rβ̂ − q)/sd, two-sided p-values, ``conf_int()``.
+
+        Raises
+        ------
+        HypothesisError
+            Unknown name, unreadable hypothesis, or R/q of the wrong shape.
+        """
+        R, qv, labels = _restrictions(r_matrix, q, list(self.params.index))
+        b = self.params.to_numpy()
+        effect = R @ b
+        sd = np.sqrt(np.diag(R @ self._vcov @ R.T))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stat = (effect - qv) / sd
+        return ContrastResults(effect=effect, sd=sd, statistic=stat, pvalue=self._two_sided(stat), q=qv,
+                               df=self.df_inference if self.use_t else None, names=labels)
+
+    def wald_test(self, r_matrix, q=None) -> WaldTestResults:
+        """Joint Wald test of R β = q: W = (Rβ̂ − q)'(R V̂ R')⁻¹(Rβ̂ − q).
+
+        W is referred to χ²(m) under normal inference (PPML); under Student-t inference (OLS) W/m is
+        referred to F(m, ``df_inference``), as statsmodels' ``wald_test`` does by default.
+
+        Parameters
+        ----------
+        r_matrix, q
+            As in :meth:`t_test`.
+
+        Returns
+        -------
+        WaldTestResults
+
+        Raises
+        ------
+        HypothesisError
+            As :meth:`t_test`; also when R V̂ R' is singular (redundant restrictions).
+        """
+        R, qv, _ = _restrictions(r_matrix, q, list(self.params.index))
+        d = R @ self.params.to_numpy() - qv
+        M = R @ self._vcov @ R.T
+        try:
+            W = float(d @ np.linalg.solve(M, d))
+        except np.linalg.LinAlgError as exc:
+            raise HypothesisError("R V R' is singular: the restrictions are redundant or involve "
+                                  "coefficients without variance; drop the redundant rows") from exc
+        m = R.shape[0]
+        if self.use_t:
+            F = W / m
+            return WaldTestResults(F, float(fdtrc(m, self.df_inference, F)), m, self.df_inference, "F")
+        return WaldTestResults(W, float(chdtrc(m, W)), m, None, "chi2")
+
+    def _coef_table(self, float_format) -> str:
+        ci = self.conf_int()
+        s = self._stat_name
+        tab = pd.DataFrame({"coef": self.params, "std err": self.bse, s: self.tvalues,
+                            f"P>|{s}|": self.pvalues, "[0.025": ci[0], "0.975]": ci[1]})
+        return tab.to_string(float_format=float_format)
+
+    def __repr__(self) -> str:
+        return str(self.summary())
+
+
+class PPMLResults(EstimationResults):
+    """Estimated PPML-HDFE model (normal inference). See the module docstring for definitions and
+    conventions."""
 
     def __init__(self, *, spec, names, beta, V, vcov_type, ssc, cluster, n_clusters, y, mu, eta, X,
                  offset, weights, fe, fe_levels, sample, index, converged, n_iter, collinear,
-                 offset_spec, has_weights, fe_coef=None):
+                 offset_spec, has_weights, fe_coef=None, fe_dof=0):
         self.spec = spec
         self.formula = spec.formula
         self.fixed_effects = spec.fe_names
         self.params = pd.Series(beta, index=names, name="coef", dtype=float)
-        self._V = V
         self.vcov_type = vcov_type
         self.ssc = ssc
         self.cluster = cluster
@@ -59,37 +489,63 @@ class PPMLResults:
         self.fitted = pd.Series(mu, index=index, name="fitted")
         self._index = index
         self._fixef_raw = fe_coef
-        v = weights
+        self._fe_dof = fe_dof
+        self._vcov = V
+
+    # ---- goodness of fit (computed on first use) --------------------------------------------
+    @cached_property
+    def deviance(self) -> float:
+        """2 Σ v_i [y_i ln(y_i/μ_i) − (y_i − μ_i)]."""
+        y, mu = self._y, self._mu
         with np.errstate(divide="ignore", invalid="ignore"):
             t = np.where(y > 0, y * np.log(y / mu), 0.0) - (y - mu)
-        self.deviance = 2.0 * float(np.dot(v, t))
-        lg = gammaln(y + 1.0)
-        self.llf = float(np.dot(v, np.where(y > 0, y * np.log(np.where(mu > 0, mu, 1.0)), 0.0) - mu - lg))
-        eo = np.exp(offset)
-        c = float(np.dot(v, y) / np.dot(v, eo))
-        mu0 = c * eo
-        self.llnull = float(np.dot(v, np.where(y > 0, y * np.log(mu0), 0.0) - mu0 - lg))
+        return 2.0 * float(np.dot(self._v, t))
+
+    @cached_property
+    def _lgamma(self) -> np.ndarray:
+        return gammaln(self._y + 1.0)
+
+    @cached_property
+    def llf(self) -> float:
+        """Σ v_i [y_i ln μ_i − μ_i − ln Γ(y_i + 1)]."""
+        y, mu = self._y, self._mu
+        return float(np.dot(self._v, np.where(y > 0, y * np.log(np.where(mu > 0, mu, 1.0)), 0.0) - mu - self._lgamma))
+
+    @cached_property
+    def _mu_null(self) -> np.ndarray:
+        eo = np.exp(self._offset)
+        c = float(np.dot(self._v, self._y) / np.dot(self._v, eo))
+        return c * eo
+
+    @cached_property
+    def llnull(self) -> float:
+        """Log-likelihood of the constant-only model with the same offset."""
+        y, mu0 = self._y, self._mu_null
+        return float(np.dot(self._v, np.where(y > 0, y * np.log(mu0), 0.0) - mu0 - self._lgamma))
+
+    @cached_property
+    def null_deviance(self) -> float:
+        """Deviance of the constant-only model with the same offset."""
+        y, mu0 = self._y, self._mu_null
         with np.errstate(divide="ignore", invalid="ignore"):
             t0 = np.where(y > 0, y * np.log(y / mu0), 0.0) - (y - mu0)
-        self.null_deviance = 2.0 * float(np.dot(v, t0))
-        self.pseudo_rsquared = 1.0 - self.llf / self.llnull if self.llnull != 0 else np.nan
-        self.rsquared_corr = float(np.corrcoef(y, mu)[0, 1] ** 2) if y.size > 1 and np.std(mu) > 0 else np.nan
-        se = np.sqrt(np.diag(V)) if V.size else np.zeros(0)
-        self.bse = pd.Series(se, index=names, name="std err", dtype=float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            self.tvalues = pd.Series(beta / se, index=names, name="z", dtype=float)
-        self.pvalues = pd.Series(2 * ndtr(-np.abs(self.tvalues.to_numpy())), index=names,
-                                 name="P>|z|", dtype=float)
-        self.df_resid = self.nobs - len(names) - (sum(len(l) for l in fe_levels) - max(len(fe_levels) - 1, 0))
+        return 2.0 * float(np.dot(self._v, t0))
 
-    # ---- statsmodels-style accessors -------------------------------------------------------
-    def cov_params(self) -> pd.DataFrame:
-        names = self.params.index
-        return pd.DataFrame(self._V, index=names, columns=names)
+    @cached_property
+    def pseudo_rsquared(self) -> float:
+        """McFadden's 1 − llf/llnull (ppmlhdfe's "Pseudo R2")."""
+        return 1.0 - self.llf / self.llnull if self.llnull != 0 else np.nan
 
-    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
-        q = ndtri(1 - alpha / 2)
-        return pd.DataFrame({0: self.params - q * self.bse, 1: self.params + q * self.bse})
+    @cached_property
+    def rsquared_corr(self) -> float:
+        """corr(y, μ)² (Stata ``ppml``'s "R-squared")."""
+        y, mu = self._y, self._mu
+        return float(np.corrcoef(y, mu)[0, 1] ** 2) if y.size > 1 and np.std(mu) > 0 else np.nan
+
+    @property
+    def df_resid(self) -> int:
+        """N − slopes − fixed-effect degrees of freedom (:func:`gravity.estimation.rank.fe_dof`)."""
+        return self.nobs - len(self.params) - self._fe_dof
 
     @property
     def drops(self) -> pd.Series:
@@ -97,12 +553,8 @@ class PPMLResults:
         r = self.sample["reason"]
         return r[r != ""].value_counts()
 
-    def summary(self) -> str:
-        ci = self.conf_int()
-        tab = pd.DataFrame({
-            "coef": self.params, "std err": self.bse, "z": self.tvalues, "P>|z|": self.pvalues,
-            "[0.025": ci[0], "0.975]": ci[1],
-        })
+    def summary(self) -> Summary:
+        """The fit in a table: sample, standard errors, goodness of fit, coefficients."""
         vc = {"iid": "iid", "hetero": "heteroskedasticity-robust",
               "cluster": f"clustered by {self.cluster}", "twoway": f"two-way clustered by {self.cluster}"}[self.vcov_type]
         lines = [
@@ -110,19 +562,16 @@ class PPMLResults:
             f"Formula:        {self.formula}",
             f"Fixed effects:  {', '.join(self.fixed_effects) or 'none'}",
             f"Observations:   {self.nobs}" + (f"   (left out: {dict(self.drops)})" if len(self.drops) else ""),
-            f"Std. errors:    {vc}" + (f", {self.n_clusters} clusters" if self.n_clusters else "") + f"; ssc={_ssc_label(self.ssc)}",
+            f"Std. errors:    {vc}" + (f", {self.n_clusters} clusters" if self.n_clusters else "") + f"; ssc={ssc_label(self.ssc, 'ppml')}",
             f"Deviance:       {self.deviance:.6g}   Log-likelihood: {self.llf:.6g}",
             f"Pseudo R2 (McFadden): {self.pseudo_rsquared:.4f}   corr(y, mu)^2: {self.rsquared_corr:.4f}",
             f"Converged:      {self.converged} in {self.n_iter} iterations",
         ]
         if self.collinear:
             lines.append(f"Dropped as collinear: {self.collinear}")
-        body = tab.to_string(float_format=lambda x: f"{x: .6f}") if len(tab) else "(no slope coefficients)"
+        body = self._coef_table(lambda x: f"{x: .6f}") if len(self.params) else "(no slope coefficients)"
         rule = "=" * max(len(l) for l in body.splitlines() + lines)
-        return "\n".join([rule, *lines, rule, body, rule])
-
-    def __repr__(self) -> str:
-        return self.summary()
+        return Summary("\n".join([rule, *lines, rule, body, rule]))
 
     # ---- fixed effects ---------------------------------------------------------------------
     def _raw_fixef(self) -> np.ndarray:
@@ -235,12 +684,3 @@ class PPMLResults:
             log.warning("predict: %d row(s) have fixed-effect levels not in the estimation sample; returned NaN", int(unseen.sum()))
         out = pd.Series(eta, index=newdata.index)
         return np.exp(out).rename("fitted") if type == "response" else out.rename("link")
-
-
-def _ssc_label(ssc) -> str:
-    from gravity.estimation.vcov import PRESETS
-
-    for name, preset in PRESETS.items():
-        if preset == ssc:
-            return repr(name)
-    return repr(ssc)

@@ -22,12 +22,24 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import lsmr
 
-from gravity.estimation.demean import demean_columns, fe_offsets, fe_sum, group_weights
+from gravity.estimation._kernels import demean_columns, fe_sum, group_weights
+from gravity.estimation.demean import fe_offsets
 
 
 def compact_codes(fe: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Re-number the codes of the kept rows 0..G'-1; also return, per effect, the old code of each
-    new level (so labels can follow)."""
+    """Re-number the codes of the kept rows 0..G'−1.
+
+    Parameters
+    ----------
+    fe : numpy.ndarray of int, shape (K, n)
+    keep : numpy.ndarray of bool, shape (n,)
+
+    Returns
+    -------
+    (numpy.ndarray, list of numpy.ndarray)
+        int32 codes (K × kept rows) and, per effect, the old code of each new level (so labels
+        can follow).
+    """
     K = fe.shape[0]
     out = np.empty((K, int(keep.sum())), dtype=np.int32)
     old_of_new = []
@@ -43,8 +55,29 @@ def compact_codes(fe: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, list[np
 
 def drop_fe_groups(y: np.ndarray, fe: np.ndarray, *, all_zero: bool = True,
                    singletons: bool = True) -> np.ndarray:
-    """Return a per-row reason array ("" kept, "all-zero group", "singleton"), iterating to a
-    fixed point because a drop in one effect can empty or isolate a group of another."""
+    """Rows that make the estimates infinite through a single fixed-effect group, or singletons.
+
+    A group g of effect k with y_i = 0 for every i ∈ g has the certificate z = D_k 1_g
+    (α_k[g] → −∞); a singleton group is fitted exactly. Iterates to a fixed point, because a drop in
+    one effect can empty or isolate a group of another.
+
+    Parameters
+    ----------
+    y : numpy.ndarray, shape (n,)
+    fe : numpy.ndarray of int, shape (K, n)
+    all_zero, singletons : bool
+        Which rule to apply.
+
+    Returns
+    -------
+    numpy.ndarray of object, shape (n,)
+        "" (kept), "all-zero group" or "singleton".
+
+    References
+    ----------
+    Correia, S., Guimarães, P. & Zylkin, T. (2019). Verifying the existence of maximum likelihood
+    estimates for generalized linear models. arXiv:1903.01633.
+    """
     n = y.size
     reason = np.full(n, "", dtype=object)
     alive = np.ones(n, dtype=bool)
@@ -218,6 +251,35 @@ def iterative_rectifier(y: np.ndarray, X: np.ndarray, fe: np.ndarray, n_levels, 
     residual u − û on the y = 0 observations is negative (no further separation can be found).
     ``method``: "subspace" (exact, at most two fixed effects), "weighting" (method of weighting,
     any number of effects) or "auto" (subspace when possible).
+
+    Parameters
+    ----------
+    y : numpy.ndarray, shape (n,)
+    X : numpy.ndarray, shape (n, p)
+    fe : numpy.ndarray of int32, shape (K, n)
+    n_levels : sequence of int
+    tol : float
+    maxiter : int
+    method : {"auto", "subspace", "weighting"}
+
+    Returns
+    -------
+    (numpy.ndarray of bool, int)
+        Separated rows and the number of IR iterations.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``method``, or "subspace" with more than two fixed effects.
+    RuntimeError
+        No convergence in ``maxiter`` iterations (the message says how to skip the check).
+
+    References
+    ----------
+    Correia, S., Guimarães, P. & Zylkin, T. (2019). Verifying the existence of maximum likelihood
+    estimates for generalized linear models. arXiv:1903.01633.
+    Correia, S., Guimarães, P. & Zylkin, T. (2020). Fast Poisson estimation with high-dimensional
+    fixed effects. Stata Journal 20(1), 95–115.
     """
     n = y.size
     zero = y <= 0
