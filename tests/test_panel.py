@@ -290,3 +290,21 @@ def test_yotov_panel_round_trip_and_geodist_matches_the_book():
     mac = (m["exporter"] == "MAC") | (m["importer"] == "MAC")
     assert m.loc[mac, "distw"].isna().all() and m.loc[~mac, "distw"].notna().all()
     np.testing.assert_allclose(m.loc[~mac, "distw"], m.loc[~mac, "dist_book"], rtol=1e-6)
+
+
+def test_panel_interactions_come_from_the_regressor_registry():
+    """The panel's derived columns and the model file's regressors are one builder: same bits, same dtypes."""
+    from gravity.panel import features as ft
+
+    p = gv.build_panel(_trade(), years=YEARS, pairs=_pairs(), indicators=_ind())
+    for prefix, kind in ft.DIGITAL_FEATURES.items():
+        z = ft.build_regressor(p, ft.Regressor("z", kind, indicator="internet"))
+        np.testing.assert_array_equal(p[f"{prefix}_internet"].to_numpy(), z)
+    o, d = p["internet_o"].to_numpy(), p["internet_d"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ln_min = np.where(np.fmin(o, d) > 0, np.log(np.minimum(o, d)), np.nan)
+    np.testing.assert_array_equal(p["ln_min_internet"].to_numpy(), ln_min)
+    np.testing.assert_array_equal(p["ln_dist"].to_numpy(), ft.build_regressor(p, ft.Regressor("z", "log", columns=("dist",))))
+    assert p["both_landlocked"].dtype == np.int8 and p["both_sco"].dtype == np.int8 and p["intl_border"].dtype == np.int8
+    both = ft.build_regressor(p, ft.Regressor("z", "all_of", columns=("landlocked_o", "landlocked_d")))
+    np.testing.assert_array_equal(p["both_landlocked"].to_numpy(), both)   # 1 exactly when both are landlocked

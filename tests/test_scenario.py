@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from gravity.panel import features as ft
 from gravity.scenario import config as sc
+from gravity.scenario import shocks
 
 MODEL = Path(__file__).resolve().parents[1] / "models" / "eco_digital_corridor.toml"
 TEXT = MODEL.read_text(encoding="utf-8")
@@ -163,7 +165,7 @@ def _scenario(cfg, **kw):
 def test_infrastructure_frontier_by_explicit_loop(cfg):
     pairs = _pairs()
     s = _scenario(cfg, indicators={"internet": "frontier"})
-    delta = sc.regressor_changes(pairs, s, cfg)
+    delta = shocks.regressor_changes(pairs, s, cfg)
     frontier = max(INTERNET[m] for m in s.members)  # 40, BBB
     new = {c: (max(v, frontier) if c in s.members else v) for c, v in INTERNET.items()}
     for k, row in pairs.iterrows():
@@ -180,7 +182,7 @@ def test_infrastructure_frontier_by_explicit_loop(cfg):
 def test_harmonisation_only_between_distinct_members(cfg):
     pairs = _pairs()
     s = _scenario(cfg, members=("AAA", "BBB", "CCC"), agreement={"rta": 1.0, "tf_prov_45": 1.0})
-    delta = sc.regressor_changes(pairs, s, cfg)
+    delta = shocks.regressor_changes(pairs, s, cfg)
     for k, row in pairs.iterrows():
         inside = row.exporter in s.members and row.importer in s.members and row.exporter != row.importer
         assert delta.loc[k, "rta"] == float(inside and row.rta == 0)
@@ -191,22 +193,22 @@ def test_harmonisation_only_between_distinct_members(cfg):
 def test_cost_change_is_exp_of_coefficients_times_changes(cfg):
     pairs = _pairs()
     s = _scenario(cfg, indicators={"internet": "frontier"}, agreement={"rta": 1.0, "tf_prov_41": 1.0})
-    delta = sc.regressor_changes(pairs, s, cfg)
+    delta = shocks.regressor_changes(pairs, s, cfg)
     b = pd.Series({"rta": 0.3, "tf_provisions": 0.08, "ln_min_internet": -0.07,
                    "ln_min_internet_x_ll_o": -0.05, "ln_min_internet_x_ll_d": 0.02})
-    t = sc.cost_change(delta, b)
+    t = shocks.cost_factor(delta, b)
     manual = np.exp(sum(b[k] * delta[k] for k in b.index))
     np.testing.assert_allclose(t, manual, rtol=1e-15)
     # coefficient order does not matter
-    np.testing.assert_allclose(sc.cost_change(delta, b.iloc[::-1]), t, rtol=1e-15)
+    np.testing.assert_allclose(shocks.cost_factor(delta, b.iloc[::-1]), t, rtol=1e-15)
 
 
 def test_zero_shock_gives_unit_cost_change(cfg):
     pairs = _pairs()
     s = _scenario(cfg, indicators={"internet": 0.0})  # "raise to at least 0": nobody moves
-    delta = sc.regressor_changes(pairs, s, cfg)
+    delta = shocks.regressor_changes(pairs, s, cfg)
     assert (delta.to_numpy() == 0).all()
-    assert (sc.cost_change(delta, dict.fromkeys(delta.columns, 0.7)) == 1).all()
+    assert (shocks.cost_factor(delta, dict.fromkeys(delta.columns, 0.7)) == 1).all()
 
 
 def test_missing_indicator_stays_missing_and_is_counted(cfg):
@@ -214,7 +216,7 @@ def test_missing_indicator_stays_missing_and_is_counted(cfg):
     pairs.loc[pairs.exporter == "AAA", "internet_o"] = np.nan
     pairs.loc[pairs.importer == "AAA", "internet_d"] = np.nan
     s = _scenario(cfg, indicators={"internet": "frontier"})
-    delta = sc.regressor_changes(pairs, s, cfg)
+    delta = shocks.regressor_changes(pairs, s, cfg)
     assert np.isfinite(delta.to_numpy()).all()
     # 7 pairs involve AAA; each of the three internet regressors is undefined there
     assert delta.attrs["undefined"]["ln_min_internet"] == 7
@@ -222,7 +224,7 @@ def test_missing_indicator_stays_missing_and_is_counted(cfg):
 
 def test_build_regressor_rejects_missing_columns(cfg):
     with pytest.raises(ValueError, match=re.escape("['internet_d']")):
-        sc.build_regressor(_pairs().drop(columns="internet_d"), cfg.regressors["ln_min_internet"])
+        ft.build_regressor(_pairs().drop(columns="internet_d"), cfg.regressors["ln_min_internet"])
 
 
 def test_repeated_scenario_name(tmp_path):
@@ -235,5 +237,108 @@ def test_undefined_counts_only_regressors_the_scenario_moves(cfg):
     pairs = _pairs()
     pairs.loc[pairs.exporter == "AAA", "internet_o"] = np.nan
     s = _scenario(cfg, agreement={"rta": 1.0})
-    delta = sc.regressor_changes(pairs, s, cfg)
+    delta = shocks.regressor_changes(pairs, s, cfg)
     assert delta.attrs["undefined"] == {} and not delta.attrs["undefined_rows"].any()
+
+
+# ---------------------------------------------------------------------------------------------
+# one registry of regressor kinds; one cost-change function
+# ---------------------------------------------------------------------------------------------
+def _kind_by_loop(kind: str, a: float, b: float) -> float:
+    """Independent scalar definitions of the registry's kinds (math, not numpy); NaN where undefined."""
+    ln = lambda v: math.log(v) if v > 0 else math.nan  # noqa: E731  (NaN > 0 is False)
+    if kind in ("pair", "log"):           # one column: only a is read
+        return a if kind == "pair" else ln(a)
+    if math.isnan(a) or math.isnan(b):
+        return math.nan
+    return {"weakest_link": ln(min(a, b)), "log_product": ln(a) * ln(b), "product": a * b,
+            "minimum": min(a, b), "gap": abs(a - b), "any_of": max(a, b), "all_of": min(a, b),
+            "pair": a, "log": ln(a)}[kind]
+
+
+@pytest.mark.parametrize("kind", sorted(ft.KINDS))
+def test_every_kind_matches_its_scalar_definition(kind):
+    vals = [0.0, -1.0, 0.5, 3.0, np.nan, 1.0]
+    a, b = (np.array(v, dtype=float) for v in zip(*itertools.product(vals, vals)))
+    frame = pd.DataFrame({"x_o": a, "x_d": b, "c1": a, "c2": b})
+    reads = ft.KINDS[kind].reads
+    r = ft.Regressor("z", kind, indicator="x" if reads == "indicator" else None,
+                     columns=() if reads == "indicator" else (("c1",) if reads == "column" else ("c1", "c2")))
+    got = ft.build_regressor(frame, r)
+    want = np.array([_kind_by_loop(kind, u, v) for u, v in zip(a, b)])
+    np.testing.assert_array_equal(got, want)   # NaN exactly where the loop says undefined
+
+
+def test_times_multiplies_by_any_allowed_column_incl_the_border():
+    assert {"intl_border", "landlocked_o", "both_eco", "internet_o"} <= set(ft.interaction_columns(["internet"]))
+    pairs = _pairs().assign(intl_border=lambda d: (d.exporter != d.importer).astype("int8"))
+    r = ft.Regressor("z", "weakest_link", indicator="internet", times="intl_border")
+    z = ft.build_regressor(pairs, r)
+    plain = ft.build_regressor(pairs, ft.Regressor("z", "weakest_link", indicator="internet"))
+    np.testing.assert_array_equal(z, np.where(pairs.exporter != pairs.importer, plain, 0.0))
+    assert r.inputs == ("internet_o", "internet_d", "intl_border")
+
+
+def test_model_file_accepts_a_border_interaction_and_rejects_unknown_ones(tmp_path):
+    old = 'ln_min_internet_x_ll_d = { kind = "weakest_link", indicator = "internet", times = "landlocked_d" }'
+    assert old in TEXT
+    cfg = sc.load_config(_write(tmp_path, TEXT.replace(old, old.replace("landlocked_d", "intl_border"))))
+    assert cfg.regressors["ln_min_internet_x_ll_d"].times == "intl_border"
+    bad = TEXT.replace(old, old.replace("landlocked_d", "coastal_d"))
+    msg = _fails_at(tmp_path, bad, _line_of(bad, "coastal_d"), "unknown interaction 'coastal_d'", "intl_border")
+    assert "internet_o" in msg   # the declared indicators' sides are allowed too
+
+
+def test_unknown_kind_lists_the_registry(tmp_path):
+    text = TEXT.replace('{ kind = "log_product"', '{ kind = "harmonic_mean"', 1)
+    msg = _fails_at(tmp_path, text, _line_of(text, "harmonic_mean"), "unknown kind 'harmonic_mean'")
+    assert all(k in msg for k in ft.KINDS)
+
+
+def test_a_new_kind_is_one_registry_entry(tmp_path):
+    ft.register(ft.Kind("mean_test", "indicator", lambda o, d: (o + d) / 2, "(x_o + x_d) / 2"))
+    try:
+        text = TEXT.replace('{ kind = "log_product"', '{ kind = "mean_test"', 1)
+        cfg = sc.load_config(_write(tmp_path, text), countries=sc.known_iso3() | frozenset(INTERNET))
+        s = _scenario(cfg, indicators={"internet": "frontier"})
+        delta = shocks.regressor_changes(_pairs(), s, cfg, names=("ln_internet_product",))
+        # AAA (10) rises to the members' frontier 40 (BBB): the mean rises by 15 per side that is AAA
+        pairs = _pairs()
+        want = 15.0 * ((pairs.exporter == "AAA").astype(float) + (pairs.importer == "AAA").astype(float))
+        np.testing.assert_array_equal(delta["ln_internet_product"].to_numpy(), want.to_numpy())
+        with pytest.raises(ValueError, match="already registered"):
+            ft.register(ft.Kind("mean_test", "indicator", np.add, "x"))
+    finally:
+        ft.KINDS.pop("mean_test")
+
+
+def test_linear_index_orders_and_cost_factor_is_exp_of_it():
+    rng = np.random.default_rng(1)
+    X, b, off = rng.normal(size=(50, 4)), rng.normal(size=4), rng.normal(size=50)
+    np.testing.assert_array_equal(shocks.linear_index(X, b), X @ b)
+    seq = off
+    for k in range(4):                 # the fill model's η: the offset first, then term by term
+        seq = seq + b[k] * X[:, k]
+    np.testing.assert_array_equal(shocks.linear_index(X, b, offset=off), seq)
+    names = ["a", "b", "c", "d"]
+    frame = pd.DataFrame(X, columns=names)
+    # the same product as the callers always computed (the frame's own memory layout: BLAS bits depend on it)
+    t = shocks.cost_factor(frame, dict(zip(names, b)))
+    np.testing.assert_array_equal(t, np.exp(frame.to_numpy(float) @ b))
+    np.testing.assert_array_equal(shocks.cost_factor(X, pd.Series(b, index=names), names), np.exp(X @ b))
+    np.testing.assert_allclose(t, np.exp(X @ b), rtol=1e-14)
+    with pytest.raises(ValueError, match="names="):
+        shocks.cost_factor(X, dict(zip(names, b)))
+    with pytest.raises(ValueError, match="one coefficient per column"):
+        shocks.linear_index(X, b[:3])
+
+
+def test_ge_trade_costs_use_the_same_cost_factor(cfg):
+    from gravity.ge.baseline import trade_costs
+
+    pairs = _pairs()
+    s = _scenario(cfg, indicators={"internet": "frontier"}, agreement={"rta": 1.0})
+    delta = shocks.regressor_changes(pairs, s, cfg)
+    b = pd.Series(np.linspace(-0.3, 0.4, delta.shape[1]), index=delta.columns)
+    via_ge = trade_costs(pd.concat([pairs[["exporter", "importer"]], delta], axis=1), b)
+    np.testing.assert_array_equal(via_ge.to_numpy(), shocks.cost_factor(delta, b))

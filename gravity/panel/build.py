@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from gravity.data import countries as cc
+from gravity.panel import features as ft
 
 log = logging.getLogger("gravity.panel")
 
@@ -416,18 +417,17 @@ def build_panel(
             cols[c] = np.take(np.append(vals, np.nan), prow_cell)
             pair_cols.append(c)
         if "dist" in cols:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                cols["ln_dist"] = np.where(cols["dist"] > 0, np.log(cols["dist"]), np.nan)
+            cols["ln_dist"] = ft.compute("log", cols["dist"])
 
     # derived facts
     cols["intl_border"] = intl.astype("int8")
     ll = cc.landlocked(rep_codes, rep_years)
     cols["landlocked_o"] = side(ll, oy)
     cols["landlocked_d"] = side(ll, dy)
-    cols["both_landlocked"] = (cols["landlocked_o"] & cols["landlocked_d"]).astype("int8")
+    cols["both_landlocked"] = ft.compute("all_of", cols["landlocked_o"], cols["landlocked_d"])
     for b in blocs:
         mb = cc.member(b, rep_codes, rep_years).astype(bool)
-        cols[f"both_{b.lower()}"] = (side(mb, oy) & side(mb, dy) & intl).astype("int8")
+        cols[f"both_{b.lower()}"] = ft.compute("all_of", side(mb, oy), side(mb, dy), intl)
 
     # indicators
     names: list[str] = []
@@ -448,16 +448,8 @@ def build_panel(
         if missing_dig:
             raise ValueError(f"digital={missing_dig} are not among the merged indicators {names}")
         for x in digital:
-            o, d = cols[f"{x}_o"], cols[f"{x}_d"]
-            mn = np.minimum(o, d)                       # NaN when either side is missing
-            cols[f"prod_{x}"] = o * d
-            cols[f"min_{x}"] = mn
-            gap = np.subtract(o, d)
-            cols[f"gap_{x}"] = np.abs(gap, out=gap)
-            ln = np.full(size, np.nan)
-            with np.errstate(invalid="ignore"):
-                np.log(mn, out=ln, where=mn > 0)       # ln(min) only where min > 0 (0 and NaN stay NaN)
-            cols[f"ln_min_{x}"] = ln
+            for prefix, kind in ft.DIGITAL_FEATURES.items():
+                cols[f"{prefix}_{x}"] = ft.compute(kind, cols[f"{x}_o"], cols[f"{x}_d"])
     attrs.update(countries=codes_arr.tolist(), indicators=names, pair_covariates=pair_cols, n_countries=n)
 
     if not keep.all():

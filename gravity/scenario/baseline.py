@@ -28,12 +28,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from gravity.data.countries import UNIONS
 
 log = logging.getLogger("gravity.fill")
 
 FLAGS = ("reported", "reported_zero", "absent_zero", "filled", "domestic", "domestic_clipped")
 
-# output-data name here -> indicator name in gravity.sources.indicators.CATALOGUE (the data layer's readers)
+# output-data name here -> indicator name in the catalogue of gravity.data.readers.indicators
 OUTPUT_INDICATORS = {
     "gdp": "gdp",
     "industry_share": "industry_pct_gdp",
@@ -48,7 +49,7 @@ OUTPUT_FILES = (
 )
 # Codes in the trade data that are unions of WDI economies: output data are the members' sums
 # (industry share GDP-weighted). Belgium and Luxembourg still report to Comtrade as one customs union.
-AGGREGATES = {"BLX": ("BEL", "LUX")}
+AGGREGATES = UNIONS  # the country authority's customs unions: {"BLX": ("BEL", "LUX")}
 CITATION = ("World Bank, World Development Indicators: GDP (NY.GDP.MKTP.CD), industry value added % GDP "
             "(NV.IND.TOTL.ZS), merchandise exports/imports (TX/TM.VAL.MRCH.CD.WT), 2026 vintage; "
             "manufacturing value added (NV.IND.MANF.CD), 2023 vintage.")
@@ -65,8 +66,26 @@ def _pick(series: pd.DataFrame, year: int, carry: int) -> pd.DataFrame:
 
 
 def output_data(year: int, *, carry: int = 1) -> pd.DataFrame:
-    """WDI output data for ``year`` by ISO3: gdp, industry_share, merch_exports, merch_imports,
-    manufacturing_va, each with the year actually used (``<name>_year``; ≠ year = carried forward)."""
+    """WDI output data for ``year`` by ISO3, the inputs of the domestic flows and the filled exports.
+
+    Parameters
+    ----------
+    year : int
+        Base year.
+    carry : int
+        A value missing in ``year`` is taken from the latest of the ``carry`` years before it.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``iso3``: ``gdp``, ``industry_share`` (% of GDP), ``merch_exports``, ``merch_imports``,
+        ``manufacturing_va``, each with ``<name>_year``, the year used (≠ ``year``: carried forward). A
+        union in :data:`AGGREGATES` gets its members' sums (industry share GDP-weighted).
+
+    References
+    ----------
+    World Bank, World Development Indicators (:data:`CITATION`).
+    """
     from gravity.data.readers.indicators import load_indicators
 
     long = load_indicators(list(OUTPUT_INDICATORS.values()))
@@ -89,7 +108,27 @@ def output_data(year: int, *, carry: int = 1) -> pd.DataFrame:
 
 
 def value_added(out: pd.DataFrame, method: str) -> pd.DataFrame:
-    """VA_i for the domestic-flow method, with ``va_imputed`` where the manufacturing series is absent."""
+    """Value added VA_i behind the domestic flows, by method.
+
+    ``industry``: VA_i = GDP_i × industry share_i / 100. ``manufacturing``: VA_i = manufacturing value
+    added, or industry VA_i × the median manufacturing/industry ratio where that series is absent.
+
+    Parameters
+    ----------
+    out : DataFrame
+        :func:`output_data` frame.
+    method : {"industry", "manufacturing"}
+
+    Returns
+    -------
+    DataFrame
+        ``value_added`` and ``va_imputed`` (True where the manufacturing ratio was used), on ``out``'s index.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``method``.
+    """
     ind = out["gdp"] * out["industry_share"] / 100.0
     if method == "industry":
         va, imputed = ind, pd.Series(False, index=out.index)
@@ -126,11 +165,32 @@ class BaselineTable:
         return self.flows["trade"].to_numpy(float).reshape(n, n)
 
     def flag_counts(self) -> pd.Series:
+        """Number of cells per flag of :data:`FLAGS` (zeros included)."""
         return self.flows["flag"].value_counts().reindex(FLAGS, fill_value=0)
 
 
 def destination_shares(eta: pd.DataFrame) -> pd.DataFrame:
-    """s_ij = exp(η_ij) / Σ_{k≠i} exp(η_ik) over the importers listed for each exporter (no i = j rows)."""
+    """Gravity-predicted destination shares of each exporter's trade.
+
+    s_ij = exp(η_ij) / Σ_{k≠i} exp(η_ik), over the importers listed for exporter i, where η_ij = χ_j + b'x_ij
+    is the linear predictor of a PPML on the reported flows (the exporter effect π_i cancels in the
+    share; Yotov et al. 2016, ch. 1, eq. 1). Computed as exp(η_ij − max_k η_ik) for stability.
+
+    Parameters
+    ----------
+    eta : DataFrame
+        ``exporter, importer, eta``; international pairs only, finite η.
+
+    Returns
+    -------
+    DataFrame
+        ``eta`` with a ``share`` column summing to 1 per exporter.
+
+    Raises
+    ------
+    ValueError
+        If a row has exporter == importer or η is not finite (the rows are named).
+    """
     if (eta["exporter"] == eta["importer"]).any():
         raise ValueError("destination_shares: eta has exporter == importer rows; pass international pairs only")
     if not np.isfinite(eta["eta"]).all():
@@ -143,7 +203,25 @@ def destination_shares(eta: pd.DataFrame) -> pd.DataFrame:
 
 
 def fill_exports(shares: pd.DataFrame, totals: pd.Series) -> pd.DataFrame:
-    """X_ij = T_i · s_ij: filled flows summing, per exporter, to its total T_i."""
+    """Filled exports X_ij = T_i · s_ij: a silent exporter's total spread by gravity-predicted shares.
+
+    Parameters
+    ----------
+    shares : DataFrame
+        ``exporter, importer, share`` from :func:`destination_shares`.
+    totals : Series
+        T_i by ISO3 (WDI merchandise exports).
+
+    Returns
+    -------
+    DataFrame
+        ``exporter, importer, trade``; per exporter the flows sum to T_i.
+
+    Raises
+    ------
+    ValueError
+        If an exporter has no total.
+    """
     missing = sorted(set(shares["exporter"]) - set(totals.dropna().index))
     if missing:
         raise ValueError(f"fill_exports: no export total for {missing}; they cannot be filled")
@@ -153,7 +231,38 @@ def fill_exports(shares: pd.DataFrame, totals: pd.Series) -> pd.DataFrame:
 
 
 def domestic_flows(exports: pd.Series, va: pd.Series, *, multiplier: float, floor_share: float) -> pd.DataFrame:
-    """X_ii = κ·VA_i − exports_i, clipped below at f·exports_i (documented, flagged ``clipped``)."""
+    """Domestic flows from output data: X_ii = κ·VA_i − Σ_{j≠i} X_ij, at least f·Σ_{j≠i} X_ij.
+
+    Gross output of goods is approximated by κ × value added (output Y_i = Σ_j X_ij, Yotov et al. 2016,
+    ch. 2). Where κ·VA_i − exports_i < f·exports_i (entrepôts, re-exports) the flow is set to the floor
+    f·exports_i and flagged ``clipped``.
+
+    Parameters
+    ----------
+    exports : Series
+        Σ_{j≠i} X_ij by country.
+    va : Series
+        VA_i by country (> 0).
+    multiplier : float
+        κ ≥ 1 (the gross-output multiplier).
+    floor_share : float
+        f in (0, 1).
+
+    Returns
+    -------
+    DataFrame
+        ``gross_output, exports, domestic, clipped`` by country.
+
+    Raises
+    ------
+    ValueError
+        If κ < 1, f is outside (0, 1), or a value added is missing or ≤ 0 (the countries are named).
+
+    References
+    ----------
+    Yotov, Y. V., Piermartini, R., Monteiro, J.-A. and Larch, M. (2016). *An Advanced Guide to Trade Policy
+    Analysis: The Structural Gravity Model*. WTO and UNCTAD, ch. 2.
+    """
     if multiplier < 1 or not 0 < floor_share < 1:
         raise ValueError(f"domestic_flows: multiplier={multiplier} must be >= 1 and floor_share={floor_share} in (0,1)")
     bad = va.index[~(va > 0)]
@@ -177,14 +286,43 @@ def build_table(
     floor_share: float = 0.1,
     countries: list[str] | None = None,
 ) -> BaselineTable:
-    """Square GE table from one year's exporter-reported flows.
+    """Square GE table X_ij (i, j incl. i = j) from one year's exporter-reported flows.
 
-    trade:   exporter, importer, trade (one year; rows absent = not reported; explicit zeros kept)
-    output:  :func:`output_data` frame (indexed by ISO3)
-    eta:     exporter, importer, eta — predicted log flows up to an exporter constant, for every
-             international pair of a country to fill (see :func:`destination_shares`); may be None when
-             no country needs filling
-    countries: candidate set (default: every exporter and importer in ``trade``)
+    Reported flows are kept; an exporter reporting nothing that year is filled, X_ij = T_i · s_ij
+    (:func:`fill_exports`); the diagonal is X_ii = κ·VA_i − Σ_{j≠i} X_ij with the floor f·Σ_{j≠i} X_ij
+    (:func:`domestic_flows`). Each cell carries a flag of :data:`FLAGS`.
+
+    Parameters
+    ----------
+    trade : DataFrame
+        ``exporter, importer, trade`` for one year (absent rows = not reported; explicit zeros kept).
+    output : DataFrame
+        :func:`output_data` frame (indexed by ISO3).
+    eta : DataFrame or None
+        ``exporter, importer, eta``: predicted log flows up to an exporter constant for every international
+        pair of a country to fill (see :func:`destination_shares`); None when no country needs filling.
+    method : {"industry", "manufacturing"}
+        Value added behind the domestic flows (:func:`value_added`).
+    multiplier, floor_share : float
+        κ and f of :func:`domestic_flows`.
+    countries : list of str, optional
+        Candidate set (default: every exporter and importer in ``trade``).
+
+    Returns
+    -------
+    BaselineTable
+        n² flagged cells over the kept countries, per-country construction, the excluded countries with
+        their share of reported trade.
+
+    Raises
+    ------
+    ValueError
+        If ``trade`` lacks a column or has negative/missing flows, or ``eta`` does not cover every kept
+        importer of a country to fill.
+
+    References
+    ----------
+    Yotov et al. (2016), ch. 2: the GE needs X_ij for every pair including X_ii.
     """
     need = {"exporter", "importer", "trade"} - set(trade.columns)
     if need:

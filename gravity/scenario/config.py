@@ -1,19 +1,15 @@
-"""Corridor analyses from a TOML file: parse, validate, and turn scenarios into trade-cost changes.
+"""The corridor model file: parse a TOML file, validate it before any data is read, and hold it as dataclasses.
 
 A corridor file (``models/eco_digital_corridor.toml``) declares the sample, the regressors and how
 each is built from the panel, the PPML specifications, the GE settings and the scenarios.
 :func:`load_config` parses and validates it *before any data is read or any model estimated*; every
 problem raises :class:`ScenarioFileError` naming the file, the line and the key to fix.
 
-A scenario moves *inputs* (country indicators such as internet use, agreement dummies between
-members); every regressor built from a moved input is recomputed, and the change in bilateral trade
-costs follows from the estimated coefficients (Yotov et al. 2016, ch. 2, eq. for t_ij^{1-σ}):
-
-    Δ ln t_ij^{1-σ} = Σ_k b_k (x'_k,ij − x_k,ij),      t̂_ij^{1-σ} = exp(Σ_k b_k Δx_k,ij).
-
-Regressor kinds (x = a country-year indicator, o = exporter, d = importer):
-``weakest_link`` ln min(x_o, x_d); ``log_product`` ln x_o · ln x_d; ``any_of`` max of pair dummies;
-``pair`` a pair column as is; each optionally ``times`` a country flag (``landlocked_o``/``_d``).
+``[regressors]`` entries are validated against the registry of regressor kinds
+(:data:`gravity.panel.features.KINDS`: ``weakest_link`` ln min(x_o, x_d), ``log_product`` ln x_o · ln x_d,
+``any_of`` max of pair dummies, ``pair`` a pair column as is, ...), each optionally ``times`` an
+interaction column (:func:`gravity.panel.features.interaction_columns`). A scenario moves *inputs*;
+:mod:`gravity.scenario.shocks` turns it into the change in trade costs.
 """
 from __future__ import annotations
 
@@ -25,15 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from gravity.estimation.formula import parse_formula
+from gravity.panel.features import KINDS, Regressor, interaction_columns
 
 log = logging.getLogger("gravity.scenario")
 
-KINDS = ("weakest_link", "log_product", "any_of", "pair")
-TIMES = ("landlocked_o", "landlocked_d")
 _ISO3 = re.compile(r"^[A-Z]{3}$")
 
 
@@ -122,24 +114,10 @@ class _Source:
 # the parsed file
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class Regressor:
-    """How one right-hand-side variable is built from panel columns."""
-
-    name: str
-    kind: str
-    indicator: str | None = None
-    columns: tuple[str, ...] = ()
-    times: str | None = None
-
-    @property
-    def inputs(self) -> tuple[str, ...]:
-        """Panel columns this regressor depends on (indicators as ``<name>_o``/``<name>_d``)."""
-        cols = [f"{self.indicator}_o", f"{self.indicator}_d"] if self.indicator else list(self.columns)
-        return tuple(cols + ([self.times] if self.times else []))
-
-
-@dataclass(frozen=True)
 class Specification:
+    """One ``[[specification]]``: a PPML formula ``trade ~ slopes | fixed effects``, its clustering and the
+    reader's notes (what it identifies, what it cannot)."""
+
     name: str
     formula: str
     slopes: tuple[str, ...]
@@ -154,6 +132,9 @@ class Specification:
 
 @dataclass(frozen=True)
 class Scenario:
+    """One ``[[scenario]]``: the members, the indicator targets (a number or ``"frontier"``) and the
+    agreement dummies set among members, evaluated with the coefficients of ``spec``."""
+
     name: str
     label: str
     members: tuple[str, ...]
@@ -163,12 +144,16 @@ class Scenario:
 
     @property
     def shocked_inputs(self) -> tuple[str, ...]:
+        """Panel columns the scenario moves (``<x>_o``, ``<x>_d`` per indicator, then the dummies)."""
         ind = [f"{k}_{s}" for k in self.indicators for s in ("o", "d")]
         return tuple(ind + list(self.agreement))
 
 
 @dataclass(frozen=True)
 class GESettings:
+    """``[ge]``: σ (> 1) and its sensitivity values, draw and bootstrap counts, seed, interval level, the
+    domestic-flow construction (method, κ, floor share f), worker count and reference country."""
+
     sigma: float
     sigma_sensitivity: tuple[float, ...]
     draws: int
@@ -185,6 +170,8 @@ class GESettings:
 
 @dataclass(frozen=True)
 class Sample:
+    """``[sample]``: panel years, the GE base year, indicator carry-forward (years) and the country list."""
+
     years: tuple[int, ...]
     base_year: int
     carry_forward_years: int
@@ -193,6 +180,8 @@ class Sample:
 
 @dataclass(frozen=True)
 class CorridorConfig:
+    """A validated corridor model file (:func:`load_config`); ``raw`` keeps the parsed TOML."""
+
     path: Path
     title: str
     sample: Sample
@@ -208,9 +197,11 @@ class CorridorConfig:
 
     @property
     def headline(self) -> Specification:
+        """The specification marked ``headline = true`` (exactly one)."""
         return next(s for s in self.specifications if s.headline)
 
     def spec(self, name: str) -> Specification:
+        """The specification called ``name``."""
         return next(s for s in self.specifications if s.name == name)
 
     @property
@@ -223,19 +214,32 @@ DOMESTIC_METHODS = ("industry", "manufacturing")
 
 
 def known_iso3() -> frozenset[str]:
-    """ISO3 codes known to country_converter's table (read directly: robust to its pandas issues)."""
-    import importlib.resources as resources
+    """Country codes a model file may name: exactly those :func:`gravity.data.countries.known_codes` accepts
+    (ISO3, current and obsolete, plus legacy and union codes such as BLX)."""
+    from gravity.data.countries import known_codes
 
-    table = resources.files("country_converter") / "country_data.tsv"
-    with resources.as_file(table) as p:
-        codes = pd.read_csv(p, sep="\t", usecols=["ISO3"], keep_default_na=False)["ISO3"]
-    return frozenset(codes.astype(str))
+    return known_codes()
 
 
 def load_config(path: str | Path, *, countries: frozenset[str] | None = None) -> CorridorConfig:
-    """Parse and validate a corridor file; raises :class:`ScenarioFileError` naming the line to fix.
+    """Parse and validate a corridor file before any data is read.
 
-    ``countries``: the ISO3 codes the data know (default: every ISO3 code in country_converter's table).
+    Parameters
+    ----------
+    path : str or Path
+        The TOML model file (e.g. ``models/eco_digital_corridor.toml``).
+    countries : frozenset of str, optional
+        Country codes the data know (default: :func:`known_iso3`).
+
+    Returns
+    -------
+    CorridorConfig
+
+    Raises
+    ------
+    ScenarioFileError
+        For a missing file, invalid TOML or any invalid entry; the message names the file, the line,
+        the key and the fix.
     """
     path = Path(path)
     if not path.exists():
@@ -250,6 +254,26 @@ def load_config(path: str | Path, *, countries: frozenset[str] | None = None) ->
 
 
 def parse_config(raw: dict, src: _Source, *, countries: frozenset[str] | None = None) -> CorridorConfig:
+    """Validate an already parsed model file (see :func:`load_config`).
+
+    Parameters
+    ----------
+    raw : dict
+        The TOML document.
+    src : _Source
+        The file and its key → line map, for error messages.
+    countries : frozenset of str, optional
+        Country codes the data know (default: :func:`known_iso3`).
+
+    Returns
+    -------
+    CorridorConfig
+
+    Raises
+    ------
+    ScenarioFileError
+        Naming the line, the key and the fix.
+    """
     known = countries if countries is not None else known_iso3()
     for top in ("sample", "groups", "indicators", "regressors", "specification", "ge", "scenario"):
         if top not in raw:
@@ -312,6 +336,7 @@ def _groups(g: dict, src: _Source, known: frozenset[str]) -> dict[str, tuple[str
 
 def _regressors(r: dict, src: _Source, indicators: dict[str, str]) -> dict[str, Regressor]:
     out = {}
+    allowed = interaction_columns(indicators)
     for name, d in r.items():
         key = ("regressors", name)
         if not isinstance(d, dict):
@@ -321,18 +346,19 @@ def _regressors(r: dict, src: _Source, indicators: dict[str, str]) -> dict[str, 
             raise src.error(key + ("kind",), f"unknown kind {kind!r} for regressor {name!r}",
                             f"use one of {', '.join(KINDS)}")
         times = d.get("times")
-        if times is not None and times not in TIMES:
-            raise src.error(key + ("times",), f"unknown interaction {times!r}", f"use one of {', '.join(TIMES)}")
-        if kind in ("weakest_link", "log_product"):
+        if times is not None and times not in allowed:
+            raise src.error(key + ("times",), f"unknown interaction {times!r}", f"use one of {', '.join(allowed)}")
+        reads = KINDS[kind].reads
+        if reads == "indicator":
             ind = d.get("indicator")
             if ind not in indicators:
                 raise src.error(key + ("indicator",), f"unknown indicator {ind!r}",
                                 f"use one of {', '.join(indicators)} or declare it under [indicators]")
             out[name] = Regressor(name, kind, indicator=ind, times=times)
         else:
-            cols = d.get("columns") if kind == "any_of" else [d.get("column")]
-            if not cols or not all(isinstance(c, str) and c for c in cols):
-                need = 'columns = ["a", "b"]' if kind == "any_of" else 'column = "name"'
+            cols = d.get("columns") if reads == "columns" else [d.get("column")]
+            if not cols or not isinstance(cols, list) or not all(isinstance(c, str) and c for c in cols):
+                need = 'columns = ["a", "b"]' if reads == "columns" else 'column = "name"'
                 raise src.error(key, f"regressor {name!r} of kind {kind!r} names no column", f"add {need}")
             out[name] = Regressor(name, kind, columns=tuple(cols), times=times)
     return out
@@ -473,104 +499,3 @@ def _scenarios(items: list, src: _Source, groups, known, indicators, regressors,
             raise src.error(key + ("members",), "no members", "list ISO3 codes or a group such as \"ECO\"")
         out.append(sc)
     return tuple(out)
-
-
-# --------------------------------------------------------------------------------------------
-# regressors from a panel, and scenario changes
-# --------------------------------------------------------------------------------------------
-def _log(x: pd.Series, col: str) -> np.ndarray:
-    v = x.to_numpy(dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.log(v)
-    out[~(v > 0)] = np.nan  # ln of 0 / missing is undefined: the row is left out of the estimation
-    return out
-
-
-def build_regressor(frame: pd.DataFrame, r: Regressor) -> np.ndarray:
-    """The values of regressor ``r`` for every row of ``frame`` (NaN where an input is missing or ≤ 0)."""
-    missing = [c for c in r.inputs if c not in frame.columns]
-    if missing:
-        raise ValueError(f"regressor {r.name!r} needs column(s) {missing} that the panel does not have; "
-                         f"fix the panel or the [regressors] entry")
-    if r.kind == "weakest_link":
-        x = np.fmin(frame[f"{r.indicator}_o"].to_numpy(float), frame[f"{r.indicator}_d"].to_numpy(float))
-        x = np.where(np.isnan(frame[f"{r.indicator}_o"]) | np.isnan(frame[f"{r.indicator}_d"]), np.nan, x)
-        v = _log(pd.Series(x), r.name)
-    elif r.kind == "log_product":
-        v = _log(frame[f"{r.indicator}_o"], r.name) * _log(frame[f"{r.indicator}_d"], r.name)
-    elif r.kind == "any_of":
-        v = frame[list(r.columns)].to_numpy(float).max(axis=1)
-    else:
-        v = frame[r.columns[0]].to_numpy(float)
-    if r.times:
-        v = v * frame[r.times].to_numpy(float)
-    return v
-
-
-def build_regressors(frame: pd.DataFrame, regressors: dict[str, Regressor], names) -> pd.DataFrame:
-    return pd.DataFrame({n: build_regressor(frame, regressors[n]) for n in names}, index=frame.index)
-
-
-def shocked_inputs(pairs: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
-    """The pair table after the scenario: indicators raised for members, dummies set among members.
-
-    ``pairs`` has ``exporter, importer`` and the input columns (``internet_o``, ``internet_d``, ``rta``...)
-    for the base year. "frontier" = the members' maximum in ``pairs`` (each country's own value read from
-    its rows as exporter and importer). Values only ever rise: nobody is made worse off by a corridor.
-    """
-    out = pairs.copy()
-    members = set(scenario.members)
-    mo = out["exporter"].isin(members).to_numpy()
-    md = out["importer"].isin(members).to_numpy()
-    for ind, target in scenario.indicators.items():
-        level = country_values(pairs, ind)
-        if target == "frontier":
-            present = level.reindex(sorted(members)).dropna()
-            if present.empty:
-                raise ValueError(f"scenario {scenario.name!r}: no member has a value of {ind!r} in the base year")
-            goal = float(present.max())
-        else:
-            goal = float(target)
-        for side, mask in (("o", mo), ("d", md)):
-            col = f"{ind}_{side}"
-            out.loc[mask, col] = np.fmax(out.loc[mask, col].to_numpy(float), goal)
-    if scenario.agreement:
-        both = mo & md & (out["exporter"] != out["importer"]).to_numpy()
-        for col, v in scenario.agreement.items():
-            if col not in out.columns:
-                raise ValueError(f"scenario {scenario.name!r} sets {col!r}, which the panel does not have")
-            out.loc[both, col] = np.fmax(out.loc[both, col].to_numpy(float), v)
-    return out
-
-
-def country_values(pairs: pd.DataFrame, indicator: str) -> pd.Series:
-    """One value per country from the ``_o``/``_d`` columns of a pair table (they must agree)."""
-    o = pairs.groupby("exporter", observed=True)[f"{indicator}_o"].first()
-    d = pairs.groupby("importer", observed=True)[f"{indicator}_d"].first()
-    return o.combine_first(d)
-
-
-def regressor_changes(pairs: pd.DataFrame, scenario: Scenario, config: CorridorConfig,
-                      names: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """Δx_k,ij for every pair row and every regressor of the scenario's specification.
-
-    A regressor undefined before (missing indicator) but defined after stays undefined: its change is
-    0 and the pair is counted in ``attrs["undefined"]`` (per regressor the scenario moves) and marked in
-    ``attrs["undefined_rows"]`` so the report can say so.
-    """
-    names = names or config.spec(scenario.spec).slopes
-    before = build_regressors(pairs, config.regressors, names)
-    after = build_regressors(shocked_inputs(pairs, scenario), config.regressors, names)
-    delta = after - before
-    moved = [n for n in names if set(config.regressors[n].inputs) & set(scenario.shocked_inputs)]
-    undefined = delta[moved].isna()
-    out = delta.fillna(0.0)
-    out.attrs["undefined"] = {k: int(v) for k, v in undefined.sum().items() if v}
-    out.attrs["undefined_rows"] = undefined.any(axis=1).to_numpy()
-    return out
-
-
-def cost_change(delta: pd.DataFrame, params: pd.Series | dict) -> np.ndarray:
-    """t̂_ij^{1-σ} = exp(Σ_k b_k Δx_k,ij) for each row of ``delta`` (coefficients by name)."""
-    b = np.array([float(params[k]) for k in delta.columns])
-    return np.exp(delta.to_numpy(float) @ b)
