@@ -26,14 +26,29 @@ Conventions: resistances normalised with IMR_ref = P_ref^{1-σ} = 1 (``reference
 fixed ratio φ_j = E_j / Y_j, scaled by one common κ in the full GE so world expenditure equals world
 output (κ = 1 under balanced trade); numeraire P_ref = 1 (or ``numeraire="world_output"``).
 Routes: exact hat algebra (:mod:`gravity.ge.solver`, default) and GEPPML re-estimation
-(:func:`geppml`); the book's own Stata loop (:func:`book_loop`) for replication.
+(:func:`geppml`); the book's own Stata loop (:func:`book_loop`) for replication. Group totals
+(a bloc's exports or real GDP, per draw too) with :func:`aggregate_levels`.
+
+Modules: ``errors`` (exceptions), ``pairs`` (pair values → matrices), ``_kernels`` (numba only),
+``solver`` (hat algebra API), ``baseline``, ``geppml``, ``uncertainty``, ``aggregate``. Each imports
+only modules listed before it (``baseline`` uses ``solver``, never the reverse).
+
+References
+----------
+Anderson & van Wincoop (2003), *AER* 93(1); Dekle, Eaton & Kortum (2007), *AER* 97(2); Yotov,
+Piermartini, Monteiro & Larch (2016), *An Advanced Guide to Trade Policy Analysis*, ch. 2; Baier,
+Yotov & Zylkin (2019), *JIE* 116.
 """
-from gravity.ge.baseline import Baseline, GEInputError, align_pairs, trade_costs
-from gravity.ge.solver import EFFECTS, GEConvergenceError, GEResult, cost_change_matrix, solve
+from gravity.ge.errors import GEConvergenceError, GEInputError
+from gravity.ge.pairs import align_pairs
+from gravity.ge.baseline import Baseline, trade_costs
+from gravity.ge.solver import EFFECTS, GEResult, cost_change_matrix, solve
+from gravity.ge.aggregate import aggregate_levels
 from gravity.ge.geppml import book_loop, geppml
 from gravity.ge.uncertainty import (BetaDraws, GEUncertainty, confidence_intervals, pair_bootstrap,
                                     parametric_draws, ppml_refit)
 
 __all__ = ["Baseline", "GEInputError", "GEConvergenceError", "GEResult", "EFFECTS", "align_pairs",
            "trade_costs", "cost_change_matrix", "solve", "geppml", "book_loop", "BetaDraws",
-           "GEUncertainty", "confidence_intervals", "pair_bootstrap", "parametric_draws", "ppml_refit"]
+           "GEUncertainty", "confidence_intervals", "pair_bootstrap", "parametric_draws", "ppml_refit",
+           "aggregate_levels"]

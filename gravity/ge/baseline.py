@@ -18,6 +18,14 @@ flows used by every counterfactual are the *structural* flows X̂_ij implied by 
 PPML fitted values the book starts from. With ``costs=None`` the costs are calibrated to the data
 (t_ij = X_ij / (Y_i E_j)), so the structural baseline reproduces the observed flows (the ge_gravity
 convention).
+
+References
+----------
+Anderson, J. E. & van Wincoop, E. (2003). Gravity with gravitas. *American Economic Review* 93(1).
+Yotov, Y. V., Piermartini, R., Monteiro, J.-A. & Larch, M. (2016). *An Advanced Guide to Trade
+Policy Analysis: The Structural Gravity Model*, ch. 2. WTO/UNCTAD.
+Baier, S. L., Yotov, Y. V. & Zylkin, T. (2019). On the widely differing effects of free trade
+agreements. *Journal of International Economics* 116.
 """
 from __future__ import annotations
 
@@ -28,77 +36,13 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from gravity.ge.solver import GEConvergenceError, solve_resistances
+from gravity.ge.errors import GEConvergenceError, GEInputError
+from gravity.ge.pairs import _fmt_rows, align_pairs
+from gravity.ge.solver import solve_resistances
 
 log = logging.getLogger("gravity.ge")
 
 __all__ = ["Baseline", "trade_costs", "align_pairs", "GEInputError"]
-
-
-class GEInputError(ValueError):
-    """Input to the GE module that cannot be used as given (the message says what to fix)."""
-
-
-def _fmt_rows(frame: pd.DataFrame, limit: int = 8) -> str:
-    txt = frame.head(limit).to_string(index=False)
-    more = f"\n... and {len(frame) - limit} more" if len(frame) > limit else ""
-    return txt + more
-
-
-def align_pairs(values, countries: np.ndarray, *, name: str, exporter: str = "exporter",
-                importer: str = "importer", column: str | None = None, fill: float | None = None,
-                data: pd.DataFrame | None = None) -> np.ndarray:
-    """Turn pair values into an (N, N) matrix in the order of ``countries`` (exporter rows).
-
-    ``values`` may be an (N, N) array (already in ``countries`` order), a Series indexed by
-    (exporter, importer), a DataFrame with exporter/importer columns and ``column``, or the name of a
-    column of ``data``. Pairs absent from a Series/DataFrame get ``fill`` (an error when ``fill`` is
-    None). Labels that are not in ``countries`` raise :class:`GEInputError` naming them.
-    """
-    n = len(countries)
-    if isinstance(values, str):
-        if data is None or values not in data.columns:
-            raise GEInputError(f"{name}: column {values!r} not found; pass a column of the trade table, "
-                               "an (N, N) array or a Series indexed by (exporter, importer)")
-        values = data[[exporter, importer, values]].rename(columns={values: "__v"})
-        column = "__v"
-    if isinstance(values, pd.DataFrame):
-        if column is None:
-            cols = [c for c in values.columns if c not in (exporter, importer)]
-            if len(cols) != 1:
-                raise GEInputError(f"{name}: DataFrame needs columns {exporter!r}, {importer!r} and one "
-                                   f"value column (got {list(values.columns)}); or pass column=")
-            column = cols[0]
-        for c in (exporter, importer, column):
-            if c not in values.columns:
-                raise GEInputError(f"{name}: column {c!r} missing (have {list(values.columns)})")
-        values = values.set_index([exporter, importer])[column]
-    if isinstance(values, pd.Series):
-        if values.index.nlevels != 2:
-            raise GEInputError(f"{name}: a Series must be indexed by (exporter, importer)")
-        ex = values.index.get_level_values(0).astype(str)
-        im = values.index.get_level_values(1).astype(str)
-        pos = {c: k for k, c in enumerate(countries)}
-        unknown = sorted(set(ex[~ex.isin(countries)]) | set(im[~im.isin(countries)]))
-        if unknown:
-            raise GEInputError(f"{name}: unknown countries {unknown} (not in the baseline's "
-                               f"{n} countries); fix the codes or add them to the trade table")
-        if values.index.duplicated().any():
-            dup = values.index[values.index.duplicated()].unique()[:8].tolist()
-            raise GEInputError(f"{name}: duplicated (exporter, importer) pairs {dup}; keep one row per pair")
-        out = np.full((n, n), np.nan if fill is None else float(fill))
-        out[[pos[c] for c in ex], [pos[c] for c in im]] = values.to_numpy(dtype=float)
-        if fill is None and np.isnan(out).any():
-            i, j = np.nonzero(np.isnan(out))
-            miss = pd.DataFrame({exporter: countries[i], importer: countries[j]})
-            raise GEInputError(f"{name}: {len(miss)} pairs missing or NaN; supply every pair:\n"
-                               + _fmt_rows(miss))
-        return out
-    arr = np.asarray(values, dtype=float)
-    if arr.shape != (n, n):
-        raise GEInputError(f"{name}: expected an ({n}, {n}) matrix in the baseline's country order "
-                           f"(exporters in rows), got shape {arr.shape}")
-    return arr.copy()
 
 
 def trade_costs(data: pd.DataFrame, coefficients: Mapping[str, float] | pd.Series, *,
@@ -109,23 +53,47 @@ def trade_costs(data: pd.DataFrame, coefficients: Mapping[str, float] | pd.Serie
     the cost variables). Use it twice — on the baseline and on the counterfactual covariates — to get
     baseline costs and the counterfactual costs.
     """
+    from gravity.scenario.shocks import cost_factor  # the one exp(Σβx); local keeps `import gravity.ge` light
+
     coefs = pd.Series(coefficients, dtype=float)
     missing = [c for c in coefs.index if c not in data.columns]
     if missing:
         raise GEInputError(f"trade_costs: covariates {missing} are not columns of the data "
                            f"(have {list(data.columns)})")
-    lin = data[list(coefs.index)].to_numpy(dtype=float) @ coefs.to_numpy()
+    cost = cost_factor(data[list(coefs.index)], coefs)
     idx = pd.MultiIndex.from_arrays([data[exporter].astype(str), data[importer].astype(str)],
                                     names=[exporter, importer])
-    return pd.Series(np.exp(lin), index=idx, name="cost")
+    return pd.Series(cost, index=idx, name="cost")
 
 
 @dataclass
 class Baseline:
     """Baseline equilibrium: countries, σ, Y, E, structural flows, multilateral resistances.
 
-    Build it with :meth:`from_trade`. Arrays are in the order of ``countries`` (sorted codes);
-    matrices have exporters in rows.
+    X̂_ij = Y_i E_j t_ij / (OMR_i IMR_j) with OMR_i = Σ_j t_ij E_j / IMR_j, IMR_j = Σ_i t_ij Y_i / OMR_i
+    and IMR_ref = 1 (module docstring). Build it with :meth:`from_trade`. Arrays are in the order of
+    ``countries`` (sorted codes); matrices have exporters in rows.
+
+    Attributes
+    ----------
+    countries : ndarray
+        The N country codes.
+    reference : str
+        The country with IMR_ref = P_ref^{1-σ} = 1.
+    sigma : float
+        Elasticity of substitution σ.
+    observed, costs, fitted : (N, N) arrays
+        Observed X_ij, costs t_ij^{1-σ}, structural X̂_ij.
+    Y, E, omr, imr : (N,) arrays
+        Output, expenditure, OMR_i = Π_i^{1-σ}, IMR_j = P_j^{1-σ}.
+    iterations : int
+        Iterations of the resistance solve.
+    calibrated : bool
+        Costs calibrated to the data (t_ij = X_ij / (Y_i E_j)).
+
+    References
+    ----------
+    Anderson & van Wincoop (2003); Yotov et al. (2016), ch. 2.
     """
 
     countries: np.ndarray
@@ -144,10 +112,12 @@ class Baseline:
 
     @property
     def ref(self) -> int:
+        """Index of :attr:`reference` in :attr:`countries`."""
         return int(np.flatnonzero(self.countries == self.reference)[0])
 
     @property
     def n(self) -> int:
+        """Number of countries N."""
         return len(self.countries)
 
     @property
@@ -156,6 +126,13 @@ class Baseline:
         return self.E / self.Y
 
     def index_of(self, codes) -> np.ndarray:
+        """Positions of ``codes`` in :attr:`countries`.
+
+        Raises
+        ------
+        GEInputError
+            A code that is not in the baseline (named).
+        """
         pos = {c: k for k, c in enumerate(self.countries)}
         unknown = [c for c in codes if c not in pos]
         if unknown:
@@ -163,11 +140,35 @@ class Baseline:
         return np.array([pos[c] for c in codes])
 
     def matrix(self, values, *, name: str = "values", fill: float | None = None) -> np.ndarray:
-        """Align pair values to this baseline (see :func:`align_pairs`)."""
+        """Pair values as an (N, N) matrix in this baseline's order (see :func:`align_pairs`)."""
         return align_pairs(values, self.countries, name=name, fill=fill)
 
     def with_costs(self, costs: np.ndarray, *, tol: float = 1e-13, max_iter: int = 100_000) -> "Baseline":
-        """Same Y, E, σ and reference with other baseline costs (re-solves the resistances)."""
+        """Same Y, E, σ and reference with other baseline costs t_ij^{1-σ}.
+
+        Re-solves OMR_i = Σ_j t_ij E_j / IMR_j, IMR_j = Σ_i t_ij Y_i / OMR_i (IMR_ref = 1) and sets
+        X̂_ij = Y_i E_j t_ij / (OMR_i IMR_j).
+
+        Parameters
+        ----------
+        costs : (N, N) array
+            New t_ij^{1-σ} in this baseline's order.
+        tol, max_iter : float, int
+            Stop rule and iteration limit of the resistance solve.
+
+        Returns
+        -------
+        Baseline
+
+        Raises
+        ------
+        GEConvergenceError
+            The resistances did not converge.
+
+        References
+        ----------
+        Anderson & van Wincoop (2003); Yotov et al. (2016), ch. 2.
+        """
         omr, imr, it = solve_resistances(costs, self.Y, self.E, self.ref, tol, max_iter)
         fitted = self.Y[:, None] * self.E[None, :] * costs / (omr[:, None] * imr[None, :])
         return Baseline(self.countries, self.reference, self.sigma, self.observed, costs, self.Y,
@@ -179,15 +180,42 @@ class Baseline:
                    tol: float = 1e-13, max_iter: int = 100_000) -> "Baseline":
         """Baseline from a square table of flows including domestic flows X_ii.
 
+        Y_i = Σ_j X_ij and E_j = Σ_i X_ij from the data; OMR, IMR solve the system of the module
+        docstring with IMR_ref = 1; the structural flows are X̂_ij = Y_i E_j t_ij / (OMR_i IMR_j).
+
         Parameters
         ----------
-        data : one row per (exporter, importer) with the flow in ``trade``; every country must
-            appear as exporter and importer, every pair once, domestic flows > 0, flows ≥ 0.
-        sigma : elasticity of substitution σ > 1.
-        costs : t_ij^{1-σ}: a column name of ``data``, an (N, N) array in sorted-country order, a
-            Series indexed by (exporter, importer) (e.g. :func:`trade_costs`), or None to calibrate
-            the costs to the observed flows.
-        reference : the country whose inward resistance is normalised, IMR_ref = P_ref^{1-σ} = 1.
+        data : DataFrame
+            One row per (exporter, importer) with the flow in ``trade``; every country must appear
+            as exporter and importer, every pair once, domestic flows > 0, flows ≥ 0.
+        sigma : float
+            Elasticity of substitution σ > 1.
+        costs : str, (N, N) array, Series or None
+            t_ij^{1-σ}: a column name of ``data``, an (N, N) array in sorted-country order, a Series
+            indexed by (exporter, importer) (e.g. :func:`trade_costs`), or None to calibrate the
+            costs to the observed flows.
+        reference : str
+            The country whose inward resistance is normalised, IMR_ref = P_ref^{1-σ} = 1.
+        exporter, importer, trade : str
+            Column names.
+        tol, max_iter : float, int
+            Stop rule and iteration limit of the resistance solve.
+
+        Returns
+        -------
+        Baseline
+
+        Raises
+        ------
+        GEInputError
+            Missing columns, σ ≤ 1, non-numeric/negative/duplicated flows, a table that is not
+            square (missing pairs listed), zero domestic flows, an unknown reference, or bad costs.
+        GEConvergenceError
+            The baseline resistances did not converge.
+
+        References
+        ----------
+        Anderson & van Wincoop (2003); Yotov et al. (2016), ch. 2; Baier, Yotov & Zylkin (2019).
         """
         for c in (exporter, importer, trade):
             if c not in data.columns:
@@ -266,7 +294,14 @@ class Baseline:
         return cls(countries, reference, float(sigma), X, t, Y, E, omr, imr, fitted, it, calibrated)
 
     def summary(self) -> pd.DataFrame:
-        """Per-country baseline: Y, E, exports/imports (structural, excluding domestic), Π, P."""
+        """Per-country baseline: Y, E, exports/imports (structural, excluding domestic), Π, P.
+
+        Returns
+        -------
+        DataFrame
+            One row per country: output Y_i, expenditure E_j, Σ_{j≠i} X̂_ij, Σ_{i≠j} X̂_ij, OMR, IMR,
+            Π_i = OMR_i^{1/(1-σ)}, P_j = IMR_j^{1/(1-σ)}.
+        """
         off = ~np.eye(self.n, dtype=bool)
         s = 1.0 / (1.0 - self.sigma)
         return pd.DataFrame({

@@ -26,6 +26,13 @@ This module runs the counterfactual with those fixed effects only — no hat alg
 The fixed-effects fit is pluggable: ``fit="ppml"`` uses :func:`gravity.ppml` (the project's
 estimator), ``fit="scaling"`` solves the same first-order conditions by matrix scaling (exact for
 two-way fixed effects and an offset).
+
+References
+----------
+Yotov, Y. V., Piermartini, R., Monteiro, J.-A. & Larch, M. (2016). *An Advanced Guide to Trade
+Policy Analysis: The Structural Gravity Model*, ch. 2 (GEPPML). WTO/UNCTAD.
+Fally, T. (2015). Structural gravity and fixed effects. *Journal of International Economics* 97(1).
+Anderson, J. E. & van Wincoop, E. (2003). Gravity with gravitas. *American Economic Review* 93(1).
 """
 from __future__ import annotations
 
@@ -35,8 +42,10 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from gravity.ge.baseline import Baseline, GEInputError
-from gravity.ge.solver import (GEConvergenceError, GEResult, _scale, cost_change_matrix)
+from gravity.ge._kernels import _scale
+from gravity.ge.baseline import Baseline
+from gravity.ge.errors import GEConvergenceError, GEInputError
+from gravity.ge.solver import GEResult, cost_change_matrix
 
 log = logging.getLogger("gravity.ge")
 
@@ -51,6 +60,32 @@ def scaling_fit(y: np.ndarray, costs: np.ndarray, base: Baseline, tol: float = 1
 
     μ_ij = costs_ij a_i b_j with Σ_j μ_ij = Σ_j y_ij, Σ_i μ_ij = Σ_i y_ij, b_ref = 1; then
     exp(π_i) = a_i, exp(χ_j) = b_j.
+
+    Parameters
+    ----------
+    y : (N, N) array
+        Flows to fit.
+    costs : (N, N) array
+        t_ij^{1-σ} (the offset is ln t).
+    base : Baseline
+        Gives N and the reference country.
+    tol : float
+        Stop rule of the scaling (max |Δ log a|).
+
+    Returns
+    -------
+    fitted : (N, N) array
+    exp_pi, exp_chi : (N,) arrays
+        exp(π_i), exp(χ_j) with exp(χ_ref) = 1.
+
+    Raises
+    ------
+    GEConvergenceError
+        The scaling did not converge.
+
+    References
+    ----------
+    Fally (2015); Yotov et al. (2016), ch. 2.
     """
     a, b, it, err = _scale(np.ascontiguousarray(costs, float), y.sum(axis=1), y.sum(axis=0),
                            base.ref, tol, 1_000_000, np.ones(base.n))
@@ -60,12 +95,37 @@ def scaling_fit(y: np.ndarray, costs: np.ndarray, base: Baseline, tol: float = 1
 
 
 def ppml_fit(y: np.ndarray, costs: np.ndarray, base: Baseline, tol: float = 1e-12):
-    """The same fit with :func:`gravity.ppml` (``y ~ 1 | exporter + importer``, offset ln t).
+    """The same fit with :func:`gravity.estimation.ppml.ppml` (``y ~ 1 | exporter + importer``, offset ln t).
 
-    Pairs with zero cost (no possible trade) are left out; the fixed effects are re-based so that
-    the reference importer's is 0 (exp(χ_ref) = 1), whatever normalisation the estimator uses.
+    y_ij = exp(π_i + χ_j + ln t_ij) + ε_ij. Pairs with zero cost (no possible trade) are left out;
+    the fixed effects are re-based so that the reference importer's is 0 (exp(χ_ref) = 1), whatever
+    normalisation the estimator uses.
+
+    Parameters
+    ----------
+    y, costs : (N, N) arrays
+        Flows to fit; t_ij^{1-σ}.
+    base : Baseline
+        Gives the country codes and the reference country.
+    tol : float
+        Convergence tolerance of the PPML fit.
+
+    Returns
+    -------
+    fitted : (N, N) array
+    exp_pi, exp_chi : (N,) arrays
+        exp(π_i), exp(χ_j) with exp(χ_ref) = 1.
+
+    Raises
+    ------
+    GEConvergenceError
+        The estimator dropped pairs or returned no fixed effect for a country.
+
+    References
+    ----------
+    Yotov et al. (2016), ch. 2; Correia, Guimarães & Zylkin (2020), ppmlhdfe.
     """
-    import gravity as gv
+    from gravity.estimation.ppml import ppml  # here, not at the top: `import gravity.ge` stays light
 
     n = base.n
     c = base.countries
@@ -74,7 +134,7 @@ def ppml_fit(y: np.ndarray, costs: np.ndarray, base: Baseline, tol: float = 1e-1
     keep = df["t"] > 0
     d = df[keep].copy()
     d["off"] = np.log(d["t"])
-    res = gv.ppml("y ~ 1 | exporter + importer", d, offset="off", tol=tol)
+    res = ppml("y ~ 1 | exporter + importer", d, offset="off", tol=tol)
     fitted = res.predict(type="response").reindex(d.index)
     if fitted.isna().any():
         raise GEConvergenceError(f"ppml dropped {int(fitted.isna().sum())} pairs (separation?); GEPPML "
@@ -121,9 +181,39 @@ def geppml(base: Baseline, cost_change=None, *, new_costs=None, fit="ppml", defi
            tol: float = 1e-10, max_iter: int = 500) -> GEResult:
     """Conditional and full-endowment GE by re-estimated fixed effects (exact fixed point).
 
-    Same arguments and result as :func:`gravity.ge.solve` (numeraire: the reference country's
-    P_ref = 1; ``deficits`` as there). ``tol`` bounds max |Δ log p̂| between iterations; each
-    iteration is one fit.
+    Conditional: fit y = X (observed) with offset ln t'_ij; OMR'_i = Y_i E_ref / exp(π'_i),
+    IMR'_j = E_j / (exp(χ'_j) E_ref). Full endowment: iterate p̂_i = (OMR'_i / OMR_i)^{1/σ}, each step
+    fitting a flow matrix with margins Y'_i = p̂_i Y_i and E'_j (``ratio``: κ φ_j Y'_j; ``additive``:
+    Y'_j + D_j Σ Y' / Σ Y) under the offset ln t'_ij. The same fixed point as :func:`gravity.ge.solve`.
+
+    Parameters
+    ----------
+    base : Baseline
+    cost_change, new_costs : see :func:`gravity.ge.solver.cost_change_matrix`
+        Exactly one of them.
+    fit : {"ppml", "scaling"} or callable
+        The fixed-effects fit (``fit(y, costs, base) -> (fitted, exp_pi, exp_chi)``).
+    deficits : {"ratio", "additive"}
+    tol : float
+        Bound on max |Δ log p̂| between iterations; each iteration is one fit.
+    max_iter : int
+        Iteration limit.
+
+    Returns
+    -------
+    GEResult
+        Numeraire: the reference country's P_ref = 1.
+
+    Raises
+    ------
+    GEInputError
+        Unknown ``deficits`` or ``fit``, a bad cost change, or a zero baseline cost.
+    GEConvergenceError
+        No convergence in ``max_iter`` fits, or an additive deficit makes an expenditure ≤ 0.
+
+    References
+    ----------
+    Yotov et al. (2016), ch. 2 (GEPPML); Anderson & van Wincoop (2003).
     """
     if deficits not in ("ratio", "additive"):
         raise GEInputError(f"deficits must be 'ratio' or 'additive', got {deficits!r}")
@@ -187,8 +277,37 @@ def book_loop(base: Baseline, cost_change=None, *, new_costs=None, fit="scaling"
               max_iter: int = 1000) -> tuple[pd.DataFrame, int]:
     """The book's GEPPML loop (Stata do-files of ch. 2) with its stopping rule.
 
-    Returns per-country results in the book's definitions (``change_*`` in percent; baseline →
-    counterfactual, the sign convention of application 1) and the number of loop iterations.
+    Iteration s re-fits trade_s = X̂_{s-1} · p̂_i p̂_j / (ΔOMR_i ΔIMR_j) with the counterfactual costs as
+    offset, updates Y_i = Σ_j X̂_ij, E_j = φ_j Y_j and p̂_i = ((exp π_i^s / exp π_i^{s-1}) /
+    (E_ref^s / E_ref^{s-1}))^{1/(1-σ)}, and stops when the standard deviation and |max| of the change
+    in the price update are both ≤ ``stop``.
+
+    Parameters
+    ----------
+    base : Baseline
+    cost_change, new_costs : see :func:`gravity.ge.solver.cost_change_matrix`
+    fit : {"scaling", "ppml"} or callable
+        The fixed-effects fit.
+    stop : float
+        The book's stopping rule (0.01).
+    max_iter : int
+        Iteration limit.
+
+    Returns
+    -------
+    results : DataFrame
+        Per country, the book's definitions (``change_*`` in percent, baseline → counterfactual;
+        levels ``*_BLN``, ``*_CDL``, ``*_FULL``); ``attrs["history"]`` has the rule's statistics.
+    iterations : int
+
+    Raises
+    ------
+    GEConvergenceError
+        The loop diverged or the rule was not met in ``max_iter`` iterations.
+
+    References
+    ----------
+    Yotov et al. (2016), ch. 2 (``TradeWithoutBorder.do``, ``RTAsEffects.do``).
     """
     f = _get_fit(fit)
     _, t1 = _new_costs(base, cost_change, new_costs)

@@ -1,4 +1,4 @@
-"""Numba kernels for the structural-gravity GE counterfactual, in exact hat algebra.
+"""The structural-gravity GE counterfactual in exact hat algebra: public API (kernels in :mod:`._kernels`).
 
 Baseline (flows X_ij, output Y_i, expenditure E_j, costs t_ij ≡ t_ij^{1-σ}) and a change in costs
 t̂_ij = t'_ij / t_ij. Hats are counterfactual / baseline. With OMR_i = Π_i^{1-σ}, IMR_j = P_j^{1-σ}
@@ -27,6 +27,15 @@ book's IMR_ref = 1), or ``world_output`` — Σ_i Y_i p̂_i = Σ_i Y_i. At the f
 
 Convergence rule: stop when the largest change in log p̂ (log Ω̂, log Φ̂ for the scaling problem)
 between two iterations is below ``tol``; after ``max_iter`` iterations :class:`GEConvergenceError`.
+
+References
+----------
+Anderson, J. E. & van Wincoop, E. (2003). Gravity with gravitas. *American Economic Review* 93(1).
+Dekle, R., Eaton, J. & Kortum, S. (2007). Unbalanced trade. *American Economic Review* 97(2).
+Yotov, Y. V., Piermartini, R., Monteiro, J.-A. & Larch, M. (2016). *An Advanced Guide to Trade
+Policy Analysis: The Structural Gravity Model*, ch. 2. WTO/UNCTAD.
+Baier, S. L., Yotov, Y. V. & Zylkin, T. (2019). On the widely differing effects of free trade
+agreements. *Journal of International Economics* 116 (the ge_gravity fixed point).
 """
 from __future__ import annotations
 
@@ -35,7 +44,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numba
 import numpy as np
 import pandas as pd
-from numba import njit
+
+from gravity.ge._kernels import _batch, _conditional, _effects, _full, _resistances
+from gravity.ge.errors import GEConvergenceError, GEInputError
+from gravity.ge.pairs import align_pairs
 
 __all__ = ["GEConvergenceError", "GEResult", "solve", "cost_change_matrix", "solve_resistances",
            "conditional", "full", "effects", "solve_batch", "EFFECTS", "NUMERAIRES", "DEFICITS", "STATUS"]
@@ -43,7 +55,8 @@ __all__ = ["GEConvergenceError", "GEResult", "solve", "cost_change_matrix", "sol
 NUMERAIRES = {"reference": 0, "world_output": 1}
 DEFICITS = {"ratio": 0, "additive": 1}
 
-# rows of the per-country effects array (all % changes, counterfactual vs baseline)
+# rows of the per-country effects array (all % changes, counterfactual vs baseline); the kernels
+# write them in this order and take the count from the buffer they are given
 EFFECTS = ("exports_cdl", "exports_full", "imports_cdl", "imports_full", "output_cdl", "output_full",
            "price_cdl", "price_full", "omr_cdl", "omr_full", "imr_cdl", "imr_full",
            "real_gdp_cdl", "real_gdp_full")
@@ -52,274 +65,6 @@ STATUS = {0: "ok", 1: "baseline resistances did not converge",
           2: "conditional GE did not converge", 3: "full-endowment GE did not converge",
           4: "non-finite values (a cost change or coefficient draw is inf/NaN or a row of flows is 0)",
           5: "an expenditure would turn negative (additive deficits larger than the new output)"}
-
-
-class GEConvergenceError(RuntimeError):
-    """The fixed point did not converge within ``max_iter`` iterations."""
-
-
-@njit(cache=True)
-def _columns(K, C, ref, a, s, b):
-    """b_j = C_j / Σ_i K_ij a_i (row-major), normalised to b_ref = 1; returns the factor divided out."""
-    n = K.shape[0]
-    for j in range(n):
-        s[j] = 0.0
-    for i in range(n):
-        ai = a[i]
-        for j in range(n):
-            s[j] += K[i, j] * ai
-    for j in range(n):
-        b[j] = C[j] / s[j]
-    c = b[ref]
-    for j in range(n):
-        b[j] /= c
-    return c
-
-
-@njit(cache=True)
-def _scale(K, R, C, ref, tol, max_iter, a0):
-    """a, b with Σ_j K_ij a_i b_j = R_i, Σ_i K_ij a_i b_j = C_j and b_ref = 1 (alternating scaling,
-    started from a = a0). Returns a, b, iterations (-1: not converged), last max |Δ log a|."""
-    n = K.shape[0]
-    a = a0.copy()
-    b = np.ones(n)
-    s = np.empty(n)
-    err = np.inf
-    for it in range(max_iter):
-        _columns(K, C, ref, a, s, b)
-        err = 0.0
-        for i in range(n):
-            t = 0.0
-            for j in range(n):
-                t += K[i, j] * b[j]
-            new = R[i] / t
-            d = abs(np.log(new / a[i]))
-            if not d <= err:  # also catches NaN
-                err = d
-            a[i] = new
-        if err < tol:
-            c = _columns(K, C, ref, a, s, b)  # b consistent with the final a
-            for i in range(n):
-                a[i] *= c
-            return a, b, it + 1, err
-    return a, b, -1, err
-
-
-@njit(cache=True)
-def _resistances(t, Y, E, ref, tol, max_iter, a0):
-    n = t.shape[0]
-    K = np.empty((n, n))
-    for i in range(n):
-        for j in range(n):
-            K[i, j] = t[i, j] * Y[i] * E[j]
-    a, b, it, err = _scale(K, Y, E, ref, tol, max_iter, a0)
-    return 1.0 / a, 1.0 / b, it, err
-
-
-@njit(cache=True)
-def _conditional(X, that, Y, E, ref, tol, max_iter, a0):
-    n = X.shape[0]
-    K = np.empty((n, n))
-    for i in range(n):
-        for j in range(n):
-            K[i, j] = X[i, j] * that[i, j]
-    a, b, it, err = _scale(K, Y, E, ref, tol, max_iter, a0)
-    return 1.0 / a, 1.0 / b, it, err
-
-
-@njit(cache=True)
-def _phi_hats(X, that, E, q, out):
-    """out_j = Σ_i X_ij t̂_ij q_i / E_j (row-major)."""
-    n = X.shape[0]
-    for j in range(n):
-        out[j] = 0.0
-    for i in range(n):
-        qi = q[i]
-        for j in range(n):
-            out[j] += X[i, j] * that[i, j] * qi
-    for j in range(n):
-        out[j] /= E[j]
-
-
-@njit(cache=True)
-def _ehat(Y, E, p, deficits, wY, out):
-    """Ê_j before the common κ: ``ratio`` p̂_j; ``additive`` (Y_j p̂_j + D_j Σ_i Y_i p̂_i / Σ_i Y_i) / E_j."""
-    n = Y.shape[0]
-    if deficits == 0:
-        for j in range(n):
-            out[j] = p[j]
-    else:
-        s = 0.0
-        for i in range(n):
-            s += Y[i] * p[i]
-        s /= wY
-        for j in range(n):
-            out[j] = (Y[j] * p[j] + (E[j] - Y[j]) * s) / E[j]
-
-
-@njit(cache=True)
-def _full(X, that, Y, E, sigma, ref, numeraire, deficits, tol, max_iter, p0):
-    """p̂, Ω̂, Φ̂, Ê (= E'/E), κ of the full-endowment GE (started from p̂ = p0); iterations
-    (-1: not converged, -2: an expenditure would turn ≤ 0), last max |Δ log p̂|."""
-    n = X.shape[0]
-    p = p0.copy()
-    q = np.empty(n)        # p̂^{1-σ}
-    ph = np.empty(n)
-    om = np.empty(n)
-    pn = np.empty(n)
-    eh = np.empty(n)
-    inv_s = 1.0 / sigma
-    e = 1.0 - sigma
-    wY = 0.0
-    for i in range(n):
-        wY += Y[i]
-    err = np.inf
-    for it in range(max_iter):
-        for i in range(n):
-            q[i] = p[i] ** e
-        _phi_hats(X, that, E, q, ph)
-        _ehat(Y, E, p, deficits, wY, eh)
-        for j in range(n):
-            if not eh[j] > 0.0:
-                return p, om, ph, eh, 1.0, -2, err
-            ph[j] = eh[j] / ph[j]          # Ê_j / Φ̂_j (up to κ)
-        for i in range(n):
-            s = 0.0
-            for j in range(n):
-                s += X[i, j] * that[i, j] * ph[j]
-            pn[i] = (s / Y[i]) ** inv_s
-        if numeraire == 0:
-            s = 0.0
-            for i in range(n):
-                s += X[i, ref] * that[i, ref] * pn[i] ** e
-            lam = (s / E[ref]) ** (-1.0 / e)
-        else:
-            s = 0.0
-            for i in range(n):
-                s += Y[i] * pn[i]
-            lam = wY / s
-        err = 0.0
-        for i in range(n):
-            pn[i] *= lam
-            d = abs(np.log(pn[i] / p[i]))
-            if not d <= err:
-                err = d
-            p[i] = pn[i]
-        if err < tol:
-            # resistances consistent with the final prices: OMR' = OMR p̂^σ, IMR' = IMR Φ̂(p̂)
-            for i in range(n):
-                q[i] = p[i] ** e
-                om[i] = p[i] ** sigma
-            _phi_hats(X, that, E, q, ph)
-            _ehat(Y, E, p, deficits, wY, eh)
-            a_ = 0.0
-            b_ = 0.0
-            for i in range(n):
-                a_ += Y[i] * p[i]
-                b_ += E[i] * eh[i]
-            kappa = a_ / b_           # world expenditure = world output (1 for additive deficits)
-            for j in range(n):
-                eh[j] *= kappa
-            return p, om, ph, eh, kappa, it + 1, err
-    return p, om, ph, eh, 1.0, -1, err
-
-
-@njit(cache=True)
-def _pct(x):
-    return (x - 1.0) * 100.0
-
-
-@njit(cache=True)
-def _effects(X, that, Y, E, sigma, omc, phc, p, omf, phf, eh):
-    """(len(EFFECTS), N) % changes; flows: X'c = X t̂ / (Ω̂c Φ̂c), X'f = X t̂ p̂_i Ê_j / (Ω̂f Φ̂f)."""
-    n = X.shape[0]
-    out = np.zeros((14, n))
-    s = 1.0 / (1.0 - sigma)
-    ex0 = np.zeros(n)
-    im0 = np.zeros(n)
-    exc = np.zeros(n)
-    imc = np.zeros(n)
-    exf = np.zeros(n)
-    imf = np.zeros(n)
-    for i in range(n):
-        for j in range(n):
-            if i == j:
-                continue
-            x0 = X[i, j]
-            xc = x0 * that[i, j] / (omc[i] * phc[j])
-            xf = x0 * that[i, j] * p[i] * eh[j] / (omf[i] * phf[j])
-            ex0[i] += x0
-            im0[j] += x0
-            exc[i] += xc
-            imc[j] += xc
-            exf[i] += xf
-            imf[j] += xf
-    for i in range(n):
-        out[0, i] = _pct(exc[i] / ex0[i]) if ex0[i] > 0 else 0.0
-        out[1, i] = _pct(exf[i] / ex0[i]) if ex0[i] > 0 else 0.0
-        out[2, i] = _pct(imc[i] / im0[i]) if im0[i] > 0 else 0.0
-        out[3, i] = _pct(imf[i] / im0[i]) if im0[i] > 0 else 0.0
-        out[4, i] = 0.0
-        out[5, i] = _pct(p[i])
-        out[6, i] = 0.0
-        out[7, i] = _pct(p[i])
-        out[8, i] = _pct(omc[i] ** s)
-        out[9, i] = _pct(omf[i] ** s)
-        out[10, i] = _pct(phc[i] ** s)
-        out[11, i] = _pct(phf[i] ** s)
-        out[12, i] = _pct(1.0 / phc[i] ** s)
-        out[13, i] = _pct(p[i] / phf[i] ** s)
-    return out
-
-
-@njit(cache=True)
-def _one(t_base, that, Y, E, sigma, ref, numeraire, deficits, tol, max_iter, rebuild, a_base, a_cdl, p0):
-    """All effects for one scenario (warm-started at a_base, a_cdl, p0); status 0 ok, else STATUS."""
-    n = t_base.shape[0]
-    out = np.full((14, n), np.nan)
-    for i in range(n):
-        for j in range(n):
-            if not np.isfinite(that[i, j]):
-                return out, 4
-    if rebuild:
-        omr, imr, it, err = _resistances(t_base, Y, E, ref, tol, max_iter, a_base)
-        if it < 0:
-            return out, 1
-        X = np.empty((n, n))
-        for i in range(n):
-            for j in range(n):
-                X[i, j] = Y[i] * E[j] * t_base[i, j] / (omr[i] * imr[j])
-    else:
-        X = t_base  # already the baseline flows
-    omc, phc, it, err = _conditional(X, that, Y, E, ref, tol, max_iter, a_cdl)
-    if it < 0:
-        return out, 2
-    p, omf, phf, eh, kap, it, err = _full(X, that, Y, E, sigma, ref, numeraire, deficits, tol, max_iter, p0)
-    if it == -2:
-        return out, 5
-    if it < 0:
-        return out, 3
-    out = _effects(X, that, Y, E, sigma, omc, phc, p, omf, phf, eh)
-    for k in range(14):
-        for i in range(n):
-            if not np.isfinite(out[k, i]):
-                return out, 4
-    return out, 0
-
-
-@njit(nogil=True, cache=True)
-def _batch(t_base, that, Y, E, sigma, ref, numeraire, deficits, tol, max_iter, rebuild, a_base, a_cdl,
-           p0, out, status, lo, hi):
-    """Draws lo..hi-1, serially, without the GIL: :func:`solve_batch` runs chunks on threads."""
-    for d in range(lo, hi):
-        tb = t_base[d] if rebuild else t_base[0]
-        o, st = _one(tb, that[d], Y, E, sigma[d], ref, numeraire, deficits, tol, max_iter, rebuild,
-                     a_base, a_cdl, p0)
-        out[d] = o
-        status[d] = st
-
-
-# ---------------------------------------------------------------- Python entry points
 
 def _check(it, err, what, max_iter):
     if it == -2:
@@ -338,9 +83,40 @@ def _ones(n, start):
 
 
 def solve_resistances(t, Y, E, ref, tol=1e-13, max_iter=100_000, start=None):
-    """OMR, IMR of the baseline: OMR_i = Σ_j t_ij E_j / IMR_j, IMR_j = Σ_i t_ij Y_i / OMR_i, IMR_ref = 1.
+    """Multilateral resistances of the baseline (Anderson & van Wincoop 2003).
 
-    ``start``: initial OMR (warm start)."""
+    Solves OMR_i = Σ_j t_ij E_j / IMR_j and IMR_j = Σ_i t_ij Y_i / OMR_i with IMR_ref = 1
+    (OMR_i = Π_i^{1-σ}, IMR_j = P_j^{1-σ}, t_ij ≡ t_ij^{1-σ}) by alternating scaling.
+
+    Parameters
+    ----------
+    t : (N, N) array
+        Costs t_ij^{1-σ}, exporters in rows.
+    Y, E : (N,) arrays
+        Output and expenditure.
+    ref : int
+        Index of the reference country (IMR_ref = 1).
+    tol : float
+        Stop when max |Δ log OMR| between iterations is below ``tol``.
+    max_iter : int
+        Iteration limit.
+    start : (N,) array, optional
+        Initial OMR (warm start).
+
+    Returns
+    -------
+    omr, imr : (N,) arrays
+    iterations : int
+
+    Raises
+    ------
+    GEConvergenceError
+        No convergence within ``max_iter`` iterations.
+
+    References
+    ----------
+    Anderson & van Wincoop (2003), *AER* 93(1); Yotov et al. (2016), ch. 2.
+    """
     a0 = np.ones(len(Y)) if start is None else 1.0 / np.asarray(start, float)
     omr, imr, it, err = _resistances(np.ascontiguousarray(t, dtype=float), np.asarray(Y, float),
                                      np.asarray(E, float), int(ref), float(tol), int(max_iter), a0)
@@ -349,7 +125,40 @@ def solve_resistances(t, Y, E, ref, tol=1e-13, max_iter=100_000, start=None):
 
 
 def conditional(X, that, Y, E, ref, tol=1e-13, max_iter=100_000, start=None):
-    """Ω̂, Φ̂, iterations of the conditional GE (see module docstring); ``start``: initial Ω̂."""
+    """Conditional GE (Y, E fixed; resistances adjust) in hat form.
+
+    Solves Ω̂_i = Σ_j (X_ij / Y_i) t̂_ij / Φ̂_j and Φ̂_j = Σ_i (X_ij / E_j) t̂_ij / Ω̂_i with Φ̂_ref = 1
+    (Ω̂ = OMR'/OMR, Φ̂ = IMR'/IMR).
+
+    Parameters
+    ----------
+    X : (N, N) array
+        Baseline flows.
+    that : (N, N) array
+        Cost change t̂_ij = t'_ij^{1-σ} / t_ij^{1-σ}.
+    Y, E : (N,) arrays
+        Output and expenditure (row and column sums of X).
+    ref : int
+        Index of the reference country.
+    tol, max_iter : float, int
+        Stop rule on max |Δ log Ω̂|; iteration limit.
+    start : (N,) array, optional
+        Initial Ω̂.
+
+    Returns
+    -------
+    omr_hat, imr_hat : (N,) arrays
+    iterations : int
+
+    Raises
+    ------
+    GEConvergenceError
+        No convergence within ``max_iter`` iterations.
+
+    References
+    ----------
+    Yotov et al. (2016), ch. 2 (conditional GE); Baier, Yotov & Zylkin (2019).
+    """
     a0 = np.ones(len(Y)) if start is None else 1.0 / np.asarray(start, float)
     om, ph, it, err = _conditional(np.ascontiguousarray(X, float), np.ascontiguousarray(that, float),
                                    np.asarray(Y, float), np.asarray(E, float), int(ref), float(tol),
@@ -360,7 +169,49 @@ def conditional(X, that, Y, E, ref, tol=1e-13, max_iter=100_000, start=None):
 
 def full(X, that, Y, E, sigma, ref, numeraire="reference", tol=1e-13, max_iter=100_000, start=None,
          deficits="ratio"):
-    """p̂, Ω̂, Φ̂, Ê, κ, iterations of the full-endowment GE (module docstring); ``start``: initial p̂."""
+    """Full-endowment GE (endowments fixed; factory-gate prices adjust) in hat form.
+
+    Solves, for p̂ (Ŷ_i = p̂_i), with Ê_j = κ p̂_j (``ratio``: E_j = κ φ_j Y_j) or
+    Ê_j = (Y_j p̂_j + D_j Σ_i Y_i p̂_i / Σ_i Y_i) / E_j (``additive``)::
+
+        Φ̂_j = Σ_i (X_ij / E_j) t̂_ij p̂_i^{1-σ},     p̂_i^σ = Ω̂_i = Σ_j (X_ij / Y_i) t̂_ij Ê_j / Φ̂_j,
+
+    κ = Σ_i Y_i p̂_i / Σ_j φ_j Y_j p̂_j, by the map p̂ ← λ Ω̂(p̂)^{1/σ} with λ fixing the numeraire.
+
+    Parameters
+    ----------
+    X, that : (N, N) arrays
+        Baseline flows; cost change t̂_ij.
+    Y, E : (N,) arrays
+        Output and expenditure.
+    sigma : float
+        Elasticity of substitution σ > 1.
+    ref : int
+        Index of the reference country.
+    numeraire : {"reference", "world_output"}
+        P̂_ref = 1, or Σ_i Y_i p̂_i = Σ_i Y_i.
+    tol, max_iter : float, int
+        Stop rule on max |Δ log p̂|; iteration limit.
+    start : (N,) array, optional
+        Initial p̂.
+    deficits : {"ratio", "additive"}
+        Imbalance closure (see above).
+
+    Returns
+    -------
+    price_hat, omr_hat, imr_hat, expenditure_hat : (N,) arrays
+    kappa : float
+    iterations : int
+
+    Raises
+    ------
+    GEConvergenceError
+        No convergence, or (additive deficits) an expenditure would turn ≤ 0.
+
+    References
+    ----------
+    Yotov et al. (2016), ch. 2; Dekle, Eaton & Kortum (2007); Baier, Yotov & Zylkin (2019).
+    """
     p, om, ph, eh, kap, it, err = _full(np.ascontiguousarray(X, float), np.ascontiguousarray(that, float),
                                         np.asarray(Y, float), np.asarray(E, float), float(sigma), int(ref),
                                         NUMERAIRES[numeraire], DEFICITS[deficits], float(tol), int(max_iter),
@@ -370,21 +221,79 @@ def full(X, that, Y, E, sigma, ref, numeraire="reference", tol=1e-13, max_iter=1
 
 
 def effects(X, that, Y, E, sigma, omc, phc, p, omf, phf, ehat):
-    """Per-country % changes, rows in the order of :data:`EFFECTS`."""
-    return _effects(X, that, Y, E, float(sigma), omc, phc, p, omf, phf, np.asarray(ehat, float))
+    """Per-country % changes, one row per name of :data:`EFFECTS`.
+
+    Exports and imports (international flows) from X'c_ij = X_ij t̂_ij / (Ω̂c_i Φ̂c_j) and
+    X'f_ij = X_ij t̂_ij p̂_i Ê_j / (Ω̂f_i Φ̂f_j); output and price p̂_i; Π̂_i = Ω̂_i^{1/(1-σ)},
+    P̂_j = Φ̂_j^{1/(1-σ)}; real GDP p̂_i / P̂_i; each as 100 (x̂ − 1).
+
+    Parameters
+    ----------
+    X, that : (N, N) arrays
+        Baseline flows; cost change.
+    Y, E : (N,) arrays
+        Output and expenditure.
+    sigma : float
+        Elasticity of substitution.
+    omc, phc : (N,) arrays
+        Conditional Ω̂, Φ̂ (:func:`conditional`).
+    p, omf, phf, ehat : (N,) arrays
+        Full-endowment p̂, Ω̂, Φ̂, Ê (:func:`full`).
+
+    Returns
+    -------
+    (len(EFFECTS), N) array
+
+    References
+    ----------
+    Yotov et al. (2016), ch. 2.
+    """
+    out = np.empty((len(EFFECTS), len(p)))
+    _effects(X, that, Y, E, float(sigma), omc, phc, p, omf, phf, np.asarray(ehat, float), out)
+    return out
 
 
 def solve_batch(t_base, that, Y, E, sigma, ref, numeraire="reference", tol=1e-12, max_iter=100_000,
                 start=None, threads: int | None = None, deficits: str = "ratio"):
-    """Effects for D scenarios in parallel: a numba kernel compiled with ``nogil=True`` runs on
-    ``threads`` threads (default ``numba.get_num_threads()``, i.e. all cores or NUMBA_NUM_THREADS),
-    each on a contiguous block of draws — the parallelism of ``prange`` at a fifth of its cold
-    compile time.
+    """Effects of D scenarios (e.g. coefficient draws), in parallel.
 
-    ``t_base``: (D, N, N) baseline costs t^{1-σ} (the baseline is re-solved per draw) or (N, N)
-    baseline *flows* (fixed baseline); ``that``: (D, N, N) cost changes; ``sigma``: scalar or (D,).
-    ``start``: optional warm start (baseline OMR, conditional Ω̂, full p̂), e.g. the point estimate.
-    Returns (D, len(EFFECTS), N) % changes (NaN for failed draws) and (D,) status codes (STATUS).
+    For each draw d: the baseline resistances from t_base[d] (when 3-D), the conditional and the
+    full-endowment GE of ``that[d]`` (equations of :func:`conditional`, :func:`full`), and
+    :func:`effects`. A numba kernel compiled with ``nogil=True`` runs on ``threads`` threads, each
+    on a contiguous block of draws; results do not depend on ``threads``.
+
+    Parameters
+    ----------
+    t_base : (D, N, N) or (N, N) array
+        Baseline costs t^{1-σ} per draw (the baseline is re-solved per draw), or baseline *flows*
+        (fixed baseline).
+    that : (D, N, N) array
+        Cost changes.
+    Y, E : (N,) arrays
+        Output and expenditure.
+    sigma : float or (D,) array
+        σ per draw.
+    ref : int
+        Index of the reference country.
+    numeraire, deficits : str
+        As in :func:`full`.
+    tol, max_iter : float, int
+        Stop rule and iteration limit of every fixed point.
+    start : tuple of three (N,) arrays, optional
+        Warm start (baseline OMR, conditional Ω̂, full p̂), e.g. the point estimate.
+    threads : int, optional
+        Default ``numba.get_num_threads()``.
+
+    Returns
+    -------
+    effects : (D, len(EFFECTS), N) array
+        % changes; NaN for draws that failed before the effects were computed.
+    status : (D,) int array
+        Codes of :data:`STATUS` (0 ok).
+
+    References
+    ----------
+    Yotov et al. (2016), ch. 2; Baier, Yotov & Zylkin (2019).
     """
     that = np.ascontiguousarray(that, float)
     D, n = that.shape[0], that.shape[1]
@@ -393,7 +302,7 @@ def solve_batch(t_base, that, Y, E, sigma, ref, numeraire="reference", tol=1e-12
     if not rebuild:
         t_base = t_base[None]
     sig = np.broadcast_to(np.asarray(sigma, float), (D,)).copy()
-    out = np.empty((D, 14, n))
+    out = np.empty((D, len(EFFECTS), n))
     status = np.zeros(D, np.int64)
     if start is None:
         a_base = a_cdl = p0 = np.ones(n)
@@ -421,6 +330,29 @@ class GEResult:
     factory-gate price p, ``omr`` = Π_i (OMR^{1/(1-σ)}), ``imr`` = P_j (IMR^{1/(1-σ)}), and real GDP
     Y_i / P_i (welfare). ``pairs``: baseline (structural), conditional and full flows, and the
     observed flow, per (exporter, importer).
+
+    Parameters
+    ----------
+    baseline : Baseline
+        The baseline equilibrium.
+    that : (N, N) array
+        Cost change t̂_ij.
+    omc, phc : (N,) arrays
+        Conditional Ω̂, Φ̂.
+    p, omf, phf : (N,) arrays
+        Full-endowment p̂, Ω̂, Φ̂.
+    iterations : dict
+        Iterations per stage.
+    numeraire : str
+        The numeraire used.
+    ehat : (N,) array, optional
+        Ê_j = E'_j / E_j; default (ratio deficits) κ p̂_j with κ = Σ Y p̂ / Σ E p̂.
+    deficits : {"ratio", "additive"}
+        The imbalance closure used.
+
+    References
+    ----------
+    Yotov et al. (2016), ch. 2.
     """
 
     def __init__(self, baseline, that, omc, phc, p, omf, phf, iterations, numeraire, ehat=None,
@@ -452,7 +384,14 @@ class GEResult:
         self.flows_cdl, self.flows_full = xc, xf
 
     def levels(self) -> pd.DataFrame:
-        """Baseline and counterfactual levels: Y, E, Π, P (reference-country normalisation)."""
+        """Baseline and counterfactual levels: Y, E, OMR, IMR, Π, P (reference normalisation IMR_ref = 1).
+
+        Returns
+        -------
+        DataFrame
+            One row per country: Y, E (baseline, full), OMR, IMR (baseline, conditional, full),
+            Π = OMR^{1/(1-σ)} and P = IMR^{1/(1-σ)} of the baseline.
+        """
         b = self.baseline
         s = 1.0 / (1.0 - b.sigma)
         return pd.DataFrame({
@@ -468,12 +407,32 @@ class GEResult:
 
 
 def cost_change_matrix(baseline, cost_change=None, new_costs=None) -> np.ndarray:
-    """t̂ = t'/t as an (N, N) matrix from either a change or new levels of t^{1-σ}.
+    """The cost change t̂_ij = t'_ij^{1-σ} / t_ij^{1-σ} as an (N, N) matrix in the baseline's order.
 
-    A Series/DataFrame may list only the pairs that change (others get t̂ = 1 / baseline costs).
+    Parameters
+    ----------
+    baseline : Baseline
+        Gives the country order and the baseline costs t_ij^{1-σ}.
+    cost_change : array, Series or DataFrame, optional
+        t̂ directly; a Series/DataFrame may list only the pairs that change (others t̂ = 1).
+    new_costs : array, Series or DataFrame, optional
+        t'^{1-σ}; pairs a Series/DataFrame does not list keep their baseline cost. t̂ = 1 where the
+        baseline cost is 0.
+
+    Returns
+    -------
+    (N, N) array
+
+    Raises
+    ------
+    GEInputError
+        Neither or both given; positive new cost where the baseline cost is 0 (a hat-algebra
+        counterfactual cannot create trade); a non-finite or negative t̂ (first bad pair named).
+
+    References
+    ----------
+    Yotov et al. (2016), ch. 2; Dekle, Eaton & Kortum (2007) (hat algebra).
     """
-    from gravity.ge.baseline import GEInputError, align_pairs
-
     if (cost_change is None) == (new_costs is None):
         raise GEInputError("give exactly one of cost_change= (t'/t, the change in t^{1-σ}) or "
                            "new_costs= (counterfactual levels of t^{1-σ})")
@@ -516,9 +475,40 @@ def solve(baseline, cost_change=None, *, new_costs=None, numeraire: str = "refer
     ``deficits``: ``"ratio"`` (the book's E_j / Y_j fixed, with one common κ so that world
     expenditure equals world output) or ``"additive"`` (D_j = E_j − Y_j fixed as a share of world
     output: E'_j = Y'_j + D_j Σ Y' / Σ Y, as ge_gravity's default).
-    """
-    from gravity.ge.baseline import GEInputError
 
+    The conditional GE solves Ω̂_i = Σ_j (X_ij / Y_i) t̂_ij / Φ̂_j, Φ̂_j = Σ_i (X_ij / E_j) t̂_ij / Ω̂_i;
+    the full-endowment GE p̂_i^σ = Σ_j (X_ij / Y_i) t̂_ij Ê_j / Φ̂_j, Φ̂_j = Σ_i (X_ij / E_j) t̂_ij p̂_i^{1-σ}
+    (module docstring), both on the structural baseline flows X = ``baseline.fitted``.
+
+    Parameters
+    ----------
+    baseline : Baseline
+        The baseline equilibrium (:meth:`gravity.ge.Baseline.from_trade`).
+    cost_change, new_costs : see :func:`cost_change_matrix`
+        Exactly one of them.
+    numeraire : {"reference", "world_output"}
+    deficits : {"ratio", "additive"}
+    tol : float
+        Stop rule: max |Δ log| of the iterate below ``tol``.
+    max_iter : int
+        Iteration limit of each fixed point.
+
+    Returns
+    -------
+    GEResult
+
+    Raises
+    ------
+    GEInputError
+        Unknown numeraire or deficit rule, or a bad cost change (:func:`cost_change_matrix`).
+    GEConvergenceError
+        A fixed point did not converge, or an additive deficit would make an expenditure ≤ 0.
+
+    References
+    ----------
+    Yotov et al. (2016), ch. 2; Anderson & van Wincoop (2003); Dekle, Eaton & Kortum (2007);
+    Baier, Yotov & Zylkin (2019).
+    """
     if numeraire not in NUMERAIRES:
         raise GEInputError(f"numeraire must be one of {list(NUMERAIRES)}, got {numeraire!r}")
     if deficits not in DEFICITS:

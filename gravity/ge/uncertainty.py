@@ -15,6 +15,15 @@ costs themselves are exp(β·x). GE solves run in parallel over draws (a ``nogil
 with a tqdm progress bar; results are reproducible from ``seed``. A draw that fails (the scenario
 or re-fit raised, non-finite costs, no convergence) is kept out of the percentiles and reported
 in ``failures`` with its reason.
+
+References
+----------
+Yotov, Y. V., Piermartini, R., Monteiro, J.-A. & Larch, M. (2016). *An Advanced Guide to Trade
+Policy Analysis: The Structural Gravity Model*, ch. 2. WTO/UNCTAD.
+Anderson, J. E., Larch, M. & Yotov, Y. V. (2018). GEPPML: General equilibrium analysis with PPML.
+*The World Economy* 41(10).
+Cameron, A. C., Gelbach, J. B. & Miller, D. L. (2008). Bootstrap-based improvements for inference
+with clustered errors. *Review of Economics and Statistics* 90(3) (pair-cluster bootstrap).
 """
 from __future__ import annotations
 
@@ -28,7 +37,8 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from gravity.ge.baseline import Baseline, GEInputError
+from gravity.ge.baseline import Baseline
+from gravity.ge.errors import GEInputError
 from gravity.ge.solver import EFFECTS, STATUS, cost_change_matrix, solve, solve_batch
 
 log = logging.getLogger("gravity.ge")
@@ -39,7 +49,17 @@ __all__ = ["BetaDraws", "GEUncertainty", "PPMLRefit", "parametric_draws", "pair_
 
 @dataclass
 class BetaDraws:
-    """Coefficient draws (D × K) with the draws that could not be made and why."""
+    """Coefficient draws (D × K) with the draws that could not be made and why.
+
+    Attributes
+    ----------
+    betas : DataFrame
+        One row per draw d, one column per coefficient; NaN rows for failed draws.
+    failures : DataFrame
+        Columns draw, stage, reason.
+    method : str
+        ``"parametric"`` or ``"pair bootstrap"``.
+    """
 
     betas: pd.DataFrame
     failures: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["draw", "stage", "reason"]))
@@ -47,7 +67,35 @@ class BetaDraws:
 
 
 def parametric_draws(params: pd.Series, cov, draws: int, seed: int | None = 0) -> BetaDraws:
-    """β_d ~ N(β̂, V̂), d = 1..draws (eigen-decomposition, so a singular or zero V̂ is allowed)."""
+    """Parametric draws β_d ~ N(β̂, V̂), d = 1..draws.
+
+    β_d = β̂ + U diag(√w) z_d with V̂ = U diag(w) Uᵀ and z_d ~ N(0, I) (eigen-decomposition, so a
+    singular or zero V̂ is allowed).
+
+    Parameters
+    ----------
+    params : Series
+        β̂, named.
+    cov : (K, K) array or DataFrame
+        V̂ (e.g. ``fit.cov_params()``), in the order of ``params``.
+    draws : int
+        D.
+    seed : int, optional
+        Seed of ``numpy.random.default_rng``.
+
+    Returns
+    -------
+    BetaDraws
+
+    Raises
+    ------
+    GEInputError
+        V̂ not a finite symmetric (K, K) matrix, or not positive semi-definite.
+
+    References
+    ----------
+    Yotov et al. (2016), ch. 2; Anderson, Larch & Yotov (2018).
+    """
     params = pd.Series(params, dtype=float)
     V = np.asarray(cov, dtype=float)
     k = len(params)
@@ -65,21 +113,40 @@ def parametric_draws(params: pd.Series, cov, draws: int, seed: int | None = 0) -
 
 @dataclass(frozen=True)
 class PPMLRefit:
-    """Picklable re-fit for :func:`pair_bootstrap`: ``gv.ppml(formula, data, weights=w)[coefficients]``."""
+    """Picklable re-fit for :func:`pair_bootstrap`: ``ppml(formula, data, weights=w).params[coefficients]``."""
 
     formula: str
     coefficients: tuple
     options: tuple = ()
 
     def __call__(self, data: pd.DataFrame, weights: np.ndarray) -> pd.Series:
-        import gravity as gv
+        from gravity.estimation.ppml import ppml  # here, not at the top: `import gravity.ge` stays light
 
-        res = gv.ppml(self.formula, data, weights=weights, **dict(self.options))
+        res = ppml(self.formula, data, weights=weights, **dict(self.options))
         return res.params[list(self.coefficients)]
 
 
 def ppml_refit(formula: str, coefficients: Sequence[str], **ppml_kwargs) -> PPMLRefit:
-    """A picklable re-fit for :func:`pair_bootstrap` (usable with ``n_jobs > 1``)."""
+    """A picklable PPML re-fit for :func:`pair_bootstrap` (usable with ``n_jobs > 1``).
+
+    Parameters
+    ----------
+    formula : str
+        The PPML formula (:func:`gravity.estimation.ppml.ppml`).
+    coefficients : sequence of str
+        The coefficients to return.
+    **ppml_kwargs
+        Further arguments of ``ppml`` (e.g. ``tol``).
+
+    Returns
+    -------
+    PPMLRefit
+        ``refit(data, weights) -> Series`` of ``coefficients``.
+
+    References
+    ----------
+    Correia, Guimarães & Zylkin (2020), *Stata Journal* 20(1) (ppmlhdfe).
+    """
     return PPMLRefit(formula, tuple(coefficients), tuple(sorted(ppml_kwargs.items())))
 
 
@@ -125,6 +192,37 @@ def pair_bootstrap(data: pd.DataFrame, refit: Callable, *, cluster: str, draws: 
     (frequency weights: the same estimate as on the replicated sample). Draw d uses the random
     stream ``(seed, d)``, so results do not depend on ``n_jobs``; ``n_jobs > 1`` re-fits in
     processes (``refit`` must then be picklable, e.g. :func:`ppml_refit`).
+
+    Parameters
+    ----------
+    data : DataFrame
+        The estimation sample.
+    refit : callable
+        ``refit(rows, weights) -> Series`` of coefficients.
+    cluster : str
+        Column of ``data`` with the cluster (pair) id.
+    draws : int
+        D.
+    seed : int
+        Draw d uses ``default_rng([seed, d])``.
+    progress : bool
+        Show a tqdm progress bar.
+    n_jobs : int
+        Processes for the re-fits.
+
+    Returns
+    -------
+    BetaDraws
+        Failed re-fits are NaN rows, listed in ``failures`` with their reason.
+
+    Raises
+    ------
+    GEInputError
+        ``cluster`` missing or with missing values, or every re-fit failed.
+
+    References
+    ----------
+    Cameron, Gelbach & Miller (2008); Anderson, Larch & Yotov (2018).
     """
     from tqdm.auto import tqdm
 
@@ -174,7 +272,15 @@ def pair_bootstrap(data: pd.DataFrame, refit: Callable, *, cluster: str, draws: 
 
 
 class GEUncertainty:
-    """Percentile CIs for every effect. ``countries``: columns (effect, point|lower|upper)."""
+    """Percentile CIs for every effect. ``countries``: columns (effect, point|lower|upper).
+
+    lower, upper = the (1 − level)/2 and (1 + level)/2 percentiles over the successful draws of each
+    effect and country; ``draws`` (D, len(EFFECTS), N) keeps every draw (NaN when failed).
+
+    References
+    ----------
+    Anderson, Larch & Yotov (2018).
+    """
 
     def __init__(self, base, point, draws, betas, sigmas, failures, level, method):
         self.baseline = base
@@ -198,11 +304,19 @@ class GEUncertainty:
 
     @property
     def countries(self) -> pd.DataFrame:
+        """Point, lower, upper of every effect: columns (effect, point|lower|upper), one row per country."""
         parts = {"point": self.point, "lower": self.lower, "upper": self.upper}
         out = pd.concat(parts, axis=1).swaplevel(axis=1)
         return out[[(e, s) for e in EFFECTS for s in ("point", "lower", "upper")]]
 
     def table(self, effect: str) -> pd.DataFrame:
+        """Point, lower and upper of one effect (a name of :data:`gravity.ge.solver.EFFECTS`).
+
+        Raises
+        ------
+        GEInputError
+            Unknown effect.
+        """
         if effect not in EFFECTS:
             raise GEInputError(f"unknown effect {effect!r}; one of {EFFECTS}")
         return pd.DataFrame({"point": self.point[effect], "lower": self.lower[effect],
@@ -232,20 +346,57 @@ def confidence_intervals(base: Baseline, scenario: Callable, *, fit=None, coeffi
                          chunk: int = 64, tol: float = 1e-10, max_iter: int = 100_000) -> GEUncertainty:
     """CIs for all GE effects of ``scenario`` over coefficient (and σ) uncertainty.
 
+    For each draw d: t̂_d = ``scenario(β_d)``, optionally the baseline re-solved from
+    ``baseline_costs(β_d)``, and every effect from the exact GE (:func:`gravity.ge.solver.solve_batch`);
+    the interval of each effect is its percentile interval over the successful draws.
+
     Parameters
     ----------
-    base : the baseline at the point estimate.
-    scenario : β (Series named like the coefficients) → cost change t̂ (matrix or Series keyed by
+    base : Baseline
+        The baseline at the point estimate.
+    scenario : callable
+        β (Series named like the coefficients) → cost change t̂ (matrix or Series keyed by
         (exporter, importer); pairs not listed do not change).
-    fit : a fitted model with ``params`` and ``cov_params()`` (e.g. ``gv.ppml``): parametric draws
-        of ``coefficients`` (default: all its parameters). Or give ``betas`` (e.g. from
-        :func:`pair_bootstrap`, or :func:`parametric_draws`); the point estimate then is ``fit``'s
-        params if given, else the mean of the draws.
-    refit, data, cluster : shortcut for ``betas=pair_bootstrap(data, refit, cluster=cluster,
-        draws=draws, seed=seed)`` — a pair-cluster bootstrap that re-estimates the coefficients.
-    sigma : optional (low, high): σ_d drawn uniformly in the range (the point uses ``base.sigma``).
-    baseline_costs : β → baseline t^{1-σ}; when given, each draw also re-solves the baseline.
-    numeraire, deficits : as in :func:`gravity.ge.solve`.
+    fit : results, optional
+        A fitted model with ``params`` and ``cov_params()`` (e.g. a PPML fit): parametric draws of
+        ``coefficients`` (default: all its parameters).
+    coefficients : sequence of str, optional
+        The cost coefficients to draw.
+    betas : BetaDraws, optional
+        Draws made elsewhere (:func:`pair_bootstrap`, :func:`parametric_draws`); the point estimate
+        then is ``fit``'s params if given, else the mean of the draws.
+    refit, data, cluster : callable, DataFrame, str, optional
+        Shortcut for ``betas=pair_bootstrap(data, refit, cluster=cluster, draws=draws, seed=seed)``,
+        a pair-cluster bootstrap that re-estimates the coefficients.
+    draws, seed : int
+        D and the seed (draws, σ draws).
+    sigma : (float, float), optional
+        (low, high): σ_d drawn uniformly in the range (the point uses ``base.sigma``).
+    baseline_costs : callable, optional
+        β → baseline t^{1-σ}; when given, each draw also re-solves the baseline.
+    numeraire, deficits : str
+        As in :func:`gravity.ge.solve`.
+    level : float
+        Coverage of the intervals, in (0, 1).
+    progress : bool
+        Show a tqdm progress bar.
+    chunk, tol, max_iter : int, float, int
+        Draws per parallel batch; stop rule and iteration limit of every GE solve.
+
+    Returns
+    -------
+    GEUncertainty
+
+    Raises
+    ------
+    GEInputError
+        No source of draws, unknown coefficients, a bad σ range or level, a bad covariance.
+    GEConvergenceError
+        The solve at the point estimate failed (failed draws are reported, not raised).
+
+    References
+    ----------
+    Yotov et al. (2016), ch. 2; Anderson, Larch & Yotov (2018); Baier, Yotov & Zylkin (2019).
     """
     from tqdm.auto import tqdm
 
