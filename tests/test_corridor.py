@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gravity.jobs.corridor import report as cr
+from gravity.jobs.corridor import brief
+from gravity.report import documents
 from gravity.report import plots
 from gravity.report import workbook as wb
 
@@ -82,24 +83,24 @@ def test_plots_are_written(tmp_path):
 
 
 def test_report_first_page_states_the_essentials(tmp_path):
-    facts = cr.ReportFacts(
+    facts = brief.ReportFacts(
         title="ECO corridors", sample=["107,000 pair-years"], identification=["within pairs"],
         headline_spec="three_way", data_gaps=["UZB exports filled from WDI totals"], sigma=5.0,
         headline=pd.DataFrame({"group": ["ECO"], "real_gdp_full": [0.1]}),
         sigma_sensitivity=pd.DataFrame({"sigma": [3.0, 5.0], "ECO": [0.2, 0.1]}),
         domestic=["X_ii = 3 x industry VA - exports"], sources=["UN Comtrade"])
-    blocks = cr.first_page(facts)
+    blocks = brief.first_page(facts)
     assert blocks[-1] == ("pagebreak",)
-    md = cr.render_markdown(blocks)
+    md = documents.render_markdown(blocks)
     first = md.split("\n---\n")[0]
     for needle in ("## Sample", "## Identification", "## Data gaps", "σ = 5", "UZB exports filled", "0.200"):
         assert needle in first, needle
-    paths = cr.write_report(blocks + [("img", "plots/x.png", "a plot"), ("md", "| a |", "<b>a</b>")],
+    paths = documents.write_report(blocks + [("img", "plots/x.png", "a plot"), ("md", "| a |", "<b>a</b>")],
                             tmp_path, stem="report", title="ECO")
     ht = paths["report_html"].read_text()
     assert "<h2>Data gaps</h2>" in ht and "<img src='plots/x.png'" in ht and "<b>a</b>" in ht
     with pytest.raises(ValueError, match="unknown report block"):
-        cr.render_markdown([("video", "x")])
+        documents.render_markdown([("video", "x")])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -147,7 +148,7 @@ def test_outputs_are_written(run):
     for sheet in ("README", "Countries", "Aggregates", "TJK partners", "Coefficients", "Sensitivity sigma",
                   "Excluded countries", "Coverage"):
         assert sheet in book, sheet
-    for name in res.tables:
+    for name in res.tables.sheets():
         assert (out / "csv" / f"{wb.file_stem(name)}.csv").exists(), name
     for f in ("regressions.md", "regressions.tex", "regressions.html", "report.md", "report.html",
               "plots/real_gdp_full.png", "plots/real_gdp_cdl.png", "plots/coefficients.png", "plots/coverage.png"):
@@ -162,20 +163,21 @@ def test_outputs_are_written(run):
 
 def test_tables_have_one_row_per_scenario_and_country(run):
     res, _ = run
-    c = res.tables["Countries"]
+    c = res.tables.countries
     n = res.baseline.n
     assert len(c) == n * len(res.config.scenarios)
     assert set(c["scenario"]) == {s.name for s in res.config.scenarios}
     assert set(res.config.groups["ECO"]) <= set(c["country"])
     assert c.filter(regex="^(exports|imports|real_gdp)_(cdl|full)").notna().all().all()
-    p = res.tables["TJK partners"]
+    p = res.tables.focus_partners
+    assert p is res.tables["TJK partners"]
     assert p.groupby("scenario")["partner"].nunique().le(res.config.focus_partners).all()
     assert set(p["baseline_flow_source"]) <= {"reported", "reported_zero", "absent_zero", "filled"}
 
 
 def test_aggregates_are_sums_of_countries(run):
     res, _ = run
-    c, a = res.tables["Countries"], res.tables["Aggregates"]
+    c, a = res.tables.countries, res.tables.aggregates
     level = {"exports": "baseline_exports_usd_m", "imports": None, "real_gdp": "baseline_output_usd_m"}
     X = res.baseline.fitted
     imports = pd.Series((X.sum(axis=0) - np.diag(X)) / 1e6, index=res.baseline.countries)
@@ -199,23 +201,23 @@ def test_aggregates_are_sums_of_countries(run):
 
 def test_zero_shock_changes_nothing(run):
     res, _ = run
-    c = res.tables["Countries"]
+    c = res.tables.countries
     z = c[c["scenario"] == "zero"].filter(regex="^(exports|imports|real_gdp)_(cdl|full)")
     assert np.abs(z.to_numpy(float)).max() < 1e-9
-    a = res.tables["Aggregates"]
+    a = res.tables.aggregates
     assert np.abs(a.loc[a["scenario"] == "zero", ["estimate", "lo", "hi"]].to_numpy(float)).max() < 1e-9
-    assert int(res.tables["Scenarios"].set_index("scenario").loc["zero", "pairs_changed"]) == 0
+    assert int(res.tables.scenarios.set_index("scenario").loc["zero", "pairs_changed"]) == 0
 
 
 def test_intervals_contain_the_point_estimate(run):
     res, _ = run
-    c = res.tables["Countries"]
+    c = res.tables.countries
     tol = 1e-9
     for e in ("exports", "imports", "real_gdp"):
         for g in ("cdl", "full"):
             col = f"{e}_{g}"
             assert (c[f"{col}_lo"] <= c[col] + tol).all() and (c[col] <= c[f"{col}_hi"] + tol).all(), col
-    a = res.tables["Aggregates"]
+    a = res.tables.aggregates
     assert ((a["lo"] <= a["estimate"] + tol) & (a["estimate"] <= a["hi"] + tol)).all()
     # the bootstrap intervals exist and are ordered (they need not be centred on the point estimate)
     assert (c["real_gdp_full_boot_lo"] <= c["real_gdp_full_boot_hi"] + tol).all()
@@ -231,7 +233,8 @@ def test_harmonisation_cost_change_by_hand(run):
     eco = set(res.config.groups["ECO"])
     point = res.scenarios["harmonisation"].point
     that = point.cost_change
-    pairs = co.ge_pairs(res.config, _panel_for(res), list(base.countries)).set_index(["exporter", "importer"])
+    rows = co.base_year_rows(res.config, _panel_for(res))
+    pairs = co.ge_pairs(res.config, rows, list(base.countries)).set_index(["exporter", "importer"])
     for i, o in enumerate(base.countries):
         for j, d in enumerate(base.countries):
             if o in eco and d in eco and o != d:
@@ -269,11 +272,11 @@ def test_same_seed_same_tables(run, tmp_path):
 
     res, out = run
     again = co.run(res.config, tmp_path / "again", progress=False, plots=False)
-    for name in res.tables:
+    for name in res.tables.sheets():
         p = f"csv/{wb.file_stem(name)}.csv"
         assert (out / p).read_bytes() == (tmp_path / "again" / p).read_bytes(), name
     assert (out / "eco_corridor_tables.md").read_bytes() == (tmp_path / "again" / "eco_corridor_tables.md").read_bytes()
-    assert wb.frames_equal(res.tables["Countries"], again.tables["Countries"])
+    assert wb.frames_equal(res.tables.countries, again.tables.countries)
 
 
 def test_bad_file_fails_before_any_data_is_read(tmp_path, monkeypatch):
@@ -296,3 +299,55 @@ def test_bad_file_fails_before_any_data_is_read(tmp_path, monkeypatch):
     assert r.exit_code == 2
     assert f"line {line}" in r.output and "sigma" in r.output
     assert not (tmp_path / "out").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# place-specific words come from the model file, not from the code
+# ---------------------------------------------------------------------------------------------
+def test_report_words_come_from_the_model_file(tmp_path):
+    from gravity.jobs.corridor.words import report_words
+
+    w = report_words(sc.load_config(MODEL))
+    assert w.group == "ECO" and w.members == sc.load_config(MODEL).groups["ECO"]
+    assert w.aggregates == ("ECO", "ECO landlocked", "All landlocked", "Rest of world (non-ECO)", "World")
+    assert w.sources[1] == "CEPII GeoDist (Mayer & Zignago 2011)." and len(w.data_notes) == 2
+    assert "Tajikistan" in w.indicator_notes["bandwidth"]
+    # another group renames every aggregate; a group the file lacks is refused with the fix
+    text = MODEL.read_text().replace('ECO = ["AFG"', 'CA = ["KAZ", "KGZ", "TJK"]\nECO = ["AFG"', 1)
+    other = tmp_path / "ca.toml"
+    other.write_text(text.replace('group = "ECO"', 'group = "CA"', 1))
+    w2 = report_words(sc.load_config(other))
+    assert w2.aggregates[0] == "CA" and w2.aggregates[3] == "Rest of world (non-CA)" and w2.members == ("KAZ", "KGZ", "TJK")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace('group = "ECO"', 'group = "EU"', 1))
+    with pytest.raises(sc.ScenarioFileError, match="group 'EU' is not in \\[groups\\].*Fix"):
+        report_words(sc.load_config(bad))
+
+
+def test_tables_are_typed_and_sheets_keep_the_workbook_order(run):
+    from gravity.jobs.corridor.tables import CorridorTables
+
+    res, out = run
+    t = res.tables
+    assert isinstance(t, CorridorTables)
+    names = list(t.sheets())
+    assert names[:10] == ["Countries", "Aggregates", "TJK partners", "Coefficients", "Sensitivity sigma", "Scenarios",
+                          "GE baseline countries", "GE cell flags", "Excluded countries", "Coverage"]
+    assert all(t.sheets()[n] is t[n] for n in names)
+    # the workbook has exactly these sheets after its README, in this order
+    assert list(wb.read_back(out / "eco_corridor.xlsx"))[1:] == wb.sheet_names(names)
+
+
+def test_report_reads_the_result_not_the_panel(run):
+    """The sample and data-gap lines come from res.panel_facts; they agree with a count on the panel."""
+    res, _ = run
+    panel = _panel_for(res)
+    intl = panel[panel.exporter != panel.importer]
+    assert sum(res.panel_facts.flow_status.values()) == len(intl)
+    assert res.panel_facts.never_report == sorted(set(intl.loc[intl.flow_status == "exporter never reports", "exporter"]))
+    assert "UZB" in res.panel_facts.never_report
+    lines = brief.sample_lines(res)
+    assert lines[0].startswith("UN Comtrade merchandise exports, exporter-reported, waves 2000, 2004")
+    gaps = brief.gap_lines(res)
+    assert gaps[-2:] == list(res.words.data_notes)
+    assert any(g.startswith("ITU international bandwidth") for g in gaps)

@@ -108,3 +108,47 @@ def test_ppml_and_ols_side_by_side():
     assert f.loc["Pseudo R²", "(2) PPML"] == f"{p.pseudo_rsquared:.3f}" and f.loc["Pseudo R²", "(1) OLS"] == ""
     assert list(f.loc["N"]) == [f"{o.nobs:,}", f"{p.nobs:,}"]
     assert t.se.loc["x", "(2) PPML"] == f"({p.bse['x']:.4f})"
+
+
+# ---------------------------------------------------------------------------------------------
+# the one table formatter (gravity.report.format)
+# ---------------------------------------------------------------------------------------------
+from gravity.report import format as tf  # noqa: E402
+
+
+def _frame():
+    return pd.DataFrame({"country": ["TJK", "UZB"], "exports": [8.99e8, 12345.6], "share": [0.12345, np.nan],
+                         "n": [1, 2]})
+
+
+def test_one_number_rule_for_markdown_html_and_xlsx(tmp_path):
+    d = _frame()
+    assert [tf.number_format(d[c]) for c in ("exports", "share")] == [",.0f", ".3f"]
+    md = tf.to_markdown(d)
+    assert "899,000,000" in md and "12,346" in md and "0.123" in md and "nan" not in md
+    ht = tf.to_html(d)
+    assert "<td>899,000,000</td>" in ht and "<td>0.123</td>" in ht and "nan" not in ht
+    with pd.ExcelWriter(tmp_path / "x.xlsx", engine="openpyxl") as xw:
+        tf.write_sheet(xw, d, "S")
+    import openpyxl
+
+    ws = openpyxl.load_workbook(tmp_path / "x.xlsx")["S"]
+    assert ws["B2"].number_format == "#,##0" and ws["C2"].number_format == "0.000"
+    assert ws["B2"].value == 8.99e8 and ws.freeze_panes == "B2"          # values at full precision
+
+
+def test_cell_formatter_and_compact_markdown():
+    """A per-cell formatter (as a replication table passes its own) applies to every cell; pipes escaped."""
+    d = pd.DataFrame({"spec": ["y ~ x | fe"], "ok": [True], "value": [0.5]})
+    cell = lambda v: ("ok" if v else "FAIL") if isinstance(v, (bool, np.bool_)) else str(v)  # noqa: E731
+    md = tf.to_markdown(d, cell=cell, padded=False, escape_pipes=True)
+    assert md.splitlines() == ["| spec | ok | value |", "|---|---|---|", "| y ~ x \\| fe | ok | 0.5 |"]
+
+
+def test_latex_escapes_and_typesets_numbers():
+    d = pd.DataFrame({"a_b": ["-0.5000***", "(0.1)"]}, index=["ln_dist", ""])
+    tex = tf.to_latex(d, index=True, rule_before=1, caption="50% & more")
+    assert r"\caption{50\% \& more}" in tex and r"a\_b" in tex and r"ln\_dist" in tex
+    assert r"$-$0.5000$^{***}$" in tex
+    body = tex.splitlines()
+    assert body[body.index(r"ln\_dist & $-$0.5000$^{***}$ \\") + 1] == r"\hline"

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from gravity import data as datasets
-from gravity.data.countries import ECO
+from gravity.data.countries import ECO, indicator_proxies, pair_code_map
 from gravity.panel.coverage import coverage_report
 from gravity.panel.build import build_panel
 
@@ -16,10 +16,10 @@ log = logging.getLogger("gravity.corridor_data")
 
 CORRIDOR_YEARS = (2000, 2004, 2008, 2012, 2016)
 CORRIDOR_INDICATORS = ("internet", "bandwidth", "fixed_broadband", "mobile_broadband", "egdi", "lpi")
-PAIR_CODE_MAP = {"YUG": "SRB", "BEL": "BLX"}
+PAIR_CODE_MAP = pair_code_map()  # {"YUG": "SRB", "BEL": "BLX"}
 """GeoDist rows re-coded to the trade file's codes: CEPII's YUG (Serbia and Montenegro, Belgrade) → SRB;
 BEL (Brussels) → BLX, the Belgium–Luxembourg union that reports to Comtrade as one."""
-INDICATOR_PROXIES = {"BLX": "BEL"}
+INDICATOR_PROXIES = indicator_proxies()  # {"BLX": "BEL"}
 """BLX takes Belgium's indicator series (flag ``proxy BEL`` in every such cell)."""
 SOURCES = ("penppml-comtrade/trade.rda", "cepii-geodist/dist_cepii.rda",
            "wdi-internet/API_IT.NET.USER.ZS_DS2_en_csv_v2_2160.csv",

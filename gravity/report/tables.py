@@ -27,6 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from gravity.report import format as fmt
+
 STARS = ((0.01, "***"), (0.05, "**"), (0.10, "*"))
 
 
@@ -111,68 +113,23 @@ class RegressionTable:
         return pd.DataFrame(rows, index=idx, columns=self.columns)
 
     def to_markdown(self) -> str:
-        f = self.frame
-        head = "| | " + " | ".join(self.columns) + " |"
-        sep = "|---|" + "|".join(":---:" for _ in self.columns) + "|"
-        lines = [head, sep]
-        for lab, r in f.iterrows():
-            lines.append("| " + str(lab) + " | " + " | ".join(str(x) for x in r) + " |")
-        out = "\n".join(lines)
+        """The table as markdown (centred value columns), notes below."""
+        out = fmt.to_markdown(self.frame, index=True, padded=False, align="center")
         if self.notes:
             out += "\n\n" + " ".join(self.notes)
         return out
 
     def to_latex(self, caption: str | None = None, label: str | None = None) -> str:
-        def esc(s: str) -> str:
-            s = str(s)
-            for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("$", r"\$"),
-                         ("#", r"\#"), ("_", r"\_"), ("{", r"\{"), ("}", r"\}"), ("^", r"\^{}"),
-                         ("~", r"\~{}")):
-                s = s.replace(a, b)
-            return s.replace("R²", "$R^2$")
-
-        def cell(s: str) -> str:
-            s = str(s)
-            core = s.rstrip("*")
-            st = s[len(core):]
-            core = esc(core)
-            if core.startswith("-"):
-                core = "$-$" + core[1:]
-            return core + (f"$^{{{st}}}$" if st else "")
-
-        f = self.frame
-        ncol = len(self.columns)
-        lines = [r"\begin{table}[htbp]", r"\centering"]
-        if caption:
-            lines.append(r"\caption{" + esc(caption) + "}")
-        if label:
-            lines.append(r"\label{" + label + "}")
-        lines += [r"\begin{tabular}{l" + "c" * ncol + "}", r"\hline\hline",
-                  " & " + " & ".join(esc(c) for c in self.columns) + r" \\", r"\hline"]
-        nbody = 2 * len(self.variables)
-        for i, (lab, r) in enumerate(f.iterrows()):
-            if i == nbody:
-                lines.append(r"\hline")
-            lines.append(esc(lab) + " & " + " & ".join(cell(x) for x in r) + r" \\")
-        lines += [r"\hline\hline", r"\end{tabular}"]
-        if self.notes:
-            lines.append(r"\par\footnotesize " + esc(" ".join(self.notes)))
-        lines.append(r"\end{table}")
-        return "\n".join(lines)
+        """The table as a LaTeX ``table`` float; a rule between coefficients and statistics."""
+        return fmt.to_latex(self.frame, index=True, caption=caption, label=label,
+                            rule_before=2 * len(self.variables), notes=" ".join(self.notes))
 
     def to_html(self) -> str:
-        f = self.frame
-        e = html.escape
-        out = ['<table class="regtable">', "<thead><tr><th></th>"
-               + "".join(f"<th>{e(c)}</th>" for c in self.columns) + "</tr></thead>", "<tbody>"]
-        nbody = 2 * len(self.variables)
-        for i, (lab, r) in enumerate(f.iterrows()):
-            style = ' style="border-top:1px solid"' if i == nbody else ""
-            out.append(f"<tr{style}><th>{e(str(lab))}</th>" + "".join(f"<td>{e(str(x))}</td>" for x in r) + "</tr>")
-        out.append("</tbody></table>")
+        """The table as html (class ``regtable``); notes in a small paragraph below."""
+        out = fmt.to_html(self.frame, index=True, classes="regtable", rule_before=2 * len(self.variables))
         if self.notes:
-            out.append(f"<p><small>{e(' '.join(self.notes))}</small></p>")
-        return "\n".join(out)
+            out += "\n" + f"<p><small>{html.escape(' '.join(self.notes))}</small></p>"
+        return out
 
     def _repr_html_(self) -> str:
         return self.to_html()

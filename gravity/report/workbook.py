@@ -4,7 +4,8 @@
                          readme=["What this is", ...], notes={"Countries": "% change vs 2016"})
 
 csv keeps full precision (the numbers a re-run must reproduce exactly), xlsx Excel's ~15 significant
-digits; markdown rounds for reading. Sheet names are cut to Excel's 31 characters and made unique.
+digits; markdown rounds for reading (both by the one rule of :mod:`gravity.report.format`). Sheet
+names are cut to Excel's 31 characters and made unique.
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from gravity.report.format import to_markdown, write_sheet
 
 _BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
 
@@ -38,26 +41,36 @@ def file_stem(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", str(name).lower()).strip("_") or "table"
 
 
-def _float_format(col: pd.Series) -> str:
-    v = pd.to_numeric(col, errors="coerce").abs()
-    return ",.0f" if v.max(skipna=True) >= 1e4 else ".3f"
-
-
-def to_markdown(df: pd.DataFrame) -> str:
-    """A pipe table; floats rounded per column (≥ 1e4: thousands separators, else 3 decimals)."""
-    shown = df.copy()
-    for c in shown.columns:
-        if pd.api.types.is_float_dtype(shown[c]):
-            fmt = _float_format(shown[c])
-            shown[c] = [("" if pd.isna(x) else format(x, fmt)) for x in shown[c]]
-    shown = shown.astype(object).where(shown.notna(), "")
-    return shown.to_markdown(index=False, disable_numparse=True)
-
-
 def write_tables(tables: Mapping[str, pd.DataFrame], out: str | Path, *, stem: str,
                  readme: Sequence[str] = (), notes: Mapping[str, str] | None = None) -> dict[str, Path]:
     """Write ``tables`` as ``out/stem.xlsx`` (README sheet first), ``out/csv/<table>.csv`` and
-    ``out/stem_tables.md``. Returns the paths written (keys: "xlsx", "markdown", "csv:<name>")."""
+    ``out/stem_tables.md``.
+
+    Parameters
+    ----------
+    tables : mapping of str to pandas.DataFrame
+        Table name (sheet and file name) → table, in output order.
+    out : str or Path
+        Directory (created).
+    stem : str
+        File name of the workbook and of the markdown copy.
+    readme : sequence of str
+        Lines of the README sheet and of the markdown header.
+    notes : mapping of str to str, optional
+        Table name → one line printed above it.
+
+    Returns
+    -------
+    dict of str to Path
+        Keys ``"xlsx"``, ``"markdown"`` and ``"csv:<name>"``.
+
+    Raises
+    ------
+    ValueError
+        No tables, or two names that give the same file name.
+    TypeError
+        A table that is not a DataFrame.
+    """
     if not tables:
         raise ValueError("write_tables: no tables to write")
     for name, df in tables.items():
@@ -83,17 +96,8 @@ def write_tables(tables: Mapping[str, pd.DataFrame], out: str | Path, *, stem: s
                                        for sh, n in zip(sheets[1:], tables)]
         pd.DataFrame({"README": intro}).to_excel(xw, sheet_name=sheets[0], index=False)
         xw.sheets[sheets[0]].column_dimensions["A"].width = 120
-        for sh, (name, df) in zip(sheets[1:], tables.items()):
-            df.to_excel(xw, sheet_name=sh, index=False)
-            ws = xw.sheets[sh]
-            ws.freeze_panes = "B2" if df.shape[1] > 1 else "A2"
-            for k, col in enumerate(df.columns, start=1):
-                width = max([len(str(col))] + [len(str(x)) for x in df[col].head(200)]) + 2
-                ws.column_dimensions[ws.cell(row=1, column=k).column_letter].width = min(max(width, 8), 60)
-                if pd.api.types.is_float_dtype(df[col]):
-                    fmt = "#,##0" if _float_format(df[col]) == ",.0f" else "0.000"
-                    for row in ws.iter_rows(min_row=2, min_col=k, max_col=k):
-                        row[0].number_format = fmt
+        for sh, df in zip(sheets[1:], tables.values()):
+            write_sheet(xw, df, sh)
     paths["xlsx"] = xlsx
 
     md = [f"# {stem}", ""] + [line for line in readme] + [""]
