@@ -54,10 +54,11 @@ ratios 13.6 (KAZ 2009→2010), 9.1 (IRN 2013→2014) and 7.1 (TUR 2014→2015), 
 moves of TJK, TKM and KGZ are 1.7; real production changes a country-year by far less than 3×."""
 AGREEMENT_COLUMNS = ("agreement_id", "agreement", "rta", *datasets.PENPPML_PROVISIONS)
 """Pair-year columns of the penppml Comtrade file carried into the panel."""
-PAIR_CODE_MAP = {"YUG": "SRB"}
-"""GeoDist's YUG (Serbia and Montenegro, Belgrade) is attached to Serbia, as in the corridor panel."""
-COMTRADE_CODE_MAP = {"BLX": ("BEL", "LUX")}
-"""Comtrade reporters that stand for several ITPD-E countries: Belgium–Luxembourg reports as one."""
+PAIR_CODE_MAP = dict(cc.GEODIST_RECODES)
+"""GeoDist codes attached to current countries (:data:`gravity.data.countries.GEODIST_RECODES`: YUG → SRB).
+ITPD-E reports Belgium and Luxembourg separately, so unlike the Comtrade corridor panel no union recode."""
+COMTRADE_CODE_MAP = cc.UNIONS
+"""Comtrade reporters that stand for several ITPD-E countries (:data:`gravity.data.countries.UNIONS`)."""
 SOURCES = ("itpd-e-aggregated/itpd_aggregated.rds", "penppml-comtrade/trade.rda", "cepii-geodist/dist_cepii.rda")
 
 
