@@ -13,7 +13,7 @@ export MPLBACKEND ?= Agg
 # bootstrap workers) and the same floating-point results whatever the core count. Benchmarks unset it.
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: run test bench replicate install clean
+.PHONY: run test bench replicate install clean wheel-check
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -28,7 +28,27 @@ run: install
 	$(PY) -m gravity.cli corridor models/eco_digital_corridor.toml --out results/eco
 
 test: install
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q
+
+# `pip install .` without -e: build the wheel from a copy of the sources, install it with the locked
+# dependencies into a fresh venv in a temporary directory, and run a replication from outside the clone
+# (the facts and the replication recipes must ship inside the wheel). CI runs it after `make test`.
+wheel-check: install
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	mkdir "$$tmp/src"; cp -r pyproject.toml README.md gravity "$$tmp/src/"; \
+	find "$$tmp/src" -name __pycache__ -prune -exec rm -rf {} +; \
+	$(PY) -m pip wheel -q --no-deps -w "$$tmp/dist" "$$tmp/src"; \
+	$(PY) -c 'import pathlib, sys, zipfile; names = set(zipfile.ZipFile(sys.argv[1]).namelist()); \
+	  want = [str(p) for g in ("gravity/data/facts/*", "gravity/jobs/replicate/recipes/*.toml") for p in sorted(pathlib.Path().glob(g))]; \
+	  miss = [w for w in want if w not in names]; print(f"wheel: {len(want) - len(miss)} of {len(want)} package-data files"); \
+	  sys.exit(f"missing from the wheel: {miss}" if miss or not want else 0)' "$$tmp"/dist/*.whl; \
+	$(PY) -m venv "$$tmp/venv"; \
+	"$$tmp/venv/bin/python" -m pip install -q -r requirements.lock "$$tmp"/dist/*.whl; \
+	cd "$$tmp"; \
+	"$$tmp/venv/bin/python" -c 'import gravity, sys; sys.exit(not gravity.__file__.startswith(sys.prefix))' \
+	  || { echo "gravity was not imported from the installed wheel"; exit 1; }; \
+	NUMBA_CACHE_DIR="$$tmp/numba" "$$tmp/venv/bin/gravity" replicate ppmlhdfe-separation --out "$$tmp/out"
 
 bench: install
 	env -u OPENBLAS_NUM_THREADS $(PY) benchmarks/run_all.py

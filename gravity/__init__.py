@@ -31,7 +31,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "ge": ("gravity.ge", None),
     "solve_ge": ("gravity.ge.solver", "solve"),
     "corridor": ("gravity.jobs.corridor", None),
-    "run_replication": ("gravity.jobs.replicate", "run"),
+    "run_replication": ("gravity.jobs.replicate.runners", "run"),
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

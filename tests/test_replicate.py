@@ -9,8 +9,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from gravity.jobs.replicate import runners as rep
 from gravity.cli import app
+from gravity.jobs.replicate import spec
+from gravity.jobs.replicate.recipes.yotov2016 import yotov2016_ch1_data
+from gravity.jobs.replicate.runners import run
 from tests.conftest import require_data
 
 YOTOV = ("yotov2016/agtpa_applications.rda",)
@@ -19,7 +21,7 @@ YOTOV = ("yotov2016/agtpa_applications.rda",)
 @pytest.fixture(scope="module")
 def ch1_data():
     require_data(*YOTOV)
-    return rep.yotov2016_ch1_data()
+    return yotov2016_ch1_data()
 
 
 def test_cli_make_run_target_reproduces_table1(tmp_path):
@@ -45,7 +47,7 @@ def test_chapter1_applications_2_and_3():
     """Representative columns of Tables 2 and 3 (`gravity replicate yotov2016-ch1` runs all 17;
     see benchmarks/results/replications.md for that run)."""
     require_data(*YOTOV)
-    r = rep.run("yotov2016-ch1-tested", echo=None)
+    r = run("yotov2016-ch1-tested", echo=None)
     assert r.ok, r.rows[~r.rows.ok]
     assert list(r.rows["spec"].unique()) == ["dp_ols", "dp_home", "rta_intra", "rta_endog", "rta_glob"]
     matched = r.rows[r.rows.status == "match"]
@@ -63,7 +65,7 @@ def test_chapter2_general_equilibrium():
     require_data("yotov2016/Chapter2Application1.dta", "yotov2016/Chapter2Application2.dta",
                  "yotov2016/results/1_TradeWithoutBorder_FULL_PROD.dta",
                  "yotov2016/results/2_RTAsEffects_FULL_CONS.dta")
-    r = rep.run("yotov2016-ch2", echo=None)
+    r = run("yotov2016-ch2", echo=None)
     assert r.ok, r.rows[~r.rows.ok]
     # 69 countries × (baseline exports + 3 conditional + 5 full) + estimation stage, per scenario
     assert len(r.rows) == 2 * 69 * 9 + 2 * (3 + 5)
@@ -74,7 +76,7 @@ def test_chapter2_general_equilibrium():
 
 def test_ppmlhdfe_separation_cases():
     require_data(*[f"ppmlhdfe-separation/{i:02d}.csv" for i in range(1, 13)])
-    r = rep.run("ppmlhdfe-separation", echo=None)
+    r = run("ppmlhdfe-separation", echo=None)
     assert r.ok and len(r.rows) == 36
     sep = r.rows[r.rows.quantity == "separated rows"]
     assert sep["published"].sum() == 101          # 2+1+2+83+1+1+4+1+0+5+0+1 in the truth columns
@@ -82,7 +84,7 @@ def test_ppmlhdfe_separation_cases():
 
 def test_a_wrong_published_number_fails_and_exits_1(tmp_path):
     require_data(*YOTOV)
-    raw = (rep.MODELS_DIR / "yotov2016-ch1.toml").read_text()
+    raw = (spec.MODELS_DIR / "yotov2016-ch1.toml").read_text()
     bad = raw.replace("log_dist = [-1.2156, 0.0376]", "log_dist = [-1.2166, 0.0376]")
     bad += '\n[variants.one]\nids = ["ols_fe"]\n'
     assert bad.count("-1.2166") == 1
@@ -101,13 +103,13 @@ def test_a_wrong_published_number_fails_and_exits_1(tmp_path):
 def test_bad_replication_files(tmp_path):
     (tmp_path / "broken.toml").write_text("name = 'x'\ntitle = \n")
     (tmp_path / "nokind.toml").write_text("name = 'nokind'\ntitle = 't'\nkind = 'bogus'\n")
-    shutil.copy(rep.MODELS_DIR / "ppmlhdfe-separation.toml", tmp_path / "sep.toml")
-    names = [r.name for r in rep.available(tmp_path)]
+    shutil.copy(spec.MODELS_DIR / "ppmlhdfe-separation.toml", tmp_path / "sep.toml")
+    names = [r.name for r in spec.available(tmp_path)]
     assert names == ["ppmlhdfe-separation"]          # invalid files are not listed as replications
-    with pytest.raises(rep.ReplicationError, match="no replication named 'nope'.*ppmlhdfe-separation"):
-        rep.load("nope", tmp_path)
-    with pytest.raises(rep.ReplicationError, match="kind='bogus'"):
-        rep._read(tmp_path / "nokind.toml")
+    with pytest.raises(spec.ReplicationError, match="no replication named 'nope'.*ppmlhdfe-separation"):
+        spec.load("nope", tmp_path)
+    with pytest.raises(spec.ReplicationError, match="kind='bogus'"):
+        spec._read(tmp_path / "nokind.toml")
     res = CliRunner().invoke(app, ["replicate", "nope", "--models", str(tmp_path), "--out", str(tmp_path)])
     assert res.exit_code == 2 and "no replication named" in res.output
 
@@ -116,16 +118,16 @@ def test_every_published_number_is_in_the_replication_file():
     """The TOML holds every row of the companion's Chapter 1 table (copied, cited)."""
     import os
 
-    from gravity import data as datasets
+    from gravity.data.registry import cache_dir
 
-    path = datasets.cache_dir() / "yotov2016/expected/ch1_companion_estimates.csv"  # a transcription, not a registered download
+    path = cache_dir() / "yotov2016/expected/ch1_companion_estimates.csv"  # a transcription, not a registered download
     if not path.exists():
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail(f"{path} missing under CI")
         pytest.skip(f"{path} not available")
     src = pd.read_csv(path)
-    spec = tomllib.loads((rep.MODELS_DIR / "yotov2016-ch1.toml").read_text())["spec"]
-    ours = {(s["companion_formula"], v): tuple(bs) for s in spec for v, bs in s["published"].items()}
+    specs = tomllib.loads((spec.MODELS_DIR / "yotov2016-ch1.toml").read_text())["spec"]
+    ours = {(s["companion_formula"], v): tuple(bs) for s in specs for v, bs in s["published"].items()}
     assert len(ours) == len(src) == 176
     for r in src.itertuples():
         assert ours[(r.formula, r.variable)] == pytest.approx((r.estimate, r.std_error), abs=1e-12)

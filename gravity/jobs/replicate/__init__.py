@@ -1,4 +1,7 @@
-"""Replications of published tables: ``gravity replicate NAME`` (the recipes ship in ``recipes/``)."""
-from gravity.jobs.replicate.runners import MODELS_DIR, ReplicationError, available, load, run, status_table
+"""Replications of published tables: ``gravity replicate NAME``.
 
-__all__ = ["MODELS_DIR", "ReplicationError", "available", "load", "run", "status_table"]
+:mod:`.spec` reads the replication files (``recipes/*.toml``, shipped as package data),
+:mod:`.runners` runs them against the published numbers, :mod:`.status` writes the reports, and
+:mod:`.recipes` builds the data each file names. Nothing is imported here: ``gravity list`` reads
+only TOML.
+"""

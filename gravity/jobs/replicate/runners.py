@@ -1,262 +1,40 @@
-"""Replications of published gravity results: ``gravity replicate NAME`` / ``gv.run_replication(NAME)``.
-
-A replication is a TOML file in ``models/`` (see ``models/yotov2016-ch1.toml``):
-
-* ``name``, ``title``, ``source`` (the published table), ``kind`` — one of
-
-  - ``"estimates"``: ``[[spec]]`` entries, each an estimator (``ols`` / ``ppml``), a fixest-style
-    ``formula``, a ``sample`` (a ``DataFrame.query`` expression on the prepared data), inference
-    options (``cluster``, ``vcov``, ``ssc``) and ``[spec.published]`` ``variable = [estimate, std_error]``;
-  - ``"ge"``: ``[[scenario]]`` entries compared per country with the book's GE result files;
-  - ``"separation"``: ``[[case]]`` entries, the rows our PPML flags as separated against the truth column.
-
-* ``tolerance`` (absolute; a spec or case may override it) and ``data`` (the name of a data recipe
-  below, which builds every variable the formulas use from the registered raw files).
-* ``[variants.X]`` selects a subset of specs (``applications = [1]``); ``NAME-X`` runs it
-  (``yotov2016-ch1-app1`` = Application 1 of ``yotov2016-ch1``).
+"""Running replications: estimates, GE and separation, each compared with the published numbers.
 
 :func:`run` prints, for every published number, ours beside it with the difference; writes
 ``NAME.csv`` (one row per number) and ``NAME.md`` (status, comparison and regression tables); and
-returns a :class:`Report` whose ``ok`` is False when any |difference| exceeds its tolerance.
+returns a :class:`~gravity.jobs.replicate.status.Report` whose ``ok`` is False when any
+|difference| exceeds its tolerance. The replication files are read by :mod:`.spec`; the data they
+name are built by the recipes registered here (:data:`RECIPES`, :data:`GE_RECIPES`).
 """
 from __future__ import annotations
 
-import logging
 import time
-import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-log = logging.getLogger("gravity.replicate")
+from gravity.data.registry import load as load_data
+from gravity.estimation.formula import parse_formula
+from gravity.estimation.ols import ols
+from gravity.estimation.ppml import ppml
+from gravity.ge.geppml import book_loop
+from gravity.ge.solver import solve
+from gravity.jobs.replicate.recipes.yotov2016 import (_book_results, yotov2016_ch1_data,
+                                                      yotov2016_ch2_removing_nafta,
+                                                      yotov2016_ch2_trade_without_borders)
+from gravity.jobs.replicate.spec import MODELS_DIR, GECase, Replication, ReplicationError, load
+from gravity.jobs.replicate.status import Report, _md
+from gravity.report.tables import regtable
 
-MODELS_DIR = Path(__file__).resolve().parent / "recipes"  # the replication files ship inside the package
-KINDS = ("estimates", "ge", "separation")
-
-
-class ReplicationError(ValueError):
-    """A replication file is missing, malformed, or cannot be run."""
-
-
-# --------------------------------------------------------------------------------------------
-# data recipes: raw registered files → the variables the book's specifications use
-# --------------------------------------------------------------------------------------------
-
-def yotov2016_ch1_data() -> pd.DataFrame:
-    """Chapter 1 data as the tradepolicy companion builds it (Yotov et al. 2016, ch. 1, pp. 41-48).
-
-    From ``agtpa_applications`` (69 countries, domestic flows included), years 1986, 1990, …, 2006:
-
-    * ``log_trade = ln X_ij,t`` (NaN where X = 0; the OLS samples keep trade > 0), ``log_dist = ln DIST_ij``;
-    * ``Y_i,t = Σ_j X_ij,t`` and ``E_j,t = Σ_i X_ij,t`` over *all* partners including the domestic flow,
-      ``log_y``, ``log_e``;
-    * remoteness ``REM_EXP_i,t = Σ_j DIST_ij / (E_j,t / E_t)`` and ``REM_IMP_j,t = Σ_i DIST_ij / (Y_i,t / Y_t)``
-      (sums over all partners, domestic included; E_t, Y_t world totals) and their logs;
-    * ``exp_year``, ``imp_year``: exporter-year and importer-year identifiers;
-    * ``log_dist_YYYY = ln DIST_ij · 1[t = YYYY] · 1[i ≠ j]``, ``smctry = 1[i = j]``,
-      ``log_dist_intra = ln DIST_ii · smctry``, ``intra_pairXXX = 1[i = j = XXX]`` and
-      ``intra_pairinter = 1[i ≠ j]`` (the companion's factor ``intra_pair``; its reference level, the
-      first in alphabetical order, is ARG's domestic pair);
-    * ``intl_brdr``: one level per domestic pair and one for all international pairs;
-      ``pair_id_2``: the pair id with all domestic pairs merged into one level;
-      ``intl_border_YYYY = 1[i ≠ j] · 1[t = YYYY]``; ``sum_trade`` = Σ_t X_ij,t per pair.
-    """
-    from gravity import data as datasets
-
-    raw = datasets.load("yotov2016/agtpa_applications.rda")
-    years = list(range(1986, 2007, 4))
-    d = raw[raw["year"].isin(years)].reset_index(drop=True).copy()
-    d["year"] = d["year"].astype(int)
-    d["pair_id"] = d["pair_id"].astype(int)
-    for c in ("cntg", "lang", "clny", "rta", "rta_lag4", "rta_lag8", "rta_lag12", "rta_lead4"):
-        d[c] = d[c].astype(float)
-    trade = d["trade"].to_numpy()
-    d["log_trade"] = np.log(np.where(trade > 0, trade, np.nan))
-    d["log_dist"] = np.log(d["dist"])
-    d["y"] = d.groupby(["exporter", "year"])["trade"].transform("sum")
-    d["e"] = d.groupby(["importer", "year"])["trade"].transform("sum")
-    d["log_y"], d["log_e"] = np.log(d["y"]), np.log(d["e"])
-    world_e = d.groupby("year")["trade"].transform("sum")     # E_t = Y_t = world expenditure
-    d["log_remoteness_exp"] = np.log((d["dist"] * world_e / d["e"]).groupby([d["exporter"], d["year"]]).transform("sum"))
-    d["log_remoteness_imp"] = np.log((d["dist"] * world_e / d["y"]).groupby([d["importer"], d["year"]]).transform("sum"))
-    d["exp_year"] = d["exporter"] + d["year"].astype(str)
-    d["imp_year"] = d["importer"] + d["year"].astype(str)
-    same = (d["exporter"] == d["importer"]).to_numpy()
-    is_year = {t: (d["year"] == t).to_numpy() for t in years}
-    new: dict[str, np.ndarray] = {"smctry": same.astype(float)}
-    for t in years:
-        new[f"log_dist_{t}"] = np.where(is_year[t] & ~same, d["log_dist"], 0.0)
-        new[f"intl_border_{t}"] = (is_year[t] & ~same).astype(float)
-    new["log_dist_intra"] = d["log_dist"].to_numpy() * same
-    exporter = d["exporter"].to_numpy()
-    for c in sorted(d["exporter"].unique()):
-        new[f"intra_pair{c}"] = (same & (exporter == c)).astype(float)
-    new["intra_pairinter"] = (~same).astype(float)
-    pair = d["pair_id"].astype(str).to_numpy()
-    new["intl_brdr"] = np.where(same, pair, "inter")
-    new["pair_id_2"] = np.where(same, "0-intra", pair)
-    new["sum_trade"] = d.groupby("pair_id")["trade"].transform("sum").to_numpy()
-    d = pd.concat([d, pd.DataFrame(new, index=d.index)], axis=1)
-    return d
-
-
+# recipe names used in the replication files → the function building the data
 RECIPES: dict[str, Callable[[], pd.DataFrame]] = {"yotov2016_ch1": yotov2016_ch1_data}
-
-
-# --------------------------------------------------------------------------------------------
-# replication files
-# --------------------------------------------------------------------------------------------
-
-@dataclass
-class Replication:
-    name: str
-    title: str
-    source: str
-    kind: str
-    path: Path
-    raw: dict
-    variant: str | None = None
-
-    @property
-    def tolerance(self) -> float:
-        return float(self.raw.get("tolerance", 5.1e-5))
-
-    def entries(self, key: str) -> list[dict]:
-        items = list(self.raw.get(key, []))
-        if self.variant:
-            sel = self.raw["variants"][self.variant]
-            apps = set(sel.get("applications", []))
-            ids = set(sel.get("ids", []))
-            items = [s for s in items if s.get("application") in apps or s.get("id") in ids]
-        return items
-
-
-def _read(path: Path, variant: str | None = None) -> Replication:
-    try:
-        raw = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise ReplicationError(f"{path}: not valid TOML ({exc})") from exc
-    for k in ("name", "title", "kind"):
-        if k not in raw:
-            raise ReplicationError(f"{path}: missing top-level key {k!r}")
-    if raw["kind"] not in KINDS:
-        raise ReplicationError(f"{path}: kind={raw['kind']!r}; expected one of {KINDS}")
-    name = raw["name"] + (f"-{variant}" if variant else "")
-    title = raw["title"]
-    if variant:
-        title = raw["variants"][variant].get("title", f"{title} ({variant})")
-    return Replication(name, title, raw.get("source", ""), raw["kind"], path, raw, variant)
-
-
-def available(models_dir: Path = MODELS_DIR) -> list[Replication]:
-    """Every replication (and variant) defined in ``models_dir``, sorted by name."""
-    out = []
-    for p in sorted(models_dir.glob("*.toml")):
-        try:
-            raw = tomllib.loads(p.read_text())
-        except tomllib.TOMLDecodeError:
-            continue
-        if raw.get("kind") not in KINDS:
-            continue  # scenario files live beside the replications
-        out.append(_read(p))
-        out.extend(_read(p, v) for v in raw.get("variants", {}))
-    return sorted(out, key=lambda r: r.name)
-
-
-def load(name: str, models_dir: Path = MODELS_DIR) -> Replication:
-    """The replication called ``name`` (``models/NAME.toml`` or a variant ``BASE-VARIANT``)."""
-    for r in available(models_dir):
-        if r.name == name:
-            return r
-    names = [r.name for r in available(models_dir)]
-    raise ReplicationError(f"no replication named {name!r} in {models_dir}; available: {', '.join(names)}")
-
-
-# --------------------------------------------------------------------------------------------
-# report
-# --------------------------------------------------------------------------------------------
-
-@dataclass
-class Report:
-    """Outcome of one replication: ``rows`` has one line per published number."""
-
-    name: str
-    title: str
-    source: str
-    rows: pd.DataFrame
-    seconds: float
-    notes: list[str] = field(default_factory=list)
-    tables: list[tuple[str, str]] = field(default_factory=list)   # (heading, markdown table)
-
-    @property
-    def ok(self) -> bool:
-        return bool(len(self.rows)) and bool(self.rows["ok"].all())
-
-    @property
-    def max_abs_diff(self) -> float:
-        """Largest |ours − published| among the numbers compared within tolerance (status "match")."""
-        m = self.rows[self.rows["status"] == "match"] if len(self.rows) else self.rows
-        return float(m["abs_diff"].max()) if len(m) else float("nan")
-
-    @property
-    def n_deviations(self) -> int:
-        return int((self.rows["status"] == "published not optimal (verified)").sum()) if len(self.rows) else 0
-
-    @property
-    def n_failed(self) -> int:
-        return int((~self.rows["ok"]).sum())
-
-    def status_line(self) -> str:
-        dev = f", {self.n_deviations} verified deviations" if self.n_deviations else ""
-        return (f"{self.name}: {len(self.rows)} published numbers, {self.n_failed} outside tolerance{dev}, "
-                f"max |difference| {self.max_abs_diff:.2e}, {self.seconds:.1f} s — "
-                f"{'OK' if self.ok else 'FAILED'}")
-
-    def to_markdown(self) -> str:
-        out = [f"# {self.title}", "", f"Source: {self.source}", "", f"**{self.status_line()}**", ""]
-        out += [f"- {n}" for n in self.notes]
-        if self.notes:
-            out.append("")
-        for head, tab in self.tables:
-            out += [f"## {head}", "", tab, ""]
-        out += ["## Every published number", "", _markdown(self.rows), ""]
-        return "\n".join(out)
-
-    def write(self, out_dir: Path) -> tuple[Path, Path]:
-        out_dir = Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        csv, md = out_dir / f"{self.name}.csv", out_dir / f"{self.name}.md"
-        self.rows.to_csv(csv, index=False)
-        md.write_text(self.to_markdown())
-        return csv, md
-
-
-def _md(v) -> str:
-    """A markdown table cell: pipes (fixest formulas) escaped."""
-    return str(v).replace("|", "\\|")
-
-
-def _fmt(v) -> str:
-    if isinstance(v, (bool, np.bool_)):
-        return "ok" if v else "FAIL"
-    if isinstance(v, (float, np.floating)):
-        if not np.isfinite(v):
-            return ""
-        if float(v).is_integer() and v != 0:
-            return f"{int(v):,}"
-        return f"{v:.2e}" if (v != 0 and abs(v) < 1e-3) else f"{v:.4f}"
-    return str(v)
-
-
-def _markdown(rows: pd.DataFrame) -> str:
-    cols = list(rows.columns)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
-    for r in rows.itertuples(index=False):
-        lines.append("| " + " | ".join(_md(_fmt(v)) for v in r) + " |")
-    return "\n".join(lines)
+GE_RECIPES: dict[str, Callable[[float, str], GECase]] = {
+    "yotov2016_ch2_trade_without_borders": yotov2016_ch2_trade_without_borders,
+    "yotov2016_ch2_removing_nafta": yotov2016_ch2_removing_nafta,
+}
 
 
 def _row(spec: str, label: str, item: str, quantity: str, published: float, ours: float, tol: float) -> dict:
@@ -269,8 +47,6 @@ def _row(spec: str, label: str, item: str, quantity: str, published: float, ours
 
 def _tolerance(spec: dict, var: str, default: float) -> float:
     """Per-number tolerance: ``[spec.tolerances]`` maps glob patterns of variable names to a tolerance."""
-    from fnmatch import fnmatchcase
-
     for pattern, tol in spec.get("tolerances", {}).items():
         if fnmatchcase(var, pattern):
             return float(tol)
@@ -284,9 +60,6 @@ def _published_not_optimal(spec: dict, sub: pd.DataFrame, res) -> tuple[bool, st
     published β is not the maximum-likelihood estimate when the resulting Poisson deviance exceeds the
     deviance of our fit (which optimises the same likelihood over β as well).
     """
-    import gravity as gv
-    from gravity.estimation.formula import parse_formula
-
     f = parse_formula(spec["formula"])
     beta = {v: float(b) for v, (b, _) in spec["published"].items()}
     missing = [v for v in f.slopes if v not in beta]
@@ -294,7 +67,7 @@ def _published_not_optimal(spec: dict, sub: pd.DataFrame, res) -> tuple[bool, st
         return False, f"cannot check: published values lack {missing}"
     off = sum(sub[v].to_numpy(dtype=float) * beta[v] for v in f.slopes)
     fe = " + ".join("^".join(t) for t in f.fixed_effects)
-    fixed = gv.ppml(f"{f.depvar} ~ 1 | {fe}", sub, offset=np.asarray(off), separation=())
+    fixed = ppml(f"{f.depvar} ~ 1 | {fe}", sub, offset=np.asarray(off), separation=())
     d_pub, d_ours = float(fixed.deviance), float(res.deviance)
     verdict = d_pub > d_ours * (1 + 1e-9)
     return verdict, (f"deviance at the published β (fixed effects re-optimised) = {d_pub:,.6g} vs ours "
@@ -302,27 +75,19 @@ def _published_not_optimal(spec: dict, sub: pd.DataFrame, res) -> tuple[bool, st
                      + ("do not maximise the Poisson likelihood" if verdict else "are not worse than ours"))
 
 
-# --------------------------------------------------------------------------------------------
-# runners
-# --------------------------------------------------------------------------------------------
-
 def _estimate(spec: dict, data: pd.DataFrame):
-    import gravity as gv
-
     est = spec.get("estimator", "ppml").lower()
     sample = spec.get("sample")
     sub = data.query(sample, engine="python") if sample else data
     kw = {k: spec[k] for k in ("cluster", "vcov", "ssc") if spec.get(k)}
     if est == "ols":
-        return gv.ols(spec["formula"], sub, **kw), sub
+        return ols(spec["formula"], sub, **kw), sub
     if est == "ppml":
-        return gv.ppml(spec["formula"], sub, **kw), sub
+        return ppml(spec["formula"], sub, **kw), sub
     raise ReplicationError(f"spec {spec.get('id')!r}: unknown estimator {est!r} (ols or ppml)")
 
 
 def _run_estimates(rep: Replication, echo: Callable[[str], None]) -> tuple[list[dict], list, list[str]]:
-    from gravity.report.tables import regtable
-
     recipe = rep.raw.get("data")
     if recipe not in RECIPES:
         raise ReplicationError(f"{rep.path}: data={recipe!r} is not a known recipe ({list(RECIPES)})")
@@ -383,88 +148,6 @@ def _run_estimates(rep: Replication, echo: Callable[[str], None]) -> tuple[list[
     return rows, tables, notes
 
 
-# --------------------------------------------------------------------------------------------
-# GE replications (Yotov et al. 2016, ch. 2): costs from the book's estimation stage, GE from gravity.ge
-# --------------------------------------------------------------------------------------------
-
-@dataclass
-class GECase:
-    """What a GE recipe returns: the estimation stage, the baseline and the counterfactual costs."""
-
-    estimates: dict                 # label -> fitted result (compared with [scenario.published_estimates])
-    baseline: object                # gravity.ge.Baseline
-    new_costs: pd.Series            # counterfactual t^{1-σ} by (exporter, importer)
-    sign: str                       # "baseline_to_counterfactual" or "counterfactual_to_baseline"
-
-
-def yotov2016_ch2_trade_without_borders(sigma: float, reference: str) -> GECase:
-    """Ch. 2 Application 1 (``TradeWithoutBorder.do``): 2006, domestic flows included.
-
-    PPML ``trade ~ ln_DIST + CNTG + INTL_BRDR | exporter + importer`` (robust SE);
-    t_ij^{1−σ} = exp(β_DIST ln DIST_ij + β_CNTG CNTG_ij + β_BRDR INTL_BRDR_ij); the counterfactual
-    sets INTL_BRDR = 0 (no international borders).
-    """
-    import gravity as gv
-    from gravity import data as datasets
-    from gravity.ge import Baseline, trade_costs
-
-    d = datasets.load("yotov2016/Chapter2Application1.dta")
-    x = d[d["year"] == 2006].copy()
-    x["ln_DIST"] = np.log(x["DIST"])
-    x["INTL_BRDR"] = (x["exporter"] != x["importer"]).astype(float)
-    fit = gv.ppml("trade ~ ln_DIST + CNTG + INTL_BRDR | exporter + importer", x)
-    beta = fit.params[["ln_DIST", "CNTG", "INTL_BRDR"]]
-    base = Baseline.from_trade(x, sigma=sigma, costs=trade_costs(x, beta), reference=reference)
-    new = trade_costs(x.assign(INTL_BRDR=0.0), beta)
-    return GECase({"PPML, exporter + importer FE (2006)": fit}, base, new, "baseline_to_counterfactual")
-
-
-def yotov2016_ch2_removing_nafta(sigma: float, reference: str) -> GECase:
-    """Ch. 2 Application 2 (``RTAsEffects.do``): the effects of NAFTA, 1994 baseline.
-
-    Stage 1: PPML ``trade ~ RTA | exporter^year + importer^year + pair`` on 1986, 1990, …, 2006
-    (``pair`` = pair_id, one level for all domestic pairs) gives β_RTA and pair effects γ_ij.
-    Stage 2: PPML of t_ij = exp(γ_ij) on ln DIST, CNTG, LANG, CLNY with exporter and importer FE
-    (international pairs, 1994; SE clustered by pair_id) predicts γ for the pairs that never trade.
-    Baseline t^{1−σ} = t̄_ij exp(β_RTA RTA_ij); the counterfactual sets RTA = 0 among USA, CAN, MEX.
-    The book reports NAFTA's effect, i.e. from the no-NAFTA world to the baseline.
-    """
-    import gravity as gv
-    from gravity import data as datasets
-    from gravity.ge import Baseline
-
-    years = list(range(1986, 2007, 4))
-    nafta = {"USA", "CAN", "MEX"}
-    d = datasets.load("yotov2016/Chapter2Application2.dta")
-    d = d[d["year"].isin(years)].copy()
-    d["ln_DIST"] = np.log(d["DIST"])
-    d["pair"] = np.where(d["exporter"] == d["importer"], -1.0, d["pair_id"])
-    stage1 = gv.ppml("trade ~ RTA | exporter^year + importer^year + pair", d)
-    b_rta = float(stage1.params["RTA"])
-    gamma = stage1.fixef()["pair"]
-    total = d.groupby("pair")["trade"].sum()
-    never = set(total.index[total == 0])
-    x = d[d["year"] == 1994].copy()
-    x["tij"] = np.exp(x["pair"].map(gamma))
-    x.loc[x["pair"].isin(never), "tij"] = np.nan
-    intl = x[(x["exporter"] != x["importer"]) & x["tij"].notna()]
-    stage2 = gv.ppml("tij ~ ln_DIST + CNTG + LANG + CLNY | exporter + importer", intl, cluster="pair_id")
-    tij_bar = x["tij"].fillna(stage2.predict(newdata=x))
-    members = x["exporter"].isin(nafta) & x["importer"].isin(nafta) & (x["exporter"] != x["importer"])
-    x["cost"] = tij_bar * np.exp(b_rta * x["RTA"])
-    new = pd.Series((tij_bar * np.exp(b_rta * np.where(members, 0.0, x["RTA"]))).to_numpy(),
-                    index=pd.MultiIndex.from_arrays([x["exporter"], x["importer"]]))
-    base = Baseline.from_trade(x, sigma=sigma, costs="cost", reference=reference)
-    return GECase({"Stage 1: PPML, three-way FE (1986-2006)": stage1,
-                   "Stage 2: PPML of exp(pair FE), 1994": stage2}, base, new, "counterfactual_to_baseline")
-
-
-GE_RECIPES: dict[str, Callable[[float, str], GECase]] = {
-    "yotov2016_ch2_trade_without_borders": yotov2016_ch2_trade_without_borders,
-    "yotov2016_ch2_removing_nafta": yotov2016_ch2_removing_nafta,
-}
-
-# ours (gravity.ge.solve: exact conditional GE) -> the book's column
 CONDITIONAL = {"exports_cdl": "change_Xi_CDL", "omr_cdl": "change_OMR_CDL", "imr_cdl": "change_IMR_CDL"}
 FULL = ("change_Xi_FULL", "change_price_FULL", "change_OMR_FULL", "change_IMR_FULL", "change_rGDP_FULL")
 EXACT_FULL = {"exports_full": "change_Xi_FULL", "price_full": "change_price_FULL",
@@ -476,26 +159,7 @@ def _flip(c):
     return (1.0 / (1.0 + np.asarray(c, float) / 100.0) - 1.0) * 100.0
 
 
-def _book_results(prod_key: str, cons_key: str, sigma: float, flip: bool) -> pd.DataFrame:
-    """The book's per-country result files; real GDP change from its Y and IMR: Y / IMR^{1/(1−σ)}.
-
-    ``flip``: the file reports the change from the counterfactual (``*_FULL``) to the baseline
-    (``*_BLN``), as the NAFTA application does; real GDP follows the same direction.
-    """
-    from gravity import data as datasets
-
-    book = (datasets.load(prod_key).set_index("country").join(datasets.load(cons_key).set_index("country")))
-    e = 1.0 / (1.0 - sigma)
-    full, bln = book.Y_FULL / book.IMR_FULL ** e, book.Y_BLN / book.IMR_BLN ** e
-    book["change_rGDP_FULL"] = ((bln / full if flip else full / bln) - 1) * 100
-    return book
-
-
 def _run_ge(rep: Replication, echo: Callable[[str], None]):
-    from gravity.ge import solve
-    from gravity.ge.geppml import book_loop
-    from gravity.report.tables import regtable
-
     rows: list[dict] = []
     tables: list[tuple[str, str]] = []
     notes: list[str] = []
@@ -574,31 +238,25 @@ def _run_ge(rep: Replication, echo: Callable[[str], None]):
     return rows, tables, notes
 
 
-# --------------------------------------------------------------------------------------------
-# separation benchmark
-# --------------------------------------------------------------------------------------------
-
 def _run_separation(rep: Replication, echo: Callable[[str], None]):
-    """Per case: rows gv.ppml flags (reasons in ``flagged_reasons``) against the truth column.
+    """Per case: rows :func:`~gravity.estimation.ppml.ppml` flags (reasons in ``flagged_reasons``) against the truth column.
 
     Published: the number of separated rows. Also required (tolerance 0): no row flagged
     differently from the truth, and convergence of the model on the remaining rows.
     """
-    import gravity as gv
-
     truth_col = rep.raw.get("truth", "separated")
     reasons = set(rep.raw.get("flagged_reasons", ["separated", "all-zero group"]))
     rows: list[dict] = []
     summary = []
     for case in rep.entries("case"):
         cid = case["id"]
-        d = gv.load(case["data"])
+        d = load_data(case["data"])
         if truth_col not in d.columns:
             raise ReplicationError(f"{case['data']}: no truth column {truth_col!r}")
         if len(d) != int(case.get("rows", len(d))):
             raise ReplicationError(f"{case['data']}: {len(d)} rows, the replication file says {case['rows']}")
         t0 = time.perf_counter()
-        res = gv.ppml(case["formula"], d, drop_singletons=bool(rep.raw.get("drop_singletons", False)))
+        res = ppml(case["formula"], d, drop_singletons=bool(rep.raw.get("drop_singletons", False)))
         dt = time.perf_counter() - t0
         flagged = res.sample["reason"].isin(reasons).to_numpy()
         truth = d[truth_col].to_numpy() == 1
@@ -620,54 +278,34 @@ def _run_separation(rep: Replication, echo: Callable[[str], None]):
     return rows, [("Cases", tab.to_markdown(index=False))], []
 
 
-RUNNERS: dict[str, Callable] = {"estimates": _run_estimates, "ge": _run_ge,
-                              "separation": _run_separation}
-
-
-def status_table(reports: list[Report]) -> str:
-    """Markdown status of several replications: one summary line each, then one line per spec."""
-    import datetime
-    import os
-
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    out = ["# Replication status", "",
-           f"Generated by `gravity replicate all --status <file>` on "
-           f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC ({os.cpu_count()} cores, load "
-           f"average {load:.1f} at the end — wall times include any other work sharing the machine). Each "
-           f"replication also writes NAME.csv (every number) and NAME.md (tables) to --out.", "",
-           "Tolerances are stated per number in models/*.toml: half a unit of the last printed decimal "
-           "plus 1e-6 for the 4-decimal Chapter 1 tables (1e-3 for the 69 intra-national dummies of Table 2 "
-           "column 5, where the companion's own stopping rule moves the 4th decimal); 1e-6 for the 7-digit Chapter 2 estimates; "
-           "1e-4 pp (conditional) and 1e-3 pp (full endowment, the book's own loop) for the GE results; "
-           "exact counts for separation. A *verified deviation* is a published number shown not to be "
-           "the estimator's optimum (the check runs every time).", "",
-           "| replication | published numbers | outside tolerance | verified deviations | max abs(ours − published) | wall time | status |",
-           "|---|---:|---:|---:|---:|---:|---|"]
-    for r in reports:
-        out.append(f"| `{r.name}` | {len(r.rows)} | {r.n_failed} | {r.n_deviations} | {r.max_abs_diff:.2e} | "
-                   f"{r.seconds:.1f} s | {'OK' if r.ok else 'FAILED'} |")
-    out += ["", "| replication | spec | column | first number: published / ours | numbers | max abs difference | tolerance | status |",
-            "|---|---|---|---|---:|---:|---|---|"]
-    for r in reports:
-        for (sid, col), g in r.rows.groupby(["spec", "column"], sort=False):
-            st = g["status"].value_counts().to_dict()
-            tol = g["tolerance"]
-            tol_txt = f"{tol.min():.1e}" if tol.min() == tol.max() else f"{tol.min():.1e}–{tol.max():.1e}"
-            status = "OK" if g["ok"].all() else "FAILED"
-            if st.get("published not optimal (verified)"):
-                status += f" ({st['published not optimal (verified)']} verified deviations)"
-            h = g.iloc[0]
-            head = f"{h['item']} {h['quantity']}: {_fmt(h['published'])} / {_fmt(h['ours'])}"
-            out.append(f"| `{r.name}` | {_md(sid)} | {_md(col)} | {_md(head)} | {len(g)} | {g['abs_diff'].max():.2e} | "
-                       f"{tol_txt} | {status} |")
-    return "\n".join(out) + "\n"
+RUNNERS: dict[str, Callable] = {"estimates": _run_estimates, "ge": _run_ge, "separation": _run_separation}
 
 
 def run(name: str, *, out_dir: Path | str | None = None, echo: Callable[[str], None] | None = print,
         models_dir: Path = MODELS_DIR) -> Report:
     """Run replication ``name``; print ours beside the published values; write csv + markdown.
 
-    Returns a :class:`Report` (``report.ok`` is False when any difference exceeds its tolerance).
+    Parameters
+    ----------
+    name : str
+        A replication (``yotov2016-ch1``) or variant (``yotov2016-ch1-app1``); see
+        :func:`~gravity.jobs.replicate.spec.available`.
+    out_dir : path, optional
+        Where ``NAME.csv`` and ``NAME.md`` are written; nothing is written when None.
+    echo : callable or None, default print
+        Receives the progress and comparison lines; None is silent.
+    models_dir : pathlib.Path, default the recipes shipped in the package
+        Directory of replication files.
+
+    Returns
+    -------
+    Report
+        ``report.ok`` is False when any difference exceeds its tolerance.
+
+    Raises
+    ------
+    ReplicationError
+        Unknown name, malformed file, unknown recipe or estimator.
     """
     echo = echo or (lambda s: None)
     rep = load(name, models_dir)
