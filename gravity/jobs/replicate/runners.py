@@ -118,12 +118,10 @@ def _run_estimates(rep: Replication, echo: Callable[[str], None]) -> tuple[list[
                  f"{rs['diff']:>+11.1e}{flag}")
         for lin in spec.get("sums", []):
             # Σ_k β_k with the delta-method (here exact) standard error √(1'V1) over the named terms
-            terms = list(lin["terms"])
             b_pub, se_pub = (float(v) for v in lin["published"])
             tol = float(lin.get("tolerance", rep.tolerance))
-            V = res.cov_params().loc[terms, terms].to_numpy()
-            b = float(res.params[terms].sum())
-            se = float(np.sqrt(V.sum()))
+            total = res.lincom(list(lin["terms"]))
+            b, se = float(total.estimate), float(total.se)
             rb = _row(sid, label, lin["name"], "estimate", b_pub, b, tol)
             rs = _row(sid, label, lin["name"], "std_error", se_pub, se, tol)
             rows += [rb, rs]

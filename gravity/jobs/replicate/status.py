@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gravity.report.format import to_markdown
+
 
 @dataclass
 class Report:
@@ -71,7 +73,7 @@ class Report:
             out.append("")
         for head, tab in self.tables:
             out += [f"## {head}", "", tab, ""]
-        out += ["## Every published number", "", _markdown(self.rows), ""]
+        out += ["## Every published number", "", to_markdown(self.rows, cell=_fmt, padded=False, escape_pipes=True), ""]
         return "\n".join(out)
 
     def write(self, out_dir: Path) -> tuple[Path, Path]:
@@ -110,14 +112,6 @@ def _fmt(v) -> str:
             return f"{int(v):,}"
         return f"{v:.2e}" if (v != 0 and abs(v) < 1e-3) else f"{v:.4f}"
     return str(v)
-
-
-def _markdown(rows: pd.DataFrame) -> str:
-    cols = list(rows.columns)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
-    for r in rows.itertuples(index=False):
-        lines.append("| " + " | ".join(_md(_fmt(v)) for v in r) + " |")
-    return "\n".join(lines)
 
 
 def status_table(reports: list[Report]) -> str:
