@@ -7,7 +7,7 @@ import pytest
 
 import gravity as gv
 from gravity.ge import (EFFECTS, Baseline, GEInputError, confidence_intervals, pair_bootstrap,
-                        parametric_draws, ppml_refit, solve)
+                        parametric_draws, pooled_intervals, ppml_refit, solve)
 
 N = 10
 NAMES = ["ln_dist", "fta"]
@@ -158,3 +158,79 @@ def test_pair_bootstrap_refits_reproducibly(small):
     c = pair_bootstrap(df, broken, cluster="pair_id", draws=12, seed=9, progress=False)
     assert 0 < len(c.failures) < 12 and c.failures["reason"].str.contains("diverged").all()
     assert c.betas.isna().any(axis=1).sum() == len(c.failures)
+
+
+# ------------------------------------------------------------------ intervals pooled over baselines
+
+def _sigma_variants(small, sigmas=(6.0, 3.0, 9.0)):
+    b = small["base"]
+    df = small["df"]
+    return [(f"sigma={s:g}", Baseline.from_trade(df, sigma=s, costs=b.costs, reference="C0")) for s in sigmas]
+
+
+def test_pooled_with_one_variant_is_confidence_intervals(small):
+    fit = _Fit(small["beta"], np.diag([0.05, 0.1]) ** 2)
+    kw = dict(fit=fit, draws=30, seed=4, baseline_costs=small["baseline_costs"], progress=False)
+    a = confidence_intervals(small["base"], small["scenario"], **kw)
+    p = pooled_intervals([("only", small["base"])], small["scenario"], chunk=7, **kw)
+    np.testing.assert_array_equal(p.draws, a.draws)
+    pd.testing.assert_frame_equal(p.countries, a.countries)
+    pd.testing.assert_frame_equal(p.variants["only"].countries, a.countries)
+    assert (p.assignment == 0).all() and p.central == "only"
+    assert p.countries.attrs["numeraire"] == "reference"
+
+
+def test_pooled_interval_carries_sigma(small):
+    fit = _Fit(small["beta"], np.diag([0.01, 0.02]) ** 2)
+    variants = _sigma_variants(small)
+    p = pooled_intervals(variants, small["scenario"], fit=fit, draws=90, seed=2, progress=False)
+    # equal weights, each draw solved on its own variant with that variant's σ
+    assert np.bincount(p.assignment, minlength=3).tolist() == [30, 30, 30]
+    np.testing.assert_array_equal(p.sigmas, np.array([6.0, 3.0, 9.0])[p.assignment])
+    # the point is the central (first) variant at β̂
+    np.testing.assert_allclose(p.point.to_numpy(), solve(variants[0][1], small["scenario"](fit.params))
+                               .countries.to_numpy(), atol=1e-10)
+    # draw d on variant v is what confidence_intervals gives on v for the same β_d
+    for v, (name, base) in enumerate(variants):
+        ids = np.flatnonzero(p.assignment == v)
+        one = confidence_intervals(base, small["scenario"], fit=fit, draws=90, seed=2, progress=False)
+        np.testing.assert_array_equal(p.draws[ids], one.draws[ids])
+    e = "real_gdp_full"
+    points = pd.DataFrame({n: u.point[e] for n, u in p.variants.items()})
+    assert (points.max(axis=1) - points.min(axis=1)).max() > 0.01          # σ matters here
+    inside = points.ge(p.lower[e] - 1e-12, axis=0) & points.le(p.upper[e] + 1e-12, axis=0)
+    assert inside.all().all()
+    # the central variant's own interval misses another variant's point: pooling widened it
+    c = p.variants["sigma=6"]
+    assert (points.lt(c.lower[e] - 1e-9, axis=0) | points.gt(c.upper[e] + 1e-9, axis=0)).any().any()
+    t = p.variant_table(e)
+    assert list(t.columns.get_level_values(0).unique()) == ["sigma=6", "sigma=3", "sigma=9", "pooled"]
+
+
+def test_pooled_is_reproducible_and_independent_of_the_split(small):
+    fit = _Fit(small["beta"], np.diag([0.05, 0.1]) ** 2)
+    variants = _sigma_variants(small, (5.0, 8.0))
+    kw = dict(fit=fit, draws=25, progress=False)
+    a = pooled_intervals(variants, small["scenario"], seed=7, **kw)
+    b = pooled_intervals(variants, small["scenario"], seed=7, chunk=3, **kw)
+    c = pooled_intervals(variants, small["scenario"], seed=8, **kw)
+    np.testing.assert_array_equal(a.draws, b.draws)
+    np.testing.assert_array_equal(a.assignment, b.assignment)
+    assert not np.allclose(a.draws, c.draws)
+    # fewer draws: the first ones are the same draws (seeded per draw, not per batch)
+    d = pooled_intervals(variants, small["scenario"], seed=7, fit=fit, draws=10, progress=False)
+    np.testing.assert_array_equal(d.draws, a.draws[:10])
+
+
+def test_pooled_rejects_mismatched_variants(small):
+    fit = _Fit(small["beta"], np.diag([0.05, 0.1]) ** 2)
+    df = small["df"]
+    fewer = df[(df.exporter != "C9") & (df.importer != "C9")]
+    other = Baseline.from_trade(fewer, sigma=6.0, reference="C0")
+    with pytest.raises(GEInputError, match="other countries.*C9"):
+        pooled_intervals([("a", small["base"]), ("b", other)], small["scenario"], fit=fit, draws=3,
+                         progress=False)
+    with pytest.raises(GEInputError, match="distinct"):
+        pooled_intervals([("a", small["base"]), ("a", small["base"])], small["scenario"], fit=fit, draws=3)
+    with pytest.raises(GEInputError, match="central variant 'z'"):
+        pooled_intervals([("a", small["base"])], small["scenario"], fit=fit, draws=3, central="z")

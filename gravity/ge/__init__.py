@@ -19,18 +19,28 @@ Confidence intervals (parametric draws from ``fit.cov_params()``, or a pair-clus
     ci = gv.ge.confidence_intervals(base, scen, fit=fit, coefficients=beta.index, draws=1000, seed=1,
                                     baseline_costs=lambda b: gv.ge.trade_costs(df, b))
     ci.countries     # (effect, point|lower|upper); ci.n_failed, ci.failures (draw, stage, reason)
+    pooled = gv.ge.pooled_intervals([("sigma=5", base), ("sigma=3", base3), ("sigma=7", base7)], scen,
+                                    fit=fit, coefficients=beta.index, draws=1000, seed=1)
+    pooled.countries # the interval carries σ too; pooled.variants: each variant's own
+
+Trade imbalances (the rule can move a country's result more than the policy does)::
+
+    gv.ge.purge_deficits(base)                                   # balanced-trade baseline (DEK 2007)
+    gv.ge.compare_deficit_rules(base, new_costs=new)             # rule × country: ratio, additive, balanced
     gv.ge.confidence_intervals(..., refit=gv.ge.ppml_refit(formula, beta.index), data=df,
                                cluster="pair_id", draws=200)   # pair-cluster bootstrap
 
 Conventions: resistances normalised with IMR_ref = P_ref^{1-σ} = 1 (``reference``); imbalances as a
 fixed ratio φ_j = E_j / Y_j, scaled by one common κ in the full GE so world expenditure equals world
-output (κ = 1 under balanced trade); numeraire P_ref = 1 (or ``numeraire="world_output"``).
+output (κ = 1 under balanced trade), or ``deficits="additive"``; numeraire P_ref = 1 (or
+``numeraire="world_output"``), stated in ``res.countries.attrs``; nominal exports are against the
+numeraire, ``real_exports_*`` are deflated by the exporter's own consumer price index.
 Routes: exact hat algebra (:mod:`gravity.ge.solver`, default) and GEPPML re-estimation
 (:func:`geppml`); the book's own Stata loop (:func:`book_loop`) for replication. Group totals
 (a bloc's exports or real GDP, per draw too) with :func:`aggregate_levels`.
 
 Modules: ``errors`` (exceptions), ``pairs`` (pair values → matrices), ``_kernels`` (numba only),
-``solver`` (hat algebra API), ``baseline``, ``geppml``, ``uncertainty``, ``aggregate``. Each imports
+``solver`` (hat algebra API), ``baseline``, ``deficits``, ``geppml``, ``uncertainty``, ``aggregate``. Each imports
 only modules listed before it (``baseline`` uses ``solver``, never the reverse).
 
 References
@@ -45,10 +55,12 @@ from gravity.ge.baseline import Baseline, trade_costs
 from gravity.ge.solver import EFFECTS, GEResult, cost_change_matrix, solve
 from gravity.ge.aggregate import aggregate_levels
 from gravity.ge.geppml import book_loop, geppml
-from gravity.ge.uncertainty import (BetaDraws, GEUncertainty, confidence_intervals, pair_bootstrap,
-                                    parametric_draws, ppml_refit)
+from gravity.ge.deficits import DEFICIT_RULES, compare_deficit_rules, purge_deficits
+from gravity.ge.uncertainty import (BetaDraws, GEUncertainty, PooledUncertainty, confidence_intervals,
+                                    pair_bootstrap, parametric_draws, pooled_intervals, ppml_refit)
 
 __all__ = ["Baseline", "GEInputError", "GEConvergenceError", "GEResult", "EFFECTS", "align_pairs",
            "trade_costs", "cost_change_matrix", "solve", "geppml", "book_loop", "BetaDraws",
            "GEUncertainty", "confidence_intervals", "pair_bootstrap", "parametric_draws", "ppml_refit",
-           "aggregate_levels"]
+           "aggregate_levels", "DEFICIT_RULES", "purge_deficits", "compare_deficit_rules",
+           "PooledUncertainty", "pooled_intervals"]

@@ -113,24 +113,29 @@ def _phi_hats(X, that, E, q, out):
 
 @njit(cache=True)
 def _ehat(Y, E, p, deficits, wY, out):
-    """Ê_j before the common κ: ``ratio`` p̂_j; ``additive`` (Y_j p̂_j + D_j Σ_i Y_i p̂_i / Σ_i Y_i) / E_j."""
+    """Ê_j before the common κ: ``ratio`` (0) p̂_j; ``additive`` (1) (Y_j p̂_j + D_j Σ_i Y_i p̂_i / Σ_i Y_i) / E_j;
+    ``balanced`` (2) Y_j p̂_j / E_j (E'_j = Y'_j: deficits purged, Dekle, Eaton & Kortum 2007)."""
     n = Y.shape[0]
     if deficits == 0:
         for j in range(n):
             out[j] = p[j]
-    else:
+    elif deficits == 1:
         s = 0.0
         for i in range(n):
             s += Y[i] * p[i]
         s /= wY
         for j in range(n):
             out[j] = (Y[j] * p[j] + (E[j] - Y[j]) * s) / E[j]
+    else:
+        for j in range(n):
+            out[j] = Y[j] * p[j] / E[j]
 
 
 @njit(cache=True)
 def _full(X, that, Y, E, sigma, ref, numeraire, deficits, tol, max_iter, p0):
     """p̂, Ω̂, Φ̂, Ê (= E'/E), κ of the full-endowment GE (started from p̂ = p0); iterations
-    (-1: not converged, -2: an expenditure would turn ≤ 0), last max |Δ log p̂|."""
+    (-1: not converged, -2: an expenditure would turn ≤ 0), last max |Δ log p̂|. ``deficits``: the
+    code of :func:`_ehat`."""
     n = X.shape[0]
     p = p0.copy()
     q = np.empty(n)        # p̂^{1-σ}
@@ -202,7 +207,8 @@ def _pct(x):
 @njit(cache=True)
 def _effects(X, that, Y, E, sigma, omc, phc, p, omf, phf, eh, out):
     """Fill ``out`` (n_effects, N) with % changes, rows in the order of ``solver.EFFECTS``; flows:
-    X'c = X t̂ / (Ω̂c Φ̂c), X'f = X t̂ p̂_i Ê_j / (Ω̂f Φ̂f). Row k is the k-th name of ``EFFECTS``."""
+    X'c = X t̂ / (Ω̂c Φ̂c), X'f = X t̂ p̂_i Ê_j / (Ω̂f Φ̂f); real exports X̂_i / P̂_i with P̂_i = Φ̂_i^{1/(1-σ)}.
+    Row k is the k-th name of ``EFFECTS``."""
     n = X.shape[0]
     s = 1.0 / (1.0 - sigma)
     ex0 = np.zeros(n)
@@ -239,6 +245,9 @@ def _effects(X, that, Y, E, sigma, omc, phc, p, omf, phf, eh, out):
         out[11, i] = _pct(phf[i] ** s)
         out[12, i] = _pct(1.0 / phc[i] ** s)
         out[13, i] = _pct(p[i] / phf[i] ** s)
+        # real exports: exports deflated by the exporter's own consumer price index, X_i / P_i
+        out[14, i] = _pct(exc[i] / ex0[i] * phc[i] ** -s) if ex0[i] > 0 else 0.0
+        out[15, i] = _pct(exf[i] / ex0[i] * phf[i] ** -s) if ex0[i] > 0 else 0.0
 
 
 @njit(cache=True)

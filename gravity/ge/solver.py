@@ -20,7 +20,9 @@ common κ = Σ_i Y'_i / Σ_j φ_j Y'_j (world expenditure = world output; κ = 1
     X'_ij = X_ij t̂_ij p̂_i^{1-σ} κ p̂_j / Φ̂_j
 
 With ``deficits="additive"`` instead E'_j = Y'_j + D_j Σ_i Y'_i / Σ_i Y_i (D_j = E_j − Y_j kept as
-a share of world output; Σ_j D_j = 0, so κ = 1), and κ p̂_j above becomes Ê_j = E'_j / E_j. Both are
+a share of world output; Σ_j D_j = 0, so κ = 1), and κ p̂_j above becomes Ê_j = E'_j / E_j. A third
+rule, E'_j = Y'_j, purges the deficits (Dekle, Eaton & Kortum 2007); it builds a balanced baseline
+(:func:`gravity.ge.deficits.purge_deficits`) rather than closing a scenario. All are
 solved by the fixed-point map p̂ ← λ Ω̂(p̂)^{1/σ} (own-price response solved exactly, so the map
 contracts fast), with λ re-normalising every step to the numeraire: ``reference`` — P̂_ref = 1 (the
 book's IMR_ref = 1), or ``world_output`` — Σ_i Y_i p̂_i = Σ_i Y_i. At the fixed point κ = λ^σ.
@@ -36,6 +38,7 @@ Yotov, Y. V., Piermartini, R., Monteiro, J.-A. & Larch, M. (2016). *An Advanced 
 Policy Analysis: The Structural Gravity Model*, ch. 2. WTO/UNCTAD.
 Baier, S. L., Yotov, Y. V. & Zylkin, T. (2019). On the widely differing effects of free trade
 agreements. *Journal of International Economics* 116 (the ge_gravity fixed point).
+Yotov, Y. V. (2025). ge_gravity2. *Stata Journal* (the deficit options).
 """
 from __future__ import annotations
 
@@ -50,16 +53,20 @@ from gravity.ge.errors import GEConvergenceError, GEInputError
 from gravity.ge.pairs import align_pairs
 
 __all__ = ["GEConvergenceError", "GEResult", "solve", "cost_change_matrix", "solve_resistances",
-           "conditional", "full", "effects", "solve_batch", "EFFECTS", "NUMERAIRES", "DEFICITS", "STATUS"]
+           "conditional", "full", "effects", "solve_batch", "numeraire_attrs", "EFFECTS", "NUMERAIRES",
+           "DEFICITS", "STATUS"]
 
 NUMERAIRES = {"reference": 0, "world_output": 1}
-DEFICITS = {"ratio": 0, "additive": 1}
+DEFICITS = {"ratio": 0, "additive": 1}   # closures of a scenario (solve, solve_batch)
+# kernel codes of every expenditure rule; "balanced" (E'_j = Y'_j) purges deficits and is used by
+# gravity.ge.deficits.purge_deficits, not as the closure of a scenario
+_DEFICIT_CODES = {**DEFICITS, "balanced": 2}
 
 # rows of the per-country effects array (all % changes, counterfactual vs baseline); the kernels
 # write them in this order and take the count from the buffer they are given
 EFFECTS = ("exports_cdl", "exports_full", "imports_cdl", "imports_full", "output_cdl", "output_full",
            "price_cdl", "price_full", "omr_cdl", "omr_full", "imr_cdl", "imr_full",
-           "real_gdp_cdl", "real_gdp_full")
+           "real_gdp_cdl", "real_gdp_full", "real_exports_cdl", "real_exports_full")
 
 STATUS = {0: "ok", 1: "baseline resistances did not converge",
           2: "conditional GE did not converge", 3: "full-endowment GE did not converge",
@@ -172,7 +179,8 @@ def full(X, that, Y, E, sigma, ref, numeraire="reference", tol=1e-13, max_iter=1
     """Full-endowment GE (endowments fixed; factory-gate prices adjust) in hat form.
 
     Solves, for p̂ (Ŷ_i = p̂_i), with Ê_j = κ p̂_j (``ratio``: E_j = κ φ_j Y_j) or
-    Ê_j = (Y_j p̂_j + D_j Σ_i Y_i p̂_i / Σ_i Y_i) / E_j (``additive``)::
+    Ê_j = (Y_j p̂_j + D_j Σ_i Y_i p̂_i / Σ_i Y_i) / E_j (``additive``) or Ê_j = Y_j p̂_j / E_j
+    (``balanced``: E'_j = Y'_j, the deficit purge of Dekle, Eaton & Kortum 2007, κ = 1)::
 
         Φ̂_j = Σ_i (X_ij / E_j) t̂_ij p̂_i^{1-σ},     p̂_i^σ = Ω̂_i = Σ_j (X_ij / Y_i) t̂_ij Ê_j / Φ̂_j,
 
@@ -194,7 +202,7 @@ def full(X, that, Y, E, sigma, ref, numeraire="reference", tol=1e-13, max_iter=1
         Stop rule on max |Δ log p̂|; iteration limit.
     start : (N,) array, optional
         Initial p̂.
-    deficits : {"ratio", "additive"}
+    deficits : {"ratio", "additive", "balanced"}
         Imbalance closure (see above).
 
     Returns
@@ -214,8 +222,8 @@ def full(X, that, Y, E, sigma, ref, numeraire="reference", tol=1e-13, max_iter=1
     """
     p, om, ph, eh, kap, it, err = _full(np.ascontiguousarray(X, float), np.ascontiguousarray(that, float),
                                         np.asarray(Y, float), np.asarray(E, float), float(sigma), int(ref),
-                                        NUMERAIRES[numeraire], DEFICITS[deficits], float(tol), int(max_iter),
-                                        _ones(len(Y), start))
+                                        NUMERAIRES[numeraire], _DEFICIT_CODES[deficits], float(tol),
+                                        int(max_iter), _ones(len(Y), start))
     _check(it, err, "full-endowment GE", max_iter)
     return p, om, ph, eh, kap, it
 
@@ -225,7 +233,9 @@ def effects(X, that, Y, E, sigma, omc, phc, p, omf, phf, ehat):
 
     Exports and imports (international flows) from X'c_ij = X_ij t̂_ij / (Ω̂c_i Φ̂c_j) and
     X'f_ij = X_ij t̂_ij p̂_i Ê_j / (Ω̂f_i Φ̂f_j); output and price p̂_i; Π̂_i = Ω̂_i^{1/(1-σ)},
-    P̂_j = Φ̂_j^{1/(1-σ)}; real GDP p̂_i / P̂_i; each as 100 (x̂ − 1).
+    P̂_j = Φ̂_j^{1/(1-σ)}; real GDP p̂_i / P̂_i; real exports (Σ_{j≠i} X'_ij / Σ_{j≠i} X_ij) / P̂_i,
+    exports deflated by the exporter's own consumer price index; each as 100 (x̂ − 1). Nominal
+    values are in units of the numeraire; real GDP and real exports do not depend on it.
 
     Parameters
     ----------
@@ -327,9 +337,11 @@ class GEResult:
 
     ``countries`` columns (% change, counterfactual vs baseline; ``_cdl`` conditional GE, ``_full``
     full-endowment GE): exports and imports (international, structural baseline flows), output Y,
-    factory-gate price p, ``omr`` = Π_i (OMR^{1/(1-σ)}), ``imr`` = P_j (IMR^{1/(1-σ)}), and real GDP
-    Y_i / P_i (welfare). ``pairs``: baseline (structural), conditional and full flows, and the
-    observed flow, per (exporter, importer).
+    factory-gate price p, ``omr`` = Π_i (OMR^{1/(1-σ)}), ``imr`` = P_j (IMR^{1/(1-σ)}), real GDP
+    Y_i / P_i (welfare) and real exports X_i / P_i (exports deflated by the exporter's own CPI).
+    Exports, imports, output and prices are nominal, in units of the numeraire; ``countries.attrs``
+    states it (``numeraire``, ``reference``, ``deficits``, ``units``). ``pairs``: baseline
+    (structural), conditional and full flows, and the observed flow, per (exporter, importer).
 
     Parameters
     ----------
@@ -373,6 +385,7 @@ class GEResult:
         eff = effects(b.fitted, that, b.Y, b.E, b.sigma, omc, phc, p, omf, phf, ehat)
         idx = pd.Index(b.countries, name="country")
         self.countries = pd.DataFrame(eff.T, index=idx, columns=list(EFFECTS))
+        self.countries.attrs.update(numeraire_attrs(numeraire, b.reference, deficits))
         X = b.fitted
         xc = X * that / (omc[:, None] * phc[None, :])
         xf = X * that * (p[:, None] * ehat[None, :]) / (omf[:, None] * phf[None, :])
@@ -404,6 +417,29 @@ class GEResult:
     def __repr__(self) -> str:
         return (f"GEResult({self.baseline.n} countries, sigma={self.baseline.sigma}, numeraire="
                 f"{self.numeraire!r}, iterations={self.iterations})")
+
+
+def numeraire_attrs(numeraire: str, reference: str, deficits: str) -> dict:
+    """The ``attrs`` of a per-country effects table: numeraire, reference, deficit rule and units.
+
+    Parameters
+    ----------
+    numeraire : {"reference", "world_output"}
+    reference : str
+        The baseline's reference country.
+    deficits : str
+        The imbalance closure.
+
+    Returns
+    -------
+    dict of str to str
+    """
+    unit = (f"P_{reference} = 1 (the reference country's consumer price index)" if numeraire == "reference"
+            else "world output Σ_i Y_i unchanged")
+    return {"numeraire": numeraire, "reference": str(reference), "deficits": deficits,
+            "units": f"nominal changes (exports, imports, output, price) against the numeraire, {unit}; "
+                     "real_gdp = Y_i / P_i and real_exports = X_i / P_i (own consumer price index) "
+                     "do not depend on it"}
 
 
 def cost_change_matrix(baseline, cost_change=None, new_costs=None) -> np.ndarray:
@@ -511,6 +547,11 @@ def solve(baseline, cost_change=None, *, new_costs=None, numeraire: str = "refer
     """
     if numeraire not in NUMERAIRES:
         raise GEInputError(f"numeraire must be one of {list(NUMERAIRES)}, got {numeraire!r}")
+    if deficits == "balanced":
+        raise GEInputError("deficits='balanced' is not a closure of a scenario (it would mix the deficit "
+                           "purge into the policy effect): purge the baseline first with "
+                           "gravity.ge.purge_deficits(base) and solve on it, or use "
+                           "gravity.ge.compare_deficit_rules, which does both")
     if deficits not in DEFICITS:
         raise GEInputError(f"deficits must be one of {list(DEFICITS)}, got {deficits!r}")
     b = baseline

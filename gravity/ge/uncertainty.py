@@ -16,6 +16,10 @@ with a tqdm progress bar; results are reproducible from ``seed``. A draw that fa
 or re-fit raised, non-finite costs, no convergence) is kept out of the percentiles and reported
 in ``failures`` with its reason.
 
+:func:`pooled_intervals` pools the draws over several baselines (σ and the domestic-flow
+construction, say): draw d pairs β_d with one variant, equal weights, so the interval carries the
+uncertainty in the model's calibration as well as in the coefficients.
+
 References
 ----------
 Yotov, Y. V., Piermartini, R., Monteiro, J.-A. & Larch, M. (2016). *An Advanced Guide to Trade
@@ -43,8 +47,8 @@ from gravity.ge.solver import EFFECTS, STATUS, cost_change_matrix, solve, solve_
 
 log = logging.getLogger("gravity.ge")
 
-__all__ = ["BetaDraws", "GEUncertainty", "PPMLRefit", "parametric_draws", "pair_bootstrap", "ppml_refit",
-           "confidence_intervals"]
+__all__ = ["BetaDraws", "GEUncertainty", "PPMLRefit", "PooledUncertainty", "parametric_draws",
+           "pair_bootstrap", "ppml_refit", "confidence_intervals", "pooled_intervals"]
 
 
 @dataclass
@@ -307,7 +311,9 @@ class GEUncertainty:
         """Point, lower, upper of every effect: columns (effect, point|lower|upper), one row per country."""
         parts = {"point": self.point, "lower": self.lower, "upper": self.upper}
         out = pd.concat(parts, axis=1).swaplevel(axis=1)
-        return out[[(e, s) for e in EFFECTS for s in ("point", "lower", "upper")]]
+        out = out[[(e, s) for e in EFFECTS for s in ("point", "lower", "upper")]]
+        out.attrs = dict(self.point.attrs)   # numeraire, reference, deficit rule, units
+        return out
 
     def table(self, effect: str) -> pd.DataFrame:
         """Point, lower and upper of one effect (a name of :data:`gravity.ge.solver.EFFECTS`).
@@ -402,6 +408,38 @@ def confidence_intervals(base: Baseline, scenario: Callable, *, fit=None, coeffi
 
     if not 0 < level < 1:
         raise GEInputError(f"level must be in (0, 1), got {level}")
+    betas, beta_hat = _resolve_betas(fit, coefficients, betas, refit, data, cluster, draws, seed, progress)
+    B = betas.betas
+    D = len(B)
+    rng = np.random.default_rng([seed, 7919])
+    if sigma is not None:
+        lo, hi = sigma
+        if not (1 < lo <= hi):
+            raise GEInputError(f"sigma range must satisfy 1 < low <= high, got {sigma}")
+        sig = rng.uniform(lo, hi, D)
+    else:
+        sig = np.full(D, base.sigma)
+
+    # point estimate (exact solve at β̂ and base.sigma)
+    b0, res0 = _point(base, scenario, beta_hat, baseline_costs, numeraire, deficits)
+    point = res0.countries
+
+    n = base.n
+    out = np.full((D, len(EFFECTS), n), np.nan)
+    fails = [tuple(r) for r in betas.failures[["draw", "stage", "reason"]].itertuples(index=False)]
+    bar = tqdm(total=D, desc=f"GE draws ({betas.method})", disable=not progress)
+    _solve_draws(base, b0, res0, scenario, B, list(range(D)), sig, baseline_costs, numeraire, deficits,
+                 chunk, tol, max_iter, out, fails, bar)
+    bar.close()
+    failures = pd.DataFrame(sorted(fails), columns=["draw", "stage", "reason"])
+    if len(failures):
+        log.warning("GE draws: %d of %d failed (%s)", len(failures), D,
+                    "; ".join(f"{k}: {v}" for k, v in failures["reason"].value_counts().head(3).items()))
+    return GEUncertainty(base, point, out, B, sig, failures, level, betas.method)
+
+
+def _resolve_betas(fit, coefficients, betas, refit, data, cluster, draws, seed, progress):
+    """The coefficient draws and the point estimate β̂ from the arguments of :func:`confidence_intervals`."""
     if betas is None and refit is not None:
         if data is None or cluster is None:
             raise GEInputError("a bootstrap needs data= (the estimation sample) and cluster= (e.g. 'pair_id')")
@@ -421,31 +459,28 @@ def confidence_intervals(base: Baseline, scenario: Callable, *, fit=None, coeffi
         names = list(betas.betas.columns)
         beta_hat = (fit.params[names].astype(float) if fit is not None
                     else betas.betas.mean(axis=0, skipna=True))
-    B = betas.betas
-    D = len(B)
-    rng = np.random.default_rng([seed, 7919])
-    if sigma is not None:
-        lo, hi = sigma
-        if not (1 < lo <= hi):
-            raise GEInputError(f"sigma range must satisfy 1 < low <= high, got {sigma}")
-        sig = rng.uniform(lo, hi, D)
-    else:
-        sig = np.full(D, base.sigma)
+    return betas, beta_hat
 
-    # point estimate (exact solve at β̂ and base.sigma)
+
+def _point(base, scenario, beta_hat, baseline_costs, numeraire, deficits):
+    """The baseline at β̂ (re-built when ``baseline_costs`` is given) and the exact solve at β̂."""
     b0 = base
     if baseline_costs is not None:
         b0 = base.with_costs(_as_matrix(base, baseline_costs(beta_hat), "baseline_costs", False))
     res0 = solve(b0, _as_matrix(base, scenario(beta_hat), "scenario", True), numeraire=numeraire,
                  deficits=deficits)
-    point = res0.countries
+    return b0, res0
 
+
+def _solve_draws(base, b0, res0, scenario, B, draw_ids, sig, baseline_costs, numeraire, deficits, chunk,
+                 tol, max_iter, out, fails, bar):
+    """Effects of the draws ``draw_ids`` on ``base`` into ``out[d]``, failures appended to ``fails``.
+
+    Every draw is solved on its own, warm-started at the point solution (``b0``, ``res0``), so
+    ``out[d]`` does not depend on which other draws share its chunk."""
     n = base.n
-    out = np.full((D, len(EFFECTS), n), np.nan)
-    fails = [tuple(r) for r in betas.failures[["draw", "stage", "reason"]].itertuples(index=False)]
-    bar = tqdm(total=D, desc=f"GE draws ({betas.method})", disable=not progress)
-    for start in range(0, D, chunk):
-        ids = list(range(start, min(D, start + chunk)))
+    for start in range(0, len(draw_ids), chunk):
+        ids = draw_ids[start:start + chunk]
         that = np.ones((len(ids), n, n))
         tb = np.empty((len(ids), n, n)) if baseline_costs is not None else None
         good = np.zeros(len(ids), bool)
@@ -473,9 +508,174 @@ def confidence_intervals(base: Baseline, scenario: Callable, *, fit=None, coeffi
                 else:
                     fails.append((ids[k], "solve", STATUS[int(st)]))
         bar.update(len(ids))
+
+
+class PooledUncertainty(GEUncertainty):
+    """Intervals pooled over baseline variants (:func:`pooled_intervals`).
+
+    A :class:`GEUncertainty` whose ``point`` is the central variant at β̂ and whose ``lower`` /
+    ``upper`` are percentiles over all draws (each solved on its own variant), plus:
+
+    Attributes
+    ----------
+    names : list of str
+        The variants, in the order given.
+    central : str
+        The variant of the point estimate.
+    assignment : (D,) int array
+        Variant of each draw (index into ``names``).
+    variants : dict of str to GEUncertainty
+        Per variant: its point estimate at β̂ and the percentiles over its own draws.
+
+    References
+    ----------
+    Anderson, Larch & Yotov (2018); Yotov et al. (2016), ch. 2.
+    """
+
+    def __init__(self, base, point, draws, betas, sigmas, failures, level, method, names, central,
+                 assignment, variants):
+        super().__init__(base, point, draws, betas, sigmas, failures, level, method)
+        self.names, self.central = list(names), central
+        self.assignment = assignment
+        self.variants = variants
+
+    def variant_table(self, effect: str) -> pd.DataFrame:
+        """One effect per variant and pooled, side by side.
+
+        Parameters
+        ----------
+        effect : str
+            A name of :data:`gravity.ge.solver.EFFECTS`.
+
+        Returns
+        -------
+        DataFrame
+            Columns (variant name or ``"pooled"``, point|lower|upper), one row per country.
+
+        Raises
+        ------
+        GEInputError
+            Unknown effect.
+        """
+        parts = {name: u.table(effect) for name, u in self.variants.items()}
+        parts["pooled"] = self.table(effect)
+        out = pd.concat(parts, axis=1)
+        out.attrs = dict(self.point.attrs)
+        return out
+
+    def __repr__(self) -> str:
+        return (f"PooledUncertainty({self.method}, {self.n_draws} draws over {len(self.names)} variants "
+                f"{self.names}, central {self.central!r}, {self.n_failed} failed, level={self.level})")
+
+
+def pooled_intervals(variants: Sequence[tuple[str, Baseline]], scenario: Callable, *, fit=None,
+                     coefficients=None, betas: BetaDraws | None = None, draws: int = 1000, seed: int = 0,
+                     level: float = 0.95, central: str | None = None, baseline_costs: Callable | None = None,
+                     numeraire: str = "reference", deficits: str = "ratio", progress: bool = True,
+                     chunk: int = 64, tol: float = 1e-10, max_iter: int = 100_000) -> PooledUncertainty:
+    """Intervals for all GE effects that carry the coefficients, σ and the baseline construction.
+
+    Draw d pairs the coefficients β_d with one baseline variant v_d (e.g. σ ∈ {3, 5, 7} and observed
+    vs constructed domestic flows), v_d = (d + o) mod V with the offset o drawn from ``seed``: every
+    variant gets an equal share of the draws (counts differ by at most one), and draw d is the same
+    however the work is split. Each draw is solved exactly on its variant (t̂_d = ``scenario(β_d)``,
+    σ of the variant); the pooled interval is the percentile interval over all successful draws, a
+    mixture with equal weights. With one variant this is :func:`confidence_intervals`.
+
+    Parameters
+    ----------
+    variants : sequence of (str, Baseline)
+        Named baselines over the same countries (in the same order); each carries its own σ and flows.
+    scenario : callable
+        β → cost change t̂ (as in :func:`confidence_intervals`), valid for every variant.
+    fit, coefficients, betas : optional
+        The source of the draws β_d and of β̂, as in :func:`confidence_intervals` (parametric draws from
+        ``fit``, or ``betas`` made elsewhere, e.g. :func:`pair_bootstrap`).
+    draws, seed : int
+        D and the seed of the parametric draws and of the variant offset.
+    level : float
+        Coverage, in (0, 1).
+    central : str, optional
+        The variant of the point estimate (default the first).
+    baseline_costs : callable, optional
+        β → baseline t^{1-σ}, re-solving each variant's baseline per draw.
+    numeraire, deficits : str
+        As in :func:`gravity.ge.solve`.
+    progress : bool
+        Show a tqdm progress bar.
+    chunk, tol, max_iter : int, float, int
+        Draws per parallel batch; stop rule and iteration limit of every GE solve.
+
+    Returns
+    -------
+    PooledUncertainty
+        ``point`` (central variant at β̂), ``lower``/``upper`` (pooled), ``variants`` (each variant's
+        point and percentiles over its own draws), ``assignment``; ``failures`` has a ``variant`` column.
+
+    Raises
+    ------
+    GEInputError
+        No variants, repeated names, variants over different countries, an unknown ``central``, a
+        bad level, or no source of draws.
+    GEConvergenceError
+        The solve at the point estimate of a variant failed (failed draws are reported, not raised).
+
+    References
+    ----------
+    Anderson, Larch & Yotov (2018); Yotov et al. (2016), ch. 2; Baier, Yotov & Zylkin (2019).
+    """
+    from tqdm.auto import tqdm
+
+    variants = [(str(name), b) for name, b in variants]
+    if not variants:
+        raise GEInputError("pooled_intervals: give at least one (name, Baseline) variant")
+    names = [v[0] for v in variants]
+    if len(set(names)) != len(names):
+        raise GEInputError(f"pooled_intervals: variant names must be distinct, got {names}")
+    first = variants[0][1]
+    for name, b in variants:
+        if not isinstance(b, Baseline):
+            raise GEInputError(f"pooled_intervals: variant {name!r} is a {type(b).__name__}, not a Baseline")
+        if not np.array_equal(b.countries, first.countries):
+            diff = sorted(set(b.countries) ^ set(first.countries))
+            raise GEInputError(f"pooled_intervals: variant {name!r} has other countries than {names[0]!r} "
+                               f"(differing: {diff[:10]}); build every variant over the same countries")
+    central = names[0] if central is None else central
+    if central not in names:
+        raise GEInputError(f"pooled_intervals: central variant {central!r} is not one of {names}")
+    if not 0 < level < 1:
+        raise GEInputError(f"level must be in (0, 1), got {level}")
+    betas, beta_hat = _resolve_betas(fit, coefficients, betas, None, None, None, draws, seed, progress)
+    B = betas.betas
+    D, V = len(B), len(variants)
+    offset = int(np.random.default_rng([seed, 7933]).integers(V))
+    assignment = (np.arange(D) + offset) % V
+    n = first.n
+    out = np.full((D, len(EFFECTS), n), np.nan)
+    sig = np.empty(D)
+    prior = [tuple(r) for r in betas.failures[["draw", "stage", "reason"]].itertuples(index=False)]
+    fails = []
+    per = {}
+    point = None
+    bar = tqdm(total=D, desc=f"GE draws ({betas.method}, {V} variants)", disable=not progress)
+    for v, (name, base) in enumerate(variants):
+        ids = [int(d) for d in np.flatnonzero(assignment == v)]
+        sig[ids] = base.sigma
+        b0, res0 = _point(base, scenario, beta_hat, baseline_costs, numeraire, deficits)
+        vf = [f for f in prior if assignment[int(f[0])] == v]
+        _solve_draws(base, b0, res0, scenario, B, ids, sig, baseline_costs, numeraire, deficits, chunk, tol,
+                     max_iter, out, vf, bar)
+        fails += [(*f, name) for f in vf]
+        vfail = pd.DataFrame(sorted(vf), columns=["draw", "stage", "reason"])
+        per[name] = GEUncertainty(base, res0.countries, out[ids], B.iloc[ids], sig[ids], vfail, level,
+                                  betas.method)
+        if name == central:
+            point = res0.countries
     bar.close()
-    failures = pd.DataFrame(sorted(fails), columns=["draw", "stage", "reason"])
+    failures = pd.DataFrame(sorted(fails), columns=["draw", "stage", "reason", "variant"])
     if len(failures):
         log.warning("GE draws: %d of %d failed (%s)", len(failures), D,
                     "; ".join(f"{k}: {v}" for k, v in failures["reason"].value_counts().head(3).items()))
-    return GEUncertainty(base, point, out, B, sig, failures, level, betas.method)
+    cbase = dict(variants)[central]
+    return PooledUncertainty(cbase, point, out, B, sig, failures, level,
+                             f"{betas.method}, pooled over {V} variants", names, central, assignment, per)
