@@ -21,6 +21,7 @@ import html
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 Cell = Callable[[Any], str]
@@ -188,7 +189,7 @@ def to_latex(df: pd.DataFrame, *, cell: Cell | None = None, index: bool = False,
 
 
 def to_html(df: pd.DataFrame, *, cell: Cell | None = None, index: bool = False, classes: str = "t",
-            rule_before: int | None = None) -> str:
+            rule_before: int | None = None, mark_text: bool = False) -> str:
     """An html ``<table>``; text is escaped.
 
     Parameters
@@ -204,12 +205,37 @@ def to_html(df: pd.DataFrame, *, cell: Cell | None = None, index: bool = False, 
         CSS class of the table.
     rule_before : int, optional
         With ``index=True``: a top border on this body row.
+    mark_text : bool
+        With ``index=False``: a compact ``<thead>``/``<tbody>`` table whose text columns (neither
+        numeric nor boolean) carry ``class="txt"`` on their header and cells, so a stylesheet can
+        align text left and numbers right; negative numbers get a typographic minus (−), boolean
+        cells read ``yes``/``no`` and headers may wrap after an underscore. False: pandas' writer.
 
     Returns
     -------
     str
     """
     shown = format_cells(df, cell)
+    if not index and mark_text:
+        e = html.escape
+        kinds = ["bool" if pd.api.types.is_bool_dtype(df[c]) else "num" if pd.api.types.is_numeric_dtype(df[c])
+                 else "txt" for c in df.columns]
+        cls = [' class="txt"' if k == "txt" else "" for k in kinds]
+        blank = shown.astype(object).where(shown.notna(), "")
+
+        def show(x, kind: str) -> str:
+            if kind == "bool" and cell is None and isinstance(x, (bool, np.bool_)):
+                return "yes" if x else "no"
+            s = str(x)
+            return "\u2212" + s[1:] if kind == "num" and s.startswith("-") else s
+
+        out = [f'<table class="{e(classes)}">', "<thead><tr>"
+               + "".join(f"<th{k}>{e(str(c)).replace('_', '_<wbr>')}</th>" for k, c in zip(cls, shown.columns))
+               + "</tr></thead>", "<tbody>"]
+        for r in blank.itertuples(index=False):
+            out.append("<tr>" + "".join(f"<td{k}>{e(show(x, kd))}</td>" for k, kd, x in zip(cls, kinds, r)) + "</tr>")
+        out.append("</tbody></table>")
+        return "\n".join(out)
     if not index:
         return shown.to_html(index=False, border=0, classes=classes, na_rep="", escape=True)
     e = html.escape

@@ -42,8 +42,31 @@ def effect_plot(effects: pd.DataFrame, path: str | Path, *, scenarios: Sequence[
                 labels: dict[str, str] | None = None) -> Path:
     """Horizontal point-and-interval plot: rows = countries, one panel per scenario.
 
-    ``effects``: one row per (scenario, country) with ``estimate`` and the interval columns named in
-    ``intervals`` (missing interval columns are skipped).
+    Parameters
+    ----------
+    effects : pandas.DataFrame
+        One row per (scenario, country): ``scenario``, ``country``, ``estimate`` and the interval
+        columns named in ``intervals`` (interval columns the frame lacks are skipped).
+    path : str or Path
+        The png to write (parent directories are created).
+    scenarios, countries : sequence of str, optional
+        Panels and rows, in this order (default: order of appearance).
+    title, xlabel : str
+        Figure title and x-axis label.
+    intervals : sequence of (lo column, hi column, legend label)
+        The intervals drawn around each point.
+    labels : dict of str to str, optional
+        Scenario → panel title.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    ValueError
+        ``effects`` lacks scenario, country or estimate.
     """
     _need(effects, ["scenario", "country", "estimate"], "effect_plot")
     plt = _plt()
@@ -84,7 +107,29 @@ def effect_plot(effects: pd.DataFrame, path: str | Path, *, scenarios: Sequence[
 
 def coefficient_plot(coefs: pd.DataFrame, path: str | Path, *, terms: Sequence[str] | None = None,
                      specs: Sequence[str] | None = None, title: str = "") -> Path:
-    """Coefficients with intervals: ``coefs`` has spec, term, estimate, lo, hi (one row per pair)."""
+    """Coefficients with their intervals, specifications side by side.
+
+    Parameters
+    ----------
+    coefs : pandas.DataFrame
+        One row per (spec, term): ``spec``, ``term``, ``estimate``, ``lo``, ``hi``.
+    path : str or Path
+        The png to write (parent directories are created).
+    terms, specs : sequence of str, optional
+        Rows and series, in this order (default: order of appearance).
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    ValueError
+        ``coefs`` lacks one of the five columns.
+    """
     _need(coefs, ["spec", "term", "estimate", "lo", "hi"], "coefficient_plot")
     plt = _plt()
     terms = list(terms) if terms is not None else list(dict.fromkeys(coefs["term"]))
@@ -117,7 +162,22 @@ def coefficient_plot(coefs: pd.DataFrame, path: str | Path, *, terms: Sequence[s
 
 
 def plot_coverage(report: pd.DataFrame, path, title: str = "Data coverage, ECO countries"):
-    """Heat maps, one per item (rows: countries, columns: years; green present, amber flagged, red missing)."""
+    """Heat maps, one per item (rows: countries, columns: years; green present, amber flagged, red missing).
+
+    Parameters
+    ----------
+    report : pandas.DataFrame
+        Long coverage table (``iso3``, ``item``, ``year``, ``status`` in
+        :data:`gravity.panel.coverage.STATUSES`), e.g. from :func:`gravity.panel.corridor.corridor_coverage`.
+    path : str or Path
+        The png to write.
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    Path
+    """
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -159,7 +219,22 @@ def plot_coverage(report: pd.DataFrame, path, title: str = "Data coverage, ECO c
 
 
 def write_coverage(report: pd.DataFrame, directory, stem: str = "coverage") -> dict[str, Path]:
-    """Write ``<stem>.csv`` (long), ``<stem>.md`` (wide symbols + the missing details) and ``<stem>.png``."""
+    """Write ``<stem>.csv`` (long), ``<stem>.md`` (wide symbols + the missing details) and ``<stem>.png``.
+
+    Parameters
+    ----------
+    report : pandas.DataFrame
+        Long coverage table, as for :func:`plot_coverage` (with a ``detail`` column).
+    directory : str or Path
+        Output directory (created).
+    stem : str
+        File name without extension.
+
+    Returns
+    -------
+    dict of str to Path
+        Keys ``"csv"``, ``"md"``, ``"png"``.
+    """
     d = Path(directory)
     d.mkdir(parents=True, exist_ok=True)
     paths = {"csv": d / f"{stem}.csv", "md": d / f"{stem}.md", "png": d / f"{stem}.png"}
