@@ -22,7 +22,19 @@ kind              inputs      z_ij
 ``log``           column      ln c
 ``any_of``        columns     max_k c_k (1 if any dummy is 1)
 ``all_of``        columns     min_k c_k (1 if every dummy is 1; int8 when the inputs are integer)
+``log1p_exporter_times``      ln(1 + c_1) · c_3 ⋯ c_k with c_1, c_2 = x_o, x_d (e.g. ln(1 + internet_o) · INTL_ij ·
+                  columns     landlocked_o); c_2 does not enter z, it names the importer side so that a scenario
+                              moving the indicator moves this regressor (see below)
+``log_times``     columns     ln c_1 · c_2 ⋯ c_k (e.g. ln GDP per capita_o · INTL_ij)
+``log_min_times`` columns     ln min(c_1, c_2) · c_3 ⋯ c_k (weakest link times INTL_ij)
 ================  ==========  ================================================================
+
+The ``*_times`` kinds carry a country variable x_i,t into structural gravity with domestic flows as
+ln(1 + x_i,t) · INTL_ij (Heid, Larch & Yotov 2021; Beverelli, Keck, Larch & Yotov 2023): several
+factors (the border and a landlocked flag) in one regressor, which ``times`` (one column) cannot. With
+exporter-year and importer-year effects only one side is identified: f(x_o)·INTL − f(x_d)·INTL equals
+f(x_o) − f(x_d) on every row (x_o = x_d on domestic rows), which those effects absorb, so the exporter-side
+coefficient is the sum of the exporter- and importer-side effects (``log1p_exporter_times``).
 
 ln of a value ≤ 0 or missing is NaN (the row leaves the estimation); min, max and products propagate
 NaN. Any kind may be multiplied by one interaction column (``times``) from :func:`interaction_columns`:
@@ -148,6 +160,14 @@ def _all_of(*cols: np.ndarray) -> np.ndarray:
     return out if out.dtype.kind == "f" else out.astype("int8")
 
 
+def _times(z: np.ndarray, factors) -> np.ndarray:
+    """z · w_1 ⋯ w_k row by row (the factors in the order given; NaN propagates)."""
+    out = np.asarray(z, dtype=float)
+    for w in factors:
+        out = out * np.asarray(w, dtype=float)
+    return out
+
+
 def _gap(o: np.ndarray, d: np.ndarray) -> np.ndarray:
     gap = np.subtract(o, d)
     return np.abs(gap, out=gap)
@@ -163,6 +183,11 @@ for _k in (
     Kind("log", "column", log_positive, "ln c"),
     Kind("any_of", "columns", lambda *c: np.column_stack(c).max(axis=1), "max_k c_k"),
     Kind("all_of", "columns", _all_of, "min_k c_k"),
+    Kind("log1p_exporter_times", "columns", lambda xo, xd, *w: _times(np.log1p(np.where(xo >= 0, xo, np.nan)), w),
+         "ln(1 + c_1) · c_3 ⋯ c_k"),
+    Kind("log_times", "columns", lambda x, *w: _times(log_positive(x), w), "ln c_1 · c_2 ⋯ c_k"),
+    Kind("log_min_times", "columns", lambda a, b, *w: _times(log_positive(np.minimum(a, b)), w),
+         "ln min(c_1, c_2) · c_3 ⋯ c_k"),
 ):
     register(_k)
 

@@ -4,19 +4,20 @@
 
 Steps (each a plain value handed to the next):
 
-1. **config** — :func:`gravity.scenario.config.load_config` validates the file before any data is read.
-2. **panel** — :func:`gravity.panel.corridor.corridor_panel`: the trade waves, square, with pair
-   covariates, landlocked facts and the file's indicators; carry-forward only as the file allows,
-   flagged per cell. exporter/importer are str from here on.
-3. **estimates** — every specification by PPML (:func:`gravity.estimation.ppml.ppml`), pair-clustered;
-   rows with a missing flow or regressor are left out and counted, never imputed.
-4. **GE baseline** — the base year as a square table with domestic flows (:mod:`gravity.scenario.baseline`):
-   silent exporters filled from WDI totals × gravity shares, domestic flows from output data, all flagged.
-5. **scenarios** — Δx_ij per scenario (:mod:`gravity.scenario.shocks`), t̂_ij = exp(Σ_k b_k Δx_k,ij),
-   conditional and full-endowment GE (:mod:`gravity.ge`) at the headline estimates, with 95% intervals
-   from parametric draws b_d ~ N(b̂, V̂) and from a pair-cluster bootstrap (seeded: same run, same tables).
-6. **tables** — :class:`gravity.jobs.corridor.tables.CorridorTables`; the outputs (workbook, regression
-   table, plots, report) are written by :mod:`gravity.jobs.corridor.report`.
+1. **config** — :func:`gravity.scenario.config.load_config` validates the file before any data is read;
+   :func:`analysis_settings` reads its ``[analysis]`` section and :func:`check_identification` refuses a
+   specification whose country-level border terms the fixed effects absorb (both sides listed).
+2. **panel** — :func:`gravity.panel.itpde.itpde_panel`: ITPD-E with domestic flows and per-cell flags, plus
+   the border × year columns ``intl_<year>``; indicators carried forward only as the file allows (flagged).
+3. **estimates** — every specification by PPML (:func:`gravity.estimation.ppml.ppml`), pair-clustered.
+4. **GE tables** — the base year from ITPD-E (:mod:`gravity.jobs.corridor.ge_table`): observed flows,
+   domestic flows constructed only where missing (and, as a variant, everywhere).
+5. **scenarios** — Δx_ij per scenario and specification (:mod:`gravity.scenario.shocks`),
+   t̂_ij = exp(Σ_k b_k Δx_k,ij); conditional and full GE (:mod:`gravity.ge`) under the headline deficit
+   rule; the headline interval pools parametric coefficient draws over σ and the domestic-flow variants;
+   point estimates for every specification, σ, deficit rule, variant and phase-in share.
+6. **tables** — :class:`gravity.jobs.corridor.tables.CorridorTables`; the outputs are written by
+   :mod:`gravity.jobs.corridor.report`.
 """
 from __future__ import annotations
 
@@ -33,66 +34,169 @@ import pandas as pd
 from gravity.estimation.ppml import ppml
 from gravity.ge import Baseline, solve
 from gravity.ge import uncertainty as unc
+from gravity.ge.deficits import DEFICIT_RULES, compare_deficit_rules
 from gravity.jobs.corridor import tables as ct
+from gravity.jobs.corridor.ge_table import GETable, itpde_table
 from gravity.jobs.corridor.words import ReportWords, report_words
-from gravity.panel.corridor import corridor_panel as _source_panel
-from gravity.panel.features import build_regressors
-from gravity.scenario import baseline as fill_mod
+from gravity.panel.features import BORDER, build_regressors
+from gravity.panel.itpde import itpde_panel
+from gravity.scenario import baseline as output_mod
 from gravity.scenario import config as sc
 from gravity.scenario import shocks
 
 log = logging.getLogger("gravity.corridor")
 
-PAIR_COLUMNS = ("dist", "contig", "comlang_off", "colony")
-# The gravity model that predicts destination shares of exporters to be filled (base year only).
-FILL_FORMULA = "trade ~ ln_dist + contig + comlang_off + colony + rta | exporter + importer"
+DOMESTIC = ("itpde", "constructed")
+
+
+# ==============================================================================================
+# settings the scenario parser does not know
+# ==============================================================================================
+@dataclass(frozen=True)
+class Analysis:
+    """``[analysis]``: the headline deficit rule and the phase-in shares."""
+
+    deficit_rule: str = "additive"
+    phase_in: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0)
+
+
+def _error(cfg: sc.CorridorConfig, key: tuple, message: str, fix: str) -> sc.ScenarioFileError:
+    lines = sc._key_lines(Path(cfg.path).read_text(encoding="utf-8")) if Path(cfg.path).exists() else {}
+    return sc._Source(Path(cfg.path), lines).error(key, message, fix)
+
+
+def analysis_settings(cfg: sc.CorridorConfig) -> Analysis:
+    """The ``[analysis]`` section, validated.
+
+    Raises
+    ------
+    ScenarioFileError
+        An unknown deficit rule or a phase-in share outside [0, 1], naming the line.
+    """
+    a = dict(cfg.raw.get("analysis", {}))
+    rule = a.get("deficit_rule", Analysis.deficit_rule)
+    if rule not in DEFICIT_RULES:
+        raise _error(cfg, ("analysis", "deficit_rule"), f"unknown deficit rule {rule!r}",
+                     f"use one of {', '.join(DEFICIT_RULES)}")
+    phase = a.get("phase_in", list(Analysis.phase_in))
+    if not isinstance(phase, list) or not phase or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1 for v in phase):
+        raise _error(cfg, ("analysis", "phase_in"), f"phase_in = {phase!r}", "list shares in [0, 1], e.g. [0.25, 0.5, 1.0]")
+    return Analysis(str(rule), tuple(float(v) for v in phase))
+
+
+def _swap(col: str) -> str:
+    return col[:-2] + "_d" if col.endswith("_o") else col[:-2] + "_o" if col.endswith("_d") else col
+
+
+def check_identification(cfg: sc.CorridorConfig) -> None:
+    """Refuse a specification that lists both sides of a country-level border term.
+
+    With exporter-year and importer-year effects, f(x_o)·INTL − f(x_d)·INTL = f(x_o) − f(x_d) on every row
+    (domestic rows have x_o = x_d), which those effects absorb: only one side is identified and its
+    estimate is the sum of the exporter- and importer-side effects (Heid, Larch & Yotov 2021). Two
+    regressors that are the same kind on side-swapped inputs including the border are collinear.
+
+    Raises
+    ------
+    ScenarioFileError
+        Naming the specification's formula line and the regressor to drop.
+    """
+    for i, spec in enumerate(cfg.specifications):
+        fes = set(spec.fixed_effects)
+        if not ({"exporter^year", "year^exporter"} & fes and {"importer^year", "year^importer"} & fes):
+            continue
+        sig = {}
+        for name in spec.slopes:
+            r = cfg.regressors[name]
+            sig[(r.kind, r.indicator, r.columns, r.times)] = name
+        for name in spec.slopes:
+            r = cfg.regressors[name]
+            cols = r.columns + ((r.times,) if r.times else ())
+            if BORDER not in cols or not any(c.endswith(("_o", "_d")) for c in cols):
+                continue
+            other = sig.get((r.kind, r.indicator, tuple(_swap(c) for c in r.columns),
+                             _swap(r.times) if r.times else None))
+            if other and other != name and r.columns[0].endswith("_o"):
+                raise _error(cfg, ("specification", i, "formula"),
+                             f"specification {spec.name!r} lists both {name!r} and {other!r}: with exporter-year and "
+                             "importer-year effects only one border term per country variable is identified (their "
+                             "difference is absorbed by the effects; the estimate of one is the sum of both sides)",
+                             f"keep {name!r} and drop {other!r}")
 
 
 # ==============================================================================================
 # panel
 # ==============================================================================================
-def corridor_panel(cfg: sc.CorridorConfig) -> pd.DataFrame:
-    """The digital-corridor panel (:func:`gravity.panel.corridor.corridor_panel`) for the file's years and
-    indicators, restricted to ``sample.countries`` when given (both partners in the list).
+def _carry(panel: pd.DataFrame, ind: str, limit: int) -> int:
+    """Carry ``<ind>_o/_d`` forward within a country by at most ``limit`` years; flag the cells ``carried``."""
+    ys = panel[["exporter", "year", f"{ind}_o"]].drop_duplicates(["exporter", "year"])
+    wide = ys.pivot(index="exporter", columns="year", values=f"{ind}_o").sort_index(axis=1)
+    years = list(wide.columns)
+    full = wide.reindex(columns=range(min(years), max(years) + 1))   # calendar years: carry at most `limit`
+    filled = full.ffill(axis=1, limit=limit)[years]
+    carried = wide.isna() & filled.notna()
+    n = int(carried.to_numpy().sum())
+    if not n:
+        return 0
+    for side, who in (("o", "exporter"), ("d", "importer")):
+        key = pd.MultiIndex.from_arrays([panel[who], panel["year"]])
+        val = filled.stack().reindex(key).to_numpy()
+        car = carried.stack().reindex(key).fillna(False).to_numpy(bool)
+        panel[f"{ind}_{side}"] = val
+        fl = f"{ind}_flag_{side}"
+        if fl in panel:
+            f = np.array(panel[fl].astype(object).to_numpy(), dtype=object)
+            f[car] = "carried"
+            panel[fl] = f
+    return n
 
-    ``bandwidth`` here is international bandwidth per internet user, kbit/s = ITU i4214l (Mbit/s) × 1000 /
-    (internet % / 100 × population), recomputed in ``bandwidth_o/_d`` (flags kept from the ITU cell).
-    exporter and importer are returned as str (the one representation of the whole run).
+
+def corridor_panel(cfg: sc.CorridorConfig) -> pd.DataFrame:
+    """The ITPD-E panel of the model file with the run's own columns.
+
+    Adds ``pair``, the border × year dummies ``intl_<y>`` = INTL_ij · 1{t = y} for every sample year but
+    the first, ``gdp_pc_const2015_o/_d`` = GDP (constant 2015 US$) / population when both indicators are
+    declared, and sets agreement cells the penppml file lacks (neither direction reported) to 0
+    (``attrs["agreement_missing_set_0"]`` counts them). exporter/importer are str.
 
     Raises
     ------
     ScenarioFileError
-        A country of ``sample.countries`` is not in the panel.
+        A ``sample.countries`` code cannot enter the ITPD-E panel.
     """
-    carry = cfg.sample.carry_forward_years
     names = list(cfg.indicators)
-    if "bandwidth" in names:
-        names += [n for n in ("internet", "population") if n not in names]
-    panel = _source_panel(years=list(cfg.sample.years), indicators=names,
-                          fill="carry_forward" if carry else None, fill_limit=carry or None, digital=())
+    try:
+        panel = itpde_panel(years=cfg.sample.years, indicators=names,
+                            countries=list(cfg.sample.countries) or None, lagged=("rta",), lags=(4, 8))
+    except ValueError as exc:
+        raise _error(cfg, ("sample", "countries"), str(exc).splitlines()[0], "drop the codes named") from None
+    attrs = dict(panel.attrs)
     for c in ("exporter", "importer"):
         panel[c] = panel[c].astype(str)
-    if cfg.sample.countries:
-        keep = set(cfg.sample.countries)
-        missing = sorted(keep - (set(panel["exporter"]) | set(panel["importer"])))
-        if missing:
-            raise sc.ScenarioFileError(f"{cfg.path}: [sample] countries {missing} are not in the corridor panel. "
-                                       "Fix: remove them from sample.countries")
-        m = panel["exporter"].isin(keep) & panel["importer"].isin(keep)
-        attrs = dict(panel.attrs)
-        panel = panel[m.to_numpy()].reset_index(drop=True)
-        panel.attrs.update(attrs)
-    if "bandwidth" in cfg.indicators:
-        for s in ("o", "d"):
-            users = panel[f"internet_{s}"] / 100.0 * panel[f"population_{s}"]
-            panel[f"bandwidth_{s}"] = (panel[f"bandwidth_{s}"] * 1000.0 / users).where(users > 0)
+    carried = {ind: _carry(panel, ind, cfg.sample.carry_forward_years) for ind in names
+               if cfg.sample.carry_forward_years and f"{ind}_o" in panel}
     panel["pair"] = panel["exporter"] + "-" + panel["importer"]
+    intl = panel[BORDER].to_numpy(float)
+    yr = panel["year"].to_numpy()
+    for y in cfg.sample.years[1:]:
+        panel[f"intl_{y}"] = intl * (yr == y)
+    if "gdp_const2015" in names and "population" in names:
+        for s in ("o", "d"):
+            panel[f"gdp_pc_const2015_{s}"] = panel[f"gdp_const2015_{s}"] / panel[f"population_{s}"]
+    agr = [c for c in panel.columns if c == "rta" or c.startswith("rta_lag") or "_prov_" in c]
+    miss = panel[agr].isna() & (panel["exporter"] != panel["importer"]).to_numpy()[:, None]
+    n_miss = int(miss["rta"].sum())
+    panel[agr] = panel[agr].fillna(0.0)
+    panel.attrs.update(attrs)
+    panel.attrs["agreement_missing_set_0"] = n_miss
+    panel.attrs["carried"] = carried
     return panel
 
 
 def estimation_frame(cfg: sc.CorridorConfig, panel: pd.DataFrame) -> pd.DataFrame:
-    """International rows with a flow (reported or explicit zero) and every regressor column."""
-    rows = panel[(panel["exporter"] != panel["importer"]) & panel["trade"].notna()]
+    """Rows with a flow (domestic included; a missing domestic flow is left out) and every regressor."""
+    rows = panel[panel["trade"].notna()]
     names = sorted({r for s in cfg.specifications for r in s.slopes})
     regs = build_regressors(rows, cfg.regressors, names)
     keep = ["exporter", "importer", "year", "trade", "pair"]
@@ -104,27 +208,31 @@ def estimation_frame(cfg: sc.CorridorConfig, panel: pd.DataFrame) -> pd.DataFram
 # ==============================================================================================
 @dataclass
 class Estimates:
-    """Every specification's PPML fit, the estimation rows used, and what failed or was re-done."""
+    """Every specification's PPML fit, the rows used, what failed and how it was estimated."""
 
-    fits: dict                         # spec name -> PPMLResults
-    failed: dict                       # spec name -> reason (sensitivity specs only)
-    frames: dict                       # spec name -> estimation rows used (for the bootstrap)
-    notes: dict = field(default_factory=dict)   # spec name -> how it was estimated, when not the default
+    fits: dict
+    failed: dict
+    frames: dict
+    notes: dict = field(default_factory=dict)
 
 
 def estimate(cfg: sc.CorridorConfig, frame: pd.DataFrame, *, progress: bool = True) -> Estimates:
-    """PPML for every specification (pair-clustered).
+    """PPML for every specification (pair-clustered); a sensitivity that fails is reported, never hidden.
 
-    If the estimator's regressor-separation check (iterative rectifier) fails on a specification, it is
-    re-estimated with the fixed-effect separation check only and the fact is recorded in ``notes`` (and in
-    the outputs); a sensitivity specification that still fails is reported as not estimated, never hidden.
+    If the iterative-rectifier separation check fails, the specification is re-estimated with the
+    fixed-effect check only and ``notes`` says so.
+
+    Raises
+    ------
+    RuntimeError
+        The headline specification cannot be estimated.
     """
     from tqdm.auto import tqdm
 
     fits, failed, frames, notes = {}, {}, {}, {}
     for spec in tqdm(cfg.specifications, desc="PPML specifications", disable=not progress):
         sub = frame if spec.years is None else frame[frame["year"].isin(spec.years)]
-        res = None
+        res, why = None, ""
         for sep in (("fe", "ir"), ("fe",)):
             try:
                 res = ppml(spec.formula, sub, cluster=spec.cluster, missing="drop", separation=sep)
@@ -147,291 +255,262 @@ def estimate(cfg: sc.CorridorConfig, frame: pd.DataFrame, *, progress: bool = Tr
 
 
 # ==============================================================================================
-# GE baseline
+# GE
 # ==============================================================================================
-def fill_model(base_rows: pd.DataFrame):
-    """PPML on the base year's reported international flows: trade ~ gravity covariates | exporter + importer."""
-    d = base_rows[base_rows["trade"].notna()].copy()
-    d["rta"] = d["rta"].fillna(0.0)
-    return ppml(FILL_FORMULA, d, missing="drop")
-
-
-def fill_eta(fit, base_rows: pd.DataFrame, exporters, importers) -> pd.DataFrame:
-    """η_ij = importer effect_j + b'x_ij for the exporters to fill (the exporter effect cancels in shares)."""
-    fe = fit.fixef()["importer"]
-    fe.index = fe.index.astype(str)
-    d = base_rows[base_rows["exporter"].astype(str).isin(exporters) & base_rows["importer"].astype(str).isin(importers)
-                  & (base_rows["exporter"] != base_rows["importer"])].copy()
-    d["rta"] = d["rta"].fillna(0.0)
-    names = list(fit.params.index)
-    eta = shocks.linear_index(d[names].to_numpy(float), shocks.coefficients(fit.params, names),
-                              offset=fe.reindex(d["importer"].astype(str)).to_numpy())
-    return pd.DataFrame({"exporter": d["exporter"].astype(str).to_numpy(),
-                         "importer": d["importer"].astype(str).to_numpy(), "eta": eta})
-
-
 @dataclass
 class GEData:
-    """The base-year GE table (and the alternative domestic construction), the output data, the fill
-    model and the countries the run itself excluded."""
+    """The base-year tables (one per domestic-flow variant), their baselines at every σ, and the grid.
 
-    table: fill_mod.BaselineTable
-    alt_table: fill_mod.BaselineTable | None
+    Attributes
+    ----------
+    tables : dict of str to GETable
+        ``itpde`` (headline) and ``constructed``.
+    baselines : dict of (str, float) to Baseline
+        (variant, σ) → calibrated baseline.
+    grid : DataFrame
+        Base-year panel rows of the GE countries, exporter-major in the baselines' order.
+    output : DataFrame
+        WDI output data of the base year.
+    """
+
+    tables: dict
+    baselines: dict
+    grid: pd.DataFrame
     output: pd.DataFrame
-    fill_fit: object
-    extra_excluded: pd.DataFrame
+
+    @property
+    def table(self) -> GETable:
+        """The headline table (ITPD-E domestic flows)."""
+        return self.tables["itpde"]
 
 
-def base_year_rows(cfg: sc.CorridorConfig, panel: pd.DataFrame) -> pd.DataFrame:
-    """The panel's rows of the GE base year (``sample.base_year``), domestic pairs included."""
-    return panel[panel["year"] == cfg.sample.base_year]
+def _reference(cfg, countries) -> str:
+    if cfg.ge.reference in set(countries):
+        return cfg.ge.reference
+    alt = sorted(countries)[0]
+    log.warning("reference country %s not in the GE table; using %s", cfg.ge.reference, alt)
+    return alt
 
 
-def ge_data(cfg: sc.CorridorConfig, base_rows: pd.DataFrame) -> GEData:
-    """The base-year square table (and the alternative domestic construction), see
-    :mod:`gravity.scenario.baseline`.
-
-    Parameters
-    ----------
-    cfg : CorridorConfig
-    base_rows : DataFrame
-        :func:`base_year_rows` of the corridor panel.
-
-    Returns
-    -------
-    GEData
-    """
-    rows = base_rows[base_rows["exporter"] != base_rows["importer"]]
-    output = fill_mod.output_data(cfg.sample.base_year, carry=cfg.sample.carry_forward_years)
-    reported = rows[rows["trade"].notna()]
-    cands = sorted(set(rows["exporter"]) | set(rows["importer"]))
-    has_out = [c for c in cands if c in output.index and output.loc[c, "gdp"] > 0
-               and output.loc[c, "industry_share"] > 0]
-    reporters = set(reported["exporter"])
-    # countries with no GeoDist covariates at all cannot enter the gravity prediction of filled flows
-    cov_ok = rows[rows["ln_dist"].notna()]
-    with_cov = set(cov_ok["exporter"]) & set(cov_ok["importer"])
-    no_cov = sorted(c for c in has_out if c not in with_cov)
-    has_out = [c for c in has_out if c in with_cov]
-    to_fill = [c for c in has_out if c not in reporters]
-    fit = fill_model(reported)
-    eta = fill_eta(fit, rows, to_fill, has_out)
-    # importers for which no share can be predicted (a pair without covariates / no importer effect) leave
-    bad = eta.loc[~np.isfinite(eta["eta"]), "importer"].value_counts()
-    drop = sorted(bad.index)
-    extra = pd.DataFrame({"iso3": no_cov + drop,
-                          "reason": ["no GeoDist pair covariates (filled flows cannot be predicted)"] * len(no_cov)
-                          + ["no gravity prediction for filled exporters' flows to it (pair covariates or "
-                             "importer effect missing)"] * len(drop)})
-    keep = [c for c in has_out if c not in drop]
-    eta = eta[eta.importer.isin(keep) & eta.exporter.isin(keep)]
-    trade = reported[["exporter", "importer", "trade"]]
-    ge = cfg.ge
-    kw = dict(multiplier=ge.gross_output_multiplier, floor_share=ge.domestic_floor_share)
-    table = fill_mod.build_table(trade, output, eta, method=ge.domestic_method, countries=keep, **kw)
-    alt = None
-    if ge.domestic_sensitivity and ge.domestic_sensitivity != ge.domestic_method:
-        alt = fill_mod.build_table(trade, output, eta, method=ge.domestic_sensitivity, countries=keep, **kw)
-    # countries without output data also leave (build_table lists those it drops itself)
-    no_out = sorted(set(cands) - set(has_out) - set(no_cov))
-    extra = pd.concat([extra, pd.DataFrame({"iso3": no_out, "reason": "no GDP / industry share for the base year"})],
-                      ignore_index=True)
-    tot = float(reported["trade"].sum())
-    ex, im = reported["exporter"], reported["importer"]
-    extra["reported_trade"] = [float(reported.loc[(ex == c) | (im == c), "trade"].sum()) for c in extra["iso3"]]
-    extra["share_of_trade"] = extra["reported_trade"] / tot if tot > 0 else 0.0
-    table.excluded = pd.concat([table.excluded, extra], ignore_index=True).sort_values("iso3").reset_index(drop=True)
-    return GEData(table, alt, output, fit, extra)
+def sigmas(cfg: sc.CorridorConfig) -> list[float]:
+    """σ of the headline and of its sensitivity, sorted."""
+    return sorted(set(cfg.ge.sigma_sensitivity) | {cfg.ge.sigma})
 
 
-def ge_pairs(cfg: sc.CorridorConfig, base_rows: pd.DataFrame, countries: list[str]) -> pd.DataFrame:
-    """Base-year inputs of every regressor for the n × n GE grid (sorted exporter, importer).
-
-    Agreement dummies of a pair the source does not report (a silent exporter) are taken from the
-    reverse direction (agreements are reciprocal), else 0; ``agreement_from`` says which.
-
-    Parameters
-    ----------
-    cfg : CorridorConfig
-    base_rows : DataFrame
-        :func:`base_year_rows` of the corridor panel.
-    countries : list of str
-        The GE countries, in the baseline's order.
-
-    Returns
-    -------
-    DataFrame
-        One row per (exporter, importer) of the grid.
-    """
-    rows = base_rows
+def ge_data(cfg: sc.CorridorConfig, panel: pd.DataFrame) -> GEData:
+    """Both domestic-flow variants of the base-year table and their baselines at every σ."""
+    base_rows = panel[panel["year"] == cfg.sample.base_year]
+    output = output_mod.output_data(cfg.sample.base_year, carry=cfg.sample.carry_forward_years)
+    breaks: dict[str, list[int]] = {}
+    for b in panel.attrs.get("coverage_breaks", []):
+        if int(b["year"]) <= cfg.sample.base_year:
+            breaks.setdefault(str(b["iso3"]), []).append(int(b["year"]))
+    kw = dict(method=cfg.ge.domestic_method, multiplier=cfg.ge.gross_output_multiplier,
+              floor_share=cfg.ge.domestic_floor_share, breaks=breaks)
+    tables = {v: itpde_table(base_rows, output, variant=v, **kw) for v in DOMESTIC}
+    countries = tables["itpde"].countries
+    ref = _reference(cfg, countries)
+    baselines = {(v, s): Baseline.from_trade(tables[v].flows, sigma=s, reference=ref)
+                 for v in DOMESTIC for s in sigmas(cfg)}
     grid = pd.MultiIndex.from_product([countries, countries], names=["exporter", "importer"]).to_frame(index=False)
-    grid = grid.merge(rows, on=["exporter", "importer"], how="left")
-    agr = sorted({c for r in cfg.regressors.values() if r.kind in ("pair", "any_of") for c in r.columns
-                  if c in rows.columns and c not in PAIR_COLUMNS and c != "ln_dist"})
-    rev = rows.set_index(["importer", "exporter"])[agr]
-    rev.index.names = ["exporter", "importer"]
-    back = rev.reindex(pd.MultiIndex.from_frame(grid[["exporter", "importer"]]))
-    grid["agreement_from"] = np.where(grid[agr].notna().all(axis=1), "reported",
-                                      np.where(back.notna().all(axis=1).to_numpy(), "reverse direction", "none (0)"))
-    for c in agr:
-        grid[c] = grid[c].fillna(pd.Series(back[c].to_numpy(), index=grid.index)).fillna(0.0)
-    grid.loc[grid.exporter == grid.importer, "agreement_from"] = "domestic"
-    return grid
+    grid = grid.merge(base_rows, on=["exporter", "importer"], how="left")
+    return GEData(tables, baselines, grid, output)
 
 
-def scenario_deltas(cfg: sc.CorridorConfig, grid: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Δx per scenario over the grid; domestic pairs never change (the regressors are bilateral)."""
+def scenario_deltas(cfg: sc.CorridorConfig, grid: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
+    """Δx per (specification, scenario) over the grid, domestic pairs 0; only pairs a scenario moves.
+
+    Returns
+    -------
+    dict
+        (spec name, scenario name) → DataFrame of the specification's regressor changes. A scenario that
+        moves none of a specification's regressors is absent for it.
+    """
     out = {}
     dom = (grid["exporter"] == grid["importer"]).to_numpy()
-    for s in cfg.scenarios:
-        d = shocks.regressor_changes(grid, s, cfg)
-        d.loc[dom, :] = 0.0
-        out[s.name] = d
+    for spec in cfg.specifications:
+        for s in cfg.scenarios:
+            moved = [n for n in spec.slopes if set(cfg.regressors[n].inputs) & set(s.shocked_inputs)]
+            if not moved:
+                continue
+            d = shocks.regressor_changes(grid, s, cfg, names=spec.slopes)
+            d.loc[dom, :] = 0.0
+            out[(spec.name, s.name)] = d
     return out
 
 
-# ==============================================================================================
-# GE with uncertainty
-# ==============================================================================================
+def cost_change(delta: pd.DataFrame, beta, n: int, share: float = 1.0) -> np.ndarray:
+    """t̂_ij = exp(share · Σ_k b_k Δx_k,ij) as an (n, n) matrix (``share`` = phase-in, 1 = full scenario)."""
+    return shocks.cost_factor(delta.to_numpy(float) * share, beta, list(delta.columns)).reshape(n, n)
+
+
+@dataclass
+class PooledInterval:
+    """Percentile intervals over draws pooled across GE variants (σ × domestic-flow construction).
+
+    Attributes
+    ----------
+    draws : ndarray (D, len(EFFECTS), N)
+    lower, upper : DataFrame
+        Country × effect.
+    variants : list of str
+        The variants pooled (equal numbers of draws each).
+    coefficient_only : (DataFrame, DataFrame)
+        Lower and upper from the headline variant's draws alone (coefficient uncertainty only).
+    """
+
+    draws: np.ndarray
+    lower: pd.DataFrame
+    upper: pd.DataFrame
+    variants: list
+    coefficient_only: tuple
+
+
 @dataclass
 class ScenarioGE:
-    """One scenario: Δx over the grid, the GE solution at b̂, parametric and bootstrap intervals."""
+    """One scenario under the headline: point solution, pooled interval, optional bootstrap interval."""
 
     name: str
     delta: pd.DataFrame
-    point: object                       # gravity.ge.GEResult at the headline estimates
-    parametric: object                  # gravity.ge.uncertainty.GEUncertainty
-    bootstrap: object | None
+    point: object
+    pooled: PooledInterval
+    bootstrap: object | None = None
 
 
-def _scenario_fn(delta: pd.DataFrame, n: int):
-    D = delta.to_numpy(float)
-    names = list(delta.columns)
+def pooled_interval(cfg, an: Analysis, ge_d: GEData, delta: pd.DataFrame, fit, *, progress=False) -> PooledInterval:
+    """Parametric draws b ~ N(b̂, V̂) pushed through the GE at every σ and domestic-flow variant, pooled.
 
-    def f(beta) -> np.ndarray:
-        return shocks.cost_factor(D, beta, names).reshape(n, n)
-
-    return f
-
-
-def run_ge(cfg, base, deltas, fit, boot_betas, *, progress=True) -> dict[str, ScenarioGE]:
-    """Every scenario at the headline estimates, with parametric and (given ``boot_betas``) bootstrap
-    intervals over the same GE: t̂_ij = exp(Σ_k b_k Δx_k,ij) for each coefficient vector b.
-
-    Returns
-    -------
-    dict of str to ScenarioGE
+    Each of the V = |σ| × 2 variants gets ⌈draws / V⌉ draws with its own seed (seed + k), so the pooled
+    interval carries σ and the domestic-flow construction as well as the coefficients.
     """
+    names = list(delta.columns)
+    variants = [(v, s) for v in DOMESTIC for s in sigmas(cfg)]
+    k = int(np.ceil(cfg.ge.draws / len(variants)))
+    parts, head = [], None
+    for i, (v, s) in enumerate(variants):
+        b = ge_d.baselines[(v, s)]
+        u = unc.confidence_intervals(b, lambda beta, n=b.n: cost_change(delta, beta, n), fit=fit,
+                                     coefficients=names, draws=k, seed=cfg.ge.seed + i, level=cfg.ge.ci,
+                                     deficits=an.deficit_rule, progress=progress)
+        parts.append(u.draws)
+        if v == "itpde" and s == cfg.ge.sigma:
+            head = (u.lower, u.upper)
+    draws = np.concatenate(parts, axis=0)
+    lo, hi = ct.pct_interval(draws, cfg.ge.ci)
+    idx = ge_d.baselines[variants[0]].countries
+    from gravity.ge import EFFECTS
+
+    lower = pd.DataFrame(lo.T, index=pd.Index(idx, name="country"), columns=list(EFFECTS))
+    upper = pd.DataFrame(hi.T, index=pd.Index(idx, name="country"), columns=list(EFFECTS))
+    return PooledInterval(draws, lower, upper, [f"{v}, sigma={s:g}" for v, s in variants], head)
+
+
+def run_ge(cfg, an: Analysis, ge_d: GEData, deltas, fit, boot_betas, *, progress=True) -> dict[str, ScenarioGE]:
+    """Every scenario at the headline estimates (headline σ, ITPD-E domestic flows, headline deficit rule),
+    with the pooled interval (and the bootstrap interval when re-fits were made)."""
     out = {}
-    n = base.n
+    base = ge_d.baselines[("itpde", cfg.ge.sigma)]
     for s in cfg.scenarios:
-        delta = deltas[s.name]
+        delta = deltas[(cfg.headline.name, s.name)]
         names = list(delta.columns)
-        f = _scenario_fn(delta, n)
-        point = solve(base, f(fit.params[names]))
-        par = unc.confidence_intervals(base, f, fit=fit, coefficients=names, draws=cfg.ge.draws,
-                                       seed=cfg.ge.seed, level=cfg.ge.ci, progress=progress)
+        point = solve(base, cost_change(delta, fit.params[names], base.n), deficits=an.deficit_rule)
+        pooled = pooled_interval(cfg, an, ge_d, delta, fit, progress=progress)
         boot = None
         if boot_betas is not None:
-            boot = unc.confidence_intervals(base, f, fit=fit, betas=boot_betas, seed=cfg.ge.seed,
-                                            level=cfg.ge.ci, progress=progress)
-        out[s.name] = ScenarioGE(s.name, delta, point, par, boot)
+            boot = unc.confidence_intervals(base, lambda beta: cost_change(delta, beta, base.n), fit=fit,
+                                            betas=boot_betas, seed=cfg.ge.seed, level=cfg.ge.ci,
+                                            deficits=an.deficit_rule, progress=progress)
+        out[s.name] = ScenarioGE(s.name, delta, point, pooled, boot)
     return out
 
 
 def bootstrap_betas(cfg, est: Estimates, *, progress=True):
-    """Pair-cluster bootstrap of the headline coefficients (re-estimated on resampled pairs)."""
+    """Pair-cluster bootstrap of the headline coefficients (``[ge] bootstrap`` re-fits; 0 = none)."""
     if cfg.ge.bootstrap < 2:
         return None
     h = cfg.headline
-    # the headline PPML with frequency weights; picklable, so it also runs in worker processes
     refit = unc.ppml_refit(h.formula, h.slopes, missing="drop", vcov="iid")
     return unc.pair_bootstrap(est.frames[h.name], refit, cluster=h.cluster or "pair", draws=cfg.ge.bootstrap,
                               seed=cfg.ge.seed, progress=progress, n_jobs=cfg.ge.jobs)
 
 
-# ==============================================================================================
-# sensitivity re-solves
-# ==============================================================================================
-def sensitivity_tables(cfg, words: ReportWords, ge_d: GEData, deltas, fit,
-                       groups) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """Headline point estimates re-solved at other σ, and with the alternative domestic flows.
+def sensitivity_points(cfg, an: Analysis, words: ReportWords, ge_d: GEData, deltas, est: Estimates,
+                       groups: pd.DataFrame) -> pd.DataFrame:
+    """Point estimates of every scenario under every alternative, one at a time from the headline.
+
+    Alternatives: each other specification (its own coefficients and Δx), each other σ, each deficit rule
+    (:func:`gravity.ge.deficits.compare_deficit_rules`), the constructed domestic flows, and the phase-in
+    shares. Quantities: the focus country's and the group's real GDP and real exports (full GE).
 
     Returns
     -------
-    (DataFrame, DataFrame or None)
-        :func:`gravity.jobs.corridor.tables.sensitivity_table` over σ, and over the domestic-flow
-        constructions (None without an alternative).
+    DataFrame
+        dimension, setting, scenario, quantity, pct_change (``dimension`` ∈ headline, specification, sigma,
+        deficit rule, domestic flows, phase-in).
     """
-    def solve_all(flows, sigma):
-        b = Baseline.from_trade(flows, sigma=sigma, reference=_reference(cfg, flows))
-        n = b.n
-        res = {}
-        for s in cfg.scenarios:
-            d = deltas[s.name]
-            res[s.name] = solve(b, _scenario_fn(d, n)(fit.params[list(d.columns)])).countries
-        return ct.headline_summary(cfg, words, b, res, groups)
+    h, fit = cfg.headline, est.fits[cfg.headline.name]
+    rows = []
 
-    frame = ct.sensitivity_table
-    sigmas = sorted(set(cfg.ge.sigma_sensitivity) | {cfg.ge.sigma})
-    sig = frame({f"sigma={s:g}": solve_all(ge_d.table.flows, s) for s in sigmas}, "sigma")
-    dom = None
-    if ge_d.alt_table is not None:
-        dom = frame({f"domestic: {ge_d.table.method}": solve_all(ge_d.table.flows, cfg.ge.sigma),
-                     f"domestic: {ge_d.alt_table.method}": solve_all(ge_d.alt_table.flows, cfg.ge.sigma)},
-                    "domestic")
-    return sig, dom
+    def add(dim, setting, scen, countries, base):
+        for q, v in ct.point_summary(cfg, words, base, countries, groups).items():
+            rows.append(dict(dimension=dim, setting=setting, scenario=scen, quantity=q, pct_change=v))
+
+    b0 = ge_d.baselines[("itpde", cfg.ge.sigma)]
+    for s in cfg.scenarios:
+        d0 = deltas[(h.name, s.name)]
+        t0 = cost_change(d0, fit.params[list(d0.columns)], b0.n)
+        add("headline", h.label, s.name, solve(b0, t0, deficits=an.deficit_rule).countries, b0)
+        for spec in cfg.specifications:
+            if spec.headline or spec.name not in est.fits or (spec.name, s.name) not in deltas:
+                continue
+            d = deltas[(spec.name, s.name)]
+            f = est.fits[spec.name]
+            add("specification", spec.label, s.name,
+                solve(b0, cost_change(d, f.params[list(d.columns)], b0.n), deficits=an.deficit_rule).countries, b0)
+        for sg in sigmas(cfg):
+            if sg != cfg.ge.sigma:
+                b = ge_d.baselines[("itpde", sg)]
+                add("sigma", f"sigma = {sg:g}", s.name,
+                    solve(b, cost_change(d0, fit.params[list(d0.columns)], b.n), deficits=an.deficit_rule).countries, b)
+        comp = compare_deficit_rules(b0, t0)
+        for rule in DEFICIT_RULES:
+            if rule != an.deficit_rule:
+                add("deficit rule", rule, s.name, comp[comp["rule"] == rule].set_index("country"), b0)
+        bc = ge_d.baselines[("constructed", cfg.ge.sigma)]
+        add("domestic flows", "constructed for every country", s.name,
+            solve(bc, cost_change(d0, fit.params[list(d0.columns)], bc.n), deficits=an.deficit_rule).countries, bc)
+        for share in an.phase_in:
+            add("phase-in", f"{share:.0%}", s.name,
+                solve(b0, cost_change(d0, fit.params[list(d0.columns)], b0.n, share),
+                      deficits=an.deficit_rule).countries, b0)
+    return pd.DataFrame(rows)
 
 
-def _reference(cfg, flows: pd.DataFrame) -> str:
-    have = set(flows["exporter"])
-    if cfg.ge.reference in have:
-        return cfg.ge.reference
-    if not have:
-        raise RuntimeError("the GE table is empty: every country was excluded (see the excluded list)")
-    alt = sorted(have)[0]
-    log.warning("reference country %s not in the GE table; using %s", cfg.ge.reference, alt)
-    return alt
+def deficit_table(cfg, an: Analysis, words: ReportWords, ge_d: GEData, deltas, fit, groups) -> pd.DataFrame:
+    """Every scenario under the three deficit rules, side by side, for the group and the focus country.
+
+    Returns
+    -------
+    DataFrame
+        scenario, who, quantity, one column per rule (% change, full GE), and the focus country's baseline
+        deficit (% of output) under each rule.
+    """
+    b0 = ge_d.baselines[("itpde", cfg.ge.sigma)]
+    rows = []
+    for s in cfg.scenarios:
+        d0 = deltas[(cfg.headline.name, s.name)]
+        comp = compare_deficit_rules(b0, cost_change(d0, fit.params[list(d0.columns)], b0.n))
+        per = {r: ct.point_summary(cfg, words, b0, comp[comp["rule"] == r].set_index("country"), groups)
+               for r in DEFICIT_RULES}
+        for q in per["ratio"]:
+            rows.append({"scenario": s.name, "quantity": q, **{r: per[r][q] for r in DEFICIT_RULES},
+                         "headline_rule": an.deficit_rule})
+    return pd.DataFrame(rows)
 
 
 # ==============================================================================================
 # the run
 # ==============================================================================================
-@dataclass
-class PanelFacts:
-    """What the report needs to know about the panel, so it never needs the panel itself.
-
-    Attributes
-    ----------
-    flow_status : dict of str to int
-        International cells by ``flow_status`` (in the panel's category order).
-    never_report : list of str
-        Exporters that never report in the source (sorted).
-    indicator_flags : dict of str to dict
-        Per indicator of the file (with a flag column): exporter-years by flag other than observed /
-        missing (carried, estimated, proxy ...), most frequent first.
-    """
-
-    flow_status: dict[str, int]
-    never_report: list[str]
-    indicator_flags: dict[str, dict[str, int]]
-
-
-def panel_facts(cfg: sc.CorridorConfig, panel: pd.DataFrame) -> PanelFacts:
-    """The :class:`PanelFacts` of a corridor panel."""
-    status = panel[panel.exporter != panel.importer].groupby("flow_status", observed=True).size()
-    never = sorted(set(panel.loc[panel.flow_status == "exporter never reports", "exporter"]))
-    flags = {}
-    first = panel.drop_duplicates(["exporter", "year"])
-    for ind in cfg.indicators:
-        fl = f"{ind}_flag_o"
-        if fl in panel:
-            kinds = first[fl].astype(str)
-            kinds = kinds[~kinds.isin(["observed", "missing", ""])].value_counts()
-            flags[ind] = {str(k): int(v) for k, v in kinds.items()}
-    return PanelFacts({str(k): int(v) for k, v in status.items()}, never, flags)
-
-
 @dataclass
 class CorridorResult:
     """Everything a corridor run computed.
@@ -439,54 +518,50 @@ class CorridorResult:
     Attributes
     ----------
     config : CorridorConfig
-        The validated model file.
     words : ReportWords
-        The file's place-specific words (``[report]``).
+    analysis : Analysis
     panel_info : dict
-        Rows, years, headline observations and drops, countries, codes left out (also in run_log.json).
-    panel_facts : PanelFacts
-        Cell counts the report quotes.
+        Rows, countries, flag counts, coverage breaks, codes left out (also in run_log.json).
     estimates : Estimates
-        Every specification's fit.
     coefficients : DataFrame
-        Long coefficient table (also ``tables.coefficients``).
     ge : GEData
-        The base-year table(s).
-    baseline : gravity.ge.Baseline
-        The calibrated GE baseline.
     scenarios : dict of str to ScenarioGE
-        Point solutions and intervals per scenario.
     tables : CorridorTables
-        The result tables.
     paths, timings : dict
-        Files written; seconds per step.
     """
 
     config: sc.CorridorConfig
     words: ReportWords
+    analysis: Analysis
     panel_info: dict
-    panel_facts: PanelFacts
     estimates: Estimates
     coefficients: pd.DataFrame
     ge: GEData
-    baseline: object
-    scenarios: dict[str, ScenarioGE]
+    scenarios: dict
     tables: ct.CorridorTables
     paths: dict[str, Path] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def baseline(self):
+        """The headline GE baseline (ITPD-E domestic flows, headline σ)."""
+        return self.ge.baselines[("itpde", self.config.ge.sigma)]
 
-def reduced(cfg: sc.CorridorConfig, countries, *, draws: int, bootstrap: int, jobs: int = 1,
-            extra_scenarios=()) -> sc.CorridorConfig:
-    """A smaller run of the same analysis (tests, notebooks): fewer countries and draws.
+
+def reduced(cfg: sc.CorridorConfig, countries, *, draws: int, bootstrap: int = 0, jobs: int = 1,
+            years=None, specifications=None, extra_scenarios=()) -> sc.CorridorConfig:
+    """A smaller run of the same analysis (tests, notebooks).
 
     Parameters
     ----------
     cfg : CorridorConfig
     countries : iterable of str
-        ISO3 codes kept (both partners must be in the list).
+        ISO3 codes kept (both partners in the list).
     draws, bootstrap, jobs : int
-        Parametric draws, bootstrap re-fits, worker processes.
+    years : iterable of int, optional
+        Sample years kept (default all); specifications whose years fall outside are dropped.
+    specifications : iterable of str, optional
+        Names kept (the headline always).
     extra_scenarios : sequence of Scenario
         Appended to the file's scenarios.
 
@@ -494,9 +569,14 @@ def reduced(cfg: sc.CorridorConfig, countries, *, draws: int, bootstrap: int, jo
     -------
     CorridorConfig
     """
-    sample = dataclasses.replace(cfg.sample, countries=tuple(sorted(set(countries))))
+    yrs = tuple(sorted(years)) if years is not None else cfg.sample.years
+    sample = dataclasses.replace(cfg.sample, countries=tuple(sorted(set(countries))), years=yrs)
+    keep = set(specifications) if specifications is not None else None
+    specs = tuple(s for s in cfg.specifications if (s.headline or keep is None or s.name in keep)
+                  and set(s.years or yrs) <= set(yrs) and (s.years is not None or years is None))
     ge = dataclasses.replace(cfg.ge, draws=draws, bootstrap=bootstrap, jobs=jobs)
-    return dataclasses.replace(cfg, sample=sample, ge=ge, scenarios=cfg.scenarios + tuple(extra_scenarios))
+    return dataclasses.replace(cfg, sample=sample, ge=ge, specifications=specs,
+                               scenarios=cfg.scenarios + tuple(extra_scenarios))
 
 
 def run(config: str | Path | sc.CorridorConfig, out: str | Path | None = "results/eco", *,
@@ -509,12 +589,8 @@ def run(config: str | Path | sc.CorridorConfig, out: str | Path | None = "result
         The model file (validated before any data is read) or a loaded one.
     out : str, Path or None
         Output directory; None skips files.
-    progress : bool
-        Progress bars.
-    write : bool
-        False skips files.
-    plots : bool
-        False writes tables and report without the figures.
+    progress, write, plots : bool
+        Progress bars; write files; write figures.
 
     Returns
     -------
@@ -523,22 +599,24 @@ def run(config: str | Path | sc.CorridorConfig, out: str | Path | None = "result
     Raises
     ------
     ScenarioFileError
-        The model file is invalid, or names countries the panel lacks.
+        The model file is invalid, lists both sides of a border term, or names countries the panel lacks.
     """
     t = {}
     t0 = time.perf_counter()
     cfg = config if isinstance(config, sc.CorridorConfig) else sc.load_config(config)
     words = report_words(cfg)
+    an = analysis_settings(cfg)
+    check_identification(cfg)
     t["config"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
     panel = corridor_panel(cfg)
-    unknown = [m for m in cfg.members if m not in set(panel["exporter"]) | set(panel["importer"])]
+    have = set(panel["exporter"])
+    unknown = [m for m in cfg.members if m not in have]
     if unknown:
-        raise sc.ScenarioFileError(f"{cfg.path}: scenario members {unknown} are not in the panel "
-                                   f"(sample.countries or the source lacks them). Fix: drop them from the scenarios")
+        raise sc.ScenarioFileError(f"{cfg.path}: scenario members {unknown} are not in the ITPD-E panel. "
+                                   "Fix: drop them from the scenarios or from sample.countries")
     frame = estimation_frame(cfg, panel)
-    base_rows = base_year_rows(cfg, panel)
     t["panel"] = time.perf_counter() - t1
 
     t1 = time.perf_counter()
@@ -548,10 +626,9 @@ def run(config: str | Path | sc.CorridorConfig, out: str | Path | None = "result
     t["estimation"] = time.perf_counter() - t1
 
     t1 = time.perf_counter()
-    ge_d = ge_data(cfg, base_rows)
-    base = Baseline.from_trade(ge_d.table.flows, sigma=cfg.ge.sigma, reference=_reference(cfg, ge_d.table.flows))
-    grid = ge_pairs(cfg, base_rows, list(base.countries))
-    deltas = scenario_deltas(cfg, grid)
+    ge_d = ge_data(cfg, panel)
+    deltas = scenario_deltas(cfg, ge_d.grid)
+    groups = ct.group_membership(cfg, words, ge_d.table.countries)
     t["ge_baseline"] = time.perf_counter() - t1
 
     t1 = time.perf_counter()
@@ -559,17 +636,22 @@ def run(config: str | Path | sc.CorridorConfig, out: str | Path | None = "result
     t["bootstrap"] = time.perf_counter() - t1
 
     t1 = time.perf_counter()
-    results = run_ge(cfg, base, deltas, fit, boot, progress=progress)
-    groups = ct.group_membership(cfg, words, base)
-    sens = sensitivity_tables(cfg, words, ge_d, deltas, fit, groups)
-    tables = ct.build_tables(cfg, words, panel, est, coefs, ge_d, base, grid, deltas, results, groups, boot, sens)
+    results = run_ge(cfg, an, ge_d, deltas, fit, boot, progress=progress)
+    sens = sensitivity_points(cfg, an, words, ge_d, deltas, est, groups)
+    deficits = deficit_table(cfg, an, words, ge_d, deltas, fit, groups)
+    tables = ct.build_tables(cfg, an, words, panel, est, coefs, ge_d, deltas, results, groups, sens, deficits)
     t["ge"] = time.perf_counter() - t1
 
-    info = dict(rows=len(frame), years=list(cfg.sample.years), headline_nobs=int(fit.nobs),
-                headline_drops={str(k): int(v) for k, v in fit.drops.items()},
-                countries=int(len(set(panel["exporter"]) | set(panel["importer"]))),
+    base_fit = est.fits[cfg.headline.name]
+    info = dict(rows=int(len(panel)), estimation_rows=int(len(frame)), years=list(cfg.sample.years),
+                headline_nobs=int(base_fit.nobs), headline_clusters=int(base_fit.n_clusters),
+                headline_drops={str(k): int(v) for k, v in base_fit.drops.items()},
+                countries=int(len(have)), flag_counts=panel.attrs.get("flag_counts", {}),
+                coverage_breaks=panel.attrs.get("coverage_breaks", []),
+                agreement_missing_set_0=panel.attrs.get("agreement_missing_set_0", 0),
+                carried=panel.attrs.get("carried", {}),
                 dropped_countries=dict(panel.attrs.get("dropped_countries", {})))
-    res = CorridorResult(cfg, words, info, panel_facts(cfg, panel), est, coefs, ge_d, base, results, tables, timings=t)
+    res = CorridorResult(cfg, words, an, info, est, coefs, ge_d, results, tables, timings=t)
     if write and out is not None:
         t1 = time.perf_counter()
         from gravity.jobs.corridor import report as corridor_report
@@ -584,20 +666,21 @@ def run(config: str | Path | sc.CorridorConfig, out: str | Path | None = "result
 
 
 def summary(res: CorridorResult) -> str:
-    """A few lines for the terminal: the group's and the focus country's real GDP (full GE) per
-    scenario, with intervals."""
+    """A few lines for the terminal: the focus country's and the group's real GDP per scenario."""
     cfg, g = res.config, res.words.group
-    agg, ctry = res.tables.aggregates, res.tables.countries
-    lines = [cfg.title, f"headline: {cfg.headline.label}; sigma = {cfg.ge.sigma:g}; "
-             f"{cfg.ge.draws} draws, {cfg.ge.bootstrap} bootstrap re-fits; {res.timings.get('total', 0):.0f} s"]
+    ctry = res.tables.countries
+    agg = res.tables.aggregates
+    lines = [cfg.title, f"headline: {cfg.headline.label}; sigma = {cfg.ge.sigma:g}; deficits: "
+             f"{res.analysis.deficit_rule}; {cfg.ge.draws} pooled draws; {res.timings.get('total', 0):.0f} s"]
     for s in cfg.scenarios:
+        c = ctry[(ctry["scenario"] == s.name) & (ctry["country"] == cfg.focus)]
         a = agg[(agg["scenario"] == s.name) & (agg["group"] == g) & (agg["measure"] == "real_gdp")
                 & (agg["ge"] == "full")]
-        txt = f"  {s.name:<16} {g} real GDP {a['estimate'].iloc[0]:+.3f}% [{a['lo'].iloc[0]:+.3f}, {a['hi'].iloc[0]:+.3f}]" \
-            if len(a) else f"  {s.name:<16}"
-        c = ctry[(ctry["scenario"] == s.name) & (ctry["country"] == cfg.focus)]
+        txt = f"  {s.name:<10}"
         if len(c):
-            txt += (f"   {cfg.focus} {c['real_gdp_full'].iloc[0]:+.3f}% "
+            txt += (f" {cfg.focus} real GDP {c['real_gdp_full'].iloc[0]:+.3f}% "
                     f"[{c['real_gdp_full_lo'].iloc[0]:+.3f}, {c['real_gdp_full_hi'].iloc[0]:+.3f}]")
+        if len(a):
+            txt += f"   {g} {a['estimate'].iloc[0]:+.3f}% [{a['lo'].iloc[0]:+.3f}, {a['hi'].iloc[0]:+.3f}]"
         lines.append(txt)
     return "\n".join(lines)

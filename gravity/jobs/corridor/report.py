@@ -9,29 +9,27 @@ from __future__ import annotations
 from pathlib import Path
 
 from gravity.jobs.corridor import brief
+from gravity.jobs.corridor import tables as ct
 from gravity.report import plots as rplots
 from gravity.report import workbook
 from gravity.report.documents import write_report
 from gravity.report.tables import regtable
 
-TABLE_NOTES = {
-    "Countries": "Per scenario and country: baseline exports (US$ m, base-year table) and GDP (US$ bn, WDI); % change in "
-                 "exports, imports and real GDP, conditional (_cdl) and full GE, with parametric (_lo/_hi) and "
-                 "pair-bootstrap (_boot_lo/_boot_hi) 95% intervals. exports_filled: the country's exports are filled.",
-    "Aggregates": "Group % change = level-weighted sum of the member countries (exports/imports: baseline flows; real "
-                  "GDP: baseline output as weights); intervals over the same draws.",
-    "Coefficients": "PPML, pair-clustered standard errors (Stata's G/(G-1) correction).",
-}
 
 
 def readme_lines(res) -> list[str]:
-    """The workbook's README sheet: title, model file, GE settings, how to read the changes, sources."""
+    """The workbook's README sheet: title, model file, settings, how to read the changes, every sheet, sources."""
     cfg = res.config
-    return [cfg.title, f"Model file: {cfg.path}", f"σ = {cfg.ge.sigma:g}; {cfg.ge.draws} parametric draws, "
-            f"{cfg.ge.bootstrap} pair-bootstrap re-estimations; seed {cfg.ge.seed}; {int(cfg.ge.ci * 100)}% intervals.",
-            "All changes are % against the base-year baseline; 'conditional' keeps output and expenditure fixed, "
-            "'full' lets factory-gate prices, output and expenditure adjust (full endowment GE).",
-            "Sources: " + " ".join(res.words.sources)]
+    lines = [cfg.title, f"Model file: {cfg.path}",
+             f"Headline: {cfg.headline.label}; sigma = {cfg.ge.sigma:g}; deficit rule: {res.analysis.deficit_rule}; "
+             f"{cfg.ge.draws} parametric draws pooled over sigma and the domestic-flow construction; seed {cfg.ge.seed}; "
+             f"{int(cfg.ge.ci * 100)}% intervals.",
+             "All changes are % against the base-year baseline; 'conditional' keeps output and expenditure fixed, "
+             "'full' lets factory-gate prices, output and expenditure adjust (full endowment GE).",
+             "Sheets:"]
+    lines += [f"  {name}: {ct.SHEET_NOTES.get(name, '')}" for name in res.tables.sheets()]
+    lines.append("Sources: " + " ".join(res.words.sources))
+    return lines
 
 
 def write_all(res, out: Path, *, plots: bool = True) -> dict[str, Path]:
@@ -55,7 +53,7 @@ def write_all(res, out: Path, *, plots: bool = True) -> dict[str, Path]:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = dict(workbook.write_tables(res.tables.sheets(), out, stem="eco_corridor", readme=readme_lines(res),
-                                       notes=TABLE_NOTES))
+                                       notes=ct.SHEET_NOTES))
 
     fits = res.estimates.fits
     specs = [s for s in cfg.specifications if s.name in fits]
@@ -72,32 +70,27 @@ def write_all(res, out: Path, *, plots: bool = True) -> dict[str, Path]:
 
 
 def write_plots(res, pdir: Path) -> dict[str, Path]:
-    """Real GDP by group member (full and conditional GE), the headline coefficients, data coverage.
+    """Real GDP by group member (full GE, pooled intervals) and the connectivity coefficients.
 
     Returns
     -------
     dict of str to Path
-        ``plot_real_gdp_full``, ``plot_real_gdp_cdl``, ``plot_coefficients``, ``plot_coverage``.
+        ``plot_real_gdp_full``, ``plot_coefficients``.
     """
-    cfg, g = res.config, res.words.group
-    paths = {}
+    cfg = res.config
     ctry = res.tables.countries
     members = list(res.words.members)
     labels = {s.name: s.label for s in cfg.scenarios}
-    scen = [s.name for s in cfg.scenarios]
-    for ge in ("full", "cdl"):
-        e = f"real_gdp_{ge}"
-        d = ctry[ctry.country.isin(members)].rename(columns={e: "estimate", f"{e}_lo": "param_lo", f"{e}_hi": "param_hi",
-                                                             f"{e}_boot_lo": "boot_lo", f"{e}_boot_hi": "boot_hi"})
-        paths[f"plot_{e}"] = rplots.effect_plot(
-            d, pdir / f"{e}.png", scenarios=scen, countries=members, labels=labels,
-            title=f"Real GDP, % change ({'full-endowment' if ge == 'full' else 'conditional'} GE), 95% intervals",
-            xlabel="% change in real GDP")
+    e = "real_gdp_full"
+    d = ctry[ctry.country.isin(members)].rename(columns={e: "estimate", f"{e}_lo": "param_lo", f"{e}_hi": "param_hi"})
+    paths = {"plot_real_gdp_full": rplots.effect_plot(
+        d, pdir / "real_gdp_full.png", scenarios=[s.name for s in cfg.scenarios], countries=members, labels=labels,
+        intervals=(("param_lo", "param_hi", "pooled 95% interval"),),
+        title="Real GDP, % change (full GE), pooled 95% intervals", xlabel="% change in real GDP")}
     co = res.coefficients
-    terms = list(cfg.headline.slopes)
+    terms = [t for t in ("ln_internet_x_intl", "ln_internet_x_intl_ll", "ln_gdp_pc_x_intl", "ln_gdp_pc_const_x_intl",
+                         "ln_min_internet_x_intl", "ln_min_internet_x_intl_ll", "landlocked_x_intl") if t in set(co.term)]
     paths["plot_coefficients"] = rplots.coefficient_plot(co[co.term.isin(terms)].assign(spec=co["label"]),
                                                          pdir / "coefficients.png", terms=terms,
-                                                         title="Coefficients behind the scenarios")
-    paths["plot_coverage"] = rplots.plot_coverage(res.tables.coverage, pdir / "coverage.png",
-                                                  title=f"Data coverage, {g} members (GE base-year exports: flagged = filled)")
+                                                         title="Connectivity, development and landlocked terms")
     return paths

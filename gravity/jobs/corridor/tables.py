@@ -1,8 +1,10 @@
 """The corridor run's result tables, as one typed object (:class:`CorridorTables`).
 
 Each table is a plain DataFrame attribute; :meth:`CorridorTables.sheets` gives them in workbook order
-under their sheet names (the workbook, csv and markdown carry the same). The functions here only
-arrange what the run computed (fits, GE solutions, draws); they solve nothing.
+under their sheet names and :data:`SHEET_NOTES` describes every sheet (the workbook's README). The
+functions here arrange what the run computed (fits, GE solutions, draws) and do the small arithmetic the
+brief needs (lincom of elasticities, the internet rise that offsets the landlocked penalty); they solve
+no GE.
 """
 from __future__ import annotations
 
@@ -15,96 +17,120 @@ from gravity.data import countries as cc
 from gravity.ge import EFFECTS
 from gravity.ge.aggregate import aggregate_levels
 from gravity.jobs.corridor.words import ReportWords
-from gravity.panel.corridor import corridor_coverage
+from gravity.panel import crosscheck
 from gravity.scenario import config as sc
-from gravity.scenario import shocks
 
-MEASURES = {"exports": "exports", "imports": "imports", "real_gdp": "real GDP"}
+MEASURES = {"exports": "exports", "real_exports": "real exports", "imports": "imports", "real_gdp": "real GDP"}
 GE_KINDS = {"cdl": "conditional", "full": "full"}
+CONNECTIVITY = "ln_internet_x_intl"
+CONNECTIVITY_LL = "ln_internet_x_intl_ll"
+PENALTY = "landlocked_x_intl"
+INDICATOR = "internet"
+
+LITERATURE = (
+    ("Freund & Weinhold (2004), J. Int. Econ. 62: 171-189",
+     "web hosts (growth), 1995-1999, time series and cross section",
+     "a 10 percentage-point increase in the growth of web hosts in a country leads to about a 0.2 percentage-point "
+     "increase in export growth; for the average country the Internet added about 1 percentage point to annual "
+     "export growth 1997-1999"),
+    ("Lin (2015), J. Int. Trade & Econ. Development 24(3): 409-428",
+     "internet users, gravity with time-varying country effects",
+     "a 10% increase in internet users increases international trade by 0.2%-0.4%"),
+    ("Limão & Venables (2001), World Bank Econ. Rev. 15(3): 451-479",
+     "infrastructure and landlockedness, bilateral trade and shipping costs",
+     "infrastructure from the median to the 75th percentile: transport costs +12 percentage points, trade "
+     "volumes -28%; elasticity of trade to the trade-cost factor about -3 (working-paper version, WPS 2257: the "
+     "median landlocked country has 30% of the trade volume of the median coastal economy)"),
+)
+"""Published figures, as the papers' abstracts state them (checked against the abstracts)."""
+
+SHEET_NOTES = {
+    "Brief": "The brief's table: per scenario, the focus country's and the group's real GDP and real exports (full "
+             "GE, headline) with pooled 95% intervals, US$ equivalents and the robustness count.",
+    "Countries": "Per scenario x country, headline: baseline exports (US$ m, ITPD-E) and GDP (US$ bn, WDI); % change in "
+                 "exports, real exports (deflated by the exporter's consumer prices), imports and real GDP, conditional "
+                 "(_cdl) and full GE, with pooled 95% intervals (_lo/_hi: coefficients x sigma 3/5/7 x both domestic-flow "
+                 "constructions) and coefficient-only intervals (_coef_lo/_coef_hi).",
+    "Aggregates": "Group % change = level-weighted sum of the members (exports: baseline exports; real GDP: baseline "
+                  "output), intervals over the same pooled draws.",
+    "Focus partners": "The focus country's exports and imports with every group partner in the base year (ITPD-E, current "
+                      "US$), whether the export rests on the partner's report, the COW cross-check (latest COW year) and "
+                      "the full-GE change under each scenario.",
+    "Coefficients": "PPML on ITPD-E with domestic flows, pair-clustered standard errors (Stata's G/(G-1)).",
+    "Elasticities": "Connectivity elasticities per specification: coastal (main term) and landlocked (main + interaction, "
+                    "lincom with delta-method SE).",
+    "Offset": "The seed question: the rise in the focus country's internet use that would offset the landlocked penalty, "
+              "per specification (none when the landlocked elasticity is <= 0).",
+    "Literature": "Our elasticities beside published ones, with what each paper measures.",
+    "Sensitivity": "Point estimates of every scenario under one change at a time from the headline: specification, sigma, "
+                   "deficit rule, domestic flows, phase-in share.",
+    "Robustness": "Per scenario and quantity: in how many of the sensitivity settings the headline's sign holds.",
+    "Deficit rules": "Every scenario under the three deficit rules (kappa ratio, additive, balanced-trade baseline).",
+    "Scenarios": "What each scenario moves: instruments, shocked inputs, regressors, pairs changed.",
+    "GE baseline countries": "Per GE country: exports, imports, domestic flow and its source, coverage break years, "
+                             "deficit in % of output, share of exports resting on partners' reports.",
+    "GE cell flags": "Cells of the base-year table per flag (itpde, itpde_mirror, zero, domestic_itpde, "
+                     "domestic_itpde_break, domestic_constructed, domestic_clipped), both domestic-flow variants.",
+    "Excluded countries": "Countries left out of the GE world and the international trade they carry.",
+    "Coverage breaks": "ITPD-E domestic-flow coverage breaks (year-on-year ratio beyond the threshold).",
+    "Cross-check": "Focus country's flows with the group partners in ITPD-E, UN Comtrade and COW, side by side.",
+    "Estimation notes": "How a specification was estimated when not by default.",
+    "Specifications not estimated": "Sensitivity specifications that failed, with the reason.",
+}
 
 
 @dataclass
 class CorridorTables:
-    """Every table of a corridor run (sheet names in brackets).
+    """Every table of a corridor run; sheet names and contents in :data:`SHEET_NOTES`."""
 
-    Attributes
-    ----------
-    countries : DataFrame
-        ["Countries"] per scenario × country: baseline levels, % changes (conditional ``_cdl``, full
-        ``_full``) with parametric ``_lo/_hi`` and bootstrap ``_boot_lo/_boot_hi`` intervals.
-    aggregates : DataFrame
-        ["Aggregates"] group % changes (level-weighted sums of the members), with intervals.
-    focus_partners : DataFrame
-        ["<focus> partners"] the focus country's partners whose trade changes most.
-    coefficients : DataFrame
-        ["Coefficients"] long: spec, label, headline, term, estimate, se, lo, hi, pvalue, nobs, clusters.
-    sensitivity_sigma : DataFrame
-        ["Sensitivity sigma"] headline point estimates re-solved at other σ.
-    scenarios : DataFrame
-        ["Scenarios"] what each scenario moves, for how many pairs.
-    ge_baseline_countries, ge_cell_flags, excluded_countries : DataFrame
-        The GE base-year table's countries, its cell flags and the countries it leaves out.
-    coverage : DataFrame
-        ["Coverage"] data coverage of the group members.
-    sensitivity_domestic, bootstrap_failures, estimation_notes, specifications_not_estimated : DataFrame or None
-        Present only when there is something to say.
-    focus : str
-        The focus country (names its partner sheet).
-    """
-
+    brief: pd.DataFrame
     countries: pd.DataFrame
     aggregates: pd.DataFrame
     focus_partners: pd.DataFrame
     coefficients: pd.DataFrame
-    sensitivity_sigma: pd.DataFrame
+    elasticities: pd.DataFrame
+    offset: pd.DataFrame
+    literature: pd.DataFrame
+    sensitivity: pd.DataFrame
+    robustness: pd.DataFrame
+    deficit_rules: pd.DataFrame
     scenarios: pd.DataFrame
     ge_baseline_countries: pd.DataFrame
     ge_cell_flags: pd.DataFrame
     excluded_countries: pd.DataFrame
-    coverage: pd.DataFrame
-    sensitivity_domestic: pd.DataFrame | None = None
-    bootstrap_failures: pd.DataFrame | None = None
+    coverage_breaks: pd.DataFrame
+    cross_check: pd.DataFrame
     estimation_notes: pd.DataFrame | None = None
     specifications_not_estimated: pd.DataFrame | None = None
-    focus: str = ""
 
     def sheets(self) -> dict[str, pd.DataFrame]:
         """The tables under their sheet names, in workbook order (absent optional tables left out)."""
-        t = {"Countries": self.countries, "Aggregates": self.aggregates,
-             f"{self.focus} partners" if self.focus else "Focus partners": self.focus_partners,
-             "Coefficients": self.coefficients, "Sensitivity sigma": self.sensitivity_sigma,
+        t = {"Brief": self.brief, "Countries": self.countries, "Aggregates": self.aggregates,
+             "Focus partners": self.focus_partners, "Coefficients": self.coefficients,
+             "Elasticities": self.elasticities, "Offset": self.offset, "Literature": self.literature,
+             "Sensitivity": self.sensitivity, "Robustness": self.robustness, "Deficit rules": self.deficit_rules,
              "Scenarios": self.scenarios, "GE baseline countries": self.ge_baseline_countries,
              "GE cell flags": self.ge_cell_flags, "Excluded countries": self.excluded_countries,
-             "Coverage": self.coverage}
-        for name, df in (("Sensitivity domestic", self.sensitivity_domestic),
-                         ("Bootstrap failures", self.bootstrap_failures),
-                         ("Estimation notes", self.estimation_notes),
+             "Coverage breaks": self.coverage_breaks, "Cross-check": self.cross_check}
+        for name, df in (("Estimation notes", self.estimation_notes),
                          ("Specifications not estimated", self.specifications_not_estimated)):
             if df is not None:
                 t[name] = df
         return t
 
     def __getitem__(self, sheet: str) -> pd.DataFrame:
-        """The table of a workbook sheet, by its sheet name (``tables["Countries"]``)."""
+        """The table of a workbook sheet, by its sheet name."""
         return self.sheets()[sheet]
 
 
+# ------------------------------------------------------------------------------------ estimates
 def coefficient_table(cfg: sc.CorridorConfig, fits: dict, level: float = 0.95) -> pd.DataFrame:
     """Long table of every estimated specification's coefficients.
-
-    Parameters
-    ----------
-    cfg : CorridorConfig
-        The model file (specification order and labels).
-    fits : dict
-        Specification name → fitted PPML result (specifications not estimated are absent).
-    level : float
-        Confidence level of ``lo``/``hi``.
 
     Returns
     -------
     DataFrame
-        spec, label, headline, term, estimate, se, lo, hi, pvalue, nobs, clusters (pair-clustered).
+        spec, label, headline, term, estimate, se, lo, hi, pvalue, nobs, clusters.
     """
     rows = []
     for spec in cfg.specifications:
@@ -120,7 +146,120 @@ def coefficient_table(cfg: sc.CorridorConfig, fits: dict, level: float = 0.95) -
     return pd.DataFrame(rows)
 
 
-def _pct_interval(draws: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+def elasticities(cfg: sc.CorridorConfig, fits: dict, level: float = 0.95) -> pd.DataFrame:
+    """Connectivity elasticity of international relative to domestic trade, coastal and landlocked.
+
+    For a coastal exporter b = b_main; for a landlocked one b = b_main + b_ll, se = √(w'V̂w) (lincom).
+    Each is the sum of the exporter- and importer-side effects (only the sum is identified).
+
+    Returns
+    -------
+    DataFrame
+        spec, label, country_type, terms, estimate, se, lo, hi.
+    """
+    rows = []
+    for spec in cfg.specifications:
+        f = fits.get(spec.name)
+        if f is None:
+            continue
+        main = [t for t in f.params.index if t in (CONNECTIVITY, "ln_min_internet_x_intl")]
+        if not main:
+            continue
+        ll = [t for t in f.params.index if t in (CONNECTIVITY_LL, "ln_min_internet_x_intl_ll")]
+        for kind, terms in (("coastal", main), ("landlocked", main + ll)):
+            if kind == "landlocked" and not ll:
+                continue
+            lc = f.lincom(terms, level=level)
+            lo, hi = lc.conf_int()
+            rows.append(dict(spec=spec.name, label=spec.label, country_type=kind, terms=" + ".join(terms),
+                             estimate=float(lc.estimate), se=float(lc.se), lo=float(lo), hi=float(hi)))
+    return pd.DataFrame(rows)
+
+
+def offset_rise(elasticity: float, penalty: float, level: float) -> float:
+    """Internet use x* at which b·[ln(1 + x*) − ln(1 + x₀)] = −γ: the rise offsetting a penalty γ < 0.
+
+    x* = (1 + x₀)·exp(−γ / b) − 1 for b > 0; NaN when b ≤ 0 (no rise offsets it).
+
+    Parameters
+    ----------
+    elasticity : float
+        b, the landlocked country's elasticity of international (relative to domestic) trade to ln(1 + x).
+    penalty : float
+        γ, the landlocked border penalty (log points, < 0).
+    level : float
+        x₀, today's internet use (% of population).
+
+    Returns
+    -------
+    float
+    """
+    if not elasticity > 0:
+        return float("nan")
+    return float((1.0 + level) * np.exp(-penalty / elasticity) - 1.0)
+
+
+def offset_gain(elasticity: float, level: float, target: float) -> float:
+    """b·[ln(1 + x₁) − ln(1 + x₀)]: the change in log international trade costs of a rise x₀ → x₁ (the
+    inverse of :func:`offset_rise`: at x₁ = x* it returns −γ)."""
+    return float(elasticity * (np.log1p(target) - np.log1p(level)))
+
+
+def offset_table(cfg: sc.CorridorConfig, fits: dict, el: pd.DataFrame, level: float) -> pd.DataFrame:
+    """The seed question per specification: the rise in the focus country's internet use (from ``level``)
+    that offsets the landlocked penalty γ of the 2-way specification.
+
+    Returns
+    -------
+    DataFrame
+        spec, label, elasticity_landlocked, se, penalty, penalty_pct (e^γ − 1), internet_now, internet_needed,
+        reachable (x* ≤ 100), answer (words).
+    """
+    pen = next((f for s, f in fits.items() if PENALTY in f.params.index), None)
+    if pen is None or el.empty:
+        return pd.DataFrame()
+    g = float(pen.params[PENALTY])
+    rows = []
+    for r in el[el.country_type == "landlocked"].itertuples():
+        if "min" in r.terms:
+            continue
+        x = offset_rise(r.estimate, g, level)
+        if np.isnan(x):
+            ans = f"no rise offsets it: the landlocked elasticity is {r.estimate:+.3f} (<= 0)"
+        elif x > 100:
+            ans = f"not reachable: it would take internet use of {x:,.0f}% of the population"
+        else:
+            ans = f"internet use from {level:.1f}% to {x:.1f}% of the population"
+        rows.append(dict(spec=r.spec, label=r.label, elasticity_landlocked=r.estimate, se=r.se, penalty=g,
+                         penalty_pct=100 * (np.exp(g) - 1), internet_now=level,
+                         internet_needed=x, reachable=bool(np.isfinite(x) and x <= 100), answer=ans))
+    return pd.DataFrame(rows)
+
+
+def literature_table(el: pd.DataFrame, fits: dict, cfg: sc.CorridorConfig, level: float) -> pd.DataFrame:
+    """Published figures and ours, stated the same way where they can be (10% more internet users)."""
+    rows = [dict(source=a, measure=b, finding=c) for a, b, c in LITERATURE]
+    step = np.log1p(1.1 * level) - np.log1p(level)
+    for r in el.itertuples():
+        if "min" in r.terms:
+            continue
+        rows.append(dict(source=f"This run: {r.label} ({r.country_type})",
+                         measure="ln(1 + internet use) x INTL, ITPD-E with domestic flows, 3-way PPML",
+                         finding=f"elasticity {r.estimate:+.3f} (SE {r.se:.3f}): 10% more internet users (from "
+                                 f"{level:.1f}%) -> international relative to domestic trade "
+                                 f"{100 * (np.exp(r.estimate * step) - 1):+.2f}%"))
+    pen = next((f for f in fits.values() if PENALTY in f.params.index), None)
+    if pen is not None:
+        g, se = float(pen.params[PENALTY]), float(pen.bse[PENALTY])
+        rows.append(dict(source="This run: 2-way PPML with pair covariates", measure="landlocked x INTL",
+                         finding=f"{g:+.3f} (SE {se:.3f}): landlocked countries trade {100 * (np.exp(g) - 1):+.0f}% "
+                                 "internationally relative to domestically, against coastal ones"))
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------------ GE
+def pct_interval(draws: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile interval over the draws (axis 0) that have no NaN."""
     ok = ~np.isnan(draws).any(axis=tuple(range(1, draws.ndim)))
     a = (1 - level) / 2 * 100
     if not ok.any():
@@ -130,63 +269,12 @@ def _pct_interval(draws: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarr
     return lo, hi
 
 
-def country_table(cfg: sc.CorridorConfig, base, table, results: dict, groups: pd.DataFrame) -> pd.DataFrame:
-    """Per scenario × country: baseline exports / output / GDP and % changes with both intervals.
-
-    Parameters
-    ----------
-    cfg : CorridorConfig
-    base : gravity.ge.Baseline
-        The calibrated GE baseline (countries, fitted flows X, output Y).
-    table : BaselineTable
-        The base-year table (GDP and the ``filled`` flag per country).
-    results : dict
-        Scenario name → ScenarioGE (``point``, ``parametric``, ``bootstrap``).
-    groups : DataFrame
-        :func:`group_membership`.
-
-    Returns
-    -------
-    DataFrame
-    """
-    names = cc.short_names()
-    out_rows = []
-    exports0 = base.fitted.sum(axis=1) - np.diag(base.fitted)
-    for s in cfg.scenarios:
-        r = results[s.name]
-        pt = r.point.countries
-        df = pd.DataFrame({"scenario": s.name, "country": base.countries,
-                           "name": names.reindex(base.countries).fillna("").to_numpy()})
-        df = df.join(groups.reindex(base.countries).reset_index(drop=True))
-        df["baseline_exports_usd_m"] = exports0 / 1e6
-        df["baseline_output_usd_m"] = base.Y / 1e6
-        df["baseline_gdp_usd_bn"] = table.output["gdp"].reindex(base.countries).to_numpy() / 1e9
-        df["exports_filled"] = table.output["filled"].reindex(base.countries).to_numpy()
-        for m in MEASURES:
-            for g in GE_KINDS:
-                e = f"{m}_{g}"
-                df[e] = pt[e].to_numpy()
-                df[f"{e}_lo"] = r.parametric.lower[e].to_numpy()
-                df[f"{e}_hi"] = r.parametric.upper[e].to_numpy()
-                if r.bootstrap is not None:
-                    df[f"{e}_boot_lo"] = r.bootstrap.lower[e].to_numpy()
-                    df[f"{e}_boot_hi"] = r.bootstrap.upper[e].to_numpy()
-        out_rows.append(df)
-    return pd.concat(out_rows, ignore_index=True)
-
-
-def group_membership(cfg: sc.CorridorConfig, words: ReportWords, base) -> pd.DataFrame:
-    """Per GE country: ``eco`` (a member of the report's group) and ``landlocked`` in the base year.
-
-    Returns
-    -------
-    DataFrame
-        Indexed by country (the GE order).
-    """
-    c = list(base.countries)
-    eco = set(words.members)
+def group_membership(cfg: sc.CorridorConfig, words: ReportWords, countries) -> pd.DataFrame:
+    """Per GE country: ``eco`` (a member of the report's group) and ``landlocked`` in the base year."""
+    c = list(countries)
     ll = cc.landlocked(c, cfg.sample.base_year).astype(bool)
-    return pd.DataFrame({"eco": [x in eco for x in c], "landlocked": ll}, index=pd.Index(c, name="country"))
+    return pd.DataFrame({"eco": [x in set(words.members) for x in c], "landlocked": ll},
+                        index=pd.Index(c, name="country"))
 
 
 def group_masks(words: ReportWords, groups: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -195,213 +283,251 @@ def group_masks(words: ReportWords, groups: pd.DataFrame) -> dict[str, np.ndarra
     return dict(zip(words.aggregates, (e, e & l, l, ~e, np.ones_like(e))))
 
 
-def aggregate_table(cfg: sc.CorridorConfig, words: ReportWords, base, results: dict,
-                    groups: pd.DataFrame) -> pd.DataFrame:
-    """Group aggregates as level-weighted sums of the countries, with intervals over the same draws.
-
-    Weights: baseline exports Σ_{j≠i} X_ij and imports Σ_{i≠j} X_ij, and output Y_i for real GDP;
-    see :func:`aggregate_levels`.
-
-    Returns
-    -------
-    DataFrame
-        scenario, group, countries, measure, ge, baseline_level, counterfactual_level, estimate,
-        lo, hi (and boot_lo, boot_hi).
-    """
+def _levels(base) -> dict[str, np.ndarray]:
     X = base.fitted
-    levels = {"exports": X.sum(axis=1) - np.diag(X), "imports": X.sum(axis=0) - np.diag(X), "real_gdp": base.Y}
-    masks = group_masks(words, groups)
-    effects = list(EFFECTS)
-    rows = []
-    for s in cfg.scenarios:
-        r = results[s.name]
-        for gname in words.aggregates:
-            m = masks[gname]
-            if not m.any():
-                continue
-            for meas, lv in levels.items():
-                for g in GE_KINDS:
-                    e = f"{meas}_{g}"
-                    k = effects.index(e)
-                    pt = r.point.countries[e].to_numpy()
-                    row = dict(scenario=s.name, group=gname, countries=int(m.sum()), measure=meas,
-                               ge=GE_KINDS[g], baseline_level=float(lv[m].sum()),
-                               counterfactual_level=float((lv[m] * (1 + pt[m] / 100)).sum()),
-                               estimate=float(aggregate_levels(pt, lv, m)))
-                    for tag, u in (("", r.parametric), ("boot_", r.bootstrap)):
-                        if u is None:
-                            continue
-                        agg = aggregate_levels(u.draws[:, k, :], lv, m)
-                        lo, hi = _pct_interval(agg[:, None], cfg.ge.ci)
-                        row[f"{tag}lo"], row[f"{tag}hi"] = float(lo[0]), float(hi[0])
-                    rows.append(row)
-    return pd.DataFrame(rows)
+    ex = X.sum(axis=1) - np.diag(X)
+    return {"exports": ex, "real_exports": ex, "imports": X.sum(axis=0) - np.diag(X), "real_gdp": base.Y}
 
 
-def focus_partners(cfg: sc.CorridorConfig, base, table, results: dict) -> pd.DataFrame:
-    """For the focus country: the ``cfg.focus_partners`` partners whose bilateral trade (exports +
-    imports, |Δ| in the full GE) changes most, per scenario; empty without a focus in the GE world."""
-    f = cfg.focus
-    if not f or f not in set(base.countries):
-        return pd.DataFrame()
-    flags = table.flows.set_index(["exporter", "importer"])["flag"]
-    rows = []
-    for s in cfg.scenarios:
-        p = results[s.name].point.pairs
-        p = p[(p.exporter != p.importer) & ((p.exporter == f) | (p.importer == f))].copy()
-        p["partner"] = np.where(p.exporter == f, p.importer, p.exporter)
-        p["direction"] = np.where(p.exporter == f, f"{f} exports to", f"{f} imports from")
-        p["change_full"] = p["full"] - p["baseline"]
-        tot = p.groupby("partner")["change_full"].apply(lambda v: v.abs().sum())
-        top = tot.sort_values(ascending=False).head(cfg.focus_partners).index
-        sel = p[p.partner.isin(top)].copy()
-        sel["rank"] = sel["partner"].map({c: i + 1 for i, c in enumerate(top)})
-        sel["baseline_flow_source"] = [flags.get((a, b), "") for a, b in zip(sel.exporter, sel.importer)]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            sel["pct_conditional"] = 100 * (sel["conditional"] / sel["baseline"] - 1)
-            sel["pct_full"] = 100 * (sel["full"] / sel["baseline"] - 1)
-        sel["scenario"] = s.name
-        rows.append(sel[["scenario", "rank", "partner", "direction", "baseline", "conditional", "full",
-                         "change_full", "pct_conditional", "pct_full", "baseline_flow_source"]]
-                    .rename(columns={"baseline": "baseline_usd", "conditional": "conditional_usd",
-                                     "full": "full_usd", "change_full": "change_full_usd"}))
-    return pd.concat(rows, ignore_index=True).sort_values(["scenario", "rank", "direction"]).reset_index(drop=True)
-
-
-def headline_summary(cfg: sc.CorridorConfig, words: ReportWords, base, results: dict,
-                     groups: pd.DataFrame) -> dict[tuple[str, str], float]:
-    """Point estimates for the sensitivity tables: the group's and the focus country's real GDP and
-    exports, both GE kinds.
+def point_summary(cfg, words: ReportWords, base, countries: pd.DataFrame, groups: pd.DataFrame) -> dict[str, float]:
+    """The focus country's and the group's real GDP and real exports (full GE), % change.
 
     Parameters
     ----------
-    results : dict
-        Scenario name → the GE solution's ``countries`` table.
+    countries : DataFrame
+        A GE solution's ``countries`` (index country, columns of EFFECTS).
 
     Returns
     -------
     dict
-        (scenario, quantity) → % change.
+        quantity → % change; the group is level-weighted (output for real GDP, exports for real exports).
     """
-    X = base.fitted
-    lv = {"real_gdp": base.Y, "exports": X.sum(axis=1) - np.diag(X)}
+    lv = _levels(base)
     m = group_masks(words, groups)[words.group]
+    pt = countries.reindex(base.countries)
     out = {}
-    for s_name, pt in results.items():
-        for meas in ("real_gdp", "exports"):
-            for g in GE_KINDS:
-                e = f"{meas}_{g}"
-                out[(s_name, f"{words.group} {meas} {GE_KINDS[g]}")] = float(aggregate_levels(pt[e].to_numpy(), lv[meas], m))
-                if cfg.focus in set(base.countries):
-                    out[(s_name, f"{cfg.focus} {meas} {GE_KINDS[g]}")] = float(pt.loc[cfg.focus, e])
+    for meas in ("real_gdp", "real_exports"):
+        e = f"{meas}_full"
+        if cfg.focus in set(base.countries):
+            out[f"{cfg.focus} {MEASURES[meas]}"] = float(pt.loc[cfg.focus, e])
+        out[f"{words.group} {MEASURES[meas]}"] = float(aggregate_levels(pt[e].to_numpy(), lv[meas], m))
     return out
 
 
-def sensitivity_table(summaries: dict[str, dict], key: str) -> pd.DataFrame:
-    """Point estimates side by side: one column per setting (e.g. ``sigma=3``).
+def country_table(cfg, ge_d, results: dict, groups: pd.DataFrame) -> pd.DataFrame:
+    """Per scenario × country: baseline levels and % changes with pooled and coefficient-only intervals."""
+    base = next(iter(results.values())).point.baseline
+    tab = ge_d.table.per_country
+    names = cc.short_names()
+    lv = _levels(base)
+    out = []
+    for name, r in results.items():
+        pt = r.point.countries
+        df = pd.DataFrame({"scenario": name, "country": base.countries,
+                           "name": names.reindex(base.countries).fillna("").to_numpy()})
+        df = df.join(groups.reindex(base.countries).reset_index(drop=True))
+        df["baseline_exports_usd_m"] = lv["exports"] / 1e6
+        df["baseline_gdp_usd_bn"] = tab["gdp"].reindex(base.countries).to_numpy() / 1e9
+        df["domestic_source"] = tab["domestic_source"].reindex(base.countries).to_numpy()
+        for m in MEASURES:
+            for g in GE_KINDS:
+                e = f"{m}_{g}"
+                df[e] = pt[e].to_numpy()
+                df[f"{e}_lo"] = r.pooled.lower[e].to_numpy()
+                df[f"{e}_hi"] = r.pooled.upper[e].to_numpy()
+                if r.pooled.coefficient_only is not None:
+                    df[f"{e}_coef_lo"] = r.pooled.coefficient_only[0][e].to_numpy()
+                    df[f"{e}_coef_hi"] = r.pooled.coefficient_only[1][e].to_numpy()
+                if r.bootstrap is not None:
+                    df[f"{e}_boot_lo"] = r.bootstrap.lower[e].to_numpy()
+                    df[f"{e}_boot_hi"] = r.bootstrap.upper[e].to_numpy()
+        out.append(df)
+    return pd.concat(out, ignore_index=True)
 
-    Parameters
-    ----------
-    summaries : dict
-        Setting label → :func:`headline_summary`.
-    key : str
-        Name of the setting (the columns' axis).
 
-    Returns
-    -------
-    DataFrame
-        scenario, quantity, then one column per setting.
-    """
+def aggregate_table(cfg, words: ReportWords, results: dict, groups: pd.DataFrame) -> pd.DataFrame:
+    """Group aggregates as level-weighted sums of the countries, intervals over the same pooled draws."""
+    effects = list(EFFECTS)
+    masks = group_masks(words, groups)
     rows = []
-    for val, summ in summaries.items():
-        for (scen, what), v in summ.items():
-            rows.append({key: val, "scenario": scen, "quantity": what, "pct_change": v})
-    t = pd.DataFrame(rows)
-    return t.pivot_table(index=["scenario", "quantity"], columns=key, values="pct_change",
-                         sort=False).reset_index().rename_axis(columns=None)
+    for name, r in results.items():
+        base = r.point.baseline
+        lv = _levels(base)
+        for gname in words.aggregates:
+            m = masks[gname]
+            if not m.any():
+                continue
+            for meas in MEASURES:
+                for g in GE_KINDS:
+                    e = f"{meas}_{g}"
+                    pt = r.point.countries[e].to_numpy()
+                    row = dict(scenario=name, group=gname, countries=int(m.sum()), measure=meas, ge=GE_KINDS[g],
+                               baseline_level=float(lv[meas][m].sum()),
+                               estimate=float(aggregate_levels(pt, lv[meas], m)))
+                    agg = aggregate_levels(r.pooled.draws[:, effects.index(e), :], lv[meas], m)
+                    lo, hi = pct_interval(agg[:, None], cfg.ge.ci)
+                    row["lo"], row["hi"] = float(lo[0]), float(hi[0])
+                    rows.append(row)
+    return pd.DataFrame(rows)
 
 
-def coverage(cfg: sc.CorridorConfig, words: ReportWords, panel: pd.DataFrame, filled=()) -> pd.DataFrame:
-    """The data layer's coverage report for the group members (:func:`gravity.panel.corridor.corridor_coverage`),
-    with base-year exports marked "flagged" for the countries whose exports the GE table fills."""
-    rep = corridor_coverage(panel, countries=list(words.members))
-    m = ((rep["item"] == "exports (exporter-reported)") & (rep["year"] == cfg.sample.base_year)
-         & rep["iso3"].isin(list(filled)) & (rep["status"] == "missing")).to_numpy()
-    rep.loc[m, "status"] = "flagged"
-    rep.loc[m, "detail"] = "not reported; filled in the GE baseline (WDI total x gravity shares)"
-    return rep
+def robustness_table(sens: pd.DataFrame) -> pd.DataFrame:
+    """Per scenario and quantity: the headline's sign and in how many settings it holds (phase-in excluded:
+    a share scales the same scenario)."""
+    rows = []
+    for (scen, q), g in sens.groupby(["scenario", "quantity"], sort=False):
+        h = g.loc[g.dimension == "headline", "pct_change"].iloc[0]
+        alt = g[~g.dimension.isin(["headline", "phase-in"])]
+        same = int((np.sign(alt["pct_change"]) == np.sign(h)).sum())
+        flips = alt.loc[np.sign(alt["pct_change"]) != np.sign(h), "setting"].tolist()
+        rows.append(dict(scenario=scen, quantity=q, headline=h, sign="+" if h > 0 else "-" if h < 0 else "0",
+                         same_sign=same, settings=int(len(alt)), min=float(alt["pct_change"].min()) if len(alt) else h,
+                         max=float(alt["pct_change"].max()) if len(alt) else h,
+                         sign_flips_under="; ".join(flips)))
+    return pd.DataFrame(rows)
 
 
-def scenario_table(cfg: sc.CorridorConfig, grid: pd.DataFrame, deltas: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """What each scenario moves: the shocks in words, pairs changed, mean Δx per regressor, member
-    pairs without base-year data (their costs stay unchanged).
+def latest_gdp(codes) -> pd.DataFrame:
+    """The latest WDI GDP (current US$) per country: iso3 → gdp_latest, gdp_latest_year."""
+    from gravity.data.readers.indicators import load_indicators
 
-    Parameters
-    ----------
-    grid : DataFrame
-        Base-year regressor inputs on the GE grid (exporter, importer as str).
-    deltas : dict
-        Scenario name → Δx over the grid (``attrs["undefined_rows"]`` marks rows without data).
-    """
-    changes = []
+    g = load_indicators(["gdp"]).dropna(subset=["value"])
+    g = g[g["iso3"].isin(list(codes))].sort_values(["iso3", "year"]).groupby("iso3").tail(1)
+    return g.set_index("iso3")[["value", "year"]].rename(columns={"value": "gdp_latest", "year": "gdp_latest_year"})
+
+
+def brief_table(cfg, words, ge_d, countries: pd.DataFrame, aggregates: pd.DataFrame,
+                robust: pd.DataFrame) -> pd.DataFrame:
+    """Per scenario: focus country and group, real GDP and real exports (full GE, headline) with the pooled
+    interval, in US$ of 2016 and scaled to the latest WDI GDP, and the robustness count."""
+    f, g = cfg.focus, words.group
+    tab = ge_d.table.per_country
+    members = [m for m in words.members if m in tab.index]
+    lat = latest_gdp(members)
+    rows = []
     for s in cfg.scenarios:
-        d = deltas[s.name]
-        nz = d.abs().sum(axis=1) > 0
-        targets = []
-        for ind, target in s.indicators.items():
-            lv = shocks.country_values(grid, ind).reindex(list(s.members)).dropna()
-            if target == "frontier" and len(lv):
-                targets.append(f"{ind}: frontier {lv.max():.4g} ({lv.idxmax()}); members below it: "
-                               + ", ".join(f"{c} {v:.4g}" for c, v in lv[lv < lv.max()].items()))
-            else:
-                targets.append(f"{ind}: raised to at least {target}")
-        targets += [f"{k} = {v:g} between members" for k, v in s.agreement.items()]
-        touch = (grid["exporter"].isin(s.members) | grid["importer"].isin(s.members)).to_numpy() & \
-            (grid["exporter"] != grid["importer"]).to_numpy()
-        und = touch & d.attrs.get("undefined_rows", np.zeros(len(d), bool))
-        lacking = sorted({c for ind in s.indicators for c, v in shocks.country_values(grid, ind).items() if pd.isna(v)})
-        changes.append(dict(scenario=s.name, label=s.label, members=", ".join(s.members), spec=s.spec,
-                            shocks="; ".join(targets), pairs_changed=int(nz.sum()),
-                            **{f"mean_change_{k}": float(d.loc[nz, k].mean()) if nz.any() else 0.0 for k in d.columns},
-                            member_pairs_without_data=int(und.sum()),
-                            countries_without_indicator=", ".join(lacking)))
-    return pd.DataFrame(changes)
+        for who in (f, g):
+            for meas, base_usd, latest_usd, year in (
+                    ("real_gdp", *(_gdp(who, f, tab, members, lat)),),
+                    ("real_exports", *(_exports(who, f, tab, members)),)):
+                if who == f:
+                    r = countries[(countries.scenario == s.name) & (countries.country == f)]
+                    if r.empty:
+                        continue
+                    r = r.iloc[0]
+                    est, lo, hi = r[f"{meas}_full"], r[f"{meas}_full_lo"], r[f"{meas}_full_hi"]
+                else:
+                    r = aggregates[(aggregates.scenario == s.name) & (aggregates.group == g)
+                                   & (aggregates.measure == meas) & (aggregates["ge"] == "full")]
+                    if r.empty:
+                        continue
+                    r = r.iloc[0]
+                    est, lo, hi = r.estimate, r.lo, r.hi
+                rb = robust[(robust.scenario == s.name) & (robust.quantity == f"{who} {MEASURES[meas]}")]
+                rows.append(dict(scenario=s.name, who=who, measure=MEASURES[meas], pct=est, lo=lo, hi=hi,
+                                 usd_m_2016=est / 100 * base_usd / 1e6,
+                                 usd_m_latest=(est / 100 * latest_usd / 1e6) if np.isfinite(latest_usd) else np.nan,
+                                 latest_year=year,
+                                 sign_holds=f"{rb.same_sign.iloc[0]} of {rb.settings.iloc[0]}" if len(rb) else ""))
+    return pd.DataFrame(rows)
 
 
-def build_tables(cfg: sc.CorridorConfig, words: ReportWords, panel: pd.DataFrame, est, coefs: pd.DataFrame,
-                 ge_d, base, grid: pd.DataFrame, deltas: dict, results: dict, groups: pd.DataFrame, boot,
-                 sensitivity: tuple[pd.DataFrame, pd.DataFrame | None]) -> CorridorTables:
-    """Every table of the outputs.
+def _gdp(who, f, tab, members, lat):
+    codes = [f] if who == f else members
+    base = float(tab["gdp"].reindex(codes).sum())
+    latest = float(lat["gdp_latest"].reindex(codes).sum()) if lat["gdp_latest"].reindex(codes).notna().all() else np.nan
+    yrs = lat["gdp_latest_year"].reindex(codes)
+    year = f"{int(yrs.min())}" if yrs.nunique() == 1 else f"{int(yrs.min())}-{int(yrs.max())}"
+    return base, latest, year
 
-    Parameters
-    ----------
-    est : Estimates
-        Fits, failed specifications and estimation notes.
-    ge_d : GEData
-        The base-year table(s).
-    boot : PairBootstrap or None
-        The bootstrap draws (its ``failures`` are listed).
-    sensitivity : (DataFrame, DataFrame or None)
-        The σ and domestic-flow sensitivity tables (:func:`sensitivity_table`).
 
-    Returns
-    -------
-    CorridorTables
-    """
-    t = ge_d.table
-    filled = [c for c in t.countries if bool(t.output.loc[c, "filled"])]
-    sig, dom = sensitivity
+def _exports(who, f, tab, members):
+    codes = [f] if who == f else members
+    v = float(tab["exports"].reindex(codes).sum())
+    return v, np.nan, ""
+
+
+def partner_table(cfg, words, ge_d, results: dict, level_year: int) -> pd.DataFrame:
+    """The focus country's exports and imports with every group partner (ITPD-E, base year), the COW
+    cross-check in its latest year, and the full-GE change per scenario."""
+    f = cfg.focus
+    partners = [m for m in words.members if m != f]
+    grid = ge_d.grid
+    flows = ge_d.table.flows.set_index(["exporter", "importer"])
+    cs = crosscheck.cross_source_flows([f], years=(2012, 2014, level_year))
+    cow_year = 2014
+    rows = []
+    for p in partners:
+        r = {"partner": p, "name": cc.short_names().get(p, "")}
+        for direction, (a, b) in (("exports", (f, p)), ("imports", (p, f))):
+            g = grid[(grid.exporter == a) & (grid.importer == b)]
+            v = float(g["trade"].iloc[0]) if len(g) and np.isfinite(g["trade"].iloc[0]) else 0.0
+            r[f"{direction}_usd_m"] = v / 1e6
+            if direction == "exports":
+                r["exports_from_partner_report"] = bool(g["mirror_only"].iloc[0]) if len(g) else False
+            c = cs[(cs.exporter == a) & (cs.importer == b) & (cs.year == cow_year)]
+            r[f"{direction}_itpde_{cow_year}_usd_m"] = float(c["itpde"].iloc[0]) / 1e6 if len(c) else np.nan
+            r[f"{direction}_cow_{cow_year}_usd_m"] = float(c["cow"].iloc[0]) / 1e6 if len(c) else np.nan
+            for name, res in results.items():
+                pr = res.point.pairs
+                q = pr[(pr.exporter == a) & (pr.importer == b)]
+                r[f"{direction}_{name}_pct"] = (100 * (q["full"].iloc[0] / q["baseline"].iloc[0] - 1)
+                                                if len(q) and q["baseline"].iloc[0] > 0 else np.nan)
+            if (a, b) not in flows.index:
+                r[f"{direction}_in_ge"] = False
+        rows.append(r)
+    out = pd.DataFrame(rows)
+
+    def gap(row, d):
+        i, c = row[f"{d}_itpde_{cow_year}_usd_m"], row[f"{d}_cow_{cow_year}_usd_m"]
+        if not (np.isfinite(i) and np.isfinite(c)):
+            return "COW has no value" if np.isfinite(i) else ""
+        return "disagree" if abs(i - c) > max(5.0, 0.5 * max(i, c)) else "agree"
+
+    for d in ("exports", "imports"):
+        out[f"{d}_cow_check"] = out.apply(lambda row: gap(row, d), axis=1)
+    return out
+
+
+def scenario_table(cfg, words, deltas, grid) -> pd.DataFrame:
+    """What each scenario moves under the headline: instruments (model file), inputs, regressors, pairs."""
+    inst = dict(cfg.raw.get("report", {}).get("instruments", {}))
+    rows = []
+    for s in cfg.scenarios:
+        d = deltas.get((cfg.headline.name, s.name))
+        moved = [c for c in d.columns if (d[c] != 0).any()] if d is not None else []
+        rows.append(dict(scenario=s.name, label=s.label, instruments=inst.get(s.name, ""),
+                         shocks=", ".join([f"{k} -> {v}" for k, v in s.indicators.items()]
+                                          + [f"{k} = {v:g}" for k, v in s.agreement.items()]),
+                         regressors_moved=", ".join(moved),
+                         pairs_changed=int((d[moved] != 0).any(axis=1).sum()) if moved else 0,
+                         pairs_undefined=int(sum(d.attrs.get("undefined", {}).values())) if d is not None else 0))
+    return pd.DataFrame(rows)
+
+
+def build_tables(cfg, an, words, panel, est, coefs, ge_d, deltas, results, groups, sens, deficits) -> CorridorTables:
+    """Arrange everything the run computed into :class:`CorridorTables`."""
+    el = elasticities(cfg, est.fits, cfg.ge.ci)
+    base_rows = ge_d.grid
+    x0 = base_rows[(base_rows.exporter == cfg.focus) & (base_rows.importer == cfg.focus)][f"{INDICATOR}_o"]
+    level = float(x0.iloc[0]) if len(x0) else float("nan")
+    countries = country_table(cfg, ge_d, results, groups)
+    aggregates = aggregate_table(cfg, words, results, groups)
+    robust = robustness_table(sens)
+    cells = pd.concat([t.flag_counts().rename(v) for v, t in ge_d.tables.items()], axis=1).rename_axis("flag").reset_index()
+    brk = pd.DataFrame(panel.attrs.get("coverage_breaks", []))
+    xs = crosscheck.cross_source_flows([cfg.focus], years=(2000, 2004, 2008, 2012, 2014, 2016))
+    xs = xs[xs.exporter.isin(words.members) & xs.importer.isin(words.members) | xs.exporter.isin(["RUS", "CHN"])
+            | xs.importer.isin(["RUS", "CHN"])]
     return CorridorTables(
-        countries=country_table(cfg, base, t, results, groups),
-        aggregates=aggregate_table(cfg, words, base, results, groups),
-        focus_partners=focus_partners(cfg, base, t, results),
-        coefficients=coefs, sensitivity_sigma=sig, scenarios=scenario_table(cfg, grid, deltas),
-        ge_baseline_countries=t.output.reset_index(),
-        ge_cell_flags=t.flag_counts().rename_axis("flag").reset_index(name="cells"),
-        excluded_countries=t.excluded, coverage=coverage(cfg, words, panel, filled),
-        sensitivity_domestic=dom,
-        bootstrap_failures=boot.failures if boot is not None and len(boot.failures) else None,
-        estimation_notes=pd.DataFrame({"spec": list(est.notes), "note": list(est.notes.values())}) if est.notes else None,
-        specifications_not_estimated=(pd.DataFrame({"spec": list(est.failed), "reason": list(est.failed.values())})
-                                      if est.failed else None),
-        focus=cfg.focus)
+        brief=brief_table(cfg, words, ge_d, countries, aggregates, robust),
+        countries=countries, aggregates=aggregates,
+        focus_partners=partner_table(cfg, words, ge_d, results, cfg.sample.base_year),
+        coefficients=coefs, elasticities=el, offset=offset_table(cfg, est.fits, el, level),
+        literature=literature_table(el, est.fits, cfg, level), sensitivity=sens, robustness=robust,
+        deficit_rules=deficits, scenarios=scenario_table(cfg, words, deltas, ge_d.grid),
+        ge_baseline_countries=ge_d.table.per_country.reset_index(), ge_cell_flags=cells,
+        excluded_countries=ge_d.table.excluded, coverage_breaks=brk, cross_check=xs.reset_index(drop=True),
+        estimation_notes=pd.DataFrame([{"spec": k, "note": v} for k, v in est.notes.items()]) if est.notes else None,
+        specifications_not_estimated=pd.DataFrame([{"spec": k, "reason": v} for k, v in est.failed.items()])
+        if est.failed else None)
