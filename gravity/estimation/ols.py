@@ -38,7 +38,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from gravity.estimation.formula import parse_formula
+from gravity.estimation.formula import Spec, build_design, cluster_codes, cluster_columns, expand_formula, parse_vcov
+from gravity.estimation.multi import FitList, run_multi
 from gravity.estimation.rank import collinear_columns, fe_dof
 from gravity.estimation.results import EstimationResults, Summary
 from gravity.estimation.vcov import PRESETS, SSC, resolve_ssc, sandwich
@@ -86,9 +87,42 @@ class OLSResults(EstimationResults):
     fittedvalues: pd.Series | None = None
     sample: pd.DataFrame | None = None
     estimator: str = "OLS"
+    _Xa: np.ndarray | None = field(default=None, repr=False)      # absorbed (demeaned) slopes
+    _u_w: np.ndarray | None = field(default=None, repr=False)     # √w-weighted residuals
+    _k_all: int = field(default=0, repr=False)
+    _data: pd.DataFrame | None = field(default=None, repr=False)  # fitted frame (clusters for .vcov())
 
     use_t = True
     _se_name, _stat_name, _p_name = "std_err", "t", "p"
+
+    def _with_vcov(self, v, cl, ssc, data):
+        if self._Xa is None:
+            raise ValueError("this OLS result kept no design; refit with vcov=...")
+        ssc_ = resolve_ssc(self.ssc if ssc is None else ssc, "ols")
+        v = {"hetero": "hc1", "HC1": "hc1"}.get(v, v)
+        clusters = list(cl or [])
+        vcov = v or ("cluster" if clusters else "iid")
+        if vcov not in VCOV:
+            raise ValueError(f"vcov={vcov!r}; choose one of {VCOV} or {{'CRV1': 'column'}}")
+        n, p = self._Xa.shape
+        codes, n_clusters = None, {}
+        if vcov == "iid":
+            vtype = "iid"
+        elif vcov in ("hc1", "robust"):
+            vtype, vcov = "hetero", ("hc0" if ssc_ == PRESETS["ols"]["none"] else "hc1")
+        else:
+            if not clusters:
+                raise ValueError("vcov='cluster' needs {'CRV1': '<column>'}")
+            vtype = "cluster" if len(clusters) == 1 else "twoway"
+            raw = self._cluster_arrays(clusters, data)
+            codes = [cluster_codes(c, raw) for c in clusters]
+            n_clusters = {c: int(k.max() + 1) for c, k in zip(clusters, codes)}
+        bread = np.linalg.inv(self._Xa.T @ self._Xa)
+        V, _ = sandwich(bread, self._Xa * self._u_w[:, None], vtype, ssc_, n=n,
+                        k=self._k_all if ssc_.k == "all" else p, clusters=codes, cluster_names=clusters,
+                        dispersion=(self.ssr, self.df_resid))
+        return self._replaced(_vcov=V, vcov_type=vcov, ssc=ssc if ssc is not None else self.ssc,
+                              cluster=clusters if codes is not None else [], n_clusters=n_clusters)
 
     @property
     def df_inference(self) -> int:
@@ -152,7 +186,8 @@ def _validate(data: pd.DataFrame, depvar: str, slopes: list[str], fes: list[list
 
 
 def ols(formula: str, data: pd.DataFrame, *, cluster: str | list[str] | None = None,
-        vcov: str | None = None, ssc: str | SSC = "companion", weights: str | None = None) -> OLSResults:
+        vcov: str | dict | None = None, ssc: str | SSC = "companion", weights: str | None = None,
+        split: str | None = None, fsplit: str | None = None) -> OLSResults | FitList:
     """Estimate ``formula`` by (weighted) least squares with absorbed fixed effects.
 
     β̂ = (X̃'X̃)⁻¹X̃'ỹ with X̃, ỹ the residuals of X, y on the fixed-effect dummies (Yotov et al. 2016,
@@ -161,22 +196,28 @@ def ols(formula: str, data: pd.DataFrame, *, cluster: str | list[str] | None = N
     Parameters
     ----------
     formula : str
-        fixest-style ``"y ~ x1 + x2 | fe1 + fe2^fe3"``.
+        fixest-style ``"y ~ x1 + x2 | fe1 + fe2^fe3"``; expressions (``log(trade) ~ log(dist) +
+        i(year, rta)``) and ``sw()``/``csw()`` as in :func:`gravity.ppml` (rows where an expression is
+        not finite, e.g. log of zero trade, are dropped with reason ``"undefined: <term>"``).
     data : pandas.DataFrame
         Every column named in the formula, ``cluster`` and ``weights``.
     cluster : str or list of str, optional
-        Column name(s) for one- or two-way clustered standard errors.
-    vcov : {"iid", "hc1", "robust", "cluster"}, optional
-        Default "cluster" when ``cluster`` is given, else "iid".
+        Column name(s) for one- or two-way clustered standard errors (``"a+b"`` two-way,
+        ``"a^b"`` each (a, b) combination).
+    vcov : {"iid", "hc1", "robust", "hetero", "cluster"} or dict, optional
+        Default "cluster" when ``cluster`` is given, else "iid"; ``{"CRV1": "pair"}`` as pyfixest.
+        Switch after fitting with ``fit.vcov(...)``.
     ssc : {"companion", "stata", "none"} or SSC
         Small-sample correction (module docstring); "companion" (default) is G/(G−1) clustered.
     weights : str, optional
         Column of positive observation weights (WLS).
+    split, fsplit : str, optional
+        Sub-sample column (:mod:`gravity.estimation.multi`; ``fsplit`` adds the full sample).
 
     Returns
     -------
-    OLSResults
-        Student-t inference with ``df_inference`` degrees of freedom.
+    OLSResults or FitList
+        Student-t inference with ``df_inference`` degrees of freedom; a FitList for several models.
 
     Raises
     ------
@@ -193,12 +234,50 @@ def ols(formula: str, data: pd.DataFrame, *, cluster: str | list[str] | None = N
     Yotov, Y. V., Piermartini, R., Monteiro, J.-A. & Larch, M. (2016). An Advanced Guide to Trade
     Policy Analysis: The Structural Gravity Model. WTO/UNCTAD, ch. 1.
     """
+    specs = expand_formula(formula)
+    vcov, cl = parse_vcov(vcov, cluster)
+    vcov = {"hetero": "hc1", "HC1": "hc1"}.get(vcov, vcov)
+    clusters = list(cl or [])
+    if len(specs) == 1 and split is None and fsplit is None:
+        return _ols(specs[0], data, clusters, vcov, ssc, weights)
+    return run_multi(lambda spec, d, cache: _ols(spec, d, clusters, vcov, ssc, weights), specs, data,
+                     split=split, fsplit=fsplit)
+
+
+def _ols(spec: Spec, data: pd.DataFrame, clusters: list[str], vcov, ssc, weights) -> OLSResults:
+    """One model of :func:`ols`: expressions are evaluated into columns, then the plain fit runs."""
+    if spec.plain:
+        return _ols_plain(spec, data, clusters, vcov, ssc, weights)
+    design = build_design(spec, data, nonnegative=False)
+    names = design.names
+    safe = [f"_gv_x{j}" for j in range(len(names))]
+    keep_cols = list(dict.fromkeys([c for t in spec.fixed_effects for c in t] + cluster_columns(clusters)
+                                   + ([weights] if weights else [])))
+    sub = data.iloc[design.rows][keep_cols].copy()
+    sub["_gv_y"] = design.y
+    for j, s in enumerate(safe):
+        sub[s] = design.X[:, j]
+    slopes = [s for s, nm in zip(safe, names) if nm != "Intercept"]
+    plain = Spec("_gv_y", tuple(slopes), spec.fixed_effects, spec.intercept, spec.formula)
+    res = _ols_plain(plain, sub, clusters, vcov, ssc, weights)
+    back = dict(zip(safe, names))
+    res.params = res.params.rename(index=back)
+    res.collinear = [back.get(c, c) for c in res.collinear]
+    res.depvar = spec.depvar
+    res._data = data
+    used = np.zeros(len(data), dtype=bool)
+    used[design.rows] = True
+    res.sample = pd.DataFrame({"used": used, "reason": design.reason.astype(str)}, index=data.index)
+    return res
+
+
+def _ols_plain(spec: Spec, data: pd.DataFrame, clusters: list[str], vcov, ssc, weights) -> OLSResults:
+    """The fit of a formula of bare column names (the body of :func:`ols`)."""
     from linearmodels.iv.absorbing import AbsorbingLS
 
     ssc_ = resolve_ssc(ssc, "ols")
-    spec = parse_formula(formula)
+    formula = spec.formula
     depvar, slopes, fes = spec.depvar, list(spec.slopes), [list(t) for t in spec.fixed_effects]
-    clusters = [cluster] if isinstance(cluster, str) else list(cluster or [])
     vcov = vcov or ("cluster" if clusters else "iid")
     if vcov not in VCOV:
         raise ValueError(f"vcov={vcov!r}; choose one of {VCOV}")
@@ -206,7 +285,7 @@ def ols(formula: str, data: pd.DataFrame, *, cluster: str | list[str] | None = N
         raise ValueError("vcov='cluster' needs cluster=<column name(s)>")
     if len(clusters) > 2:
         raise ValueError(f"at most two-way clustering is supported, got {clusters}")
-    _validate(data, depvar, slopes, fes, clusters, weights)
+    _validate(data, depvar, slopes, fes, cluster_columns(clusters), weights)
     if not slopes and not spec.intercept:
         raise OLSInputError(f"{formula!r} has no slope to estimate; OLS needs at least one regressor "
                             f"(for fixed effects alone use gv.ppml with an offset)")
@@ -268,7 +347,8 @@ def ols(formula: str, data: pd.DataFrame, *, cluster: str | list[str] | None = N
         vcov = "hc0" if ssc_ == PRESETS["ols"]["none"] else "hc1"
     else:
         vtype = "cluster" if len(clusters) == 1 else "twoway"
-        codes = [pd.factorize(data[c].to_numpy())[0] for c in clusters]
+        raw = {c: data[c].to_numpy() for c in cluster_columns(clusters)}
+        codes = [cluster_codes(c, raw) for c in clusters]
         n_clusters = {c: int(k.max() + 1) for c, k in zip(clusters, codes)}
         if min(n_clusters.values()) < 2:
             raise OLSInputError(f"cluster column(s) {clusters} have a single cluster; cannot cluster")
@@ -291,4 +371,5 @@ def ols(formula: str, data: pd.DataFrame, *, cluster: str | list[str] | None = N
         vcov_type=vcov, ssc=ssc, cluster=clusters, n_clusters=n_clusters, collinear=dropped,
         resid=resid, fittedvalues=fitted.rename("fitted"),
         sample=pd.DataFrame({"used": True, "reason": ""}, index=data.index),
+        _Xa=Xa, _u_w=u_w, _k_all=k_all, _data=data,
     )

@@ -19,12 +19,14 @@ import logging
 import numpy as np
 import pandas as pd
 
-from gravity.estimation.formula import build_design, parse_formula
+from gravity.estimation.formula import (build_design, cluster_codes, cluster_columns,
+                                        expand_formula, parse_vcov)
 from gravity.estimation.irls import irls
+from gravity.estimation.multi import FitList, run_multi
 from gravity.estimation.rank import fe_dof
-from gravity.estimation.results import PPMLResults
+from gravity.estimation.results import PPMLResults, ppml_covariance
 from gravity.estimation.separation import compact_codes, drop_fe_groups, iterative_rectifier
-from gravity.estimation.vcov import resolve_ssc, resolve_type, sandwich
+from gravity.estimation.vcov import resolve_ssc, resolve_type
 
 log = logging.getLogger("gravity.estimation")
 
@@ -34,7 +36,7 @@ __all__ = ["ppml"]
 def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stata", weights=None,
          offset=None, tol: float = 1e-8, maxiter: int = 1000, separation=("fe", "ir"),
          drop_singletons: bool = True, missing: str = "raise", fixef_tol: float = 1e-10,
-         verbose: bool = False) -> PPMLResults:
+         verbose: bool = False, split: str | None = None, fsplit: str | None = None) -> PPMLResults | FitList:
     """Estimate a PPML gravity equation with absorbed fixed effects.
 
     Solves Σ_i v_i (y_i − μ_i) x_i = 0 and Σ_{i∈g} v_i (y_i − μ_i) = 0 for every fixed-effect group g,
@@ -44,13 +46,20 @@ def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stat
     ----------
     formula : str
         ``"trade ~ ln_dist + cntg | exporter^year + importer^year"`` (slopes | fixed effects;
-        ``y ~ 1 | fe`` for a model with fixed effects and offset only).
+        ``y ~ 1 | fe`` for a model with fixed effects and offset only). Slopes may be fixest
+        expressions (``log(x)``, ``np.log(x)``, ``exp(x)``, ``I()``, ``a:b``, ``a*b``, ``C(g)``,
+        ``i(g, ref=r)``, ``i(g, x)``; :mod:`gravity.estimation.formula`); rows where one is not
+        finite are dropped with reason ``"undefined: <term>"``. ``sw()``/``sw0()``/``csw()``/``csw0()``
+        ask for several models (a :class:`gravity.estimation.multi.FitList` is returned).
     data : pandas.DataFrame
         Every column named in the formula (and ``cluster``, ``weights``, ``offset`` if names).
     cluster : str or list of two str, optional
-        Cluster column(s); two names give Cameron–Gelbach–Miller two-way clustering.
-    vcov : {"iid", "hetero", "robust", "cluster", "twoway"}, optional
-        Default "cluster" when ``cluster`` is given, else "hetero".
+        Cluster column(s); two names (or ``"a+b"``) give Cameron–Gelbach–Miller two-way
+        clustering; ``"a^b"`` clusters on each observed (a, b) combination.
+    vcov : {"iid", "hetero", "robust", "cluster", "twoway"} or dict, optional
+        Default "cluster" when ``cluster`` is given, else "hetero"; pyfixest's ``{"CRV1": "pair"}``
+        (``{"CRV1": "a+b"}`` two-way) is ``vcov="cluster", cluster=...``. Switch after fitting with
+        :meth:`gravity.estimation.results.EstimationResults.vcov`.
     ssc : {"stata", "none"} or SSC
         Small-sample correction (:mod:`gravity.estimation.vcov`): "stata" (default) is Stata
         ``ppml``'s G/(G−1) clustered and N/(N−1) robust — the published Yotov et al. (2016) SEs.
@@ -68,11 +77,17 @@ def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stat
         Rows with NaN in a used column raise (default) or are dropped (reason "missing value").
     verbose : bool
         Print one line per IRLS iteration (also logged at INFO on "gravity.estimation").
+    split, fsplit : str, optional
+        Column whose values define sub-samples, each estimated separately (fixest ``split``);
+        ``fsplit`` also estimates the full sample first.
 
     Returns
     -------
-    PPMLResults
-        :class:`gravity.estimation.results.PPMLResults` (normal inference).
+    PPMLResults or FitList
+        :class:`gravity.estimation.results.PPMLResults` (normal inference); a
+        :class:`gravity.estimation.multi.FitList` of them when the formula or ``split``/``fsplit``
+        asks for several models (the fixed-effect codes and, where samples coincide, the
+        fixed-effect separation pass computed once; see :mod:`gravity.estimation.multi`).
 
     Raises
     ------
@@ -90,20 +105,36 @@ def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stat
     Cameron, A. C., Gelbach, J. B. & Miller, D. L. (2011). Robust inference with multiway
     clustering. Journal of Business & Economic Statistics 29(2), 238–249.
     """
-    spec = parse_formula(formula)
+    specs = expand_formula(formula)
     sep = tuple(separation or ())
     bad = [s for s in sep if s not in ("fe", "ir")]
     if bad:
         raise ValueError(f"separation methods must be among ('fe', 'ir'), got {bad}")
+    vcov, cluster = parse_vcov(vcov, cluster)
     vtype = resolve_type(vcov, cluster)
     ssc_ = resolve_ssc(ssc)
     cl_cols = None
     if cluster is not None and vtype in ("cluster", "twoway"):
-        cl_cols = [cluster] if isinstance(cluster, str) else list(cluster)
-        if len(cl_cols) not in (1, 2) or not all(isinstance(c, str) for c in cl_cols):
+        cl_cols = list(cluster)
+        if len(cl_cols) not in (1, 2):
             raise ValueError(f"cluster must be a column name or a list of two column names, got {cluster!r}")
+    opts = dict(vtype=vtype, ssc_=ssc_, cl_cols=cl_cols, weights=weights, offset=offset, tol=tol,
+                maxiter=maxiter, sep=sep, drop_singletons=drop_singletons, missing=missing,
+                fixef_tol=fixef_tol, verbose=verbose)
+    if len(specs) == 1 and split is None and fsplit is None:
+        return _fit(specs[0], data, None, **opts)
+    return run_multi(lambda spec, d, cache: _fit(spec, d, cache, **opts), specs, data,
+                     split=split, fsplit=fsplit)
+
+
+def _fit(spec, data, cache, *, vtype, ssc_, cl_cols, weights, offset, tol, maxiter, sep, drop_singletons,
+         missing, fixef_tol, verbose) -> PPMLResults:
+    """One PPML fit of ``spec`` (the body of :func:`ppml`); ``cache`` shares fixed-effect work
+    between the models of a multiple estimation."""
+    formula = spec.formula
     design = build_design(spec, data, weights=weights, offset=offset,
-                          extra_columns={"cluster": cl_cols} if cl_cols else None, missing=missing)
+                          extra_columns={"cluster": cluster_columns(cl_cols)} if cl_cols else None,
+                          missing=missing, cache=cache)
     reason = design.reason
     rows = design.rows
     y, X, fe = design.y, design.X, design.fe
@@ -115,8 +146,15 @@ def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stat
     local_reason = np.full(y.size, "", dtype=object)
     for _round in range(100):
         sub_fe = fe[:, alive]
-        r = drop_fe_groups(y[alive], sub_fe, all_zero="fe" in sep, singletons=drop_singletons) \
-            if fe.shape[0] else np.full(int(alive.sum()), "", dtype=object)
+        key = None if cache is None or _round else \
+            ("fe-groups", spec.depvar, spec.fixed_effects, rows.tobytes(), "fe" in sep, drop_singletons)
+        if key is not None and key in cache.store:
+            r = cache.store[key].copy()
+        else:
+            r = drop_fe_groups(y[alive], sub_fe, all_zero="fe" in sep, singletons=drop_singletons) \
+                if fe.shape[0] else np.full(int(alive.sum()), "", dtype=object)
+            if key is not None:
+                cache.store[key] = r.copy()
         idx_alive = np.flatnonzero(alive)
         hit = r != ""
         local_reason[idx_alive[hit]] = r[hit]
@@ -157,27 +195,16 @@ def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stat
     if (y > 0).sum() == 0:
         raise ValueError(f"outcome {spec.depvar!r} is zero in every remaining row; nothing to estimate")
 
-    fit = irls(y, X, fe, n_levels, v, off, spec.coef_names, tol=tol, maxiter=maxiter,
+    fit = irls(y, X, fe, n_levels, v, off, design.names, tol=tol, maxiter=maxiter,
                fixef_tol=fixef_tol, verbose=verbose)
 
     # ---- inference -------------------------------------------------------------------------
     clusters = None
-    n_clusters = None
     if cl_cols:
-        clusters = [pd.factorize(s.to_numpy()[alive])[0] for s in design.extra["cluster"]]
-    p = fit["Xt"].shape[1]
+        raw = {s.name: s.to_numpy()[alive] for s in design.extra["cluster"]}
+        clusters = [cluster_codes(d, raw) for d in cl_cols]
     fe_df = fe_dof(fe)
-    if p:
-        Xt = fit["Xt"]
-        bread = np.linalg.inv(Xt.T @ (Xt * (v * fit["mu"])[:, None]))
-        V, Gs = sandwich(bread, Xt * (v * (y - fit["mu"]))[:, None], vtype, ssc_, n=y.size,
-                         k=p + (fe_df if ssc_.k == "all" else 0), clusters=clusters, cluster_names=cl_cols)
-        if Gs:
-            n_clusters = Gs[0] if len(Gs) == 1 else tuple(Gs)
-    else:
-        V = np.zeros((0, 0))
-        if clusters:
-            n_clusters = len(np.unique(clusters[0])) if len(clusters) == 1 else tuple(len(np.unique(c)) for c in clusters)
+    V, n_clusters = ppml_covariance(fit["Xt"], y, fit["mu"], v, vtype, ssc_, fe_df, clusters, cl_cols)
     used = np.zeros(len(data), dtype=bool)
     used[rows] = True
     sample = pd.DataFrame({"used": used, "reason": reason.astype(str)}, index=data.index)
@@ -187,4 +214,5 @@ def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stat
         offset=off, weights=v, fe=fe, fe_levels=levels, sample=sample, index=data.index[rows],
         converged=fit["converged"], n_iter=fit["n_iter"], collinear=fit["collinear"],
         offset_spec=offset, has_weights=design.weights is not None, fe_coef=fit["fe_coef"], fe_dof=fe_df,
+        Xt=fit["Xt"], data=data,
     )

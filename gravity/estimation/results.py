@@ -44,6 +44,7 @@ Analysis: The Structural Gravity Model. WTO/UNCTAD.
 """
 from __future__ import annotations
 
+import copy
 import html
 import logging
 import re
@@ -60,7 +61,8 @@ from scipy.sparse.csgraph import connected_components
 
 from gravity.estimation._kernels import demean_columns, group_weights
 from gravity.estimation.demean import fe_offsets
-from gravity.estimation.vcov import ssc_label
+from gravity.estimation.formula import cluster_codes, cluster_columns, parse_vcov
+from gravity.estimation.vcov import resolve_ssc, resolve_type, sandwich, ssc_label
 
 log = logging.getLogger("gravity.estimation")
 
@@ -451,6 +453,75 @@ class EstimationResults:
             return WaldTestResults(F, float(fdtrc(m, self.df_inference, F)), m, self.df_inference, "F")
         return WaldTestResults(W, float(chdtrc(m, W)), m, None, "chi2")
 
+    # ---- covariance switch ------------------------------------------------------------------
+    def vcov(self, vcov, *, ssc=None, data=None) -> "EstimationResults":
+        """The same estimates with another covariance, as a new results object (the fit is not
+        changed; pyfixest's ``Feols.vcov`` updates in place instead).
+
+        V̂ is recomputed from the stored bread H⁻¹ and scores s_i through the one sandwich of
+        :mod:`gravity.estimation.vcov`, so the result equals fitting with ``vcov=`` from the start.
+
+        Parameters
+        ----------
+        vcov : str or dict
+            ``"iid"``, ``"hetero"`` (``"HC1"``, ``"robust"``), ``{"CRV1": "pair"}``, two-way
+            ``{"CRV1": "exporter+importer"}``, or ``{"CRV1": "exporter^importer"}`` (each pair).
+        ssc : str or SSC, optional
+            Small-sample correction (default: the fit's).
+        data : pandas.DataFrame, optional
+            Frame to read cluster columns from (default: the frame the model was fitted on, by
+            position of the used rows); it must have the fitted frame's rows.
+
+        Returns
+        -------
+        EstimationResults
+            Same class, ``params`` and sample; new ``cov_params()``, ``bse``, ``vcov_type``, clusters.
+
+        Raises
+        ------
+        ValueError
+            Unknown type, a cluster column absent or missing in used rows, a single cluster, or a
+            result that kept no design (built by hand).
+        """
+        v, cl = parse_vcov(vcov, None)
+        return self._with_vcov(v, cl, ssc, data)
+
+    def _with_vcov(self, v, cl, ssc, data):
+        raise ValueError(f"{type(self).__name__} cannot switch its covariance after fitting; refit with vcov=")
+
+    def _cluster_arrays(self, dims: list[str], data) -> dict:
+        """Cluster columns of ``data`` (default: the fitted frame) on the used rows."""
+        data = getattr(self, "_data", None) if data is None else data
+        if data is None:
+            raise ValueError("this result kept no data frame; pass data= (the frame it was fitted on)")
+        used = self.sample["used"].to_numpy()
+        if len(data) != used.size:
+            raise ValueError(f"data has {len(data)} rows but the model was fitted on {used.size}; pass the "
+                             "frame it was fitted on")
+        absent = [c for c in cluster_columns(dims) if c not in data.columns]
+        if absent:
+            raise ValueError(f"cluster column(s) {absent} are not in data; available: {list(data.columns)[:30]}")
+        pos = np.flatnonzero(used)
+        out = {}
+        for c in cluster_columns(dims):
+            s = data[c].iloc[pos]
+            if s.isna().any():
+                raise ValueError(f"cluster column {c!r} is missing in {int(s.isna().sum())} used row(s); fill "
+                                 "them or cluster on another column")
+            out[c] = s.to_numpy()
+        return out
+
+    def _replaced(self, **attrs) -> "EstimationResults":
+        """A shallow copy with ``attrs`` set and every cached statistic dropped."""
+        new = copy.copy(self)
+        for klass in type(self).__mro__:
+            for name, attr in vars(klass).items():
+                if isinstance(attr, cached_property):
+                    new.__dict__.pop(name, None)
+        for k, val in attrs.items():
+            setattr(new, k, val)
+        return new
+
     def _coef_table(self, float_format) -> str:
         ci = self.conf_int()
         s = self._stat_name
@@ -462,13 +533,49 @@ class EstimationResults:
         return str(self.summary())
 
 
+def ppml_covariance(Xt, y, mu, v, vtype, ssc, fe_dof, clusters, cluster_names):
+    """V̂ of the PPML slopes and the number of clusters: bread H⁻¹ = (X̃'WX̃)⁻¹, W = diag(v_i μ_i),
+    scores s_i = x̃_i v_i (y_i − μ_i) (:func:`gravity.estimation.vcov.sandwich`).
+
+    Parameters
+    ----------
+    Xt : numpy.ndarray, shape (n, p)
+        Slopes demeaned under the converged weights v_i μ_i.
+    y, mu, v : numpy.ndarray, shape (n,)
+    vtype : str
+    ssc : SSC
+    fe_dof : int
+        Fixed-effect degrees of freedom (K counts them when ``ssc.k == "all"``).
+    clusters : list of numpy.ndarray or None
+    cluster_names : list of str or None
+
+    Returns
+    -------
+    (numpy.ndarray, int or tuple or None)
+        V̂ (p × p) and the clusters per dimension (None unless clustered).
+    """
+    p = Xt.shape[1]
+    n_clusters = None
+    if p:
+        bread = np.linalg.inv(Xt.T @ (Xt * (v * mu)[:, None]))
+        V, Gs = sandwich(bread, Xt * (v * (y - mu))[:, None], vtype, ssc, n=y.size,
+                         k=p + (fe_dof if ssc.k == "all" else 0), clusters=clusters, cluster_names=cluster_names)
+        if Gs:
+            n_clusters = Gs[0] if len(Gs) == 1 else tuple(Gs)
+    else:
+        V = np.zeros((0, 0))
+        if clusters:
+            n_clusters = len(np.unique(clusters[0])) if len(clusters) == 1 else tuple(len(np.unique(c)) for c in clusters)
+    return V, n_clusters
+
+
 class PPMLResults(EstimationResults):
     """Estimated PPML-HDFE model (normal inference). See the module docstring for definitions and
     conventions."""
 
     def __init__(self, *, spec, names, beta, V, vcov_type, ssc, cluster, n_clusters, y, mu, eta, X,
                  offset, weights, fe, fe_levels, sample, index, converged, n_iter, collinear,
-                 offset_spec, has_weights, fe_coef=None, fe_dof=0):
+                 offset_spec, has_weights, fe_coef=None, fe_dof=0, Xt=None, data=None):
         self.spec = spec
         self.formula = spec.formula
         self.fixed_effects = spec.fe_names
@@ -491,6 +598,22 @@ class PPMLResults(EstimationResults):
         self._fixef_raw = fe_coef
         self._fe_dof = fe_dof
         self._vcov = V
+        self._Xt = Xt            # slopes demeaned under the converged weights (bread and scores)
+        self._data = data        # the fitted frame (cluster columns for .vcov())
+
+    def _with_vcov(self, v, cl, ssc, data):
+        vtype = resolve_type(v, cl)
+        ssc_ = self.ssc if ssc is None else resolve_ssc(ssc)
+        if self._Xt is None:
+            raise ValueError("this PPML result kept no demeaned design; refit with vcov=...")
+        cl_cols = list(cl) if cl is not None and vtype in ("cluster", "twoway") else None
+        clusters = None
+        if cl_cols:
+            raw = self._cluster_arrays(cl_cols, data)
+            clusters = [cluster_codes(d, raw) for d in cl_cols]
+        V, n_clusters = ppml_covariance(self._Xt, self._y, self._mu, self._v, vtype, ssc_, self._fe_dof,
+                                        clusters, cl_cols)
+        return self._replaced(_vcov=V, vcov_type=vtype, ssc=ssc_, cluster=cl_cols, n_clusters=n_clusters)
 
     # ---- goodness of fit (computed on first use) --------------------------------------------
     @cached_property
@@ -572,6 +695,45 @@ class PPMLResults(EstimationResults):
         body = self._coef_table(lambda x: f"{x: .6f}") if len(self.params) else "(no slope coefficients)"
         rule = "=" * max(len(l) for l in body.splitlines() + lines)
         return Summary("\n".join([rule, *lines, rule, body, rule]))
+
+    def bias_correct(self, i: str = "exporter", j: str = "importer", t: str = "year", *,
+                     method: str = "analytical", leverage: str = "auto", splits: int = 1, seed: int = 0):
+        """Weidner & Zylkin (2021) bias correction of a two- or three-way gravity fit.
+
+        β̃ = β̂ − Ŵ⁻¹(B̂/N + D̂/N) for ``i^t + j^t + pair`` effects (analytical, or the split-panel
+        jackknife), and pair-clustered standard errors with the local de-biasing adjustment for both
+        two- and three-way models; :mod:`gravity.estimation.bias` has the equations and choices.
+
+        Parameters
+        ----------
+        i, j, t : str
+            Exporter, importer and time columns as named in the fixed effects.
+        method : {"analytical", "jackknife"}
+        leverage : {"auto", "exact", "blocks"}
+            Fixed-effect leverage in the variance adjustment.
+        splits, seed : int
+            Jackknife: random halvings of exporters and importers averaged, and their seed.
+
+        Returns
+        -------
+        gravity.estimation.bias.BiasCorrected
+            Results with corrected ``params``, adjusted ``bse``, ``bias``, ``uncorrected``,
+            ``bias_column`` (``regtable([r.uncorrected, r.bias_column, r])``).
+
+        Raises
+        ------
+        gravity.estimation.bias.BiasSpecError
+            Fixed effects other than ``i^t + j^t`` (+ pair), weights, no slope, or jackknife on a
+            two-way fit.
+
+        References
+        ----------
+        Weidner, M. & Zylkin, T. (2021). Bias and consistency in three-way gravity models. Journal
+        of International Economics 133, 103513.
+        """
+        from gravity.estimation.bias import bias_correct
+
+        return bias_correct(self, i, j, t, method=method, leverage=leverage, splits=splits, seed=seed)
 
     # ---- fixed effects ---------------------------------------------------------------------
     def _raw_fixef(self) -> np.ndarray:

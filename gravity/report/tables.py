@@ -145,7 +145,8 @@ def regtable(results: Sequence | Mapping, *, names: Sequence[str] | None = None,
 
     Parameters
     ----------
-    results : list of fitted results, or a mapping name → result.
+    results : list of fitted results (a multiple-estimation ``FitList`` counts as its columns), or a
+        mapping name → result.
     names : column titles (default: the estimator name, e.g. "OLS", "PPML"); columns are numbered.
     digits : decimals of coefficients and standard errors (4 as in Yotov et al. 2016).
     keep : variables to show, in this order (default: the union in order of appearance; the
@@ -155,7 +156,8 @@ def regtable(results: Sequence | Mapping, *, names: Sequence[str] | None = None,
     if isinstance(results, Mapping):
         names = list(results.keys()) if names is None else list(names)
         results = list(results.values())
-    results = list(results)
+    # a multiple estimation (gravity.estimation.multi.FitList: a list with labels) gives its columns
+    results = [m for r in results for m in (r if isinstance(r, list) and hasattr(r, "labels") else [r])]
     if not results:
         raise ValueError("regtable needs at least one result")
     for i, r in enumerate(results):
