@@ -7,12 +7,25 @@ Each command lives in its own function; heavy modules are imported inside the co
     gravity replicate NAME [--out DIR]   run one, print ours beside the published values,
                                          write DIR/NAME.csv and DIR/NAME.md; exit 1 when a
                                          difference exceeds its stated tolerance
+    gravity corridor FILE [--out DIR]    the digital-corridor analysis of a model file
+    gravity data [KEY...] [--verify] [--fetch]
+                                         which data directory applies and why, and each registered
+                                         file's state (found / verified / missing / fetched)
+
+A missing or unreadable data file ends the command with ``error: ...`` (the file, its URL and the fix)
+and exit code 2, not a traceback.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 import typer
+
+def _data_error(exc: Exception) -> typer.Exit:
+    """Print a data-layer error (missing file, checksum, config) as one message; exit code 2."""
+    typer.echo(f"error: {exc}", err=True)
+    return typer.Exit(code=2)
+
 
 app = typer.Typer(
     name="gravity",
@@ -48,12 +61,13 @@ def replicate_command(
     models = models or MODELS_DIR
     names = [r.name for r in available(models) if r.variant is None] if name == "all" else [name]
     reports = []
+    from gravity.data.registry import ChecksumError, DataConfigError, DataUnavailableError
+
     try:
         for n in names:
             reports.append(run(n, out_dir=out, echo=typer.echo, models_dir=models))
-    except ReplicationError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from exc
+    except (ReplicationError, DataUnavailableError, ChecksumError, DataConfigError) as exc:
+        raise _data_error(exc) from None
     if status is not None:
         status.parent.mkdir(parents=True, exist_ok=True)
         status.write_text(status_table(reports))
@@ -69,16 +83,67 @@ def corridor(
     out: Path = typer.Option(Path("results/eco"), "--out", help="directory for the workbook, tables, plots, report"),
 ) -> None:
     """Digital-corridor analysis: estimates, GE scenarios with 95% CIs, ministry workbook, plots, report."""
+    from gravity.data.registry import ChecksumError, DataConfigError, DataUnavailableError
     from gravity.jobs.corridor import pipeline as co
     from gravity.scenario.config import ScenarioFileError
 
     try:
         res = co.run(spec, out)
-    except ScenarioFileError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from exc
+    except (ScenarioFileError, DataUnavailableError, ChecksumError, DataConfigError) as exc:
+        raise _data_error(exc) from None
     typer.echo(co.summary(res))
     typer.echo(f"wrote {len(res.paths)} files to {out} (report: {res.paths.get('report_md')})")
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return ""
+
+
+@app.command("data")
+def data_command(
+    keys: list[str] = typer.Argument(None, help="registry keys or folders (e.g. yotov2016); default: every file"),
+    verify: bool = typer.Option(False, "--verify", help="check the sha256 of every present file"),
+    fetch: bool = typer.Option(False, "--fetch", help="download every missing file (checked against its sha256)"),
+) -> None:
+    """Which data directory applies (and by which rule), and where each registered file comes from.
+
+    Rules, first match wins: 1. GRAVITY_DATA_DIR; 2. [data] dir in ./gravity.toml, else in the user's
+    config directory (~/.config/gravity/gravity.toml); 3. ../shared/data beside the project; 4. the download
+    cache ~/.cache/gravity. Exit code 1 when a file is missing (after --fetch) or fails its sha256.
+    """
+    from gravity.data.registry import RULES, DataConfigError, config_files, data_dir, status
+
+    try:
+        where = data_dir()
+        table = status(keys or None, verify=verify, fetch=fetch)
+    except (DataConfigError, KeyError) as exc:
+        raise _data_error(exc.args[0] if isinstance(exc, KeyError) else exc) from None
+    cfg = " or ".join(str(f) for f in config_files())
+    typer.echo(f"data directory: {where.path}")
+    typer.echo(f"  chosen by rule {RULES.index(where.rule) + 1} ({where.rule}): {where.origin}")
+    typer.echo(f"  rules, first match wins: 1. GRAVITY_DATA_DIR  2. [data] dir in {cfg}  "
+               f"3. ../shared/data beside the project  4. ~/.cache/gravity")
+    width = max(len(k) for k in table["key"]) if len(table) else 0
+    for r in table.itertuples(index=False):
+        line = f"{r.status:<11} {r.key:<{width}}  {_size(r.bytes) if r.bytes else '':>9}"
+        if r.status in ("missing", "mismatch", "unavailable"):
+            line += f"  {r.detail}"
+        typer.echo(line)
+    counts = table["status"].value_counts()
+    typer.echo(f"{len(table)} files: " + ", ".join(f"{int(n)} {s}" for s, n in counts.items()))
+    hints = []
+    if not verify:
+        hints.append("`gravity data --verify` checks every sha256")
+    if counts.get("missing", 0):
+        hints.append("`gravity data --fetch` downloads the missing files")
+    if hints:
+        typer.echo("; ".join(hints) + ".")
+    bad = sum(int(counts.get(s, 0)) for s in ("mismatch", "unavailable")) + (int(counts.get("missing", 0)) if fetch else 0)
+    raise typer.Exit(code=1 if bad else 0)
 
 
 if __name__ == "__main__":

@@ -4,11 +4,14 @@ fetched by pooch, tidy readers and the country authority.
 Every file is known by a *key*, its path inside the cache (``yotov2016/Chapter1Application1.dta``).
 :func:`path` returns a local copy, :func:`load` reads it in its native format, :func:`reader_for` names the
 reader (``read_*``) that returns its tidy frame in one of three schemas (see :mod:`gravity.data.readers`).
+:func:`data_dir` says which folder the files come from and why (``GRAVITY_DATA_DIR``, a ``gravity.toml``,
+``../shared/data`` beside the project, or the download cache); :func:`status` lists each file's state.
 A new source is one :class:`Source` entry in :mod:`gravity.data.registry` plus its reader.
 """
 from gravity.data import countries, registry
-from gravity.data.registry import (REGISTRY, ChecksumError, DataUnavailableError, Source, available, cache_dir,
-                                   citation, load, path, reader_for, reader_function, sha256_of, source)
+from gravity.data.registry import (REGISTRY, ChecksumError, DataConfigError, DataDir, DataUnavailableError, Source,
+                                   available, cache_dir, citation, data_dir, load, path, reader_for, reader_function,
+                                   sha256_of, source, status)
 # ----------------------------------------------------------------------------- tidy readers
 from gravity.data.readers.geodist import PAIR_COLUMNS, map_pair_codes, read_geo_cepii, read_geodist
 from gravity.data.readers.indicators import (

@@ -5,11 +5,22 @@ one :class:`Source` entry: public URL (a raw GitHub file at a fixed commit), sha
 the reader that returns its tidy frame. Adding a data source is one entry here plus its reader in
 :mod:`gravity.data.readers`.
 
-:func:`path` returns a local copy: the cache directory is checked first (``GRAVITY_DATA_DIR``, default
-``~/.cache/gravity``) and a cached file is verified against its sha256; a missing file is fetched by
-pooch (Uieda et al. 2020) with a progress bar and verified before it is used. Offline, the error names
-the file, its URL, its sha256 and how to provide it by hand. :func:`load` reads any registered file in
-its native format (Stata, R data frames and R lists, csv, xls).
+One rule chooses the data directory for every entry point (``make``, the CLI, notebooks, any script doing
+``import gravity``); :func:`data_dir` applies it and says which rule applied:
+
+1. ``GRAVITY_DATA_DIR`` (environment variable), when set and not empty;
+2. ``[data] dir`` in a ``gravity.toml``: first in the working directory, then in the user's config
+   directory (``~/.config/gravity/gravity.toml`` on Linux, ``platformdirs.user_config_dir("gravity")``);
+   a relative ``dir`` is relative to the file that names it;
+3. ``../shared/data`` beside the project, when that folder exists: beside the source checkout that holds
+   this package, else beside the working directory;
+4. the download cache ``~/.cache/gravity``.
+
+:func:`path` returns a local copy from that directory; a present file is verified against its sha256, a
+missing one is fetched by pooch (Uieda et al. 2020) with a progress bar and verified before it is used.
+Offline, the error names the file, its URL, its sha256 and how to provide it by hand. :func:`status` lists
+every registered file as found, verified, missing or fetched (``gravity data``). :func:`load` reads any
+registered file in its native format (Stata, R data frames and R lists, csv, xls).
 
 This module imports nothing of gravity: readers are named by string and resolved on demand
 (:func:`reader_function`).
@@ -24,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +51,10 @@ class DataUnavailableError(FileNotFoundError):
 
 class ChecksumError(ValueError):
     """A file's sha256 does not match the registry."""
+
+
+class DataConfigError(ValueError):
+    """A ``gravity.toml`` that cannot say where the data are (unreadable TOML, no ``[data] dir``)."""
 
 
 @dataclass(frozen=True)
@@ -197,7 +213,7 @@ _SOURCES = [
            reader="geodist:read_geo_cepii"),
     Source("cepii-geodist/geo_cepii.xls", *_GEODIST, "raw-data/geo_cepii.xls",
            "aa43be56e85a0f67459dc2fd1e841710b600b6133cde76536c42bac07c35c9d9", GEODIST, "Etalab Open Licence 2.0 (CEPII)",
-           contents="the geo_cepii table again, as Excel: needs xlrd; read_geo_cepii reads the .rda"),
+           contents="the geo_cepii table again, as Excel (read with calamine); read_geo_cepii reads the .rda"),
     Source("wdi-internet/API_IT.NET.USER.ZS_DS2_en_csv_v2_2160.csv", *_WDI_INTERNET,
            "2024/week-48/API_IT.NET.USER.ZS_DS2_en_csv_v2_2160.csv",
            "8ced611663bf77d05d222a16cbbaa6ecd456f5a31a03700611cc92339b36d36f", WDI, CC_BY,
@@ -331,15 +347,120 @@ REGISTRY: dict[str, Source] = {s.key: s for s in _SOURCES}
 """Every registered file by key."""
 
 
+CONFIG_NAME = "gravity.toml"
+"""Name of the user config file (``[data] dir = "..."``)."""
+
+DEFAULT_CACHE = Path("~/.cache/gravity")
+"""The download cache (rule 4), expanded at use."""
+
+RULES = ("GRAVITY_DATA_DIR", "gravity.toml", "../shared/data", "download cache")
+"""The data-directory rules in the order :func:`data_dir` tries them."""
+
+
+@dataclass(frozen=True)
+class DataDir:
+    """The data directory and why it was chosen.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+        Absolute folder every registry key is read from (and fetched into).
+    rule : str
+        The rule that applied, one of :data:`RULES`.
+    origin : str
+        What made the rule apply (the variable, the config file, the project the folder sits beside).
+    """
+
+    path: Path
+    rule: str
+    origin: str
+
+    def describe(self) -> str:
+        """One line: the folder, the rule (its number in the order) and its origin."""
+        return f"{self.path}  (rule {RULES.index(self.rule) + 1} of {len(RULES)}, {self.rule}: {self.origin})"
+
+
+def config_files() -> list[Path]:
+    """The ``gravity.toml`` files rule 2 reads, in order: working directory, then the user's config directory.
+
+    Returns
+    -------
+    list of pathlib.Path
+        Candidate paths (they need not exist). The user's config directory is ``$XDG_CONFIG_HOME/gravity``
+        when that variable is set, else ``platformdirs.user_config_dir("gravity")`` (``~/.config/gravity``
+        on Linux).
+    """
+    xdg = os.environ.get("XDG_CONFIG_HOME")
+    if xdg:
+        user = Path(xdg).expanduser() / "gravity"
+    else:
+        import platformdirs
+
+        user = Path(platformdirs.user_config_dir("gravity"))
+    return [Path.cwd() / CONFIG_NAME, user / CONFIG_NAME]
+
+
+def _config_dir(file: Path) -> Path:
+    """``[data] dir`` of one ``gravity.toml`` (relative to the file), or :class:`DataConfigError`."""
+    try:
+        conf = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise DataConfigError(f"{file}: not valid TOML ({exc}); fix it or delete it. It should read\n"
+                              f'  [data]\n  dir = "/path/to/data"') from None
+    value = conf.get("data", {}).get("dir") if isinstance(conf.get("data"), dict) else None
+    if not isinstance(value, str) or not value.strip():
+        raise DataConfigError(f"{file}: no [data] dir = \"...\" string (found keys {sorted(conf)}); add\n"
+                              f'  [data]\n  dir = "/path/to/data"\nor delete the file to use the other rules.')
+    d = Path(value).expanduser()
+    return (d if d.is_absolute() else file.parent / d).resolve()
+
+
+def _project_roots() -> list[tuple[Path, str]]:
+    """Folders a ``../shared/data`` is looked for beside: the source checkout holding this package (when
+    it is one: a ``pyproject.toml`` two levels above this file), then the working directory."""
+    roots = []
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "pyproject.toml").is_file():
+        roots.append((checkout, "the source checkout"))
+    roots.append((Path.cwd().resolve(), "the working directory"))
+    return roots
+
+
+def data_dir() -> DataDir:
+    """Choose the data directory by the one rule (module docstring), first match wins.
+
+    Returns
+    -------
+    DataDir
+        The folder, the rule that applied and its origin.
+
+    Raises
+    ------
+    DataConfigError
+        A ``gravity.toml`` exists in a rule-2 location but gives no usable ``[data] dir``.
+    """
+    env = os.environ.get("GRAVITY_DATA_DIR", "").strip()
+    if env:
+        return DataDir(Path(env).expanduser().resolve(), RULES[0], "environment variable GRAVITY_DATA_DIR")
+    for file in config_files():
+        if file.is_file():
+            return DataDir(_config_dir(file), RULES[1], f"[data] dir in {file}")
+    for root, what in _project_roots():
+        shared = root.parent / "shared" / "data"
+        if shared.is_dir():
+            return DataDir(shared.resolve(), RULES[2], f"beside {what} {root}")
+    return DataDir(DEFAULT_CACHE.expanduser(), RULES[3], "no other rule applied; missing files are downloaded here")
+
+
 def cache_dir() -> Path:
-    """The cache directory.
+    """The data directory chosen by :func:`data_dir`.
 
     Returns
     -------
     pathlib.Path
-        ``$GRAVITY_DATA_DIR`` when set, else ``~/.cache/gravity``.
+        ``data_dir().path``.
     """
-    return Path(os.environ.get("GRAVITY_DATA_DIR") or Path.home() / ".cache" / "gravity").expanduser()
+    return data_dir().path
 
 
 def source(key: str) -> Source:
@@ -485,13 +606,77 @@ def _verify_cached(src: Source, target: Path) -> None:
 def _unavailable(src: Source, target: Path, why: str) -> str:
     return (f"dataset {src.key!r} is not in the cache ({target}) and could not be downloaded ({why}).\n"
             f"  source: {src.url}\n  sha256: {src.sha256}\n"
-            f"  fix: download that URL to {target}, or point GRAVITY_DATA_DIR at a folder holding "
-            f"{src.key} (e.g. ../shared/data).")
+            f"  fix: run `gravity data --fetch` when online, download that URL to {target} by hand, or point "
+            f"GRAVITY_DATA_DIR (or [data] dir in a gravity.toml) at a folder holding {src.key} "
+            f"(e.g. ../shared/data); `gravity data` shows which rule chose {target.parents[len(Path(src.key).parts) - 1]}.")
 
 
 def available(key: str) -> bool:
     """True when ``key`` is cached locally (no download attempted, no checksum computed)."""
     return (cache_dir() / source(key).key).exists()
+
+
+STATUSES = ("found", "verified", "fetched", "missing", "mismatch", "unavailable")
+"""Values of :func:`status`'s ``status`` column."""
+
+
+def status(keys=None, *, verify: bool = False, fetch: bool = False) -> pd.DataFrame:
+    """Where each registered file comes from, optionally verified or fetched.
+
+    Parameters
+    ----------
+    keys : iterable of str, optional
+        Registry keys or key prefixes (``"yotov2016"``, ``"wiod2013/wiot_2000.RData"``); default every file.
+    verify : bool, default False
+        Compute the sha256 of every present file and compare it with the registry.
+    fetch : bool, default False
+        Download every missing file (verified by pooch before it is kept).
+
+    Returns
+    -------
+    DataFrame
+        One row per file: ``key``, ``status`` (one of :data:`STATUSES`: *found* present, not checked;
+        *verified* present with the registered sha256; *fetched* downloaded now and verified; *missing*
+        absent; *mismatch* present with another sha256; *unavailable* a fetch that failed), ``bytes``
+        (size on disk, 0 when absent), ``path`` and ``detail`` (the reason for *mismatch*/*unavailable*,
+        else the URL).
+
+    Raises
+    ------
+    KeyError
+        A key or prefix that matches no registered file.
+    """
+    if keys is None or isinstance(keys, str):
+        keys = [keys] if isinstance(keys, str) else None
+    if keys is None:
+        chosen = list(REGISTRY)
+    else:
+        chosen = []
+        for k in keys:
+            hit = [r for r in REGISTRY if r == k or r.startswith(k.rstrip("/") + "/")]
+            if not hit:
+                source(k)  # raises KeyError naming registered keys with the same folder
+            chosen += [h for h in hit if h not in chosen]
+    root = cache_dir()
+    rows = []
+    for key in chosen:
+        src = REGISTRY[key]
+        target = root / key
+        state, detail = ("found", src.url) if target.exists() else ("missing", src.url)
+        if state == "missing" and fetch:
+            try:
+                _download(src, target)
+                state = "fetched"
+            except (DataUnavailableError, ChecksumError) as exc:
+                state, detail = "unavailable", str(exc).splitlines()[0]
+        elif state == "found" and verify:
+            got = sha256_of(target)
+            state = "verified" if got == src.sha256 else "mismatch"
+            if state == "mismatch":
+                detail = f"sha256 {got}, registered {src.sha256}: delete it and run `gravity data --fetch`"
+        size = target.stat().st_size if target.exists() else 0
+        rows.append((key, state, size, str(target), detail))
+    return pd.DataFrame(rows, columns=["key", "status", "bytes", "path", "detail"])
 
 
 def load(key: str):
@@ -539,7 +724,7 @@ def load(key: str):
     if suffix == ".csv":
         return pd.read_csv(p, encoding="utf-8-sig")
     if suffix == ".xls":
-        return pd.read_excel(p)
+        return pd.read_excel(p, engine="calamine")  # the frame xlrd gave, without its deprecation
     raise ValueError(f"{key}: no native reader for {suffix!r} files")
 
 

@@ -237,7 +237,7 @@ def pair_bootstrap(data: pd.DataFrame, refit: Callable, *, cluster: str, draws: 
         raise GEInputError(f"cluster column {cluster!r} has missing values in {int((codes < 0).sum())} rows")
     G = len(uniq)
     results = []
-    bar = tqdm(total=draws, desc="pair bootstrap", disable=not progress)
+    bar = tqdm(total=draws, desc="pair bootstrap: PPML re-fits", disable=not progress)
     if n_jobs > 1:
         # spawn, not fork: the parent may already run OpenMP threads (numba), unsafe to fork.
         # Workers run single-threaded BLAS and numba (n_jobs of them already fill the cores;
@@ -348,7 +348,7 @@ def confidence_intervals(base: Baseline, scenario: Callable, *, fit=None, coeffi
                          draws: int = 1000, seed: int = 0,
                          sigma: tuple[float, float] | None = None, baseline_costs: Callable | None = None,
                          level: float = 0.95, numeraire: str = "reference", deficits: str = "ratio",
-                         progress: bool = True,
+                         progress: bool = True, label: str = "",
                          chunk: int = 64, tol: float = 1e-10, max_iter: int = 100_000) -> GEUncertainty:
     """CIs for all GE effects of ``scenario`` over coefficient (and σ) uncertainty.
 
@@ -386,6 +386,9 @@ def confidence_intervals(base: Baseline, scenario: Callable, *, fit=None, coeffi
         Coverage of the intervals, in (0, 1).
     progress : bool
         Show a tqdm progress bar.
+    label : str, optional
+        What the draws are for, shown in the progress bar with the draw kind
+        (``"scenario (a), sigma=5"`` → ``GE draws, scenario (a), sigma=5: parametric``).
     chunk, tol, max_iter : int, float, int
         Draws per parallel batch; stop rule and iteration limit of every GE solve.
 
@@ -427,7 +430,7 @@ def confidence_intervals(base: Baseline, scenario: Callable, *, fit=None, coeffi
     n = base.n
     out = np.full((D, len(EFFECTS), n), np.nan)
     fails = [tuple(r) for r in betas.failures[["draw", "stage", "reason"]].itertuples(index=False)]
-    bar = tqdm(total=D, desc=f"GE draws ({betas.method})", disable=not progress)
+    bar = tqdm(total=D, desc=_bar_label(label, betas.method), disable=not progress)
     _solve_draws(base, b0, res0, scenario, B, list(range(D)), sig, baseline_costs, numeraire, deficits,
                  chunk, tol, max_iter, out, fails, bar)
     bar.close()
@@ -436,6 +439,11 @@ def confidence_intervals(base: Baseline, scenario: Callable, *, fit=None, coeffi
         log.warning("GE draws: %d of %d failed (%s)", len(failures), D,
                     "; ".join(f"{k}: {v}" for k, v in failures["reason"].value_counts().head(3).items()))
     return GEUncertainty(base, point, out, B, sig, failures, level, betas.method)
+
+
+def _bar_label(label: str, kind: str) -> str:
+    """Progress-bar text naming what the GE draws are for and their kind (parametric, pair bootstrap)."""
+    return f"GE draws, {label}: {kind}" if label else f"GE draws: {kind}"
 
 
 def _resolve_betas(fit, coefficients, betas, refit, data, cluster, draws, seed, progress):
@@ -572,7 +580,8 @@ def pooled_intervals(variants: Sequence[tuple[str, Baseline]], scenario: Callabl
                      coefficients=None, betas: BetaDraws | None = None, draws: int = 1000, seed: int = 0,
                      level: float = 0.95, central: str | None = None, baseline_costs: Callable | None = None,
                      numeraire: str = "reference", deficits: str = "ratio", progress: bool = True,
-                     chunk: int = 64, tol: float = 1e-10, max_iter: int = 100_000) -> PooledUncertainty:
+                     label: str = "", chunk: int = 64, tol: float = 1e-10,
+                     max_iter: int = 100_000) -> PooledUncertainty:
     """Intervals for all GE effects that carry the coefficients, σ and the baseline construction.
 
     Draw d pairs the coefficients β_d with one baseline variant v_d (e.g. σ ∈ {3, 5, 7} and observed
@@ -603,6 +612,8 @@ def pooled_intervals(variants: Sequence[tuple[str, Baseline]], scenario: Callabl
         As in :func:`gravity.ge.solve`.
     progress : bool
         Show a tqdm progress bar.
+    label : str, optional
+        What the draws are for, shown in the progress bar with the draw kind and the variant count.
     chunk, tol, max_iter : int, float, int
         Draws per parallel batch; stop rule and iteration limit of every GE solve.
 
@@ -657,7 +668,7 @@ def pooled_intervals(variants: Sequence[tuple[str, Baseline]], scenario: Callabl
     fails = []
     per = {}
     point = None
-    bar = tqdm(total=D, desc=f"GE draws ({betas.method}, {V} variants)", disable=not progress)
+    bar = tqdm(total=D, desc=_bar_label(label, f"{betas.method}, {V} variants"), disable=not progress)
     for v, (name, base) in enumerate(variants):
         ids = [int(d) for d in np.flatnonzero(assignment == v)]
         sig[ids] = base.sigma
