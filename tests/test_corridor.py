@@ -245,18 +245,24 @@ def test_the_brief_is_the_first_page_and_names_tajikistan_first(run):
     for p in ("AFG", "AZE", "IRN", "KAZ", "KGZ", "PAK", "TKM", "TUR", "UZB"):
         assert f"| {p} " in page, p                          # every ECO partner in the trade table
     assert "US$" in page and "sign holds in" in page and "Conditional GE" in page and "Full GE" in page
+    assert "n/a%" not in page and "+-" not in page and "it would take internet use" not in page
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "plots/" not in html.split("<body")[1] or "data:image/png;base64" in html
 
 
 def test_workbook_readme_describes_every_sheet(run):
     res, out = run
-    book = wb.read_back(out / "eco_corridor.xlsx")
-    readme = "\n".join(str(x) for x in book["README"].iloc[:, 0].tolist())
     from gravity.jobs.corridor.tables import SHEET_NOTES
 
+    index = wb.readme_index(out / "eco_corridor.xlsx")
+    assert len(index) == len(res.tables.sheets()) + 1                       # every sheet, plus README itself
+    got = index.set_index("csv file")
     for name in res.tables.sheets():
-        assert f"{name}: {SHEET_NOTES[name]}" in readme, name
+        row = got.loc[f"csv/{wb.file_stem(name)}.csv"]
+        note = SHEET_NOTES[name]
+        assert (row["contents"], row["one row is"], row["units"]) == (note.about, note.row, note.units), name
+    # every boolean column is a described flag (write_tables checks it; a flag-less table would have failed)
+    assert set(SHEET_NOTES["Focus partners"].flags) == {"exports_from_partner_report"}
 
 
 def test_same_seed_same_tables(run, tmp_path):
@@ -285,3 +291,15 @@ def test_bad_file_fails_before_any_data_is_read(tmp_path, monkeypatch):
         with pytest.raises(sc.ScenarioFileError, match=f"line {line}.*{key}"):
             co.run(bad, tmp_path / "out", progress=False)
     assert not (tmp_path / "out").exists()
+
+
+def test_ten_percent_effect_and_where_ours_sit():
+    from gravity.jobs.corridor import tables as ct
+
+    assert ct.ten_percent_effect(0.0, 20.0) == 0.0
+    # b = 1 at x0 = 0: exp(ln 1) - 1 = 0; at large x0 a 10% rise moves ln(1 + x) by about ln 1.1
+    assert ct.ten_percent_effect(1.0, 1e9) == pytest.approx(10.0, rel=1e-6)
+    el = pd.DataFrame({"spec": ["h", "h"], "label": ["H", "H"], "country_type": ["coastal", "landlocked"],
+                       "terms": ["a", "a + b"], "estimate": [0.033, -0.2], "se": [0.1, 0.1]})
+    txt = ct.where_ours_sit(el, {}, "h", 1e9)
+    assert "headline, coastal: +0.32% (within)" in txt and "headline, landlocked: -1.89% (below)" in txt

@@ -14,7 +14,10 @@ from gravity.panel import features as ft
 from gravity.scenario import config as sc
 from gravity.scenario import shocks
 
-MODEL = Path(__file__).resolve().parents[1] / "models" / "eco_digital_corridor.toml"
+SHIPPED = Path(__file__).resolve().parents[1] / "models" / "eco_digital_corridor.toml"
+# The parser and the shocks are tested on a fixed file (the Comtrade-era model file: weakest-link, product
+# and landlocked interactions, three scenarios), so these tests do not move when the shipped analysis does.
+MODEL = Path(__file__).resolve().parent / "fixtures" / "corridor_comtrade_v1.toml"
 TEXT = MODEL.read_text(encoding="utf-8")
 
 
@@ -126,7 +129,7 @@ def test_two_headlines_and_bad_toml(tmp_path):
 
 def test_key_lines_for_arrays_of_tables_and_inline_tables():
     text = '[a]\nx = 1\n[[s]]\nname = "p"\nm = { q = 1, r = 2 }\ns2 = """\nz = 3\n"""\n[[s]]\nname = "t"\n[s.sub]\nk = 4\n'
-    lines = sc._key_lines(text)
+    lines = sc.key_lines(text)
     assert lines[("a", "x")] == 2
     assert lines[("s", 0, "name")] == 4
     assert lines[("s", 0, "m", "r")] == 5
@@ -251,9 +254,12 @@ def _kind_by_loop(kind: str, a: float, b: float) -> float:
         return a if kind == "pair" else ln(a)
     if math.isnan(a) or math.isnan(b):
         return math.nan
+    ln1p = math.log1p(a) if a >= 0 else math.nan
     return {"weakest_link": ln(min(a, b)), "log_product": ln(a) * ln(b), "product": a * b,
             "minimum": min(a, b), "gap": abs(a - b), "any_of": max(a, b), "all_of": min(a, b),
-            "pair": a, "log": ln(a)}[kind]
+            "pair": a, "log": ln(a),
+            # columns (c1, c2): c1 the exporter side (or both sides for the min), c2 a factor
+            "log1p_exporter_times": ln1p * b, "log_times": ln(a) * b, "log_min_times": ln(min(a, b))}[kind]
 
 
 @pytest.mark.parametrize("kind", sorted(ft.KINDS))
@@ -342,3 +348,51 @@ def test_ge_trade_costs_use_the_same_cost_factor(cfg):
     b = pd.Series(np.linspace(-0.3, 0.4, delta.shape[1]), index=delta.columns)
     via_ge = trade_costs(pd.concat([pairs[["exporter", "importer"]], delta], axis=1), b)
     np.testing.assert_array_equal(via_ge.to_numpy(), shocks.cost_factor(delta, b))
+
+
+def test_shipped_file_parses_and_its_connectivity_terms_read_one_side_only():
+    cfg = sc.load_config(SHIPPED)
+    assert cfg.headline.name == "border_dev" and [s.name for s in cfg.scenarios] == ["fibre", "paperless", "corridor"]
+    for name in ("ln_internet_x_intl", "ln_internet_x_intl_ll"):
+        assert "internet_d" not in cfg.regressors[name].inputs, name   # no fake importer-side input
+    # the fibre scenario shocks internet; only the exporter side enters a regressor, and that is enough
+    assert "internet" in cfg.spec(next(s.spec for s in cfg.scenarios if s.name == "fibre")).formula \
+        or any("internet_o" in cfg.regressors[r].inputs for r in cfg.headline.slopes)
+
+
+def test_an_indicator_used_on_either_side_is_enough_and_on_neither_fails(tmp_path):
+    # a spec whose only internet regressor reads the exporter side: scenario (a) may shock internet under it
+    text = TEXT.replace('[regressors]', '[regressors]\nln_int_o = { kind = "log1p_exporter_times", '
+                        'columns = ["internet_o", "landlocked_o"] }', 1)
+    text = text.replace("+ ln_min_bandwidth + ln_min_bandwidth_x_ll_o +", "+ ln_int_o +", 1)
+    one_side = text.replace('members = ["ECO"]\nindicators = { internet = "frontier" }\n\n',
+                            'members = ["ECO"]\nspec = "bandwidth_2016"\nindicators = { internet = "frontier" }\n\n', 1)
+    cfg = sc.load_config(_write(tmp_path, one_side))
+    s = next(x for x in cfg.scenarios if x.spec == "bandwidth_2016")
+    assert cfg.regressors["ln_int_o"].inputs == ("internet_o", "landlocked_o")
+    import dataclasses
+
+    s = dataclasses.replace(s, members=("AAA", "BBB"))              # the synthetic countries of _pairs()
+    delta = shocks.regressor_changes(_pairs(), s, cfg, names=("ln_int_o",))
+    assert (delta["ln_int_o"] != 0).any()        # the exporter side moves the regressor
+    pairs = _pairs()
+    np.testing.assert_array_equal(ft.build_regressor(pairs, cfg.regressors["ln_int_o"]),
+                                  np.log1p(pairs["internet_o"].to_numpy()) * pairs["landlocked_o"].to_numpy())
+    # neither side used: refused at the scenario's line
+    neither = one_side.replace("+ ln_int_o +", "+", 1)
+    _fails_at(tmp_path, neither, _line_of(neither, 'internet = "frontier"', start='spec = "bandwidth_2016"'),
+              "'internet'", "bandwidth_2016")
+
+
+def test_errors_after_loading_name_the_line():
+    cfg = sc.load_config(MODEL)
+    line = _line_of(TEXT, "[ge]")
+    err = cfg.error(("ge", "not_a_key"), "something is off", "do this")
+    assert isinstance(err, sc.ScenarioFileError) and isinstance(err, ValueError)
+    assert f"line {line}" in str(err) and "Fix: do this" in str(err)
+    # a config built without its source re-reads the file and gives the same line
+    import dataclasses
+
+    again = dataclasses.replace(cfg, source=None).error(("ge", "not_a_key"), "something is off", "do this")
+    assert str(again) == str(err)
+    assert sc.ModelFile.read(MODEL).line(("scenario", 1, "members")) == _line_of(TEXT, "members", start='name = "harmonisation"')

@@ -22,9 +22,8 @@ kind              inputs      z_ij
 ``log``           column      ln c
 ``any_of``        columns     max_k c_k (1 if any dummy is 1)
 ``all_of``        columns     min_k c_k (1 if every dummy is 1; int8 when the inputs are integer)
-``log1p_exporter_times``      ln(1 + c_1) · c_3 ⋯ c_k with c_1, c_2 = x_o, x_d (e.g. ln(1 + internet_o) · INTL_ij ·
-                  columns     landlocked_o); c_2 does not enter z, it names the importer side so that a scenario
-                              moving the indicator moves this regressor (see below)
+``log1p_exporter_times``      ln(1 + c_1) · c_2 ⋯ c_k with c_1 = x_o (e.g. ln(1 + internet_o) · INTL_ij ·
+                  columns     landlocked_o): the exporter side only (see below)
 ``log_times``     columns     ln c_1 · c_2 ⋯ c_k (e.g. ln GDP per capita_o · INTL_ij)
 ``log_min_times`` columns     ln min(c_1, c_2) · c_3 ⋯ c_k (weakest link times INTL_ij)
 ================  ==========  ================================================================
@@ -183,8 +182,8 @@ for _k in (
     Kind("log", "column", log_positive, "ln c"),
     Kind("any_of", "columns", lambda *c: np.column_stack(c).max(axis=1), "max_k c_k"),
     Kind("all_of", "columns", _all_of, "min_k c_k"),
-    Kind("log1p_exporter_times", "columns", lambda xo, xd, *w: _times(np.log1p(np.where(xo >= 0, xo, np.nan)), w),
-         "ln(1 + c_1) · c_3 ⋯ c_k"),
+    Kind("log1p_exporter_times", "columns", lambda xo, *w: _times(np.log1p(np.where(xo >= 0, xo, np.nan)), w),
+         "ln(1 + c_1) · c_2 ⋯ c_k"),
     Kind("log_times", "columns", lambda x, *w: _times(log_positive(x), w), "ln c_1 · c_2 ⋯ c_k"),
     Kind("log_min_times", "columns", lambda a, b, *w: _times(log_positive(np.minimum(a, b)), w),
          "ln min(c_1, c_2) · c_3 ⋯ c_k"),

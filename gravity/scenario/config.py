@@ -41,7 +41,7 @@ _KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+(?:\s*\.\s*[A-Za-z0-9_\-]+)*)\s*=\s*(.*)
 _INLINE_KEY = re.compile(r"([A-Za-z0-9_\-]+)\s*=")
 
 
-def _key_lines(text: str) -> dict[tuple, int]:
+def key_lines(text: str) -> dict[tuple, int]:
     """Map every key path (``("scenario", 1, "members")``) to its 1-based line in ``text``."""
     lines: dict[tuple, int] = {}
     counts: dict[tuple, int] = {}
@@ -89,13 +89,28 @@ def _resolve(parts: tuple, counts: dict[tuple, int]) -> tuple:
 
 
 @dataclass
-class _Source:
-    """The file being validated: raises errors that point at a line."""
+class ModelFile:
+    """A model file and the line of every key: raises errors that point at a line.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    lines : dict of tuple to int
+        Key path (``("scenario", 1, "members")``) → 1-based line (:meth:`read` builds it).
+    """
 
     path: Path
     lines: dict[tuple, int]
 
+    @classmethod
+    def read(cls, path: str | Path) -> "ModelFile":
+        """The file at ``path`` with its key → line map (empty when the file is gone)."""
+        path = Path(path)
+        return cls(path, key_lines(path.read_text(encoding="utf-8")) if path.exists() else {})
+
     def line(self, key: tuple) -> int | None:
+        """The line of ``key``, else of its nearest enclosing key; None when none is in the file."""
         k = tuple(key)
         while k:
             if k in self.lines:
@@ -104,6 +119,7 @@ class _Source:
         return None
 
     def error(self, key: tuple, message: str, fix: str) -> ScenarioFileError:
+        """``ScenarioFileError("<file>, line <n> (<key>): <message>. Fix: <fix>")`` (to be raised)."""
         no = self.line(key)
         where = f"{self.path}" + (f", line {no}" if no else "")
         dotted = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in key).replace(".[", "[")
@@ -194,6 +210,27 @@ class CorridorConfig:
     focus: str
     focus_partners: int
     raw: dict = field(repr=False, default_factory=dict)
+    source: ModelFile | None = field(repr=False, compare=False, default=None)
+
+    def error(self, key: tuple, message: str, fix: str) -> ScenarioFileError:
+        """An error naming the model file's line of ``key`` (e.g. ``("analysis", "deficit_rule")``), for
+        checks made after loading (sections the loader does not know, data-dependent checks).
+
+        Parameters
+        ----------
+        key : tuple
+            Key path; array-of-table entries by index (``("specification", 0, "formula")``). The nearest
+            enclosing key that is in the file gives the line.
+        message, fix : str
+            What is wrong and how to fix it.
+
+        Returns
+        -------
+        ScenarioFileError
+            To be raised by the caller.
+        """
+        src = self.source if self.source is not None else ModelFile.read(self.path)
+        return src.error(key, message, fix)
 
     @property
     def headline(self) -> Specification:
@@ -250,17 +287,17 @@ def load_config(path: str | Path, *, countries: frozenset[str] | None = None) ->
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioFileError(f"{path}: not valid TOML ({exc}). Fix: correct the syntax there.") from exc
-    return parse_config(raw, _Source(path, _key_lines(text)), countries=countries)
+    return parse_config(raw, ModelFile(path, key_lines(text)), countries=countries)
 
 
-def parse_config(raw: dict, src: _Source, *, countries: frozenset[str] | None = None) -> CorridorConfig:
+def parse_config(raw: dict, src: ModelFile, *, countries: frozenset[str] | None = None) -> CorridorConfig:
     """Validate an already parsed model file (see :func:`load_config`).
 
     Parameters
     ----------
     raw : dict
         The TOML document.
-    src : _Source
+    src : ModelFile
         The file and its key → line map, for error messages.
     countries : frozenset of str, optional
         Country codes the data know (default: :func:`known_iso3`).
@@ -293,11 +330,11 @@ def parse_config(raw: dict, src: _Source, *, countries: frozenset[str] | None = 
     return CorridorConfig(
         path=src.path, title=str(raw.get("title", src.path.stem)), sample=sample, groups=groups,
         indicators=indicators, regressors=regressors, specifications=specs, ge=ge, scenarios=scenarios,
-        focus=focus, focus_partners=int(rep.get("focus_partners", 15)), raw=raw,
+        focus=focus, focus_partners=int(rep.get("focus_partners", 15)), raw=raw, source=src,
     )
 
 
-def _countries(values: Any, key: tuple, src: _Source, known: frozenset[str],
+def _countries(values: Any, key: tuple, src: ModelFile, known: frozenset[str],
                groups: dict[str, tuple[str, ...]] | None = None) -> tuple[str, ...]:
     if not isinstance(values, list):
         raise src.error(key, f"expected a list of ISO3 codes, got {values!r}", 'write e.g. ["TJK", "UZB"]')
@@ -314,7 +351,7 @@ def _countries(values: Any, key: tuple, src: _Source, known: frozenset[str],
     return tuple(dict.fromkeys(out))
 
 
-def _sample(s: dict, src: _Source, known: frozenset[str]) -> Sample:
+def _sample(s: dict, src: ModelFile, known: frozenset[str]) -> Sample:
     years = s.get("years")
     if not years or not all(isinstance(y, int) for y in years):
         raise src.error(("sample", "years"), f"years must be a non-empty list of integers, got {years!r}",
@@ -330,11 +367,11 @@ def _sample(s: dict, src: _Source, known: frozenset[str]) -> Sample:
     return Sample(tuple(sorted(years)), int(base), carry, ctry)
 
 
-def _groups(g: dict, src: _Source, known: frozenset[str]) -> dict[str, tuple[str, ...]]:
+def _groups(g: dict, src: ModelFile, known: frozenset[str]) -> dict[str, tuple[str, ...]]:
     return {str(name): _countries(v, ("groups", name), src, known) for name, v in g.items()}
 
 
-def _regressors(r: dict, src: _Source, indicators: dict[str, str]) -> dict[str, Regressor]:
+def _regressors(r: dict, src: ModelFile, indicators: dict[str, str]) -> dict[str, Regressor]:
     out = {}
     allowed = interaction_columns(indicators)
     for name, d in r.items():
@@ -364,7 +401,7 @@ def _regressors(r: dict, src: _Source, indicators: dict[str, str]) -> dict[str, 
     return out
 
 
-def _unique_name(d: dict, key: tuple, seen: set, src: _Source) -> str:
+def _unique_name(d: dict, key: tuple, seen: set, src: ModelFile) -> str:
     """The ``name`` of a [[specification]] / [[scenario]] entry, which must be present and unique."""
     name = d.get("name")
     if not name or name in seen:
@@ -374,7 +411,7 @@ def _unique_name(d: dict, key: tuple, seen: set, src: _Source) -> str:
     return name
 
 
-def _specifications(specs: list, src: _Source, regressors: dict[str, Regressor], sample: Sample):
+def _specifications(specs: list, src: ModelFile, regressors: dict[str, Regressor], sample: Sample):
     out = []
     names = set()
     for i, d in enumerate(specs):
@@ -414,7 +451,7 @@ def _specifications(specs: list, src: _Source, regressors: dict[str, Regressor],
     return tuple(out)
 
 
-def _ge(g: dict, src: _Source) -> GESettings:
+def _ge(g: dict, src: ModelFile) -> GESettings:
     def num(key, default=None, *, cast=float):
         v = g.get(key, default)
         if v is None or isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
@@ -458,7 +495,7 @@ def _ge(g: dict, src: _Source) -> GESettings:
                       method, sens_m, mult, floor, jobs, ref)
 
 
-def _scenarios(items: list, src: _Source, groups, known, indicators, regressors, specs) -> tuple[Scenario, ...]:
+def _scenarios(items: list, src: ModelFile, groups, known, indicators, regressors, specs) -> tuple[Scenario, ...]:
     headline = next(s for s in specs if s.headline)
     by_name = {s.name: s for s in specs}
     out, names = [], set()
@@ -487,14 +524,14 @@ def _scenarios(items: list, src: _Source, groups, known, indicators, regressors,
         sc = Scenario(name=name, label=d.get("label", name), members=members,
                       indicators=dict(inds), agreement={k: float(v) for k, v in agr.items()}, spec=spec_name)
         used = {inp for r in spec.slopes for inp in regressors[r].inputs}
-        for inp in sc.shocked_inputs:
-            if inp not in used:
-                base = inp[:-2] if inp[-2:] in ("_o", "_d") and inp[:-2] in inds else inp
-                part = "indicators" if base in inds else "agreement"
-                raise src.error(key + (part, base),
-                                f"scenario {name!r} shocks {base!r} but specification {spec_name!r} estimates no "
-                                f"coefficient on a regressor built from it (its regressors: {', '.join(spec.slopes)})",
-                                f"remove {base!r} from the scenario, or add a regressor using it to {spec_name!r}")
+        unused = [ind for ind in inds if not {f"{ind}_o", f"{ind}_d"} & used]   # either side is enough
+        unused += [col for col in agr if col not in used]
+        if unused:
+            base = unused[0]
+            raise src.error(key + ("indicators" if base in inds else "agreement", base),
+                            f"scenario {name!r} shocks {base!r} but specification {spec_name!r} estimates no "
+                            f"coefficient on a regressor built from it (its regressors: {', '.join(spec.slopes)})",
+                            f"remove {base!r} from the scenario, or add a regressor using it to {spec_name!r}")
         if not members:
             raise src.error(key + ("members",), "no members", "list ISO3 codes or a group such as \"ECO\"")
         out.append(sc)

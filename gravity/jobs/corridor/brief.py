@@ -15,6 +15,7 @@ import pandas as pd
 
 from gravity.ge.deficits import DEFICIT_RULES
 from gravity.jobs.corridor.ge_table import DOMESTIC_VARIANTS
+from gravity.jobs.corridor.tables import where_ours_sit
 from gravity.report.documents import Block
 
 CONDITIONAL = ("Conditional GE: prices and trade partners adjust to the new trade costs, but each country's output "
@@ -41,6 +42,11 @@ def _usd(x: float) -> str:
     return f"{x:+,.0f} m" if abs(x) >= 10 else f"{x:+,.1f} m"
 
 
+def _short(label: str) -> str:
+    """A scenario's short name: its label up to the first colon (``"(a) Shared fibre and IXPs"``)."""
+    return label.split(":")[0].strip()
+
+
 def _focus_name(res) -> str:
     return str(res.config.raw.get("report", {}).get("focus_name", res.config.focus))
 
@@ -48,7 +54,7 @@ def _focus_name(res) -> str:
 def brief_rows(res) -> pd.DataFrame:
     """The brief's table as text: scenario, who, measure, % change [95% interval], US$, sign holds."""
     b = res.tables.brief
-    labels = {s.name: s.label for s in res.config.scenarios}
+    labels = {s.name: _short(s.label) for s in res.config.scenarios}
     rows = []
     for r in b.itertuples():
         rows.append({"scenario": labels[r.scenario], "who": r.who, "measure": r.measure,
@@ -57,6 +63,12 @@ def brief_rows(res) -> pd.DataFrame:
                      "US$, latest GDP": (_usd(r.usd_m_latest) + f" ({r.latest_year})") if np.isfinite(r.usd_m_latest) else "",
                      "sign holds in": r.sign_holds})
     return pd.DataFrame(rows)
+
+
+def _internet_now(res) -> float:
+    """The focus country's internet use in the base year (% of population), from the offset table."""
+    o = res.tables.offset
+    return float(o.internet_now.iloc[0]) if len(o) else float("nan")
 
 
 def _coef(res, spec, term):
@@ -77,8 +89,8 @@ def focus_sentences(res) -> list[str]:
         p = tab.loc[f]
         out.append(f"{name} exported US$ {p.exports / 1e6:,.0f} m of goods in {cfg.sample.base_year} and imported "
                    f"US$ {p.imports / 1e6:,.0f} m (ITPD-E; {100 * p.mirror_export_share:.0f}% of its exports are known "
-                   f"only from its partners' reports). It spends {p.deficit_pct_output:.0f}% more than it produces on "
-                   "goods: a deficit financed mainly by remittances.")
+                   f"only from its partners' reports). It spends about {1 + p.deficit_pct_output / 100:.1f} times what "
+                   "it produces on goods; the gap is financed mainly by remittances.")
     if {"coastal", "landlocked"} <= set(h.index):
         c, l = h.loc["coastal"], h.loc["landlocked"]
         sig = "significant at 5%" if c.lo > 0 or c.hi < 0 else "not significant at 5%"
@@ -117,22 +129,22 @@ def offset_sentences(res) -> list[str]:
         return ["The landlocked penalty is not estimated in this run (no 2-way specification with landlocked x INTL)."]
     name = _focus_name(res)
     r0 = o.iloc[0]
-    out = [f"The landlocked penalty (2-way PPML with distance, language, colony, income and agreements): landlocked "
-           f"countries trade {r0.penalty_pct:+.0f}% across borders relative to domestic sales than coastal ones "
-           f"(log points {r0.penalty:+.2f}). Offsetting it with connectivity needs internet use x* with "
+    out = [f"The landlocked penalty (2-way PPML with distance, language, colony, income and agreements): relative to "
+           f"their domestic sales, landlocked countries trade {abs(r0.penalty_pct):.0f}% "
+           f"{'less' if r0.penalty_pct < 0 else 'more'} across borders than coastal ones (log points {r0.penalty:+.2f}). Offsetting it with connectivity needs internet use x* with "
            "b_landlocked x [ln(1 + x*) - ln(1 + x_now)] = -penalty."]
-    for r in o.itertuples():
-        out.append(f"{r.label}: {r.answer}.")
     head = o[o.spec == res.config.headline.name]
+    if len(head):
+        out.append(f"Under the headline: {head.iloc[0].answer}.")
     if len(head) and not head.iloc[0].reachable:
         alt = o[o.reachable]
         if len(alt):
             a = alt.iloc[0]
             out.append(f"So under the headline no rise in internet use offsets {name}'s landlocked penalty; only "
-                       f"under '{a.label}' would it, at {a.internet_needed:.0f}% of the population - a column that "
-                       "leaves development in the internet term.")
+                       f"under '{a.label}' would it, at {a.internet_needed:.0f}% of the population.")
         else:
-            out.append(f"So no rise in internet use offsets {name}'s landlocked penalty under any specification here.")
+            out.append(f"So no rise in internet use offsets {name}'s landlocked penalty under any specification here "
+                       "(each specification: technical part).")
     return out
 
 
@@ -143,9 +155,11 @@ def data_limits(res) -> list[str]:
     lines = []
     brk = info.get("coverage_breaks", [])
     if brk:
-        lines.append("Coverage breaks in ITPD-E's domestic flows (a jump of more than 3x in a year: production "
-                     "coverage changed, not production): " + ", ".join(f"{b['iso3']} {b['year']}" for b in brk)
-                     + ". The flows are used as they are and flagged; levels before and after a break are not comparable.")
+        grp = [f"{b['iso3']} {b['year']}" for b in brk if b["iso3"] in set(res.words.members)]
+        lines.append(f"Coverage breaks in ITPD-E's domestic flows (a jump of more than 3x in a year: coverage changed, "
+                     f"not production): {len(brk)} country-years" + (f", in {res.words.group}: {', '.join(grp)}" if grp
+                                                                    else "") + " (all listed in the technical part). "
+                     "They are used as they are and flagged; levels across a break are not comparable.")
     cons = t.index[t.domestic_source.isin(["domestic_constructed", "domestic_clipped"])].tolist()
     grp = [c for c in cons if c in set(res.words.members)]
     lines.append(f"Domestic flows constructed (ITPD-E has none or 0 in {cfg.sample.base_year}): {len(cons)} countries"
@@ -178,6 +192,25 @@ def policy_lines(res) -> list[str]:
     return out
 
 
+def _pct_or_dash(x: float) -> str:
+    """``+1.2%``, or ``–`` when there is no baseline flow to change."""
+    return f"{x:+.1f}%" if x is not None and np.isfinite(x) else "–"
+
+
+def zero_partners(res) -> str:
+    """One line on the partners with no flow with the focus country in ITPD-E's base year, and what COW says."""
+    p = res.tables.focus_partners
+    z = p[(p.exports_usd_m == 0) & (p.imports_usd_m == 0)]
+    if z.empty:
+        return ""
+    f, y = res.config.focus, res.config.sample.base_year
+    cow = [f"{r.partner} {r.exports_cow_2014_usd_m:,.0f}/{r.imports_cow_2014_usd_m:,.0f}" for r in z.itertuples()
+           if np.isfinite(r.exports_cow_2014_usd_m) and np.isfinite(r.imports_cow_2014_usd_m)]
+    return (f"{', '.join(z.partner)} show 0: in ITPD-E {y} neither {f} nor the partner reports their trade, so the "
+            "model treats it as no trade and '–' marks that there is no flow to change" + (f". COW's 2014 import reports do record trade (exports/imports, US$ m): "
+                                + ", ".join(cow) if cow else "") + ".")
+
+
 def partner_rows(res) -> pd.DataFrame:
     """The focus country's trade with every group partner, as text."""
     p = res.tables.focus_partners
@@ -186,11 +219,11 @@ def partner_rows(res) -> pd.DataFrame:
     for r in p.itertuples():
         d = r._asdict()
         rows.append({"partner": f"{r.partner} {r.name}".strip(),
-                     f"exports, US$ m": f"{r.exports_usd_m:,.1f}" + (" (partner report)" if r.exports_from_partner_report else ""),
+                     f"exports, US$ m": f"{r.exports_usd_m:,.1f}" + (" (partner report)" if r.exports_from_partner_report and r.exports_usd_m > 0 else ""),
                      f"imports, US$ m": f"{r.imports_usd_m:,.1f}",
                      "COW 2014 check": f"exports {r.exports_cow_check or '-'}, imports {r.imports_cow_check or '-'}",
-                     f"exports, {last} (full GE)": signed(d.get(f"exports_{last}_pct", np.nan), 1) + "%",
-                     f"imports, {last} (full GE)": signed(d.get(f"imports_{last}_pct", np.nan), 1) + "%"})
+                     f"exports, {last} (full GE)": _pct_or_dash(d.get(f"exports_{last}_pct", np.nan)),
+                     f"imports, {last} (full GE)": _pct_or_dash(d.get(f"imports_{last}_pct", np.nan))})
     return pd.DataFrame(rows)
 
 
@@ -211,7 +244,9 @@ def first_page(res) -> list[Block]:
                         ("h2", "What each scenario means"), ("ul", policy_lines(res)),
                         ("h2", f"{name}'s trade with every {g} partner ({cfg.sample.base_year})"),
                         ("table", partner_rows(res), "ITPD-E, current US$ m; 'partner report': the export is known only "
-                         "from the partner's imports; COW check: ITPD-E vs the Correlates of War import report in 2014."),
+                         "from the partner's imports; COW check: ITPD-E vs the Correlates of War import report in 2014; "
+                         "'–': no baseline flow, so no % change."),
+                        *([("p", zero_partners(res))] if zero_partners(res) else []),
                         ("ul", [CONDITIONAL, FULL]),
                         ("h2", "What the data cannot tell"), ("ul", data_limits(res)),
                         ("pagebreak",)]
@@ -235,7 +270,9 @@ def technical(res, regressions, *, plots: bool = True) -> list[Block]:
             f"{info['rows']:,} cells (domestic included).",
             f"Headline ({cfg.headline.label}): {int(fit.nobs):,} rows used, {fit.n_clusters:,} pair clusters; left out: {drops}.",
             "Flags: " + ", ".join(f"{k} {v:,}" for k, v in info["flag_counts"].items() if not isinstance(v, dict)) + ".",
-            "Codes left out of the panel: " + (", ".join(f"{k} ({v})" for k, v in info["dropped_countries"].items()) or "none") + "."]),
+            "Codes left out of the panel: " + (", ".join(f"{k} ({v})" for k, v in info["dropped_countries"].items()) or "none") + ".",
+            "Coverage breaks in ITPD-E's domestic flows (year-on-year jump of more than 3x): "
+            + (", ".join(f"{b['iso3']} {b['year']}" for b in info.get("coverage_breaks", [])) or "none") + "."]),
         ("h2", "Specifications: what each identifies"), ("ul", ids),
         ("md", regressions.to_markdown(), regressions.to_html()),
         *img("plots/coefficients.png", "Connectivity coefficients, pair-clustered 95% intervals."),
@@ -243,10 +280,9 @@ def technical(res, regressions, *, plots: bool = True) -> list[Block]:
                                   "sum of the exporter- and importer-side effects: only the sum is identified."),
         ("h2", "Our elasticities and the literature"),
         ("table", t.literature, "Published figures as the abstracts state them; ours below."),
-        ("p", "Where ours sit: without the income control the internet elasticity is in the range of the older "
-              "cross-section and time-series estimates; with it, it falls to or below Lin's (2015) 0.02-0.04 per 10% of "
-              "users. The landlocked penalty is of the order Limão & Venables (2001) report for infrastructure."),
-        ("h2", "The seed question by specification"), ("table", t.offset, "Internet use needed to offset the penalty."),
+        ("p", where_ours_sit(t.elasticities, res.estimates.fits, cfg.headline.name, _internet_now(res))),
+        ("h2", "The seed question by specification"), ("ul", [f"{r.label}: {r.answer}." for r in t.offset.itertuples()]),
+        ("table", t.offset, "Internet use needed to offset the penalty (above 100% of the population: out of reach)."),
         ("h2", "Deficit rules"),
         ("table", dr, f"Full GE, % change, headline coefficients and sigma. " + " ".join(
             f"{k}: {v}" for k, v in DEFICIT_RULES.items())),

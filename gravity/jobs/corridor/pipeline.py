@@ -5,7 +5,7 @@
 Steps (each a plain value handed to the next):
 
 1. **config** — :func:`gravity.scenario.config.load_config` validates the file before any data is read;
-   :func:`analysis_settings` reads its ``[analysis]`` section and :func:`check_identification` refuses a
+   :func:`analysis_settings` reads its ``[analysis]`` section (errors through ``CorridorConfig.error``) and :func:`check_identification` refuses a
    specification whose country-level border terms the fixed effects absorb (both sides listed).
 2. **panel** — :func:`gravity.panel.itpde.itpde_panel`: ITPD-E with domestic flows and per-cell flags, plus
    the border × year columns ``intl_<year>``; indicators carried forward only as the file allows (flagged).
@@ -14,7 +14,8 @@ Steps (each a plain value handed to the next):
    domestic flows constructed only where missing (and, as a variant, everywhere).
 5. **scenarios** — Δx_ij per scenario and specification (:mod:`gravity.scenario.shocks`),
    t̂_ij = exp(Σ_k b_k Δx_k,ij); conditional and full GE (:mod:`gravity.ge`) under the headline deficit
-   rule; the headline interval pools parametric coefficient draws over σ and the domestic-flow variants;
+   rule; the headline interval pools parametric coefficient draws over σ and the domestic-flow variants
+   (:func:`gravity.ge.uncertainty.pooled_intervals`);
    point estimates for every specification, σ, deficit rule, variant and phase-in share.
 6. **tables** — :class:`gravity.jobs.corridor.tables.CorridorTables`; the outputs are written by
    :mod:`gravity.jobs.corridor.report`.
@@ -60,11 +61,6 @@ class Analysis:
     phase_in: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0)
 
 
-def _error(cfg: sc.CorridorConfig, key: tuple, message: str, fix: str) -> sc.ScenarioFileError:
-    lines = sc._key_lines(Path(cfg.path).read_text(encoding="utf-8")) if Path(cfg.path).exists() else {}
-    return sc._Source(Path(cfg.path), lines).error(key, message, fix)
-
-
 def analysis_settings(cfg: sc.CorridorConfig) -> Analysis:
     """The ``[analysis]`` section, validated.
 
@@ -76,12 +72,12 @@ def analysis_settings(cfg: sc.CorridorConfig) -> Analysis:
     a = dict(cfg.raw.get("analysis", {}))
     rule = a.get("deficit_rule", Analysis.deficit_rule)
     if rule not in DEFICIT_RULES:
-        raise _error(cfg, ("analysis", "deficit_rule"), f"unknown deficit rule {rule!r}",
+        raise cfg.error(("analysis", "deficit_rule"), f"unknown deficit rule {rule!r}",
                      f"use one of {', '.join(DEFICIT_RULES)}")
     phase = a.get("phase_in", list(Analysis.phase_in))
     if not isinstance(phase, list) or not phase or not all(
             isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1 for v in phase):
-        raise _error(cfg, ("analysis", "phase_in"), f"phase_in = {phase!r}", "list shares in [0, 1], e.g. [0.25, 0.5, 1.0]")
+        raise cfg.error(("analysis", "phase_in"), f"phase_in = {phase!r}", "list shares in [0, 1], e.g. [0.25, 0.5, 1.0]")
     return Analysis(str(rule), tuple(float(v) for v in phase))
 
 
@@ -118,7 +114,7 @@ def check_identification(cfg: sc.CorridorConfig) -> None:
             other = sig.get((r.kind, r.indicator, tuple(_swap(c) for c in r.columns),
                              _swap(r.times) if r.times else None))
             if other and other != name and r.columns[0].endswith("_o"):
-                raise _error(cfg, ("specification", i, "formula"),
+                raise cfg.error(("specification", i, "formula"),
                              f"specification {spec.name!r} lists both {name!r} and {other!r}: with exporter-year and "
                              "importer-year effects only one border term per country variable is identified (their "
                              "difference is absorbed by the effects; the estimate of one is the sum of both sides)",
@@ -170,7 +166,7 @@ def corridor_panel(cfg: sc.CorridorConfig) -> pd.DataFrame:
         panel = itpde_panel(years=cfg.sample.years, indicators=names,
                             countries=list(cfg.sample.countries) or None, lagged=("rta",), lags=(4, 8))
     except ValueError as exc:
-        raise _error(cfg, ("sample", "countries"), str(exc).splitlines()[0], "drop the codes named") from None
+        raise cfg.error(("sample", "countries"), str(exc).splitlines()[0], "drop the codes named") from None
     attrs = dict(panel.attrs)
     for c in ("exporter", "importer"):
         panel[c] = panel[c].astype(str)
@@ -344,26 +340,25 @@ def cost_change(delta: pd.DataFrame, beta, n: int, share: float = 1.0) -> np.nda
     return shocks.cost_factor(delta.to_numpy(float) * share, beta, list(delta.columns)).reshape(n, n)
 
 
-@dataclass
-class PooledInterval:
-    """Percentile intervals over draws pooled across GE variants (σ × domestic-flow construction).
+def variant_name(variant: str, sigma: float) -> str:
+    """The name of a GE variant in the pooled intervals: ``"itpde, sigma=5"``."""
+    return f"{variant}, sigma={sigma:g}"
 
-    Attributes
-    ----------
-    draws : ndarray (D, len(EFFECTS), N)
-    lower, upper : DataFrame
-        Country × effect.
-    variants : list of str
-        The variants pooled (equal numbers of draws each).
-    coefficient_only : (DataFrame, DataFrame)
-        Lower and upper from the headline variant's draws alone (coefficient uncertainty only).
+
+def pooled_interval(cfg, an: Analysis, ge_d: GEData, delta: pd.DataFrame, fit, *,
+                    progress=False) -> unc.PooledUncertainty:
+    """Parametric draws b ~ N(b̂, V̂) pushed through the GE at every σ and domestic-flow variant, pooled
+    (:func:`gravity.ge.uncertainty.pooled_intervals`: equal shares of ``[ge] draws`` per variant).
+
+    The central variant is the headline (ITPD-E domestic flows, headline σ); its own draws give the
+    coefficient-only interval (``.variants[central]``).
     """
-
-    draws: np.ndarray
-    lower: pd.DataFrame
-    upper: pd.DataFrame
-    variants: list
-    coefficient_only: tuple
+    variants = [(variant_name(v, s), ge_d.baselines[(v, s)]) for v in DOMESTIC for s in sigmas(cfg)]
+    n = ge_d.baselines[("itpde", cfg.ge.sigma)].n
+    return unc.pooled_intervals(variants, lambda beta: cost_change(delta, beta, n), fit=fit,
+                                coefficients=list(delta.columns), draws=cfg.ge.draws, seed=cfg.ge.seed,
+                                level=cfg.ge.ci, central=variant_name("itpde", cfg.ge.sigma),
+                                deficits=an.deficit_rule, progress=progress)
 
 
 @dataclass
@@ -373,36 +368,8 @@ class ScenarioGE:
     name: str
     delta: pd.DataFrame
     point: object
-    pooled: PooledInterval
+    pooled: unc.PooledUncertainty
     bootstrap: object | None = None
-
-
-def pooled_interval(cfg, an: Analysis, ge_d: GEData, delta: pd.DataFrame, fit, *, progress=False) -> PooledInterval:
-    """Parametric draws b ~ N(b̂, V̂) pushed through the GE at every σ and domestic-flow variant, pooled.
-
-    Each of the V = |σ| × 2 variants gets ⌈draws / V⌉ draws with its own seed (seed + k), so the pooled
-    interval carries σ and the domestic-flow construction as well as the coefficients.
-    """
-    names = list(delta.columns)
-    variants = [(v, s) for v in DOMESTIC for s in sigmas(cfg)]
-    k = int(np.ceil(cfg.ge.draws / len(variants)))
-    parts, head = [], None
-    for i, (v, s) in enumerate(variants):
-        b = ge_d.baselines[(v, s)]
-        u = unc.confidence_intervals(b, lambda beta, n=b.n: cost_change(delta, beta, n), fit=fit,
-                                     coefficients=names, draws=k, seed=cfg.ge.seed + i, level=cfg.ge.ci,
-                                     deficits=an.deficit_rule, progress=progress)
-        parts.append(u.draws)
-        if v == "itpde" and s == cfg.ge.sigma:
-            head = (u.lower, u.upper)
-    draws = np.concatenate(parts, axis=0)
-    lo, hi = ct.pct_interval(draws, cfg.ge.ci)
-    idx = ge_d.baselines[variants[0]].countries
-    from gravity.ge import EFFECTS
-
-    lower = pd.DataFrame(lo.T, index=pd.Index(idx, name="country"), columns=list(EFFECTS))
-    upper = pd.DataFrame(hi.T, index=pd.Index(idx, name="country"), columns=list(EFFECTS))
-    return PooledInterval(draws, lower, upper, [f"{v}, sigma={s:g}" for v, s in variants], head)
 
 
 def run_ge(cfg, an: Analysis, ge_d: GEData, deltas, fit, boot_betas, *, progress=True) -> dict[str, ScenarioGE]:
@@ -614,8 +581,8 @@ def run(config: str | Path | sc.CorridorConfig, out: str | Path | None = "result
     have = set(panel["exporter"])
     unknown = [m for m in cfg.members if m not in have]
     if unknown:
-        raise sc.ScenarioFileError(f"{cfg.path}: scenario members {unknown} are not in the ITPD-E panel. "
-                                   "Fix: drop them from the scenarios or from sample.countries")
+        raise cfg.error(("scenario",), f"scenario members {unknown} are not in the ITPD-E panel",
+                        "drop them from the scenarios or from sample.countries")
     frame = estimation_frame(cfg, panel)
     t["panel"] = time.perf_counter() - t1
 

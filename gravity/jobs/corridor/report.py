@@ -16,9 +16,9 @@ from gravity.report.documents import write_report
 from gravity.report.tables import regtable
 
 
-
 def readme_lines(res) -> list[str]:
-    """The workbook's README sheet: title, model file, settings, how to read the changes, every sheet, sources."""
+    """The workbook's README lines: title, model file, settings, how to read the changes, sources (the sheet
+    index below them comes from :data:`~gravity.jobs.corridor.tables.SHEET_NOTES`)."""
     cfg = res.config
     lines = [cfg.title, f"Model file: {cfg.path}",
              f"Headline: {cfg.headline.label}; sigma = {cfg.ge.sigma:g}; deficit rule: {res.analysis.deficit_rule}; "
@@ -26,9 +26,8 @@ def readme_lines(res) -> list[str]:
              f"{int(cfg.ge.ci * 100)}% intervals.",
              "All changes are % against the base-year baseline; 'conditional' keeps output and expenditure fixed, "
              "'full' lets factory-gate prices, output and expenditure adjust (full endowment GE).",
-             "Sheets:"]
-    lines += [f"  {name}: {ct.SHEET_NOTES.get(name, '')}" for name in res.tables.sheets()]
-    lines.append("Sources: " + " ".join(res.words.sources))
+             "Every sheet is described in the table below (contents, what one row is, units, source, flags).",
+             "Sources: " + " ".join(res.words.sources)]
     return lines
 
 
@@ -53,7 +52,7 @@ def write_all(res, out: Path, *, plots: bool = True) -> dict[str, Path]:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = dict(workbook.write_tables(res.tables.sheets(), out, stem="eco_corridor", readme=readme_lines(res),
-                                       notes=ct.SHEET_NOTES))
+                                       sheet_notes={k: ct.SHEET_NOTES[k] for k in res.tables.sheets()}))
 
     fits = res.estimates.fits
     specs = [s for s in cfg.specifications if s.name in fits]
@@ -65,7 +64,7 @@ def write_all(res, out: Path, *, plots: bool = True) -> dict[str, Path]:
 
     if plots:
         paths.update(write_plots(res, out / "plots"))
-    paths.update(write_report(brief.blocks(res, rt, plots=plots), out, stem="report", title=cfg.title))
+    paths.update(write_report(brief.blocks(res, rt, plots=plots), out, stem="report", title=cfg.title, embed=True))
     return paths
 
 

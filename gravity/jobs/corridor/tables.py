@@ -18,6 +18,7 @@ from gravity.ge import EFFECTS
 from gravity.ge.aggregate import aggregate_levels
 from gravity.jobs.corridor.words import ReportWords
 from gravity.panel import crosscheck
+from gravity.report.workbook import SheetNote
 from gravity.scenario import config as sc
 
 MEASURES = {"exports": "exports", "real_exports": "real exports", "imports": "imports", "real_gdp": "real GDP"}
@@ -33,7 +34,7 @@ LITERATURE = (
      "a 10 percentage-point increase in the growth of web hosts in a country leads to about a 0.2 percentage-point "
      "increase in export growth; for the average country the Internet added about 1 percentage point to annual "
      "export growth 1997-1999"),
-    ("Lin (2015), J. Int. Trade & Econ. Development 24(3): 409-428",
+    ("Lin (2015), J. Int. Trade & Econ. Development, pp. 409-428 (doi 10.1080/09638199.2014.881906)",
      "internet users, gravity with time-varying country effects",
      "a 10% increase in internet users increases international trade by 0.2%-0.4%"),
     ("Limão & Venables (2001), World Bank Econ. Rev. 15(3): 451-479",
@@ -42,41 +43,94 @@ LITERATURE = (
      "volumes -28%; elasticity of trade to the trade-cost factor about -3 (working-paper version, WPS 2257: the "
      "median landlocked country has 30% of the trade volume of the median coastal economy)"),
 )
-"""Published figures, as the papers' abstracts state them (checked against the abstracts)."""
+"""Published figures, as the papers' abstracts state them (each checked against its abstract)."""
 
-SHEET_NOTES = {
-    "Brief": "The brief's table: per scenario, the focus country's and the group's real GDP and real exports (full "
-             "GE, headline) with pooled 95% intervals, US$ equivalents and the robustness count.",
-    "Countries": "Per scenario x country, headline: baseline exports (US$ m, ITPD-E) and GDP (US$ bn, WDI); % change in "
-                 "exports, real exports (deflated by the exporter's consumer prices), imports and real GDP, conditional "
-                 "(_cdl) and full GE, with pooled 95% intervals (_lo/_hi: coefficients x sigma 3/5/7 x both domestic-flow "
-                 "constructions) and coefficient-only intervals (_coef_lo/_coef_hi).",
-    "Aggregates": "Group % change = level-weighted sum of the members (exports: baseline exports; real GDP: baseline "
-                  "output), intervals over the same pooled draws.",
-    "Focus partners": "The focus country's exports and imports with every group partner in the base year (ITPD-E, current "
-                      "US$), whether the export rests on the partner's report, the COW cross-check (latest COW year) and "
-                      "the full-GE change under each scenario.",
-    "Coefficients": "PPML on ITPD-E with domestic flows, pair-clustered standard errors (Stata's G/(G-1)).",
-    "Elasticities": "Connectivity elasticities per specification: coastal (main term) and landlocked (main + interaction, "
-                    "lincom with delta-method SE).",
-    "Offset": "The seed question: the rise in the focus country's internet use that would offset the landlocked penalty, "
-              "per specification (none when the landlocked elasticity is <= 0).",
-    "Literature": "Our elasticities beside published ones, with what each paper measures.",
-    "Sensitivity": "Point estimates of every scenario under one change at a time from the headline: specification, sigma, "
-                   "deficit rule, domestic flows, phase-in share.",
-    "Robustness": "Per scenario and quantity: in how many of the sensitivity settings the headline's sign holds.",
-    "Deficit rules": "Every scenario under the three deficit rules (kappa ratio, additive, balanced-trade baseline).",
-    "Scenarios": "What each scenario moves: instruments, shocked inputs, regressors, pairs changed.",
-    "GE baseline countries": "Per GE country: exports, imports, domestic flow and its source, coverage break years, "
-                             "deficit in % of output, share of exports resting on partners' reports.",
-    "GE cell flags": "Cells of the base-year table per flag (itpde, itpde_mirror, zero, domestic_itpde, "
-                     "domestic_itpde_break, domestic_constructed, domestic_clipped), both domestic-flow variants.",
-    "Excluded countries": "Countries left out of the GE world and the international trade they carry.",
-    "Coverage breaks": "ITPD-E domestic-flow coverage breaks (year-on-year ratio beyond the threshold).",
-    "Cross-check": "Focus country's flows with the group partners in ITPD-E, UN Comtrade and COW, side by side.",
-    "Estimation notes": "How a specification was estimated when not by default.",
-    "Specifications not estimated": "Sensitivity specifications that failed, with the reason.",
+PCT = "% change against the base-year (2016) baseline"
+GE_SOURCE = "this run: PPML on ITPD-E, then the GE (gravity.ge) on the 2016 ITPD-E table"
+SHEET_NOTES: dict[str, SheetNote] = {
+    "Brief": SheetNote(
+        "The brief's table: the focus country's and the group's real GDP and real exports (full GE, headline) "
+        "with pooled 95% intervals, US$ equivalents and the robustness count.",
+        "one scenario x one of (focus country, group) x one measure",
+        f"pct, lo, hi: {PCT}; usd_m_*: US$ m (pct x 2016 level, or x latest WDI GDP)", GE_SOURCE + "; WDI GDP"),
+    "Countries": SheetNote(
+        "Per country, headline: baseline exports and GDP; % change in exports, real exports (deflated by the "
+        "exporter's consumer prices), imports and real GDP, conditional (_cdl) and full GE, with pooled 95% "
+        "intervals (_lo/_hi: coefficients x sigma 3/5/7 x both domestic-flow constructions) and coefficient-only "
+        "intervals (_coef_lo/_coef_hi: the headline variant's own draws).",
+        "one scenario x one GE country",
+        f"{PCT}; baseline_exports_usd_m: US$ m; baseline_gdp_usd_bn: US$ bn", GE_SOURCE,
+        {"eco": "a member of the report's group", "landlocked": "landlocked in the base year (CEPII)"}),
+    "Aggregates": SheetNote(
+        "Group % change = level-weighted sum of the members (exports: baseline exports; real GDP: baseline "
+        "output), intervals over the same pooled draws.",
+        "one scenario x group x measure x GE kind (conditional, full)",
+        f"estimate, lo, hi: {PCT}; baseline_level: US$", GE_SOURCE),
+    "Focus partners": SheetNote(
+        "The focus country's exports and imports with every group partner in the base year, the COW "
+        "cross-check (2014, COW's latest year) and the full-GE change under each scenario (blank: no baseline "
+        "flow, so no % change).",
+        "one group partner", "*_usd_m: current US$ m; *_pct: % change of the bilateral flow, full GE",
+        "USITC ITPD-E release 1; Correlates of War dyadic trade v4.0; this run's GE",
+        {"exports_from_partner_report": "the export is known only from the partner's import report"}),
+    "Coefficients": SheetNote(
+        "PPML on ITPD-E with domestic flows, pair-clustered standard errors (Stata's G/(G-1)).",
+        "one specification x one regressor", "coefficients in log points; lo, hi: 95% interval",
+        "this run: gravity.estimation.ppml", {"headline": "the headline specification"}),
+    "Elasticities": SheetNote(
+        "Connectivity elasticities per specification: coastal (main term) and landlocked (main + interaction, "
+        "lincom with delta-method SE); each is the sum of the exporter- and importer-side effects.",
+        "one specification x country type", "elasticity of international relative to domestic trade to ln(1 + x)",
+        "this run: results.lincom"),
+    "Offset": SheetNote(
+        "The seed question: the internet use at which the focus country's connectivity gain would offset the "
+        "landlocked penalty, per specification (none when the landlocked elasticity is <= 0).",
+        "one specification", "internet_*: % of population (above 100 is out of reach); penalty: log points",
+        "this run: elasticities and the 2-way landlocked penalty; WDI internet use",
+        {"reachable": "the internet use needed is at most 100% of the population"}),
+    "Literature": SheetNote(
+        "Our elasticities beside published ones, with what each paper measures.", "one source",
+        "none (text)", "the papers' abstracts as cited; this run"),
+    "Sensitivity": SheetNote(
+        "Point estimates of every scenario under one change at a time from the headline: specification, sigma, "
+        "deficit rule, domestic flows, phase-in share.", "one setting x scenario x quantity", PCT, GE_SOURCE),
+    "Robustness": SheetNote(
+        "Per scenario and quantity: in how many of the sensitivity settings (phase-in excluded) the headline's "
+        "sign holds, and under which it flips.", "one scenario x quantity",
+        f"headline, min, max: {PCT}; counts of settings", GE_SOURCE),
+    "Deficit rules": SheetNote(
+        "Every scenario under the three deficit rules (kappa ratio, additive, balanced-trade baseline), side by "
+        "side.", "one scenario x quantity", f"{PCT}, full GE", GE_SOURCE + " (gravity.ge.compare_deficit_rules)"),
+    "Scenarios": SheetNote(
+        "What each scenario moves: instruments, shocked inputs, regressors, pairs changed.", "one scenario",
+        "counts of country pairs", "the model file; this run"),
+    "GE baseline countries": SheetNote(
+        "Per GE country: exports, imports, domestic flow and its source, coverage break years, deficit in % of "
+        "output, share of exports resting on partners' reports.", "one GE country",
+        "US$ (current); deficit_pct_output: %; mirror_export_share: share 0-1",
+        "USITC ITPD-E release 1 (2016); WDI value added where the domestic flow is constructed",
+        {"coverage_break": "the domestic flow has an ITPD-E coverage break up to the base year"}),
+    "GE cell flags": SheetNote(
+        "Cells of the base-year table per flag (itpde, itpde_mirror, zero, domestic_itpde, domestic_itpde_break, "
+        "domestic_constructed, domestic_clipped), both domestic-flow variants.", "one flag",
+        "counts of cells", "this run's GE table"),
+    "Excluded countries": SheetNote(
+        "Countries left out of the GE world and the international trade they carry.", "one country",
+        "trade: US$; share_of_trade: share 0-1", "USITC ITPD-E release 1; WDI"),
+    "Coverage breaks": SheetNote(
+        "ITPD-E domestic-flow coverage breaks (year-on-year ratio beyond the threshold).", "one country-year",
+        "before, after: US$; ratio", "USITC ITPD-E release 1"),
+    "Cross-check": SheetNote(
+        "The focus country's flows with the group partners (and Russia, China) in ITPD-E, UN Comtrade and COW, "
+        "side by side.", "one exporter x importer x year", "current US$",
+        "USITC ITPD-E release 1; UN Comtrade; Correlates of War dyadic trade v4.0"),
+    "Estimation notes": SheetNote(
+        "How a specification was estimated when not by default.", "one specification", "none (text)", "this run"),
+    "Specifications not estimated": SheetNote(
+        "Sensitivity specifications that failed, with the reason.", "one specification", "none (text)",
+        "this run"),
 }
+"""Every sheet's README entry (:class:`gravity.report.workbook.SheetNote`, validated by ``write_tables``)."""
 
 
 @dataclass
@@ -227,7 +281,8 @@ def offset_table(cfg: sc.CorridorConfig, fits: dict, el: pd.DataFrame, level: fl
         if np.isnan(x):
             ans = f"no rise offsets it: the landlocked elasticity is {r.estimate:+.3f} (<= 0)"
         elif x > 100:
-            ans = f"not reachable: it would take internet use of {x:,.0f}% of the population"
+            ans = (f"out of reach: internet use would have to exceed 100% of the population (the arithmetic gives "
+                   f"{x:,.0f}%)")
         else:
             ans = f"internet use from {level:.1f}% to {x:.1f}% of the population"
         rows.append(dict(spec=r.spec, label=r.label, elasticity_landlocked=r.estimate, se=r.se, penalty=g,
@@ -236,10 +291,46 @@ def offset_table(cfg: sc.CorridorConfig, fits: dict, el: pd.DataFrame, level: fl
     return pd.DataFrame(rows)
 
 
+LIN_2015 = (0.2, 0.4)
+"""Lin (2015): % more international trade per 10% more internet users (the abstract's range)."""
+LIMAO_VENABLES_2001 = -28.0
+"""Limão & Venables (2001): % change in trade volumes, infrastructure from the median to the 75th percentile."""
+
+
+def ten_percent_effect(elasticity: float, level: float) -> float:
+    """% change in international relative to domestic trade when internet use rises 10% from ``level``:
+    100·(exp(b·[ln(1 + 1.1·x₀) − ln(1 + x₀)]) − 1)."""
+    return float(100 * (np.exp(elasticity * (np.log1p(1.1 * level) - np.log1p(level))) - 1))
+
+
+def where_ours_sit(el: pd.DataFrame, fits: dict, headline: str, level: float) -> str:
+    """One paragraph placing this run's elasticities and landlocked penalty beside Lin (2015) and
+    Limão & Venables (2001), computed from the run's numbers."""
+    def place(x):
+        lo, hi = LIN_2015
+        return "within" if lo <= x <= hi else "above" if x > hi else "below"
+
+    parts = []
+    for r in el[~el.terms.str.contains("min")].itertuples():
+        x = ten_percent_effect(r.estimate, level)
+        tag = "headline" if r.spec == headline else r.label
+        parts.append(f"{tag}, {r.country_type}: {x:+.2f}% ({place(x)})")
+    txt = (f"Where ours sit: Lin (2015) finds {LIN_2015[0]:g}-{LIN_2015[1]:g}% more trade per 10% more internet "
+           f"users. A 10% rise from {level:.1f}% of the population gives, for international relative to domestic "
+           "trade: " + "; ".join(parts) + ".")
+    pen = next((f for f in fits.values() if PENALTY in f.params.index), None)
+    if pen is not None:
+        g = 100 * (np.exp(float(pen.params[PENALTY])) - 1)
+        txt += (f" Our landlocked penalty ({g:+.0f}% international relative to domestic trade) is "
+                + ("larger" if g < LIMAO_VENABLES_2001 else "smaller")
+                + f" in size than Limão & Venables' (2001) {LIMAO_VENABLES_2001:+.0f}% for infrastructure from the "
+                "median to the 75th percentile, a different comparison (infrastructure, not landlockedness).")
+    return txt
+
+
 def literature_table(el: pd.DataFrame, fits: dict, cfg: sc.CorridorConfig, level: float) -> pd.DataFrame:
     """Published figures and ours, stated the same way where they can be (10% more internet users)."""
     rows = [dict(source=a, measure=b, finding=c) for a, b, c in LITERATURE]
-    step = np.log1p(1.1 * level) - np.log1p(level)
     for r in el.itertuples():
         if "min" in r.terms:
             continue
@@ -247,7 +338,7 @@ def literature_table(el: pd.DataFrame, fits: dict, cfg: sc.CorridorConfig, level
                          measure="ln(1 + internet use) x INTL, ITPD-E with domestic flows, 3-way PPML",
                          finding=f"elasticity {r.estimate:+.3f} (SE {r.se:.3f}): 10% more internet users (from "
                                  f"{level:.1f}%) -> international relative to domestic trade "
-                                 f"{100 * (np.exp(r.estimate * step) - 1):+.2f}%"))
+                                 f"{ten_percent_effect(r.estimate, level):+.2f}%"))
     pen = next((f for f in fits.values() if PENALTY in f.params.index), None)
     if pen is not None:
         g, se = float(pen.params[PENALTY]), float(pen.bse[PENALTY])
@@ -323,6 +414,7 @@ def country_table(cfg, ge_d, results: dict, groups: pd.DataFrame) -> pd.DataFram
     out = []
     for name, r in results.items():
         pt = r.point.countries
+        coef = r.pooled.variants[r.pooled.central]          # the headline variant's own draws
         df = pd.DataFrame({"scenario": name, "country": base.countries,
                            "name": names.reindex(base.countries).fillna("").to_numpy()})
         df = df.join(groups.reindex(base.countries).reset_index(drop=True))
@@ -335,9 +427,8 @@ def country_table(cfg, ge_d, results: dict, groups: pd.DataFrame) -> pd.DataFram
                 df[e] = pt[e].to_numpy()
                 df[f"{e}_lo"] = r.pooled.lower[e].to_numpy()
                 df[f"{e}_hi"] = r.pooled.upper[e].to_numpy()
-                if r.pooled.coefficient_only is not None:
-                    df[f"{e}_coef_lo"] = r.pooled.coefficient_only[0][e].to_numpy()
-                    df[f"{e}_coef_hi"] = r.pooled.coefficient_only[1][e].to_numpy()
+                df[f"{e}_coef_lo"] = coef.lower[e].to_numpy()
+                df[f"{e}_coef_hi"] = coef.upper[e].to_numpy()
                 if r.bootstrap is not None:
                     df[f"{e}_boot_lo"] = r.bootstrap.lower[e].to_numpy()
                     df[f"{e}_boot_hi"] = r.bootstrap.upper[e].to_numpy()
