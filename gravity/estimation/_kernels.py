@@ -222,3 +222,200 @@ def deviance(y, mu, v):
             t += y[i] * np.log(y[i] / mu[i])
         s += v[i] * t
     return 2.0 * s
+
+
+# ---- Weidner & Zylkin (2021) bias terms (gravity.estimation.bias) ------------------------------
+# Pair p = (i, j) holds a length-T vector (zeros for absent years). With the pair effect profiled
+# out its Hessian is H_p = diag(λ_p) − λ_p λ_p' / Σ_t λ_pt and its score S_p = y_p − λ_p.
+
+@njit(cache=True)
+def wz_sums(lam, S, X, ex, im, n_i, n_j):
+    """Exporter and importer sums of the pair blocks: H_i = Σ_j H_ij, SS_i = Σ_j S_ij S_ij',
+    G_i[k] = −Σ_j H_ij ∘ (x̃_k,s + x̃_k,t), and the same over exporters for importer j.
+
+    Parameters
+    ----------
+    lam, S : float arrays (P, T)
+    X : float array (P, T, K)
+        Slopes demeaned on every fixed effect under the weights λ.
+    ex, im : int arrays (P,)
+        Exporter and importer code of each pair.
+    n_i, n_j : int
+
+    Returns
+    -------
+    tuple of float arrays
+        H_i (n_i, T, T), H_j (n_j, T, T), SS_i, SS_j, G_i (K, n_i, T, T), G_j (K, n_j, T, T).
+    """
+    P, T = lam.shape
+    K = X.shape[2]
+    Hi = np.zeros((n_i, T, T))
+    Hj = np.zeros((n_j, T, T))
+    SSi = np.zeros((n_i, T, T))
+    SSj = np.zeros((n_j, T, T))
+    Gi = np.zeros((K, n_i, T, T))
+    Gj = np.zeros((K, n_j, T, T))
+    for p in range(P):
+        L = 0.0
+        for t in range(T):
+            L += lam[p, t]
+        if L <= 0.0:
+            continue
+        a, b = ex[p], im[p]
+        for s in range(T):
+            for t in range(T):
+                h = -lam[p, s] * lam[p, t] / L
+                if s == t:
+                    h += lam[p, s]
+                ss = S[p, s] * S[p, t]
+                Hi[a, s, t] += h
+                Hj[b, s, t] += h
+                SSi[a, s, t] += ss
+                SSj[b, s, t] += ss
+                for k in range(K):
+                    g = -h * (X[p, s, k] + X[p, t, k])
+                    Gi[k, a, s, t] += g
+                    Gj[k, b, s, t] += g
+    return Hi, Hj, SSi, SSj, Gi, Gj
+
+
+@njit(cache=True)
+def wz_first_terms(lam, S, X, ex, im, Hinv_i, Hinv_j):
+    """Σ_ij (H_ij x̃_ij,k)' H_i⁺ S_ij and Σ_ij (H_ij x̃_ij,k)' H_j⁺ S_ij for every slope k (the
+    first terms of B̂ and D̂; ``Hinv_i``, ``Hinv_j`` the pseudo-inverses of :func:`wz_sums`' sums)."""
+    P, T = lam.shape
+    K = X.shape[2]
+    b1 = np.zeros(K)
+    d1 = np.zeros(K)
+    hx = np.empty(T)
+    for p in range(P):
+        L = 0.0
+        for t in range(T):
+            L += lam[p, t]
+        if L <= 0.0:
+            continue
+        a, b = ex[p], im[p]
+        for k in range(K):
+            lx = 0.0
+            for t in range(T):
+                lx += lam[p, t] * X[p, t, k]
+            for t in range(T):
+                hx[t] = lam[p, t] * X[p, t, k] - lam[p, t] * lx / L
+            for s in range(T):
+                if hx[s] == 0.0:
+                    continue
+                ui = 0.0
+                uj = 0.0
+                for t in range(T):
+                    ui += Hinv_i[a, s, t] * S[p, t]
+                    uj += Hinv_j[b, s, t] * S[p, t]
+                b1[k] += hx[s] * ui
+                d1[k] += hx[s] * uj
+    return b1, d1
+
+
+@njit(cache=True)
+def wz_meat(lam, S, X, ex, im, VX, Vi, Vj, Vfull, jofs, dvd, three, cross):
+    """Pair-clustered meats Σ_ij x̃_ij' S_ij S_ij' x̃_ij (plain) and
+    Σ_ij x̃_ij' (I − H_ij Q_ij)⁻¹ S_ij S_ij' x̃_ij (locally de-biased), Q_ij = x̃_ij V_X x̃_ij' +
+    d̃_ij V_FE d̃_ij' the pair's block of the projection on the slopes and the exporter-time and
+    importer-time effects (Weidner & Zylkin 2021, section 3.3).
+
+    Parameters
+    ----------
+    lam, S, X, ex, im
+        As in :func:`wz_sums`.
+    VX : float array (K, K)
+        (Σ x̃'Λx̃)⁻¹.
+    Vi, Vj : float arrays (n_i, T, T), (n_j, T, T)
+        Exporter and importer diagonal blocks of V_FE (three-way).
+    Vfull : float array (F, F)
+        The whole V_FE when ``cross`` (exporter blocks first, importer blocks from ``jofs``).
+    dvd : float array (P, T)
+        Two-way: the diagonal of d_ij V_FE d_ij' (years are disjoint there).
+    three, cross : bool
+        Three-way model (pair effect profiled out, d̃ = (I − 1ϑ_ij') d); add the exporter-importer
+        cross blocks of V_FE.
+
+    Returns
+    -------
+    (float array (K, K), float array (K, K))
+        The de-biased meat (not symmetrised) and the plain meat.
+    """
+    P, T = lam.shape
+    K = X.shape[2]
+    om = np.zeros((K, K))
+    om0 = np.zeros((K, K))
+    A = np.empty((T, T))
+    Q = np.empty((T, T))
+    V = np.empty((T, T))
+    MV = np.empty((T, T))
+    th = np.empty(T)
+    xS = np.empty(K)
+    for p in range(P):
+        L = 0.0
+        for t in range(T):
+            L += lam[p, t]
+        if L <= 0.0:
+            continue
+        a, b = ex[p], im[p]
+        xp = X[p]
+        for k in range(K):
+            s_ = 0.0
+            for t in range(T):
+                s_ += xp[t, k] * S[p, t]
+            xS[k] = s_
+        for k in range(K):
+            for m in range(K):
+                om0[k, m] += xS[k] * xS[m]
+        xv = xp @ VX
+        for s in range(T):
+            for t in range(T):
+                q = 0.0
+                for k in range(K):
+                    q += xv[s, k] * xp[t, k]
+                Q[s, t] = q
+        if three:
+            for t in range(T):
+                th[t] = lam[p, t] / L
+            for s in range(T):
+                for t in range(T):
+                    v = Vi[a, s, t] + Vj[b, s, t]
+                    if cross:
+                        v += Vfull[a * T + s, jofs + b * T + t] + Vfull[a * T + t, jofs + b * T + s]
+                    V[s, t] = v
+            for t in range(T):
+                c = 0.0
+                for s in range(T):
+                    c += th[s] * V[s, t]
+                for s in range(T):
+                    MV[s, t] = V[s, t] - c
+            for s in range(T):
+                c = 0.0
+                for t in range(T):
+                    c += MV[s, t] * th[t]
+                for t in range(T):
+                    Q[s, t] += MV[s, t] - c
+            # A = I − H Q with H = diag(λ) − λλ'/L
+            for t in range(T):
+                c = 0.0
+                for r in range(T):
+                    c += lam[p, r] * Q[r, t]
+                for s in range(T):
+                    A[s, t] = -(lam[p, s] * Q[s, t] - lam[p, s] * c / L)
+        else:
+            for t in range(T):
+                Q[t, t] += dvd[p, t]
+            for s in range(T):
+                for t in range(T):
+                    A[s, t] = -lam[p, s] * Q[s, t]
+        for t in range(T):
+            A[t, t] += 1.0
+        u = np.linalg.solve(A, np.ascontiguousarray(S[p]))
+        for k in range(K):
+            xu = 0.0
+            for t in range(T):
+                xu += xp[t, k] * u[t]
+            for m in range(K):
+                om[k, m] += xu * xS[m]
+    return om, om0
