@@ -22,6 +22,7 @@ from gravity.estimation.ols import ols
 from gravity.estimation.ppml import ppml
 from gravity.ge.geppml import book_loop
 from gravity.ge.solver import solve
+from gravity.jobs.replicate.recipes.caliendo_parro import run_multisector
 from gravity.jobs.replicate.recipes.yotov2016 import (_book_results, yotov2016_ch1_data,
                                                       yotov2016_ch2_removing_nafta,
                                                       yotov2016_ch2_trade_without_borders)
@@ -276,7 +277,8 @@ def _run_separation(rep: Replication, echo: Callable[[str], None]):
     return rows, [("Cases", tab.to_markdown(index=False))], []
 
 
-RUNNERS: dict[str, Callable] = {"estimates": _run_estimates, "ge": _run_ge, "separation": _run_separation}
+RUNNERS: dict[str, Callable] = {"estimates": _run_estimates, "ge": _run_ge, "separation": _run_separation,
+                                "multisector": lambda rep, echo: run_multisector(rep, echo, row=_row)}
 
 
 def run(name: str, *, out_dir: Path | str | None = None, echo: Callable[[str], None] | None = print,

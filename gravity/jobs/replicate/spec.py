@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # pandas is not imported at run time: this module stays light
     import pandas as pd
 
 MODELS_DIR = Path(__file__).resolve().parent / "recipes"  # the replication files ship inside the package
-KINDS = ("estimates", "ge", "separation")
+KINDS = ("estimates", "ge", "separation", "multisector")
 
 
 class ReplicationError(ValueError):
