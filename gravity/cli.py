@@ -81,16 +81,26 @@ def replicate_command(
 def corridor(
     spec: Path = typer.Argument(..., help="corridor model file, e.g. models/eco_digital_corridor.toml"),
     out: Path = typer.Option(Path("results/eco"), "--out", help="directory for the workbook, tables, plots, report"),
+    scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler for the draws and re-fits, "
+                                  "tcp://host:8786 (sets GRAVITY_SCHEDULER; default: a local cluster)"),
 ) -> None:
     """Digital-corridor analysis: estimates, GE scenarios with 95% CIs, ministry workbook, plots, report."""
+    import os
+
     from gravity.data.registry import ChecksumError, DataConfigError, DataUnavailableError
+    from gravity.execution import ENV_SCHEDULER, ExecutionError, get_executor
     from gravity.jobs.corridor import pipeline as co
     from gravity.scenario.config import ScenarioFileError
 
     try:
+        if scheduler:
+            get_executor(scheduler=scheduler)      # reachable now, not after the estimation
+            os.environ[ENV_SCHEDULER] = scheduler
         res = co.run(spec, out)
     except (ScenarioFileError, DataUnavailableError, ChecksumError, DataConfigError) as exc:
         raise _data_error(exc) from None
+    except ExecutionError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--scheduler / GRAVITY_SCHEDULER") from None
     typer.echo(co.summary(res))
     typer.echo(f"wrote {len(res.paths)} files to {out} (report: {res.paths.get('report_md')})")
 

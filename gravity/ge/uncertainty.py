@@ -11,8 +11,10 @@ CI is the (α/2, 1 − α/2) percentile interval over the successful draws. Draw
 
 A user ``scenario(β) -> cost change t̂`` maps each draw to the counterfactual change in t^{1-σ};
 ``baseline_costs(β) -> t^{1-σ}`` (optional) re-builds the baseline per draw, as when the baseline
-costs themselves are exp(β·x). GE solves run in parallel over draws (a ``nogil`` numba kernel on a thread per core), in chunks,
-with a tqdm progress bar; results are reproducible from ``seed``. A draw that fails (the scenario
+costs themselves are exp(β·x). GE solves run in tasks of ``chunk`` draws through
+:mod:`gravity.execution` (in-process on a thread per core with a ``nogil`` numba kernel, or on Dask
+workers), with a tqdm progress bar; results are reproducible from ``seed`` and do not depend on
+where they ran. A draw that fails (the scenario
 or re-fit raised, non-finite costs, no convergence) is kept out of the percentiles and reported
 in ``failures`` with its reason.
 
@@ -32,15 +34,13 @@ with clustered errors. *Review of Economics and Statistics* 90(3) (pair-cluster 
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
+from gravity.execution import as_executor
 from gravity.ge.baseline import Baseline
 from gravity.ge.errors import GEInputError
 from gravity.ge.solver import EFFECTS, STATUS, cost_change_matrix, solve, solve_batch
@@ -127,6 +127,8 @@ class PPMLRefit:
         from gravity.estimation.ppml import ppml  # here, not at the top: `import gravity.ge` stays light
 
         res = ppml(self.formula, data, weights=weights, **dict(self.options))
+        if not res.converged:  # excluded and counted by pair_bootstrap, never used
+            raise GEInputError(f"re-fit did not converge in {res.n_iter} IRLS iterations")
         return res.params[list(self.coefficients)]
 
 
@@ -154,20 +156,15 @@ def ppml_refit(formula: str, coefficients: Sequence[str], **ppml_kwargs) -> PPML
     return PPMLRefit(formula, tuple(coefficients), tuple(sorted(ppml_kwargs.items())))
 
 
-_WORKER: tuple = ()
+_TINY_REFIT_ROWS = 200_000
+"""Bootstraps with draws × rows below this re-fit in-process under ``mode="auto"``."""
+_TINY_GE_CELLS = 2_000_000
+"""GE draw jobs with draws × N² below this solve in-process under ``mode="auto"``."""
 
 
-def _init_worker(refit, data, codes, seed, G):
-    """Process-pool initializer: the data travel to each worker once, not once per draw."""
-    global _WORKER
-    _WORKER = (refit, data, codes, seed, G)
-    import numba  # one thread per worker: the workers already fill the cores
-
-    numba.set_num_threads(1)
-
-
-def _refit_in_worker(d):
-    refit, data, codes, seed, G = _WORKER
+def _refit_task(d, shared):
+    """Executor task: re-fit of bootstrap draw ``d``; ``shared`` = (refit, data, codes, seed, G)."""
+    refit, data, codes, seed, G = shared
     return _refit_one((refit, data, codes, seed, d, G))
 
 
@@ -188,14 +185,15 @@ def _refit_one(args):
 
 
 def pair_bootstrap(data: pd.DataFrame, refit: Callable, *, cluster: str, draws: int, seed: int = 0,
-                   progress: bool = True, n_jobs: int = 1) -> BetaDraws:
+                   progress: bool = True, n_jobs: int | None = None, executor=None) -> BetaDraws:
     """Pair-cluster bootstrap of the coefficients.
 
     Each draw resamples the G clusters of ``data[cluster]`` (e.g. ``pair_id``) with replacement and
     calls ``refit(rows, weights)`` on the rows of the drawn clusters with weights = times drawn
     (frequency weights: the same estimate as on the replicated sample). Draw d uses the random
-    stream ``(seed, d)``, so results do not depend on ``n_jobs``; ``n_jobs > 1`` re-fits in
-    processes (``refit`` must then be picklable, e.g. :func:`ppml_refit`).
+    stream ``(seed, d)``, so results do not depend on where or in how many processes the re-fits
+    run: one task per draw through :mod:`gravity.execution` (the data are scattered to each worker
+    once; ``refit`` is pickled with cloudpickle, e.g. :func:`ppml_refit`).
 
     Parameters
     ----------
@@ -210,9 +208,12 @@ def pair_bootstrap(data: pd.DataFrame, refit: Callable, *, cluster: str, draws: 
     seed : int
         Draw d uses ``default_rng([seed, d])``.
     progress : bool
-        Show a tqdm progress bar.
-    n_jobs : int
-        Processes for the re-fits.
+        Show a tqdm bar counting completed re-fits.
+    n_jobs : int, optional
+        Local Dask worker processes for the re-fits (1 = in this process; None = one per core; small
+        jobs run in-process). Ignored when ``executor`` or ``GRAVITY_SCHEDULER`` names a cluster.
+    executor : Executor, distributed.Client or str, optional
+        Where the re-fits run (:func:`gravity.execution.as_executor`; a str is a scheduler address).
 
     Returns
     -------
@@ -223,43 +224,23 @@ def pair_bootstrap(data: pd.DataFrame, refit: Callable, *, cluster: str, draws: 
     ------
     GEInputError
         ``cluster`` missing or with missing values, or every re-fit failed.
+    gravity.execution.ExecutionError
+        The scheduler cannot be reached.
 
     References
     ----------
     Cameron, Gelbach & Miller (2008); Anderson, Larch & Yotov (2018).
     """
-    from tqdm.auto import tqdm
-
     if cluster not in data.columns:
         raise GEInputError(f"cluster column {cluster!r} not in the data (have {list(data.columns)})")
     codes, uniq = pd.factorize(data[cluster])
     if (codes < 0).any():
         raise GEInputError(f"cluster column {cluster!r} has missing values in {int((codes < 0).sum())} rows")
     G = len(uniq)
-    results = []
-    bar = tqdm(total=draws, desc="pair bootstrap: PPML re-fits", disable=not progress)
-    if n_jobs > 1:
-        # spawn, not fork: the parent may already run OpenMP threads (numba), unsafe to fork.
-        # Workers run single-threaded BLAS and numba (n_jobs of them already fill the cores;
-        # oversubscribed spinning threads made 2 workers slower than 1 process on 2 cores).
-        saved = os.environ.get("OPENBLAS_NUM_THREADS")
-        os.environ["OPENBLAS_NUM_THREADS"] = "1"
-        try:
-            with ProcessPoolExecutor(max_workers=n_jobs, mp_context=multiprocessing.get_context("spawn"),
-                                     initializer=_init_worker, initargs=(refit, data, codes, seed, G)) as ex:
-                for r in ex.map(_refit_in_worker, range(draws)):
-                    results.append(r)
-                    bar.update()
-        finally:
-            if saved is None:
-                os.environ.pop("OPENBLAS_NUM_THREADS", None)
-            else:
-                os.environ["OPENBLAS_NUM_THREADS"] = saved
-    else:
-        for d in range(draws):
-            results.append(_refit_one((refit, data, codes, seed, d, G)))
-            bar.update()
-    bar.close()
+    ex = as_executor(executor, workers=n_jobs)
+    results = ex.map(_refit_task, range(draws), shared=(refit, data, codes, seed, G),
+                     desc="pair bootstrap: PPML re-fits", unit="re-fit", progress=progress,
+                     tiny=draws * len(data) < _TINY_REFIT_ROWS)
     names = next((r[1].index for r in results if r[1] is not None), None)
     if names is None:
         raise GEInputError(f"all {draws} bootstrap re-fits failed; first reason: {results[0][2]}")
@@ -349,7 +330,8 @@ def confidence_intervals(base: Baseline, scenario: Callable, *, fit=None, coeffi
                          sigma: tuple[float, float] | None = None, baseline_costs: Callable | None = None,
                          level: float = 0.95, numeraire: str = "reference", deficits: str = "ratio",
                          progress: bool = True, label: str = "",
-                         chunk: int = 64, tol: float = 1e-10, max_iter: int = 100_000) -> GEUncertainty:
+                         chunk: int = 64, tol: float = 1e-10, max_iter: int = 100_000,
+                         workers: int | None = None, executor=None) -> GEUncertainty:
     """CIs for all GE effects of ``scenario`` over coefficient (and σ) uncertainty.
 
     For each draw d: t̂_d = ``scenario(β_d)``, optionally the baseline re-solved from
@@ -390,7 +372,13 @@ def confidence_intervals(base: Baseline, scenario: Callable, *, fit=None, coeffi
         What the draws are for, shown in the progress bar with the draw kind
         (``"scenario (a), sigma=5"`` → ``GE draws, scenario (a), sigma=5: parametric``).
     chunk, tol, max_iter : int, float, int
-        Draws per parallel batch; stop rule and iteration limit of every GE solve.
+        Draws per task; stop rule and iteration limit of every GE solve.
+    workers : int, optional
+        Local Dask worker processes for the draws and the bootstrap re-fits (0 or 1 = in this
+        process, on a thread per core; None = one per core; small jobs run in-process).
+    executor : Executor, distributed.Client or str, optional
+        Where the draws run (:func:`gravity.execution.as_executor`; a str is a scheduler address);
+        default: ``GRAVITY_SCHEDULER`` if set, else ``workers``. The draws do not depend on it.
 
     Returns
     -------
@@ -407,11 +395,10 @@ def confidence_intervals(base: Baseline, scenario: Callable, *, fit=None, coeffi
     ----------
     Yotov et al. (2016), ch. 2; Anderson, Larch & Yotov (2018); Baier, Yotov & Zylkin (2019).
     """
-    from tqdm.auto import tqdm
-
     if not 0 < level < 1:
         raise GEInputError(f"level must be in (0, 1), got {level}")
-    betas, beta_hat = _resolve_betas(fit, coefficients, betas, refit, data, cluster, draws, seed, progress)
+    betas, beta_hat = _resolve_betas(fit, coefficients, betas, refit, data, cluster, draws, seed, progress,
+                                     workers, executor)
     B = betas.betas
     D = len(B)
     rng = np.random.default_rng([seed, 7919])
@@ -430,10 +417,9 @@ def confidence_intervals(base: Baseline, scenario: Callable, *, fit=None, coeffi
     n = base.n
     out = np.full((D, len(EFFECTS), n), np.nan)
     fails = [tuple(r) for r in betas.failures[["draw", "stage", "reason"]].itertuples(index=False)]
-    bar = tqdm(total=D, desc=_bar_label(label, betas.method), disable=not progress)
-    _solve_draws(base, b0, res0, scenario, B, list(range(D)), sig, baseline_costs, numeraire, deficits,
-                 chunk, tol, max_iter, out, fails, bar)
-    bar.close()
+    _solve_draws([(base, b0, res0)], np.zeros(D, int), scenario, B, sig, baseline_costs, numeraire, deficits,
+                 chunk, tol, max_iter, out, [fails], executor=as_executor(executor, workers=workers),
+                 desc=_bar_label(label, betas.method), progress=progress)
     failures = pd.DataFrame(sorted(fails), columns=["draw", "stage", "reason"])
     if len(failures):
         log.warning("GE draws: %d of %d failed (%s)", len(failures), D,
@@ -446,12 +432,14 @@ def _bar_label(label: str, kind: str) -> str:
     return f"GE draws, {label}: {kind}" if label else f"GE draws: {kind}"
 
 
-def _resolve_betas(fit, coefficients, betas, refit, data, cluster, draws, seed, progress):
+def _resolve_betas(fit, coefficients, betas, refit, data, cluster, draws, seed, progress, workers=None,
+                   executor=None):
     """The coefficient draws and the point estimate β̂ from the arguments of :func:`confidence_intervals`."""
     if betas is None and refit is not None:
         if data is None or cluster is None:
             raise GEInputError("a bootstrap needs data= (the estimation sample) and cluster= (e.g. 'pair_id')")
-        betas = pair_bootstrap(data, refit, cluster=cluster, draws=draws, seed=seed, progress=progress)
+        betas = pair_bootstrap(data, refit, cluster=cluster, draws=draws, seed=seed, progress=progress,
+                               n_jobs=workers, executor=executor)
     if betas is None:
         if fit is None:
             raise GEInputError("give fit= (a model with params and cov_params()) or betas= (draws)")
@@ -480,42 +468,65 @@ def _point(base, scenario, beta_hat, baseline_costs, numeraire, deficits):
     return b0, res0
 
 
-def _solve_draws(base, b0, res0, scenario, B, draw_ids, sig, baseline_costs, numeraire, deficits, chunk,
-                 tol, max_iter, out, fails, bar):
-    """Effects of the draws ``draw_ids`` on ``base`` into ``out[d]``, failures appended to ``fails``.
+def _solve_draws(points, assignment, scenario, B, sig, baseline_costs, numeraire, deficits, chunk, tol,
+                 max_iter, out, fails, *, executor, desc, progress):
+    """Effects of every draw d on its variant ``points[assignment[d]]`` into ``out[d]``, failures
+    appended to ``fails[v]``.
 
-    Every draw is solved on its own, warm-started at the point solution (``b0``, ``res0``), so
-    ``out[d]`` does not depend on which other draws share its chunk."""
+    ``points[v]`` = (base, b0, res0): a variant's baseline and its point solution. The draws go
+    through ``executor`` in tasks of up to ``chunk`` draws of one variant (one tqdm step per draw
+    solved). Every draw is solved on its own, warm-started at the point solution, so ``out[d]`` does
+    not depend on which other draws share its task, nor on where or with how many threads it ran."""
+    tasks = [(v, ids[start:start + chunk])
+             for v in range(len(points))
+             for ids in [[int(d) for d in np.flatnonzero(assignment == v)]]
+             for start in range(0, len(ids), chunk)]
+    n = points[0][0].n
+    shared = (points, scenario, B, sig, baseline_costs, numeraire, deficits, tol, max_iter)
+    results = executor.map(_solve_chunk, tasks, shared=shared, desc=desc, progress=progress,
+                           sizes=[len(ids) for _, ids in tasks], unit="draw",
+                           tiny=len(B) * n * n < _TINY_GE_CELLS)
+    for (v, ids), (eff, new) in zip(tasks, results):
+        out[ids] = eff
+        fails[v].extend(new)
+
+
+def _solve_chunk(task, shared):
+    """Executor task: the effects of the draws ``ids`` on variant ``v`` (NaN where they failed) and
+    the failures (draw, stage, reason)."""
+    v, ids = task
+    points, scenario, B, sig, baseline_costs, numeraire, deficits, tol, max_iter = shared
+    base, b0, res0 = points[v]
     n = base.n
-    for start in range(0, len(draw_ids), chunk):
-        ids = draw_ids[start:start + chunk]
-        that = np.ones((len(ids), n, n))
-        tb = np.empty((len(ids), n, n)) if baseline_costs is not None else None
-        good = np.zeros(len(ids), bool)
-        for k, d in enumerate(ids):
-            beta = B.iloc[d]
-            if beta.isna().any():
-                continue  # failed re-fit, already listed
-            try:
-                that[k] = _as_matrix(base, scenario(beta), "scenario", True)
-                if tb is not None:
-                    tb[k] = _as_matrix(base, baseline_costs(beta), "baseline_costs", False)
-                good[k] = True
-            except Exception as exc:
-                fails.append((d, "scenario", f"{type(exc).__name__}: {exc}"))
-        sel = np.flatnonzero(good)
-        if sel.size:
-            t_in = tb[sel] if tb is not None else base.fitted
-            eff, status = solve_batch(t_in, that[sel], base.Y, base.E, sig[[ids[k] for k in sel]],
-                                      base.ref, numeraire, tol, max_iter,
-                                      start=(b0.omr, res0.omr_hat_cdl, res0.price_hat),
-                                      deficits=deficits)
-            for k, e, st in zip(sel, eff, status):
-                if st == 0:
-                    out[ids[k]] = e
-                else:
-                    fails.append((ids[k], "solve", STATUS[int(st)]))
-        bar.update(len(ids))
+    out = np.full((len(ids), len(EFFECTS), n), np.nan)
+    fails = []
+    that = np.ones((len(ids), n, n))
+    tb = np.empty((len(ids), n, n)) if baseline_costs is not None else None
+    good = np.zeros(len(ids), bool)
+    for k, d in enumerate(ids):
+        beta = B.iloc[d]
+        if beta.isna().any():
+            continue  # failed re-fit, already listed
+        try:
+            that[k] = _as_matrix(base, scenario(beta), "scenario", True)
+            if tb is not None:
+                tb[k] = _as_matrix(base, baseline_costs(beta), "baseline_costs", False)
+            good[k] = True
+        except Exception as exc:
+            fails.append((d, "scenario", f"{type(exc).__name__}: {exc}"))
+    sel = np.flatnonzero(good)
+    if sel.size:
+        t_in = tb[sel] if tb is not None else base.fitted
+        eff, status = solve_batch(t_in, that[sel], base.Y, base.E, sig[[ids[k] for k in sel]],
+                                  base.ref, numeraire, tol, max_iter,
+                                  start=(b0.omr, res0.omr_hat_cdl, res0.price_hat),
+                                  deficits=deficits)
+        for k, e, st in zip(sel, eff, status):
+            if st == 0:
+                out[k] = e
+            else:
+                fails.append((ids[k], "solve", STATUS[int(st)]))
+    return out, fails
 
 
 class PooledUncertainty(GEUncertainty):
@@ -581,7 +592,7 @@ def pooled_intervals(variants: Sequence[tuple[str, Baseline]], scenario: Callabl
                      level: float = 0.95, central: str | None = None, baseline_costs: Callable | None = None,
                      numeraire: str = "reference", deficits: str = "ratio", progress: bool = True,
                      label: str = "", chunk: int = 64, tol: float = 1e-10,
-                     max_iter: int = 100_000) -> PooledUncertainty:
+                     max_iter: int = 100_000, workers: int | None = None, executor=None) -> PooledUncertainty:
     """Intervals for all GE effects that carry the coefficients, σ and the baseline construction.
 
     Draw d pairs the coefficients β_d with one baseline variant v_d (e.g. σ ∈ {3, 5, 7} and observed
@@ -615,7 +626,9 @@ def pooled_intervals(variants: Sequence[tuple[str, Baseline]], scenario: Callabl
     label : str, optional
         What the draws are for, shown in the progress bar with the draw kind and the variant count.
     chunk, tol, max_iter : int, float, int
-        Draws per parallel batch; stop rule and iteration limit of every GE solve.
+        Draws per task (tasks never mix variants); stop rule and iteration limit of every GE solve.
+    workers, executor : optional
+        Where the draws run, as in :func:`confidence_intervals`. The draws do not depend on it.
 
     Returns
     -------
@@ -635,8 +648,6 @@ def pooled_intervals(variants: Sequence[tuple[str, Baseline]], scenario: Callabl
     ----------
     Anderson, Larch & Yotov (2018); Yotov et al. (2016), ch. 2; Baier, Yotov & Zylkin (2019).
     """
-    from tqdm.auto import tqdm
-
     variants = [(str(name), b) for name, b in variants]
     if not variants:
         raise GEInputError("pooled_intervals: give at least one (name, Baseline) variant")
@@ -668,21 +679,23 @@ def pooled_intervals(variants: Sequence[tuple[str, Baseline]], scenario: Callabl
     fails = []
     per = {}
     point = None
-    bar = tqdm(total=D, desc=_bar_label(label, f"{betas.method}, {V} variants"), disable=not progress)
+    points = []
+    for v, (name, base) in enumerate(variants):
+        sig[assignment == v] = base.sigma
+        points.append((base, *_point(base, scenario, beta_hat, baseline_costs, numeraire, deficits)))
+    vfs = [[f for f in prior if assignment[int(f[0])] == v] for v in range(V)]
+    _solve_draws(points, assignment, scenario, B, sig, baseline_costs, numeraire, deficits, chunk, tol,
+                 max_iter, out, vfs, executor=as_executor(executor, workers=workers),
+                 desc=_bar_label(label, f"{betas.method}, {V} variants"), progress=progress)
     for v, (name, base) in enumerate(variants):
         ids = [int(d) for d in np.flatnonzero(assignment == v)]
-        sig[ids] = base.sigma
-        b0, res0 = _point(base, scenario, beta_hat, baseline_costs, numeraire, deficits)
-        vf = [f for f in prior if assignment[int(f[0])] == v]
-        _solve_draws(base, b0, res0, scenario, B, ids, sig, baseline_costs, numeraire, deficits, chunk, tol,
-                     max_iter, out, vf, bar)
-        fails += [(*f, name) for f in vf]
-        vfail = pd.DataFrame(sorted(vf), columns=["draw", "stage", "reason"])
+        res0 = points[v][2]
+        fails += [(*f, name) for f in vfs[v]]
+        vfail = pd.DataFrame(sorted(vfs[v]), columns=["draw", "stage", "reason"])
         per[name] = GEUncertainty(base, res0.countries, out[ids], B.iloc[ids], sig[ids], vfail, level,
                                   betas.method)
         if name == central:
             point = res0.countries
-    bar.close()
     failures = pd.DataFrame(sorted(fails), columns=["draw", "stage", "reason", "variant"])
     if len(failures):
         log.warning("GE draws: %d of %d failed (%s)", len(failures), D,
