@@ -64,7 +64,8 @@ wheel-check: install
 	cd "$$tmp"; \
 	"$$tmp/venv/bin/python" -c 'import gravity, sys; sys.exit(not gravity.__file__.startswith(sys.prefix))' \
 	  || { echo "gravity was not imported from the installed wheel"; exit 1; }; \
-	NUMBA_CACHE_DIR="$$tmp/numba" "$$tmp/venv/bin/gravity" replicate ppmlhdfe-separation --out "$$tmp/out"
+	NUMBA_CACHE_DIR="$$tmp/numba" $(if $(wildcard $(abspath ../shared/data)/PROVENANCE.md),GRAVITY_DATA_DIR="$${GRAVITY_DATA_DIR:-$(abspath ../shared/data)}",) \
+	  "$$tmp/venv/bin/gravity" replicate ppmlhdfe-separation --out "$$tmp/out"
 
 bench: install
 	env -u OPENBLAS_NUM_THREADS $(PY) benchmarks/run_all.py

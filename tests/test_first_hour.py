@@ -127,17 +127,13 @@ def test_missing_file_message_points_to_gravity_data(tmp_path, monkeypatch):
     assert "gravity data --fetch" in str(err.value) and str(tmp_path) in str(err.value)
 
 
-def test_xls_is_read_with_calamine_silently_and_equals_xlrd():
-    (xls,) = require_data("cepii-geodist/geo_cepii.xls")
+def test_xls_is_read_with_calamine_silently():
+    # the values are checked against the independent .rda copy in tests/test_datasets.py
+    require_data("cepii-geodist/geo_cepii.xls")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ours = registry.load("cepii-geodist/geo_cepii.xls")
-    xlrd = pytest.importorskip("xlrd")  # independent reader of the same file
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ref = pd.read_excel(xls, engine="xlrd")
-    assert xlrd.__version__ and ours.shape == (238, 34)
-    pd.testing.assert_frame_equal(ours, ref)
+    assert ours.shape == (238, 34)
 
 
 def test_itpde_reader_prints_no_rdata_warning():

@@ -1,6 +1,8 @@
 """Readers: schemas, row counts and known values on the real files; published layouts on fixtures."""
 from pathlib import Path
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -235,8 +237,10 @@ def _itpde_raw():
     import rdata
 
     paths = require_data("itpd-e-aggregated/itpd_aggregated.rds", "itpd-e-aggregated/country_list.RData")
-    mats = rdata.read_rds(paths[0])
-    cl = rdata.read_rda(paths[1])["country_list"]
+    with warnings.catch_warnings():  # rdata: no constructor for R class "data.table" (read as data.frame)
+        warnings.simplefilter("ignore", UserWarning)
+        mats = rdata.read_rds(paths[0])
+        cl = rdata.read_rda(paths[1])["country_list"]
     return mats, list(cl["V1"].astype(str)), list(cl["iso3"].astype(str))
 
 

@@ -292,7 +292,7 @@ def readme_index(xlsx: str | Path) -> pd.DataFrame:
     ValueError
         The first sheet has no sheet index.
     """
-    raw = pd.read_excel(xlsx, sheet_name=0, header=None, dtype=object)
+    raw = pd.read_excel(xlsx, sheet_name=0, header=None, dtype=object, engine="openpyxl")
     head = [i for i in range(len(raw)) if tuple(raw.iloc[i, :len(README_COLUMNS)]) == README_COLUMNS] \
         if raw.shape[1] >= len(README_COLUMNS) else []
     if not head:
@@ -314,7 +314,7 @@ def read_back(xlsx: str | Path) -> dict[str, pd.DataFrame]:
     dict of str to pandas.DataFrame
         Sheet name → sheet, first row as header.
     """
-    return pd.read_excel(xlsx, sheet_name=None)
+    return pd.read_excel(xlsx, sheet_name=None, engine="openpyxl")
 
 
 def frames_equal(a: pd.DataFrame, b: pd.DataFrame, *, rtol: float = 0.0) -> bool:
