@@ -87,10 +87,11 @@ def focus_sentences(res) -> list[str]:
     tab = res.ge.table.per_country
     if f in tab.index:
         p = tab.loc[f]
-        out.append(f"{name} exported US$ {p.exports / 1e6:,.0f} m of goods in {cfg.sample.base_year} and imported "
-                   f"US$ {p.imports / 1e6:,.0f} m (ITPD-E; {100 * p.mirror_export_share:.0f}% of its exports are known "
-                   f"only from its partners' reports). It spends about {1 + p.deficit_pct_output / 100:.1f} times what "
-                   "it produces on goods; the gap is financed mainly by remittances.")
+        out.append(f"{name} exported US$ {p.exports / 1e6:,.0f} m in {cfg.sample.base_year} and imported "
+                   f"US$ {p.imports / 1e6:,.0f} m (ITPD-E, the industries it covers; "
+                   f"{100 * p.mirror_export_share:.0f}% of these exports are known only from its partners' reports). "
+                   f"It spends about {1 + p.deficit_pct_output / 100:.1f} times what it produces in those industries; "
+                   "the gap is financed from abroad (remittances, transfers, borrowing: not in these data).")
     if {"coastal", "landlocked"} <= set(h.index):
         c, l = h.loc["coastal"], h.loc["landlocked"]
         sig = "significant at 5%" if c.lo > 0 or c.hi < 0 else "not significant at 5%"
