@@ -315,7 +315,67 @@ def wz_first_terms(lam, S, X, ex, im, Hinv_i, Hinv_j):
 
 
 @njit(cache=True)
-def wz_meat(lam, S, X, ex, im, VX, Vi, Vj, Vfull, jofs, dvd, three, cross):
+def wz_series_diag(lam, ex, im, Pi, Pj):
+    """Exporter and importer diagonal blocks of V_FE to second order in the Neumann series of the
+    profiled fixed-effect Hessian G about its block diagonal:
+    V_ii ≈ H_i⁺ + H_i⁺ (Σ_j H_ij H_j⁺ H_ij) H_i⁺, and the same for importer j. Each pair costs
+    O(T²) (H_ij = diag(λ_ij) − λ_ij λ_ij'/L_ij is diagonal minus rank one).
+
+    Parameters
+    ----------
+    lam : float array (P, T)
+    ex, im : int arrays (P,)
+    Pi, Pj : float arrays (n_i, T, T), (n_j, T, T)
+        H_i⁺ and H_j⁺.
+
+    Returns
+    -------
+    (float array (n_i, T, T), float array (n_j, T, T))
+    """
+    P, T = lam.shape
+    n_i, n_j = Pi.shape[0], Pj.shape[0]
+    Mi = np.zeros((n_i, T, T))
+    Mj = np.zeros((n_j, T, T))
+    u = np.empty(T)
+    w = np.empty(T)
+    for p in range(P):
+        L = 0.0
+        for t in range(T):
+            L += lam[p, t]
+        if L <= 0.0:
+            continue
+        a, b = ex[p], im[p]
+        for side in range(2):
+            M = Pj[b] if side == 0 else Pi[a]
+            # H M H = ΛMΛ − (ΛMλ)λ'/L − λ(λ'MΛ)/L + (λ'Mλ) λλ'/L²,  M symmetric
+            q = 0.0
+            for s in range(T):
+                c = 0.0
+                for t in range(T):
+                    c += M[s, t] * lam[p, t]
+                u[s] = c
+                q += lam[p, s] * c
+            for s in range(T):
+                w[s] = lam[p, s] * u[s]
+            for s in range(T):
+                for t in range(T):
+                    h = (lam[p, s] * M[s, t] * lam[p, t] - (w[s] * lam[p, t] + lam[p, s] * w[t]) / L
+                         + q * lam[p, s] * lam[p, t] / (L * L))
+                    if side == 0:
+                        Mi[a, s, t] += h
+                    else:
+                        Mj[b, s, t] += h
+    Di = Pi.copy()
+    Dj = Pj.copy()
+    for a in range(n_i):
+        Di[a] += Pi[a] @ Mi[a] @ Pi[a]
+    for b in range(n_j):
+        Dj[b] += Pj[b] @ Mj[b] @ Pj[b]
+    return Di, Dj
+
+
+@njit(cache=True)
+def wz_meat(lam, S, X, ex, im, VX, Vi, Vj, Vfull, jofs, dvd, three, cross, Pi, Pj):
     """Pair-clustered meats Σ_ij x̃_ij' S_ij S_ij' x̃_ij (plain) and
     Σ_ij x̃_ij' (I − H_ij Q_ij)⁻¹ S_ij S_ij' x̃_ij (locally de-biased), Q_ij = x̃_ij V_X x̃_ij' +
     d̃_ij V_FE d̃_ij' the pair's block of the projection on the slopes and the exporter-time and
@@ -330,12 +390,16 @@ def wz_meat(lam, S, X, ex, im, VX, Vi, Vj, Vfull, jofs, dvd, three, cross):
     Vi, Vj : float arrays (n_i, T, T), (n_j, T, T)
         Exporter and importer diagonal blocks of V_FE (three-way).
     Vfull : float array (F, F)
-        The whole V_FE when ``cross`` (exporter blocks first, importer blocks from ``jofs``).
+        The whole V_FE when ``cross == 1`` (exporter blocks first, importer blocks from ``jofs``).
     dvd : float array (P, T)
         Two-way: the diagonal of d_ij V_FE d_ij' (years are disjoint there).
-    three, cross : bool
-        Three-way model (pair effect profiled out, d̃ = (I − 1ϑ_ij') d); add the exporter-importer
-        cross blocks of V_FE.
+    three : bool
+        Three-way model (pair effect profiled out, d̃ = (I − 1ϑ_ij') d).
+    cross : int
+        Exporter-importer cross block V_ij of V_FE: 1 read from ``Vfull``; 2 its first-order
+        series term −H_i⁺ H_ij H_j⁺ (``Pi``, ``Pj`` = H_i⁺, H_j⁺; the next term is third order).
+    Pi, Pj : float arrays (n_i, T, T), (n_j, T, T)
+        Used when ``cross == 2``.
 
     Returns
     -------
@@ -350,8 +414,12 @@ def wz_meat(lam, S, X, ex, im, VX, Vi, Vj, Vfull, jofs, dvd, three, cross):
     Q = np.empty((T, T))
     V = np.empty((T, T))
     MV = np.empty((T, T))
+    C = np.zeros((T, T))
+    PL = np.empty((T, T))
     th = np.empty(T)
     xS = np.empty(K)
+    pl = np.empty(T)
+    ql = np.empty(T)
     for p in range(P):
         L = 0.0
         for t in range(T):
@@ -378,11 +446,30 @@ def wz_meat(lam, S, X, ex, im, VX, Vi, Vj, Vfull, jofs, dvd, three, cross):
         if three:
             for t in range(T):
                 th[t] = lam[p, t] / L
+            if cross == 2:
+                # C = −H_i⁺ (diag λ − λλ'/L) H_j⁺
+                for s in range(T):
+                    c1 = 0.0
+                    c2 = 0.0
+                    for r in range(T):
+                        c1 += Pi[a, s, r] * lam[p, r]
+                        c2 += Pj[b, s, r] * lam[p, r]
+                    pl[s] = c1
+                    ql[s] = c2
+                for s in range(T):
+                    for r in range(T):
+                        PL[s, r] = Pi[a, s, r] * lam[p, r]
+                PLP = PL @ Pj[b]
+                for s in range(T):
+                    for t in range(T):
+                        C[s, t] = -(PLP[s, t] - pl[s] * ql[t] / L)
             for s in range(T):
                 for t in range(T):
                     v = Vi[a, s, t] + Vj[b, s, t]
-                    if cross:
+                    if cross == 1:
                         v += Vfull[a * T + s, jofs + b * T + t] + Vfull[a * T + t, jofs + b * T + s]
+                    elif cross == 2:
+                        v += C[s, t] + C[t, s]
                     V[s, t] = v
             for t in range(T):
                 c = 0.0

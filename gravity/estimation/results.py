@@ -709,8 +709,10 @@ class PPMLResults(EstimationResults):
         i, j, t : str
             Exporter, importer and time columns as named in the fixed effects.
         method : {"analytical", "jackknife"}
-        leverage : {"auto", "exact", "blocks"}
-            Fixed-effect leverage in the variance adjustment.
+        leverage : {"auto", "exact", "series"}
+            Fixed-effect leverage in the variance adjustment: exact pseudo-inverse, or its
+            second-order series (within 1% of exact on Yotov et al. ch. 2); "auto" is exact up to
+            3,000 exporter-time plus importer-time effects.
         splits, seed : int
             Jackknife: random halvings of exporters and importers averaged, and their seed.
 

@@ -191,7 +191,7 @@ def regtable(results: Sequence | Mapping, *, names: Sequence[str] | None = None,
         for v in variables:
             if v in b.index:
                 coef.loc[v, c] = f"{b[v]:.{digits}f}{stars(float(p[v]))}"
-                se.loc[v, c] = f"({s[v]:.{digits}f})"
+                se.loc[v, c] = f"({s[v]:.{digits}f})" if np.isfinite(s[v]) else ""
 
     fes_all: dict[str, None] = {}
     for r in results:
