@@ -82,7 +82,8 @@ class Spec:
 
 
 class FormulaError(ValueError):
-    """The formula string cannot be read."""
+    """The formula string cannot be read, or the data it names cannot be used (missing, non-numeric,
+    infinite or duplicated columns, bad weights or offset); the message names the column, rows and fix."""
 
 
 def _check_name(tok: str, formula: str, where: str) -> str:
@@ -497,7 +498,7 @@ class Design:
 def _aligned_array(arg, data: pd.DataFrame, what: str) -> tuple[np.ndarray, str]:
     if isinstance(arg, str):
         if arg not in data.columns:
-            raise ValueError(f"{what} column {arg!r} not in data; available columns: {list(data.columns)[:20]}")
+            raise FormulaError(f"{what} column {arg!r} not in data; available columns: {list(data.columns)[:20]}")
         s = data[arg]
         name = arg
     else:
@@ -508,7 +509,7 @@ def _aligned_array(arg, data: pd.DataFrame, what: str) -> tuple[np.ndarray, str]
                 s = s.reindex(data.index)
         s = np.asarray(s)
         if s.shape != (len(data),):
-            raise ValueError(f"{what} array has shape {s.shape}; it must have one value per row of data ({len(data)})")
+            raise FormulaError(f"{what} array has shape {s.shape}; it must have one value per row of data ({len(data)})")
     if not pd.api.types.is_numeric_dtype(np.asarray(s).dtype) or pd.api.types.is_bool_dtype(np.asarray(s).dtype):
         arr = pd.to_numeric(pd.Series(np.asarray(s)), errors="coerce").to_numpy(dtype=float)
     else:
@@ -522,16 +523,16 @@ def _plain_columns(spec: Spec, data: pd.DataFrame, idx: pd.Index, nan_by_col: di
     # outcome
     ycol = data[spec.depvar]
     if pd.api.types.is_bool_dtype(ycol.dtype) or not pd.api.types.is_numeric_dtype(ycol.dtype):
-        raise ValueError(f"outcome {spec.depvar!r} must be numeric (dtype {ycol.dtype}); convert it with pd.to_numeric")
+        raise FormulaError(f"outcome {spec.depvar!r} must be numeric (dtype {ycol.dtype}); convert it with pd.to_numeric")
     y = ycol.to_numpy(dtype=float, na_value=np.nan)
     m = np.isnan(y)
     nan_by_col[spec.depvar] = m
     bad = np.isinf(y)
     if bad.any():
-        raise ValueError(f"outcome {spec.depvar!r} is infinite in {_rows(idx, bad)}; fix or remove those rows")
+        raise FormulaError(f"outcome {spec.depvar!r} is infinite in {_rows(idx, bad)}; fix or remove those rows")
     bad = (~m) & (y < 0)
     if nonnegative and bad.any():
-        raise ValueError(
+        raise FormulaError(
             f"outcome {spec.depvar!r} is negative in {_rows(idx, bad)}; PPML needs y >= 0 (trade flows), fix or remove those rows"
         )
 
@@ -544,7 +545,7 @@ def _plain_columns(spec: Spec, data: pd.DataFrame, idx: pd.Index, nan_by_col: di
     for j, c in enumerate(spec.slopes):
         col = data[c]
         if not (pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype)):
-            raise ValueError(
+            raise FormulaError(
                 f"slope {c!r} is not numeric (dtype {col.dtype}); encode it as numeric columns (dummies) "
                 "or put it after '|' as a fixed effect"
             )
@@ -553,7 +554,7 @@ def _plain_columns(spec: Spec, data: pd.DataFrame, idx: pd.Index, nan_by_col: di
         nan_by_col[c] = mm
         bad = np.isinf(v)
         if bad.any():
-            raise ValueError(f"slope {c!r} is infinite in {_rows(idx, bad)} (log of zero?); fix or remove those rows")
+            raise FormulaError(f"slope {c!r} is infinite in {_rows(idx, bad)} (log of zero?); fix or remove those rows")
         X[:, j0 + j] = v
     return y, X
 
@@ -567,7 +568,7 @@ def _raw_checks(spec: Spec, data: pd.DataFrame, idx: pd.Index, nan_by_col: dict)
             nan_by_col[c] = np.isnan(v)
             bad = np.isinf(v)
             if bad.any():
-                raise ValueError(f"column {c!r} is infinite in {_rows(idx, bad)}; fix or remove those rows")
+                raise FormulaError(f"column {c!r} is infinite in {_rows(idx, bad)}; fix or remove those rows")
         else:
             nan_by_col[c] = col.isna().to_numpy()
 
@@ -675,6 +676,62 @@ class DesignCache:
         return sub[0], labels[old_of_new[0]]
 
 
+def check_unique_columns(data: pd.DataFrame, names) -> None:
+    """Raise :class:`FormulaError` when a column a model uses appears more than once in ``data``.
+
+    Parameters
+    ----------
+    data : DataFrame
+    names : iterable of str
+        The columns the model reads (outcome, slopes, fixed effects, clusters, weights, offset).
+
+    Raises
+    ------
+    FormulaError
+        Naming the repeated columns, their positions and the fix.
+    """
+    if data.columns.is_unique:
+        return
+    doubled = [c for c in dict.fromkeys(names) if isinstance(c, str) and int((data.columns == c).sum()) > 1]
+    if doubled:
+        raise FormulaError(f"column name(s) {doubled} appear more than once in data (positions "
+                           f"{[int(i) for c in doubled for i in np.flatnonzero(data.columns == c)]}); the formula "
+                           f"cannot tell them apart. Fix: rename or drop the duplicates, e.g. "
+                           f"data.loc[:, ~data.columns.duplicated()]")
+
+
+OFFSET_SPAN = 700.0
+"""Largest max − min of an offset (exp(709) is the largest double): wider is a level passed as a log."""
+
+
+def check_fit_options(*, tol: float, maxiter: int, fixef_tol: float | None = None) -> None:
+    """Validate the iteration options of an estimator before any work.
+
+    Parameters
+    ----------
+    tol : float
+        Convergence tolerance, finite and > 0.
+    maxiter : int
+        Iteration limit, an integer ≥ 1.
+    fixef_tol : float, optional
+        Inner (fixed-effect) tolerance, finite and > 0.
+
+    Raises
+    ------
+    FormulaError
+        Naming the option, the value given and the fix.
+    """
+    if isinstance(maxiter, bool) or not isinstance(maxiter, (int, np.integer)) or maxiter < 1:
+        raise FormulaError(f"maxiter={maxiter!r}: the iteration limit must be an integer >= 1. "
+                           "Fix: leave the default (1000) or pass e.g. maxiter=100")
+    for name, val in (("tol", tol), ("fixef_tol", fixef_tol)):
+        if val is None and name == "fixef_tol":
+            continue
+        if isinstance(val, bool) or not isinstance(val, (int, float, np.floating)) or not np.isfinite(val) \
+                or val <= 0:
+            raise FormulaError(f"{name}={val!r}: a tolerance must be a finite number > 0. Fix: e.g. {name}=1e-8")
+
+
 def build_design(spec: Spec, data: pd.DataFrame, *, weights=None, offset=None,
                  extra_columns: dict | None = None, missing: str = "raise", nonnegative: bool = True,
                  cache: DesignCache | None = None) -> Design:
@@ -718,17 +775,21 @@ def build_design(spec: Spec, data: pd.DataFrame, *, weights=None, offset=None,
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     if missing not in ("raise", "drop"):
-        raise ValueError(f"missing must be 'raise' or 'drop', got {missing!r}")
+        raise FormulaError(f"missing must be 'raise' or 'drop', got {missing!r}")
     extra_columns = extra_columns or {}
     needed = list(spec.columns)
     for v in extra_columns.values():
         needed.extend([v] if isinstance(v, str) else list(v))
     absent = [c for c in dict.fromkeys(needed) if c not in data.columns]
     if absent:
-        raise ValueError(
+        raise FormulaError(
             f"column(s) {absent} used by formula {spec.formula!r} (or cluster=) are not in data; "
             f"available columns: {list(data.columns)[:30]}"
         )
+    for name in (weights, offset):
+        if isinstance(name, str):
+            needed.append(name)
+    check_unique_columns(data, needed)
     n = len(data)
     idx = data.index
     nan = np.zeros(n, dtype=bool)
@@ -754,19 +815,24 @@ def build_design(spec: Spec, data: pd.DataFrame, *, weights=None, offset=None,
         nan_by_col[wname] = mm
         bad = (~mm) & (~np.isfinite(w_arr) | (w_arr <= 0))
         if bad.any():
-            raise ValueError(f"weights {wname!r} are not finite and positive in {_rows(idx, bad)}; drop those rows first")
+            raise FormulaError(f"weights {wname!r} are not finite and positive in {_rows(idx, bad)}; drop those rows first")
     if offset is not None:
         o_arr, oname = _aligned_array(offset, data, "offset")
         mm = np.isnan(o_arr)
         nan_by_col[oname] = mm
         bad = np.isinf(o_arr)
         if bad.any():
-            raise ValueError(f"offset {oname!r} is infinite in {_rows(idx, bad)}; fix or remove those rows")
+            raise FormulaError(f"offset {oname!r} is infinite in {_rows(idx, bad)}; fix or remove those rows")
+        if (~mm).any() and np.nanmax(o_arr) - np.nanmin(o_arr) > OFFSET_SPAN:
+            hi = (~mm) & (o_arr == np.nanmax(o_arr))
+            raise FormulaError(f"offset {oname!r} spans {np.nanmin(o_arr):.4g} to {np.nanmax(o_arr):.4g}: it enters "
+                               f"as exp(offset), and a span above {OFFSET_SPAN:g} overflows double precision "
+                               f"(largest in {_rows(idx, hi)}). Fix: pass the log of the exposure, not its level")
 
     for c, mm in nan_by_col.items():
         if mm.any():
             if missing == "raise":
-                raise ValueError(
+                raise FormulaError(
                     f"column {c!r} has missing values (NaN) in {_rows(idx, mm)}; fill or drop them, or pass "
                     "missing='drop' to leave those rows out (recorded in result.sample)"
                 )
@@ -795,7 +861,7 @@ def build_design(spec: Spec, data: pd.DataFrame, *, weights=None, offset=None,
             ys, Xs = ys[finite], Xs[finite]
         bad = ys < 0
         if nonnegative and bad.any():
-            raise ValueError(f"outcome {spec.depvar!r} is negative in {_rows(idx, np.isin(np.arange(n), rows[bad]))}; "
+            raise FormulaError(f"outcome {spec.depvar!r} is negative in {_rows(idx, np.isin(np.arange(n), rows[bad]))}; "
                              "PPML needs y >= 0 (trade flows), fix or remove those rows")
         y = np.empty(n)
         y[rows] = ys

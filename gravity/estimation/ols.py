@@ -38,7 +38,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from gravity.estimation.formula import Spec, build_design, cluster_codes, cluster_columns, expand_formula, parse_vcov
+from gravity.estimation.formula import (Spec, build_design, check_unique_columns, cluster_codes, cluster_columns,
+                                        expand_formula, parse_vcov)
 from gravity.estimation.multi import FitList, run_multi
 from gravity.estimation.rank import collinear_columns, fe_dof
 from gravity.estimation.results import EstimationResults, Summary
@@ -163,6 +164,7 @@ def _validate(data: pd.DataFrame, depvar: str, slopes: list[str], fes: list[list
     missing = [c for c in dict.fromkeys(need) if c not in data.columns]
     if missing:
         raise OLSInputError(f"column(s) {missing} not in data; available: {list(data.columns)[:30]}")
+    check_unique_columns(data, need)
     if len(data) == 0:
         raise OLSInputError("data has no rows")
     for c in [depvar, *slopes] + ([weights] if weights else []):

@@ -19,14 +19,14 @@ import logging
 import numpy as np
 import pandas as pd
 
-from gravity.estimation.formula import (build_design, cluster_codes, cluster_columns,
+from gravity.estimation.formula import (build_design, check_fit_options, cluster_codes, cluster_columns,
                                         expand_formula, parse_vcov)
 from gravity.estimation.irls import irls
 from gravity.estimation.multi import FitList, run_multi
 from gravity.estimation.rank import fe_dof
 from gravity.estimation.results import PPMLResults, ppml_covariance
 from gravity.estimation.separation import compact_codes, drop_fe_groups, iterative_rectifier
-from gravity.estimation.vcov import resolve_ssc, resolve_type
+from gravity.estimation.vcov import EstimationError, check_dof, resolve_ssc, resolve_type
 
 log = logging.getLogger("gravity.estimation")
 
@@ -36,7 +36,8 @@ __all__ = ["ppml"]
 def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stata", weights=None,
          offset=None, tol: float = 1e-8, maxiter: int = 1000, separation=("fe", "ir"),
          drop_singletons: bool = True, missing: str = "raise", fixef_tol: float = 1e-10,
-         verbose: bool = False, split: str | None = None, fsplit: str | None = None) -> PPMLResults | FitList:
+         verbose: bool = False, split: str | None = None, fsplit: str | None = None,
+         by: str | None = None) -> PPMLResults | FitList:
     """Estimate a PPML gravity equation with absorbed fixed effects.
 
     Solves Σ_i v_i (y_i − μ_i) x_i = 0 and Σ_{i∈g} v_i (y_i − μ_i) = 0 for every fixed-effect group g,
@@ -80,6 +81,11 @@ def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stat
     split, fsplit : str, optional
         Column whose values define sub-samples, each estimated separately (fixest ``split``);
         ``fsplit`` also estimates the full sample first.
+    by : str, optional
+        Column of groups (sectors): one fit per group through the execution layer (Dask or
+        in-process), each equal to the fit on ``data[data[by] == s]``; returns a
+        :class:`gravity.estimation.by_group.ByGroupResults` (failed groups with their reason,
+        ``.tidy()`` coefficients). See :func:`gravity.estimation.by_group.fit_by`.
 
     Returns
     -------
@@ -105,6 +111,14 @@ def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stat
     Cameron, A. C., Gelbach, J. B. & Miller, D. L. (2011). Robust inference with multiway
     clustering. Journal of Business & Economic Statistics 29(2), 238–249.
     """
+    if by is not None:
+        from gravity.estimation.by_group import fit_by
+
+        return fit_by(ppml, formula, data, by, cluster=cluster, vcov=vcov, ssc=ssc, weights=weights,
+                      offset=offset, tol=tol, maxiter=maxiter, separation=separation,
+                      drop_singletons=drop_singletons, missing=missing, fixef_tol=fixef_tol,
+                      verbose=verbose, split=split, fsplit=fsplit)
+    check_fit_options(tol=tol, maxiter=maxiter, fixef_tol=fixef_tol)
     specs = expand_formula(formula)
     sep = tuple(separation or ())
     bad = [s for s in sep if s not in ("fe", "ir")]
@@ -176,7 +190,7 @@ def _fit(spec, data, cache, *, vtype, ssc_, cl_cols, weights, offset, tol, maxit
     if len(counts):
         log.info("ppml %s: dropped %s", formula, ", ".join(f"{v} {k}" for k, v in counts.items()))
     if not alive.any():
-        raise ValueError(
+        raise EstimationError(
             f"no observations left after dropping {dict(counts)} (formula {formula!r}); the outcome "
             f"{spec.depvar!r} may be zero in every group"
         )
@@ -193,10 +207,16 @@ def _fit(spec, data, cache, *, vtype, ssc_, cl_cols, weights, offset, tol, maxit
         fe = np.empty((0, y.size), dtype=np.int32)
     levels = [design.fe_levels[k][old_of_new[k]] for k in range(fe.shape[0])]
     if (y > 0).sum() == 0:
-        raise ValueError(f"outcome {spec.depvar!r} is zero in every remaining row; nothing to estimate")
+        raise EstimationError(f"outcome {spec.depvar!r} is zero in every remaining row; nothing to estimate")
 
-    fit = irls(y, X, fe, n_levels, v, off, design.names, tol=tol, maxiter=maxiter,
-               fixef_tol=fixef_tol, verbose=verbose)
+    check_dof(y.size, X.shape[1] + max(n_levels, default=0), f"ppml {formula!r}")
+    try:
+        fit = irls(y, X, fe, n_levels, v, off, design.names, tol=tol, maxiter=maxiter,
+                   fixef_tol=fixef_tol, verbose=verbose)
+    except np.linalg.LinAlgError as exc:
+        raise EstimationError(f"ppml {formula!r}: the weighted least-squares step is singular ({exc}) although "
+                              "collinear regressors were dropped; the offset or a regressor likely takes extreme "
+                              "values. Fix: check the scale of the offset and regressors (logs, not levels)") from None
 
     # ---- inference -------------------------------------------------------------------------
     clusters = None

@@ -202,6 +202,34 @@ def cluster_meat(scores: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, int
     return S.T @ S, G
 
 
+class EstimationError(ValueError):
+    """The data cannot identify the model or its covariance (fewer observations than parameters, a
+    singular system); the message names the model, the counts and the fix."""
+
+
+def check_dof(n: int, n_params: int, what: str) -> None:
+    """Raise :class:`EstimationError` when ``n`` observations cannot identify ``n_params`` parameters.
+
+    Parameters
+    ----------
+    n : int
+        Observations left after the separation and singleton checks.
+    n_params : int
+        Slopes plus fixed-effect parameters (a lower bound is enough).
+    what : str
+        The model (its formula), for the message.
+
+    Raises
+    ------
+    EstimationError
+        ``n < n_params``, or ``n < 2`` (no covariance can be estimated from one observation).
+    """
+    if n < max(2, n_params):
+        raise EstimationError(f"{what}: {n} observation(s) for at least {n_params} parameter(s) (slopes and "
+                              "fixed effects); the estimates and their covariance are not identified. Fix: use "
+                              "more rows, fewer regressors or coarser fixed effects")
+
+
 def _psd(V: np.ndarray) -> np.ndarray:
     vals, vecs = np.linalg.eigh((V + V.T) / 2)
     if vals.min() >= 0:
@@ -240,12 +268,20 @@ def sandwich(bread: np.ndarray, scores: np.ndarray | None, vtype: str, ssc: SSC,
     ------
     ValueError
         A cluster dimension with a single cluster (G/(G − 1) and the estimator are undefined).
+    EstimationError
+        Fewer than 2 observations, or no residual degrees of freedom for an estimated dispersion.
 
     References
     ----------
     Cameron, A. C., Gelbach, J. B. & Miller, D. L. (2011). Robust inference with multiway
     clustering. Journal of Business & Economic Statistics 29(2), 238–249.
     """
+    if n < 2:
+        raise EstimationError(f"{n} observation(s): no covariance can be estimated. Fix: use more rows")
+    if dispersion is not None and dispersion[1] <= 0:
+        raise EstimationError(f"{n} observations for {n - dispersion[1]} parameters: no residual degrees of "
+                              "freedom, so the error variance (and every standard error) is undefined. Fix: use "
+                              "more rows, fewer regressors or coarser fixed effects")
     if vtype == "iid":
         if dispersion is not None:
             return bread * dispersion[0] / dispersion[1], []

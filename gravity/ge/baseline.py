@@ -221,9 +221,7 @@ class Baseline:
             if c not in data.columns:
                 raise GEInputError(f"trade table: column {c!r} missing (have {list(data.columns)}); "
                                    "pass exporter=, importer=, trade= to name yours")
-        if not np.isfinite(sigma) or sigma <= 1:
-            raise GEInputError(f"sigma must be a number > 1 (the elasticity of substitution; the book "
-                               f"uses 7), got {sigma!r}")
+        sigma = _sigma(sigma)
         df = data[[exporter, importer, trade]].copy()
         df[exporter] = df[exporter].astype(str)
         df[importer] = df[importer].astype(str)
@@ -309,3 +307,23 @@ class Baseline:
             "exports": (self.fitted * off).sum(axis=1), "imports": (self.fitted * off).sum(axis=0),
             "omr": self.omr, "imr": self.imr, "Pi": self.omr ** s, "P": self.imr ** s,
         }, index=pd.Index(self.countries, name="country"))
+
+
+def _sigma(sigma) -> float:
+    """σ as a float > 1: numbers and numeric strings (``"5"``) are accepted, anything else raises
+    :class:`GEInputError` naming sigma."""
+    if isinstance(sigma, (bool, np.bool_)):
+        val = None
+    elif isinstance(sigma, str):
+        try:
+            val = float(sigma.strip())
+        except ValueError:
+            val = None
+    elif isinstance(sigma, (int, float, np.integer, np.floating)):
+        val = float(sigma)
+    else:
+        val = None
+    if val is None or not np.isfinite(val) or val <= 1:
+        raise GEInputError(f"sigma must be a number > 1 (the elasticity of substitution; the book "
+                           f"uses 7), got {sigma!r}. Fix: pass e.g. sigma=5.0")
+    return val

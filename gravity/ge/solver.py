@@ -498,6 +498,34 @@ def cost_change_matrix(baseline, cost_change=None, new_costs=None) -> np.ndarray
     return that
 
 
+def check_reference_trades(baseline, that: np.ndarray) -> None:
+    """Refuse a reference country that trades with no other country before or after the change.
+
+    A country with X̂_ij t̂_ij = X̂_ji t̂_ji = 0 for every j ≠ i is an economy of its own: it is solved
+    like any other (its real GDP does not change; its nominal price stays at its starting value), but as
+    the reference it would fix the price level of itself only, leaving the rest of the world's undetermined
+    (the full-GE fixed point then never converges).
+
+    Parameters
+    ----------
+    baseline : Baseline
+    that : (N, N) array
+        The cost change t̂.
+
+    Raises
+    ------
+    GEInputError
+        Naming the reference, the trading countries to choose from, and the fix.
+    """
+    X = baseline.fitted * that
+    off = ~np.eye(baseline.n, dtype=bool)
+    trades = ((X > 0) & off).any(axis=1) | ((X > 0) & off).any(axis=0)
+    if not trades[baseline.ref] and trades.any():
+        raise GEInputError(f"reference country {baseline.reference!r} trades with no other country, so it cannot "
+                           "set the price level of the others. Fix: build the baseline with a reference that "
+                           f"trades, e.g. reference={baseline.countries[trades][0]!r}")
+
+
 def solve(baseline, cost_change=None, *, new_costs=None, numeraire: str = "reference",
           deficits: str = "ratio", tol: float = 1e-13, max_iter: int = 100_000) -> GEResult:
     """Conditional and full-endowment GE effects of a change in trade costs (exact hat algebra).
@@ -536,7 +564,9 @@ def solve(baseline, cost_change=None, *, new_costs=None, numeraire: str = "refer
     Raises
     ------
     GEInputError
-        Unknown numeraire or deficit rule, or a bad cost change (:func:`cost_change_matrix`).
+        Unknown numeraire or deficit rule, a bad cost change (:func:`cost_change_matrix`), or a reference
+        country that trades with nobody (:func:`check_reference_trades`; other isolated countries are
+        solved: their real effects are 0).
     GEConvergenceError
         A fixed point did not converge, or an additive deficit would make an expenditure ≤ 0.
 
@@ -556,6 +586,7 @@ def solve(baseline, cost_change=None, *, new_costs=None, numeraire: str = "refer
         raise GEInputError(f"deficits must be one of {list(DEFICITS)}, got {deficits!r}")
     b = baseline
     that = cost_change_matrix(b, cost_change, new_costs)
+    check_reference_trades(b, that)
     omc, phc, it_c = conditional(b.fitted, that, b.Y, b.E, b.ref, tol, max_iter)
     p, omf, phf, eh, kap, it_f = full(b.fitted, that, b.Y, b.E, b.sigma, b.ref, numeraire, tol, max_iter,
                                       deficits=deficits)

@@ -69,13 +69,22 @@ def validate_trade(trade: pd.DataFrame, *, source_years: Iterable[int] | None = 
     if need:
         raise PanelValidationError(f"trade frame lacks column(s) {need}; expected exporter, importer, year, trade "
                                    f"(see gravity.datasets readers)")
-    dup = trade.duplicated(["exporter", "importer", "year"], keep=False).to_numpy()
+    keys = pd.DataFrame({"exporter": trade["exporter"].astype(str).to_numpy(),
+                         "importer": trade["importer"].astype(str).to_numpy(), "year": year_values(trade)})
+    dup = keys.duplicated(["exporter", "importer", "year"], keep=False).to_numpy()
     if dup.any():
         raise PanelValidationError(
-            f"trade has {int(dup.sum())} rows with duplicate keys (exporter, importer, year): "
-            f"{_rows(trade, dup, ['exporter', 'importer', 'year', 'trade'])}. Fix: aggregate (sum) or drop "
-            f"duplicates before building the panel.")
-    neg = (trade["trade"] < 0).to_numpy()
+            f"trade has {int(dup.sum())} rows with duplicate keys (exporter, importer, year) once codes are read "
+            f"as text and years as integers: {_rows(trade, dup, ['exporter', 'importer', 'year', 'trade'])}. "
+            f"Fix: aggregate (sum) or drop duplicates before building the panel (and give years in one type).")
+    tv = pd.to_numeric(trade["trade"], errors="coerce").to_numpy(dtype=float)
+    nonnum = (np.isnan(tv) & trade["trade"].notna().to_numpy()) | np.isinf(tv)
+    if nonnum.any():
+        raise PanelValidationError(
+            f"column 'trade' has {int(nonnum.sum())} non-numeric or infinite values: "
+            f"{_rows(trade, nonnum, ['exporter', 'importer', 'year', 'trade'])}. Fix: give flows as finite "
+            f"numbers (NaN for a missing flow).")
+    neg = tv < 0
     if neg.any():
         raise PanelValidationError(
             f"column 'trade' has {int(neg.sum())} negative flows: "
@@ -96,6 +105,40 @@ def validate_trade(trade: pd.DataFrame, *, source_years: Iterable[int] | None = 
             raise PanelValidationError(
                 f"years {outside} are outside the trade source's coverage ({_span(cover)}). "
                 f"Fix: choose years among {cover}.")
+
+
+def year_values(trade: pd.DataFrame) -> np.ndarray:
+    """The ``year`` column as int64, refusing what an integer cast would silently change.
+
+    ``"2000"`` and ``2000.0`` are read as 2000; ``2000.9``, ``"2000a"``, missing and boolean years raise,
+    so that rows cannot collide after the cast (``"2000"`` beside ``2000`` is caught as a duplicate key by
+    :func:`validate_trade`).
+
+    Parameters
+    ----------
+    trade : DataFrame
+        With a ``year`` column.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+
+    Raises
+    ------
+    PanelValidationError
+        Naming the rows whose year is not a whole number.
+    """
+    raw = trade["year"]
+    if raw.dtype == bool:
+        raise PanelValidationError("column 'year' is boolean. Fix: give calendar years as integers, e.g. 2000")
+    num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(num) | (num != np.round(num))
+    if bad.any():
+        raise PanelValidationError(
+            f"column 'year' has {int(bad.sum())} values that are not whole years: "
+            f"{_rows(trade, bad, ['exporter', 'importer', 'year'])}. Fix: give calendar years as integers "
+            f"(e.g. 2000), not fractions or text.")
+    return num.astype("int64")
 
 
 def _span(years: list[int]) -> str:
@@ -233,7 +276,9 @@ def build_panel(
     tr = trade.copy()
     tr["exporter"] = tr["exporter"].astype(str)
     tr["importer"] = tr["importer"].astype(str)
-    tr["year"] = tr["year"].astype("int64")
+    tr["year"] = year_values(tr)
+    if not pd.api.types.is_numeric_dtype(tr["trade"]):   # numeric text ("1"), checked by validate_trade
+        tr["trade"] = pd.to_numeric(tr["trade"], errors="coerce").astype(float)
     years_arr = np.array(sorted(set(int(y) for y in (years if years is not None else tr["year"].unique()))))
     src_exporters = set(pd.unique(tr["exporter"].to_numpy()))
     tr = tr[tr["year"].isin(years_arr)]

@@ -13,6 +13,7 @@ interaction column (:func:`gravity.panel.features.interaction_columns`). A scena
 """
 from __future__ import annotations
 
+import difflib
 import logging
 import math
 import re
@@ -249,6 +250,120 @@ class CorridorConfig:
 
 DOMESTIC_METHODS = ("industry", "manufacturing")
 
+# --------------------------------------------------------------------------------------------
+# the schema: every key a model file may hold (None = a table whose keys are names the file chooses)
+# --------------------------------------------------------------------------------------------
+_SCHEMA: dict = {
+    "title": str, "version": int,
+    "sample": {"years": list, "base_year": int, "carry_forward_years": int, "countries": list},
+    "groups": None, "indicators": None,
+    "regressors": [{"kind": str, "column": str, "columns": list, "indicator": str, "times": str}],
+    "specification": [{"name": str, "headline": bool, "label": str, "formula": str, "cluster": (str, list),
+                       "years": list, "identifies": str, "cannot": str}],
+    "ge": {"sigma": float, "sigma_sensitivity": list, "draws": int, "bootstrap": int, "seed": int,
+           "ci": float, "jobs": int, "reference": str, "domestic_method": str, "domestic_sensitivity": str,
+           "gross_output_multiplier": float, "domestic_floor_share": float},
+    "analysis": {"deficit_rule": str, "phase_in": list},
+    "report": {"focus": str, "focus_partners": int, "focus_name": str, "group": str, "trade_data": str,
+               "sources": list, "data_notes": list, "instruments": None, "indicator_notes": None},
+    "scenario": [{"name": str, "label": str, "members": list, "indicators": None, "agreement": None,
+                  "spec": str}],
+}
+"""Keys of a model file: a dict is a table with fixed keys, a one-element list an array of such tables
+(``[[specification]]``) or, for ``[regressors]``, a table of such tables keyed by name; a type is the
+value's type (int is accepted for float; a string holding a number is coerced with a warning)."""
+
+_TYPE_WORDS = {str: "a string", int: "an integer", float: "a number", bool: "true or false", list: "a list"}
+
+
+def _nearest(key: str, valid) -> str:
+    """``; did you mean 'x'?`` for the valid key closest to ``key`` (difflib), else the valid keys."""
+    close = difflib.get_close_matches(key, list(valid), n=1, cutoff=0.6)
+    return f"rename it to {close[0]!r}" if close else f"remove it (valid keys: {', '.join(valid)})"
+
+
+def _coerce(value, want: type, key: tuple, src: "ModelFile"):
+    """``value`` as ``want`` (int for float, an integral float for int, a numeric string for a number),
+    else a :class:`ScenarioFileError` naming the key."""
+    if isinstance(want, tuple):
+        if isinstance(value, want):
+            return value
+        raise src.error(key, f"{key[-1]} = {value!r} is not " + " or ".join(_TYPE_WORDS[w] for w in want),
+                        f"write {key[-1]} as " + " or ".join(_TYPE_WORDS[w] for w in want))
+    if want is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    if want is int and isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, want) and not (want in (int, float) and isinstance(value, bool)):
+        return value
+    if want in (int, float) and isinstance(value, str):
+        try:
+            num = want(value.strip())
+        except ValueError:
+            pass
+        else:
+            log.warning("%s: %s = %r is a string; read as the number %r", src.path, ".".join(map(str, key)),
+                        value, num)
+            return num
+    dotted = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in key).replace(".[", "[")
+    raise src.error(key, f"{dotted} = {value!r} is not {_TYPE_WORDS[want]}",
+                    f"write {key[-1]} = <{_TYPE_WORDS[want]}> (without quotes for numbers)")
+
+
+def check_keys(raw: dict, src: "ModelFile") -> None:
+    """Reject unknown keys and wrongly typed values of a parsed model file, in place coercing numbers.
+
+    Every key is checked against the schema of the module (``_SCHEMA``); an unknown key raises naming its
+    line and the nearest valid key (:func:`difflib.get_close_matches`), so a misspelt ``indicatorz`` or
+    ``bootstrp`` stops the run instead of being ignored. Integers are accepted for numbers, integral floats
+    for integers and numeric strings (``sigma = "5"``) for either, with a warning.
+
+    Parameters
+    ----------
+    raw : dict
+        The TOML document (modified in place where a value is coerced).
+    src : ModelFile
+        The file and its key → line map.
+
+    Raises
+    ------
+    ScenarioFileError
+        An unknown key, a table where a value is expected (or the reverse), or a value of the wrong type;
+        the message names the file, the line, the key and the fix.
+    """
+    _check(raw, _SCHEMA, (), src)
+
+
+def _check(node, schema, key: tuple, src: "ModelFile") -> None:
+    if not isinstance(node, dict):
+        raise src.error(key, f"[{'.'.join(map(str, key))}] must be a table, got {node!r}",
+                        f"write it as a [{'.'.join(map(str, key))}] section")
+    for k in list(node):
+        if k not in schema:
+            raise src.error(key + (k,), f"unknown key {k!r}" + (f" in [{key[0]}]" if key else ""),
+                            _nearest(k, schema))
+        want, v, kk = schema[k], node[k], key + (k,)
+        if want is None:
+            if not isinstance(v, dict):
+                raise src.error(kk, f"{k} must be a table of names, got {v!r}", f"write [{k}] with name = value lines")
+        elif isinstance(want, dict):
+            _check(v, want, kk, src)
+        elif isinstance(want, list):
+            if k == "regressors":
+                if not isinstance(v, dict):
+                    raise src.error(kk, f"[regressors] must be a table, got {v!r}",
+                                    'write [regressors] with lines name = { kind = "pair", column = "rta" }')
+                for name, entry in v.items():
+                    if isinstance(entry, dict):   # a non-table entry is refused by the regressor check
+                        _check(entry, want[0], kk + (name,), src)
+            else:
+                if not isinstance(v, list) or not all(isinstance(e, dict) for e in v):
+                    raise src.error(kk, f"{k} must be a list of [[{k}]] tables", f"write each as a [[{k}]] section")
+                for i, entry in enumerate(v):
+                    _check(entry, want[0], kk + (i,), src)
+        else:
+            node[k] = _coerce(v, want, kk, src)
+
 
 def known_iso3() -> frozenset[str]:
     """Country codes a model file may name: exactly those :func:`gravity.data.countries.known_codes` accepts
@@ -282,7 +397,14 @@ def load_config(path: str | Path, *, countries: frozenset[str] | None = None) ->
     if not path.exists():
         raise ScenarioFileError(f"{path}: no such file. Fix: pass the path of a corridor TOML file, "
                                 f"e.g. models/eco_digital_corridor.toml")
-    text = path.read_text(encoding="utf-8")
+    if path.is_dir():
+        raise ScenarioFileError(f"{path}: is a directory, not a model file. Fix: pass the TOML file inside it, "
+                                f"e.g. {path / 'eco_digital_corridor.toml'}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioFileError(f"{path}: cannot be read ({type(exc).__name__}: {exc}). Fix: check the file's "
+                                "permissions and that it is a UTF-8 text (TOML) file") from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -312,6 +434,7 @@ def parse_config(raw: dict, src: ModelFile, *, countries: frozenset[str] | None 
         Naming the line, the key and the fix.
     """
     known = countries if countries is not None else known_iso3()
+    check_keys(raw, src)
     for top in ("sample", "groups", "indicators", "regressors", "specification", "ge", "scenario"):
         if top not in raw:
             raise src.error((top,), f"missing section [{top}]",

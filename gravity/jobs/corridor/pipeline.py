@@ -25,6 +25,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,6 +201,155 @@ def estimation_frame(cfg: sc.CorridorConfig, panel: pd.DataFrame) -> pd.DataFram
     return pd.concat([rows[keep].reset_index(drop=True), regs.reset_index(drop=True)], axis=1)
 
 
+def check_names(cfg: sc.CorridorConfig, panel: pd.DataFrame, frame: pd.DataFrame) -> None:
+    """Resolve every name of the model file against the data, before any estimation.
+
+    Checks that each specification's cluster column(s) and fixed-effect variables are columns of the
+    estimation frame, that every regressor a specification uses could be built (its inputs are panel
+    columns), that the
+    reference country of the GE and the focus country have flows in the base year, and that every
+    scenario's agreement dummies are panel columns.
+
+    Parameters
+    ----------
+    cfg : CorridorConfig
+    panel : DataFrame
+        :func:`corridor_panel`.
+    frame : DataFrame
+        :func:`estimation_frame`.
+
+    Raises
+    ------
+    ScenarioFileError
+        Naming the model file's line, the unknown name and the names available.
+    """
+    cols = set(frame.columns)
+    for i, spec in enumerate(cfg.specifications):
+        clusters = [] if spec.cluster is None else (
+            [spec.cluster] if isinstance(spec.cluster, str) else list(spec.cluster))
+        for c in clusters:
+            miss = [part for part in str(c).split("^") if part not in cols]
+            if miss:
+                raise cfg.error(("specification", i, "cluster"), f"cluster column {c!r} of {spec.name!r} is not in "
+                                f"the estimation data", f"use one of {', '.join(sorted(cols - {'trade'}))}")
+        for fe in spec.fixed_effects:
+            miss = [part for part in fe.split("^") if part not in cols]
+            if miss:
+                raise cfg.error(("specification", i, "formula"), f"fixed effect {fe!r} of {spec.name!r} names "
+                                f"{miss}, not columns of the estimation data",
+                                "build fixed effects from exporter, importer, year or pair")
+    used = {r for spec in cfg.specifications for r in spec.slopes}
+    inputs = {c: name for name, r in cfg.regressors.items() if name in used for c in r.inputs}
+    absent = sorted(c for c in inputs if c not in panel.columns)
+    if absent:
+        raise cfg.error(("regressors", inputs[absent[0]]), f"regressor {inputs[absent[0]]!r} reads "
+                        f"{absent[0]!r}, which is not a column of the panel", "use a panel column or an "
+                        "indicator declared under [indicators] (as <name>_o / <name>_d)")
+    for i, s in enumerate(cfg.scenarios):
+        bad = [c for c in s.agreement if c not in panel.columns]
+        if bad:
+            raise cfg.error(("scenario", i, "agreement", bad[0]), f"agreement dummy {bad[0]!r} is not a panel "
+                            "column", "use rta, rta_lag4, rta_lag8 or a provision column such as tf_prov_41")
+    base = set(panel.loc[panel["year"] == cfg.sample.base_year, "exporter"])
+    if cfg.ge.reference not in base:
+        raise cfg.error(("ge", "reference"), f"reference country {cfg.ge.reference!r} has no flows in the base "
+                        f"year {cfg.sample.base_year}", f"choose a country of the sample, e.g. "
+                        f"{', '.join(sorted(base)[:8])}")
+    if cfg.focus and cfg.focus not in base:
+        raise cfg.error(("report", "focus"), f"focus country {cfg.focus!r} has no flows in the base year "
+                        f"{cfg.sample.base_year}", "choose a scenario member with data")
+
+
+class OutputPathError(sc.ScenarioFileError):
+    """``--out`` cannot hold the run's outputs (a regular file on the path, or a folder not writable)."""
+
+
+def check_output(out: str | Path) -> Path:
+    """Check up front that the output folder ``out`` can be created and written, and return it.
+
+    Parameters
+    ----------
+    out : str or Path
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    OutputPathError
+        ``out`` or one of its parents is a regular file, or the nearest existing parent is not writable.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputPathError(f"--out {out}: is a file, not a folder. Fix: give a folder path, e.g. {out.parent / 'eco'}")
+    parent = out
+    while not parent.exists():
+        if parent.parent == parent:
+            break
+        parent = parent.parent
+    if parent.exists() and not parent.is_dir():
+        raise OutputPathError(f"--out {out}: {parent} is a regular file, so no folder can be made under it. "
+                              f"Fix: choose another --out, e.g. {parent.parent / 'results'}")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputPathError(f"--out {out}: {parent} is not writable. Fix: choose a folder you may write to")
+    return out
+
+
+def _publish(tmp: Path, out: Path) -> None:
+    """Replace ``out`` by the complete folder ``tmp`` (two renames; the old output is removed only after)."""
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        if old.exists():
+            shutil.rmtree(old)
+        os.replace(out, old)
+    os.replace(tmp, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_outputs(res: "CorridorResult", out: str | Path, *, plots: bool = True) -> dict[str, Path]:
+    """Write every output of ``res`` atomically into ``out``, ending with ``run_log.json``.
+
+    The files are written into a temporary folder beside ``out`` (``.<name>.tmp-<pid>``); ``run_log.json``
+    (timings, panel facts, ``"complete": true``) is written last, then the folder is renamed to ``out``,
+    replacing an existing ``out`` only then. An exception while writing removes the temporary folder and
+    leaves the previous output untouched.
+
+    Parameters
+    ----------
+    res : CorridorResult
+    out : str or Path
+    plots : bool
+
+    Returns
+    -------
+    dict of str to Path
+        The written files, under ``out``.
+    """
+    from gravity.jobs.corridor import report as corridor_report
+
+    out = check_output(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    t1 = time.perf_counter()
+    try:
+        paths = corridor_report.write_all(res, tmp, plots=plots)
+        res.timings["outputs"] = time.perf_counter() - t1
+        res.timings["total"] = res.timings.get("total", 0.0) + res.timings["outputs"]
+        (tmp / "run_log.json").write_text(json.dumps(
+            {"timings_s": {k: round(v, 2) for k, v in res.timings.items()}, "panel": res.panel_info,
+             "complete": True}, indent=2, default=str))
+        _publish(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return {k: out / Path(p).relative_to(tmp) for k, p in paths.items()}
+
+
 # ==============================================================================================
 # estimation
 # ==============================================================================================
@@ -283,9 +434,8 @@ class GEData:
 def _reference(cfg, countries) -> str:
     if cfg.ge.reference in set(countries):
         return cfg.ge.reference
-    alt = sorted(countries)[0]
-    log.warning("reference country %s not in the GE table; using %s", cfg.ge.reference, alt)
-    return alt
+    raise cfg.error(("ge", "reference"), f"reference country {cfg.ge.reference!r} is not in the GE table of "
+                    f"{cfg.sample.base_year}", f"choose one of {', '.join(sorted(countries)[:12])}, ...")
 
 
 def sigmas(cfg: sc.CorridorConfig) -> list[float]:
@@ -566,11 +716,16 @@ def run(config: str | Path | sc.CorridorConfig, out: str | Path | None = "result
     Raises
     ------
     ScenarioFileError
-        The model file is invalid, lists both sides of a border term, or names countries the panel lacks.
+        The model file is invalid, lists both sides of a border term, or names countries, columns,
+        clusters, fixed effects or a reference country the data lack (all checked before estimation);
+        :class:`OutputPathError` (a subclass) when ``out`` cannot be written (checked first). Outputs are
+        written atomically (:func:`write_outputs`).
     """
     t = {}
     t0 = time.perf_counter()
     cfg = config if isinstance(config, sc.CorridorConfig) else sc.load_config(config)
+    if write and out is not None:
+        check_output(out)
     words = report_words(cfg)
     an = analysis_settings(cfg)
     check_identification(cfg)
@@ -584,6 +739,7 @@ def run(config: str | Path | sc.CorridorConfig, out: str | Path | None = "result
         raise cfg.error(("scenario",), f"scenario members {unknown} are not in the ITPD-E panel",
                         "drop them from the scenarios or from sample.countries")
     frame = estimation_frame(cfg, panel)
+    check_names(cfg, panel, frame)
     t["panel"] = time.perf_counter() - t1
 
     t1 = time.perf_counter()
@@ -619,16 +775,9 @@ def run(config: str | Path | sc.CorridorConfig, out: str | Path | None = "result
                 carried=panel.attrs.get("carried", {}),
                 dropped_countries=dict(panel.attrs.get("dropped_countries", {})))
     res = CorridorResult(cfg, words, an, info, est, coefs, ge_d, results, tables, timings=t)
-    if write and out is not None:
-        t1 = time.perf_counter()
-        from gravity.jobs.corridor import report as corridor_report
-
-        res.paths = corridor_report.write_all(res, Path(out), plots=plots)
-        t["outputs"] = time.perf_counter() - t1
     t["total"] = time.perf_counter() - t0
     if write and out is not None:
-        (Path(out) / "run_log.json").write_text(json.dumps({"timings_s": {k: round(v, 2) for k, v in t.items()},
-                                                           "panel": info}, indent=2, default=str))
+        res.paths = write_outputs(res, out, plots=plots)
     return res
 
 
