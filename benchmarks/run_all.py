@@ -1,6 +1,6 @@
 """Run every benchmark, one fresh process each, and refresh benchmarks/results/*.md.
 
-    .venv/bin/python benchmarks/run_all.py [import ppml ge panel pipeline bias]
+    .venv/bin/python benchmarks/run_all.py [import ppml ge panel pipeline bias scale]
 
 Each script measures gravity against its peers (pyfixest, statsmodels, gegravity, plain pandas)
 in the same run and writes its own results file; the README quotes those files. ``import`` measures
@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = {name: HERE / f"bench_{name}.py" for name in ("import", "ppml", "ge", "panel", "pipeline", "bias")}
+SCRIPTS = {name: HERE / f"bench_{name}.py" for name in ("import", "ppml", "ge", "panel", "pipeline", "bias",
+                                                        "scale")}
 
 
 def main(names: list[str]) -> int:

@@ -72,7 +72,7 @@ def test_every_registered_file_names_its_reader():
     assert datasets.reader_for("itpd-e-aggregated/itpd_aggregated.rds") == "read_itpde_aggregated"
     assert datasets.reader_for("cow-trade/cow_trade_ndy.rda") == "read_cow_trade"
     assert datasets.reader_for("yotov2016/Chapter2Application1.dta") == "read_yotov"
-    assert datasets.reader_for("wiod2013/wiot_2000.RData") == "load"
+    assert datasets.reader_for("wiod2013/wiot_2000.RData") == "read_wiod"
 
 
 def test_load_reads_r_lists():

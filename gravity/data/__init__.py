@@ -40,3 +40,4 @@ from gravity.data.readers.trade import (
     read_ppmlhdfe_example,
     read_yotov,
 )
+from gravity.data.readers.wiod import WIOD_INDUSTRIES, WIOD_YEARS, iter_wiod_sectors, read_wiod

@@ -312,6 +312,7 @@ _SOURCES = [
            contents="WIOD industry classification (35 industries c1-c35)"),
     *[
         Source(f"wiod2013/wiot_{y}.RData", *_WIOD, f"data/wiot_{y}.RData", sha, WIOD, WIOD_TERMS,
+               reader="wiod:read_wiod",
                contents="R list: inter 1435 x 1435, final 1435 x 205, output, countries, industries "
                         "(millions of current US$)")
         for y, sha in [
