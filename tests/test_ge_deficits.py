@@ -12,21 +12,13 @@ from gravity import data as datasets
 from gravity.ge import (DEFICIT_RULES, EFFECTS, Baseline, GEInputError, compare_deficit_rules,
                         purge_deficits, solve, trade_costs)
 from tests.conftest import require_data
+from tests.worlds import random_world
 
 
 def world(seed: int, n: int, *, calibrated: bool = False):
-    """A random world with imbalances (rows ≠ columns) and a cost change on international pairs."""
-    rng = np.random.default_rng(seed)
-    size = np.exp(rng.normal(0, 1, n))
-    t = np.exp(-rng.uniform(0.5, 3.0, (n, n)))
-    np.fill_diagonal(t, 1.0)
-    X = np.outer(size, size * rng.uniform(0.5, 1.5, n)) * t * rng.lognormal(0, 0.3, (n, n))
-    c = np.array([f"K{i:02d}" for i in range(n)])
-    df = pd.DataFrame({"exporter": np.repeat(c, n), "importer": np.tile(c, n), "trade": X.ravel()})
-    that = np.exp(rng.normal(0, 0.5, (n, n)))
-    np.fill_diagonal(that, 1.0)
-    base = Baseline.from_trade(df, sigma=5.0, costs=None if calibrated else t, reference="K01")
-    return base, that
+    """A random world with imbalances (rows ≠ columns) as a σ = 5 baseline, and a cost change."""
+    df, t, that = random_world(seed, n, calibrated=calibrated, spread=(0.5, 1.5), shock_sd=0.5)
+    return Baseline.from_trade(df, sigma=5.0, costs=t, reference="K01"), that
 
 
 @pytest.mark.parametrize("seed, n, calibrated", [(1, 5, False), (2, 9, True), (3, 25, False)])

@@ -9,21 +9,10 @@ from hypothesis import strategies as st
 from scipy.optimize import root
 
 from gravity.ge import Baseline, GEConvergenceError, GEInputError, solve
+from tests.worlds import random_world
 
 
-def world(seed: int, n: int, *, calibrated: bool = False):
-    """A random world with imbalances: flows, costs t^{1-σ}, a cost change on international pairs."""
-    rng = np.random.default_rng(seed)
-    size = np.exp(rng.normal(0, 1, n))
-    t = np.exp(-rng.uniform(0.5, 3.0, (n, n)))
-    np.fill_diagonal(t, 1.0)
-    X = np.outer(size, size * rng.uniform(0.6, 1.4, n)) * t * rng.lognormal(0, 0.3, (n, n))
-    c = np.array([f"K{i:02d}" for i in range(n)])
-    df = pd.DataFrame({"exporter": np.repeat(c, n), "importer": np.tile(c, n), "trade": X.ravel()})
-    that = np.exp(rng.normal(0, 0.7, (n, n)))
-    np.fill_diagonal(that, 1.0)
-    return df, (None if calibrated else t), that
-
+world = random_world  # flows, costs t^{1-σ}, a cost change on international pairs
 
 worlds = st.tuples(st.integers(0, 10_000), st.integers(2, 8), st.floats(1.5, 12.0), st.booleans())
 closures = st.sampled_from(["ratio", "additive"])
