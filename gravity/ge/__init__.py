@@ -56,7 +56,9 @@ from gravity.ge.solver import EFFECTS, GEResult, cost_change_matrix, solve
 from gravity.ge.aggregate import aggregate_levels
 from gravity.ge.geppml import book_loop, geppml
 from gravity.ge.deficits import DEFICIT_RULES, compare_deficit_rules, purge_deficits
-from gravity.ge.multisector import MultiSectorBaseline, MultiSectorResult, cp2015_shock, solve_multisector
+from gravity.ge.multisector import (MultiSectorBaseline, MultiSectorResult, cp2015_shock, iceberg_cut, solve_multisector,
+                                    theta_draws)
+from gravity.ge.onesector_gap import one_sector_gap
 from gravity.ge.uncertainty import (BetaDraws, GEUncertainty, PooledUncertainty, confidence_intervals,
                                     pair_bootstrap, parametric_draws, pooled_intervals, ppml_refit)
 
@@ -65,4 +67,4 @@ __all__ = ["Baseline", "GEInputError", "GEConvergenceError", "GEResult", "EFFECT
            "GEUncertainty", "confidence_intervals", "pair_bootstrap", "parametric_draws", "ppml_refit",
            "aggregate_levels", "DEFICIT_RULES", "purge_deficits", "compare_deficit_rules",
            "PooledUncertainty", "pooled_intervals", "MultiSectorBaseline", "MultiSectorResult",
-           "solve_multisector", "cp2015_shock"]
+           "solve_multisector", "cp2015_shock", "iceberg_cut", "theta_draws", "one_sector_gap"]

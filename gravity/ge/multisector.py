@@ -59,13 +59,41 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import root
 
+from gravity.data.readers.wiod import WIOD_INDUSTRIES, WIOD_YEARS
+from gravity.data.registry import load
+from gravity.execution import as_executor
 from gravity.ge._ms_kernels import _evaluate
 from gravity.ge.errors import GEConvergenceError, GEInputError
 
-__all__ = ["MultiSectorBaseline", "MultiSectorResult", "solve_multisector", "cp2015_shock",
-           "MS_COUNTRY_EFFECTS", "MS_SECTOR_EFFECTS"]
+__all__ = ["MultiSectorBaseline", "MultiSectorResult", "solve_multisector", "cp2015_shock", "iceberg_cut",
+           "theta_draws", "MSDraws", "MS_COUNTRY_EFFECTS", "MS_SECTOR_EFFECTS", "WIOD_GOODS", "WIOD_THETA_SOURCE",
+           "CP2015_THETA"]
 
 DEFICIT_RULES_MS = ("fixed", "zero")
+
+CP2015_THETA = {
+    "Agriculture": 9.11, "Mining": 13.53, "Food": 2.62, "Textile": 8.10, "Wood": 11.50, "Paper": 16.52,
+    "Petroleum": 64.85, "Chemicals": 3.13, "Plastic": 1.67, "Minerals": 2.41, "Basic metals": 3.28,
+    "Metal products": 6.99, "Machinery n.e.c": 1.45, "Office": 12.95, "Electrical": 12.91, "Communication": 3.95,
+    "Medical": 8.71, "Auto": 8.22, "Other Transport": 8.22, "Other": 3.98,
+}
+"""θ_j of the 20 goods sectors as the cp2015 data ship them (``theta`` of ``cp2015_nafta.rda``: CP Table 1,
+with 8.22 for Auto and Other Transport); every CP service sector has 8.22 there."""
+
+WIOD_GOODS = tuple(f"c{k}" for k in range(1, 17))
+"""WIOD 2013 goods industries: agriculture (c1), mining (c2), manufacturing (c3–c16)."""
+
+WIOD_THETA_SOURCE = {
+    "c1": ("Agriculture",), "c2": ("Mining",), "c3": ("Food",), "c4": ("Textile",), "c5": ("Textile",),
+    "c6": ("Wood",), "c7": ("Paper",), "c8": ("Petroleum",), "c9": ("Chemicals",), "c10": ("Plastic",),
+    "c11": ("Minerals",), "c12": ("Basic metals", "Metal products"), "c13": ("Machinery n.e.c",),
+    "c14": ("Office", "Electrical", "Communication", "Medical"), "c15": ("Auto", "Other Transport"),
+    "c16": ("Other",),
+}
+"""WIOD goods industry → the CP sectors (ISIC rev. 3) it covers; its θ is their simple mean."""
+
+_WIOD_FINAL_CATEGORIES = ("household consumption", "non-profit consumption", "government consumption",
+                          "gross fixed capital formation", "changes in inventories and valuables")
 
 MS_COUNTRY_EFFECTS = {
     "welfare": "welfare change, terms + volume of trade + technical efficiency (CP eq. 24), % of income",
@@ -325,6 +353,128 @@ class MultiSectorBaseline:
         theta = _pivot(keys["theta"], ("sector",), "value", (sectors,), "theta")
         return cls.from_arrays(regions, sectors, trade, va, theta, intermediate=ic, final=fin, tariffs=tau,
                                deficits=dfc, meta={"source": "cp2015/cp2015_nafta.rda"})
+
+    @classmethod
+    def from_wiod(cls, year, *, theta=None, services_theta: float = 8.22) -> "MultiSectorBaseline":
+        """Baseline from one year of the WIOD 2013 world input-output table (41 regions × 35 industries).
+
+        With Z_{(i,s),(n,k)} the intermediate use of industry s of region i by industry k of region n
+        and F_{(i,s),(n,d)} region n's final demand d (five categories) for it, in millions of US$::
+
+            M_in^s        = Σ_k Z_{(i,s),(n,k)} + Σ_d F⁺_{(i,s),(n,d)}       sector flow, i = n domestic
+            Y_i^s         = Σ_n M_in^s                                      gross output (sales)
+            input[k,j,n]  = Σ_i Z_{(i,k),(n,j)}                              intermediate use, any origin
+            VA_n^j        = Y_n^j − Σ_k input[k,j,n]                         value added
+            final_n^j     = Σ_i Σ_d F⁺_{(i,j),(n,d)}
+            D_n           = Σ_s Σ_i M_in^s − Σ_s Σ_i M_ni^s                  imports − exports
+
+        so that the data are an equilibrium of the model with fixed deficits (CP eqs. 10–15 at
+        τ = 0, d̂ = 1; ``solve_multisector(b).convergence["baseline_gap"]`` ≈ 1e-12). WIOD has no
+        tariffs (τ = 0).
+
+        Negative cells: changes in inventories (and a few capital-formation cells) are negative in
+        ``final``. Each negative cell F_{(i,s),(n,d)} (and any negative Z) is set to 0 before the
+        sums, which raises that industry's output and value added by the same amount. A sector whose
+        inputs then still exceed its sales (value added below 0: at most a few cells a year, −16 at
+        worst, the file's integer rounding) gets value added 0, the gap added to its domestic final
+        sale. Counts, totals and the largest cell are recorded in ``meta["negative_cells"]`` (by
+        final-demand category), never silently. :func:`gravity.data.readers.wiod.read_wiod` instead zeroes
+        the few *summed* flows that stay negative; the two differ by these cells only.
+
+        Trade elasticities: no WIOD-specific estimates exist here. Goods industries (c1–c16) take
+        Caliendo & Parro's θ (:data:`CP2015_THETA`) through :data:`WIOD_THETA_SOURCE`, the simple mean
+        where a WIOD industry covers several CP sectors (c12, c14, c15); services (c17–c35) take
+        ``services_theta`` (default 8.22, the value the cp2015 data give every service sector; not an
+        estimate for services). ``meta["theta_source"]`` lists the rule per industry.
+
+        Parameters
+        ----------
+        year : int
+            1995–2011 (``wiod2013/wiot_YYYY.RData`` through :func:`gravity.data.registry.load`).
+        theta : dict or (35,) array, optional
+            θ per industry: a dict ``{"c3": 4.0, ...}`` overrides the default for the industries it
+            names; an array replaces all 35.
+        services_theta : float
+            θ of c17–c35 when ``theta`` does not give it.
+
+        Returns
+        -------
+        MultiSectorBaseline
+            Regions as in WIOD (ISO3, ``ROM`` renamed ``ROU``, ``RoW`` the rest of the world), sectors
+            ``c1``–``c35``, values in millions of current US$.
+
+        Raises
+        ------
+        ValueError
+            A year outside 1995–2011, an unknown industry in ``theta``.
+        GEInputError
+            θ ≤ 0 or the wrong length.
+
+        References
+        ----------
+        Timmer, M. P. et al. (2015). An illustrated user guide to the World Input-Output Database.
+        *Review of International Economics* 23(3), 575–605. Caliendo & Parro (2015), Table 1 (θ).
+        """
+        if int(year) not in WIOD_YEARS:
+            raise ValueError(f"WIOD 2013 covers {WIOD_YEARS[0]}–{WIOD_YEARS[-1]}, got year {year}; pick a year "
+                             "in that range")
+        obj = load(f"wiod2013/wiot_{int(year)}.RData")
+        if isinstance(obj, dict) and len(obj) == 1 and isinstance(next(iter(obj.values())), dict):
+            obj = next(iter(obj.values()))
+        obj = {str(k): v for k, v in obj.items()}
+        regions = np.array([{"ROM": "ROU"}.get(r, r) for r in np.asarray(obj["countries"]).astype(str)])
+        inds = np.asarray(obj["industries"]).astype(str)
+        R, S = len(regions), len(inds)
+        Z = np.asarray(obj["inter"], dtype=np.float64).reshape(R, S, R, S)          # [i, s, n, k]
+        F = np.asarray(obj["final"], dtype=np.float64).reshape(R, S, R, 5)          # [i, s, n, d]
+        negative = {"inter": {"cells": int((Z < 0).sum()), "total": float(Z[Z < 0].sum())}}
+        for d, what in enumerate(_WIOD_FINAL_CATEGORIES):
+            f = F[..., d]
+            negative[what] = {"cells": int((f < 0).sum()), "total": float(f[f < 0].sum())}
+        worst = np.unravel_index(int(np.argmin(F)), F.shape)
+        negative["largest"] = (f"{regions[worst[0]]} {inds[worst[1]]} → {regions[worst[2]]} "
+                               f"{_WIOD_FINAL_CATEGORIES[worst[3]]}: {F[worst]:.0f}") if F[worst] < 0 else ""
+        negative["rule"] = "negative cells set to 0 before summing; output and value added rise by their total"
+        Z = np.clip(Z, 0.0, None)
+        F = np.clip(F, 0.0, None)
+        trade = np.ascontiguousarray((Z.sum(axis=3) + F.sum(axis=3)).transpose(1, 0, 2))   # [s, i, n]
+        ic = np.ascontiguousarray(Z.sum(axis=0).transpose(0, 2, 1))                         # [k, j, n]
+        fin = np.ascontiguousarray(F.sum(axis=(0, 3)))                                      # [j, n]
+        va = trade.sum(axis=2) - ic.sum(axis=0)                                             # [j, n]
+        # a sector whose inputs exceed its sales (WIOD's integer rounding, subsidies): value added
+        # set to 0 and the gap g added to its domestic final sale, so Y = VA + inputs stays exact
+        j, n = np.nonzero(va < 0)
+        gap = -va[j, n]
+        negative["value_added_below_0"] = {"cells": int(len(j)), "total": float(-gap.sum()),
+                                           "rule": "set to 0; the gap is added to the domestic final sale"}
+        trade[j, n, n] += gap
+        fin[j, n] += gap
+        va[j, n] = 0.0
+        th = np.full(S, float(services_theta))
+        src = {}
+        for s_, code in enumerate(inds):
+            if code in WIOD_THETA_SOURCE:
+                cps = WIOD_THETA_SOURCE[code]
+                th[s_] = float(np.mean([CP2015_THETA[c] for c in cps]))
+                src[code] = "CP " + " / ".join(cps) + (" (mean)" if len(cps) > 1 else "")
+            else:
+                src[code] = f"default {services_theta:g} (services)"
+        if theta is not None:
+            if isinstance(theta, dict):
+                bad = [k for k in theta if k not in WIOD_INDUSTRIES]
+                if bad:
+                    raise ValueError(f"theta names unknown WIOD industries {bad}; codes are c1–c35")
+                for k, v in theta.items():
+                    th[int(np.flatnonzero(inds == k)[0])] = float(v)
+                    src[k] = "given"
+            else:
+                th = _arr(theta, (S,), "theta")
+                src = {k: "given" for k in inds}
+        yr = int(np.asarray(obj["year"]).ravel()[0]) if "year" in obj else int(year)
+        meta = {"source": f"wiod2013/wiot_{yr}.RData", "year": yr, "units": "millions of current US$",
+                "negative_cells": negative, "theta_source": src,
+                "industries": {k: WIOD_INDUSTRIES.get(k, k) for k in inds}}
+        return cls.from_arrays(regions, inds, trade, va, th, intermediate=ic, final=fin, meta=meta)
 
 
 def _pivot(df: pd.DataFrame, keys: tuple, value: str, levels: tuple, name: str) -> np.ndarray:
@@ -588,3 +738,156 @@ def solve_multisector(baseline: MultiSectorBaseline, *, tariffs=None, iceberg=No
     s0 = _equilibrium(b, tau0, np.ones_like(dhat), D, tol, max_iter, "baseline")
     s1 = _equilibrium(b, tau1, dhat, D, tol, max_iter, "counterfactual")
     return MultiSectorResult(b, s0, s1, tau0, tau1, dhat, deficits)
+
+
+def iceberg_cut(baseline: MultiSectorBaseline, between, *, sectors=None, cut: float = 0.05) -> np.ndarray:
+    """A uniform iceberg-cost cut d̂_in^j = 1 − ``cut`` on every flow between two or more regions.
+
+    Parameters
+    ----------
+    baseline : MultiSectorBaseline
+    between : sequence of str
+        Regions whose bilateral flows (both directions, not domestic) become cheaper.
+    sectors : sequence of str, optional
+        Sectors cut (e.g. :data:`WIOD_GOODS`); default all.
+    cut : float
+        The cut, 0 ≤ cut < 1 (0.05: 5% lower trade costs).
+
+    Returns
+    -------
+    (J, N, N) array
+        d̂ in the trade layout, for ``solve_multisector(..., iceberg=...)``.
+
+    Raises
+    ------
+    GEInputError
+        Unknown regions or sectors, fewer than two regions, a cut outside [0, 1).
+    """
+    b = baseline
+    regs = [str(r) for r in between]
+    secs = list(b.sectors) if sectors is None else [str(s) for s in sectors]
+    bad = [r for r in regs if r not in set(b.regions)] + [s for s in secs if s not in set(b.sectors)]
+    if bad:
+        raise GEInputError(f"iceberg_cut: {bad} are not regions or sectors of the baseline; regions are "
+                           f"{list(b.regions)[:5]}..., sectors {list(b.sectors)[:5]}...")
+    if len(set(regs)) < 2:
+        raise GEInputError(f"iceberg_cut needs at least two regions, got {regs}")
+    if not 0.0 <= cut < 1.0:
+        raise GEInputError(f"cut must be in [0, 1), got {cut}: 0.05 is a 5% cut")
+    r = [int(np.flatnonzero(b.regions == x)[0]) for x in regs]
+    s = [int(np.flatnonzero(b.sectors == x)[0]) for x in secs]
+    d = np.ones((b.n_sectors, b.n_regions, b.n_regions))
+    for i in r:
+        for n in r:
+            if i != n:
+                d[s, i, n] = 1.0 - cut
+    return d
+
+
+@dataclass
+class MSDraws:
+    """θ draws of a multi-sector counterfactual (:func:`theta_draws`).
+
+    Attributes
+    ----------
+    point : MultiSectorResult
+        The counterfactual at the baseline θ.
+    theta : (D, J) array
+        θ of each draw (NaN rows: failed draws).
+    values : DataFrame
+        One row per (draw, region), the columns of ``point.countries`` asked for.
+    failures : list of (int, str)
+        Draws that did not converge, with the reason.
+    """
+
+    point: MultiSectorResult
+    theta: np.ndarray
+    values: pd.DataFrame
+    failures: list
+
+    def intervals(self, effect: str = "welfare", level: float = 0.95) -> pd.DataFrame:
+        """Percentile interval of ``effect`` by region: columns ``point, lower, upper``."""
+        if effect not in self.values.columns:
+            raise GEInputError(f"effect {effect!r} was not kept; kept: {list(self.values.columns)}")
+        q = self.values[effect].groupby(level="region", sort=False).quantile([(1 - level) / 2, (1 + level) / 2])
+        q = q.unstack()
+        q.columns = ["lower", "upper"]
+        return pd.concat([self.point.countries[effect].rename("point"), q], axis=1)
+
+
+def _theta_task(d, shared):
+    """Executor task: draw d of θ_j exp(sd·z_j), z from ``default_rng([seed, d])``, solved."""
+    b, seed, sd, kw, effects = shared
+    z = np.random.default_rng([seed, d]).standard_normal(b.n_sectors)
+    th = b.theta * np.exp(sd * z)
+    bd = MultiSectorBaseline.__new__(MultiSectorBaseline)
+    bd.__dict__.update(b.__dict__)
+    bd.theta = th
+    try:
+        res = solve_multisector(bd, **kw)
+    except GEConvergenceError as e:
+        return d, th, None, str(e)
+    return d, th, res.countries[list(effects)].to_numpy(), ""
+
+
+def theta_draws(baseline: MultiSectorBaseline, *, draws: int, seed: int = 0, sd: float = 0.25, tariffs=None,
+                iceberg=None, deficits: str = "fixed", effects=("welfare", "real_wage"), executor=None,
+                workers: int | None = None, progress: bool = True) -> MSDraws:
+    """Uncertainty from the trade elasticities: the counterfactual re-solved for D draws of θ.
+
+    Draw d sets θ_j^(d) = θ_j exp(s z_j^(d)), z^(d) ~ N(0, I_J) from ``numpy.random.default_rng([seed, d])``
+    (log-normal around the baseline θ with log standard deviation s), and solves the model of
+    :func:`solve_multisector` (baseline and counterfactual) at θ^(d). Draws run through
+    :func:`gravity.execution.as_executor`; each draw takes its stream from its own index, so results do
+    not depend on where or in how many processes they run.
+
+    Parameters
+    ----------
+    baseline : MultiSectorBaseline
+    draws : int
+        D ≥ 1.
+    seed : int
+    sd : float
+        s, the standard deviation of ln θ_j (0.25: θ within about ×/÷ 1.6 at 95%).
+    tariffs, iceberg, deficits
+        The counterfactual, as in :func:`solve_multisector`.
+    effects : sequence of str
+        Columns of :data:`MS_COUNTRY_EFFECTS` kept per draw.
+    executor : Executor, distributed.Client or str, optional
+        Where the draws run (a str is a scheduler address); default :func:`gravity.execution.as_executor`.
+    workers : int, optional
+        Local workers when ``executor`` is not given (0: in-process).
+    progress : bool
+        Progress bar.
+
+    Returns
+    -------
+    MSDraws
+
+    Raises
+    ------
+    GEInputError
+        D < 1, s < 0, an unknown effect, or an invalid counterfactual.
+    """
+    if int(draws) < 1 or sd < 0:
+        raise GEInputError(f"draws must be ≥ 1 and sd ≥ 0, got draws={draws}, sd={sd}")
+    bad = [e for e in effects if e not in MS_COUNTRY_EFFECTS]
+    if bad:
+        raise GEInputError(f"unknown effects {bad}; choose from {list(MS_COUNTRY_EFFECTS)}")
+    kw = {"tariffs": tariffs, "iceberg": iceberg, "deficits": deficits}
+    point = solve_multisector(baseline, **kw)
+    ex = as_executor(executor, workers=workers)
+    out = ex.map(_theta_task, list(range(int(draws))), shared=(baseline, seed, sd, kw, tuple(effects)),
+                 desc="multi-sector θ draws", progress=progress, unit="draw")
+    J, N = baseline._shape
+    thetas = np.full((int(draws), J), np.nan)
+    vals = np.full((int(draws), N, len(effects)), np.nan)
+    fails = []
+    for d, th, v, why in out:
+        if v is None:
+            fails.append((d, why))
+            continue
+        thetas[d], vals[d] = th, v
+    idx = pd.MultiIndex.from_product([range(int(draws)), baseline.regions], names=["draw", "region"])
+    values = pd.DataFrame(vals.reshape(-1, len(effects)), index=idx, columns=list(effects)).dropna(how="all")
+    return MSDraws(point, thetas, values, fails)

@@ -265,7 +265,8 @@ _SCHEMA: dict = {
            "gross_output_multiplier": float, "domestic_floor_share": float},
     "analysis": {"deficit_rule": str, "phase_in": list},
     "report": {"focus": str, "focus_partners": int, "focus_name": str, "group": str, "trade_data": str,
-               "sources": list, "data_notes": list, "instruments": None, "indicator_notes": None},
+               "sources": list, "data_notes": list, "instruments": None, "indicator_notes": None,
+               "one_sector_gap": {"wiod_ratio": float, "cp_ratio": float, "measured_by": str}},
     "scenario": [{"name": str, "label": str, "members": list, "indicators": None, "agreement": None,
                   "spec": str}],
 }

@@ -11,6 +11,10 @@ sources and the data notes come from the model file::
     data_notes = ["No bilateral flows with TJK, UZB or TKM as exporters ..."]
     [report.indicator_notes]
     bandwidth = "ITU international bandwidth starts in 2013 ..."
+    [report.one_sector_gap]           # measured multi-sector-with-IO / one-sector welfare ratios
+    wiod_ratio = 2.68
+    cp_ratio = 2.24
+    measured_by = "benchmarks/bench_multisector.py ..."
 """
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ class ReportWords:
     sources: tuple[str, ...] = ()
     data_notes: tuple[str, ...] = ()
     indicator_notes: dict[str, str] = field(default_factory=dict)
+    one_sector_gap: dict = field(default_factory=dict)
 
     @property
     def aggregates(self) -> tuple[str, ...]:
@@ -57,7 +62,7 @@ def report_words(cfg: CorridorConfig) -> ReportWords:
     -------
     ReportWords
         ``group`` defaults to the file's first ``[groups]`` entry (members: the scenario members when
-        the file has no group).
+        the file has no group); ``one_sector_gap`` is ``[report.one_sector_gap]`` (empty when absent).
 
     Raises
     ------
@@ -77,4 +82,5 @@ def report_words(cfg: CorridorConfig) -> ReportWords:
                        trade_data=str(rep.get("trade_data", ReportWords.trade_data)),
                        sources=_strings(rep.get("sources", ()), "sources", cfg),
                        data_notes=_strings(rep.get("data_notes", ()), "data_notes", cfg),
-                       indicator_notes={str(k): v for k, v in notes.items()})
+                       indicator_notes={str(k): v for k, v in notes.items()},
+                       one_sector_gap=dict(rep.get("one_sector_gap", {})))
