@@ -24,7 +24,7 @@
 # coefficient plot in five steps: **load → panel → estimate → table → plot**.
 #
 # Data: the book's 69-country panel (`yotov2016/agtpa_applications.rda`, with domestic flows),
-# fetched and verified by `gravity.datasets` (set `GRAVITY_DATA_DIR` to a folder that already holds it).
+# fetched and verified by `gravity.data` (`gravity data` shows where each file comes from).
 
 # %%
 import matplotlib.pyplot as plt
