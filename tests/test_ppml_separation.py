@@ -83,3 +83,31 @@ def test_singletons_and_all_zero_iterate():
     d = pd.DataFrame({"y": [1., 2., 0., 0., 3., 4., 5.], "a": [1, 1, 3, 3, 2, 2, 1], "b": [8, 8, 9, 7, 7, 9, 7]})
     r = drop_fe_groups(d.y.to_numpy(), np.vstack([pd.factorize(d.a)[0], pd.factorize(d.b)[0]]).astype(np.int32))
     assert list(r) == ["", "", "all-zero group", "all-zero group", "singleton", "singleton", "singleton"]
+
+
+def test_matrix_free_design_matches_explicit_sparse_matrix():
+    """The method of weighting applies A = diag(√w) [X D] diag(s) without building it: A θ and
+    Aᵀ v from the numba kernels equal the products with the explicit sparse matrix (scipy)."""
+    from scipy import sparse
+
+    from gravity.estimation import separation as S
+
+    rng = np.random.default_rng(3)
+    n, p = 400, 2
+    fe = np.vstack([rng.integers(0, 7, n), rng.integers(0, 11, n), rng.integers(0, 40, n)]).astype(np.int32)
+    nl = [int(c.max()) + 1 for c in fe]
+    X = rng.normal(size=(n, p))
+    zero = rng.random(n) < 0.3
+    lse = S._LSE(X, fe, nl, zero, dense_max=0)
+    assert lse.dense is None
+    q = p + sum(nl)
+    offsets = np.concatenate([[p], p + np.cumsum(nl)])
+    cols = np.column_stack([np.tile(np.arange(p), (n, 1))] + [offsets[k] + fe[k][:, None] for k in range(3)])
+    vals = np.column_stack([X, np.ones((n, 3))]) * lse.sw[:, None]
+    A = sparse.csr_matrix((vals.ravel(), cols.ravel(), np.arange(0, n * (p + 3) + 1, p + 3)), shape=(n, q))
+    A = A @ sparse.diags(lse.scale)
+    norms = np.sqrt(np.asarray(A.multiply(A).sum(0))).ravel()
+    assert np.allclose(norms, 1.0, rtol=1e-12)   # every column scaled to unit length
+    theta, v = rng.normal(size=q), rng.normal(size=n)
+    np.testing.assert_allclose(lse.operator().matvec(theta), A @ theta, rtol=1e-12, atol=1e-12 * np.abs(A @ theta).max())
+    np.testing.assert_allclose(lse.operator().rmatvec(v), A.T @ v, rtol=1e-12, atol=1e-12 * np.abs(A.T @ v).max())

@@ -224,6 +224,67 @@ def deviance(y, mu, v):
     return 2.0 * s
 
 
+# ---- matrix-free weighted design of the iterative rectifier (gravity.estimation.separation) ----
+# A = diag(w) [X D] diag(s): w the square-root weights of the rows, D the fixed-effect dummies
+# (effect k's levels at columns p + offsets[k] .. p + offsets[k+1] − 1), s the column scaling.
+
+@njit(cache=True)
+def lse_matvec(X, fe, offsets, w, s, theta, out):
+    """out = A θ, i.e. out_i = w_i (Σ_j X_ij s_j θ_j + Σ_k s_c θ_c), c = p + offsets[k] + g_k(i).
+
+    Serial on purpose: one pass over memory, and no thread barrier to lose when other processes
+    share the cores (the IRLS kernels already use the threads).
+
+    Parameters
+    ----------
+    X : float array (n, p), C order
+    fe : int array (K, n)
+    offsets : int64 array (K + 1,)
+        From :func:`gravity.estimation.demean.fe_offsets`.
+    w : float array (n,)
+    s : float array (p + offsets[K],)
+    theta : float array (p + offsets[K],)
+    out : float array (n,)
+        Receives A θ.
+    """
+    n, p = X.shape
+    K = fe.shape[0]
+    st = s * theta
+    for i in range(n):
+        acc = 0.0
+        for j in range(p):
+            acc += X[i, j] * st[j]
+        for k in range(K):
+            acc += st[p + offsets[k] + fe[k, i]]
+        out[i] = w[i] * acc
+
+
+@njit(cache=True)
+def lse_rmatvec(X, fe, offsets, w, s, v, out):
+    """out = Aᵀ v: out_j = s_j Σ_i X_ij w_i v_i and, for level g of effect k,
+    out_c = s_c Σ_{i: g_k(i) = g} w_i v_i (one pass over the rows).
+
+    Parameters
+    ----------
+    X, fe, offsets, w, s
+        As in :func:`lse_matvec`.
+    v : float array (n,)
+    out : float array (p + offsets[K],)
+        Receives Aᵀ v.
+    """
+    n, p = X.shape
+    K = fe.shape[0]
+    out[:] = 0.0
+    for i in range(n):
+        wv = w[i] * v[i]
+        for j in range(p):
+            out[j] += X[i, j] * wv
+        for k in range(K):
+            out[p + offsets[k] + fe[k, i]] += wv
+    for c in range(out.size):
+        out[c] *= s[c]
+
+
 # ---- Weidner & Zylkin (2021) bias terms (gravity.estimation.bias) ------------------------------
 # Pair p = (i, j) holds a length-T vector (zeros for absent years). With the pair effect profiled
 # out its Hessian is H_p = diag(λ_p) − λ_p λ_p' / Σ_t λ_pt and its score S_p = y_p − λ_p.

@@ -20,9 +20,9 @@ import numpy as np
 
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
-from scipy.sparse.linalg import lsmr
+from scipy.sparse.linalg import LinearOperator, lsmr
 
-from gravity.estimation._kernels import demean_columns, fe_sum, group_weights
+from gravity.estimation._kernels import demean_columns, fe_sum, group_weights, lse_matvec, lse_rmatvec
 from gravity.estimation.demean import fe_offsets
 
 
@@ -110,8 +110,10 @@ class _LSE:
     """Weighted least squares of u on [X, D] with weights 1 (y = 0) and M (y > 0): the "method of
     weighting" for least squares with the equality constraints fit = 0 where y > 0 (Van Loan
     1985; M = ε^(-1/2) ≈ 6.7e7 as in ppmlhdfe). Solved by a dense SVD-based solver when small
-    and by LSMR on the column-scaled sparse design otherwise (alternating projections are far too
-    slow at this conditioning)."""
+    and by LSMR otherwise (alternating projections are far too slow at this conditioning), on the
+    column-scaled design A = diag(√w) [X D] diag(s) applied matrix-free by the numba kernels
+    :func:`~gravity.estimation._kernels.lse_matvec` / :func:`~gravity.estimation._kernels.lse_rmatvec`
+    (no n × (p + K) sparse matrix is built); LSMR is warm-started across IR iterations."""
 
     def __init__(self, X, fe, n_levels, zero, *, dense_max=1_500):
         n = zero.size
@@ -120,35 +122,58 @@ class _LSE:
         p, K = X.shape[1], fe.shape[0]
         offsets = np.concatenate([[p], p + np.cumsum(np.asarray(n_levels, dtype=np.int64))])
         q = int(offsets[-1])
-        r = p + K  # entries per row: the slopes, then one dummy per effect (CSR built directly)
-        indices = np.empty((n, r), dtype=np.int64)
-        data = np.empty((n, r))
-        if p:
-            indices[:, :p] = np.arange(p)
-            data[:, :p] = X * self.sw[:, None]
-        for k in range(K):
-            indices[:, p + k] = offsets[k] + fe[k]
-            data[:, p + k] = self.sw
-        norms = np.sqrt(np.bincount(indices.ravel(), weights=(data ** 2).ravel(), minlength=q))
+        self.q = q
+        self.theta = np.zeros(q)
+        self.dense = None
+        if q <= dense_max and n * q <= 2e6:
+            dense = np.zeros((n, q))
+            if p:
+                dense[:, :p] = X * self.sw[:, None]
+            rows = np.arange(n)
+            for k in range(K):
+                dense[rows, offsets[k] + fe[k]] = self.sw
+            norms = np.sqrt((dense ** 2).sum(0))
+            norms[norms == 0] = 1.0
+            self.dense = dense * (1.0 / norms)
+            return
+        self.X = np.ascontiguousarray(X, dtype=float)
+        self.fe = np.ascontiguousarray(fe)
+        self.offsets = fe_offsets(n_levels)
+        norms = np.empty(q)
+        norms[:p] = np.sqrt(((self.X * self.sw[:, None]) ** 2).sum(0)) if p else 0.0
+        norms[p:] = np.sqrt(group_weights(self.fe, self.sw ** 2, self.offsets))
         norms[norms == 0] = 1.0
         self.scale = 1.0 / norms
-        data *= self.scale[indices]
-        self.A = sparse.csr_matrix((data.ravel(), indices.ravel(), np.arange(0, n * r + 1, r)), shape=(n, q))
-        self.dense = self.A.toarray() if self.A.shape[1] <= dense_max and n * self.A.shape[1] <= 2e6 else None
-        self.theta = np.zeros(self.A.shape[1])
+
+    def operator(self) -> LinearOperator:
+        """A as a LinearOperator (closures over the arrays, not over ``self``: no reference cycle
+        keeps the arrays alive after the check)."""
+        X, fe, offsets, w, s, q = self.X, self.fe, self.offsets, self.sw, self.scale, self.q
+
+        def matvec(theta):
+            out = np.empty(w.size)
+            lse_matvec(X, fe, offsets, w, s, np.ascontiguousarray(theta, dtype=float).ravel(), out)
+            return out
+
+        def rmatvec(v):
+            out = np.empty(q)
+            lse_rmatvec(X, fe, offsets, w, s, np.ascontiguousarray(v, dtype=float).ravel(), out)
+            return out
+        return LinearOperator((w.size, q), matvec=matvec, rmatvec=rmatvec, dtype=float)
 
     def fitted(self, u):
         b = u * self.sw
-        if self.A.shape[1] == 0:
+        if self.q == 0:
             return np.zeros_like(u)
         if self.dense is not None:
             theta = np.linalg.lstsq(self.dense, b, rcond=1e-13)[0]
-        else:
-            r0 = b - self.A @ self.theta
-            d = lsmr(self.A, r0, atol=1e-10, btol=1e-10, maxiter=20 * self.A.shape[1] + 1000)[0]
-            theta = self.theta + d
-            self.theta = theta
-        return (self.A @ theta) / self.sw
+            return (self.dense @ theta) / self.sw
+        A = self.operator()
+        warm = self.theta.any()  # the first solve starts at θ = 0: no residual to form
+        r0 = b - A.matvec(self.theta) if warm else b
+        d = lsmr(A, r0, atol=1e-10, btol=1e-10, maxiter=20 * self.q + 1000)[0]
+        self.theta = self.theta + d if warm else d
+        return A.matvec(self.theta) / self.sw
 
 
 class _SubspaceLSE:
