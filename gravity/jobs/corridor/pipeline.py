@@ -15,19 +15,27 @@ Steps (each a plain value handed to the next):
 5. **scenarios** — Δx_ij per scenario and specification (:mod:`gravity.scenario.shocks`),
    t̂_ij = exp(Σ_k b_k Δx_k,ij); conditional and full GE (:mod:`gravity.ge`) under the headline deficit
    rule; the headline interval pools parametric coefficient draws over σ and the domestic-flow variants
-   (:func:`gravity.ge.uncertainty.pooled_intervals`);
+   (:func:`gravity.ge.uncertainty.pooled_intervals`; in this process on a thread per core unless a Dask
+   scheduler is named, :func:`ge_workers`);
    point estimates for every specification, σ, deficit rule, variant and phase-in share.
 6. **tables** — :class:`gravity.jobs.corridor.tables.CorridorTables`; the outputs are written by
    :mod:`gravity.jobs.corridor.report`.
+
+:func:`run` builds the GE tables (step 4) before the estimates and drops the panel then, so the full
+panel and the estimation never hold memory together (the run stays under 2 GB on ITPD-E; timings and
+peak in ``benchmarks/results/pipeline.md``).
 """
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import json
 import logging
 import os
 import shutil
+import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from gravity.estimation.ppml import ppml
+from gravity.execution import ENV_SCHEDULER
 from gravity.ge import Baseline, solve
 from gravity.ge import uncertainty as unc
 from gravity.ge.deficits import DEFICIT_RULES, compare_deficit_rules
@@ -121,6 +130,22 @@ def check_identification(cfg: sc.CorridorConfig) -> None:
                              "importer-year effects only one border term per country variable is identified (their "
                              "difference is absorbed by the effects; the estimate of one is the sum of both sides)",
                              f"keep {name!r} and drop {other!r}")
+
+
+def release_memory() -> None:
+    """Hand the heap pages Python and numpy have freed back to the operating system.
+
+    glibc keeps freed small and mid-sized blocks (a 633k-row column is 5 MB, under its mmap threshold)
+    in the process heap, so the resident size of the run never falls after the panel or a fit is
+    dropped; ``malloc_trim(0)`` returns them (about 0.6 GB after the ITPD-E panel). A no-op on systems
+    without glibc. No number changes: only unused pages are released.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):      # another C library (musl): nothing to release this way
+        pass
 
 
 # ==============================================================================================
@@ -353,13 +378,48 @@ def write_outputs(res: "CorridorResult", out: str | Path, *, plots: bool = True)
 # ==============================================================================================
 # estimation
 # ==============================================================================================
+class UsedRows(Mapping):
+    """Specification name → the rows its fit used, sliced on access (nothing is copied until asked).
+
+    Specifications over the same years share one estimation frame; each keeps only its boolean mask of
+    used rows, so the run holds one frame per year set instead of one copy per specification.
+    """
+
+    def __init__(self):
+        self._parts: dict[str, tuple[pd.DataFrame, np.ndarray]] = {}
+
+    def add(self, name: str, data: pd.DataFrame, used: np.ndarray) -> None:
+        """Record that specification ``name`` used the rows ``used`` (bool, one per row) of ``data``."""
+        self._parts[name] = (data, np.asarray(used, bool))
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        data, used = self._parts[name]
+        return data.loc[used]
+
+    def __iter__(self):
+        return iter(self._parts)
+
+    def __len__(self) -> int:
+        return len(self._parts)
+
+
 @dataclass
 class Estimates:
-    """Every specification's PPML fit, the rows used, what failed and how it was estimated."""
+    """Every specification's PPML fit, the rows used, what failed and how it was estimated.
+
+    Attributes
+    ----------
+    fits : dict of str to PPMLResults
+    failed : dict of str to str
+        Specification → why it could not be estimated.
+    frames : Mapping of str to DataFrame
+        Specification → the estimation rows its fit used (:class:`UsedRows`, sliced on access).
+    notes : dict of str to str
+    """
 
     fits: dict
     failed: dict
-    frames: dict
+    frames: Mapping
     notes: dict = field(default_factory=dict)
 
 
@@ -367,7 +427,8 @@ def estimate(cfg: sc.CorridorConfig, frame: pd.DataFrame, *, progress: bool = Tr
     """PPML for every specification (pair-clustered); a sensitivity that fails is reported, never hidden.
 
     If the iterative-rectifier separation check fails, the specification is re-estimated with the
-    fixed-effect check only and ``notes`` says so.
+    fixed-effect check only and ``notes`` says so. Specifications over the same years are fitted on one
+    shared row subset of ``frame`` (not a copy each).
 
     Raises
     ------
@@ -376,9 +437,13 @@ def estimate(cfg: sc.CorridorConfig, frame: pd.DataFrame, *, progress: bool = Tr
     """
     from tqdm.auto import tqdm
 
-    fits, failed, frames, notes = {}, {}, {}, {}
+    fits, failed, frames, notes = {}, {}, UsedRows(), {}
+    subsets: dict[tuple | None, pd.DataFrame] = {}
     for spec in tqdm(cfg.specifications, desc="PPML specifications", disable=not progress):
-        sub = frame if spec.years is None else frame[frame["year"].isin(spec.years)]
+        key = None if spec.years is None else tuple(spec.years)
+        if key not in subsets:
+            subsets[key] = frame if key is None else frame[frame["year"].isin(spec.years)]
+        sub = subsets[key]
         res, why = None, ""
         for sep in (("fe", "ir"), ("fe",)):
             try:
@@ -397,7 +462,8 @@ def estimate(cfg: sc.CorridorConfig, frame: pd.DataFrame, *, progress: bool = Tr
             notes.pop(spec.name, None)
             continue
         fits[spec.name] = res
-        frames[spec.name] = sub.loc[res.sample["used"].to_numpy()]
+        frames.add(spec.name, sub, res.sample["used"].to_numpy())
+        release_memory()                   # the IRLS temporaries of this fit, before the next one
     return Estimates(fits, failed, frames, notes)
 
 
@@ -496,7 +562,7 @@ def variant_name(variant: str, sigma: float) -> str:
 
 
 def pooled_interval(cfg, an: Analysis, ge_d: GEData, delta: pd.DataFrame, fit, *,
-                    progress=False) -> unc.PooledUncertainty:
+                    progress=False, label: str = "") -> unc.PooledUncertainty:
     """Parametric draws b ~ N(b̂, V̂) pushed through the GE at every σ and domestic-flow variant, pooled
     (:func:`gravity.ge.uncertainty.pooled_intervals`: equal shares of ``[ge] draws`` per variant).
 
@@ -508,7 +574,20 @@ def pooled_interval(cfg, an: Analysis, ge_d: GEData, delta: pd.DataFrame, fit, *
     return unc.pooled_intervals(variants, lambda beta: cost_change(delta, beta, n), fit=fit,
                                 coefficients=list(delta.columns), draws=cfg.ge.draws, seed=cfg.ge.seed,
                                 level=cfg.ge.ci, central=variant_name("itpde", cfg.ge.sigma),
-                                deficits=an.deficit_rule, progress=progress)
+                                deficits=an.deficit_rule, progress=progress, label=label,
+                                workers=ge_workers())
+
+
+def ge_workers() -> int | None:
+    """Where the corridor's GE draws run: in this process (0) unless a Dask scheduler is named.
+
+    In this process the GE kernel (``nogil``) already runs on a thread per core
+    (:func:`gravity.ge.solver.solve_batch`), and at a few hundred draws of ~200 countries a LocalCluster
+    costs more than it saves: its start, two more Python processes holding the scenario inputs (about
+    0.7 GB on ITPD-E) and no faster solves on 2 cores. With ``GRAVITY_SCHEDULER`` (``--scheduler``) set, the
+    draws go to that cluster (None). The draws do not depend on where they run.
+    """
+    return None if os.environ.get(ENV_SCHEDULER) else 0
 
 
 @dataclass
@@ -531,12 +610,13 @@ def run_ge(cfg, an: Analysis, ge_d: GEData, deltas, fit, boot_betas, *, progress
         delta = deltas[(cfg.headline.name, s.name)]
         names = list(delta.columns)
         point = solve(base, cost_change(delta, fit.params[names], base.n), deficits=an.deficit_rule)
-        pooled = pooled_interval(cfg, an, ge_d, delta, fit, progress=progress)
+        pooled = pooled_interval(cfg, an, ge_d, delta, fit, progress=progress, label=f"scenario {s.name}")
         boot = None
         if boot_betas is not None:
             boot = unc.confidence_intervals(base, lambda beta: cost_change(delta, beta, base.n), fit=fit,
                                             betas=boot_betas, seed=cfg.ge.seed, level=cfg.ge.ci,
-                                            deficits=an.deficit_rule, progress=progress)
+                                            deficits=an.deficit_rule, progress=progress, workers=ge_workers(),
+                                            label=f"scenario {s.name}")
         out[s.name] = ScenarioGE(s.name, delta, point, pooled, boot)
     return out
 
@@ -740,19 +820,29 @@ def run(config: str | Path | sc.CorridorConfig, out: str | Path | None = "result
                         "drop them from the scenarios or from sample.countries")
     frame = estimation_frame(cfg, panel)
     check_names(cfg, panel, frame)
-    t["panel"] = time.perf_counter() - t1
+    t_panel = time.perf_counter() - t1
 
-    t1 = time.perf_counter()
-    est = estimate(cfg, frame, progress=progress)
-    fit = est.fits[cfg.headline.name]
-    coefs = ct.coefficient_table(cfg, est.fits, cfg.ge.ci)
-    t["estimation"] = time.perf_counter() - t1
-
+    # The GE tables need only the base year: build them now and let the full panel go before the
+    # estimation, which holds its own frame (peak memory: the panel and the annual fit never coexist).
     t1 = time.perf_counter()
     ge_d = ge_data(cfg, panel)
     deltas = scenario_deltas(cfg, ge_d.grid)
     groups = ct.group_membership(cfg, words, ge_d.table.countries)
-    t["ge_baseline"] = time.perf_counter() - t1
+    t_ge_baseline = time.perf_counter() - t1
+    n_rows, panel_attrs = int(len(panel)), dict(panel.attrs)
+    del panel
+    release_memory()
+
+    t1 = time.perf_counter()
+    est = estimate(cfg, frame, progress=progress)
+    n_frame = int(len(frame))
+    del frame
+    release_memory()
+    fit = est.fits[cfg.headline.name]
+    coefs = ct.coefficient_table(cfg, est.fits, cfg.ge.ci)
+    t["panel"] = t_panel
+    t["estimation"] = time.perf_counter() - t1
+    t["ge_baseline"] = t_ge_baseline
 
     t1 = time.perf_counter()
     boot = bootstrap_betas(cfg, est, progress=progress)
@@ -762,18 +852,19 @@ def run(config: str | Path | sc.CorridorConfig, out: str | Path | None = "result
     results = run_ge(cfg, an, ge_d, deltas, fit, boot, progress=progress)
     sens = sensitivity_points(cfg, an, words, ge_d, deltas, est, groups)
     deficits = deficit_table(cfg, an, words, ge_d, deltas, fit, groups)
-    tables = ct.build_tables(cfg, an, words, panel, est, coefs, ge_d, deltas, results, groups, sens, deficits)
+    tables = ct.build_tables(cfg, an, words, panel_attrs, est, coefs, ge_d, deltas, results, groups, sens,
+                             deficits)
     t["ge"] = time.perf_counter() - t1
 
     base_fit = est.fits[cfg.headline.name]
-    info = dict(rows=int(len(panel)), estimation_rows=int(len(frame)), years=list(cfg.sample.years),
+    info = dict(rows=n_rows, estimation_rows=n_frame, years=list(cfg.sample.years),
                 headline_nobs=int(base_fit.nobs), headline_clusters=int(base_fit.n_clusters),
                 headline_drops={str(k): int(v) for k, v in base_fit.drops.items()},
-                countries=int(len(have)), flag_counts=panel.attrs.get("flag_counts", {}),
-                coverage_breaks=panel.attrs.get("coverage_breaks", []),
-                agreement_missing_set_0=panel.attrs.get("agreement_missing_set_0", 0),
-                carried=panel.attrs.get("carried", {}),
-                dropped_countries=dict(panel.attrs.get("dropped_countries", {})))
+                countries=int(len(have)), flag_counts=panel_attrs.get("flag_counts", {}),
+                coverage_breaks=panel_attrs.get("coverage_breaks", []),
+                agreement_missing_set_0=panel_attrs.get("agreement_missing_set_0", 0),
+                carried=panel_attrs.get("carried", {}),
+                dropped_countries=dict(panel_attrs.get("dropped_countries", {})))
     res = CorridorResult(cfg, words, an, info, est, coefs, ge_d, results, tables, timings=t)
     t["total"] = time.perf_counter() - t0
     if write and out is not None:

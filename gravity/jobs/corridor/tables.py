@@ -596,8 +596,13 @@ def scenario_table(cfg, words, deltas, grid) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def build_tables(cfg, an, words, panel, est, coefs, ge_d, deltas, results, groups, sens, deficits) -> CorridorTables:
-    """Arrange everything the run computed into :class:`CorridorTables`."""
+def build_tables(cfg, an, words, panel_attrs, est, coefs, ge_d, deltas, results, groups, sens,
+                 deficits) -> CorridorTables:
+    """Arrange everything the run computed into :class:`CorridorTables`.
+
+    ``panel_attrs`` is the ``attrs`` dict of the corridor panel (its ``coverage_breaks`` are tabled); the
+    panel itself is not needed here, so the run can free it before the estimation.
+    """
     el = elasticities(cfg, est.fits, cfg.ge.ci)
     base_rows = ge_d.grid
     x0 = base_rows[(base_rows.exporter == cfg.focus) & (base_rows.importer == cfg.focus)][f"{INDICATOR}_o"]
@@ -606,7 +611,7 @@ def build_tables(cfg, an, words, panel, est, coefs, ge_d, deltas, results, group
     aggregates = aggregate_table(cfg, words, results, groups)
     robust = robustness_table(sens)
     cells = pd.concat([t.flag_counts().rename(v) for v, t in ge_d.tables.items()], axis=1).rename_axis("flag").reset_index()
-    brk = pd.DataFrame(panel.attrs.get("coverage_breaks", []))
+    brk = pd.DataFrame(panel_attrs.get("coverage_breaks", []))
     xs = crosscheck.cross_source_flows([cfg.focus], years=(2000, 2004, 2008, 2012, 2014, 2016))
     xs = xs[xs.exporter.isin(words.members) & xs.importer.isin(words.members) | xs.exporter.isin(["RUS", "CHN"])
             | xs.importer.isin(["RUS", "CHN"])]
