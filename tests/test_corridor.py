@@ -110,13 +110,24 @@ def _reduced_config():
                       specifications=("border", "landlocked_penalty"), extra_scenarios=[zero])
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
+_REDUCED_RUN: dict = {}
+
+
+def reduced_run(tmp_path_factory):
+    """(result, output folder) of the reduced run, made once per test session (test_corridor_executor.py
+    uses the same one)."""
     from gravity.jobs.corridor import pipeline as co
 
-    cfg = _reduced_config()
-    out = tmp_path_factory.mktemp("eco")
-    return co.run(cfg, out, progress=False), out
+    if "run" not in _REDUCED_RUN:
+        cfg = _reduced_config()
+        out = tmp_path_factory.mktemp("eco")
+        _REDUCED_RUN["run"] = (co.run(cfg, out, progress=False), out)
+    return _REDUCED_RUN["run"]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    return reduced_run(tmp_path_factory)
 
 
 def test_tjk_exports_come_from_partner_reports_and_exceed_those_to_the_usa(run):

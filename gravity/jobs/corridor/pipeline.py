@@ -17,7 +17,8 @@ Steps (each a plain value handed to the next):
    rule; the headline interval pools parametric coefficient draws over σ and the domestic-flow variants
    (:func:`gravity.ge.uncertainty.pooled_intervals`; in this process on a thread per core unless a Dask
    scheduler is named, :func:`ge_workers`);
-   point estimates for every specification, σ, deficit rule, variant and phase-in share.
+   point estimates for every specification, σ, deficit rule, variant and phase-in share, listed as
+   :class:`SolveTask` and solved in one executor map on the same choice (:func:`run_solves`).
 6. **tables** — :class:`gravity.jobs.corridor.tables.CorridorTables`; the outputs are written by
    :mod:`gravity.jobs.corridor.report`.
 
@@ -38,12 +39,13 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from gravity.estimation.ppml import ppml
-from gravity.execution import ENV_SCHEDULER
+from gravity.execution import ENV_SCHEDULER, as_executor
 from gravity.ge import Baseline, solve
 from gravity.ge import uncertainty as unc
 from gravity.ge.deficits import DEFICIT_RULES, compare_deficit_rules
@@ -579,13 +581,14 @@ def pooled_interval(cfg, an: Analysis, ge_d: GEData, delta: pd.DataFrame, fit, *
 
 
 def ge_workers() -> int | None:
-    """Where the corridor's GE draws run: in this process (0) unless a Dask scheduler is named.
+    """Where the corridor's GE draws and sensitivity solves run: in this process (0) unless a Dask
+    scheduler is named.
 
     In this process the GE kernel (``nogil``) already runs on a thread per core
     (:func:`gravity.ge.solver.solve_batch`), and at a few hundred draws of ~200 countries a LocalCluster
     costs more than it saves: its start, two more Python processes holding the scenario inputs (about
     0.7 GB on ITPD-E) and no faster solves on 2 cores. With ``GRAVITY_SCHEDULER`` (``--scheduler``) set, the
-    draws go to that cluster (None). The draws do not depend on where they run.
+    draws and solves go to that cluster (None). No result depends on where it ran.
     """
     return None if os.environ.get(ENV_SCHEDULER) else 0
 
@@ -631,13 +634,63 @@ def bootstrap_betas(cfg, est: Estimates, *, progress=True):
                               seed=cfg.ge.seed, progress=progress, n_jobs=cfg.ge.jobs)
 
 
+COMPARE_RULES = "compare rules"
+"""The ``rule`` of a :class:`SolveTask` that solves every deficit rule (:func:`compare_deficit_rules`)."""
+
+
+class SolveTask(NamedTuple):
+    """One GE solve of the sensitivity or deficit-rule tables, small enough to ship to a worker.
+
+    Attributes
+    ----------
+    baseline : tuple of (str, float)
+        (domestic-flow variant, σ): the key into :attr:`GEData.baselines`.
+    cost_change : (n, n) array
+        t̂_ij (:func:`cost_change`), computed by the caller.
+    rule : str
+        The deficit closure of :func:`gravity.ge.solve`, or :data:`COMPARE_RULES` for every rule side by
+        side (:func:`gravity.ge.deficits.compare_deficit_rules`).
+    """
+
+    baseline: tuple
+    cost_change: np.ndarray
+    rule: str
+
+
+def solve_task(task: SolveTask, baselines: Mapping) -> pd.DataFrame:
+    """Executor task: ``solve(baselines[task.baseline], t̂, deficits=rule).countries``, or with
+    ``rule = COMPARE_RULES`` the frame of :func:`compare_deficit_rules` (one row per rule × country).
+
+    Depends only on its arguments (no process state), so its result is the same wherever it runs.
+    """
+    base = baselines[task.baseline]
+    if task.rule == COMPARE_RULES:
+        return compare_deficit_rules(base, task.cost_change)
+    return solve(base, task.cost_change, deficits=task.rule).countries
+
+
+def run_solves(tasks: list[SolveTask], ge_d: GEData, *, executor=None, desc: str = "GE solves",
+               progress: bool = True) -> list[pd.DataFrame]:
+    """Every task by :func:`solve_task` in one :meth:`gravity.execution.Executor.map`, in input order.
+
+    The baselines the tasks name travel once (``shared``). ``executor``: where the solves run
+    (:func:`gravity.execution.as_executor`); default as the GE draws, in this process unless
+    ``GRAVITY_SCHEDULER`` names a cluster (:func:`ge_workers`). Results do not depend on where they ran.
+    """
+    ex = as_executor(executor, workers=ge_workers())
+    shared = {key: ge_d.baselines[key] for key in dict.fromkeys(t.baseline for t in tasks)}
+    return ex.map(solve_task, tasks, shared=shared, desc=desc, progress=progress, unit="solve")
+
+
 def sensitivity_points(cfg, an: Analysis, words: ReportWords, ge_d: GEData, deltas, est: Estimates,
-                       groups: pd.DataFrame) -> pd.DataFrame:
+                       groups: pd.DataFrame, *, executor=None, progress: bool = True) -> pd.DataFrame:
     """Point estimates of every scenario under every alternative, one at a time from the headline.
 
     Alternatives: each other specification (its own coefficients and Δx), each other σ, each deficit rule
     (:func:`gravity.ge.deficits.compare_deficit_rules`), the constructed domestic flows, and the phase-in
     shares. Quantities: the focus country's and the group's real GDP and real exports (full GE).
+    Every solve is listed first (:class:`SolveTask`) and all run in one executor map (:func:`run_solves`;
+    ``executor`` as there); the rows do not depend on where the solves ran.
 
     Returns
     -------
@@ -646,57 +699,63 @@ def sensitivity_points(cfg, an: Analysis, words: ReportWords, ge_d: GEData, delt
         deficit rule, domestic flows, phase-in).
     """
     h, fit = cfg.headline, est.fits[cfg.headline.name]
-    rows = []
+    head, cons = ("itpde", cfg.ge.sigma), ("constructed", cfg.ge.sigma)
+    tasks: list[SolveTask] = []
+    plan = []                  # (dimension, setting, scenario, task index, rule picked from a comparison)
 
-    def add(dim, setting, scen, countries, base):
-        for q, v in ct.point_summary(cfg, words, base, countries, groups).items():
-            rows.append(dict(dimension=dim, setting=setting, scenario=scen, quantity=q, pct_change=v))
+    def task(key, delta, beta, share=1.0, closure=an.deficit_rule) -> int:
+        t = cost_change(delta, beta[list(delta.columns)], ge_d.baselines[key].n, share)
+        tasks.append(SolveTask(key, t, closure))
+        return len(tasks) - 1
 
-    b0 = ge_d.baselines[("itpde", cfg.ge.sigma)]
     for s in cfg.scenarios:
         d0 = deltas[(h.name, s.name)]
-        t0 = cost_change(d0, fit.params[list(d0.columns)], b0.n)
-        add("headline", h.label, s.name, solve(b0, t0, deficits=an.deficit_rule).countries, b0)
+        plan.append(("headline", h.label, s.name, task(head, d0, fit.params), None))
         for spec in cfg.specifications:
             if spec.headline or spec.name not in est.fits or (spec.name, s.name) not in deltas:
                 continue
-            d = deltas[(spec.name, s.name)]
-            f = est.fits[spec.name]
-            add("specification", spec.label, s.name,
-                solve(b0, cost_change(d, f.params[list(d.columns)], b0.n), deficits=an.deficit_rule).countries, b0)
+            k = task(head, deltas[(spec.name, s.name)], est.fits[spec.name].params)
+            plan.append(("specification", spec.label, s.name, k, None))
         for sg in sigmas(cfg):
             if sg != cfg.ge.sigma:
-                b = ge_d.baselines[("itpde", sg)]
-                add("sigma", f"sigma = {sg:g}", s.name,
-                    solve(b, cost_change(d0, fit.params[list(d0.columns)], b.n), deficits=an.deficit_rule).countries, b)
-        comp = compare_deficit_rules(b0, t0)
-        for rule in DEFICIT_RULES:
-            if rule != an.deficit_rule:
-                add("deficit rule", rule, s.name, comp[comp["rule"] == rule].set_index("country"), b0)
-        bc = ge_d.baselines[("constructed", cfg.ge.sigma)]
-        add("domestic flows", "constructed for every country", s.name,
-            solve(bc, cost_change(d0, fit.params[list(d0.columns)], bc.n), deficits=an.deficit_rule).countries, bc)
+                plan.append(("sigma", f"sigma = {sg:g}", s.name, task(("itpde", sg), d0, fit.params), None))
+        k = task(head, d0, fit.params, closure=COMPARE_RULES)
+        plan += [("deficit rule", rule, s.name, k, rule) for rule in DEFICIT_RULES if rule != an.deficit_rule]
+        plan.append(("domestic flows", "constructed for every country", s.name, task(cons, d0, fit.params), None))
         for share in an.phase_in:
-            add("phase-in", f"{share:.0%}", s.name,
-                solve(b0, cost_change(d0, fit.params[list(d0.columns)], b0.n, share),
-                      deficits=an.deficit_rule).countries, b0)
+            plan.append(("phase-in", f"{share:.0%}", s.name, task(head, d0, fit.params, share), None))
+
+    solved = run_solves(tasks, ge_d, executor=executor, desc="sensitivity solves", progress=progress)
+    rows = []
+    for dim, setting, scen, k, pick in plan:
+        countries = solved[k] if pick is None else solved[k][solved[k]["rule"] == pick].set_index("country")
+        base = ge_d.baselines[tasks[k].baseline]
+        for q, v in ct.point_summary(cfg, words, base, countries, groups).items():
+            rows.append(dict(dimension=dim, setting=setting, scenario=scen, quantity=q, pct_change=v))
     return pd.DataFrame(rows)
 
 
-def deficit_table(cfg, an: Analysis, words: ReportWords, ge_d: GEData, deltas, fit, groups) -> pd.DataFrame:
+def deficit_table(cfg, an: Analysis, words: ReportWords, ge_d: GEData, deltas, fit, groups, *,
+                  executor=None, progress: bool = True) -> pd.DataFrame:
     """Every scenario under the three deficit rules, side by side, for the group and the focus country.
+
+    One :func:`compare_deficit_rules` per scenario, all in one executor map (:func:`run_solves`;
+    ``executor`` as there).
 
     Returns
     -------
     DataFrame
-        scenario, who, quantity, one column per rule (% change, full GE), and the focus country's baseline
-        deficit (% of output) under each rule.
+        scenario, quantity, one column per rule (% change, full GE), and the headline rule.
     """
-    b0 = ge_d.baselines[("itpde", cfg.ge.sigma)]
-    rows = []
+    key = ("itpde", cfg.ge.sigma)
+    b0 = ge_d.baselines[key]
+    tasks = []
     for s in cfg.scenarios:
         d0 = deltas[(cfg.headline.name, s.name)]
-        comp = compare_deficit_rules(b0, cost_change(d0, fit.params[list(d0.columns)], b0.n))
+        tasks.append(SolveTask(key, cost_change(d0, fit.params[list(d0.columns)], b0.n), COMPARE_RULES))
+    solved = run_solves(tasks, ge_d, executor=executor, desc="deficit-rule solves", progress=progress)
+    rows = []
+    for s, comp in zip(cfg.scenarios, solved):
         per = {r: ct.point_summary(cfg, words, b0, comp[comp["rule"] == r].set_index("country"), groups)
                for r in DEFICIT_RULES}
         for q in per["ratio"]:
@@ -850,8 +909,8 @@ def run(config: str | Path | sc.CorridorConfig, out: str | Path | None = "result
 
     t1 = time.perf_counter()
     results = run_ge(cfg, an, ge_d, deltas, fit, boot, progress=progress)
-    sens = sensitivity_points(cfg, an, words, ge_d, deltas, est, groups)
-    deficits = deficit_table(cfg, an, words, ge_d, deltas, fit, groups)
+    sens = sensitivity_points(cfg, an, words, ge_d, deltas, est, groups, progress=progress)
+    deficits = deficit_table(cfg, an, words, ge_d, deltas, fit, groups, progress=progress)
     tables = ct.build_tables(cfg, an, words, panel_attrs, est, coefs, ge_d, deltas, results, groups, sens,
                              deficits)
     t["ge"] = time.perf_counter() - t1
