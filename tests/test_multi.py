@@ -92,3 +92,24 @@ def test_shared_fixed_effect_codes_equal_direct_encoding(panel):
     ref_codes, ref_labels = _encode([panel.exporter.iloc[rows], panel.year.iloc[rows]])
     np.testing.assert_array_equal(codes, ref_codes)
     assert list(labels) == list(ref_labels)
+
+
+def test_nested_models_start_from_the_previous_solution(panel):
+    """csw() on the same rows: each model starts IRLS from the previous model's η and demeaning
+    coefficients, so it needs fewer iterations than its separate fit and lands on the same solution."""
+    d = panel.dropna(subset=["tariff"])
+    f = f"trade ~ csw(ln_dist, rta, tariff) | {FE}"
+    fits = ppml(f, d, tol=1e-12)
+    separate = [ppml(g, d, tol=1e-12) for g in (f"trade ~ ln_dist | {FE}", f"trade ~ ln_dist + rta | {FE}",
+                                                 f"trade ~ ln_dist + rta + tariff | {FE}")]
+    assert fits[0].n_iter == separate[0].n_iter          # the first model has nothing to start from
+    assert fits[1].n_iter < separate[1].n_iter and fits[2].n_iter < separate[2].n_iter
+    for a, b in zip(fits, separate):
+        np.testing.assert_allclose(a.params.to_numpy(), b.params.to_numpy(), rtol=0, atol=1e-10)
+        np.testing.assert_allclose(a.bse.to_numpy(), b.bse.to_numpy(), rtol=1e-8)
+    # a model that loses rows (log(0) undefined) does not reuse a start from other rows
+    d2 = d.assign(z=np.where(np.arange(len(d)) % 7 == 0, 0.0, 1.0 + d["tariff"]))
+    mixed = ppml(f"trade ~ ln_dist + sw(rta, log(z)) | {FE}", d2, tol=1e-12)
+    alone = ppml(f"trade ~ ln_dist + log(z) | {FE}", d2, tol=1e-12)
+    assert mixed[1].n_iter == alone.n_iter
+    np.testing.assert_allclose(mixed[1].params.to_numpy(), alone.params.to_numpy(), rtol=0, atol=1e-10)

@@ -11,7 +11,7 @@ import numpy as np
 from numba import njit, prange
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def group_weights(fe, w, offsets):
     """Σ_{i∈g} w_i for every level of every fixed effect, concatenated (length offsets[-1]).
 
@@ -24,11 +24,17 @@ def group_weights(fe, w, offsets):
     """
     K, n = fe.shape
     sw = np.zeros(offsets[K])
-    for k in range(K):
+    for k in prange(K):
         o = offsets[k]
         for i in range(n):
             sw[o + fe[k, i]] += w[i]
     return sw
+
+
+CHUNKS = 4
+"""Fixed row blocks of the parallel sums (normal equations, deviance): block c sums rows
+[c·n/4, (c+1)·n/4) and the block sums are added in block order, so results do not depend on the number
+of threads."""
 
 
 @njit(cache=True)
@@ -170,15 +176,66 @@ def residualise(x, fe, alpha, offsets, out):
         out[i] = s
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def fe_sum(fe, coef, offsets, out):
     """out_i = Σ_k coef[offsets[k] + g_k(i)] (the fixed-effect part of a linear predictor)."""
     K, n = fe.shape
-    for i in range(n):
+    for i in prange(n):
         s = 0.0
         for k in range(K):
             s += coef[offsets[k] + fe[k, i]]
         out[i] = s
+
+
+@njit(cache=True, parallel=True)
+def working(y, mu, eta, off, v, z, w):
+    """IRLS working weights and outcome: w_i = v_i μ_i, z_i = η_i − o_i + (y_i − μ_i)/μ_i."""
+    for i in prange(y.size):
+        w[i] = v[i] * mu[i]
+        z[i] = eta[i] - off[i] + (y[i] - mu[i]) / mu[i]
+
+
+@njit(cache=True, parallel=True)
+def weighted_cross(Xt, w, zt):
+    """(X̃'ΩX̃, X̃'Ωz̃) with Ω = diag(w), summed over fixed row blocks (:data:`CHUNKS`) in order."""
+    n, p = Xt.shape
+    C = CHUNKS
+    Hc = np.zeros((C, p, p))
+    rc = np.zeros((C, p))
+    for c in prange(C):
+        for i in range(n * c // C, n * (c + 1) // C):
+            wi = w[i]
+            for a in range(p):
+                xa = wi * Xt[i, a]
+                rc[c, a] += xa * zt[i]
+                for b in range(a + 1):
+                    Hc[c, a, b] += xa * Xt[i, b]
+    H = np.zeros((p, p))
+    r = np.zeros(p)
+    for c in range(C):
+        for a in range(p):
+            r[a] += rc[c, a]
+            for b in range(a + 1):
+                H[a, b] += Hc[c, a, b]
+    for a in range(p):
+        for b in range(a):
+            H[b, a] = H[a, b]
+    return H, r
+
+
+@njit(cache=True, parallel=True)
+def linear_predictor(off, X, beta, fe, coef, offsets, eta):
+    """η_i = clip(o_i + x_i'β + Σ_k coef[o_k + g_k(i)], −700, 700) (exp(709) is the largest double)."""
+    K, n = fe.shape
+    p = beta.size
+    for i in prange(n):
+        xb = 0.0
+        for j in range(p):
+            xb += X[i, j] * beta[j]
+        f = 0.0
+        for k in range(K):
+            f += coef[offsets[k] + fe[k, i]]
+        eta[i] = min(max(off[i] + xb + f, -700.0), 700.0)
 
 
 @njit(cache=True, parallel=True)
@@ -211,16 +268,24 @@ def demean_columns(X, fe, w, sw, offsets, alphas, tol, maxiter, out):
     return iters
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def deviance(y, mu, v):
     """Poisson deviance D = 2 Σ_i v_i [y_i ln(y_i/μ_i) − (y_i − μ_i)] (numpy twin:
-    :attr:`gravity.estimation.results.PPMLResults.deviance`)."""
+    :attr:`gravity.estimation.results.PPMLResults.deviance`), summed over fixed row blocks in order."""
+    n = y.size
+    C = CHUNKS
+    part = np.zeros(C)
+    for c in prange(C):
+        s = 0.0
+        for i in range(n * c // C, n * (c + 1) // C):
+            t = mu[i] - y[i]
+            if y[i] > 0:
+                t += y[i] * np.log(y[i] / mu[i])
+            s += v[i] * t
+        part[c] = s
     s = 0.0
-    for i in range(y.size):
-        t = mu[i] - y[i]
-        if y[i] > 0:
-            t += y[i] * np.log(y[i] / mu[i])
-        s += v[i] * t
+    for c in range(C):
+        s += part[c]
     return 2.0 * s
 
 

@@ -149,7 +149,8 @@ def _structure(fit, i: str, j: str, t: str):
     t_v = _codes_of(fit, k_it[0], t)
     im_v = _codes_of(fit, k_jt[0], j)
     t2 = _codes_of(fit, k_jt[0], t)
-    if not np.array_equal(pd.Series(t_v).astype(str).to_numpy(), pd.Series(t2).astype(str).to_numpy()):
+    if not (np.array_equal(t_v, t2) or
+            np.array_equal(pd.Series(t_v).astype(str).to_numpy(), pd.Series(t2).astype(str).to_numpy())):
         raise BiasSpecError(f"the {t!r} values of {'^'.join(terms[k_it[0]])} and {'^'.join(terms[k_jt[0]])} differ")
     ex_c, ex_l = pd.factorize(ex_v, sort=True)
     im_c, im_l = pd.factorize(im_v, sort=True)
@@ -176,12 +177,16 @@ def _structure(fit, i: str, j: str, t: str):
 
 
 def _demeaned_slopes(fit, tol: float = 1e-12) -> np.ndarray:
-    """x̃: the slopes demeaned on all of the fit's effects under its weights μ̂ (IRLS's last step)."""
+    """x̃: the slopes demeaned on all of the fit's effects under its weights μ̂.
+
+    The within projection M is idempotent, so M x̃_fit = M x: the fit's own x̃ (demeaned under the same
+    weights to ``fixef_tol`` in IRLS's last step) is refined to ``tol`` instead of demeaning x afresh —
+    the same solution in a few sweeps."""
     fe = fit._fe
     w = fit._v * fit._mu
     offsets = fe_offsets([len(l) for l in fit._fe_levels])
     sw = group_weights(fe, w, offsets)
-    X = np.asfortranarray(fit._X, dtype=float)
+    X = np.asfortranarray(fit._X if fit._Xt is None else fit._Xt, dtype=float)
     out = np.empty_like(X)
     alphas = np.zeros((offsets[-1], X.shape[1]), order="F")
     demean_columns(X, fe, w, sw, offsets, alphas, tol, 100_000, out)
@@ -307,8 +312,9 @@ def analytical(fit, i="exporter", j="importer", t="year", *, leverage="auto"):
         Hi, Hj, SSi, SSj, Gi, Gj = wz_sums(pn.lam, pn.S, pn.X, pn.ex, pn.im, pn.n_i, pn.n_j)
         Hinv_i, Hinv_j = _pinv(Hi), _pinv(Hj)
         b1, d1 = wz_first_terms(pn.lam, pn.S, pn.X, pn.ex, pn.im, Hinv_i, Hinv_j)
-        b2 = np.einsum("nab,knbc,ncd,nda->k", Hinv_i, Gi, Hinv_i, SSi)
-        d2 = np.einsum("nab,knbc,ncd,nda->k", Hinv_j, Gj, Hinv_j, SSj)
+        # Σ_n tr(H⁺_n G_kn H⁺_n SS_n) = Σ_n Σ_bc G_kn[b, c] (H⁺_n SS_n H⁺_n)[c, b]
+        b2 = np.einsum("knbc,ncb->k", Gi, Hinv_i @ SSi @ Hinv_i)
+        d2 = np.einsum("knbc,ncb->k", Gj, Hinv_j @ SSj @ Hinv_j)
         Bv = VX @ ((-b1 + 0.5 * b2) * pn.n_i / (pn.n_i - 1))
         Dv = VX @ ((-d1 + 0.5 * d2) * pn.n_j / (pn.n_j - 1))
     lev = _leverage_mode(leverage, T * (pn.n_i + pn.n_j))

@@ -454,7 +454,7 @@ def _encode(values: list[pd.Series]) -> tuple[np.ndarray, pd.Index]:
         c, u = pd.factorize(v, sort=True)
         combo = combo * len(u) + c
         parts.append((c, u))
-    uniq, inv = np.unique(combo, return_inverse=True)
+    inv, uniq = pd.factorize(combo, sort=True)   # hash-based: the codes of np.unique(..., return_inverse=True)
     # decode the combined code back into one code per variable
     rem = uniq.copy()
     sizes = [len(u) for _, u in parts]

@@ -23,7 +23,7 @@ import logging
 
 import numpy as np
 
-from gravity.estimation._kernels import demean_columns, deviance, fe_sum, group_weights
+from gravity.estimation._kernels import demean_columns, deviance, group_weights, linear_predictor, weighted_cross, working
 from gravity.estimation.demean import fe_offsets
 from gravity.estimation.rank import collinear_columns
 
@@ -32,7 +32,7 @@ log = logging.getLogger("gravity.estimation")
 __all__ = ["irls"]
 
 
-def irls(y, X, fe, n_levels, v, off, names, *, tol, maxiter, fixef_tol, verbose):
+def irls(y, X, fe, n_levels, v, off, names, *, tol, maxiter, fixef_tol, verbose, start=None):
     """Solve the PPML score equations by IRLS with the fixed effects absorbed (module docstring).
 
     Parameters
@@ -51,6 +51,11 @@ def irls(y, X, fe, n_levels, v, off, names, *, tol, maxiter, fixef_tol, verbose)
         Slope names (for the collinearity message).
     tol, maxiter, fixef_tol, verbose
         As in :func:`gravity.estimation.ppml.ppml`.
+    start : dict, optional
+        A warm start from a related fit on the same rows and fixed effects (multiple estimation):
+        ``eta`` (n,) the starting linear predictor in place of log((y + ȳ)/2), ``alphas`` a dict of
+        starting demeaning coefficients (ΣG,) by column name (``"z"`` for the working outcome). The
+        solution is the same to the convergence tolerance; only the path (and the work) changes.
 
     Returns
     -------
@@ -58,7 +63,8 @@ def irls(y, X, fe, n_levels, v, off, names, *, tol, maxiter, fixef_tol, verbose)
         ``beta`` (kept slopes), ``mu``, ``eta``, ``Xt`` (kept slopes demeaned under the converged
         weights v_i μ_i, for the sandwich), ``keep`` (indices of kept slopes), ``names``,
         ``collinear`` (dropped names), ``converged``, ``n_iter``, ``sweeps``, ``fe_coef`` (the
-        concatenated fixed-effect coefficients α, or None without fixed effects).
+        concatenated fixed-effect coefficients α, or None without fixed effects), ``start`` (the
+        warm start this solution offers a related fit: ``eta`` and the final demeaning ``alphas``).
 
     References
     ----------
@@ -70,14 +76,22 @@ def irls(y, X, fe, n_levels, v, off, names, *, tol, maxiter, fixef_tol, verbose)
     n, p = X.shape
     offsets = fe_offsets(n_levels)
     G = int(offsets[-1])
-    ybar = float(np.dot(v, y) / v.sum())
-    mu = (y + ybar) / 2.0
-    eta = np.log(mu)
+    if start is not None and start.get("eta") is not None:
+        eta = np.clip(np.asarray(start["eta"], dtype=float), -700.0, 700.0)
+        mu = np.exp(eta)
+    else:
+        ybar = float(np.dot(v, y) / v.sum())
+        mu = (y + ybar) / 2.0
+        eta = np.log(mu)
     Z = np.empty((n, p + 1), order="F")
     Z[:, 1:] = X
     alphas = np.zeros((G, p + 1), order="F")
+    if start is not None and G:
+        for j, name in enumerate(["z", *names]):
+            a0 = start.get("alphas", {}).get(name)
+            if a0 is not None and a0.shape == (G,):
+                alphas[:, j] = a0
     out = np.empty((n, p + 1), order="F")
-    fepart = np.empty(n)
     keep = list(range(p))
     collinear: list[str] = []
     beta = np.zeros(p)
@@ -87,9 +101,12 @@ def irls(y, X, fe, n_levels, v, off, names, *, tol, maxiter, fixef_tol, verbose)
     converged = False
     it = 0
     total_sweeps = 0
+    w = np.empty(n)
+    zcol = np.empty(n)
+    no_fe = np.empty((0, n), dtype=np.int32)
     for it in range(1, maxiter + 1):
-        w = v * mu
-        Z[:, 0] = eta - off + (y - mu) / mu
+        working(y, mu, eta, off, v, zcol, w)
+        Z[:, 0] = zcol
         sw = group_weights(fe, w, offsets)
         sweeps = demean_columns(Z, fe, w, sw, offsets, alphas, inner, 100_000, out)
         total_sweeps += int(np.abs(sweeps).sum())
@@ -110,22 +127,18 @@ def irls(y, X, fe, n_levels, v, off, names, *, tol, maxiter, fixef_tol, verbose)
                 Xt = out[:, 1:]
                 beta = np.zeros(len(keep))
         if Xt.shape[1]:
-            wX = Xt * w[:, None]
-            H = Xt.T @ wX
-            beta_new = np.linalg.solve(H, wX.T @ zt)
-            xb = Z[:, 1:] @ beta_new
+            H, rhs = weighted_cross(Xt, w, zt)
+            beta_new = np.linalg.solve(H, rhs)
         else:
             beta_new = beta
-            xb = 0.0
         # η = o + Xβ + D(α_z − α_X β): built from coefficients, not as z − residual, so that
         # observations with tiny μ (huge working outcome) lose no precision
+        eta_new = np.empty(n)
         if G:
-            coef = alphas[:, 0] - (alphas[:, 1:] @ beta_new if beta_new.size else 0.0)
-            fe_sum(fe, np.ascontiguousarray(coef), offsets, fepart)
-            eta_new = off + xb + fepart
+            coef = np.ascontiguousarray(alphas[:, 0] - (alphas[:, 1:] @ beta_new if beta_new.size else 0.0))
+            linear_predictor(off, Z[:, 1:], beta_new, fe, coef, offsets, eta_new)
         else:
-            eta_new = off + xb
-        eta_new = np.clip(eta_new, -700.0, 700.0)
+            linear_predictor(off, Z[:, 1:], beta_new, no_fe, np.zeros(0), offsets[:1], eta_new)
         mu_new = np.exp(eta_new)
         dev = deviance(y, mu_new, v)
         # step-halving guard against a rising deviance
@@ -157,13 +170,17 @@ def irls(y, X, fe, n_levels, v, off, names, *, tol, maxiter, fixef_tol, verbose)
     # demeaned slopes under the converged weights (for the variance)
     w = v * mu
     p2 = len(keep)
+    ax = np.asfortranarray(alphas[:, 1:])
     if p2:
         sw = group_weights(fe, w, offsets)
         Xk = np.asfortranarray(Z[:, 1:])
         Xt = np.empty_like(Xk)
-        demean_columns(Xk, fe, w, sw, offsets, np.asfortranarray(alphas[:, 1:]), fixef_tol, 100_000, Xt)
+        demean_columns(Xk, fe, w, sw, offsets, ax, fixef_tol, 100_000, Xt)
     else:
         Xt = np.empty((n, 0))
-    return dict(beta=beta, mu=mu, eta=eta, Xt=Xt, keep=keep, names=[names[j] for j in keep],
+    kept = [names[j] for j in keep]
+    warm = {"eta": eta, "alphas": {"z": alphas[:, 0].copy(), **{nm: ax[:, j].copy() for j, nm in enumerate(kept)}}} \
+        if G else {"eta": eta, "alphas": {}}
+    return dict(beta=beta, mu=mu, eta=eta, Xt=Xt, keep=keep, names=kept,
                 collinear=collinear, converged=converged, n_iter=it, sweeps=total_sweeps,
-                fe_coef=fe_coef)
+                fe_coef=fe_coef, start=warm)

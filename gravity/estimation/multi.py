@@ -13,9 +13,15 @@ What the models share, per sample (:class:`gravity.estimation.formula.DesignCach
 * the fixed-effect separation pass (all-zero groups and singletons, iterated): computed once for
   models whose outcome, rows and fixed effects coincide (for PPML this pass depends on nothing else).
 
-What is not shared: the iterative-rectifier separation check depends on the slopes, and the
-IRLS weights v_i μ_i differ between models at every iteration, so each PPML model is demeaned and
-solved on its own; the saving is the set-up, not the iterations (benchmarks/results/multi.md).
+* the solution path: a PPML model on the same rows, outcome, fixed effects, weights and offset as
+  an earlier model of the call starts IRLS from that model's converged η and demeaning
+  coefficients (:func:`gravity.estimation.irls.irls`, ``start=``) instead of log((y + ȳ)/2) and
+  zeros. Nested columns (``csw``) then converge in a few iterations; the solution is the same to
+  the convergence tolerance (tests: ≤ 1e-10 from the separate fit at ``tol=1e-12``).
+
+What is not shared: the iterative-rectifier separation check depends on the slopes, and the IRLS
+weights v_i μ_i differ between models, so each model still runs its own IRLS iterations
+(benchmarks/results/multi.md measures the gain).
 
 ``split=col`` estimates every model on each sub-sample ``col == value`` (values in sorted order;
 rows with a missing ``col`` belong to no sub-sample); ``fsplit=col`` estimates the full sample first.

@@ -210,13 +210,21 @@ def _fit(spec, data, cache, *, vtype, ssc_, cl_cols, weights, offset, tol, maxit
         raise EstimationError(f"outcome {spec.depvar!r} is zero in every remaining row; nothing to estimate")
 
     check_dof(y.size, X.shape[1] + max(n_levels, default=0), f"ppml {formula!r}")
+    # multiple estimation: a model on the same rows, outcome, fixed effects, weights and offset as an
+    # earlier one starts IRLS from that model's solution (η and the demeaning coefficients)
+    warm_key = None if cache is None else \
+        ("warm", spec.depvar, spec.fixed_effects, rows.tobytes(), _spec_key(weights), _spec_key(offset))
+    start = cache.store.get(warm_key) if warm_key is not None else None
     try:
         fit = irls(y, X, fe, n_levels, v, off, design.names, tol=tol, maxiter=maxiter,
-                   fixef_tol=fixef_tol, verbose=verbose)
+                   fixef_tol=fixef_tol, verbose=verbose, start=start)
     except np.linalg.LinAlgError as exc:
         raise EstimationError(f"ppml {formula!r}: the weighted least-squares step is singular ({exc}) although "
                               "collinear regressors were dropped; the offset or a regressor likely takes extreme "
                               "values. Fix: check the scale of the offset and regressors (logs, not levels)") from None
+
+    if warm_key is not None and fit["converged"]:
+        cache.store[warm_key] = fit["start"]
 
     # ---- inference -------------------------------------------------------------------------
     clusters = None
@@ -236,3 +244,10 @@ def _fit(spec, data, cache, *, vtype, ssc_, cl_cols, weights, offset, tol, maxit
         offset_spec=offset, has_weights=design.weights is not None, fe_coef=fit["fe_coef"], fe_dof=fe_df,
         Xt=fit["Xt"], data=data,
     )
+
+
+def _spec_key(value):
+    """A hashable identity of a ``weights``/``offset`` argument (a column name, None, or an array)."""
+    if value is None or isinstance(value, str):
+        return value
+    return ("array", id(value))
