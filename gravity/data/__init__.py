@@ -26,6 +26,7 @@ from gravity.data.readers.indicators import (
     read_wdi_csv,
     read_wdi_datahub,
 )
+from gravity.data.readers.itpde_long import ITPDE_INDUSTRY_COLUMNS, IndustrySource, itpde_to_dataset
 from gravity.data.readers.trade import (
     COMTRADE_YEARS,
     ITPDE_AGGREGATED_YEARS,

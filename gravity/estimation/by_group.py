@@ -11,6 +11,12 @@ sub-sample yourself), computed as one task of :mod:`gravity.execution`: ``data``
 once and each task selects its rows by position, so results do not depend on where they ran or on the
 number of workers.
 
+For files too large for one process, ``data`` may instead be a *group source*: any object with
+``levels()`` (the groups) and ``read(level)`` (that group's frame), optionally ``nrows(level)`` and ``by``
+(its grouping column), e.g. :class:`gravity.data.readers.itpde_long.IndustrySource`. Each task then
+receives only its level and reads its own rows where it runs: the full sample is never in the calling
+process nor sent to the workers, and each fit equals the fit on ``source.read(s)``.
+
 A group that cannot be estimated (no observation left after the separation checks, an outcome that is
 zero throughout, fewer observations than parameters, a term that cannot be built) is not dropped
 silently: :class:`ByGroupResults` lists it in :attr:`ByGroupResults.failed` with the reason, and in
@@ -120,6 +126,18 @@ class ByGroupResults(FitList):
         return "\n".join([head, *lines])
 
 
+def _fit_one(estimator: Callable, formula: str, sub: pd.DataFrame, kwargs: dict):
+    """``(fit, "")``, or ``(None, reason)`` for a group that cannot be estimated."""
+    try:
+        fit = estimator(formula, sub, **kwargs)
+    except (ValueError, ArithmeticError) as exc:   # separation, no rows, bad term, singular design
+        return None, f"{type(exc).__name__}: {exc}"
+    if fit.df_resid < 0 or fit.nobs <= len(fit.params):
+        return None, (f"too few observations: {fit.nobs} used for {len(fit.params)} slopes and "
+                      f"{fit.nobs - len(fit.params) - fit.df_resid} fixed-effect degrees of freedom")
+    return fit, ""
+
+
 class _GroupTask:
     """One group's fit as a picklable task: ``task((level, positions), data)``."""
 
@@ -128,15 +146,25 @@ class _GroupTask:
 
     def __call__(self, item, data: pd.DataFrame):
         level, pos = item
-        sub = data.take(pos)
-        try:
-            fit = self.estimator(self.formula, sub, **self.kwargs)
-        except (ValueError, ArithmeticError) as exc:   # separation, no rows, bad term, singular design
-            return None, f"{type(exc).__name__}: {exc}"
-        if fit.df_resid < 0 or fit.nobs <= len(fit.params):
-            return None, (f"too few observations: {fit.nobs} used for {len(fit.params)} slopes and "
-                          f"{fit.nobs - len(fit.params) - fit.df_resid} fixed-effect degrees of freedom")
-        return fit, ""
+        return _fit_one(self.estimator, self.formula, data.take(pos), self.kwargs)
+
+
+class _SourceTask:
+    """One group's fit from a group source: ``task(level) -> (fit, reason, rows read)``; reads on the worker."""
+
+    def __init__(self, estimator: Callable, formula: str, kwargs: dict, source):
+        self.estimator, self.formula, self.kwargs, self.source = estimator, formula, kwargs, source
+
+    def __call__(self, level):
+        sub = self.source.read(level)
+        if not isinstance(sub, pd.DataFrame):
+            raise TypeError(f"{type(self.source).__name__}.read({level!r}) returned {type(sub).__name__}; a group "
+                            f"source must return a pandas DataFrame")
+        return (*_fit_one(self.estimator, self.formula, sub, self.kwargs), len(sub))
+
+
+def _is_source(data) -> bool:
+    return callable(getattr(data, "levels", None)) and callable(getattr(data, "read", None))
 
 
 def _sorted_levels(values) -> list:
@@ -146,7 +174,7 @@ def _sorted_levels(values) -> list:
         return sorted(values, key=str)
 
 
-def fit_by(estimator: Callable, formula: str, data: pd.DataFrame, by: str, *, executor=None,
+def fit_by(estimator: Callable, formula: str, data, by: str, *, executor=None,
            progress: bool = True, **kwargs) -> ByGroupResults:
     """Fit ``estimator(formula, data[data[by] == s], **kwargs)`` for every level s of ``by``.
 
@@ -162,10 +190,12 @@ def fit_by(estimator: Callable, formula: str, data: pd.DataFrame, by: str, *, ex
         be sent to workers.
     formula : str
         One model (``sw()``/``csw()`` are refused: call once per model).
-    data : pandas.DataFrame
+    data : pandas.DataFrame or group source
         The estimation sample with the column ``by``; pass only the columns the model uses to send less.
+        Or a group source (module docstring): ``levels()``, ``read(level)`` and optionally
+        ``nrows(level)`` and ``by``; a module-level or picklable object, read on the workers.
     by : str
-        Grouping column (levels in sorted order).
+        Grouping column (levels in sorted order); with a source, its ``by`` attribute when it has one.
     executor : gravity.execution.Executor, optional
         Where the groups run; default :func:`gravity.execution.get_executor` (``GRAVITY_SCHEDULER`` if
         set, else a local Dask cluster; samples under 20,000 rows run in-process).
@@ -183,12 +213,21 @@ def fit_by(estimator: Callable, formula: str, data: pd.DataFrame, by: str, *, ex
     Raises
     ------
     ValueError
-        ``by`` not a column, missing values in ``by`` (the rows named), no group, several models in
-        ``formula``, ``split``/``fsplit`` together with ``by``, or ``weights``/``offset`` given as arrays.
+        ``by`` not a column (or not the source's ``by``), missing values in ``by`` (the rows named), no
+        group, several models in ``formula``, ``split``/``fsplit`` together with ``by``, or
+        ``weights``/``offset`` given as arrays.
     """
-    if not isinstance(data, pd.DataFrame):
-        raise ValueError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-    if not isinstance(by, str) or by not in data.columns:
+    source = not isinstance(data, pd.DataFrame) and _is_source(data)
+    if not isinstance(data, pd.DataFrame) and not source:
+        raise ValueError(f"data must be a pandas DataFrame or a group source (an object with levels() and "
+                         f"read(level), e.g. gravity.data.IndustrySource), got {type(data).__name__}")
+    if source:
+        own = getattr(data, "by", None)
+        if own is not None and by != own:
+            raise ValueError(f"by={by!r}, but the {type(data).__name__} is grouped by {own!r}: pass by={own!r}")
+        if not isinstance(by, str):
+            raise ValueError(f"by must name the grouping column, got {by!r}")
+    elif not isinstance(by, str) or by not in data.columns:
         raise ValueError(f"by={by!r} is not a column of data; available columns: {list(data.columns)[:30]}")
     if kwargs.get("split") is not None or kwargs.get("fsplit") is not None:
         raise ValueError("give by= (one fit per group, on the executor) or split=/fsplit= (in-process), not both")
@@ -198,6 +237,8 @@ def fit_by(estimator: Callable, formula: str, data: pd.DataFrame, by: str, *, ex
                              f"rows of each group), got {type(kwargs[name]).__name__}")
     if len(expand_formula(formula)) > 1:
         raise ValueError(f"by= fits one model per group; {formula!r} asks for several: call once per model")
+    if source:
+        return _fit_source(estimator, formula, data, by, executor=executor, progress=progress, kwargs=kwargs)
     miss = data[by].isna().to_numpy()
     if miss.any():
         rows = list(data.index[miss][:10])
@@ -217,10 +258,31 @@ def fit_by(estimator: Callable, formula: str, data: pd.DataFrame, by: str, *, ex
     ex = executor if executor is not None else get_executor()
     out = ex.map(_GroupTask(estimator, formula, kwargs), items, shared=data, desc=f"fits by {by}",
                  progress=progress, unit="fit", sizes=None, tiny=len(data) < TINY_ROWS)
+    return _collect(formula, by, levels, [(fit, reason, pos.size) for (_, pos), (fit, reason) in zip(items, out)])
+
+
+def _fit_source(estimator: Callable, formula: str, source, by: str, *, executor, progress: bool,
+                kwargs: dict) -> ByGroupResults:
+    """:func:`fit_by` on a group source: one task per level, each reading its own rows (``shared=None``)."""
+    levels = _sorted_levels(list(source.levels()))
+    if not levels:
+        raise ValueError(f"{type(source).__name__} has no group: nothing to fit by {by!r}")
+    if len(set(levels)) != len(levels):
+        raise ValueError(f"{type(source).__name__}.levels() repeats groups: {levels[:20]}")
+    nrows = getattr(source, "nrows", None)
+    tiny = callable(nrows) and sum(int(nrows(lev)) for lev in levels) < TINY_ROWS
+    ex = executor if executor is not None else get_executor()
+    out = ex.map(_SourceTask(estimator, formula, kwargs, source), levels, shared=None, desc=f"fits by {by}",
+                 progress=progress, unit="fit", sizes=None, tiny=tiny)
+    return _collect(formula, by, levels, out)
+
+
+def _collect(formula: str, by: str, levels: list, out: list) -> ByGroupResults:
+    """Results ``(fit or None, reason, rows of the group)`` per level → :class:`ByGroupResults`."""
     fits, labels, ok_levels, failed = [], [], [], []
-    for (lev, pos), (fit, reason) in zip(items, out):
+    for lev, (fit, reason, n) in zip(levels, out):
         if fit is None:
-            failed.append((lev, int(pos.size), reason))
+            failed.append((lev, int(n), reason))
             log.warning("%s = %s not estimated: %s", by, lev, reason)
         else:
             fits.append(fit)

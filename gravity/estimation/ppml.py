@@ -53,7 +53,9 @@ def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stat
         finite are dropped with reason ``"undefined: <term>"``. ``sw()``/``sw0()``/``csw()``/``csw0()``
         ask for several models (a :class:`gravity.estimation.multi.FitList` is returned).
     data : pandas.DataFrame
-        Every column named in the formula (and ``cluster``, ``weights``, ``offset`` if names).
+        Every column named in the formula (and ``cluster``, ``weights``, ``offset`` if names). With
+        ``by=``, also a group source read group by group where each fit runs (an object with
+        ``levels()`` and ``read(level)``, e.g. :class:`gravity.data.readers.itpde_long.IndustrySource`).
     cluster : str or list of two str, optional
         Cluster column(s); two names (or ``"a+b"``) give Cameron–Gelbach–Miller two-way
         clustering; ``"a^b"`` clusters on each observed (a, b) combination.
