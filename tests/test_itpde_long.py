@@ -121,6 +121,18 @@ def test_fit_from_source_equals_in_memory_fit(synthetic):
     assert len(slopes) == 11 and slopes.between(-1.4, -0.6).all()
     c = gv.ppml(FORMULA, s, by="industry_id")                       # the face, default executor
     pd.testing.assert_frame_equal(c.tidy(), b.tidy(), check_exact=False, rtol=1e-12, atol=1e-14)
+    # fits from a source come back compact: inference and fit statistics kept, rows dropped
+    lev = a.levels[0]
+    ca, fb = a.result(lev), b.result(lev)
+    assert ca._y is None and ca.sample is None and fb._y is not None
+    for stat in ("deviance", "llf", "pseudo_rsquared", "rsquared_corr"):
+        assert getattr(ca, stat) == getattr(fb, stat)
+    assert ca.drops.equals(fb.drops) and ca.summary().as_text() == fb.summary().as_text()
+    la, lb = ca.lincom(list(ca.params.index)), fb.lincom(list(fb.params.index))
+    assert (la.estimate, la.se, la.pvalue) == (lb.estimate, lb.se, lb.pvalue)
+    for call in (lambda: ca.vcov("iid"), lambda: ca.predict(), lambda: ca.fixef(), lambda: ca.bias_correct()):
+        with pytest.raises(ValueError, match="compact result dropped"):
+            call()
 
 
 def test_fit_from_source_on_local_cluster(synthetic):

@@ -15,7 +15,9 @@ For files too large for one process, ``data`` may instead be a *group source*: a
 ``levels()`` (the groups) and ``read(level)`` (that group's frame), optionally ``nrows(level)`` and ``by``
 (its grouping column), e.g. :class:`gravity.data.readers.itpde_long.IndustrySource`. Each task then
 receives only its level and reads its own rows where it runs: the full sample is never in the calling
-process nor sent to the workers, and each fit equals the fit on ``source.read(s)``.
+process nor sent to the workers, and each fit equals the fit on ``source.read(s)``. The fits come back
+compact (:meth:`gravity.estimation.results.PPMLResults.compact`: coefficients, covariance, counts and fit
+statistics, no row-level arrays), so the caller's memory grows with the number of groups, not with rows.
 
 A group that cannot be estimated (no observation left after the separation checks, an outcome that is
 zero throughout, fewer observations than parameters, a term that cannot be built) is not dropped
@@ -160,7 +162,10 @@ class _SourceTask:
         if not isinstance(sub, pd.DataFrame):
             raise TypeError(f"{type(self.source).__name__}.read({level!r}) returned {type(sub).__name__}; a group "
                             f"source must return a pandas DataFrame")
-        return (*_fit_one(self.estimator, self.formula, sub, self.kwargs), len(sub))
+        fit, reason = _fit_one(self.estimator, self.formula, sub, self.kwargs)
+        if fit is not None and hasattr(fit, "compact"):
+            fit = fit.compact()      # the caller keeps every group's fit, never its rows
+        return fit, reason, len(sub)
 
 
 def _is_source(data) -> bool:

@@ -601,7 +601,37 @@ class PPMLResults(EstimationResults):
         self._Xt = Xt            # slopes demeaned under the converged weights (bread and scores)
         self._data = data        # the fitted frame (cluster columns for .vcov())
 
+    COMPACT_STATISTICS = ("deviance", "llf", "llnull", "null_deviance", "pseudo_rsquared", "rsquared_corr")
+
+    def compact(self) -> "PPMLResults":
+        """This result without its row-level arrays, for keeping many fits (``ppml(by=)`` on a group source).
+
+        Kept: coefficients, covariance and inference (``bse``, ``lincom``, ``wald_test``, tables), counts
+        (``nobs``, ``drops``, clusters) and the fit statistics of :attr:`COMPACT_STATISTICS`, computed
+        first. Dropped: the outcome, fitted values, design, weights, fixed-effect codes, ``sample``,
+        ``fitted`` and the fitted frame (about 90 bytes a row). What needs rows (``vcov()`` switching,
+        ``bias_correct``, ``fixef``, ``predict``) then raises, naming the refit.
+        """
+        for name in self.COMPACT_STATISTICS:
+            getattr(self, name)
+        new = copy.copy(self)
+        new._drops = self.drops
+        for name in ("_y", "_mu", "_eta", "_X", "_Xt", "_offset", "_v", "_fe", "_data", "_index", "sample",
+                     "fitted", "_fixef_raw"):
+            setattr(new, name, None)
+        for name in ("_lgamma", "_mu_null"):
+            new.__dict__.pop(name, None)
+        new._compact = True
+        return new
+
+    def _require_rows(self, what: str) -> None:
+        if getattr(self, "_compact", False):
+            raise ValueError(f"{what} needs the estimation rows, which this compact result dropped (ppml(by=) on a "
+                             f"group source keeps coefficients, covariance and fit statistics); refit that group: "
+                             f"gv.ppml(formula, source.read(level))")
+
     def _with_vcov(self, v, cl, ssc, data):
+        self._require_rows("switching the covariance")
         vtype = resolve_type(v, cl)
         ssc_ = self.ssc if ssc is None else resolve_ssc(ssc)
         if self._Xt is None:
@@ -673,6 +703,8 @@ class PPMLResults(EstimationResults):
     @property
     def drops(self) -> pd.Series:
         """Number of rows left out, by reason."""
+        if getattr(self, "_compact", False):
+            return self._drops
         r = self.sample["reason"]
         return r[r != ""].value_counts()
 
@@ -735,10 +767,12 @@ class PPMLResults(EstimationResults):
         """
         from gravity.estimation.bias import bias_correct
 
+        self._require_rows("bias_correct")
         return bias_correct(self, i, j, t, method=method, leverage=leverage, splits=splits, seed=seed)
 
     # ---- fixed effects ---------------------------------------------------------------------
     def _raw_fixef(self) -> np.ndarray:
+        self._require_rows("fixef")
         if self._fixef_raw is None:
             d = self._eta - self._offset - (self._X @ self.params.to_numpy() if self.params.size else 0.0)
             n_levels = [len(l) for l in self._fe_levels]
@@ -755,6 +789,7 @@ class PPMLResults(EstimationResults):
         """Estimated fixed effects {term: Series indexed by level}, normalised as in the module
         docstring. ``reference`` maps a term (e.g. "importer^year" or "importer") to the level
         (or first-variable value) fixed at 0."""
+        self._require_rows("fixef")
         K = len(self._fe_levels)
         if K == 0:
             return {}
@@ -807,6 +842,7 @@ class PPMLResults(EstimationResults):
         """
         if type not in ("response", "link"):
             raise ValueError(f"type must be 'response' or 'link', got {type!r}")
+        self._require_rows("predict")
         if newdata is None:
             eta = pd.Series(self._eta, index=self._index)
             return np.exp(eta).rename("fitted") if type == "response" else eta.rename("link")
