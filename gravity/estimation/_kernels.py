@@ -289,6 +289,42 @@ def deviance(y, mu, v):
     return 2.0 * s
 
 
+@njit(cache=True)
+def fe_group_drops(pos, fe, all_zero, singletons):
+    """Codes of the rows that a single fixed-effect group makes unestimable, iterated to a fixed point:
+    1 = all-zero group (no y > 0 left in one of its groups), 2 = singleton, 0 = kept
+    (:func:`gravity.estimation.separation.drop_fe_groups` has the rules)."""
+    K, n = fe.shape
+    code = np.zeros(n, dtype=np.int8)
+    changed = True
+    while changed:
+        changed = False
+        for k in range(K):
+            c = fe[k]
+            G = 0
+            for i in range(n):
+                G = max(G, c[i] + 1)
+            if all_zero:
+                npos = np.zeros(G, dtype=np.int64)
+                for i in range(n):
+                    if code[i] == 0 and pos[i]:
+                        npos[c[i]] += 1
+                for i in range(n):
+                    if code[i] == 0 and npos[c[i]] == 0:
+                        code[i] = 1
+                        changed = True
+            if singletons:
+                cnt = np.zeros(G, dtype=np.int64)
+                for i in range(n):
+                    if code[i] == 0:
+                        cnt[c[i]] += 1
+                for i in range(n):
+                    if code[i] == 0 and cnt[c[i]] == 1:
+                        code[i] = 2
+                        changed = True
+    return code
+
+
 # ---- matrix-free weighted design of the iterative rectifier (gravity.estimation.separation) ----
 # A = diag(w) [X D] diag(s): w the square-root weights of the rows, D the fixed-effect dummies
 # (effect k's levels at columns p + offsets[k] .. p + offsets[k+1] − 1), s the column scaling.

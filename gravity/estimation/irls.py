@@ -102,11 +102,9 @@ def irls(y, X, fe, n_levels, v, off, names, *, tol, maxiter, fixef_tol, verbose,
     it = 0
     total_sweeps = 0
     w = np.empty(n)
-    zcol = np.empty(n)
     no_fe = np.empty((0, n), dtype=np.int32)
     for it in range(1, maxiter + 1):
-        working(y, mu, eta, off, v, zcol, w)
-        Z[:, 0] = zcol
+        working(y, mu, eta, off, v, Z[:, 0], w)     # Z is Fortran-ordered: its column 0 is contiguous
         sw = group_weights(fe, w, offsets)
         sweeps = demean_columns(Z, fe, w, sw, offsets, alphas, inner, 100_000, out)
         total_sweeps += int(np.abs(sweeps).sum())

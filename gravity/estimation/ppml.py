@@ -237,7 +237,7 @@ def _fit(spec, data, cache, *, vtype, ssc_, cl_cols, weights, offset, tol, maxit
     V, n_clusters = ppml_covariance(fit["Xt"], y, fit["mu"], v, vtype, ssc_, fe_df, clusters, cl_cols)
     used = np.zeros(len(data), dtype=bool)
     used[rows] = True
-    sample = pd.DataFrame({"used": used, "reason": reason.astype(str)}, index=data.index)
+    sample = pd.DataFrame({"used": used, "reason": reason}, index=data.index)   # object array of str
     return PPMLResults(
         spec=spec, names=fit["names"], beta=fit["beta"], V=V, vcov_type=vtype, ssc=ssc_,
         cluster=cl_cols, n_clusters=n_clusters, y=y, mu=fit["mu"], eta=fit["eta"], X=X[:, fit["keep"]],

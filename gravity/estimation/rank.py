@@ -16,6 +16,8 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from gravity.estimation._kernels import weighted_cross
+
 COLLINEAR_TOL = 1e-9
 
 __all__ = ["COLLINEAR_TOL", "collinear_columns", "fe_dof"]
@@ -52,8 +54,8 @@ def collinear_columns(Xt: np.ndarray, X: np.ndarray, w: np.ndarray,
     fixed effects. Stata Journal 20(1), 95–115.
     """
     p = Xt.shape[1]
-    raw = (X ** 2 * w[:, None]).sum(0)
-    G = Xt.T @ (Xt * w[:, None])
+    raw = np.diag(weighted_cross(X, w, w)[0])       # Σ_i w_i x_ij² (the kernel's second output is unused)
+    G = weighted_cross(Xt, w, w)[0]
     keep: list[int] = []
     for j in range(p):
         if raw[j] == 0:

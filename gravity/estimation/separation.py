@@ -22,7 +22,8 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import LinearOperator, lsmr
 
-from gravity.estimation._kernels import demean_columns, fe_sum, group_weights, lse_matvec, lse_rmatvec
+from gravity.estimation._kernels import (demean_columns, fe_group_drops, fe_sum, group_weights, lse_matvec,
+                                        lse_rmatvec)
 from gravity.estimation.demean import fe_offsets
 
 
@@ -78,32 +79,8 @@ def drop_fe_groups(y: np.ndarray, fe: np.ndarray, *, all_zero: bool = True,
     Correia, S., Guimarães, P. & Zylkin, T. (2019). Verifying the existence of maximum likelihood
     estimates for generalized linear models. arXiv:1903.01633.
     """
-    n = y.size
-    reason = np.full(n, "", dtype=object)
-    alive = np.ones(n, dtype=bool)
-    pos = y > 0
-    K = fe.shape[0]
-    changed = True
-    while changed:
-        changed = False
-        for k in range(K):
-            c = fe[k]
-            G = int(c.max()) + 1 if n else 0
-            if all_zero:
-                npos = np.bincount(c[alive], weights=pos[alive], minlength=G)
-                bad = alive & (npos[c] == 0)
-                if bad.any():
-                    reason[bad] = "all-zero group"
-                    alive &= ~bad
-                    changed = True
-            if singletons:
-                cnt = np.bincount(c[alive], minlength=G)
-                bad = alive & (cnt[c] == 1)
-                if bad.any():
-                    reason[bad] = "singleton"
-                    alive &= ~bad
-                    changed = True
-    return reason
+    code = fe_group_drops(y > 0, np.ascontiguousarray(fe), bool(all_zero), bool(singletons))
+    return np.array(["", "all-zero group", "singleton"], dtype=object)[code]
 
 
 class _LSE:
