@@ -20,6 +20,8 @@ each. Writes benchmarks/results/bias.md and bias.json.
 """
 from __future__ import annotations
 
+import ctypes
+import gc
 import json
 import logging
 import sys
@@ -38,9 +40,12 @@ THREE = "y ~ x | exporter^year + importer^year + exporter^importer"
 
 
 class PeakRSS:
-    """Peak resident memory (MB) above the level at entry, sampled every 5 ms in a thread."""
+    """Peak resident memory (MB) above the level at entry (after returning freed heap pages to the OS, so
+    that a step reusing memory the previous step freed is not counted as free), sampled every 5 ms."""
 
     def __enter__(self):
+        gc.collect()
+        ctypes.CDLL(None).malloc_trim(0)    # freed heap pages back to the OS: the level at entry is the live set
         self.proc = psutil.Process()
         self.base = self.proc.memory_info().rss
         self.peak = self.base
