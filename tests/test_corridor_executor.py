@@ -157,3 +157,27 @@ def test_deficit_table_is_the_same_through_gravity_scheduler(inputs, cluster, mo
         ref = ct.point_summary(cfg, inputs["words"], b0, comp[comp["rule"] == rule].set_index("country"),
                                inputs["groups"])
         assert row[rule].to_dict() == ref, rule
+
+
+def test_whole_run_on_a_cluster_equals_the_run_in_process(cluster, tmp_path, monkeypatch):
+    """The reduced corridor run with bootstrap re-fits, GE draws and sensitivity solves all sent to a
+    2-worker Dask cluster (GRAVITY_SCHEDULER) writes the same tables, bit for bit, as in this process."""
+    from distributed import get_task_stream
+
+    from gravity.jobs.corridor import pipeline as co
+    from tests.test_corridor import _reduced_config
+
+    cfg = _reduced_config()
+    cfg = co.reduced(cfg, cfg.sample.countries, draws=cfg.ge.draws, bootstrap=3, years=cfg.sample.years)
+    monkeypatch.delenv(ENV_SCHEDULER, raising=False)
+    here = co.run(cfg, None, progress=False)
+    with get_task_stream(client=cluster.client) as ts:
+        monkeypatch.setenv(ENV_SCHEDULER, cluster.client.scheduler.address)
+        there = co.run(cfg, None, progress=False)
+    keys = " ".join(str(t["key"]) for t in ts.data)
+    for kind in ("re-fit", "draw", "sensitivity-solves"):      # each kind of work ran on the cluster
+        assert kind in keys, (kind, keys[:300])
+    a, b = here.tables.sheets(), there.tables.sheets()
+    assert list(a) == list(b)
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name], check_exact=True, obj=name)
