@@ -325,6 +325,39 @@ def fe_group_drops(pos, fe, all_zero, singletons):
     return code
 
 
+@njit(cache=True)
+def compact_fe(fe, keep):
+    """Codes of the kept rows re-numbered 0..G'−1 per effect (old order kept), and new_of_old
+    (K × max G; −1 for a level no kept row uses)."""
+    K, n = fe.shape
+    m = 0
+    for i in range(n):
+        if keep[i]:
+            m += 1
+    gmax = 0
+    for k in range(K):
+        for i in range(n):
+            gmax = max(gmax, fe[k, i] + 1)
+    out = np.empty((K, m), dtype=np.int32)
+    new_of_old = np.full((K, gmax), -1, dtype=np.int64)
+    for k in range(K):
+        used = np.zeros(gmax, dtype=np.bool_)
+        for i in range(n):
+            if keep[i]:
+                used[fe[k, i]] = True
+        c = 0
+        for g in range(gmax):
+            if used[g]:
+                new_of_old[k, g] = c
+                c += 1
+        j = 0
+        for i in range(n):
+            if keep[i]:
+                out[k, j] = new_of_old[k, fe[k, i]]
+                j += 1
+    return out, new_of_old
+
+
 # ---- matrix-free weighted design of the iterative rectifier (gravity.estimation.separation) ----
 # A = diag(w) [X D] diag(s): w the square-root weights of the rows, D the fixed-effect dummies
 # (effect k's levels at columns p + offsets[k] .. p + offsets[k+1] − 1), s the column scaling.

@@ -102,6 +102,7 @@ def irls(y, X, fe, n_levels, v, off, names, *, tol, maxiter, fixef_tol, verbose,
     it = 0
     total_sweeps = 0
     w = np.empty(n)
+    eta_buf, mu_buf = np.empty(n), np.empty(n)
     no_fe = np.empty((0, n), dtype=np.int32)
     for it in range(1, maxiter + 1):
         working(y, mu, eta, off, v, Z[:, 0], w)     # Z is Fortran-ordered: its column 0 is contiguous
@@ -131,13 +132,13 @@ def irls(y, X, fe, n_levels, v, off, names, *, tol, maxiter, fixef_tol, verbose,
             beta_new = beta
         # η = o + Xβ + D(α_z − α_X β): built from coefficients, not as z − residual, so that
         # observations with tiny μ (huge working outcome) lose no precision
-        eta_new = np.empty(n)
+        eta_new = eta_buf                 # the buffers of two iterations ago (no fresh pages each iteration)
         if G:
             coef = np.ascontiguousarray(alphas[:, 0] - (alphas[:, 1:] @ beta_new if beta_new.size else 0.0))
             linear_predictor(off, Z[:, 1:], beta_new, fe, coef, offsets, eta_new)
         else:
             linear_predictor(off, Z[:, 1:], beta_new, no_fe, np.zeros(0), offsets[:1], eta_new)
-        mu_new = np.exp(eta_new)
+        mu_new = np.exp(eta_new, out=mu_buf)
         dev = deviance(y, mu_new, v)
         # step-halving guard against a rising deviance
         halvings = 0
@@ -157,6 +158,7 @@ def irls(y, X, fe, n_levels, v, off, names, *, tol, maxiter, fixef_tol, verbose,
             log.info(msg)
             if not log.isEnabledFor(logging.INFO) or not log.hasHandlers():
                 print(msg)  # verbose=True must show progress even without logging configured
+        eta_buf, mu_buf = eta, mu
         eta, mu, beta, dev_old = eta_new, mu_new, beta_new, dev
         fe_coef = coef if G else None
         if rel < tol and dbeta < tol and inner <= fixef_tol:

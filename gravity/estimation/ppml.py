@@ -25,7 +25,7 @@ from gravity.estimation.irls import irls
 from gravity.estimation.multi import FitList, run_multi
 from gravity.estimation.rank import fe_dof
 from gravity.estimation.results import PPMLResults, ppml_covariance
-from gravity.estimation.separation import compact_codes, drop_fe_groups, iterative_rectifier
+from gravity.estimation.separation import DROP_REASONS, compact_codes, fe_group_codes, iterative_rectifier
 from gravity.estimation.vcov import EstimationError, check_dof, resolve_ssc, resolve_type
 
 log = logging.getLogger("gravity.estimation")
@@ -159,36 +159,41 @@ def _fit(spec, data, cache, *, vtype, ssc_, cl_cols, weights, offset, tol, maxit
 
     # ---- separation and singletons (iterated: a drop can create new singletons) -------------
     alive = np.ones(y.size, dtype=bool)
-    local_reason = np.full(y.size, "", dtype=object)
+    code = np.zeros(y.size, dtype=np.int8)        # DROP_REASONS: 0 kept, 1 all-zero, 2 singleton, 3 separated
     for _round in range(100):
-        sub_fe = fe[:, alive]
+        whole = bool(alive.all())
         key = None if cache is None or _round else \
             ("fe-groups", spec.depvar, spec.fixed_effects, rows.tobytes(), "fe" in sep, drop_singletons)
         if key is not None and key in cache.store:
             r = cache.store[key].copy()
         else:
-            r = drop_fe_groups(y[alive], sub_fe, all_zero="fe" in sep, singletons=drop_singletons) \
-                if fe.shape[0] else np.full(int(alive.sum()), "", dtype=object)
+            r = fe_group_codes(y if whole else y[alive], fe if whole else fe[:, alive], all_zero="fe" in sep,
+                               singletons=drop_singletons) \
+                if fe.shape[0] else np.zeros(int(alive.sum()), dtype=np.int8)
             if key is not None:
                 cache.store[key] = r.copy()
         idx_alive = np.flatnonzero(alive)
-        hit = r != ""
-        local_reason[idx_alive[hit]] = r[hit]
+        hit = r != 0
+        code[idx_alive[hit]] = r[hit]
         alive[idx_alive[hit]] = False
         if not alive.any():
             break
         if "ir" not in sep or _round > 0 and not hit.any():
             break
-        cfe, _ = compact_codes(fe[:, alive], np.ones(int(alive.sum()), dtype=bool)) if fe.shape[0] else (fe[:, alive], None)
+        cfe, _ = compact_codes(fe, alive) if fe.shape[0] else (fe[:, alive], None)
         nl = [int(c.max()) + 1 for c in cfe] if fe.shape[0] else []
         sep_mask, n_ir = iterative_rectifier(y[alive], X[alive], cfe, nl)
         ia = np.flatnonzero(alive)
         if not sep_mask.any():
             break
-        local_reason[ia[sep_mask]] = "separated"
+        code[ia[sep_mask]] = 3
         alive[ia[sep_mask]] = False
-    reason[rows[~alive]] = local_reason[~alive]
-    counts = pd.Series(reason[reason != ""]).value_counts()
+    dropped = np.flatnonzero(~alive)
+    left_out = np.ones(reason.size, dtype=bool)     # rows the design step dropped keep their reason
+    left_out[rows] = False
+    reason[rows[dropped]] = DROP_REASONS[code[dropped]]
+    left_out[rows[dropped]] = True
+    counts = pd.Series(reason[left_out]).value_counts()
     if len(counts):
         log.info("ppml %s: dropped %s", formula, ", ".join(f"{v} {k}" for k, v in counts.items()))
     if not alive.any():
@@ -202,8 +207,7 @@ def _fit(spec, data, cache, *, vtype, ssc_, cl_cols, weights, offset, tol, maxit
     v = np.ones(y.size) if design.weights is None else np.ascontiguousarray(design.weights[alive])
     off = np.zeros(y.size) if design.offset is None else np.ascontiguousarray(design.offset[alive])
     if fe.shape[0]:
-        fe, old_of_new = compact_codes(fe[:, alive], np.ones(int(alive.sum()), dtype=bool)) \
-            if not alive.all() else (np.ascontiguousarray(fe), old_of_new)
+        fe, old_of_new = compact_codes(fe, alive) if not alive.all() else (np.ascontiguousarray(fe), old_of_new)
         n_levels = [len(o) for o in old_of_new]
     else:
         fe = np.empty((0, y.size), dtype=np.int32)

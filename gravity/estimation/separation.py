@@ -22,8 +22,8 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import LinearOperator, lsmr
 
-from gravity.estimation._kernels import (demean_columns, fe_group_drops, fe_sum, group_weights, lse_matvec,
-                                        lse_rmatvec)
+from gravity.estimation._kernels import (compact_fe, demean_columns, fe_group_drops, fe_sum, group_weights,
+                                        lse_matvec, lse_rmatvec, weighted_cross)
 from gravity.estimation.demean import fe_offsets
 
 
@@ -41,17 +41,17 @@ def compact_codes(fe: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, list[np
         int32 codes (K × kept rows) and, per effect, the old code of each new level (so labels
         can follow).
     """
-    K = fe.shape[0]
-    out = np.empty((K, int(keep.sum())), dtype=np.int32)
-    old_of_new = []
-    for k in range(K):
-        c = fe[k, keep]
-        used = np.zeros(int(fe[k].max()) + 1 if fe[k].size else 0, dtype=bool)
-        used[c] = True
-        new = np.cumsum(used) - 1
-        out[k] = new[c].astype(np.int32)
-        old_of_new.append(np.flatnonzero(used))
-    return out, old_of_new
+    out, new_of_old = compact_fe(np.ascontiguousarray(fe), np.ascontiguousarray(keep, dtype=bool))
+    return out, [np.flatnonzero(row >= 0) for row in new_of_old]
+
+
+DROP_REASONS = np.array(["", "all-zero group", "singleton", "separated"], dtype=object)
+"""The reason of each drop code (0 kept, 1 all-zero group, 2 singleton, 3 separated)."""
+
+
+def fe_group_codes(y: np.ndarray, fe: np.ndarray, *, all_zero: bool = True, singletons: bool = True) -> np.ndarray:
+    """:func:`drop_fe_groups` as int8 codes of :data:`DROP_REASONS` (0 kept, 1 all-zero group, 2 singleton)."""
+    return fe_group_drops(y > 0, np.ascontiguousarray(fe), bool(all_zero), bool(singletons))
 
 
 def drop_fe_groups(y: np.ndarray, fe: np.ndarray, *, all_zero: bool = True,
@@ -79,8 +79,7 @@ def drop_fe_groups(y: np.ndarray, fe: np.ndarray, *, all_zero: bool = True,
     Correia, S., Guimarães, P. & Zylkin, T. (2019). Verifying the existence of maximum likelihood
     estimates for generalized linear models. arXiv:1903.01633.
     """
-    code = fe_group_drops(y > 0, np.ascontiguousarray(fe), bool(all_zero), bool(singletons))
-    return np.array(["", "all-zero group", "singleton"], dtype=object)[code]
+    return DROP_REASONS[fe_group_codes(y, fe, all_zero=all_zero, singletons=singletons)]
 
 
 class _LSE:
@@ -117,7 +116,7 @@ class _LSE:
         self.fe = np.ascontiguousarray(fe)
         self.offsets = fe_offsets(n_levels)
         norms = np.empty(q)
-        norms[:p] = np.sqrt(((self.X * self.sw[:, None]) ** 2).sum(0)) if p else 0.0
+        norms[:p] = np.sqrt(np.diag(weighted_cross(self.X, self.sw ** 2, self.sw)[0])) if p else 0.0
         norms[p:] = np.sqrt(group_weights(self.fe, self.sw ** 2, self.offsets))
         norms[norms == 0] = 1.0
         self.scale = 1.0 / norms
