@@ -20,7 +20,6 @@ each. Writes benchmarks/results/bias.md and bias.json.
 """
 from __future__ import annotations
 
-import ctypes
 import gc
 import json
 import logging
@@ -31,6 +30,8 @@ from pathlib import Path
 
 import numpy as np
 import psutil
+
+from gravity.jobs.corridor.pipeline import release_memory
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -45,7 +46,7 @@ class PeakRSS:
 
     def __enter__(self):
         gc.collect()
-        ctypes.CDLL(None).malloc_trim(0)    # freed heap pages back to the OS: the level at entry is the live set
+        release_memory()    # freed heap pages back to the OS: the level at entry is the live set
         self.proc = psutil.Process()
         self.base = self.proc.memory_info().rss
         self.peak = self.base

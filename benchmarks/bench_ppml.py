@@ -233,10 +233,11 @@ def main(cases=None, reuse_statsmodels=False):
     import statsmodels
 
     cases = cases or list(CASES)
-    prev = json.loads(OUT.with_suffix(".json").read_text()) if OUT.with_suffix(".json").exists() else {}
-    old = prev if reuse_statsmodels else {}
+    saved = json.loads(OUT.with_suffix(".json").read_text()) if OUT.with_suffix(".json").exists() else {}
+    old = saved if reuse_statsmodels else {}
     # cases not re-run this time keep their previous rows (the header says which cases were re-timed)
-    results: dict = {k: v for k, v in prev.items() if k in CASES and k not in cases}
+    kept = [k for k in CASES if k not in cases]
+    results: dict = {k: v for k, v in saved.items() if k in kept}
     for case in cases:
         results[case] = {}
         for rnd in range(ROUNDS):
@@ -259,11 +260,12 @@ def main(cases=None, reuse_statsmodels=False):
                 prev["median"] = float(np.median(prev["times"]))
                 prev["peak_mb"] = max(prev["peak_mb"], r["peak_mb"])
                 prev["data_mb"] = min(prev["data_mb"], r["data_mb"])
-    pm = prev.get("_meta") or {}
-    # the run the kept cases come from: the previous run, or the one before it if that one re-timed other cases
-    kept_from = pm.get("previous") if pm.get("cases") and not set(results) & set(pm["cases"]) else pm
+    pm = saved.get("_meta") or {}
+    # the run the kept cases come from: the saved run if it timed them, else the run it kept them from
+    kept_from = pm.get("previous") if pm.get("cases") and not set(kept) & set(pm["cases"]) else pm
     results["_meta"] = {"time": time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), "load": os.getloadavg()[0],
-                        "cases": cases, "previous": kept_from or None}
+                        "cases": cases,
+                        "previous": {k: kept_from[k] for k in ("time", "load")} if kept_from else None}
     render(results)
 
 

@@ -49,6 +49,7 @@ import pandas as pd
 
 from gravity.data import countries
 from gravity.data.readers._common import log, resolve
+from gravity.data.readers.trade import ITPDE_READ_COLUMNS, check_itpde_header
 
 __all__ = ["ITPDE_INDUSTRY_COLUMNS", "itpde_to_dataset", "IndustrySource"]
 
@@ -58,8 +59,6 @@ ITPDE_INDUSTRY_COLUMNS = ["exporter", "importer", "year", "trade", "industry_id"
 
 FORMAT = "gravity-itpde-by-industry/1"
 MANIFEST = "manifest.json"
-_RAW = ["exporter_iso3", "importer_iso3", "year", "industry_id", "broad_sector", "trade", "flag_mirror",
-        "flag_zero"]
 _TEXT = ("exporter_iso3", "importer_iso3", "broad_sector", "flag_mirror", "flag_zero")
 _CODED = ("broad_sector", "flag_mirror", "flag_zero")       # stored as codes into the manifest's dictionaries
 _STORED = ("exporter", "importer", "year", "trade", "broad_sector", "flag_mirror", "flag_zero")
@@ -214,16 +213,13 @@ def _trade(col: pd.Series, name: str, offset: int) -> np.ndarray:
 def _convert(path: Path, out: Path, block_rows: int) -> dict:
     """The streaming pass (see :func:`itpde_to_dataset`); returns the manifest without the source stamp."""
     with _open_csv(path) as fh:
-        header = pd.read_csv(fh, nrows=0).columns
-    missing = [c for c in _RAW if c not in header]
-    if missing:
-        raise ValueError(f"{path}: not an ITPD-E file, columns {missing} are missing")
+        check_itpde_header(path, pd.read_csv(fh, nrows=0).columns)
     name = path.name
     dicts = {"country": _Dictionary("country codes"), **{c: _Dictionary(c) for c in _CODED}}
     counts: dict[int, dict[int, int]] = {}
     offset = 0
     with _open_csv(path) as fh:
-        reader = pd.read_csv(fh, usecols=_RAW, dtype={c: "category" for c in _TEXT}, chunksize=block_rows)
+        reader = pd.read_csv(fh, usecols=ITPDE_READ_COLUMNS, dtype={c: "category" for c in _TEXT}, chunksize=block_rows)
         for k, raw in enumerate(reader):
             cols = {}
             for side in ("exporter", "importer"):

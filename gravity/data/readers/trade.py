@@ -179,6 +179,18 @@ def read_baci(files, country_codes, *, by_product: bool = False) -> pd.DataFrame
     return out.groupby(["exporter", "importer", "year"], as_index=False, sort=True)["trade"].sum(min_count=1)
 
 
+ITPDE_READ_COLUMNS = ["exporter_iso3", "importer_iso3", "year", "industry_id", "broad_sector", "trade",
+                      "flag_mirror", "flag_zero"]
+"""The columns of the published ITPD-E file that the readers use (read by name; the others are ignored)."""
+
+
+def check_itpde_header(path, header) -> None:
+    """Raise ValueError naming the :data:`ITPDE_READ_COLUMNS` missing from ``header`` (the file's columns)."""
+    missing = [c for c in ITPDE_READ_COLUMNS if c not in header]
+    if missing:
+        raise ValueError(f"{path}: not an ITPD-E file, columns {missing} are missing")
+
+
 def read_itpde(file, *, by_industry: bool = False, sectors=None) -> pd.DataFrame:
     """USITC ITPD-E (release R02: ``ITPD_E_R02.csv``; Borchert, Larch, Shikher & Yotov 2021).
 
@@ -189,14 +201,9 @@ def read_itpde(file, *, by_industry: bool = False, sectors=None) -> pd.DataFrame
     source here that does. Default: summed over industries (``sectors=`` filters ``broad_sector`` first);
     ``by_industry=True`` keeps ``industry_id, broad_sector, flag_mirror, flag_zero``.
     """
-    cols = ["exporter_iso3", "importer_iso3", "year", "industry_id", "broad_sector", "trade",
-            "flag_mirror", "flag_zero"]
     path = resolve(file)
-    header = pd.read_csv(path, nrows=0).columns
-    missing = [c for c in cols if c not in header]
-    if missing:
-        raise ValueError(f"{path}: not an ITPD-E file, columns {missing} are missing")
-    raw = pd.read_csv(path, usecols=cols, dtype={"flag_mirror": str, "flag_zero": str})
+    check_itpde_header(path, pd.read_csv(path, nrows=0).columns)
+    raw = pd.read_csv(path, usecols=ITPDE_READ_COLUMNS, dtype={"flag_mirror": str, "flag_zero": str})
     if sectors is not None:
         raw = raw[raw["broad_sector"].isin(list(sectors))]
     out = pd.DataFrame({
