@@ -28,7 +28,8 @@ def test_registry_matches_shared_checksums():
     assert not missing, f"files in ../shared/data without a registry entry: {sorted(missing)}"
     for key, src in datasets.REGISTRY.items():
         assert src.sha256 == published[key], key
-        assert src.url.startswith("https://raw.githubusercontent.com/")
+        # a file transcribed or derived here has no repository: nothing to download, the loader says so
+        assert src.url.startswith("https://raw.githubusercontent.com/") or (not src.repo and src.url == "")
 
 
 def test_cached_file_is_verified(tmp_path, monkeypatch):
@@ -178,3 +179,13 @@ def test_geo_cepii_xls_and_rda_agree():
     assert list(xls["iso3"]) == list(rda["iso3"])
     assert (xls["landlocked"].astype(int).to_numpy() == rda["landlocked"].astype(int).to_numpy()).all()
     assert xls.loc[xls["iso3"] == "TJK", "landlocked"].item() == 1
+
+
+def test_transcribed_file_missing_says_there_is_nothing_to_download(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRAVITY_DATA_DIR", str(tmp_path))
+    key = "tf-cost-figures/published_tf_figures.csv"
+    assert datasets.source(key).url == ""
+    with pytest.raises(datasets.DataUnavailableError, match="transcribed from public pages"):
+        datasets.path(key)
+    st = datasets.status([key], fetch=True)
+    assert st["status"].tolist() == ["unavailable"]

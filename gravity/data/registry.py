@@ -90,8 +90,8 @@ class Source:
 
     @property
     def url(self) -> str:
-        """The raw-file URL at the pinned commit."""
-        return RAW.format(repo=self.repo, commit=self.commit, path=self.remote_path)
+        """The raw-file URL at the pinned commit ("" for a file transcribed here, with no repository)."""
+        return RAW.format(repo=self.repo, commit=self.commit, path=self.remote_path) if self.repo else ""
 
     @property
     def reader_name(self) -> str:
@@ -294,6 +294,14 @@ _SOURCES = [
            "5987fc95863c2c391a2ffd18419aeb233c13f379", "scripts/data/gdp-worldbank-constant-usd.csv",
            "e48e5f50176f8c998c20dca0b0607a98dae3ce9c220c8fedadcf6e2a6e67293f", OWID, CC_BY,
            reader="indicators:read_owid_gdp"),
+    # --- published trade-facilitation figures: transcribed from public pages (no file to download)
+    Source("tf-cost-figures/published_tf_figures.csv", "", "", "",
+           "50efc3a08a20c6e374d3605aade7304d3aee0c239357dc4d31b4906be39ea8e5",
+           "Each figure's original source is in its original_source column (WTO 2015 World Trade Report; OECD "
+           "2015 Trade Facilitation Indicators; ...); cite that document, and say where the copy is a secondary "
+           "quotation (reliability column).", "figures quoted from their publishers' documents",
+           contents="20 published trade-cost and trade figures of trade facilitation with their exact wording, "
+                    "transcribed from the public pages in the found_at column"),
     # --- ITPD-E release 1, all industries summed, 2000-2016 annual, domestic flows on the diagonal
     Source("itpd-e-aggregated/itpd_aggregated.rds", *_ARMS, "data/out/itpd_aggregated.rds",
            "2f6617fe8bd7148ee86386c23c329345e1e1d2f15849d6d27442aec5c14ded42", ITPDE, ITPDE_TERMS,
@@ -581,6 +589,12 @@ def path(key: str, *, download: bool = True, verify: bool = True) -> Path:
     """
     src = source(key)
     target = cache_dir() / src.key
+    if not target.exists() and not src.repo:
+        raise DataUnavailableError(
+            f"dataset {src.key!r} is not in the cache ({target}): it was transcribed from public pages (each "
+            f"row names its page in found_at), so there is no file to download.\n  sha256: {src.sha256}\n  fix: "
+            f"point GRAVITY_DATA_DIR (or [data] dir in a gravity.toml) at a folder holding {src.key} "
+            f"(e.g. ../shared/data)")
     if not target.exists():
         if not download:
             raise DataUnavailableError(_unavailable(src, target, "downloads are disabled"))
@@ -664,7 +678,9 @@ def status(keys=None, *, verify: bool = False, fetch: bool = False) -> pd.DataFr
         src = REGISTRY[key]
         target = root / key
         state, detail = ("found", src.url) if target.exists() else ("missing", src.url)
-        if state == "missing" and fetch:
+        if state == "missing" and fetch and not src.repo:
+            state, detail = "unavailable", "transcribed from public pages: no file to download"
+        elif state == "missing" and fetch:
             try:
                 _download(src, target)
                 state = "fetched"

@@ -248,6 +248,9 @@ def _effects(X, that, Y, E, sigma, omc, phc, p, omf, phf, eh, out):
         # real exports: exports deflated by the exporter's own consumer price index, X_i / P_i
         out[14, i] = _pct(exc[i] / ex0[i] * phc[i] ** -s) if ex0[i] > 0 else 0.0
         out[15, i] = _pct(exf[i] / ex0[i] * phf[i] ** -s) if ex0[i] > 0 else 0.0
+        # real expenditure E_j / P_j (E fixed in the conditional GE; Ê_j of the closure in the full GE)
+        out[16, i] = _pct(1.0 / phc[i] ** s)
+        out[17, i] = _pct(eh[i] / phf[i] ** s)
 
 
 @njit(cache=True)

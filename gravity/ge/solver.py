@@ -66,7 +66,8 @@ _DEFICIT_CODES = {**DEFICITS, "balanced": 2}
 # write them in this order and take the count from the buffer they are given
 EFFECTS = ("exports_cdl", "exports_full", "imports_cdl", "imports_full", "output_cdl", "output_full",
            "price_cdl", "price_full", "omr_cdl", "omr_full", "imr_cdl", "imr_full",
-           "real_gdp_cdl", "real_gdp_full", "real_exports_cdl", "real_exports_full")
+           "real_gdp_cdl", "real_gdp_full", "real_exports_cdl", "real_exports_full",
+           "real_expenditure_cdl", "real_expenditure_full")
 
 STATUS = {0: "ok", 1: "baseline resistances did not converge",
           2: "conditional GE did not converge", 3: "full-endowment GE did not converge",

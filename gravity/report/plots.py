@@ -2,7 +2,8 @@
 
 * :func:`effect_plot` — % change (e.g. real GDP) by country, one panel per scenario, point estimate
   with confidence-interval bars (parametric and, when given, bootstrap);
-* :func:`coefficient_plot` — coefficients with their 95% intervals, specifications side by side.
+* :func:`coefficient_plot` — coefficients with their 95% intervals, specifications side by side;
+* :func:`range_plot` — a first page's chart: points with intervals per scenario, panels side by side.
 
 The data-coverage heat map and its csv/md companions: :func:`plot_coverage`, :func:`write_coverage`.
 """
@@ -98,6 +99,61 @@ def effect_plot(effects: pd.DataFrame, path: str | Path, *, scenarios: Sequence[
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout(rect=(0, 0.06, 1, 0.93 if title else 1))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+    return path
+
+
+def range_plot(rows: pd.DataFrame, path: str | Path, *, panels: Sequence[str], title: str = "",
+               xlabel: str = "% change", kinds: dict[str, str] | None = None) -> Path:
+    """Point-and-range chart for a first page: one panel per entry of ``panels`` (e.g. a country and a
+    group), one row per ``label``, the point with its interval, coloured by ``kind``.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        ``panel, label, kind, estimate, lo, hi`` (one row per panel × label).
+    panels : sequence of str
+        Panel names in order (their titles).
+    kinds : dict of str to str, optional
+        kind → legend text, in legend order (default: the kinds as they appear).
+
+    Returns
+    -------
+    Path
+    """
+    _need(rows, ["panel", "label", "kind", "estimate", "lo", "hi"], "range_plot")
+    plt = _plt()
+    labels = list(dict.fromkeys(rows["label"]))
+    kinds = kinds or {k: k for k in dict.fromkeys(rows["kind"])}
+    colors = dict(zip(kinds, ["#1f4e79", "#c55a11", "#548235", "#7030a0"]))
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels) + 2.6, 0.42 * len(labels) + 1.5),
+                             sharey=True, squeeze=False)
+    y = np.arange(len(labels))[::-1].astype(float)
+    for ax, pname in zip(axes[0], panels):
+        sub = rows[rows["panel"] == pname].set_index("label").reindex(labels)
+        for kind, col in colors.items():
+            m = (sub["kind"] == kind).to_numpy()
+            lo, hi, est = (sub[c].to_numpy(float) for c in ("lo", "hi", "estimate"))
+            ok = m & np.isfinite(lo) & np.isfinite(hi)
+            ax.hlines(y[ok], lo[ok], hi[ok], color=col, lw=3, alpha=0.55)
+            pt = m & np.isfinite(est)
+            ax.plot(est[pt], y[pt], "o", color=col, ms=5, label=kinds[kind], zorder=3)
+        ax.axvline(0, color="grey", lw=0.8)
+        ax.set_title(pname, fontsize=9)
+        ax.set_xlabel(xlabel, fontsize=8)
+        ax.tick_params(labelsize=8)
+        ax.grid(axis="x", alpha=0.3)
+    axes[0][0].set_yticks(y)
+    axes[0][0].set_yticklabels([textwrap.fill(str(lab), 38) for lab in labels], fontsize=7.5)
+    handles, labs = axes[0][0].get_legend_handles_labels()
+    uniq = dict(zip(labs, handles))
+    fig.legend(list(uniq.values()), list(uniq), loc="lower center", ncol=len(uniq), fontsize=8, frameon=False)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout(rect=(0, 0.07, 1, 0.93 if title else 1))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=130)

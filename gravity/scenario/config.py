@@ -145,6 +145,28 @@ class Specification:
     years: tuple[int, ...] | None = None
     identifies: str = ""
     cannot: str = ""
+    domestic_breaks: str = "drop"
+
+
+BREAK_MODES = {"drop": "domestic flows outside each country's longest run of years without an ITPD-E coverage "
+                       "break left out",
+               "split": "the domestic pair effect split at each coverage break (one level per coverage regime)",
+               "as_is": "domestic flows used as ITPD-E has them, breaks included"}
+"""``domestic_breaks`` of a specification: how coverage breaks in the domestic flows are repaired before
+estimating (:func:`gravity.panel.repair.repair_for_estimation`)."""
+
+
+@dataclass(frozen=True)
+class CostCut:
+    """``[scenario.cost_cut]``: a published cut in trade costs, in % per member (central, low, high), the
+    figure ids in the published-figures file that state it, and the variants solved
+    (:mod:`gravity.scenario.calibrated`)."""
+
+    percent: dict[str, float]
+    low: dict[str, float]
+    high: dict[str, float]
+    figures: tuple[str, ...]
+    variants: tuple[str, ...] = ("members", "international")
 
 
 @dataclass(frozen=True)
@@ -158,6 +180,12 @@ class Scenario:
     indicators: dict[str, float | str] = field(default_factory=dict)
     agreement: dict[str, float] = field(default_factory=dict)
     spec: str = ""
+    cost_cut: CostCut | None = None
+
+    @property
+    def calibrated(self) -> bool:
+        """A published trade-cost cut (``cost_cut``) rather than a move of estimated regressors."""
+        return self.cost_cut is not None
 
     @property
     def shocked_inputs(self) -> tuple[str, ...]:
@@ -183,6 +211,8 @@ class GESettings:
     domestic_floor_share: float
     jobs: int = 1
     reference: str = "DEU"
+    fill_zero_links: str = "cow"
+    domestic_share_floor: float | None = 0.1
 
 
 @dataclass(frozen=True)
@@ -210,6 +240,7 @@ class CorridorConfig:
     scenarios: tuple[Scenario, ...]
     focus: str
     focus_partners: int
+    roles: dict[str, tuple[str, ...]] = field(default_factory=dict)
     raw: dict = field(repr=False, default_factory=dict)
     source: ModelFile | None = field(repr=False, compare=False, default=None)
 
@@ -247,6 +278,24 @@ class CorridorConfig:
         """Every country named by any scenario (union), sorted."""
         return tuple(sorted({m for s in self.scenarios for m in s.members}))
 
+    @property
+    def estimated_scenarios(self) -> tuple[Scenario, ...]:
+        """Scenarios that move estimated regressors."""
+        return tuple(s for s in self.scenarios if not s.calibrated)
+
+    @property
+    def calibrated_scenarios(self) -> tuple[Scenario, ...]:
+        """Scenarios that apply a published trade-cost cut."""
+        return tuple(s for s in self.scenarios if s.calibrated)
+
+
+ROLES = {"connectivity": "the connectivity x border regressors (one per measure; a specification uses at most one)",
+         "connectivity_landlocked": "their interactions with the exporter being landlocked",
+         "development": "the development control (income per capita x border)",
+         "penalty": "the landlocked x border penalty of the 2-way specification",
+         "indicator": "the indicator the connectivity regressors are built from (an [indicators] name)"}
+"""``[roles]``: which regressor (or indicator) plays which part in the report's tables and sentences."""
+
 
 DOMESTIC_METHODS = ("industry", "manufacturing")
 
@@ -259,22 +308,27 @@ _SCHEMA: dict = {
     "groups": None, "indicators": None,
     "regressors": [{"kind": str, "column": str, "columns": list, "indicator": str, "times": str}],
     "specification": [{"name": str, "headline": bool, "label": str, "formula": str, "cluster": (str, list),
-                       "years": list, "identifies": str, "cannot": str}],
+                       "years": list, "identifies": str, "cannot": str, "domestic_breaks": str}],
     "ge": {"sigma": float, "sigma_sensitivity": list, "draws": int, "bootstrap": int, "seed": int,
            "ci": float, "jobs": int, "reference": str, "domestic_method": str, "domestic_sensitivity": str,
-           "gross_output_multiplier": float, "domestic_floor_share": float},
-    "analysis": {"deficit_rule": str, "phase_in": list},
+           "gross_output_multiplier": float, "domestic_floor_share": float,
+           "fill_zero_links": str, "domestic_share_floor": float},
+    "analysis": {"deficit_rule": str, "deficit_rule_reason": str, "phase_in": list, "leave_one_out": str,
+                 "placements": bool},
     "report": {"focus": str, "focus_partners": int, "focus_name": str, "group": str, "trade_data": str,
                "sources": list, "data_notes": list, "instruments": None, "indicator_notes": None,
                "one_sector_gap": {"wiod_ratio": float, "cp_ratio": float, "measured_by": str}},
     "scenario": [{"name": str, "label": str, "members": list, "indicators": None, "agreement": None,
-                  "spec": str}],
+                  "spec": str, "cost_cut": {"percent": (float, int, dict), "low": (float, int, dict),
+                                            "high": (float, int, dict), "figures": list, "variants": list}}],
+    "roles": {k: (str, list) for k in ROLES},
 }
 """Keys of a model file: a dict is a table with fixed keys, a one-element list an array of such tables
 (``[[specification]]``) or, for ``[regressors]``, a table of such tables keyed by name; a type is the
 value's type (int is accepted for float; a string holding a number is coerced with a warning)."""
 
-_TYPE_WORDS = {str: "a string", int: "an integer", float: "a number", bool: "true or false", list: "a list"}
+_TYPE_WORDS = {str: "a string", int: "an integer", float: "a number", bool: "true or false", list: "a list",
+               dict: "a table"}
 
 
 def _nearest(key: str, valid) -> str:
@@ -451,11 +505,30 @@ def parse_config(raw: dict, src: ModelFile, *, countries: frozenset[str] | None 
     focus = str(rep.get("focus", "")).upper()
     if focus and focus not in known:
         raise src.error(("report", "focus"), f"unknown country {focus!r}", "give an ISO3 code such as 'TJK'")
+    roles: dict[str, tuple[str, ...]] = {}
+    for k, v in raw.get("roles", {}).items():
+        vals = (v,) if isinstance(v, str) else tuple(v)
+        known_names = indicators if k == "indicator" else regressors
+        bad = [x for x in vals if x not in known_names]
+        if bad or not vals or (k not in ("connectivity", "connectivity_landlocked") and len(vals) != 1):
+            raise src.error(("roles", k), f"role {k} names {bad or list(vals)}, not "
+                            + ("one [indicators] name" if k == "indicator" else "regressors of [regressors]"
+                               if k.startswith("connectivity") else "one regressor of [regressors]"),
+                            f"use {'names' if k.startswith('connectivity') else 'one'} of {', '.join(known_names)}")
+        roles[str(k)] = vals
+    if not cfg_has_estimated(scenarios):
+        raise src.error(("scenario",), "no scenario moves an estimated regressor",
+                        "keep at least one estimated scenario beside the calibrated ones")
     return CorridorConfig(
         path=src.path, title=str(raw.get("title", src.path.stem)), sample=sample, groups=groups,
         indicators=indicators, regressors=regressors, specifications=specs, ge=ge, scenarios=scenarios,
-        focus=focus, focus_partners=int(rep.get("focus_partners", 15)), raw=raw, source=src,
+        focus=focus, focus_partners=int(rep.get("focus_partners", 15)), roles=roles, raw=raw, source=src,
     )
+
+
+def cfg_has_estimated(scenarios) -> bool:
+    """At least one scenario moves estimated regressors."""
+    return any(not s.calibrated for s in scenarios)
 
 
 def _countries(values: Any, key: tuple, src: ModelFile, known: frozenset[str],
@@ -563,7 +636,7 @@ def _specifications(specs: list, src: ModelFile, regressors: dict[str, Regressor
             name=name, formula=formula, slopes=slopes, fixed_effects=fes, cluster=d.get("cluster"),
             label=d.get("label", name), headline=bool(d.get("headline", False)),
             years=tuple(years) if years else None, identifies=str(d.get("identifies", "")).strip(),
-            cannot=str(d.get("cannot", "")).strip(),
+            cannot=str(d.get("cannot", "")).strip(), domestic_breaks=_break_mode(d, key, src),
         ))
     heads = [s for s in out if s.headline]
     if len(heads) != 1:
@@ -573,6 +646,14 @@ def _specifications(specs: list, src: ModelFile, regressors: dict[str, Regressor
         raise src.error(("specification", out.index(heads[0]), "years"),
                         "the headline specification does not cover the base year", "include base_year")
     return tuple(out)
+
+
+def _break_mode(d: dict, key: tuple, src: ModelFile) -> str:
+    mode = d.get("domestic_breaks", "drop")
+    if mode not in BREAK_MODES:
+        raise src.error(key + ("domestic_breaks",), f"domestic_breaks = {mode!r}",
+                        "use one of " + "; ".join(f"{k!r} ({v})" for k, v in BREAK_MODES.items()))
+    return mode
 
 
 def _ge(g: dict, src: ModelFile) -> GESettings:
@@ -615,8 +696,67 @@ def _ge(g: dict, src: ModelFile) -> GESettings:
     ref = str(g.get("reference", "DEU")).upper()
     if not _ISO3.match(ref):
         raise src.error(("ge", "reference"), f"reference {ref!r} is not an ISO3 code", 'e.g. reference = "DEU"')
+    fill = g.get("fill_zero_links", "cow")
+    if fill not in ("cow", "none"):
+        raise src.error(("ge", "fill_zero_links"), f"fill_zero_links = {fill!r}",
+                        'use "cow" (fill zero links among the group from COW import reports) or "none"')
+    share = num("domestic_share_floor", 0.1)
+    if not 0 <= share < 1:
+        raise src.error(("ge", "domestic_share_floor"), f"domestic_share_floor = {share}",
+                        "give a share in [0, 1), e.g. 0.1 (0 switches the check off)")
     return GESettings(sigma, tuple(float(v) for v in sens), draws, boot, num("seed", 0, cast=int), ci,
-                      method, sens_m, mult, floor, jobs, ref)
+                      method, sens_m, mult, floor, jobs, ref, fill, share or None)
+
+
+def _cost_cut(d: dict, key: tuple, src: ModelFile, members: tuple[str, ...], groups) -> CostCut:
+    """``[scenario.cost_cut]``: ``percent`` (and optional ``low``/``high``) as one number for every member
+    or a table group name → number (each member in exactly one of those groups); ``figures``: ids of the
+    published figures that state the numbers (checked against the figures file before estimation)."""
+    if not members:
+        raise src.error(key[:-1] + ("members",), "no members", "list ISO3 codes or a group such as \"ECO\"")
+
+    def per_member(value, k) -> dict[str, float]:
+        if isinstance(value, dict):
+            out: dict[str, float] = {}
+            for g, v in value.items():
+                if g not in groups:
+                    raise src.error(key + (k, g), f"{g!r} is not a group of [groups]",
+                                    f"define {g} = [ISO3 codes] under [groups]")
+                for m in groups[g]:
+                    if m in members:
+                        if m in out:
+                            raise src.error(key + (k, g), f"{m} is in two of the groups of {k}",
+                                            "put each member in one group only")
+                        out[m] = v
+            lack = [m for m in members if m not in out]
+            if lack:
+                raise src.error(key + (k,), f"members {lack} are in none of the groups of {k}",
+                                "add them to one of the groups named")
+        else:
+            out = {m: value for m in members}
+        for m, v in out.items():
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v < 100:
+                raise src.error(key + (k,), f"{k} = {v!r} for {m}", "give a cut in % between 0 and 100, e.g. 14.3")
+        return {m: float(v) for m, v in out.items()}
+
+    if "percent" not in d:
+        raise src.error(key, "cost_cut has no percent", "write percent = 14.3 (the published cut, %)")
+    pct = per_member(d["percent"], "percent")
+    low = per_member(d["low"], "low") if "low" in d else dict(pct)
+    high = per_member(d["high"], "high") if "high" in d else dict(pct)
+    bad = [m for m in pct if not low[m] <= pct[m] <= high[m]]
+    if bad:
+        raise src.error(key, f"low <= percent <= high fails for {bad}", "order the published range around the central cut")
+    figs = d.get("figures", [])
+    if not figs or not all(isinstance(f, str) and f for f in figs):
+        raise src.error(key + ("figures",), "no published figure named",
+                        'name the figure ids that state the cut, e.g. figures = ["WTR15-a"]')
+    from gravity.scenario.calibrated import VARIANTS
+
+    variants = d.get("variants", list(VARIANTS))
+    if not variants or any(v not in VARIANTS for v in variants):
+        raise src.error(key + ("variants",), f"variants = {variants!r}", f"use some of {list(VARIANTS)}")
+    return CostCut(pct, low, high, tuple(figs), tuple(variants))
 
 
 def _scenarios(items: list, src: ModelFile, groups, known, indicators, regressors, specs) -> tuple[Scenario, ...]:
@@ -633,6 +773,15 @@ def _scenarios(items: list, src: ModelFile, groups, known, indicators, regressor
                             f"use one of {', '.join(by_name)}")
         spec = by_name[spec_name]
         inds = d.get("indicators", {})
+        cut = _cost_cut(d.get("cost_cut"), key + ("cost_cut",), src, members, groups) if "cost_cut" in d else None
+        if cut is not None:
+            if inds or d.get("agreement"):
+                raise src.error(key + ("cost_cut",), f"scenario {name!r} has both a cost_cut and estimated shocks",
+                                "make the published cut a scenario of its own (calibrated and estimated "
+                                "scenarios are reported side by side)")
+            out.append(Scenario(name=name, label=d.get("label", name), members=members, spec=spec_name,
+                                cost_cut=cut))
+            continue
         for ind, target in inds.items():
             if ind not in indicators:
                 raise src.error(key + ("indicators", ind), f"unknown indicator {ind!r}",

@@ -235,3 +235,75 @@ def regressor_changes(pairs: pd.DataFrame, scenario: Scenario, config: CorridorC
     out.attrs["undefined"] = {k: int(v) for k, v in undefined.sum().items() if v}
     out.attrs["undefined_rows"] = undefined.any(axis=1).to_numpy()
     return out
+
+
+PLACEMENTS = {
+    "exporter": "on the exporter's international sales (t_ij, i ≠ j, of the country whose variable moves)",
+    "importer": "on the importer's international purchases (t_ji, j ≠ i)",
+    "half": "half on its international sales, half on its international purchases",
+    "domestic": "on its domestic sales, in the opposite direction (t_ii)",
+}
+"""Where the GE puts a border × country-variable effect. Estimation identifies only the sum of the
+exporter- and importer-side effects, relative to domestic sales (Heid, Larch & Yotov 2021): with
+exporter-year and importer-year effects, b f(x_i) INTL_ij, b f(x_j) INTL_ij and −b f(x_i) 1{i = j} fit the
+data equally well, so each placement is a scenario the data cannot tell apart from the others."""
+
+
+def country_level_terms(regressors: Mapping, names: Iterable[str], border: str = "intl_border") -> list[str]:
+    """The regressors among ``names`` that are one country's variable times the border: built from
+    ``border`` and exporter-side columns (``*_o``) only. The other regressors vary by pair."""
+    out = []
+    for n in names:
+        cols = set(regressors[n].inputs)
+        if border in cols and any(c.endswith("_o") for c in cols) and not any(c.endswith("_d") for c in cols):
+            out.append(n)
+    return out
+
+
+def placed_cost_change(delta: pd.DataFrame, params: Mapping[str, float] | pd.Series, n: int,
+                       country_terms: Sequence[str], placement: str = "exporter", share: float = 1.0) -> np.ndarray:
+    """t̂^{1−σ} as an (n, n) matrix with the country-level border terms placed as ``placement`` says.
+
+    With s_i = Σ_{k ∈ country terms} b_k Δx_k,ij (the same for every j ≠ i: the exporter's own variable) and
+    p_ij = Σ_{k ∉ country terms} b_k Δx_k,ij (pair terms, never moved):
+
+        exporter  ln t̂_ij = p_ij + s_i               (i ≠ j)
+        importer  ln t̂_ij = p_ij + s_j               (i ≠ j)
+        half      ln t̂_ij = p_ij + (s_i + s_j)/2     (i ≠ j)
+        domestic  ln t̂_ij = p_ij,  ln t̂_ii = −s_i
+
+    all times the phase-in ``share``. ``delta`` is the (n², K) frame of :func:`regressor_changes` over an
+    exporter-major grid whose domestic rows are 0.
+
+    Raises
+    ------
+    ValueError
+        An unknown placement, or a country term whose change differs across a country's partners (not an
+        exporter-side country variable).
+    """
+    if placement not in PLACEMENTS:
+        raise ValueError(f"placement={placement!r}; use one of {list(PLACEMENTS)}")
+    names = list(delta.columns)
+    cterms = [c for c in names if c in set(country_terms)]
+    pterms = [c for c in names if c not in set(cterms)]
+    L = np.zeros((n, n))
+    if pterms:
+        L += linear_index(delta[pterms].to_numpy(float), coefficients(params, pterms)).reshape(n, n)
+    if cterms:
+        C = linear_index(delta[cterms].to_numpy(float), coefficients(params, cterms)).reshape(n, n)
+        off = ~np.eye(n, dtype=bool)
+        s = np.where(off, C, np.nan)
+        si = np.nanmean(s, axis=1) if n > 1 else np.zeros(n)
+        si = np.nan_to_num(si)
+        if np.nanmax(np.abs(s - si[:, None]), initial=0.0) > 1e-9 * max(1.0, np.abs(si).max()):
+            raise ValueError(f"{cterms}: the change differs across a country's partners, so it is not one "
+                             "country's variable times the border")
+        if placement == "exporter":
+            L += np.where(off, si[:, None], 0.0)
+        elif placement == "importer":
+            L += np.where(off, si[None, :], 0.0)
+        elif placement == "half":
+            L += np.where(off, (si[:, None] + si[None, :]) / 2, 0.0)
+        else:
+            L[np.diag_indices(n)] -= si
+    return np.exp(share * L)

@@ -15,6 +15,11 @@ Cell flags (:data:`CELL_FLAGS`):
 ``domestic_itpde_break``   as above, but ITPD-E's domestic coverage breaks between the last two panel years
 ``domestic_constructed``   X_ii constructed (ITPD-E's is missing or 0, or the variant constructs every X_ii)
 ``domestic_clipped``       constructed and set to the floor f × exports (output data below exports)
+``domestic_repaired``      ITPD-E's X_ii of the base year lies on the low-coverage side of a break: X_ii of the
+                           last full-coverage year scaled by output growth (:func:`gravity.panel.repair.repair_base_domestic`)
+``domestic_low_share_constructed``  X_ii below 10% of output where the value-added construction says otherwise:
+                           the construction is used (:func:`gravity.panel.repair.domestic_share_check`)
+``filled_cow``             0 in ITPD-E but reported by the importer in COW: filled (:func:`gravity.panel.repair.fill_zero_links`)
 
 References
 ----------
@@ -32,8 +37,8 @@ import pandas as pd
 
 from gravity.scenario.baseline import domestic_flows, value_added
 
-CELL_FLAGS = ("itpde", "itpde_mirror", "zero", "domestic_itpde", "domestic_itpde_break", "domestic_constructed",
-              "domestic_clipped")
+CELL_FLAGS = ("itpde", "itpde_mirror", "zero", "filled_cow", "domestic_itpde", "domestic_itpde_break",
+              "domestic_repaired", "domestic_constructed", "domestic_clipped", "domestic_low_share_constructed")
 DOMESTIC_VARIANTS = {"itpde": "ITPD-E's domestic flows, constructed only where missing or 0",
                      "constructed": "domestic flows constructed for every country (κ × value added − exports)"}
 
@@ -62,6 +67,9 @@ class GETable:
     per_country: pd.DataFrame
     excluded: pd.DataFrame
     variant: str
+    share_check: pd.DataFrame | None = None
+    fills: pd.DataFrame | None = None
+    repaired: pd.DataFrame | None = None
 
     def flag_counts(self) -> pd.Series:
         """Cells per flag of :data:`CELL_FLAGS` (zeros included)."""
@@ -70,7 +78,8 @@ class GETable:
 
 def itpde_table(base_rows: pd.DataFrame, output: pd.DataFrame, *, variant: str = "itpde", method: str = "industry",
                 multiplier: float = 3.0, floor_share: float = 0.1,
-                breaks: dict[str, list[int]] | None = None) -> GETable:
+                breaks: dict[str, list[int]] | None = None, repaired: pd.DataFrame | None = None,
+                fill=None, share_floor: float | None = None) -> GETable:
     """The base-year GE table from an ITPD-E panel year.
 
     X_ij (i ≠ j) is ITPD-E's flow (0 where it records none). X_ii is ITPD-E's where it is > 0 and
@@ -94,7 +103,17 @@ def itpde_table(base_rows: pd.DataFrame, output: pd.DataFrame, *, variant: str =
     breaks : dict of str to list of int, optional
         Years of ITPD-E domestic coverage breaks per country (``attrs["coverage_breaks"]`` of the panel);
         default: the ``coverage_break`` cells of ``base_rows``. A country with a break keeps ITPD-E's X_ii
-        (flag ``domestic_itpde_break``): its level is comparable only with years after the break.
+        (flag ``domestic_itpde_break``) unless ``repaired`` says it is on the low-coverage side.
+    repaired : DataFrame, optional
+        :func:`gravity.panel.repair.repair_base_domestic` of the base year: X_ii flagged ``domestic_repaired``
+        replaces ITPD-E's (variant ``itpde``); ``domestic_unrepairable`` is constructed.
+    fill : callable, optional
+        ``flows -> (flows, table)`` filling zero international links from another source
+        (:func:`gravity.panel.repair.fill_zero_links` bound to its reports), applied before X_ii is
+        constructed; the table is kept as ``fills``.
+    share_floor : float, optional
+        Domestic share of output below which X_ii is replaced by the construction unless the construction
+        is also below it (:func:`gravity.panel.repair.domestic_share_check`); the check is ``share_check``.
 
     Returns
     -------
@@ -135,6 +154,14 @@ def itpde_table(base_rows: pd.DataFrame, output: pd.DataFrame, *, variant: str =
     tv[~dom & ~(tv > 0)] = 0.0
     mirror = tab["mirror_only"].fillna(False).to_numpy(bool)
     flag = np.where(tv > 0, np.where(mirror, "itpde_mirror", "itpde"), "zero").astype(object)
+    fills = None
+    if fill is not None:
+        intl_f = pd.DataFrame({"exporter": tab["exporter"].to_numpy(), "importer": tab["importer"].to_numpy(),
+                               "trade": np.where(dom, 0.0, tv), "flag": flag})
+        intl_f, fills = fill(intl_f)
+        hit = (intl_f["flag"].to_numpy() != flag) & ~dom
+        tv[hit] = intl_f["trade"].to_numpy(float)[hit]
+        flag[hit] = intl_f["flag"].to_numpy()[hit]
     exports = pd.Series(np.where(dom, 0.0, tv), index=tab.index).groupby(tab["exporter"]).sum().reindex(kept)
     imports = pd.Series(np.where(dom, 0.0, tv), index=tab.index).groupby(tab["importer"]).sum().reindex(kept)
     built = domestic_flows(exports, va.reindex(kept), multiplier=multiplier, floor_share=floor_share)
@@ -142,11 +169,30 @@ def itpde_table(base_rows: pd.DataFrame, output: pd.DataFrame, *, variant: str =
     if breaks is not None:
         d["coverage_break"] = [bool(breaks.get(c)) for c in d.index]
     observed = d["trade"].where(d["trade"] > 0) if variant == "itpde" else pd.Series(np.nan, index=d.index)
+    rep_flag = pd.Series("", index=d.index, dtype=object)
+    if repaired is not None and variant == "itpde":
+        r = repaired.set_index("iso3").reindex(d.index)
+        fixed = (r["flag"] == "domestic_repaired").to_numpy()
+        observed = observed.where(~fixed, r["domestic_repaired"])
+        observed = observed.where(~(r["flag"] == "domestic_unrepairable").to_numpy())
+        rep_flag[fixed] = "domestic_repaired"
     use_obs = observed.notna()
     xii = observed.where(use_obs, built["domestic"])
-    src = np.where(use_obs, np.where(d["coverage_break"].fillna(False).astype(bool), "domestic_itpde_break",
-                                     "domestic_itpde"),
+    src = np.where(use_obs, np.where(rep_flag != "", rep_flag,
+                                     np.where(d["coverage_break"].fillna(False).astype(bool), "domestic_itpde_break",
+                                              "domestic_itpde")),
                    np.where(built["clipped"].reindex(d.index).to_numpy(bool), "domestic_clipped", "domestic_constructed"))
+    share = None
+    if share_floor is not None:
+        from gravity.panel.repair import domestic_share_check
+
+        ex_d = exports.reindex(d.index)
+        share = domestic_share_check(pd.DataFrame({"domestic": xii, "output": xii + ex_d}, index=d.index),
+                                     low=share_floor, constructed=built["domestic"].reindex(d.index))
+        swap = (share["flag"] == "low_share_replaced").to_numpy()
+        xii = xii.where(~swap, share["replacement"].to_numpy())
+        src = np.where(swap, "domestic_low_share_constructed", src)
+        share["source_before"] = np.where(swap, "replaced", "kept")
     tv[dom] = xii.reindex(tab.loc[dom, "exporter"]).to_numpy(float)
     flag[dom] = pd.Series(src, index=d.index).reindex(tab.loc[dom, "exporter"]).to_numpy()
     flows = pd.DataFrame({"exporter": tab["exporter"].to_numpy(), "importer": tab["importer"].to_numpy(),
@@ -164,4 +210,7 @@ def itpde_table(base_rows: pd.DataFrame, output: pd.DataFrame, *, variant: str =
     per["deficit_pct_output"] = (per["expenditure"] - per["output"]) / per["output"] * 100.0
     with np.errstate(divide="ignore", invalid="ignore"):
         per["mirror_export_share"] = mirror_exp.to_numpy() / per["exports"].to_numpy()
-    return GETable(flows, kept, per, excluded, variant)
+    if share is not None:
+        per["domestic_share"] = (per["domestic"] / per["output"]).to_numpy()
+        per["share_flag"] = share.set_index("iso3")["flag"].reindex(kept).to_numpy()
+    return GETable(flows, kept, per, excluded, variant, share, fills)

@@ -33,6 +33,7 @@ import dataclasses
 import json
 import logging
 import os
+import re
 import shutil
 import sys
 import time
@@ -49,11 +50,16 @@ from gravity.execution import ENV_SCHEDULER, as_executor
 from gravity.ge import Baseline, solve
 from gravity.ge import uncertainty as unc
 from gravity.ge.deficits import DEFICIT_RULES, compare_deficit_rules
+from gravity.data import countries as cc
+from gravity.jobs.corridor import calibrated, placement
+from gravity.jobs.corridor import identification as ident
 from gravity.jobs.corridor import tables as ct
 from gravity.jobs.corridor.ge_table import GETable, itpde_table
 from gravity.jobs.corridor.words import ReportWords, report_words
 from gravity.panel.features import BORDER, build_regressors
 from gravity.panel.itpde import itpde_panel
+from gravity.data.readers.indicators import load_indicators
+from gravity.panel.repair import cow_import_reports, fill_zero_links, repair_base_domestic, repair_for_estimation
 from gravity.scenario import baseline as output_mod
 from gravity.scenario import config as sc
 from gravity.scenario import shocks
@@ -72,6 +78,8 @@ class Analysis:
 
     deficit_rule: str = "additive"
     phase_in: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0)
+    leave_one_out: str = "group"
+    placements: bool = True
 
 
 def analysis_settings(cfg: sc.CorridorConfig) -> Analysis:
@@ -91,7 +99,20 @@ def analysis_settings(cfg: sc.CorridorConfig) -> Analysis:
     if not isinstance(phase, list) or not phase or not all(
             isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1 for v in phase):
         raise cfg.error(("analysis", "phase_in"), f"phase_in = {phase!r}", "list shares in [0, 1], e.g. [0.25, 0.5, 1.0]")
-    return Analysis(str(rule), tuple(float(v) for v in phase))
+    loo = a.get("leave_one_out", Analysis.leave_one_out)
+    if loo not in LEAVE_ONE_OUT:
+        raise cfg.error(("analysis", "leave_one_out"), f"leave_one_out = {loo!r}",
+                        "use one of " + "; ".join(f"{k!r} ({v})" for k, v in LEAVE_ONE_OUT.items()))
+    pl = a.get("placements", Analysis.placements)
+    if not isinstance(pl, bool):
+        raise cfg.error(("analysis", "placements"), f"placements = {pl!r}", "write placements = true or false")
+    return Analysis(str(rule), tuple(float(v) for v in phase), loo, pl)
+
+
+LEAVE_ONE_OUT = {"group": "each landlocked member of the report's group in turn",
+                 "all": "each landlocked country of the sample in turn (about 3 s a country on 2 cores)",
+                 "none": "no leave-one-out refits"}
+"""``[analysis] leave_one_out``: which landlocked countries the headline is re-estimated without."""
 
 
 def _swap(col: str) -> str:
@@ -206,6 +227,7 @@ def corridor_panel(cfg: sc.CorridorConfig) -> pd.DataFrame:
     yr = panel["year"].to_numpy()
     for y in cfg.sample.years[1:]:
         panel[f"intl_{y}"] = intl * (yr == y)
+    leads = add_leads(panel, cfg)
     if "gdp_const2015" in names and "population" in names:
         for s in ("o", "d"):
             panel[f"gdp_pc_const2015_{s}"] = panel[f"gdp_const2015_{s}"] / panel[f"population_{s}"]
@@ -216,7 +238,37 @@ def corridor_panel(cfg: sc.CorridorConfig) -> pd.DataFrame:
     panel.attrs.update(attrs)
     panel.attrs["agreement_missing_set_0"] = n_miss
     panel.attrs["carried"] = carried
+    panel.attrs["leads"] = leads
     return panel
+
+
+_LEAD = re.compile(r"^(?P<ind>\w+?)_lead(?P<k>\d+)_(?P<side>[od])$")
+
+
+def add_leads(panel: pd.DataFrame, cfg: sc.CorridorConfig) -> dict[str, int]:
+    """Columns ``<indicator>_lead<k>_o/_d`` = the indicator's value in year t + k, for every such input a
+    regressor of the model file reads (a lead of internet use tests reverse causality: trade at t should
+    not respond to connectivity at t + k once connectivity at t is held fixed). Values as published, not
+    carried; missing where year t + k has none (those rows drop out of the specification using it).
+
+    Returns
+    -------
+    dict
+        column → non-missing cells.
+    """
+    want = {m.group(0): m for r in cfg.regressors.values() for c in r.inputs if (m := _LEAD.match(c))}
+    out = {}
+    for col, m in sorted(want.items()):
+        ind, k, side = m["ind"], int(m["k"]), m["side"]
+        if ind not in cfg.indicators:
+            continue
+        v = load_indicators([ind]).dropna(subset=["value"]).set_index(["iso3", "year"])["value"]
+        v = v[~v.index.duplicated()]
+        who = panel["exporter"] if side == "o" else panel["importer"]
+        key = pd.MultiIndex.from_arrays([who.to_numpy(), panel["year"].to_numpy() + k])
+        panel[col] = v.reindex(key).to_numpy(float)
+        out[col] = int(np.isfinite(panel[col].to_numpy()).sum())
+    return out
 
 
 def estimation_frame(cfg: sc.CorridorConfig, panel: pd.DataFrame) -> pd.DataFrame:
@@ -250,8 +302,8 @@ def check_names(cfg: sc.CorridorConfig, panel: pd.DataFrame, frame: pd.DataFrame
     ScenarioFileError
         Naming the model file's line, the unknown name and the names available.
     """
-    cols = set(frame.columns)
     for i, spec in enumerate(cfg.specifications):
+        cols = set(frame.columns) | ({"pair_fe"} if spec.domestic_breaks == "split" else set())
         clusters = [] if spec.cluster is None else (
             [spec.cluster] if isinstance(spec.cluster, str) else list(spec.cluster))
         for c in clusters:
@@ -265,6 +317,7 @@ def check_names(cfg: sc.CorridorConfig, panel: pd.DataFrame, frame: pd.DataFrame
                 raise cfg.error(("specification", i, "formula"), f"fixed effect {fe!r} of {spec.name!r} names "
                                 f"{miss}, not columns of the estimation data",
                                 "build fixed effects from exporter, importer, year or pair")
+    cols = set(frame.columns)
     used = {r for spec in cfg.specifications for r in spec.slopes}
     inputs = {c: name for name, r in cfg.regressors.items() if name in used for c in r.inputs}
     absent = sorted(c for c in inputs if c not in panel.columns)
@@ -423,14 +476,25 @@ class Estimates:
     failed: dict
     frames: Mapping
     notes: dict = field(default_factory=dict)
+    repairs: dict = field(default_factory=dict)
+    corrected: object | None = None
+    corrected_note: str = ""
+    leave_one_out: pd.DataFrame | None = None
+
+    def headline(self, cfg: sc.CorridorConfig):
+        """The headline fit the scenarios use: bias-corrected when the correction applies, else as estimated."""
+        return self.corrected if self.corrected is not None else self.fits[cfg.headline.name]
 
 
-def estimate(cfg: sc.CorridorConfig, frame: pd.DataFrame, *, progress: bool = True) -> Estimates:
+def estimate(cfg: sc.CorridorConfig, frame: pd.DataFrame, breaks=(), *, progress: bool = True) -> Estimates:
     """PPML for every specification (pair-clustered); a sensitivity that fails is reported, never hidden.
 
-    If the iterative-rectifier separation check fails, the specification is re-estimated with the
-    fixed-effect check only and ``notes`` says so. Specifications over the same years are fitted on one
-    shared row subset of ``frame`` (not a copy each).
+    Each specification's rows are its years of ``frame`` with ITPD-E's domestic coverage ``breaks``
+    repaired as its ``domestic_breaks`` says (:func:`gravity.panel.repair.repair_for_estimation`: drop
+    the domestic flows outside each country's longest break-free run, split the domestic pair effect at
+    each break, or use them as they are); ``repairs`` keeps what each mode changed. If the
+    iterative-rectifier separation check fails, the specification is re-estimated with the fixed-effect
+    check only and ``notes`` says so. Specifications over the same years and repair share one row subset.
 
     Raises
     ------
@@ -439,12 +503,14 @@ def estimate(cfg: sc.CorridorConfig, frame: pd.DataFrame, *, progress: bool = Tr
     """
     from tqdm.auto import tqdm
 
-    fits, failed, frames, notes = {}, {}, UsedRows(), {}
-    subsets: dict[tuple | None, pd.DataFrame] = {}
+    fits, failed, frames, notes, repairs = {}, {}, UsedRows(), {}, {}
+    subsets: dict[tuple, pd.DataFrame] = {}
     for spec in tqdm(cfg.specifications, desc="PPML specifications", disable=not progress):
-        key = None if spec.years is None else tuple(spec.years)
+        key = (None if spec.years is None else tuple(spec.years), spec.domestic_breaks)
         if key not in subsets:
-            subsets[key] = frame if key is None else frame[frame["year"].isin(spec.years)]
+            rows = frame if key[0] is None else frame[frame["year"].isin(spec.years)]
+            subsets[key], table = repair_for_estimation(rows, list(breaks), spec.domestic_breaks)
+            repairs.setdefault(spec.domestic_breaks, {})[key[0]] = table
         sub = subsets[key]
         res, why = None, ""
         for sep in (("fe", "ir"), ("fe",)):
@@ -466,7 +532,7 @@ def estimate(cfg: sc.CorridorConfig, frame: pd.DataFrame, *, progress: bool = Tr
         fits[spec.name] = res
         frames.add(spec.name, sub, res.sample["used"].to_numpy())
         release_memory()                   # the IRLS temporaries of this fit, before the next one
-    return Estimates(fits, failed, frames, notes)
+    return Estimates(fits, failed, frames, notes, repairs)
 
 
 # ==============================================================================================
@@ -511,17 +577,39 @@ def sigmas(cfg: sc.CorridorConfig) -> list[float]:
     return sorted(set(cfg.ge.sigma_sensitivity) | {cfg.ge.sigma})
 
 
-def ge_data(cfg: sc.CorridorConfig, panel: pd.DataFrame) -> GEData:
-    """Both domestic-flow variants of the base-year table and their baselines at every σ."""
-    base_rows = panel[panel["year"] == cfg.sample.base_year]
-    output = output_mod.output_data(cfg.sample.base_year, carry=cfg.sample.carry_forward_years)
+def ge_data(cfg: sc.CorridorConfig, panel: pd.DataFrame, members=()) -> GEData:
+    """Both domestic-flow variants of the base-year table and their baselines at every σ.
+
+    The base year is repaired before it is used (:mod:`gravity.panel.repair`): a domestic flow on the
+    low-coverage side of an ITPD-E coverage break is replaced by the last full-coverage year's scaled by
+    output growth; a domestic share of output below ``[ge] domestic_share_floor`` is replaced by the
+    value-added construction unless that is low too; zero links among ``members`` that COW's import
+    reports record are filled (scaled by the importer's merchandise-import growth, WDI), flagged per cell.
+    """
+    by = cfg.sample.base_year
+    base_rows = panel[panel["year"] == by]
+    output = output_mod.output_data(by, carry=cfg.sample.carry_forward_years)
+    records = [b for b in panel.attrs.get("coverage_breaks", []) if int(b["year"]) <= by]
     breaks: dict[str, list[int]] = {}
-    for b in panel.attrs.get("coverage_breaks", []):
-        if int(b["year"]) <= cfg.sample.base_year:
-            breaks.setdefault(str(b["iso3"]), []).append(int(b["year"]))
+    for b in records:
+        breaks.setdefault(str(b["iso3"]), []).append(int(b["year"]))
+    dom = panel["exporter"] == panel["importer"]
+    domestic = panel.loc[dom & panel["trade"].notna(), ["exporter", "year", "trade"]].rename(columns={"exporter": "iso3"})
+    gdp = load_indicators(["gdp"])[["iso3", "year", "value"]]
+    repaired = repair_base_domestic(domestic, records, by, gdp)
+    fill = None
+    if cfg.ge.fill_zero_links == "cow" and members:
+        m = load_indicators(["merch_imports"]).dropna(subset=["value"])
+        scale = m.set_index(["iso3", "year"])["value"]
+        scale = scale[~scale.index.duplicated()]
+        reports = cow_import_reports(members)
+        fill = (lambda fl: fill_zero_links(fl, reports, members, base_year=by, scale=scale))
     kw = dict(method=cfg.ge.domestic_method, multiplier=cfg.ge.gross_output_multiplier,
-              floor_share=cfg.ge.domestic_floor_share, breaks=breaks)
+              floor_share=cfg.ge.domestic_floor_share, breaks=breaks, repaired=repaired, fill=fill,
+              share_floor=cfg.ge.domestic_share_floor)
     tables = {v: itpde_table(base_rows, output, variant=v, **kw) for v in DOMESTIC}
+    for t in tables.values():
+        t.repaired = repaired
     countries = tables["itpde"].countries
     ref = _reference(cfg, countries)
     baselines = {(v, s): Baseline.from_trade(tables[v].flows, sigma=s, reference=ref)
@@ -543,13 +631,34 @@ def scenario_deltas(cfg: sc.CorridorConfig, grid: pd.DataFrame) -> dict[tuple[st
     out = {}
     dom = (grid["exporter"] == grid["importer"]).to_numpy()
     for spec in cfg.specifications:
-        for s in cfg.scenarios:
+        for s in cfg.estimated_scenarios:
             moved = [n for n in spec.slopes if set(cfg.regressors[n].inputs) & set(s.shocked_inputs)]
             if not moved:
                 continue
             d = shocks.regressor_changes(grid, s, cfg, names=spec.slopes)
             d.loc[dom, :] = 0.0
             out[(spec.name, s.name)] = d
+    return out
+
+
+def estimated_deltas(deltas: dict, est: "Estimates") -> dict:
+    """The scenario changes restricted to the regressors each specification's fit kept: a regressor the
+    fit dropped (collinear with the fixed effects in its sample) has no coefficient and moves no cost; a
+    specification that failed keeps no change. What was left out is noted in ``est.notes``."""
+    out = {}
+    for (spec, scen), d in deltas.items():
+        fit = est.fits.get(spec)
+        if fit is None:
+            continue
+        keep = [c for c in d.columns if c in fit.params.index]
+        gone = [c for c in d.columns if c not in fit.params.index and (d[c] != 0).any()]
+        if gone:
+            est.notes[spec] = (est.notes.get(spec, "") + f" Scenario {scen}: {', '.join(gone)} not estimated "
+                               "(collinear in this sample), so it moves no trade cost.").strip()
+        if keep:
+            sub = d[keep]
+            sub.attrs.update(d.attrs)
+            out[(spec, scen)] = sub
     return out
 
 
@@ -564,7 +673,7 @@ def variant_name(variant: str, sigma: float) -> str:
 
 
 def pooled_interval(cfg, an: Analysis, ge_d: GEData, delta: pd.DataFrame, fit, *,
-                    progress=False, label: str = "") -> unc.PooledUncertainty:
+                    progress=False, label: str = "", scenario=None) -> unc.PooledUncertainty:
     """Parametric draws b ~ N(b̂, V̂) pushed through the GE at every σ and domestic-flow variant, pooled
     (:func:`gravity.ge.uncertainty.pooled_intervals`: equal shares of ``[ge] draws`` per variant).
 
@@ -573,7 +682,8 @@ def pooled_interval(cfg, an: Analysis, ge_d: GEData, delta: pd.DataFrame, fit, *
     """
     variants = [(variant_name(v, s), ge_d.baselines[(v, s)]) for v in DOMESTIC for s in sigmas(cfg)]
     n = ge_d.baselines[("itpde", cfg.ge.sigma)].n
-    return unc.pooled_intervals(variants, lambda beta: cost_change(delta, beta, n), fit=fit,
+    fn = scenario if scenario is not None else (lambda beta: cost_change(delta, beta, n))
+    return unc.pooled_intervals(variants, fn, fit=fit,
                                 coefficients=list(delta.columns), draws=cfg.ge.draws, seed=cfg.ge.seed,
                                 level=cfg.ge.ci, central=variant_name("itpde", cfg.ge.sigma),
                                 deficits=an.deficit_rule, progress=progress, label=label,
@@ -609,7 +719,7 @@ def run_ge(cfg, an: Analysis, ge_d: GEData, deltas, fit, boot_betas, *, progress
     with the pooled interval (and the bootstrap interval when re-fits were made)."""
     out = {}
     base = ge_d.baselines[("itpde", cfg.ge.sigma)]
-    for s in cfg.scenarios:
+    for s in cfg.estimated_scenarios:
         delta = deltas[(cfg.headline.name, s.name)]
         names = list(delta.columns)
         point = solve(base, cost_change(delta, fit.params[names], base.n), deficits=an.deficit_rule)
@@ -698,7 +808,7 @@ def sensitivity_points(cfg, an: Analysis, words: ReportWords, ge_d: GEData, delt
         dimension, setting, scenario, quantity, pct_change (``dimension`` ∈ headline, specification, sigma,
         deficit rule, domestic flows, phase-in).
     """
-    h, fit = cfg.headline, est.fits[cfg.headline.name]
+    h, fit = cfg.headline, est.headline(cfg)
     head, cons = ("itpde", cfg.ge.sigma), ("constructed", cfg.ge.sigma)
     tasks: list[SolveTask] = []
     plan = []                  # (dimension, setting, scenario, task index, rule picked from a comparison)
@@ -708,9 +818,12 @@ def sensitivity_points(cfg, an: Analysis, words: ReportWords, ge_d: GEData, delt
         tasks.append(SolveTask(key, t, closure))
         return len(tasks) - 1
 
-    for s in cfg.scenarios:
+    for s in cfg.estimated_scenarios:
         d0 = deltas[(h.name, s.name)]
         plan.append(("headline", h.label, s.name, task(head, d0, fit.params), None))
+        if est.corrected is not None:
+            k = task(head, d0, est.fits[h.name].params)
+            plan.append(("bias correction", "headline estimates without the correction", s.name, k, None))
         for spec in cfg.specifications:
             if spec.headline or spec.name not in est.fits or (spec.name, s.name) not in deltas:
                 continue
@@ -750,12 +863,12 @@ def deficit_table(cfg, an: Analysis, words: ReportWords, ge_d: GEData, deltas, f
     key = ("itpde", cfg.ge.sigma)
     b0 = ge_d.baselines[key]
     tasks = []
-    for s in cfg.scenarios:
+    for s in cfg.estimated_scenarios:
         d0 = deltas[(cfg.headline.name, s.name)]
         tasks.append(SolveTask(key, cost_change(d0, fit.params[list(d0.columns)], b0.n), COMPARE_RULES))
     solved = run_solves(tasks, ge_d, executor=executor, desc="deficit-rule solves", progress=progress)
     rows = []
-    for s, comp in zip(cfg.scenarios, solved):
+    for s, comp in zip(cfg.estimated_scenarios, solved):
         per = {r: ct.point_summary(cfg, words, b0, comp[comp["rule"] == r].set_index("country"), groups)
                for r in DEFICIT_RULES}
         for q in per["ratio"]:
@@ -868,6 +981,7 @@ def run(config: str | Path | sc.CorridorConfig, out: str | Path | None = "result
     words = report_words(cfg)
     an = analysis_settings(cfg)
     check_identification(cfg)
+    figures = calibrated.check_figures(cfg)
     t["config"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
@@ -884,7 +998,7 @@ def run(config: str | Path | sc.CorridorConfig, out: str | Path | None = "result
     # The GE tables need only the base year: build them now and let the full panel go before the
     # estimation, which holds its own frame (peak memory: the panel and the annual fit never coexist).
     t1 = time.perf_counter()
-    ge_d = ge_data(cfg, panel)
+    ge_d = ge_data(cfg, panel, words.members)
     deltas = scenario_deltas(cfg, ge_d.grid)
     groups = ct.group_membership(cfg, words, ge_d.table.countries)
     t_ge_baseline = time.perf_counter() - t1
@@ -893,14 +1007,27 @@ def run(config: str | Path | sc.CorridorConfig, out: str | Path | None = "result
     release_memory()
 
     t1 = time.perf_counter()
-    est = estimate(cfg, frame, progress=progress)
+    est = estimate(cfg, frame, panel_attrs.get("coverage_breaks", []), progress=progress)
     n_frame = int(len(frame))
     del frame
     release_memory()
-    fit = est.fits[cfg.headline.name]
-    coefs = ct.coefficient_table(cfg, est.fits, cfg.ge.ci)
-    t["panel"] = t_panel
+    h = cfg.headline
+    est.corrected, est.corrected_note = ident.bias_corrected(est.fits[h.name])
     t["estimation"] = time.perf_counter() - t1
+    t1 = time.perf_counter()
+    main, inter = ct.Roles.of(cfg).terms(est.fits[h.name].params.index)
+    if an.leave_one_out != "none" and main is not None:
+        used = est.frames[h.name]
+        codes = sorted(set(used["exporter"]))
+        ll = [c for c, flag in zip(codes, cc.landlocked(codes, cfg.sample.base_year)) if flag]
+        if an.leave_one_out == "group":
+            ll = [c for c in ll if c in set(words.members)]
+        est.leave_one_out = ident.leave_one_out(h, used, ll, main=main, ll=inter, level=cfg.ge.ci, progress=progress)
+    t["leave_one_out"] = time.perf_counter() - t1
+    fit = est.headline(cfg)
+    deltas = estimated_deltas(deltas, est)
+    coefs = ct.coefficient_table(cfg, est.fits, cfg.ge.ci, corrected=est.corrected)
+    t["panel"] = t_panel
     t["ge_baseline"] = t_ge_baseline
 
     t1 = time.perf_counter()
@@ -911,9 +1038,23 @@ def run(config: str | Path | sc.CorridorConfig, out: str | Path | None = "result
     results = run_ge(cfg, an, ge_d, deltas, fit, boot, progress=progress)
     sens = sensitivity_points(cfg, an, words, ge_d, deltas, est, groups, progress=progress)
     deficits = deficit_table(cfg, an, words, ge_d, deltas, fit, groups, progress=progress)
-    tables = ct.build_tables(cfg, an, words, panel_attrs, est, coefs, ge_d, deltas, results, groups, sens,
-                             deficits)
     t["ge"] = time.perf_counter() - t1
+    t1 = time.perf_counter()
+    placements = (placement.placement_table(
+        cfg, an, words, ge_d, deltas, fit, groups, progress=progress,
+        pooled_interval=lambda d, f, scenario, label: pooled_interval(cfg, an, ge_d, d, f, scenario=scenario,
+                                                                      label=label, progress=progress))
+        if an.placements else pd.DataFrame())
+    t["placements"] = time.perf_counter() - t1
+    t1 = time.perf_counter()
+    calib, calib_members = calibrated.calibrated_table(
+        cfg, an, words, ge_d, groups, run_solves=run_solves, solve_task_type=SolveTask, sigmas=sigmas(cfg),
+        domestic=DOMESTIC, progress=progress)
+    t["calibrated"] = time.perf_counter() - t1
+    tables = ct.build_tables(ct.RunParts(
+        cfg=cfg, an=an, words=words, panel_attrs=panel_attrs, est=est, coefs=coefs, ge_d=ge_d, deltas=deltas,
+        results=results, groups=groups, sens=sens, deficits=deficits, placements=placements,
+        calibrated=calib, calibrated_members=calib_members, figures=figures))
 
     base_fit = est.fits[cfg.headline.name]
     info = dict(rows=n_rows, estimation_rows=n_frame, years=list(cfg.sample.years),
@@ -948,5 +1089,9 @@ def summary(res: CorridorResult) -> str:
                     f"[{c['real_gdp_full_lo'].iloc[0]:+.3f}, {c['real_gdp_full_hi'].iloc[0]:+.3f}]")
         if len(a):
             txt += f"   {g} {a['estimate'].iloc[0]:+.3f}% [{a['lo'].iloc[0]:+.3f}, {a['hi'].iloc[0]:+.3f}]"
+        cb = res.tables.calibrated_brief
+        k = cb[(cb.scenario == s.name) & (cb.measure == "real GDP")] if len(cb) else cb
+        for r in k.itertuples():
+            txt += f"\n    {r.variant:<14} {r.who} real GDP {r.pct:+.3f}% (range {r.lo:+.3f} to {r.hi:+.3f})"
         lines.append(txt)
     return "\n".join(lines)

@@ -79,16 +79,22 @@ def write_plots(res, pdir: Path) -> dict[str, Path]:
     cfg = res.config
     ctry = res.tables.countries
     members = list(res.words.members)
-    labels = {s.name: s.label for s in cfg.scenarios}
+    labels = {s.name: s.label for s in cfg.estimated_scenarios}
     e = "real_gdp_full"
     d = ctry[ctry.country.isin(members)].rename(columns={e: "estimate", f"{e}_lo": "param_lo", f"{e}_hi": "param_hi"})
     paths = {"plot_real_gdp_full": rplots.effect_plot(
-        d, pdir / "real_gdp_full.png", scenarios=[s.name for s in cfg.scenarios], countries=members, labels=labels,
+        d, pdir / "real_gdp_full.png", scenarios=list(labels), countries=members, labels=labels,
         intervals=(("param_lo", "param_hi", "pooled 95% interval"),),
         title="Real GDP, % change (full GE), pooled 95% intervals", xlabel="% change in real GDP")}
+    rows = brief.brief_chart_rows(res)
+    if len(rows):
+        paths["plot_brief"] = rplots.range_plot(
+            rows, pdir / "brief.png", panels=list(dict.fromkeys(rows["panel"])),
+            title="Real income, % change (full GE): published trade-cost cuts and scenarios estimated here")
     co = res.coefficients
-    terms = [t for t in ("ln_internet_x_intl", "ln_internet_x_intl_ll", "ln_gdp_pc_x_intl", "ln_gdp_pc_const_x_intl",
-                         "ln_min_internet_x_intl", "ln_min_internet_x_intl_ll", "landlocked_x_intl") if t in set(co.term)]
+    roles = ct.Roles.of(cfg)
+    named = [*roles.connectivity, *roles.connectivity_landlocked, roles.development, roles.penalty]
+    terms = [t for t in named if t and t in set(co.term)]
     paths["plot_coefficients"] = rplots.coefficient_plot(co[co.term.isin(terms)].assign(spec=co["label"]),
                                                          pdir / "coefficients.png", terms=terms,
                                                          title="Connectivity, development and landlocked terms")
