@@ -13,6 +13,15 @@ from gravity.data.registry import (REGISTRY, ChecksumError, DataConfigError, Dat
                                    available, cache_dir, citation, data_dir, load, path, reader_for, reader_function,
                                    sha256_of, source, status)
 # ----------------------------------------------------------------------------- tidy readers
+from gravity.data.readers.desta import (
+    DestaCorrectionError,
+    desta_agreements,
+    desta_corrections,
+    read_desta_dyads,
+    read_desta_indices,
+    read_desta_treaties,
+    read_desta_withdrawals,
+)
 from gravity.data.readers.geodist import PAIR_COLUMNS, map_pair_codes, read_geo_cepii, read_geodist
 from gravity.data.readers.indicators import (
     CATALOGUE as INDICATORS,

@@ -14,8 +14,8 @@ All facts are small CSV tables bundled in ``data/`` with a data card each (sourc
 It is the one authority for country codes: ISO3 harmonisation (:func:`to_iso3`, :func:`known_codes`), legacy
 codes (:func:`legacy_codes`, :func:`code_kind`), customs unions that report as one economy (:data:`UNIONS`,
 :func:`union_members`), the codes other data are re-mapped to for them (:func:`pair_code_map`,
-:func:`indicator_proxies`) and COW codes (:func:`cow_to_iso3`). Other layers call these instead of keeping
-copies of the rules.
+:func:`indicator_proxies`), COW codes (:func:`cow_to_iso3`) and UN M49 numeric codes (:func:`m49_to_iso3`).
+Other layers call these instead of keeping copies of the rules.
 
 This module imports nothing else from ``gravity``: it is the leftmost layer of the data flow.
 """
@@ -49,6 +49,11 @@ Output data of a union are its members' sums; pair covariates and indicators com
 
 GEODIST_RECODES: dict[str, str] = {"YUG": "SRB"}
 """CEPII GeoDist codes that stand for a current country: YUG is Serbia and Montenegro (capital Belgrade)."""
+
+M49_EXTRA: dict[int, str] = {158: "TWN", 900: "XKX"}
+"""Numeric codes outside the UN M49 list that data sets use as if they were M49 codes: 158 is Taiwan's
+ISO 3166-1 numeric code (M49 lists Taiwan under China, 156), 900 is the user-assigned code DESTA and others
+give Kosovo (no M49 or ISO code; World Bank ISO3 XKX)."""
 
 
 class UnknownCountryError(ValueError):
@@ -204,6 +209,48 @@ def to_iso3(values: Iterable[str] | pd.Series | str, *, overrides: dict[str, str
 
 
 _RESOLVED: dict[str, str] = {}  # names resolved by country_converter's regexes (memoised: they are slow)
+
+
+@functools.cache
+def _m49_table() -> dict[int, str]:
+    t = _country_table()
+    t = t[t["UNcode"].notna() & t["obsolete"].isna()]
+    return {**{int(u): c for u, c in zip(t["UNcode"], t["ISO3"])}, **M49_EXTRA}
+
+
+def m49_to_iso3(codes, *, context: str = "") -> np.ndarray:
+    """ISO3 codes of UN M49 numeric country codes.
+
+    Parameters
+    ----------
+    codes : array-like of int
+        M49 codes as numbers (``860`` Uzbekistan, ``4`` Afghanistan), plus the codes of :data:`M49_EXTRA`
+        (``158`` Taiwan, ``900`` Kosovo → ``XKX``).
+    context : str
+        Where the codes come from, for the error message.
+
+    Returns
+    -------
+    numpy.ndarray of object
+        ISO3 code of each input (country_converter's ``UNcode`` column, current countries only).
+
+    Raises
+    ------
+    UnknownCountryError
+        For codes that are neither current M49 codes nor in :data:`M49_EXTRA` (fix: add them there).
+    """
+    arr = np.asarray(codes)
+    try:
+        num = arr.astype("int64")
+    except (TypeError, ValueError):
+        raise UnknownCountryError(sorted({str(c) for c in arr.ravel().tolist()}),
+                                  f"{context or 'M49 codes'} (not integers)") from None
+    table = _m49_table()
+    uniq, inverse = np.unique(num, return_inverse=True)
+    unknown = [str(u) for u in uniq.tolist() if u not in table]
+    if unknown:
+        raise UnknownCountryError(unknown, f"{context or 'M49 codes'} (add them to gravity.data.countries.M49_EXTRA)")
+    return np.array([table[u] for u in uniq.tolist()], dtype=object)[inverse.reshape(num.shape)]
 
 
 # ----------------------------------------------------------------------------- unions and proxies

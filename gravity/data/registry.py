@@ -76,6 +76,9 @@ class Source:
         file's tidy frame, or ``"load"`` when the native format is already what users want.
     contents : str
         One line on what the file holds, when the reader's name does not say it.
+    encoding : str
+        Text encoding of a csv file, used by :func:`load` (``"cp1252"`` for DESTA); default UTF-8 with an
+        optional byte-order mark.
     """
 
     key: str
@@ -87,6 +90,7 @@ class Source:
     licence: str = "see the original publisher's terms"
     reader: str = "load"
     contents: str = ""
+    encoding: str = "utf-8-sig"
 
     @property
     def url(self) -> str:
@@ -138,6 +142,11 @@ WIOD = ("Timmer, Dietzenbacher, Los, Stehrer & de Vries (2015), An Illustrated U
         "Input-Output Database, Review of International Economics 23: 575-605; WIOD 2013 release via the "
         "wiod R package (Quast).")
 WIOD_TERMS = "GPL-3 (wiod package); cite WIOD"
+_DESTA = ("mgaldino/treaties-ideal-point", "746a24fa99b65d0834f8cd6b79f458a180c338cf")
+DESTA = ("Dür, Baccini & Elsig (2014), The design of international trade agreements: Introducing a new dataset, "
+         "Review of International Organizations 9(3): 353-375; DESTA v2.03 (designoftradeagreements.org), files "
+         "as downloaded 2026-01-31 by mgaldino/treaties-ideal-point.")
+DESTA_TERMS = "free for research with citation of Dür, Baccini & Elsig (2014); no formal licence stated"
 CP2015 = ("Caliendo & Parro (2015), Estimates of the Trade and Welfare Effects of NAFTA, Review of Economic "
           "Studies 82(1): 1-44; calibration data via the cp2015 R package (Felipe).")
 
@@ -341,6 +350,25 @@ _SOURCES = [
             (2009, "f8001ea936f2dda6fbedf93168c24780920cf55145c309349d1e62856634fb7d"),
             (2010, "9d4cc68266e3c723bbf308370e911b91f3b4cf41051b43af5036d1e6cc423148"),
             (2011, "8345949612ef0ed824e4e07e140b0ce0b4c77a758975116544a2db660560efb0"),
+        ]
+    ],
+    # --- DESTA v2.03 trade agreements (cp1252 text; countries as UN M49 numeric codes)
+    *[
+        Source(f"desta-rta/{name}", *_DESTA, f"data/raw/desta/{name}", sha, DESTA, DESTA_TERMS, reader=reader,
+               contents=contents, encoding="cp1252")
+        for name, sha, reader, contents in [
+            ("desta_list_of_treaties_02_03_dyads.csv",
+             "51b5a9dafdf1a71a9e28a643e487d4bc9114460c93b1e2b5839d953251644668", "desta:read_desta_dyads",
+             "one row per unordered country pair x agreement entry (base treaty, accession, consolidated)"),
+            ("desta_dyadic_withdrawal_02_03.csv",
+             "5b2011af3a793707845d91aae398b96ff0362701b4781dbac447760a5b5b2889", "desta:read_desta_withdrawals",
+             "one row per pair x withdrawal (country1 withdraws from the base treaty)"),
+            ("desta_indices_version_02_03.csv",
+             "3fcdb23019720f16a0574c56b3b23d015cc677375f2a773bb1cc88b72b29c7a3", "desta:read_desta_indices",
+             "design indices (depth, full FTA, Rasch depth, enforcement) of 692 coded treaties"),
+            ("desta_list_of_treaties_02_03.csv",
+             "7f4a3e4a452c788146a07cccc0972efe6df1c361e490c9c289ffcee8b3775817", "desta:read_desta_treaties",
+             "one row per agreement entry with its member countries"),
         ]
     ],
     # --- Caliendo & Parro (2015) NAFTA calibration (R list, read natively)
@@ -739,7 +767,7 @@ def load(key: str):
     if suffix == ".rds":
         return read_r(p, rds=True)
     if suffix == ".csv":
-        return pd.read_csv(p, encoding="utf-8-sig")
+        return pd.read_csv(p, encoding=source(key).encoding)
     if suffix == ".xls":
         return pd.read_excel(p, engine="calamine")  # the frame xlrd gave, without its deprecation
     raise ValueError(f"{key}: no native reader for {suffix!r} files")
