@@ -1,6 +1,8 @@
 """The corridor pipeline: report writers on synthetic tables, then the whole pipeline on a reduced sample."""
 from __future__ import annotations
 
+import types
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -202,7 +204,7 @@ def test_phase_in_zero_is_nothing_and_one_is_the_full_scenario(run):
 
     res, _ = run
     base = res.baseline
-    fit = res.estimates.fits[res.config.headline.name]
+    fit = res.estimates.headline(res.config)
     for s in ("fibre", "corridor"):
         d = res.scenarios[s].delta
         b = fit.params[list(d.columns)]
@@ -255,8 +257,17 @@ def test_the_brief_is_the_first_page_and_names_tajikistan_first(run):
     assert page.index("Tajikistan") < min(page.index(x) for x in ("Kazakhstan", "ECO"))
     for p in ("AFG", "AZE", "IRN", "KAZ", "KGZ", "PAK", "TKM", "TUR", "UZB"):
         assert f"| {p} " in page, p                          # every ECO partner in the trade table
-    assert "US$" in page and "sign holds in" in page and "Conditional GE" in page and "Full GE" in page
+    assert "US$" in page and "draws below / above 0" in page and "Conditional GE" in page and "Full GE" in page
+    assert "sign holds in" not in page                       # replaced by the share of draws on each side of 0
     assert "n/a%" not in page and "+-" not in page and "it would take internet use" not in page
+    # calibrated scenarios with their published source and range; estimated ones with their placements
+    assert "Published evidence" in page and "World Trade Report 2015" in page and "range" in page
+    assert "depending on where the effect falls" in page and "distinguishable from zero" in page
+    # a US$ figure only where the interval excludes zero, else labelled as an illustration
+    b = res.tables.brief
+    assert b.excludes_zero.any() or "illustration only" in page
+    for r in b[~b.excludes_zero].itertuples():
+        assert not (r.lo > 1e-9 or r.hi < -1e-9)
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "plots/" not in html.split("<body")[1] or "data:image/png;base64" in html
 
@@ -311,6 +322,100 @@ def test_ten_percent_effect_and_where_ours_sit():
     # b = 1 at x0 = 0: exp(ln 1) - 1 = 0; at large x0 a 10% rise moves ln(1 + x) by about ln 1.1
     assert ct.ten_percent_effect(1.0, 1e9) == pytest.approx(10.0, rel=1e-6)
     el = pd.DataFrame({"spec": ["h", "h"], "label": ["H", "H"], "country_type": ["coastal", "landlocked"],
-                       "terms": ["a", "a + b"], "estimate": [0.033, -0.2], "se": [0.1, 0.1]})
-    txt = ct.where_ours_sit(el, {}, "h", 1e9)
+                       "terms": ["a", "a + b"], "measure": ["internet", "internet"], "country_level": [True, True],
+                       "estimate": [0.033, -0.2], "se": [0.1, 0.1]})
+    cfg = types.SimpleNamespace(roles={"indicator": ("internet",)})
+    txt = ct.where_ours_sit(cfg, el, {}, "h", 1e9)
     assert "headline, coastal: +0.32% (within)" in txt and "headline, landlocked: -1.89% (below)" in txt
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 18: repaired data, identification limits in the numbers, calibrated scenarios
+# ---------------------------------------------------------------------------------------------
+def test_ge_baseline_has_no_low_domestic_share_unless_the_data_say_so(run):
+    res, _ = run
+    for variant, tab in res.ge.tables.items():
+        pc = tab.per_country
+        share = pc["domestic"] / pc["output"]
+        low = pc[share < 0.1 - 1e-12]
+        assert set(low["share_flag"]) <= {"low_share_confirmed"}, (variant, low[["domestic", "share_flag"]])
+    # GBR's 2016 ITPD-E domestic flow (US$ 9 bn, 1.6% of output) is on the low-coverage side of a break
+    rep = res.ge.table.repaired.set_index("iso3")
+    if "GBR" in rep.index:
+        assert rep.loc["GBR", "flag"] == "domestic_repaired"
+        assert rep.loc["GBR", "domestic_repaired"] > 50 * rep.loc["GBR", "domestic_observed"]
+
+
+def test_zero_group_links_filled_from_cow_and_agreements_from_desta(run):
+    res, _ = run
+    flows = res.ge.table.flows.set_index(["exporter", "importer"])
+    assert flows.loc[("UZB", "TJK"), "flag"] == "filled_cow" and flows.loc[("UZB", "TJK"), "trade"] > 0
+    fill = res.tables.filled_links.set_index(["exporter", "importer"])
+    assert fill.loc[("UZB", "TJK"), "reported"] == 93e6                  # COW 2014, UZB -> TJK (PROVENANCE)
+    ag = res.tables.agreements.set_index(["iso3_a", "iso3_b"])
+    assert ag.loc[("TJK", "UZB"), "rta"] == 1 and ag.loc[("TJK", "UZB"), "rta_source"] == "desta"
+    assert "pair-years" in res.panel_info["agreements"]["sentence"]
+
+
+def test_group_usd_is_the_sum_of_members_own_amounts(run):
+    res, _ = run
+    b, c = res.tables.brief, res.tables.countries
+    pc = res.ge.table.per_country
+    for s in ("fibre", "corridor"):
+        got = b[(b.scenario == s) & (b.who == "ECO") & (b.measure == "real GDP")].usd_m_base.iloc[0]
+        cs = c[(c.scenario == s) & c.country.isin(res.words.members)].set_index("country")
+        want = float((cs["real_gdp_full"] / 100 * pc["gdp"].reindex(cs.index)).sum() / 1e6)
+        assert got == pytest.approx(want, rel=1e-12)
+
+
+def test_headline_is_bias_corrected_and_drives_the_ge(run):
+    from gravity.ge import solve
+    from gravity.jobs.corridor import pipeline as co
+
+    res, _ = run
+    h = res.config.headline.name
+    raw, bc = res.estimates.fits[h], res.estimates.corrected
+    assert bc is not None
+    co_ = res.coefficients.set_index(["spec", "term"])
+    for term in raw.params.index:
+        assert co_.loc[(f"{h}_bc", term), "estimate"] == pytest.approx(raw.params[term] - bc.bias[term], abs=1e-12)
+    d = res.scenarios["fibre"].delta
+    base = res.baseline
+    point = solve(base, co.cost_change(d, bc.params[list(d.columns)], base.n), deficits=res.analysis.deficit_rule)
+    assert np.allclose(point.countries["real_gdp_full"], res.scenarios["fibre"].point.countries["real_gdp_full"],
+                       atol=1e-12)
+
+
+def test_placement_table_spans_every_placement_and_exporter_is_the_headline(run):
+    from gravity.scenario.shocks import PLACEMENTS
+
+    res, _ = run
+    pl = res.tables.placements
+    f = res.config.focus
+    for s in ("fibre", "corridor"):
+        q = pl[(pl.scenario == s) & (pl.quantity == f"{f} real GDP")].set_index("placement")
+        assert list(q.index) == list(PLACEMENTS)
+        head = res.tables.brief
+        h = head[(head.scenario == s) & (head.who == f) & (head.measure == "real GDP")].pct.iloc[0]
+        assert q.loc["exporter", "estimate"] == pytest.approx(h, abs=1e-9)
+        assert (q.lo <= q.estimate + 1e-9).all() and (q.estimate <= q.hi + 1e-9).all()
+    assert "paperless" not in set(pl.scenario)                           # agreement terms only: nothing to place
+
+
+def test_calibrated_scenarios_have_sources_ranges_and_both_variants(run):
+    res, _ = run
+    c = res.tables.calibrated
+    f = res.config.focus
+    for s in ("tfa_wto", "tfa_oecd"):
+        for v in ("members", "international"):
+            r = c[(c.scenario == s) & (c.variant == v) & (c.reading == "tariff equivalent")
+                  & (c.quantity == f"{f} real GDP")].iloc[0]
+            assert r.lo <= r.estimate <= r.hi and r.estimate > 0
+    figs = res.tables.figures
+    assert set(figs.figure_id) >= {"WTR15-a", "OECD-TFI15-LMIC-full", "OECD-TFI15-mandatory"}
+    assert figs.set_index("figure_id").loc["WTR15-a", "exact_wording"].startswith("full implementation of the TFA")
+    # all of a member's international trade moves more pairs than trade among members only
+    one = c[(c.scenario == "tfa_wto") & (c.reading == "tariff equivalent")].groupby("variant")["pairs"].first()
+    assert one["international"] > one["members"] > 0
+    cb = res.tables.calibrated_brief
+    assert set(cb.variant) == {"members", "international"} and cb.usd_m_base.notna().all()

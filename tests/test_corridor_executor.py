@@ -25,7 +25,7 @@ def inputs(tmp_path_factory):
 
     res, _ = reduced_run(tmp_path_factory)
     cfg, ge_d = res.config, res.ge
-    deltas = co.scenario_deltas(cfg, ge_d.grid)
+    deltas = co.estimated_deltas(co.scenario_deltas(cfg, ge_d.grid), res.estimates)
     groups = ct.group_membership(cfg, res.words, ge_d.table.countries)
     return dict(res=res, cfg=cfg, an=res.analysis, words=res.words, ge_d=ge_d, deltas=deltas, est=res.estimates,
                 groups=groups)
@@ -46,7 +46,7 @@ def _sequential_sensitivity(cfg, an, words, ge_d, deltas, est, groups) -> pd.Dat
     from gravity.jobs.corridor import pipeline as co
     from gravity.jobs.corridor import tables as ct
 
-    h, fit = cfg.headline, est.fits[cfg.headline.name]
+    h, fit = cfg.headline, est.headline(cfg)
     rows = []
 
     def add(dim, setting, scen, countries, base):
@@ -54,11 +54,15 @@ def _sequential_sensitivity(cfg, an, words, ge_d, deltas, est, groups) -> pd.Dat
             rows.append(dict(dimension=dim, setting=setting, scenario=scen, quantity=q, pct_change=v))
 
     b0 = ge_d.baselines[("itpde", cfg.ge.sigma)]
-    for s in cfg.scenarios:
+    for s in cfg.estimated_scenarios:
         d0 = deltas[(h.name, s.name)]
         b = fit.params[list(d0.columns)]
         t0 = co.cost_change(d0, b, b0.n)
         add("headline", h.label, s.name, solve(b0, t0, deficits=an.deficit_rule).countries, b0)
+        if est.corrected is not None:
+            raw = co.cost_change(d0, est.fits[h.name].params[list(d0.columns)], b0.n)
+            add("bias correction", "headline estimates without the correction", s.name,
+                solve(b0, raw, deficits=an.deficit_rule).countries, b0)
         for spec in cfg.specifications:
             if spec.headline or spec.name not in est.fits or (spec.name, s.name) not in deltas:
                 continue
@@ -104,13 +108,13 @@ def test_sensitivity_is_the_same_in_process_on_a_cluster_and_as_before(inputs, c
     cfg, an = inputs["cfg"], inputs["an"]
 
     # every dimension is there, for every scenario, and the shocks move something
-    assert set(here.dimension) == {"headline", "specification", "sigma", "deficit rule", "domestic flows",
-                                   "phase-in"}
-    assert set(here.scenario) == {s.name for s in cfg.scenarios}
+    assert set(here.dimension) == {"headline", "bias correction", "specification", "sigma", "deficit rule",
+                                   "domestic flows", "phase-in"}
+    assert set(here.scenario) == {s.name for s in cfg.estimated_scenarios}
     assert here["pct_change"].notna().all() and (here["pct_change"] != 0).any()
     # the solves ran on the cluster's workers, one task per solve (two deficit-rule rows share one)
     settings = here.drop_duplicates(["scenario", "dimension", "setting"])
-    n_solves = len(settings) - len(cfg.scenarios) * (len(DEFICIT_RULES) - 2)
+    n_solves = len(settings) - len(cfg.estimated_scenarios) * (len(DEFICIT_RULES) - 2)
     keys = [t["key"] for t in ts.data if "sensitivity-solves" in str(t["key"])]
     assert len(keys) == n_solves
     assert {t["worker"] for t in ts.data} <= set(cluster.client.scheduler_info()["workers"])
@@ -120,10 +124,10 @@ def test_sensitivity_is_the_same_in_process_on_a_cluster_and_as_before(inputs, c
     pd.testing.assert_frame_equal(here, inputs["res"].tables.sensitivity, check_exact=True)
     # one σ row by hand: solved on that σ's own baseline
     sg = next(x for x in co.sigmas(cfg) if x != cfg.ge.sigma)
-    s = cfg.scenarios[0].name
+    s = cfg.estimated_scenarios[0].name
     d0 = inputs["deltas"][(cfg.headline.name, s)]
     bs = inputs["ge_d"].baselines[("itpde", sg)]
-    beta = inputs["est"].fits[cfg.headline.name].params[list(d0.columns)]
+    beta = inputs["est"].headline(cfg).params[list(d0.columns)]
     own = solve(bs, co.cost_change(d0, beta, bs.n), deficits=an.deficit_rule).countries
     got = here[(here.dimension == "sigma") & (here.setting == f"sigma = {sg:g}") & (here.scenario == s)
                & (here.quantity == f"{cfg.focus} real GDP")]["pct_change"]
@@ -136,7 +140,7 @@ def test_deficit_table_is_the_same_through_gravity_scheduler(inputs, cluster, mo
     from gravity.jobs.corridor import pipeline as co
     from gravity.jobs.corridor import tables as ct
 
-    fit = inputs["est"].fits[inputs["cfg"].headline.name]
+    fit = inputs["est"].headline(inputs["cfg"])
     monkeypatch.delenv(ENV_SCHEDULER, raising=False)
     here = co.deficit_table(*_args(inputs, *DEF), fit, inputs["groups"], progress=False)
     monkeypatch.setenv(ENV_SCHEDULER, cluster.client.scheduler.address)
@@ -144,12 +148,12 @@ def test_deficit_table_is_the_same_through_gravity_scheduler(inputs, cluster, mo
     with get_task_stream(client=cluster.client) as ts:
         there = co.deficit_table(*_args(inputs, *DEF), fit, inputs["groups"], progress=False)
     cfg = inputs["cfg"]
-    assert len([t for t in ts.data if "deficit-rule-solves" in str(t["key"])]) == len(cfg.scenarios)
+    assert len([t for t in ts.data if "deficit-rule-solves" in str(t["key"])]) == len(cfg.estimated_scenarios)
     pd.testing.assert_frame_equal(there, here, check_exact=True)
     pd.testing.assert_frame_equal(here, inputs["res"].tables.deficit_rules, check_exact=True)
     # the sequential reference for one scenario: compare_deficit_rules in this process
     b0 = inputs["ge_d"].baselines[("itpde", cfg.ge.sigma)]
-    s = cfg.scenarios[-1].name
+    s = cfg.estimated_scenarios[-1].name
     d0 = inputs["deltas"][(cfg.headline.name, s)]
     comp = compare_deficit_rules(b0, co.cost_change(d0, fit.params[list(d0.columns)], b0.n))
     row = here[here.scenario == s].set_index("quantity")

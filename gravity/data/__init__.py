@@ -33,6 +33,7 @@ from gravity.data.readers.indicators import (
     read_owid_gdp,
     read_wdi_api,
     read_wdi_csv,
+    read_wdi_databank,
     read_wdi_datahub,
 )
 from gravity.data.readers.itpde_long import ITPDE_INDUSTRY_COLUMNS, IndustrySource, itpde_to_dataset

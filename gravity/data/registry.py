@@ -303,6 +303,13 @@ _SOURCES = [
            "5987fc95863c2c391a2ffd18419aeb233c13f379", "scripts/data/gdp-worldbank-constant-usd.csv",
            "e48e5f50176f8c998c20dca0b0607a98dae3ce9c220c8fedadcf6e2a6e67293f", OWID, CC_BY,
            reader="indicators:read_owid_gdp"),
+    # --- WDI DataBank export with the Doing Business trading-across-borders times (2014-2019)
+    Source("wdi-trading-across-borders/wdi_databank_business_2014_2019.csv", "sahaavi/New-Venture-s-Compass",
+           "974786bf0b12b450dcbcc08acdc6631de8ecb5e6", "data/raw/data.csv",
+           "c273d1823d4d199bc8dd352f9a407ae4ea55fb56aceee3cf30f7ee55071f9658", WDI + " Doing Business (trading across borders), data years 2014-2019.", CC_BY,
+           reader="indicators:read_wdi_databank",
+           contents="WDI DataBank export (last updated 2023-03-01): 25 series incl. the Doing Business times to "
+                    "export and import (border and documentary compliance, hours), 2014-2019"),
     # --- published trade-facilitation figures: transcribed from public pages (no file to download)
     Source("tf-cost-figures/published_tf_figures.csv", "", "", "",
            "50efc3a08a20c6e374d3605aade7304d3aee0c239357dc4d31b4906be39ea8e5",

@@ -133,7 +133,7 @@ def cost_change(X: np.ndarray, countries: Sequence[str], cut: Mapping[str, float
     c = pair_cuts(countries, cut, variant)
     moved = c > 0
     info = {"pairs": int(moved.sum()), "imputed": 0, "median_tariff_equivalent": float("nan")}
-    if reading == "iceberg":
+    if reading == "iceberg" or not moved.any():
         return np.where(moved, (1.0 - c) ** (1.0 - sigma), 1.0), info
     tau = novy_tau(X, sigma)
     have = moved & np.isfinite(tau)

@@ -54,6 +54,36 @@ def read_wdi_csv(file, name: str | None = None, *, source: str = "World Bank WDI
                            long["value"].astype("float64"), src)
 
 
+DATABANK = "wdi-trading-across-borders/wdi_databank_business_2014_2019.csv"
+
+
+def read_wdi_databank(code: str, name: str | None = None, file: str = DATABANK) -> pd.DataFrame:
+    """One series of a WDI DataBank export (wide ``Country Name, Country Code, Series Name, Series Code,
+    2014 [YR2014], ...``; ``..`` = missing; footer lines without a ``Series Code`` dropped), as the long
+    indicator frame. Aggregates are dropped (logged).
+
+    Raises
+    ------
+    ValueError
+        The file has no ``Series Code`` column, or ``code`` is not one of its series (the message lists them).
+    """
+    path = resolve(file)
+    wide = pd.read_csv(path, dtype=str, na_values=[".."], keep_default_na=False)
+    if "Series Code" not in wide.columns:
+        raise ValueError(f"{path}: no 'Series Code' column; not a WDI DataBank export")
+    wide = wide[wide["Series Code"].fillna("").str.strip() != ""]
+    rows = wide[wide["Series Code"] == code]
+    if rows.empty:
+        raise ValueError(f"{path}: no series {code!r}; the file has {sorted(wide['Series Code'].unique())}")
+    year_cols = {c: int(c.split()[0]) for c in wide.columns if c.split()[0].isdigit()}
+    long = rows.melt(id_vars=["Country Code"], value_vars=list(year_cols), var_name="col", value_name="value")
+    long = long.dropna(subset=["value"])
+    long = keep_countries(long, "Country Code", path.name)
+    return indicator_frame(long["Country Code"], long["col"].map(year_cols).astype(int), name or code,
+                           pd.to_numeric(long["value"], errors="raise").astype("float64"),
+                           f"World Bank WDI DataBank, Doing Business ({code})")
+
+
 def read_wdi_datahub(code: str, name: str | None = None) -> pd.DataFrame:
     """WDI mid-2026 vintage in the datahub long layout ``Country Name,Country Code,Year,Value``
     (``wdi-datahub-2026/<code>/data.csv``). Aggregates are dropped (logged)."""
@@ -258,6 +288,12 @@ _SPECS = [
     ("imports_gs_dec2025", lambda n: read_wdi_csv("wdi-api-dec2025/API_NE.IMP.GNFS.CD_DS2_en_csv_v2_2474.csv", n),
      "current US$", "Imports of goods and services (WDI NE.IMP.GNFS.CD, 2025-12-04 vintage)"),
     ("gdp_const2015", lambda n: read_owid_gdp(name=n), "constant 2015 US$", "GDP (WDI via OWID)"),
+    *[(n, (lambda c: lambda n: read_wdi_databank(c, n))(c), "hours", f"Doing Business: {d} ({c}; data years "
+                                                                     "2014-2019)")
+      for n, c, d in (("export_border_hours", "IC.EXP.TMBC", "time to export, border compliance"),
+                      ("export_document_hours", "IC.EXP.TMDC", "time to export, documentary compliance"),
+                      ("import_border_hours", "IC.IMP.TMBC", "time to import, border compliance"),
+                      ("import_document_hours", "IC.IMP.TMDC", "time to import, documentary compliance"))],
 ]
 CATALOGUE: dict[str, Indicator] = {n: Indicator(n, (lambda f, n: lambda: f(n))(f, n), u, d)
                                    for n, f, u, d in _SPECS}

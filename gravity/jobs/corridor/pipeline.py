@@ -56,6 +56,7 @@ from gravity.jobs.corridor import identification as ident
 from gravity.jobs.corridor import tables as ct
 from gravity.jobs.corridor.ge_table import GETable, itpde_table
 from gravity.jobs.corridor.words import ReportWords, report_words
+from gravity.panel.agreements import agreement_status, desta_panel, fill_agreements
 from gravity.panel.features import BORDER, build_regressors
 from gravity.panel.itpde import itpde_panel
 from gravity.data.readers.indicators import load_indicators
@@ -203,8 +204,11 @@ def corridor_panel(cfg: sc.CorridorConfig) -> pd.DataFrame:
 
     Adds ``pair``, the border × year dummies ``intl_<y>`` = INTL_ij · 1{t = y} for every sample year but
     the first, ``gdp_pc_const2015_o/_d`` = GDP (constant 2015 US$) / population when both indicators are
-    declared, and sets agreement cells the penppml file lacks (neither direction reported) to 0
-    (``attrs["agreement_missing_set_0"]`` counts them). exporter/importer are str.
+    declared, and fills the agreement cells the penppml file lacks from DESTA's WTO-notified agreements in
+    force (:func:`gravity.panel.agreements.fill_agreements`, ECOTA and Uzbekistan's CIS-FTA date corrected:
+    ``attrs["agreements_filled"]`` counts them by source), with DESTA's annual ``rta_desta``,
+    ``rta_desta_lag<K>`` beside them; provision dummies of pairs the penppml file lacks are unknown and set
+    to 0 (``attrs["provisions_unknown"]`` counts them). exporter/importer are str.
 
     Raises
     ------
@@ -231,12 +235,15 @@ def corridor_panel(cfg: sc.CorridorConfig) -> pd.DataFrame:
     if "gdp_const2015" in names and "population" in names:
         for s in ("o", "d"):
             panel[f"gdp_pc_const2015_{s}"] = panel[f"gdp_const2015_{s}"] / panel[f"population_{s}"]
-    agr = [c for c in panel.columns if c == "rta" or c.startswith("rta_lag") or "_prov_" in c]
-    miss = panel[agr].isna() & (panel["exporter"] != panel["importer"]).to_numpy()[:, None]
-    n_miss = int(miss["rta"].sum())
-    panel[agr] = panel[agr].fillna(0.0)
+    lags = sorted(int(c.removeprefix("rta_lag")) for c in panel.columns if re.fullmatch(r"rta_lag\d+", c))
+    desta = desta_panel(range(min(cfg.sample.years) - max(lags, default=0), max(cfg.sample.years) + 1))
+    panel = fill_agreements(panel, desta, column="rta_wto", lags=lags)
+    attrs.update(panel.attrs)
+    group = cfg.groups.get(str(cfg.raw.get("report", {}).get("group", "")), cfg.members)
+    attrs["agreement_status"] = agreement_status(panel, group, cfg.sample.base_year).to_dict("records")
+    prov = [c for c in panel.columns if "_prov_" in c]
+    panel[prov] = panel[prov].fillna(0.0)
     panel.attrs.update(attrs)
-    panel.attrs["agreement_missing_set_0"] = n_miss
     panel.attrs["carried"] = carried
     panel.attrs["leads"] = leads
     return panel
@@ -1062,7 +1069,7 @@ def run(config: str | Path | sc.CorridorConfig, out: str | Path | None = "result
                 headline_drops={str(k): int(v) for k, v in base_fit.drops.items()},
                 countries=int(len(have)), flag_counts=panel_attrs.get("flag_counts", {}),
                 coverage_breaks=panel_attrs.get("coverage_breaks", []),
-                agreement_missing_set_0=panel_attrs.get("agreement_missing_set_0", 0),
+                agreements=agreement_info(panel_attrs, cfg, words),
                 carried=panel_attrs.get("carried", {}),
                 dropped_countries=dict(panel_attrs.get("dropped_countries", {})))
     res = CorridorResult(cfg, words, an, info, est, coefs, ge_d, results, tables, timings=t)
@@ -1070,6 +1077,21 @@ def run(config: str | Path | sc.CorridorConfig, out: str | Path | None = "result
     if write and out is not None:
         res.paths = write_outputs(res, out, plots=plots)
     return res
+
+
+def agreement_info(attrs: dict, cfg, words) -> dict:
+    """What the agreement data filled, with one sentence for the brief (counts of directed pair-years)."""
+    filled = attrs.get("agreements_filled", {})
+    rta = filled.get("rta", {})
+    prov = attrs.get("provisions_unknown", {})
+    n_desta, n_one, n_none = int(rta.get("desta", 0)), int(rta.get("desta_agreement", 0)), int(rta.get("none", 0))
+    sentence = (f"Agreements: the penppml file has no record for {n_desta + n_none:,} directed pair-years; "
+                f"{n_desta:,} are filled from DESTA's WTO-notified agreements in force ({n_one:,} of them with an "
+                f"agreement; ECOTA, signed but never applied, left out; Uzbekistan in the CIS FTA from 2014), "
+                f"{n_none:,} have no source and are 0. Their deep-provision dummies are unknown and set to 0 "
+                f"({int(prov.get('with_rta', 0)):,} pair-years with an agreement). DESTA's own annual agreement "
+                "variable is a sensitivity.")
+    return {"filled": filled, "provisions_unknown": prov, "sentence": sentence}
 
 
 def summary(res: CorridorResult) -> str:

@@ -108,6 +108,11 @@ SHEET_NOTES: dict[str, SheetNote] = {
         "baseline (scaled by the importer's WDI merchandise-import growth from the report year) so a scenario can move "
         "them; the estimation keeps the observed zeros.", "one exporter x importer",
         "reported, filled: current US$; scale: ratio", "Correlates of War dyadic trade v4.0; WDI merchandise imports"),
+    "Agreements": SheetNote(
+        "Agreement status of every pair of group members in the base year: the penppml file (Mattoo, Rocha & Ruta "
+        "coding) beside DESTA's WTO-notified agreements in force, and which one the run uses.",
+        "one pair of members", "0/1", "penppml (Breinlich et al. 2021); DESTA v2.03 (Dür, Baccini & Elsig 2014)",
+        {"desta_known": "DESTA covers both countries of the pair"}),
     "Countries": SheetNote(
         "Per country, headline: baseline exports and GDP; % change in exports, real exports (deflated by the "
         "exporter's consumer prices), imports and real GDP, conditional (_cdl) and full GE, with pooled 95% "
@@ -213,6 +218,7 @@ class CorridorTables:
     ge_domestic_repairs: pd.DataFrame
     domestic_share: pd.DataFrame
     filled_links: pd.DataFrame
+    agreements: pd.DataFrame
     scenarios: pd.DataFrame
     ge_baseline_countries: pd.DataFrame
     ge_cell_flags: pd.DataFrame
@@ -232,7 +238,7 @@ class CorridorTables:
              "Published figures": self.figures, "Leave one out": self.leave_one_out,
              "Domestic repairs": self.domestic_repairs, "Shocks": self.shocks,
              "GE domestic repairs": self.ge_domestic_repairs, "Domestic share": self.domestic_share,
-             "Filled links": self.filled_links, "Scenarios": self.scenarios, "GE baseline countries": self.ge_baseline_countries,
+             "Filled links": self.filled_links, "Agreements": self.agreements, "Scenarios": self.scenarios, "GE baseline countries": self.ge_baseline_countries,
              "GE cell flags": self.ge_cell_flags, "Excluded countries": self.excluded_countries,
              "Coverage breaks": self.coverage_breaks, "Cross-check": self.cross_check}
         for name, df in (("Estimation notes", self.estimation_notes),
@@ -897,7 +903,8 @@ def build_tables(p: RunParts) -> CorridorTables:
         ge_domestic_repairs=(rep[rep["flag"] != "domestic_observed"].reset_index(drop=True)
                              if (rep := ge_d.table.repaired) is not None else pd.DataFrame()),
         domestic_share=ge_d.table.share_check if ge_d.table.share_check is not None else pd.DataFrame(),
-        filled_links=ge_d.table.fills if ge_d.table.fills is not None else pd.DataFrame(), scenarios=scenario_table(cfg, words, p.deltas, ge_d.grid),
+        filled_links=ge_d.table.fills if ge_d.table.fills is not None else pd.DataFrame(),
+        agreements=pd.DataFrame(p.panel_attrs.get("agreement_status", [])), scenarios=scenario_table(cfg, words, p.deltas, ge_d.grid),
         ge_baseline_countries=ge_d.table.per_country.reset_index(), ge_cell_flags=cells,
         excluded_countries=ge_d.table.excluded, coverage_breaks=brk, cross_check=xs,
         estimation_notes=pd.DataFrame([{"spec": k, "note": v} for k, v in est.notes.items()]) if est.notes else None,
