@@ -352,7 +352,9 @@ def test_ge_trade_costs_use_the_same_cost_factor(cfg):
 
 def test_shipped_file_parses_and_its_connectivity_terms_read_one_side_only():
     cfg = sc.load_config(SHIPPED)
-    assert cfg.headline.name == "border_dev" and [s.name for s in cfg.scenarios] == ["fibre", "paperless", "corridor"]
+    assert cfg.headline.name == "border_dev" and [s.name for s in cfg.estimated_scenarios] == ["fibre", "paperless",
+                                                                                                "corridor"]
+    assert [s.name for s in cfg.calibrated_scenarios] == ["tfa_wto", "tfa_oecd"]
     for name in ("ln_internet_x_intl", "ln_internet_x_intl_ll"):
         assert "internet_d" not in cfg.regressors[name].inputs, name   # no fake importer-side input
     # the fibre scenario shocks internet; only the exporter side enters a regressor, and that is enough

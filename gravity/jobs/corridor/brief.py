@@ -419,7 +419,7 @@ def data_limits(res) -> list[str]:
         fixed = g[g.flag == "domestic_repaired"]
         lines.append(f"In the {cfg.sample.base_year} GE baseline, {len(fixed)} domestic flows on the low-coverage side of a "
                      "break are replaced by their last full-coverage level scaled by GDP growth ("
-                     + ", ".join(f"{r.iso3} {r.domestic_observed / 1e9:,.0f} -> {r.domestic_repaired / 1e9:,.0f} bn"
+                     + ", ".join(f"{r.iso3} {r.domestic_observed / 1e9:,.3g} -> {r.domestic_repaired / 1e9:,.4g} bn"
                                  for r in fixed.head(6).itertuples())
                      + (", ..." if len(fixed) > 6 else "") + ").")
     sh = res.tables.domestic_share
@@ -435,8 +435,9 @@ def data_limits(res) -> list[str]:
                  "x value added - exports; the intervals pool this construction with ITPD-E's own flows.")
     if f in t.index:
         lines.append(f"Mirror-only flows: {100 * t.loc[f, 'mirror_export_share']:.0f}% of {f}'s "
-                     f"{cfg.sample.base_year} exports rest on partners' import reports; re-exports and misreporting by "
-                     "partners pass into them.")
+                     f"{cfg.sample.base_year} exports in the GE baseline rest on partners' import reports (ITPD-E's "
+                     "mirror flows and the links filled from COW); re-exports and misreporting by partners pass into "
+                     "them.")
     xs = res.tables.cross_check
     if len(xs) and {"itpde", "cow"} <= set(xs.columns):
         d = xs.dropna(subset=["itpde", "cow"])

@@ -55,7 +55,9 @@ class GETable:
         Sorted ISO3 codes.
     per_country : DataFrame
         By ISO3: exports, imports, domestic, domestic_source, coverage_break (and its years), output (Σ_j X_ij),
-        expenditure (Σ_i X_ij), deficit_pct_output (E − Y in % of Y), gdp (WDI, US$), mirror_export_share.
+        expenditure (Σ_i X_ij), deficit_pct_output (E − Y in % of Y), gdp (WDI, US$), mirror_export_share (of
+        exports known only from importers' reports: ITPD-E mirror flows and links filled from COW), and with
+        ``share_floor`` domestic_share and share_flag.
     excluded : DataFrame
         iso3, reason, trade (international flows lost, US$), share_of_trade.
     variant : str
@@ -198,7 +200,8 @@ def itpde_table(base_rows: pd.DataFrame, output: pd.DataFrame, *, variant: str =
     flows = pd.DataFrame({"exporter": tab["exporter"].to_numpy(), "importer": tab["importer"].to_numpy(),
                           "trade": tv, "flag": flag})
     X = tv.reshape(len(kept), len(kept))
-    mirror_exp = pd.Series(np.where(flag == "itpde_mirror", tv, 0.0)).groupby(flows["exporter"]).sum().reindex(kept)
+    on_reports = np.isin(flag, ["itpde_mirror", "filled_cow"])       # known only from an importer's report
+    mirror_exp = pd.Series(np.where(on_reports, tv, 0.0)).groupby(flows["exporter"]).sum().reindex(kept)
     per = pd.DataFrame({
         "exports": exports.to_numpy(), "imports": imports.to_numpy(), "domestic": np.diag(X),
         "domestic_source": pd.Series(src, index=d.index).reindex(kept).to_numpy(),

@@ -55,8 +55,15 @@ def write_all(res, out: Path, *, plots: bool = True) -> dict[str, Path]:
                                        sheet_notes={k: ct.SHEET_NOTES[k] for k in res.tables.sheets()}))
 
     fits = res.estimates.fits
-    specs = [s for s in cfg.specifications if s.name in fits]
-    rt = regtable([fits[s.name] for s in specs], names=[s.label for s in specs])
+    cols, names = [], []
+    for s in cfg.specifications:
+        if s.name in fits:
+            cols.append(fits[s.name])
+            names.append(s.label)
+            if s.headline and res.estimates.corrected is not None:
+                cols.append(res.estimates.corrected)
+                names.append(f"{s.label}, bias-corrected (Weidner & Zylkin 2021)")
+    rt = regtable(cols, names=names)
     for ext, text in (("md", rt.to_markdown()), ("tex", rt.to_latex(caption=cfg.title)), ("html", rt.to_html())):
         p = out / f"regressions.{ext}"
         p.write_text(text, encoding="utf-8")
