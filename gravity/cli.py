@@ -143,6 +143,9 @@ def data_command(
     cfg = " or ".join(str(f) for f in config_files())
     typer.echo(f"data directory: {where.path}")
     typer.echo(f"  chosen by rule {RULES.index(where.rule) + 1} ({where.rule}): {where.origin}")
+    if not where.path.exists():
+        typer.echo("  this folder does not exist (yet): every file below is missing until `gravity data --fetch` "
+                   "downloads into it, or the rule points at the folder holding the data")
     typer.echo(f"  rules, first match wins: 1. GRAVITY_DATA_DIR  2. [data] dir in {cfg}  "
                f"3. ../shared/data beside the project  4. ~/.cache/gravity")
     width = max(len(k) for k in table["key"]) if len(table) else 0
