@@ -239,6 +239,12 @@ def _fit(spec, data, cache, *, vtype, ssc_, cl_cols, weights, offset, tol, maxit
     # slopes x / c (β·c) and weights v / sv (same β); every factor is a power of two, 1 for ordinary data
     sy, cx = pow2_scale(y), column_scales(X)
     sv = pow2_scale(v) if design.weights is not None else 1.0
+    far = np.abs(np.log2(cx)) > VARIANCE_EXPONENT
+    if far.any():
+        cols = [f"{design.names[j]!r} (largest |x| {np.max(np.abs(X[:, j])):.3g})" for j in np.flatnonzero(far)]
+        raise FormulaError(f"ppml {formula!r}: slope(s) {', '.join(cols)} are so large or small that the variance of "
+                           "their coefficient (about 1/x^2) lies outside double precision. Fix: express them in other "
+                           "units (e.g. divide by 1e100, or take logs); the coefficient scales inversely")
     scaled_x = bool((cx != 1.0).any())
     try:
         fit = irls(y / sy if sy != 1.0 else y, np.asfortranarray(X / cx) if scaled_x else X, fe, n_levels,
@@ -275,6 +281,10 @@ def _fit(spec, data, cache, *, vtype, ssc_, cl_cols, weights, offset, tol, maxit
         offset_spec=offset, has_weights=design.weights is not None, fe_coef=fit["fe_coef"], fe_dof=fe_df,
         Xt=fit["Xt"], data=data,
     )
+
+
+VARIANCE_EXPONENT = 480
+"""Largest |log2| of a slope's magnitude whose coefficient variance (∝ 2^∓2k) stays a double."""
 
 
 def _spec_key(value):

@@ -45,6 +45,19 @@ def _columns(K, C, ref, a, s, b):
 
 
 @njit(cache=True, error_model="numpy")
+def _isolated(X, that):
+    """1 for a country with no flow to or from any other country after the change (X_ij t̂_ij = X_ji t̂_ji = 0)."""
+    n = X.shape[0]
+    iso = np.ones(n, dtype=np.bool_)
+    for i in range(n):
+        for j in range(n):
+            if j != i and (X[i, j] * that[i, j] > 0.0 or X[j, i] * that[j, i] > 0.0):
+                iso[i] = False
+                break
+    return iso
+
+
+@njit(cache=True, error_model="numpy")
 def _scale(K, R, C, ref, tol, max_iter, a0):
     """a, b with Σ_j K_ij a_i b_j = R_i, Σ_i K_ij a_i b_j = C_j and b_ref = 1 (alternating scaling,
     started from a = a0). Returns a, b, iterations (-1: not converged, -3: an iterate left the
@@ -72,6 +85,12 @@ def _scale(K, R, C, ref, tol, max_iter, a0):
             c = _columns(K, C, ref, a, s, b)  # b consistent with the final a
             for i in range(n):
                 a[i] *= c
+            # a country with no flow to or from another only fixes a_i b_i: its own unit, b_i = 1
+            iso = _isolated(K, np.ones_like(K))
+            for i in range(n):
+                if iso[i] and i != ref and K[i, i] > 0.0:
+                    b[i] = 1.0
+                    a[i] = R[i] / K[i, i]
             return a, b, it + 1, err
     return a, b, -1, err
 
@@ -115,9 +134,10 @@ def _phi_hats(X, that, E, q, out):
 
 
 @njit(cache=True, error_model="numpy")
-def _ehat(Y, E, p, deficits, wY, out):
+def _ehat(Y, E, p, deficits, wY, iso, out):
     """Ê_j before the common κ: ``ratio`` (0) p̂_j; ``additive`` (1) (Y_j p̂_j + D_j Σ_i Y_i p̂_i / Σ_i Y_i) / E_j;
-    ``balanced`` (2) Y_j p̂_j / E_j (E'_j = Y'_j: deficits purged, Dekle, Eaton & Kortum 2007)."""
+    ``balanced`` (2) Y_j p̂_j / E_j (E'_j = Y'_j: deficits purged, Dekle, Eaton & Kortum 2007). The sums run
+    over the trading countries (``iso`` False; ``wY`` is their output): an isolated one has D_j = 0."""
     n = Y.shape[0]
     if deficits == 0:
         for j in range(n):
@@ -125,26 +145,14 @@ def _ehat(Y, E, p, deficits, wY, out):
     elif deficits == 1:
         s = 0.0
         for i in range(n):
-            s += Y[i] * p[i]
+            if not iso[i]:
+                s += Y[i] * p[i]
         s /= wY
         for j in range(n):
             out[j] = (Y[j] * p[j] + (E[j] - Y[j]) * s) / E[j]
     else:
         for j in range(n):
             out[j] = Y[j] * p[j] / E[j]
-
-
-@njit(cache=True, error_model="numpy")
-def _isolated(X, that):
-    """1 for a country with no flow to or from any other country after the change (X_ij t̂_ij = X_ji t̂_ji = 0)."""
-    n = X.shape[0]
-    iso = np.ones(n, dtype=np.bool_)
-    for i in range(n):
-        for j in range(n):
-            if j != i and (X[i, j] * that[i, j] > 0.0 or X[j, i] * that[j, i] > 0.0):
-                iso[i] = False
-                break
-    return iso
 
 
 @njit(cache=True, error_model="numpy")
@@ -180,7 +188,7 @@ def _full(X, that, Y, E, sigma, ref, numeraire, deficits, tol, max_iter, p0):
         for i in range(n):
             q[i] = p[i] ** e
         _phi_hats(X, that, E, q, ph)
-        _ehat(Y, E, p, deficits, wY, eh)
+        _ehat(Y, E, p, deficits, wY - wY_iso, iso, eh)
         for j in range(n):
             if not eh[j] > 0.0:
                 return p, om, ph, eh, 1.0, -2, err
@@ -218,7 +226,7 @@ def _full(X, that, Y, E, sigma, ref, numeraire, deficits, tol, max_iter, p0):
                 q[i] = p[i] ** e
                 om[i] = p[i] ** sigma
             _phi_hats(X, that, E, q, ph)
-            _ehat(Y, E, p, deficits, wY, eh)
+            _ehat(Y, E, p, deficits, wY - wY_iso, iso, eh)
             a_ = 0.0
             b_ = 0.0
             for i in range(n):
