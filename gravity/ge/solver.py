@@ -666,9 +666,9 @@ def check_trade_structure(baseline, that: np.ndarray) -> None:
 def check_reference_trades(baseline, that: np.ndarray) -> None:
     """Refuse a reference country that trades with no other country before or after the change.
 
-    A country with X̂_ij t̂_ij = X̂_ji t̂_ji = 0 for every j ≠ i is an economy of its own: it is solved
-    like any other (its real GDP does not change; its nominal price stays at its starting value), but as
-    the reference it would fix the price level of itself only, leaving the rest of the world's undetermined
+    A country with X̂_ij t̂_ij = X̂_ji t̂_ji = 0 for every j ≠ i is an economy of its own: it is solved as one
+    (its nominal price stays at its starting value; its real GDP changes only by the loss of the trade it
+    had, :func:`check_trade_structure`), but as the reference it would fix the price level of itself only, leaving the rest of the world's undetermined
     (the full-GE fixed point then never converges).
 
     Parameters
