@@ -668,8 +668,8 @@ def check_reference_trades(baseline, that: np.ndarray) -> None:
 
     A country with X̂_ij t̂_ij = X̂_ji t̂_ji = 0 for every j ≠ i is an economy of its own: it is solved as one
     (its nominal price stays at its starting value; its real GDP changes only by the loss of the trade it
-    had, :func:`check_trade_structure`), but as the reference it would fix the price level of itself only, leaving the rest of the world's undetermined
-    (the full-GE fixed point then never converges).
+    had, :func:`check_trade_structure`), but as the reference it would fix the price level of itself only,
+    leaving the rest of the world's undetermined (the full-GE fixed point then never converges).
 
     Parameters
     ----------
