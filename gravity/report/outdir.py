@@ -281,7 +281,10 @@ def _locked(folder: Path):
         except ImportError:      # not POSIX: no cross-process lock, the moves are still one by one
             fcntl = None
         if fcntl is not None:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            except OSError:      # a file system without locks (some network mounts): moves stay one by one
+                pass
         yield
     finally:
         fh.close()               # releases the lock
