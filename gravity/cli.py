@@ -80,11 +80,18 @@ def replicate_command(
 @app.command("corridor")
 def corridor(
     spec: Path = typer.Argument(..., help="corridor model file, e.g. models/eco_digital_corridor.toml"),
-    out: Path = typer.Option(Path("results/eco"), "--out", help="directory for the workbook, tables, plots, report"),
+    out: Path = typer.Option(Path("results/eco"), "--out", help="directory for the workbook, tables, plots, report "
+                             "(new, empty, or the output of an earlier run: only files gravity wrote there are replaced)"),
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler for the draws and re-fits, "
                                   "tcp://host:8786 (sets GRAVITY_SCHEDULER; default: a local cluster)"),
+    force: bool = typer.Option(False, "--force", help="write into a folder holding other files, beside them "
+                               "(they are never changed or deleted)"),
 ) -> None:
-    """Digital-corridor analysis: estimates, GE scenarios with 95% CIs, ministry workbook, plots, report."""
+    """Digital-corridor analysis: estimates, GE scenarios with 95% CIs, ministry workbook, plots, report.
+
+    The outputs go to --out: a new or empty folder, or one an earlier run wrote (its gravity_outputs.json
+    lists the files gravity may replace). Any other file there is never changed or deleted.
+    """
     import os
 
     from gravity.data.registry import ChecksumError, DataConfigError, DataUnavailableError
@@ -93,16 +100,17 @@ def corridor(
     from gravity.scenario.config import ScenarioFileError
 
     try:
+        target = co.check_output(out, force=force, inputs=(spec,))      # before any work
         if scheduler:
             get_executor(scheduler=scheduler)      # reachable now, not after the estimation
             os.environ[ENV_SCHEDULER] = scheduler
-        res = co.run(spec, out)
+        res = co.run(spec, target)
     except (ScenarioFileError, DataUnavailableError, ChecksumError, DataConfigError) as exc:
         raise _data_error(exc) from None
     except ExecutionError as exc:
         raise typer.BadParameter(str(exc), param_hint="--scheduler / GRAVITY_SCHEDULER") from None
     typer.echo(co.summary(res))
-    typer.echo(f"wrote {len(res.paths)} files to {out} (report: {res.paths.get('report_md')})")
+    typer.echo(f"wrote {len(res.paths)} files to {target.path} (report: {res.paths.get('report_md')})")
 
 
 def _size(n: int) -> str:
@@ -135,6 +143,9 @@ def data_command(
     cfg = " or ".join(str(f) for f in config_files())
     typer.echo(f"data directory: {where.path}")
     typer.echo(f"  chosen by rule {RULES.index(where.rule) + 1} ({where.rule}): {where.origin}")
+    if not where.path.exists():
+        typer.echo("  this folder does not exist (yet): every file below is missing until `gravity data --fetch` "
+                   "downloads into it, or the rule points at the folder holding the data")
     typer.echo(f"  rules, first match wins: 1. GRAVITY_DATA_DIR  2. [data] dir in {cfg}  "
                f"3. ../shared/data beside the project  4. ~/.cache/gravity")
     width = max(len(k) for k in table["key"]) if len(table) else 0

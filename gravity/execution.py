@@ -32,6 +32,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import re
 import threading
 from typing import Any, Callable, Sequence
 
@@ -285,9 +286,26 @@ def _in_dask_worker() -> bool:
     return True
 
 
+_ADDRESS = re.compile(r"^(?:(?:tcp|tls|inproc|ucx|ws|wss)://)?\[?[A-Za-z0-9_.:\-]+\]?:\d{1,5}$")
+
+
+def check_address(address: str, *, from_env: bool = False) -> str:
+    """``address`` if it reads as a Dask scheduler address (``tcp://host:8786``, ``host:8786``), else
+    :class:`ExecutionError` naming where it came from and the form to use (before any connection attempt).
+    """
+    source = f"the environment variable {ENV_SCHEDULER}" if from_env else "the scheduler argument"
+    if not isinstance(address, str) or not _ADDRESS.match(address.strip()):
+        raise ExecutionError(f"{address!r} (from {source}) is not a Dask scheduler address. Fix: give it as "
+                             f"tcp://host:8786 (the address `dask scheduler` prints), or unset {ENV_SCHEDULER} / "
+                             "drop --scheduler to run on this machine")
+    return address.strip()
+
+
 def _remote_client(address: str, *, from_env: bool, timeout: float):
     """A client of the scheduler at ``address`` (one per address in this process)."""
     from distributed import Client
+
+    address = check_address(address, from_env=from_env)
 
     with _LOCK:
         c = _REMOTE.get(address)
@@ -295,7 +313,7 @@ def _remote_client(address: str, *, from_env: bool, timeout: float):
             return c
         try:
             c = Client(address, timeout=f"{timeout}s", set_as_default=False)
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError) as exc:
             source = f"the environment variable {ENV_SCHEDULER}" if from_env else "the scheduler argument"
             raise ExecutionError(
                 f"cannot reach the Dask scheduler at {address!r} (from {source}): {type(exc).__name__}: {exc}. "

@@ -162,7 +162,7 @@ def test_outputs_are_published_complete_with_run_log(tmp_path, monkeypatch):
     from gravity.jobs.corridor import report as rep
 
     def write_all(res, out, plots=True):
-        out.mkdir(parents=True)
+        out.mkdir(parents=True, exist_ok=True)
         (out / "eco_corridor.csv").write_text("new")
         return {"csv": out / "eco_corridor.csv"}
 
@@ -181,20 +181,26 @@ def test_interrupted_write_leaves_the_previous_output_untouched(tmp_path, monkey
     from gravity.jobs.corridor import report as rep
 
     out = tmp_path / "eco"
-    out.mkdir()
-    old = {"report.md": "old report", "eco_corridor.csv": "old csv", "run_log.json": '{"complete": true}'}
-    for name, text in old.items():
-        (out / name).write_text(text)
+    old = {"report.md": "old report", "eco_corridor.csv": "old csv"}
+
+    def write_old(res, stage, plots=True):
+        for name, text in old.items():
+            (stage / name).write_text(text)
+        return {}
+
+    monkeypatch.setattr(rep, "write_all", write_old)
+    co.write_outputs(_fake_result(), out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert set(before) == {*old, "run_log.json", "gravity_outputs.json", ".gravity_outputs.lock"}
 
     def write_all(res, tmp, plots=True):
-        tmp.mkdir(parents=True)
         (tmp / "eco_corridor.csv").write_text("half new")
         raise KeyboardInterrupt
 
     monkeypatch.setattr(rep, "write_all", write_all)
     with pytest.raises(KeyboardInterrupt):
         co.write_outputs(_fake_result(), out)
-    assert {p.name: p.read_text() for p in out.iterdir()} == old
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert [p.name for p in tmp_path.iterdir()] == ["eco"]
 
 

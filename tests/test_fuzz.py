@@ -3,7 +3,10 @@
 Over ``ppml``, ``ols``, ``build_panel``, ``ge.Baseline.from_trade`` / ``ge.solve`` and ``load_corridor``:
 any generated input either succeeds or raises one of gravity's own error classes with a message; never
 an internal exception (ZeroDivisionError, LinAlgError, IndexError, KeyError, TypeError from numpy), and
-never NaN results without a warning. ``max_examples`` keeps the file within about a minute.
+never NaN results without a warning. Invariants (issue 19): outcomes, weights and GE flows in units from
+1e-310 to 1e300 give the unit-scale answer; integer columns of any width in products give the float64 answer;
+row order changes nothing (also for ``vcov(data=)``); a NaN anywhere in a counterfactual is an error naming a
+pair. ``max_examples`` keeps the file within about a minute.
 """
 from __future__ import annotations
 
@@ -164,3 +167,114 @@ def test_load_corridor_fuzz(tmp_path_factory, edits):
     res, _ = outcome(lambda: sc.load_config(p))
     if res is not None:
         assert math.isfinite(res.ge.sigma) and res.ge.sigma > 1
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 19: units, integer dtypes, row order and NaN counterfactuals
+# ---------------------------------------------------------------------------------------------
+FEW = settings(max_examples=12, deadline=None, derandomize=True,
+               suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+scales = st.sampled_from([1e-310, 1e-300, 1e-200, 1e-30, 1e30, 1e200, 1e300])
+
+
+@st.composite
+def panels(draw):
+    """A well-posed PPML panel: 3-4 countries, 2-3 years, positive flows (a few zeros), one regressor."""
+    seed = draw(st.integers(0, 10_000))
+    rng = np.random.default_rng(seed)
+    codes = CODES[:draw(st.integers(3, 4))]
+    rows = [(o, d, 2000 + t) for t in range(draw(st.integers(2, 3))) for o in codes for d in codes]
+    df = pd.DataFrame(rows, columns=["exporter", "importer", "year"])
+    df["x1"] = rng.normal(size=len(df))
+    df["trade"] = rng.exponential(10.0, size=len(df)) * np.exp(0.5 * df["x1"])
+    df.loc[rng.random(len(df)) < 0.1, "trade"] = 0.0
+    df["pair"] = df["exporter"] + df["importer"]
+    df["a"] = rng.integers(0, 120, len(df))
+    df["b"] = rng.integers(0, 120, len(df))
+    return df
+
+
+@FEW
+@given(df=panels(), c=scales, what=st.sampled_from(["trade", "weights"]))
+def test_ppml_units_fuzz(df, c, what):
+    """Outcome or weights ×c (1e-310…1e300): the unit-scale slopes and standard errors."""
+    f = "trade ~ x1 | exporter + importer"
+    w = 1.0 + (np.arange(len(df)) % 3)
+    ref = ppml(f, df.assign(w=w), weights="w", cluster="pair")
+    scaled = df.assign(trade=df["trade"] * c, w=w) if what == "trade" else df.assign(w=w * c)
+    got = ppml(f, scaled, weights="w", cluster="pair")
+    assert np.allclose(got.params, ref.params, rtol=1e-6, atol=1e-12)
+    assert np.allclose(got.bse, ref.bse, rtol=1e-6, atol=1e-12)
+
+
+@FEW
+@given(df=panels(), dtype=st.sampled_from(["int8", "int16", "int32", "int64", "uint8", "Int16", "UInt8"]),
+       term=st.sampled_from(["a:b", "I(a*b)", "a*b", "I(a**2)"]))
+def test_integer_dtypes_fuzz(df, dtype, term):
+    """Integer columns of any width in products: the float64 answer (no wrap-around)."""
+    f = f"trade ~ x1 + {term} | exporter"
+    ref = ppml(f, df.astype({"a": "float64", "b": "float64"}))
+    got = ppml(f, df.astype({"a": dtype, "b": dtype}))
+    assert np.allclose(got.params, ref.params, rtol=1e-9)
+
+
+@FEW
+@given(df=panels(), seed=st.integers(0, 1000))
+def test_shuffled_rows_fuzz(df, seed):
+    """Row order is irrelevant: the fit on shuffled rows, and a covariance switched with data= shuffled."""
+    f = "trade ~ x1 | exporter^year + importer^year"
+    ref = ppml(f, df, cluster="pair")
+    sh = df.sample(frac=1.0, random_state=seed)
+    got = ppml(f, sh, cluster="pair")
+    assert np.allclose(got.params, ref.params, rtol=1e-7) and np.allclose(got.bse, ref.bse, rtol=1e-7)
+    fit = ppml(f, df)
+    assert np.allclose(fit.vcov({"CRV1": "pair"}, data=sh).bse, ref.bse, rtol=1e-9)
+
+
+def _world(n, seed):
+    X = np.random.default_rng(seed).exponential(10.0, size=(n, n)) + 0.5
+    np.fill_diagonal(X, 50.0 + 100.0 * np.random.default_rng(seed + 1).random(n))
+    codes = CODES[:n]
+    return pd.DataFrame([dict(exporter=o, importer=d, trade=X[i, j], x=float(i != j), t=np.exp(-float(i != j)))
+                         for i, o in enumerate(codes) for j, d in enumerate(codes)])
+
+
+@FEW
+@given(n=st.integers(2, 4), seed=st.integers(0, 1000), c=scales, calibrated=st.booleans())
+def test_ge_units_fuzz(n, seed, c, calibrated):
+    """GE flows ×c: the unit-scale % changes."""
+    tab = _world(n, seed)
+    t = np.where(np.eye(n) > 0, 1.0, 1.1)
+    costs = None if calibrated else "t"
+    ref = solve(Baseline.from_trade(tab, sigma=5.0, reference="DEU", costs=costs), t).countries
+    got = solve(Baseline.from_trade(tab.assign(trade=tab["trade"] * c), sigma=5.0, reference="DEU", costs=costs),
+                t).countries
+    assert np.allclose(got.to_numpy(), ref.to_numpy(), rtol=1e-7, atol=1e-9)
+
+
+@FEW
+@given(n=st.integers(2, 4), seed=st.integers(0, 1000), data=st.data())
+def test_nan_counterfactual_fuzz(n, seed, data):
+    """A NaN anywhere in a counterfactual (covariate, coefficient, listed cost) is an error naming a pair or
+    the coefficient, never 'no change'."""
+    from gravity.ge import trade_costs
+    from gravity.ge.errors import GEInputError
+
+    tab = _world(n, seed)
+    base = Baseline.from_trade(tab, sigma=5.0, reference="DEU", costs=trade_costs(tab, {"x": -1.0}))
+    where = data.draw(st.lists(st.integers(0, n * n - 1), min_size=1, max_size=n * n, unique=True))
+    how = data.draw(st.sampled_from(["covariate", "new_costs", "coefficient"]))
+    cf = tab.assign(x=0.0)
+    with pytest.raises(GEInputError) as err:
+        if how == "covariate":
+            cf.loc[where, "x"] = np.nan
+            solve(base, new_costs=trade_costs(cf, {"x": -1.0}))
+        elif how == "new_costs":
+            new = trade_costs(cf, {"x": -1.0})
+            new.iloc[where] = np.nan
+            solve(base, new_costs=new)
+        else:
+            solve(base, new_costs=trade_costs(cf, {"x": np.nan}))
+    msg = str(err.value)
+    first = tab.iloc[sorted(where)[0]]
+    assert ("'x'" in msg) if how == "coefficient" else (f"{first.exporter}->{first.importer}" in msg)

@@ -485,15 +485,26 @@ def data_dir() -> DataDir:
     """
     env = os.environ.get("GRAVITY_DATA_DIR", "").strip()
     if env:
-        return DataDir(Path(env).expanduser().resolve(), RULES[0], "environment variable GRAVITY_DATA_DIR")
+        return _folder(DataDir(Path(env).expanduser().resolve(), RULES[0], "environment variable GRAVITY_DATA_DIR"),
+                       f"GRAVITY_DATA_DIR={env}", "point GRAVITY_DATA_DIR at the folder holding the data "
+                       "(e.g. export GRAVITY_DATA_DIR=../shared/data) or unset it")
     for file in config_files():
         if file.is_file():
-            return DataDir(_config_dir(file), RULES[1], f"[data] dir in {file}")
+            return _folder(DataDir(_config_dir(file), RULES[1], f"[data] dir in {file}"), f"[data] dir in {file}",
+                           f"set dir in {file} to the folder holding the data")
     for root, what in _project_roots():
         shared = root.parent / "shared" / "data"
         if shared.is_dir():
             return DataDir(shared.resolve(), RULES[2], f"beside {what} {root}")
     return DataDir(DEFAULT_CACHE.expanduser(), RULES[3], "no other rule applied; missing files are downloaded here")
+
+
+def _folder(where: DataDir, what: str, fix: str) -> DataDir:
+    """``where`` unless its path exists and is not a folder (every file would be listed as missing)."""
+    if where.path.exists() and not where.path.is_dir():
+        raise DataConfigError(f"{what}: {where.path} is a file, not a folder, so no data file can be found "
+                              f"under it. Fix: {fix}")
+    return where
 
 
 def cache_dir() -> Path:

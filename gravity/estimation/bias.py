@@ -351,6 +351,15 @@ def _refit(y, X, fe, off, names):
     return res["beta"]
 
 
+def _check_splits(splits, seed) -> None:
+    """``splits`` an integer ≥ 1 and ``seed`` an integer ≥ 0 (``splits=0`` used to fail deep in pandas)."""
+    if isinstance(splits, bool) or not isinstance(splits, (int, np.integer)) or splits < 1:
+        raise BiasSpecError(f"splits={splits!r}: the jackknife averages over a whole number (>= 1) of random "
+                            "halvings. Fix: leave the default splits=1, or e.g. splits=10 for a steadier estimate")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise BiasSpecError(f"seed={seed!r}: the seed of the random halvings must be an integer >= 0. Fix: e.g. seed=0")
+
+
 def jackknife(fit, i="exporter", j="importer", t="year", *, splits: int = 1, seed: int = 0,
               return_estimates: bool = False):
     """Split-panel jackknife bias of a three-way fit (module docstring): (1/4)Σ_s β̂_s − β̂, averaged
@@ -383,6 +392,7 @@ def jackknife(fit, i="exporter", j="importer", t="year", *, splits: int = 1, see
     BiasSpecError
         A two-way fit (its slopes carry no incidental-parameter bias) or a bad structure.
     """
+    _check_splits(splits, seed)
     ex_c, im_c, t_c, pair_c, n_i, n_j, T, three, _ = _structure(fit, i, j, t)
     if not three:
         raise BiasSpecError("method='jackknife' corrects the three-way model only: two-way slopes have no "
@@ -515,6 +525,7 @@ def bias_correct(fit, i="exporter", j="importer", t="year", *, method="analytica
     """
     if method not in ("analytical", "jackknife"):
         raise ValueError(f"method must be 'analytical' or 'jackknife', got {method!r}")
+    _check_splits(splits, seed)
     a = analytical(fit, i, j, t, leverage=leverage)
     names = fit.params.index
     est = None

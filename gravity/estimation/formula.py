@@ -442,16 +442,44 @@ def _rows(index: pd.Index, mask: np.ndarray, n: int = 5) -> str:
     return f"{cnt} row(s), e.g. index labels {labels}{more}"
 
 
+def _factorize(values: pd.Series):
+    """``pd.factorize(values, sort=True)``, refusing levels that only their type tells apart (1 and "1").
+
+    A text column mixed with numbers (an object column holding 1 and "1", 2000.0 and "2000") would make
+    two groups of what reads as one level; the check runs on the levels, not the rows.
+    """
+    try:
+        codes, uniques = pd.factorize(values, sort=True)
+    except TypeError:                  # unorderable mixture (numbers and text): sorted by text below
+        codes, uniques = pd.factorize(values, sort=False)
+        order = np.argsort(np.array([str(u) for u in uniques], dtype=object), kind="stable")
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        codes = np.where(codes >= 0, rank[np.maximum(codes, 0)], -1)
+        uniques = pd.Index(np.asarray(uniques, dtype=object)[order])
+    if values.dtype == object and len(uniques) > 1:
+        seen: dict[str, object] = {}
+        for u in uniques:
+            key = str(int(u)) if isinstance(u, (float, np.floating)) and float(u).is_integer() else str(u)
+            if key in seen and type(seen[key]) is not type(u):
+                raise FormulaError(
+                    f"column {values.name!r} holds {seen[key]!r} ({type(seen[key]).__name__}) and {u!r} "
+                    f"({type(u).__name__}), which read alike but would be two different groups. Fix: give the "
+                    f"column one type, e.g. data[{values.name!r}] = data[{values.name!r}].astype(str)")
+            seen.setdefault(key, u)
+    return codes, uniques
+
+
 def _encode(values: list[pd.Series]) -> tuple[np.ndarray, pd.Index]:
     """Integer codes 0..G-1 (in sorted label order) for the observed combinations of ``values``
     and their labels (a MultiIndex for interactions)."""
     if len(values) == 1:
-        codes, uniques = pd.factorize(values[0], sort=True)
+        codes, uniques = _factorize(values[0])
         return codes.astype(np.int32), pd.Index(uniques, name=values[0].name)
     combo = np.zeros(len(values[0]), dtype=np.int64)
     parts = []
     for v in values:
-        c, u = pd.factorize(v, sort=True)
+        c, u = _factorize(v)
         combo = combo * len(u) + c
         parts.append((c, u))
     inv, uniq = pd.factorize(combo, sort=True)   # hash-based: the codes of np.unique(..., return_inverse=True)
@@ -606,6 +634,13 @@ def _evaluate(spec: Spec, sub: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, li
     from formulaic import model_matrix
 
     frame = sub[list(spec.variables)].copy()
+    # integer columns become float64 before any product (int8 a:b or I(a*b) used to wrap around); a column
+    # read as a category by C(...) keeps its values, and so its level names
+    as_category = set(re.findall(r"(?<![A-Za-z0-9_.])C\(\s*([A-Za-z_][A-Za-z0-9_.]*)", " ".join(spec.slopes)))
+    for c in frame.columns:
+        dt = frame[c].dtype
+        if c not in as_category and pd.api.types.is_integer_dtype(dt) and not pd.api.types.is_bool_dtype(dt):
+            frame[c] = frame[c].astype("float64")
     toks, blocks = [], {}
     for t in spec.slopes:
         if _is_i(t):
@@ -626,6 +661,7 @@ def _evaluate(spec: Spec, sub: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, li
     except FormulaError:
         raise
     except Exception as exc:           # formulaic's evaluation errors name the term
+        _text_columns(spec, frame)
         raise FormulaError(f"cannot evaluate the formula {spec.formula!r}: {exc}") from None
     if not isinstance(ym, np.ndarray):
         if ym.shape[1] != 1:
@@ -646,6 +682,26 @@ def _evaluate(spec: Spec, sub: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, li
     for j, c in enumerate(cols):
         X[:, j] = c
     return np.asarray(ym, dtype=float), X, names
+
+
+def _text_columns(spec: Spec, frame: pd.DataFrame) -> None:
+    """After a failed evaluation: name a column of text (numbers written as text, or words) that an
+    expression needed as numbers, with the fix."""
+    for c in spec.variables:
+        col = frame[c]
+        if pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+            continue
+        vals = col.dropna()
+        num = pd.to_numeric(vals, errors="coerce")
+        if len(vals) and num.notna().all():
+            raise FormulaError(f"column {c!r} holds numbers written as text (dtype {col.dtype}, e.g. "
+                               f"{vals.iloc[0]!r}), which {spec.formula!r} computes with. Fix: convert it first, "
+                               f"data[{c!r}] = pd.to_numeric(data[{c!r}])")
+        if len(vals):
+            bad = vals[num.isna()]
+            raise FormulaError(f"column {c!r} is text (dtype {col.dtype}, e.g. {bad.iloc[0]!r}) but "
+                               f"{spec.formula!r} computes with it. Fix: use a numeric column, or C({c}) / i({c}) / "
+                               f"a fixed effect to treat it as categories")
 
 
 class DesignCache:
@@ -676,6 +732,21 @@ class DesignCache:
         return sub[0], labels[old_of_new[0]]
 
 
+def check_flat_columns(data: pd.DataFrame) -> None:
+    """Refuse a frame whose column labels are tuples (a MultiIndex, e.g. after ``groupby().agg([...])``).
+
+    Raises
+    ------
+    FormulaError
+        Naming a few of the column labels and the one-line fix.
+    """
+    if isinstance(data.columns, pd.MultiIndex):
+        shown = [tuple(c) for c in data.columns[:4]]
+        raise FormulaError(f"data has MultiIndex columns (e.g. {shown}), but a formula names single columns. "
+                           "Fix: flatten them first, e.g. data.columns = ['_'.join(map(str, c)).strip('_') "
+                           "for c in data.columns]")
+
+
 def check_unique_columns(data: pd.DataFrame, names) -> None:
     """Raise :class:`FormulaError` when a column a model uses appears more than once in ``data``.
 
@@ -690,6 +761,7 @@ def check_unique_columns(data: pd.DataFrame, names) -> None:
     FormulaError
         Naming the repeated columns, their positions and the fix.
     """
+    check_flat_columns(data)
     if data.columns.is_unique:
         return
     doubled = [c for c in dict.fromkeys(names) if isinstance(c, str) and int((data.columns == c).sum()) > 1]
@@ -857,6 +929,12 @@ def build_design(spec: Spec, data: pd.DataFrame, *, weights=None, offset=None,
             reason[bad_rows] = np.array([f"undefined: {labels[j]}" for j in first], dtype=object)
             log.info("dropped %d row(s) where a formula term is not finite (log of 0 or a negative value?): %s",
                      int(bad_rows.size), sorted(set(labels[first])))
+            if not finite.any():
+                terms = sorted(set(labels[first]))
+                raise FormulaError(
+                    f"{' and '.join(map(repr, terms))} in {spec.formula!r} is undefined in every one of the "
+                    f"{finite.size} rows (log of 0 or of a negative number?), so no row is left. Fix: check "
+                    f"those columns (e.g. log(x) needs x > 0; log1p(x) takes x = 0) or drop the term")
             rows, sub = rows[finite], sub.iloc[np.flatnonzero(finite)]
             ys, Xs = ys[finite], Xs[finite]
         bad = ys < 0

@@ -36,9 +36,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
-from gravity.estimation.formula import DesignCache, Spec
+from gravity.estimation.formula import DesignCache, FormulaError, Spec, check_flat_columns
 
 __all__ = ["FitList", "run_multi"]
 
@@ -90,30 +91,58 @@ class FitList(list):
         return head + "\n" + "\n".join(f"  ({j + 1}) {lab}" for j, lab in enumerate(self.labels))
 
 
-def _samples(data: pd.DataFrame, split: str | None, fsplit: str | None) -> list[tuple[str, pd.DataFrame]]:
+def _samples(data: pd.DataFrame, split: str | None, fsplit: str | None,
+             missing: str = "raise") -> list[tuple[str, pd.DataFrame]]:
     if split is not None and fsplit is not None:
-        raise ValueError("give split= or fsplit=, not both (fsplit = full sample + split)")
+        raise FormulaError("give split= or fsplit=, not both (fsplit = full sample + split)")
     col = split if split is not None else fsplit
     if col is None:
         return [("", data)]
     if not isinstance(col, str) or col not in data.columns:
-        raise ValueError(f"split column {col!r} is not in data; available columns: {list(data.columns)[:30]}")
+        raise FormulaError(f"split column {col!r} is not in data; available columns: {list(data.columns)[:30]}")
     s = data[col]
+    nan = s.isna().to_numpy()
+    if nan.any() and missing == "raise":
+        labels = list(data.index[np.flatnonzero(nan)[:5]])
+        raise FormulaError(f"split column {col!r} is missing (NaN) in {int(nan.sum())} row(s), e.g. index labels "
+                           f"{labels}: they would belong to no sub-sample. Fix: fill them, or pass missing='drop' to "
+                           "leave them out of the sub-samples")
     values = pd.unique(s.dropna())
     try:
         values = sorted(values)
     except TypeError:
         values = sorted(values, key=str)
     if not len(values):
-        raise ValueError(f"split column {col!r} has no non-missing value")
+        raise FormulaError(f"split column {col!r} has no non-missing value")
     out = [("", data)] if fsplit is not None else []
     for val in values:
         out.append((f" [{col} = {val}]", data[(s == val).to_numpy()]))
     return out
 
 
+def check_columns(specs: list[Spec], data: pd.DataFrame, extra=()) -> None:
+    """Every column that any model of ``specs`` reads must be in ``data``: checked before the first fit,
+    so that ``csw(x1, x2, x3)`` with no ``x3`` fails before two models are estimated.
+
+    Raises
+    ------
+    FormulaError
+        Naming the absent columns, the first model that reads them and the available columns.
+    """
+    if not isinstance(data, pd.DataFrame):
+        return
+    check_flat_columns(data)
+    have = set(data.columns)
+    for spec in specs:
+        absent = [c for c in dict.fromkeys([*spec.columns, *extra]) if c not in have]
+        if absent:
+            raise FormulaError(f"column(s) {absent} used by model {spec.formula!r} are not in data (checked before "
+                               f"fitting any of the {len(specs)} models); available columns: {list(data.columns)[:30]}")
+
+
 def run_multi(fit_one: Callable[[Spec, pd.DataFrame, DesignCache], object], specs: list[Spec],
-              data: pd.DataFrame, *, split: str | None = None, fsplit: str | None = None) -> FitList:
+              data: pd.DataFrame, *, split: str | None = None, fsplit: str | None = None,
+              missing: str = "raise", extra_columns=()) -> FitList:
     """Fit every model of ``specs`` on every sample (module docstring).
 
     Parameters
@@ -125,6 +154,10 @@ def run_multi(fit_one: Callable[[Spec, pd.DataFrame, DesignCache], object], spec
     data : pandas.DataFrame
     split, fsplit : str, optional
         Sub-sample column (``fsplit`` adds the full sample first).
+    missing : {"raise", "drop"}
+        A row with no value in the split column raises (naming the rows), or is left out.
+    extra_columns : iterable of str
+        Other columns every model reads (clusters, weights, offset), checked with the formulas' columns.
 
     Returns
     -------
@@ -135,8 +168,9 @@ def run_multi(fit_one: Callable[[Spec, pd.DataFrame, DesignCache], object], spec
     ValueError
         Both ``split`` and ``fsplit``, or an unknown split column; errors of a model name its formula.
     """
+    check_columns(specs, data, extra_columns)
     fits, labels = [], []
-    for suffix, d in _samples(data, split, fsplit):
+    for suffix, d in _samples(data, split, fsplit, missing):
         cache = DesignCache(d)
         for spec in specs:
             try:

@@ -15,18 +15,20 @@ Correia, Guimarães & Zylkin 2019, plus singleton groups when ``drop_singletons`
 from __future__ import annotations
 
 import logging
+import warnings
 
 import numpy as np
 import pandas as pd
 
-from gravity.estimation.formula import (build_design, check_fit_options, cluster_codes, cluster_columns,
-                                        expand_formula, parse_vcov)
+from gravity.estimation.formula import (FormulaError, build_design, check_fit_options, cluster_codes,
+                                        cluster_columns, expand_formula, parse_vcov)
 from gravity.estimation.irls import irls
 from gravity.estimation.multi import FitList, run_multi
 from gravity.estimation.rank import fe_dof
 from gravity.estimation.results import PPMLResults, ppml_covariance
 from gravity.estimation.separation import DROP_REASONS, compact_codes, fe_group_codes, iterative_rectifier
-from gravity.estimation.vcov import EstimationError, check_dof, resolve_ssc, resolve_type
+from gravity.estimation.scaling import column_scales, pow2_scale
+from gravity.estimation.vcov import EstimationError, EstimationWarning, check_dof, resolve_ssc, resolve_type
 
 log = logging.getLogger("gravity.estimation")
 
@@ -122,10 +124,11 @@ def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stat
                       verbose=verbose, split=split, fsplit=fsplit)
     check_fit_options(tol=tol, maxiter=maxiter, fixef_tol=fixef_tol)
     specs = expand_formula(formula)
-    sep = tuple(separation or ())
+    sep = (separation,) if isinstance(separation, str) else tuple(separation or ())
     bad = [s for s in sep if s not in ("fe", "ir")]
     if bad:
-        raise ValueError(f"separation methods must be among ('fe', 'ir'), got {bad}")
+        raise FormulaError(f"separation methods must be among ('fe', 'ir'), got {bad}. Fix: e.g. "
+                           "separation=('fe', 'ir') (the default), separation='fe' or separation=()")
     vcov, cluster = parse_vcov(vcov, cluster)
     vtype = resolve_type(vcov, cluster)
     ssc_ = resolve_ssc(ssc)
@@ -139,8 +142,9 @@ def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stat
                 fixef_tol=fixef_tol, verbose=verbose)
     if len(specs) == 1 and split is None and fsplit is None:
         return _fit(specs[0], data, None, **opts)
+    extra = [c for c in [*cluster_columns(cl_cols or []), weights, offset] if isinstance(c, str)]
     return run_multi(lambda spec, d, cache: _fit(spec, d, cache, **opts), specs, data,
-                     split=split, fsplit=fsplit)
+                     split=split, fsplit=fsplit, missing=missing, extra_columns=extra)
 
 
 def _fit(spec, data, cache, *, vtype, ssc_, cl_cols, weights, offset, tol, maxiter, sep, drop_singletons,
@@ -197,9 +201,14 @@ def _fit(spec, data, cache, *, vtype, ssc_, cl_cols, weights, offset, tol, maxit
     if len(counts):
         log.info("ppml %s: dropped %s", formula, ", ".join(f"{v} {k}" for k, v in counts.items()))
     if not alive.any():
+        why = {"all-zero group": f"the outcome {spec.depvar!r} is zero in every fixed-effect group",
+               "singleton": "every row is alone in a fixed-effect group (drop_singletons=False keeps them)",
+               "separated": "every row is separated (its regressors predict a zero outcome exactly)",
+               "missing value": "of missing values (NaN)"}
+        hints = [why.get(str(k), str(k)) for k in counts.index]
         raise EstimationError(
-            f"no observations left after dropping {dict(counts)} (formula {formula!r}); the outcome "
-            f"{spec.depvar!r} may be zero in every group"
+            f"no observations left after dropping {({str(k): int(v) for k, v in counts.items()})} (formula "
+            f"{formula!r}): {'; '.join(hints)}. Fix: check the outcome and the fixed effects on these rows"
         )
     rows = rows[alive]
     y = np.ascontiguousarray(y[alive])
@@ -214,6 +223,11 @@ def _fit(spec, data, cache, *, vtype, ssc_, cl_cols, weights, offset, tol, maxit
     levels = [design.fe_levels[k][old_of_new[k]] for k in range(fe.shape[0])]
     if (y > 0).sum() == 0:
         raise EstimationError(f"outcome {spec.depvar!r} is zero in every remaining row; nothing to estimate")
+    if (fe.shape[0] or spec.intercept) and X.shape[1] > int(spec.intercept) and y.size > 1 and np.ptp(y) == 0:
+        warnings.warn(f"ppml {formula!r}: the outcome {spec.depvar!r} is the same ({y[0]:.6g}) in all {y.size} used "
+                      "rows, so the constant fits it exactly: every slope is 0 with a standard error of 0, and "
+                      "nothing is estimated. Fix: check the outcome column (a filled or copied value?)",
+                      EstimationWarning, stacklevel=3)
 
     check_dof(y.size, X.shape[1] + max(n_levels, default=0), f"ppml {formula!r}")
     # multiple estimation: a model on the same rows, outcome, fixed effects, weights and offset as an
@@ -221,9 +235,21 @@ def _fit(spec, data, cache, *, vtype, ssc_, cl_cols, weights, offset, tol, maxit
     warm_key = None if cache is None else \
         ("warm", spec.depvar, spec.fixed_effects, rows.tobytes(), _spec_key(weights), _spec_key(offset))
     start = cache.store.get(warm_key) if warm_key is not None else None
+    # extreme units (gravity.estimation.scaling): fit y / sy with offset o − ln sy (same β and effects),
+    # slopes x / c (β·c) and weights v / sv (same β); every factor is a power of two, 1 for ordinary data
+    sy, cx = pow2_scale(y), column_scales(X)
+    sv = pow2_scale(v) if design.weights is not None else 1.0
+    far = np.abs(np.log2(cx)) > VARIANCE_EXPONENT
+    if far.any():
+        cols = [f"{design.names[j]!r} (largest |x| {np.max(np.abs(X[:, j])):.3g})" for j in np.flatnonzero(far)]
+        raise FormulaError(f"ppml {formula!r}: slope(s) {', '.join(cols)} are so large or small that the variance of "
+                           "their coefficient (about 1/x^2) lies outside double precision. Fix: express them in other "
+                           "units (e.g. divide by 1e100, or take logs); the coefficient scales inversely")
+    scaled_x = bool((cx != 1.0).any())
     try:
-        fit = irls(y, X, fe, n_levels, v, off, design.names, tol=tol, maxiter=maxiter,
-                   fixef_tol=fixef_tol, verbose=verbose, start=start)
+        fit = irls(y / sy if sy != 1.0 else y, np.asfortranarray(X / cx) if scaled_x else X, fe, n_levels,
+                   v / sv if sv != 1.0 else v, off - np.log(sy) if sy != 1.0 else off, design.names, tol=tol,
+                   maxiter=maxiter, fixef_tol=fixef_tol, verbose=verbose, start=start)
     except np.linalg.LinAlgError as exc:
         raise EstimationError(f"ppml {formula!r}: the weighted least-squares step is singular ({exc}) although "
                               "collinear regressors were dropped; the offset or a regressor likely takes extreme "
@@ -231,6 +257,11 @@ def _fit(spec, data, cache, *, vtype, ssc_, cl_cols, weights, offset, tol, maxit
 
     if warm_key is not None and fit["converged"]:
         cache.store[warm_key] = fit["start"]
+    if sy != 1.0:
+        fit["mu"], fit["eta"] = fit["mu"] * sy, fit["eta"] + np.log(sy)
+    if scaled_x:
+        ck = cx[fit["keep"]]
+        fit["beta"], fit["Xt"] = fit["beta"] / ck, fit["Xt"] * ck
 
     # ---- inference -------------------------------------------------------------------------
     clusters = None
@@ -250,6 +281,10 @@ def _fit(spec, data, cache, *, vtype, ssc_, cl_cols, weights, offset, tol, maxit
         offset_spec=offset, has_weights=design.weights is not None, fe_coef=fit["fe_coef"], fe_dof=fe_df,
         Xt=fit["Xt"], data=data,
     )
+
+
+VARIANCE_EXPONENT = 480
+"""Largest |log2| of a slope's magnitude whose coefficient variance (∝ 2^∓2k) stays a double."""
 
 
 def _spec_key(value):

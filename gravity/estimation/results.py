@@ -62,7 +62,8 @@ from scipy.sparse.csgraph import connected_components
 from gravity.estimation._kernels import demean_columns, group_weights
 from gravity.estimation.demean import fe_offsets
 from gravity.estimation.formula import cluster_codes, cluster_columns, parse_vcov
-from gravity.estimation.vcov import resolve_ssc, resolve_type, sandwich, ssc_label
+from gravity.estimation.scaling import column_scales, pow2_scale
+from gravity.estimation.vcov import EstimationError, resolve_ssc, resolve_type, sandwich, ssc_label
 
 log = logging.getLogger("gravity.estimation")
 
@@ -122,7 +123,7 @@ class LinearCombination:
 
     def conf_int(self, level: float | None = None) -> tuple[float, float]:
         """(lo, hi) = θ̂ ∓ q·se, q the (1 + level)/2 quantile of the reference distribution."""
-        level = self.level if level is None else level
+        level = self.level if level is None else _check_level(level)
         q = ndtri(0.5 + level / 2) if self.df is None else stdtrit(self.df, 0.5 + level / 2)
         return self.estimate - q * self.se, self.estimate + q * self.se
 
@@ -131,6 +132,18 @@ class LinearCombination:
         name = " + ".join(t if w == 1 else f"{w:g}*{t}" for t, w in self.terms)
         return (f"{name} = {self.estimate:.6f} (se {self.se:.6f}, {'z' if self.df is None else 't'} "
                 f"{self.stat:.3f}, p {self.pvalue:.4f}; {self.level:.0%} CI [{lo:.6f}, {hi:.6f}])")
+
+
+def _check_level(level, name: str = "level") -> float:
+    """A confidence level strictly between 0 and 1 (``level=95`` used to give (nan, nan))."""
+    ok = isinstance(level, (int, float, np.integer, np.floating)) and not isinstance(level, bool) \
+        and np.isfinite(level) and 0 < level < 1
+    if not ok:
+        hint = f" (a percentage? use {name}={level / 100:g})" if isinstance(level, (int, float)) \
+            and not isinstance(level, bool) and 1 < level < 100 else ""
+        example = "alpha=0.05 (95% intervals)" if name == "alpha" else "level=0.95"
+        raise HypothesisError(f"{name}={level!r} is not a probability between 0 and 1{hint}. Fix: e.g. {example}")
+    return float(level)
 
 
 @dataclass(frozen=True, eq=False)
@@ -340,6 +353,7 @@ class EstimationResults:
 
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
         """(1 − alpha) intervals β̂ ∓ q·se, q the 1 − alpha/2 quantile; columns 0 and 1."""
+        _check_level(alpha, name="alpha")
         q = self._quantile(1 - alpha / 2)
         return pd.DataFrame({0: self.params - q * self.bse, 1: self.params + q * self.bse})
 
@@ -364,6 +378,7 @@ class EstimationResults:
         HypothesisError
             A name that is not a coefficient (the message lists them), or no terms.
         """
+        _check_level(level)
         if isinstance(terms, str):
             terms = [terms]
         if isinstance(terms, Mapping):
@@ -491,7 +506,7 @@ class EstimationResults:
 
     def _cluster_arrays(self, dims: list[str], data) -> dict:
         """Cluster columns of ``data`` (default: the fitted frame) on the used rows."""
-        data = getattr(self, "_data", None) if data is None else data
+        data = getattr(self, "_data", None) if data is None else self._aligned(data)
         if data is None:
             raise ValueError("this result kept no data frame; pass data= (the frame it was fitted on)")
         used = self.sample["used"].to_numpy()
@@ -510,6 +525,28 @@ class EstimationResults:
                                  "them or cluster on another column")
             out[c] = s.to_numpy()
         return out
+
+    def _aligned(self, data: pd.DataFrame) -> pd.DataFrame:
+        """``data`` in the row order of the fitted frame, matched on the index (rows in another order are
+        put back in order); a frame whose index is not the fitted frame's is refused."""
+        if not isinstance(data, pd.DataFrame):
+            raise EstimationError(f"data must be a DataFrame (the frame the model was fitted on), got "
+                                  f"{type(data).__name__}")
+        fitted = self.sample.index
+        if data.index.equals(fitted):
+            return data
+        if fitted.is_unique and data.index.is_unique and len(data) == len(fitted):
+            missing = fitted.difference(data.index)
+            if not len(missing):
+                return data.loc[fitted]
+        else:
+            missing = fitted.difference(data.index) if data.index.is_unique else pd.Index([])
+        raise EstimationError(
+            f"data= does not have the rows the model was fitted on ({len(data)} rows, index "
+            f"{'unique' if data.index.is_unique else 'with repeated labels'}; fitted on {len(fitted)} rows"
+            + (f"; labels missing, e.g. {list(missing[:5])}" if len(missing) else "")
+            + "): cluster columns are matched to rows by the index. Fix: pass the frame the model was fitted "
+              "on (any row order), or give it that frame's index")
 
     def _replaced(self, **attrs) -> "EstimationResults":
         """A shallow copy with ``attrs`` set and every cached statistic dropped."""
@@ -557,9 +594,19 @@ def ppml_covariance(Xt, y, mu, v, vtype, ssc, fe_dof, clusters, cluster_names):
     p = Xt.shape[1]
     n_clusters = None
     if p:
+        # extreme units (outcome, weights or a slope beyond 2^±64) are divided by powers of two first, so
+        # that squares neither under- nor overflow; V is then scaled back (gravity.estimation.scaling)
+        c = column_scales(Xt)
+        sy, sv = pow2_scale(mu), pow2_scale(v)
+        if (c != 1.0).any() or sy != 1.0 or sv != 1.0:
+            Xt, y, mu, v = Xt / c, y / sy, mu / sy, v / sv
         bread = np.linalg.inv(Xt.T @ (Xt * (v * mu)[:, None]))
         V, Gs = sandwich(bread, Xt * (v * (y - mu))[:, None], vtype, ssc, n=y.size,
                          k=p + (fe_dof if ssc.k == "all" else 0), clusters=clusters, cluster_names=cluster_names)
+        if (c != 1.0).any():
+            V = V / np.outer(c, c)
+        if vtype == "iid" and (sy != 1.0 or sv != 1.0):
+            V = V / (sy * sv)        # the Poisson iid variance (X'WX)^-1 scales with 1 / (units of y and v)
         if Gs:
             n_clusters = Gs[0] if len(Gs) == 1 else tuple(Gs)
     else:

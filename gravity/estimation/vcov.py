@@ -207,6 +207,11 @@ class EstimationError(ValueError):
     singular system); the message names the model, the counts and the fix."""
 
 
+class EstimationWarning(UserWarning):
+    """A fit that ran but whose numbers say little (e.g. a constant outcome fitted exactly); the message
+    names the model and the fix."""
+
+
 def check_dof(n: int, n_params: int, what: str) -> None:
     """Raise :class:`EstimationError` when ``n`` observations cannot identify ``n_params`` parameters.
 

@@ -38,7 +38,7 @@ import pandas as pd
 
 from gravity.ge.errors import GEConvergenceError, GEInputError
 from gravity.ge.pairs import _fmt_rows, align_pairs
-from gravity.ge.solver import solve_resistances
+from gravity.ge.solver import _unit, check_options, solve_resistances
 
 log = logging.getLogger("gravity.ge")
 
@@ -60,7 +60,23 @@ def trade_costs(data: pd.DataFrame, coefficients: Mapping[str, float] | pd.Serie
     if missing:
         raise GEInputError(f"trade_costs: covariates {missing} are not columns of the data "
                            f"(have {list(data.columns)})")
-    cost = cost_factor(data[list(coefs.index)], coefs)
+    bad = coefs[~np.isfinite(coefs.to_numpy())]
+    if len(bad):
+        raise GEInputError(f"trade_costs: coefficients {dict(bad)} are not finite numbers, so every cost would be "
+                           "NaN. Fix: pass the estimated coefficients (a coefficient dropped as collinear has none: "
+                           "leave its covariate out)")
+    x = data[list(coefs.index)].apply(pd.to_numeric, errors="coerce")
+    nan = x.isna().to_numpy() | ~np.isfinite(x.to_numpy(dtype=float))
+    if nan.any():
+        rows = nan.any(axis=1)
+        cols = [c for c, m in zip(coefs.index, nan.any(axis=0)) if m]
+        pairs = (data.loc[rows, exporter].astype(str) + "->" + data.loc[rows, importer].astype(str)).tolist()
+        more = f" and {len(pairs) - 8} more" if len(pairs) > 8 else ""
+        raise GEInputError(f"trade_costs: covariate(s) {cols} are missing, non-numeric or infinite for "
+                           f"{int(rows.sum())} of {len(rows)} pairs ({', '.join(pairs[:8])}{more}); their costs "
+                           "would be NaN, and a NaN counterfactual cost is not 'no change'. Fix: fill those values "
+                           "or drop the pairs")
+    cost = cost_factor(x, coefs)
     idx = pd.MultiIndex.from_arrays([data[exporter].astype(str), data[importer].astype(str)],
                                     names=[exporter, importer])
     return pd.Series(cost, index=idx, name="cost")
@@ -169,8 +185,9 @@ class Baseline:
         ----------
         Anderson & van Wincoop (2003); Yotov et al. (2016), ch. 2.
         """
+        check_options(tol, max_iter)
         omr, imr, it = solve_resistances(costs, self.Y, self.E, self.ref, tol, max_iter)
-        fitted = self.Y[:, None] * self.E[None, :] * costs / (omr[:, None] * imr[None, :])
+        fitted = _fitted(self.Y, self.E, costs, omr, imr)
         return Baseline(self.countries, self.reference, self.sigma, self.observed, costs, self.Y,
                         self.E, omr, imr, fitted, it, False, dict(self.meta))
 
@@ -221,6 +238,11 @@ class Baseline:
             if c not in data.columns:
                 raise GEInputError(f"trade table: column {c!r} missing (have {list(data.columns)}); "
                                    "pass exporter=, importer=, trade= to name yours")
+        if not isinstance(reference, str):
+            raise GEInputError(f"reference must be one country code (a string), got {reference!r}. Fix: e.g. "
+                               f"reference='DEU'" + (f" (reference={reference[0]!r})" if isinstance(reference, (list, tuple))
+                                                     and len(reference) == 1 else ""))
+        check_options(tol, max_iter)
         sigma = _sigma(sigma)
         df = data[[exporter, importer, trade]].copy()
         df[exporter] = df[exporter].astype(str)
@@ -268,7 +290,15 @@ class Baseline:
         Y, E = X.sum(axis=1), X.sum(axis=0)
         calibrated = costs is None
         if calibrated:
-            t = X / (Y[:, None] * E[None, :])
+            # t_ij = X_ij / (Y_i E_j), computed on flows divided by a power of two (the same digits) so that
+            # the product Y_i E_j of flows of 1e-300 or 1e300 cannot under- or overflow; when t itself is out of
+            # range the calibrated costs are kept times that unit (costs are defined up to a common factor)
+            u = _unit(Y)
+            t_u = (X / u) / ((Y / u)[:, None] * (E / u)[None, :])
+            with np.errstate(over="ignore", under="ignore"):
+                t = t_u / u
+            if not (np.isfinite(t).all() and ((t > 0) | (X == 0)).all()):
+                t = t_u
         else:
             t = align_pairs(costs, countries, name="costs", data=data, exporter=exporter,
                             importer=importer)
@@ -284,7 +314,7 @@ class Baseline:
             omr, imr, it = solve_resistances(t, Y, E, ref, tol, max_iter)
         except GEConvergenceError as exc:
             raise GEConvergenceError(f"baseline resistances: {exc}") from None
-        fitted = Y[:, None] * E[None, :] * t / (omr[:, None] * imr[None, :])
+        fitted = _fitted(Y, E, t, omr, imr)
         if calibrated:
             fitted = X.copy()  # identical up to rounding; keep the data exactly
         log.info("baseline: %d countries, reference %s, sigma %.3g, %s costs, %d iterations",
@@ -307,6 +337,12 @@ class Baseline:
             "exports": (self.fitted * off).sum(axis=1), "imports": (self.fitted * off).sum(axis=0),
             "omr": self.omr, "imr": self.imr, "Pi": self.omr ** s, "P": self.imr ** s,
         }, index=pd.Index(self.countries, name="country"))
+
+
+def _fitted(Y, E, t, omr, imr) -> np.ndarray:
+    """X̂_ij = Y_i E_j t_ij / (OMR_i IMR_j), on Y and E divided by a power of two (no under- or overflow)."""
+    u = _unit(Y)
+    return ((Y / u)[:, None] * (E / u)[None, :] * t / ((omr / u)[:, None] * imr[None, :])) * u
 
 
 def _sigma(sigma) -> float:

@@ -71,19 +71,75 @@ EFFECTS = ("exports_cdl", "exports_full", "imports_cdl", "imports_full", "output
 
 STATUS = {0: "ok", 1: "baseline resistances did not converge",
           2: "conditional GE did not converge", 3: "full-endowment GE did not converge",
-          4: "non-finite values (a cost change or coefficient draw is inf/NaN or a row of flows is 0)",
+          4: "non-finite values (a cost change or coefficient draw is inf/NaN, a row of flows is 0, or an "
+             "iterate left the floating-point range)",
           5: "an expenditure would turn negative (additive deficits larger than the new output)"}
+
+TOL_MIN = 1e-15
+"""Smallest stop rule: max |Δ log| cannot be resolved below about 1e-16 in double precision."""
+
+
+def check_options(tol, max_iter) -> None:
+    """Refuse a stop rule that can never be met and an iteration limit that is not a count.
+
+    Raises
+    ------
+    GEInputError
+        ``tol`` not a finite number ≥ :data:`TOL_MIN` (``tol=0`` used to run to the limit), ``max_iter`` not
+        an integer ≥ 1; the message gives the fix.
+    """
+    if isinstance(tol, bool) or not isinstance(tol, (int, float, np.integer, np.floating)) or not np.isfinite(tol) \
+            or tol < TOL_MIN:
+        raise GEInputError(f"tol={tol!r}: the stop rule max |Δ log| < tol can only be met for tol >= {TOL_MIN:g} "
+                           "(double precision resolves log changes to about 1e-16). Fix: leave the default "
+                           "(1e-13) or pass e.g. tol=1e-10")
+    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
+        raise GEInputError(f"max_iter={max_iter!r}: the iteration limit must be an integer >= 1. Fix: leave the "
+                           "default (100000)")
+
+
+def _unit(Y) -> float:
+    """A power of two near max Y_i: flows and margins are divided by it inside the kernels, so that flows of
+    1e-300 or 1e300 solve like flows of order 1 (hats do not depend on units; a power of two keeps every digit)."""
+    m = float(np.max(np.abs(Y))) if np.size(Y) else 0.0
+    if not (m > 0.0 and np.isfinite(m)):
+        return 1.0
+    return float(2.0 ** np.round(np.log2(m)))
+
 
 def _check(it, err, what, max_iter):
     if it == -2:
         raise GEConvergenceError(
             f"{what}: with additive deficits some country's expenditure Y'_j + D_j would turn ≤ 0; "
             "use deficits='ratio' (E_j / Y_j fixed) for this scenario")
+    if it == -3:
+        raise GEConvergenceError(
+            f"{what}: an iterate left the floating-point range (last max |Δ log| = {err:.3g}): no equilibrium "
+            "meets the given margins on this pattern of flows (a country that can sell to or buy from nobody "
+            "after the change while running a surplus or a deficit), or sigma is so close to 1 that "
+            "P = IMR^(1/(1-sigma)) overflows. Fix: check the cost change for embargoes and sigma")
     if it < 0:
         raise GEConvergenceError(
             f"{what} did not converge in {max_iter} iterations (last max |Δ log| = {err:.3g}). "
             "Check for countries whose flows are all zero after the cost change, for costs that are "
             "inf/NaN, or raise max_iter / loosen tol.")
+
+
+SIGMA_NEAR_ONE = 0.05
+"""|σ − 1| below which a floating-point overflow of the full GE is blamed on σ."""
+
+
+def _sigma_message(sigma: float, that) -> str:
+    t = np.asarray(that, float)
+    off = t[(t > 0) & np.isfinite(t) & (t != 1.0)]
+    lo, hi = (float(off.min()), float(off.max())) if off.size else (1.0, 1.0)
+    expo = 1.0 / (1.0 - sigma)
+    with np.errstate(over="ignore", divide="ignore"):
+        worst = max(abs(np.log(lo)), abs(np.log(hi))) * abs(expo) / np.log(10.0)
+    return (f"sigma = {sigma!r} is so close to 1 that the GE leaves the floating-point range: price indices are "
+            f"P = IMR^(1/(1-sigma)) = IMR^({expo:.3g}), and the cost change t^(1-sigma) of {lo:.4g} to {hi:.4g} "
+            f"moves them by a factor of up to 10^{worst:,.0f}. Fix: use an elasticity of substitution of about 2 or more "
+            f"(estimates lie between 3 and 8; the book uses 7), or state the cost change for this sigma")
 
 
 def _ones(n, start):
@@ -125,11 +181,12 @@ def solve_resistances(t, Y, E, ref, tol=1e-13, max_iter=100_000, start=None):
     ----------
     Anderson & van Wincoop (2003), *AER* 93(1); Yotov et al. (2016), ch. 2.
     """
-    a0 = np.ones(len(Y)) if start is None else 1.0 / np.asarray(start, float)
-    omr, imr, it, err = _resistances(np.ascontiguousarray(t, dtype=float), np.asarray(Y, float),
-                                     np.asarray(E, float), int(ref), float(tol), int(max_iter), a0)
+    u = _unit(Y)                   # solved on Y/u, E/u: OMR/u, IMR unchanged
+    a0 = np.ones(len(Y)) if start is None else u / np.asarray(start, float)
+    omr, imr, it, err = _resistances(np.ascontiguousarray(t, dtype=float), np.asarray(Y, float) / u,
+                                     np.asarray(E, float) / u, int(ref), float(tol), int(max_iter), a0)
     _check(it, err, "baseline resistances", max_iter)
-    return omr, imr, it
+    return omr * u, imr, it
 
 
 def conditional(X, that, Y, E, ref, tol=1e-13, max_iter=100_000, start=None):
@@ -168,8 +225,9 @@ def conditional(X, that, Y, E, ref, tol=1e-13, max_iter=100_000, start=None):
     Yotov et al. (2016), ch. 2 (conditional GE); Baier, Yotov & Zylkin (2019).
     """
     a0 = np.ones(len(Y)) if start is None else 1.0 / np.asarray(start, float)
-    om, ph, it, err = _conditional(np.ascontiguousarray(X, float), np.ascontiguousarray(that, float),
-                                   np.asarray(Y, float), np.asarray(E, float), int(ref), float(tol),
+    u = _unit(Y)                   # hats do not depend on units
+    om, ph, it, err = _conditional(np.ascontiguousarray(X, float) / u, np.ascontiguousarray(that, float),
+                                   np.asarray(Y, float) / u, np.asarray(E, float) / u, int(ref), float(tol),
                                    int(max_iter), a0)
     _check(it, err, "conditional GE", max_iter)
     return om, ph, it
@@ -221,10 +279,13 @@ def full(X, that, Y, E, sigma, ref, numeraire="reference", tol=1e-13, max_iter=1
     ----------
     Yotov et al. (2016), ch. 2; Dekle, Eaton & Kortum (2007); Baier, Yotov & Zylkin (2019).
     """
-    p, om, ph, eh, kap, it, err = _full(np.ascontiguousarray(X, float), np.ascontiguousarray(that, float),
-                                        np.asarray(Y, float), np.asarray(E, float), float(sigma), int(ref),
+    u = _unit(Y)                   # hats do not depend on units
+    p, om, ph, eh, kap, it, err = _full(np.ascontiguousarray(X, float) / u, np.ascontiguousarray(that, float),
+                                        np.asarray(Y, float) / u, np.asarray(E, float) / u, float(sigma), int(ref),
                                         NUMERAIRES[numeraire], _DEFICIT_CODES[deficits], float(tol),
                                         int(max_iter), _ones(len(Y), start))
+    if it == -3 and abs(float(sigma) - 1.0) < SIGMA_NEAR_ONE:
+        raise GEInputError(_sigma_message(float(sigma), that))
     _check(it, err, "full-endowment GE", max_iter)
     return p, om, ph, eh, kap, it
 
@@ -260,7 +321,9 @@ def effects(X, that, Y, E, sigma, omc, phc, p, omf, phf, ehat):
     Yotov et al. (2016), ch. 2.
     """
     out = np.empty((len(EFFECTS), len(p)))
-    _effects(X, that, Y, E, float(sigma), omc, phc, p, omf, phf, np.asarray(ehat, float), out)
+    u = _unit(Y)                   # % changes do not depend on units
+    _effects(np.ascontiguousarray(X, float) / u, np.ascontiguousarray(that, float), np.asarray(Y, float) / u,
+             np.asarray(E, float) / u, float(sigma), omc, phc, p, omf, phf, np.asarray(ehat, float), out)
     return out
 
 
@@ -310,17 +373,18 @@ def solve_batch(t_base, that, Y, E, sigma, ref, numeraire="reference", tol=1e-12
     D, n = that.shape[0], that.shape[1]
     t_base = np.ascontiguousarray(t_base, float)
     rebuild = t_base.ndim == 3
+    u = _unit(Y)                   # solved on Y/u, E/u (and flows/u): effects do not depend on units
     if not rebuild:
-        t_base = t_base[None]
+        t_base = t_base[None] / u
     sig = np.broadcast_to(np.asarray(sigma, float), (D,)).copy()
     out = np.empty((D, len(EFFECTS), n))
     status = np.zeros(D, np.int64)
     if start is None:
         a_base = a_cdl = p0 = np.ones(n)
     else:
-        a_base, a_cdl, p0 = (1.0 / np.asarray(start[0], float), 1.0 / np.asarray(start[1], float),
+        a_base, a_cdl, p0 = (u / np.asarray(start[0], float), 1.0 / np.asarray(start[1], float),
                              np.asarray(start[2], float).copy())
-    args = (t_base, that, np.asarray(Y, float), np.asarray(E, float), sig, int(ref),
+    args = (t_base, that, np.asarray(Y, float) / u, np.asarray(E, float) / u, sig, int(ref),
             NUMERAIRES[numeraire], DEFICITS[deficits], float(tol), int(max_iter), rebuild, a_base, a_cdl,
             p0, out, status)
     workers = max(1, min(threads or numba.get_num_threads(), D))
@@ -369,7 +433,7 @@ class GEResult:
     """
 
     def __init__(self, baseline, that, omc, phc, p, omf, phf, iterations, numeraire, ehat=None,
-                 deficits="ratio"):
+                 deficits="ratio", kappa=None):
         self.baseline = baseline
         self.deficits = deficits
         self.cost_change = that
@@ -382,7 +446,9 @@ class GEResult:
             ehat = p * (b.Y * p).sum() / (b.E * p).sum()
         self.expenditure_hat = ehat       # E'_j / E_j
         # κ: the common factor on E_j / Y_j (ratio deficits); 1 with additive deficits
-        self.kappa = float(ehat[0] / p[0]) if deficits == "ratio" else 1.0
+        if kappa is None:  # the reference always trades (an isolated country has Ê = p̂ whatever κ)
+            kappa = float(ehat[b.ref] / p[b.ref]) if deficits == "ratio" else 1.0
+        self.kappa = float(kappa)
         eff = effects(b.fitted, that, b.Y, b.E, b.sigma, omc, phc, p, omf, phf, ehat)
         idx = pd.Index(b.countries, name="country")
         self.countries = pd.DataFrame(eff.T, index=idx, columns=list(EFFECTS))
@@ -474,6 +540,8 @@ def cost_change_matrix(baseline, cost_change=None, new_costs=None) -> np.ndarray
         raise GEInputError("give exactly one of cost_change= (t'/t, the change in t^{1-σ}) or "
                            "new_costs= (counterfactual levels of t^{1-σ})")
     b = baseline
+    for name, given in (("cost_change", cost_change), ("new_costs", new_costs)):
+        _refuse_nan_pairs(given, name)
     if cost_change is not None:
         that = align_pairs(cost_change, b.countries, name="cost_change", fill=1.0)
     else:
@@ -499,13 +567,110 @@ def cost_change_matrix(baseline, cost_change=None, new_costs=None) -> np.ndarray
     return that
 
 
+def _refuse_nan_pairs(values, name: str) -> None:
+    """A pair a Series/DataFrame lists with a NaN value is an error (it used to be read as "no change")."""
+    if not isinstance(values, (pd.Series, pd.DataFrame)):
+        return
+    if isinstance(values, pd.DataFrame):
+        cols = [c for c in values.columns if c not in ("exporter", "importer")]
+        if len(cols) != 1:
+            return                 # align_pairs names the problem
+        keys = values[["exporter", "importer"]].astype(str).agg("->".join, axis=1) \
+            if {"exporter", "importer"} <= set(values.columns) else values.index.astype(str)
+        vals = pd.to_numeric(values[cols[0]], errors="coerce")
+    else:
+        keys = pd.Index(["->".join(map(str, k)) if isinstance(k, tuple) else str(k) for k in values.index])
+        vals = pd.to_numeric(values, errors="coerce")
+    bad = vals.isna().to_numpy()
+    if bad.any():
+        shown = ", ".join(f"{k} = nan" for k in list(pd.Index(keys)[bad][:8]))
+        more = f" and {int(bad.sum()) - 8} more" if bad.sum() > 8 else ""
+        raise GEInputError(f"{name}: {int(bad.sum())} of {len(bad)} listed pairs are NaN or not numbers ({shown}"
+                           f"{more}); a NaN cost would be read as 'no change'. Fix: compute them (a NaN cost usually "
+                           "comes from a NaN covariate or coefficient) or leave those pairs out of the Series, "
+                           "which keeps their baseline cost")
+
+
+def check_trade_structure(baseline, that: np.ndarray) -> None:
+    """Refuse a cost change after which no equilibrium exists, naming the country and the reason.
+
+    With K_ij = X̂_ij t̂_ij (flows that remain possible), the hat-algebra GE needs, for every country i:
+
+    * trading with nobody (K_ij = K_ji = 0 for all j ≠ i): balanced trade, Y_i = E_i (a closed economy
+      spends what it produces; such a country is solved as an economy of its own, its real effects 0);
+    * selling to nobody but buying: a deficit, E_i > Y_i (its output is bought at home only);
+    * buying from nobody but selling: a surplus, Y_i > E_i (it spends at home only);
+    * the countries that trade form one group with the reference (a group trading only among itself
+      has no price level against the numeraire).
+
+    Parameters
+    ----------
+    baseline : Baseline
+    that : (N, N) array
+        The cost change t̂.
+
+    Raises
+    ------
+    GEInputError
+        Naming the countries, the reason and the fix (also :func:`check_reference_trades`).
+    """
+    b = baseline
+    K = b.fitted * that
+    off = ~np.eye(b.n, dtype=bool)
+    sells = ((K > 0) & off).any(axis=1)
+    buys = ((K > 0) & off).any(axis=0)
+    check_reference_trades(b, that)
+    gap = (b.E - b.Y) / b.Y          # deficit share of output
+    eps = 1e-9
+    names = b.countries
+
+    def pct(k):
+        return f"{names[k]} (E/Y - 1 = {gap[k]:+.3%})"
+
+    alone = np.flatnonzero(~sells & ~buys & (np.abs(gap) > eps))
+    if alone.size:
+        raise GEInputError(
+            f"{', '.join(pct(k) for k in alone[:8])} trade(s) with no other country after the change, so each must "
+            "spend exactly what it produces, but its baseline expenditure differs from its output: no equilibrium "
+            "keeps that deficit or surplus. Fix: purge the deficits first (gravity.ge.purge_deficits(baseline)) "
+            "or keep some of its trade")
+    seller = np.flatnonzero(~sells & buys & (gap <= eps))
+    if seller.size:
+        raise GEInputError(
+            f"{', '.join(pct(k) for k in seller[:8])} can sell to no other country after the change but still buys "
+            "from others: its output is then bought at home only, which needs a deficit (expenditure above output), "
+            "and it has none, so the GE with output and expenditure of the baseline has no solution. Fix: keep some "
+            "of its exports (a one-way embargo on a country without a deficit), or purge the deficits first")
+    buyer = np.flatnonzero(sells & ~buys & (gap >= -eps))
+    if buyer.size:
+        raise GEInputError(
+            f"{', '.join(pct(k) for k in buyer[:8])} can buy from no other country after the change but still sells "
+            "to others: it then spends at home only, which needs a surplus (output above expenditure), and it has "
+            "none, so the GE with output and expenditure of the baseline has no solution. Fix: keep some of its "
+            "imports (a one-way embargo on a country without a surplus), or purge the deficits first")
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    i, j = np.nonzero((K > 0) & off)
+    ncomp, lab = connected_components(coo_matrix((np.ones(i.size), (i, j)), shape=(b.n, b.n)), directed=False)
+    groups = [np.flatnonzero(lab == c) for c in range(ncomp)]
+    cut = [g for g in groups if g.size > 1 and lab[b.ref] != lab[g[0]]]
+    if cut:
+        g = cut[0]
+        raise GEInputError(
+            f"after the change {', '.join(names[g][:10])}{' ...' if g.size > 10 else ''} trade only among "
+            f"themselves, with no flow to or from the group of the reference {b.reference!r}: their prices cannot "
+            "be stated against the numeraire. Fix: keep at least one trade link between the groups, or solve each "
+            f"group with its own baseline (reference inside it)")
+
+
 def check_reference_trades(baseline, that: np.ndarray) -> None:
     """Refuse a reference country that trades with no other country before or after the change.
 
-    A country with X̂_ij t̂_ij = X̂_ji t̂_ji = 0 for every j ≠ i is an economy of its own: it is solved
-    like any other (its real GDP does not change; its nominal price stays at its starting value), but as
-    the reference it would fix the price level of itself only, leaving the rest of the world's undetermined
-    (the full-GE fixed point then never converges).
+    A country with X̂_ij t̂_ij = X̂_ji t̂_ji = 0 for every j ≠ i is an economy of its own: it is solved as one
+    (its nominal price stays at its starting value; its real GDP changes only by the loss of the trade it
+    had, :func:`check_trade_structure`), but as the reference it would fix the price level of itself only,
+    leaving the rest of the world's undetermined (the full-GE fixed point then never converges).
 
     Parameters
     ----------
@@ -524,7 +689,7 @@ def check_reference_trades(baseline, that: np.ndarray) -> None:
     if not trades[baseline.ref] and trades.any():
         raise GEInputError(f"reference country {baseline.reference!r} trades with no other country, so it cannot "
                            "set the price level of the others. Fix: build the baseline with a reference that "
-                           f"trades, e.g. reference={baseline.countries[trades][0]!r}")
+                           f"trades, e.g. reference={str(baseline.countries[trades][0])!r}")
 
 
 def solve(baseline, cost_change=None, *, new_costs=None, numeraire: str = "reference",
@@ -585,11 +750,21 @@ def solve(baseline, cost_change=None, *, new_costs=None, numeraire: str = "refer
                            "gravity.ge.compare_deficit_rules, which does both")
     if deficits not in DEFICITS:
         raise GEInputError(f"deficits must be one of {list(DEFICITS)}, got {deficits!r}")
+    check_options(tol, max_iter)
     b = baseline
     that = cost_change_matrix(b, cost_change, new_costs)
-    check_reference_trades(b, that)
+    check_trade_structure(b, that)
     omc, phc, it_c = conditional(b.fitted, that, b.Y, b.E, b.ref, tol, max_iter)
     p, omf, phf, eh, kap, it_f = full(b.fitted, that, b.Y, b.E, b.sigma, b.ref, numeraire, tol, max_iter,
                                       deficits=deficits)
-    return GEResult(b, that, omc, phc, p, omf, phf, {"conditional": it_c, "full": it_f}, numeraire, eh,
-                    deficits)
+    res = GEResult(b, that, omc, phc, p, omf, phf, {"conditional": it_c, "full": it_f}, numeraire, eh,
+                   deficits, kappa=kap)
+    eff = res.countries.to_numpy()
+    if not np.isfinite(eff).all():
+        rows, cols = np.nonzero(~np.isfinite(eff))
+        where = ", ".join(f"{b.countries[r]} {res.countries.columns[c]}" for r, c in list(zip(rows, cols))[:6])
+        if abs(b.sigma - 1.0) < SIGMA_NEAR_ONE:
+            raise GEInputError(_sigma_message(b.sigma, that) + f" (non-finite: {where})")
+        raise GEConvergenceError(f"the effects left the floating-point range ({where}); the cost change is too "
+                                 "large for double precision. Fix: check the cost change and sigma")
+    return res

@@ -99,8 +99,10 @@ def validate_trade(trade: pd.DataFrame, *, source_years: Iterable[int] | None = 
             f"{_rows(trade, bad, ['exporter', 'importer', 'year'])}. Fix: harmonise with "
             f"gravity.countries.to_iso3 (or add them to data/legacy_codes.csv).")
     if years is not None:
-        cover = sorted(set(int(y) for y in (source_years if source_years is not None else trade["year"].unique())))
-        outside = sorted(set(int(y) for y in years) - set(cover))
+        years = year_list(years, "years")
+        cover = sorted(set(year_list(source_years, "source_years") if source_years is not None
+                           else year_values(trade).tolist()))
+        outside = sorted(set(years) - set(cover))
         if outside:
             raise PanelValidationError(
                 f"years {outside} are outside the trade source's coverage ({_span(cover)}). "
@@ -131,6 +133,10 @@ def year_values(trade: pd.DataFrame) -> np.ndarray:
     raw = trade["year"]
     if raw.dtype == bool:
         raise PanelValidationError("column 'year' is boolean. Fix: give calendar years as integers, e.g. 2000")
+    if pd.api.types.is_datetime64_any_dtype(raw.dtype) or isinstance(raw.dtype, pd.PeriodDtype):
+        raise PanelValidationError(
+            f"column 'year' holds dates ({raw.dtype}, e.g. {raw.iloc[0]!s}), not years; an integer cast would "
+            f"give a count of time units since 1970. Fix: trade['year'] = trade['year'].dt.year")
     num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(num) | (num != np.round(num))
     if bad.any():
@@ -138,7 +144,53 @@ def year_values(trade: pd.DataFrame) -> np.ndarray:
             f"column 'year' has {int(bad.sum())} values that are not whole years: "
             f"{_rows(trade, bad, ['exporter', 'importer', 'year'])}. Fix: give calendar years as integers "
             f"(e.g. 2000), not fractions or text.")
+    far = (num < YEAR_RANGE[0]) | (num > YEAR_RANGE[1])
+    if far.any():
+        raise PanelValidationError(
+            f"column 'year' has {int(far.sum())} values outside {YEAR_RANGE[0]}-{YEAR_RANGE[1]}: "
+            f"{_rows(trade, far, ['exporter', 'importer', 'year'])}. Fix: give calendar years with four digits "
+            f"(a two-digit 16 means 2016; 99999 or -2000 is a typo or a code)")
     return num.astype("int64")
+
+
+YEAR_RANGE = (1500, 2200)
+"""Calendar years a trade panel may hold (a typo such as 99999, a two-digit year or a date code is refused)."""
+
+
+def year_list(years, name: str = "years") -> list[int]:
+    """``years`` (an iterable of whole years) as a list of int, refusing fractions, text and far years.
+
+    Parameters
+    ----------
+    years : iterable
+        ``[2000, 2004]``, ``range(2000, 2017)``, ``["2000"]`` or integral floats (``2000.0``).
+    name : str
+        The argument's name, for the message.
+
+    Returns
+    -------
+    list of int
+
+    Raises
+    ------
+    PanelValidationError
+        A value that is not a whole year (``2000.5`` used to become 2000), a date, or one outside
+        :data:`YEAR_RANGE`; the message names the values and the fix.
+    """
+    if isinstance(years, (str, bytes, int, float, np.integer, np.floating)):
+        years = [years]
+    vals = list(years)
+    if any(isinstance(y, (np.datetime64, pd.Timestamp)) or hasattr(y, "year") and not isinstance(y, (int, float))
+           for y in vals):
+        raise PanelValidationError(f"{name}={vals[:5]!r} holds dates, not years. Fix: pass years, e.g. "
+                                   f"{name}=[2000, 2004]")
+    num = pd.to_numeric(pd.Series(vals, dtype=object), errors="coerce").to_numpy(dtype=float)
+    bad = [v for v, x in zip(vals, num) if isinstance(v, bool) or not np.isfinite(x) or x != np.round(x)
+           or not YEAR_RANGE[0] <= x <= YEAR_RANGE[1]]
+    if bad:
+        raise PanelValidationError(f"{name} {bad[:8]} are not whole calendar years between {YEAR_RANGE[0]} and "
+                                   f"{YEAR_RANGE[1]}. Fix: pass integers such as {name}=[2000, 2004]")
+    return [int(x) for x in num]
 
 
 def _span(years: list[int]) -> str:
@@ -279,7 +331,7 @@ def build_panel(
     tr["year"] = year_values(tr)
     if not pd.api.types.is_numeric_dtype(tr["trade"]):   # numeric text ("1"), checked by validate_trade
         tr["trade"] = pd.to_numeric(tr["trade"], errors="coerce").astype(float)
-    years_arr = np.array(sorted(set(int(y) for y in (years if years is not None else tr["year"].unique()))))
+    years_arr = np.array(sorted(set(year_list(years) if years is not None else tr["year"].unique().tolist())))
     src_exporters = set(pd.unique(tr["exporter"].to_numpy()))
     tr = tr[tr["year"].isin(years_arr)]
     attrs: dict = {"years": years_arr.tolist(), "fill": fill or "none", "dropped_countries": {}}

@@ -108,7 +108,7 @@ class ModelFile:
     def read(cls, path: str | Path) -> "ModelFile":
         """The file at ``path`` with its key → line map (empty when the file is gone)."""
         path = Path(path)
-        return cls(path, key_lines(path.read_text(encoding="utf-8")) if path.exists() else {})
+        return cls(path, key_lines(path.read_text(encoding="utf-8-sig")) if path.exists() else {})
 
     def line(self, key: tuple) -> int | None:
         """The line of ``key``, else of its nearest enclosing key; None when none is in the file."""
@@ -299,6 +299,16 @@ ROLES = {"connectivity": "the connectivity x border regressors (one per measure;
 
 DOMESTIC_METHODS = ("industry", "manufacturing")
 
+FILE_VERSION = 3
+"""The newest model-file ``version`` this code reads."""
+MAX_DRAWS = 100_000
+"""Most parametric draws: each holds every effect of every country (16 × N doubles); 10,000 already give
+stable 2.5% and 97.5% quantiles."""
+MAX_BOOTSTRAP = 10_000
+"""Most bootstrap re-fits (each one a full PPML fit)."""
+MAX_SEED = 2**63 - 1
+MAX_FOCUS_PARTNERS = 500
+
 # --------------------------------------------------------------------------------------------
 # the schema: every key a model file may hold (None = a table whose keys are names the file chooses)
 # --------------------------------------------------------------------------------------------
@@ -456,7 +466,7 @@ def load_config(path: str | Path, *, countries: frozenset[str] | None = None) ->
         raise ScenarioFileError(f"{path}: is a directory, not a model file. Fix: pass the TOML file inside it, "
                                 f"e.g. {path / 'eco_digital_corridor.toml'}")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")      # a byte-order mark (Notepad's UTF-8) is dropped
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioFileError(f"{path}: cannot be read ({type(exc).__name__}: {exc}). Fix: check the file's "
                                 "permissions and that it is a UTF-8 text (TOML) file") from None
@@ -519,6 +529,15 @@ def parse_config(raw: dict, src: ModelFile, *, countries: frozenset[str] | None 
     if not cfg_has_estimated(scenarios):
         raise src.error(("scenario",), "no scenario moves an estimated regressor",
                         "keep at least one estimated scenario beside the calibrated ones")
+    version = raw.get("version", FILE_VERSION)
+    if not 1 <= version <= FILE_VERSION:
+        raise src.error(("version",), f"version = {version}, but this gravity reads model files of versions 1 to "
+                        f"{FILE_VERSION}", f"set version = {FILE_VERSION}, or update gravity if the file was written "
+                        "for a newer one")
+    partners = rep.get("focus_partners", 15)
+    if not 1 <= partners <= MAX_FOCUS_PARTNERS:
+        raise src.error(("report", "focus_partners"), f"focus_partners = {partners} is not a number of partners "
+                        f"(1 to {MAX_FOCUS_PARTNERS})", "e.g. focus_partners = 15")
     return CorridorConfig(
         path=src.path, title=str(raw.get("title", src.path.stem)), sample=sample, groups=groups,
         indicators=indicators, regressors=regressors, specifications=specs, ge=ge, scenarios=scenarios,
@@ -676,6 +695,18 @@ def _ge(g: dict, src: ModelFile) -> GESettings:
     if draws < 2 or boot < 0 or boot == 1:
         raise src.error(("ge", "draws"), f"draws = {draws}, bootstrap = {boot}: too few for an interval",
                         "use draws >= 2 and bootstrap = 0 or >= 2")
+    if draws > MAX_DRAWS:
+        raise src.error(("ge", "draws"), f"draws = {g['draws']!r} is more than the {MAX_DRAWS:,} draws a run "
+                        f"can hold (each keeps every effect of every country; {draws:.3g} would need about "
+                        f"{draws * 16 * 200 * 8 / 1e9:,.0f} GB for 200 countries)",
+                        "600 to 10000 draws give a stable 95% interval, e.g. draws = 2000")
+    if boot > MAX_BOOTSTRAP:
+        raise src.error(("ge", "bootstrap"), f"bootstrap = {boot} re-fits is more than {MAX_BOOTSTRAP:,} "
+                        "(each is a full PPML fit)", "use 0 (parametric draws only) or a few hundred")
+    seed = num("seed", 0, cast=int)
+    if not 0 <= seed <= MAX_SEED:
+        raise src.error(("ge", "seed"), f"seed = {seed} is not a non-negative integer below 2^63 (random "
+                        "generators take seeds >= 0)", "e.g. seed = 20161")
     ci = num("ci", 0.95)
     if not 0 < ci < 1:
         raise src.error(("ge", "ci"), f"ci = {ci} is not a probability", "e.g. ci = 0.95")
@@ -704,7 +735,7 @@ def _ge(g: dict, src: ModelFile) -> GESettings:
     if not 0 <= share < 1:
         raise src.error(("ge", "domestic_share_floor"), f"domestic_share_floor = {share}",
                         "give a share in [0, 1), e.g. 0.1 (0 switches the check off)")
-    return GESettings(sigma, tuple(float(v) for v in sens), draws, boot, num("seed", 0, cast=int), ci,
+    return GESettings(sigma, tuple(float(v) for v in sens), draws, boot, seed, ci,
                       method, sens_m, mult, floor, jobs, ref, fill, share or None)
 
 
@@ -759,6 +790,21 @@ def _cost_cut(d: dict, key: tuple, src: ModelFile, members: tuple[str, ...], gro
     return CostCut(pct, low, high, tuple(figs), tuple(variants))
 
 
+def _blame_regressor_typo(shocked: str, inds: dict, spec, regressors, indicators, src: ModelFile) -> None:
+    """A scenario shocks an input no regressor of its specification reads: if a regressor reads a column
+    that is a near miss of that input (``intrnet_o`` for ``internet_o``), the typo is on the regressor's line."""
+    wanted = [f"{shocked}_o", f"{shocked}_d"] if shocked in inds else [shocked]
+    for r in spec.slopes:
+        for col in regressors[r].columns:
+            if col in wanted or col in {f"{x}_{s}" for x in indicators for s in ("o", "d")}:
+                continue
+            close = difflib.get_close_matches(col, wanted, n=1, cutoff=0.8)
+            if close:
+                raise src.error(("regressors", r), f"regressor {r!r} reads {col!r}, which is not a column the "
+                                f"panel builds; did you mean {close[0]!r}? (scenarios shocking {shocked!r} move "
+                                "nothing until it reads the right column)", f"write {close[0]!r} in its columns")
+
+
 def _scenarios(items: list, src: ModelFile, groups, known, indicators, regressors, specs) -> tuple[Scenario, ...]:
     headline = next(s for s in specs if s.headline)
     by_name = {s.name: s for s in specs}
@@ -801,11 +847,17 @@ def _scenarios(items: list, src: ModelFile, groups, known, indicators, regressor
         unused += [col for col in agr if col not in used]
         if unused:
             base = unused[0]
+            _blame_regressor_typo(base, inds, spec, regressors, indicators, src)
             raise src.error(key + ("indicators" if base in inds else "agreement", base),
                             f"scenario {name!r} shocks {base!r} but specification {spec_name!r} estimates no "
                             f"coefficient on a regressor built from it (its regressors: {', '.join(spec.slopes)})",
                             f"remove {base!r} from the scenario, or add a regressor using it to {spec_name!r}")
         if not members:
             raise src.error(key + ("members",), "no members", "list ISO3 codes or a group such as \"ECO\"")
+        shocks = [k for k, v in d.items() if k not in ("name", "label", "members", "spec") and v not in ({}, [], "")]
+        if not shocks:
+            raise src.error(key, f"scenario {name!r} names members but no shock (no indicators or agreement "
+                            "entries), so every effect would be 0", "add e.g. indicators = { internet = \"frontier\" } "
+                            "or agreement = { rta = 1 } or a [scenario.cost_cut] table, or remove the scenario")
         out.append(sc)
     return tuple(out)

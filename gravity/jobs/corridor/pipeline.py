@@ -34,7 +34,6 @@ import json
 import logging
 import os
 import re
-import shutil
 import sys
 import time
 from collections.abc import Mapping
@@ -61,6 +60,8 @@ from gravity.panel.features import BORDER, build_regressors
 from gravity.panel.itpde import itpde_panel
 from gravity.data.readers.indicators import load_indicators
 from gravity.panel.repair import cow_import_reports, fill_zero_links, repair_base_domestic, repair_for_estimation
+from gravity.report import outdir
+from gravity.report.outdir import OutputPathError  # noqa: F401 - raised by check_output (re-exported)
 from gravity.scenario import baseline as output_mod
 from gravity.scenario import config as sc
 from gravity.scenario import shocks
@@ -347,67 +348,47 @@ def check_names(cfg: sc.CorridorConfig, panel: pd.DataFrame, frame: pd.DataFrame
                         f"{cfg.sample.base_year}", "choose a scenario member with data")
 
 
-class OutputPathError(sc.ScenarioFileError):
-    """``--out`` cannot hold the run's outputs (a regular file on the path, or a folder not writable)."""
-
-
-def check_output(out: str | Path) -> Path:
-    """Check up front that the output folder ``out`` can be created and written, and return it.
+def check_output(out: str | Path | outdir.OutputDir, *, force: bool = False, inputs=()) -> outdir.OutputDir:
+    """Check up front that the outputs may be written to the folder ``out`` (:func:`gravity.report.outdir.prepare`).
 
     Parameters
     ----------
-    out : str or Path
+    out : str, Path or OutputDir
+        The output folder; an :class:`~gravity.report.outdir.OutputDir` is checked again with its settings.
+    force : bool
+        Write into a non-empty folder without a manifest of an earlier run, beside its files (never changing
+        or deleting them).
+    inputs : iterable of path
+        Files the run reads (the model file), never replaced.
 
     Returns
     -------
-    Path
+    OutputDir
 
     Raises
     ------
     OutputPathError
-        ``out`` or one of its parents is a regular file, or the nearest existing parent is not writable.
+        ``out`` or a parent is a regular file, the folder is not writable, holds files gravity did not write
+        (without ``force``), holds edited outputs of an earlier run, or the disk lacks space.
     """
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise OutputPathError(f"--out {out}: is a file, not a folder. Fix: give a folder path, e.g. {out.parent / 'eco'}")
-    parent = out
-    while not parent.exists():
-        if parent.parent == parent:
-            break
-        parent = parent.parent
-    if parent.exists() and not parent.is_dir():
-        raise OutputPathError(f"--out {out}: {parent} is a regular file, so no folder can be made under it. "
-                              f"Fix: choose another --out, e.g. {parent.parent / 'results'}")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputPathError(f"--out {out}: {parent} is not writable. Fix: choose a folder you may write to")
-    return out
+    return outdir.prepare(out, force=force, inputs=inputs, command="gravity corridor")
 
 
-def _publish(tmp: Path, out: Path) -> None:
-    """Replace ``out`` by the complete folder ``tmp`` (two renames; the old output is removed only after)."""
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        if old.exists():
-            shutil.rmtree(old)
-        os.replace(out, old)
-    os.replace(tmp, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+def write_outputs(res: "CorridorResult", out: str | Path | outdir.OutputDir, *, plots: bool = True
+                  ) -> dict[str, Path]:
+    """Write every output of ``res`` into ``out``, ending with ``run_log.json``, and publish them.
 
-
-def write_outputs(res: "CorridorResult", out: str | Path, *, plots: bool = True) -> dict[str, Path]:
-    """Write every output of ``res`` atomically into ``out``, ending with ``run_log.json``.
-
-    The files are written into a temporary folder beside ``out`` (``.<name>.tmp-<pid>``); ``run_log.json``
-    (timings, panel facts, ``"complete": true``) is written last, then the folder is renamed to ``out``,
-    replacing an existing ``out`` only then. An exception while writing removes the temporary folder and
-    leaves the previous output untouched.
+    The files are written into a staging folder inside ``out``; ``run_log.json`` (timings, panel facts,
+    ``"complete": true``) is written last, then each file is moved into place and the folder's manifest
+    rewritten (:func:`gravity.report.outdir.publish`): only files an earlier run wrote (and nobody edited
+    since) are replaced, no other file is touched. An exception, Ctrl-C or a full disk while writing
+    removes the staging folder and leaves the previous output untouched.
 
     Parameters
     ----------
     res : CorridorResult
-    out : str or Path
+    out : str, Path or OutputDir
+        From :func:`check_output` (a path is checked here).
     plots : bool
 
     Returns
@@ -417,24 +398,19 @@ def write_outputs(res: "CorridorResult", out: str | Path, *, plots: bool = True)
     """
     from gravity.jobs.corridor import report as corridor_report
 
-    out = check_output(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    t1 = time.perf_counter()
-    try:
-        paths = corridor_report.write_all(res, tmp, plots=plots)
+    target = check_output(out, inputs=(res.config.path,) if getattr(res, "config", None) is not None else ())
+
+    def write(stage: Path) -> dict[str, Path]:
+        t1 = time.perf_counter()
+        paths = corridor_report.write_all(res, stage, plots=plots)
         res.timings["outputs"] = time.perf_counter() - t1
         res.timings["total"] = res.timings.get("total", 0.0) + res.timings["outputs"]
-        (tmp / "run_log.json").write_text(json.dumps(
+        (stage / "run_log.json").write_text(json.dumps(
             {"timings_s": {k: round(v, 2) for k, v in res.timings.items()}, "panel": res.panel_info,
              "complete": True}, indent=2, default=str))
-        _publish(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return {k: out / Path(p).relative_to(tmp) for k, p in paths.items()}
+        return paths
+
+    return outdir.publish(target, write)
 
 
 # ==============================================================================================
@@ -984,7 +960,7 @@ def run(config: str | Path | sc.CorridorConfig, out: str | Path | None = "result
     t0 = time.perf_counter()
     cfg = config if isinstance(config, sc.CorridorConfig) else sc.load_config(config)
     if write and out is not None:
-        check_output(out)
+        out = check_output(out, inputs=(cfg.path,))
     words = report_words(cfg)
     an = analysis_settings(cfg)
     check_identification(cfg)
