@@ -435,8 +435,8 @@ def _line(path: Path, needle: str) -> int:
     ("bootstrap = 0", "bootstrap = 1000000", "bootstrap = 1000000", r"\(ge\.bootstrap\).*more than 10,000"),
     ("seed = 20161", "seed = -5", "seed = -5", r"\(ge\.seed\): seed = -5 is not a non-negative integer"),
     ("focus_partners = 15", "focus_partners = -3", "focus_partners", r"\(report\.focus_partners\): focus_partners = -3"),
-    ("version = 2", "version = 99", "version = 99", r"\(version\): version = 99, but this gravity reads model files of "
-                                                    r"versions 1 to 2"),
+    ("version = 3", "version = 99", "version = 99", r"\(version\): version = 99, but this gravity reads model files of "
+                                                    r"versions 1 to 3"),
     ('members = ["ECO"]\nindicators = { internet = "frontier" }\n', 'members = ["ECO"]\n', 'name = "fibre"',
      r"\(scenario\[0\]\): scenario 'fibre' names members but no shock"),
 ])
@@ -449,7 +449,7 @@ def test_model_file_bounds_are_checked_on_loading_with_the_line(tmp_path, old, n
 
 def test_a_byte_order_mark_is_read_like_any_utf8_file(tmp_path):
     a = sc.load_config(MODEL)
-    b = sc.load_config(_model(tmp_path, "version = 2", "version = 2", bom=True))
+    b = sc.load_config(_model(tmp_path, "version = 3", "version = 3", bom=True))
     assert (a.title, a.ge, a.scenarios, a.specifications) == (b.title, b.ge, b.scenarios, b.specifications)
 
 
