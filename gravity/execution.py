@@ -25,7 +25,7 @@ Examples
 >>> ex.map(lambda d, s: s + d, [1, 2, 3], shared=10, progress=False)
 [11, 12, 13]
 
-This module imports nothing from the rest of ``gravity``; every layer may use it.
+This module imports nothing from the rest of ``gravity`` but :mod:`gravity.errors`; every layer may use it.
 """
 from __future__ import annotations
 
@@ -34,6 +34,8 @@ import logging
 import os
 import threading
 from typing import Any, Callable, Sequence
+
+from gravity.errors import GravityError
 
 __all__ = ["ENV_SCHEDULER", "WORKER_ENV", "ExecutionError", "Executor", "as_executor", "get_executor", "shutdown"]
 
@@ -53,7 +55,7 @@ _LOCAL: dict[int, Any] = {}      # n_workers -> Client of the process's LocalClu
 _REMOTE: dict[str, Any] = {}     # scheduler address -> Client
 
 
-class ExecutionError(ValueError):
+class ExecutionError(GravityError, ValueError):
     """The execution engine cannot be reached or configured (the message names the fix)."""
 
 

@@ -22,7 +22,7 @@ Offline, the error names the file, its URL, its sha256 and how to provide it by 
 every registered file as found, verified, missing or fetched (``gravity data``). :func:`load` reads any
 registered file in its native format (Stata, R data frames and R lists, csv, xls).
 
-This module imports nothing of gravity: readers are named by string and resolved on demand
+This module imports nothing of gravity but :mod:`gravity.errors`: readers are named by string and resolved on demand
 (:func:`reader_function`).
 
 References
@@ -41,20 +41,27 @@ from pathlib import Path
 
 import pandas as pd
 
+from gravity.data.errors import DataInputError
+from gravity.errors import GravityError
+
 RAW = "https://raw.githubusercontent.com/{repo}/{commit}/{path}"
 READERS_PACKAGE = "gravity.data.readers"
 
 
-class DataUnavailableError(FileNotFoundError):
+class DataUnavailableError(GravityError, FileNotFoundError):
     """A registered file is neither in the cache nor downloadable."""
 
 
-class ChecksumError(ValueError):
+class ChecksumError(GravityError, ValueError):
     """A file's sha256 does not match the registry."""
 
 
-class DataConfigError(ValueError):
+class DataConfigError(GravityError, ValueError):
     """A ``gravity.toml`` that cannot say where the data are (unreadable TOML, no ``[data] dir``)."""
+
+
+class UnknownDatasetError(GravityError, KeyError):
+    """A key that is not in the registry; the message names registered keys of the same folder."""
 
 
 @dataclass(frozen=True)
@@ -478,7 +485,7 @@ def source(key: str) -> Source:
 
     Raises
     ------
-    KeyError
+    UnknownDatasetError
         For an unknown key; the message lists registered keys with the same folder.
     """
     try:
@@ -486,7 +493,7 @@ def source(key: str) -> Source:
     except KeyError:
         stem = key.split("/")[0]
         close = [k for k in REGISTRY if k.startswith(stem)] or sorted(REGISTRY)[:10]
-        raise KeyError(f"unknown dataset {key!r}; registered keys include: {', '.join(close)}") from None
+        raise UnknownDatasetError(f"unknown dataset {key!r}; registered keys include: {', '.join(close)}") from None
 
 
 def reader_for(key: str) -> str:
@@ -644,7 +651,7 @@ def status(keys=None, *, verify: bool = False, fetch: bool = False) -> pd.DataFr
 
     Raises
     ------
-    KeyError
+    UnknownDatasetError
         A key or prefix that matches no registered file.
     """
     if keys is None or isinstance(keys, str):
@@ -656,7 +663,7 @@ def status(keys=None, *, verify: bool = False, fetch: bool = False) -> pd.DataFr
         for k in keys:
             hit = [r for r in REGISTRY if r == k or r.startswith(k.rstrip("/") + "/")]
             if not hit:
-                source(k)  # raises KeyError naming registered keys with the same folder
+                source(k)  # raises UnknownDatasetError naming registered keys with the same folder
             chosen += [h for h in hit if h not in chosen]
     root = cache_dir()
     rows = []
@@ -698,7 +705,7 @@ def load(key: str):
 
     Raises
     ------
-    ValueError
+    DataInputError
         For a file type without a native reader.
     """
     p = path(key)
@@ -726,7 +733,7 @@ def load(key: str):
         return pd.read_csv(p, encoding="utf-8-sig")
     if suffix == ".xls":
         return pd.read_excel(p, engine="calamine")  # the frame xlrd gave, without its deprecation
-    raise ValueError(f"{key}: no native reader for {suffix!r} files")
+    raise DataInputError(f"{key}: no native reader for {suffix!r} files")
 
 
 def read_r(p, *, rds: bool):

@@ -81,6 +81,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from gravity.errors import GravityError
 from gravity.estimation._kernels import (demean_columns, group_weights, wz_first_terms, wz_meat, wz_series_diag,
                                          wz_sums)
 from gravity.estimation.demean import fe_offsets
@@ -94,7 +95,7 @@ EXACT_MAX_FE = 3000
 _RCOND = 1e-9
 
 
-class BiasSpecError(ValueError):
+class BiasSpecError(GravityError, ValueError):
     """The fit is not a two- or three-way gravity model in the named columns; the message says which
     fixed effects were found and which are needed."""
 
@@ -216,12 +217,12 @@ def _pinv(H: np.ndarray) -> np.ndarray:
 
 def _leverage_mode(leverage: str, F: int) -> str:
     if leverage == "blocks":
-        raise ValueError("leverage='blocks' was removed: the block-diagonal V_FE without its cross blocks "
+        raise BiasSpecError("leverage='blocks' was removed: the block-diagonal V_FE without its cross blocks "
                          "overstates the fixed-effect leverage when a few countries dominate trade (on Yotov "
                          "et al. ch. 2 it gave an adjusted SE below the unadjusted one); use leverage='series' "
                          "(second order, within 1% of exact there) or 'exact'")
     if leverage not in ("auto", "exact", "series"):
-        raise ValueError(f"leverage must be 'auto', 'exact' or 'series', got {leverage!r}")
+        raise BiasSpecError(f"leverage must be 'auto', 'exact' or 'series', got {leverage!r}")
     if leverage == "auto":
         return "exact" if F <= EXACT_MAX_FE else "series"
     return leverage
@@ -346,7 +347,7 @@ def _refit(y, X, fe, off, names):
                np.ones(int(alive.sum())), np.ascontiguousarray(off[alive]), names, tol=1e-10, maxiter=1000,
                fixef_tol=1e-10, verbose=False)
     if len(res["names"]) != len(names):
-        raise ValueError(f"jackknife: {sorted(set(names) - set(res['names']))} not identified on a half-panel "
+        raise BiasSpecError(f"jackknife: {sorted(set(names) - set(res['names']))} not identified on a half-panel "
                          f"subsample; use method='analytical'")
     return res["beta"]
 
@@ -510,11 +511,11 @@ def bias_correct(fit, i="exporter", j="importer", t="year", *, method="analytica
     BiasSpecError
         Not a two-/three-way gravity structure in ``i``, ``j``, ``t`` (the message names the fixed
         effects found and the ones needed), weights, no slope, or jackknife on a two-way fit.
-    ValueError
+    BiasSpecError
         Unknown ``method`` or ``leverage``.
     """
     if method not in ("analytical", "jackknife"):
-        raise ValueError(f"method must be 'analytical' or 'jackknife', got {method!r}")
+        raise BiasSpecError(f"method must be 'analytical' or 'jackknife', got {method!r}")
     a = analytical(fit, i, j, t, leverage=leverage)
     names = fit.params.index
     est = None
@@ -567,11 +568,11 @@ def simulate_panel(n: int, T: int, *, beta: float = 1.0, dgp: int = 2, seed=None
 
     Raises
     ------
-    ValueError
+    BiasSpecError
         Unknown ``dgp``.
     """
     if dgp not in (1, 2, 3, 4):
-        raise ValueError(f"dgp must be 1, 2, 3 or 4, got {dgp!r}")
+        raise BiasSpecError(f"dgp must be 1, 2, 3 or 4, got {dgp!r}")
     rng = np.random.default_rng(seed)
     sd = 1 / 16
     e, m = np.divmod(np.arange(n * n), n)

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from gravity.errors import ArgumentTypeError, GravityError
 from gravity.estimation.separation import compact_codes
 
 log = logging.getLogger("gravity.estimation")
@@ -81,7 +82,7 @@ class Spec:
         return list(dict.fromkeys(cols))
 
 
-class FormulaError(ValueError):
+class FormulaError(GravityError, ValueError):
     """The formula string cannot be read, or the data it names cannot be used (missing, non-numeric,
     infinite or duplicated columns, bad weights or offset); the message names the column, rows and fix."""
 
@@ -767,13 +768,13 @@ def build_design(spec: Spec, data: pd.DataFrame, *, weights=None, offset=None,
 
     Raises
     ------
-    ValueError
+    FormulaError
         As listed above, naming the column, the rows and the fix.
-    TypeError
+    ArgumentTypeError
         ``data`` is not a DataFrame.
     """
     if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+        raise ArgumentTypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     if missing not in ("raise", "drop"):
         raise FormulaError(f"missing must be 'raise' or 'drop', got {missing!r}")
     extra_columns = extra_columns or {}

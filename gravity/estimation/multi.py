@@ -38,6 +38,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from gravity.estimation.errors import EstimationError
 from gravity.estimation.formula import DesignCache, Spec
 
 __all__ = ["FitList", "run_multi"]
@@ -56,7 +57,7 @@ class FitList(list):
         super().__init__(results)
         self.labels = list(labels) if labels is not None else [getattr(r, "formula", str(j)) for j, r in enumerate(self)]
         if len(self.labels) != len(self):
-            raise ValueError(f"{len(self.labels)} labels for {len(self)} results")
+            raise EstimationError(f"{len(self.labels)} labels for {len(self)} results")
 
     def _frame(self, attr: str) -> pd.DataFrame:
         cols = {lab: getattr(r, attr) for lab, r in zip(self.labels, self)}
@@ -92,12 +93,12 @@ class FitList(list):
 
 def _samples(data: pd.DataFrame, split: str | None, fsplit: str | None) -> list[tuple[str, pd.DataFrame]]:
     if split is not None and fsplit is not None:
-        raise ValueError("give split= or fsplit=, not both (fsplit = full sample + split)")
+        raise EstimationError("give split= or fsplit=, not both (fsplit = full sample + split)")
     col = split if split is not None else fsplit
     if col is None:
         return [("", data)]
     if not isinstance(col, str) or col not in data.columns:
-        raise ValueError(f"split column {col!r} is not in data; available columns: {list(data.columns)[:30]}")
+        raise EstimationError(f"split column {col!r} is not in data; available columns: {list(data.columns)[:30]}")
     s = data[col]
     values = pd.unique(s.dropna())
     try:
@@ -105,7 +106,7 @@ def _samples(data: pd.DataFrame, split: str | None, fsplit: str | None) -> list[
     except TypeError:
         values = sorted(values, key=str)
     if not len(values):
-        raise ValueError(f"split column {col!r} has no non-missing value")
+        raise EstimationError(f"split column {col!r} has no non-missing value")
     out = [("", data)] if fsplit is not None else []
     for val in values:
         out.append((f" [{col} = {val}]", data[(s == val).to_numpy()]))
@@ -132,7 +133,7 @@ def run_multi(fit_one: Callable[[Spec, pd.DataFrame, DesignCache], object], spec
 
     Raises
     ------
-    ValueError
+    EstimationError
         Both ``split`` and ``fsplit``, or an unknown split column; errors of a model name its formula.
     """
     fits, labels = [], []

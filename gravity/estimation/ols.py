@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from gravity.errors import GravityError
 from gravity.estimation.formula import (Spec, build_design, check_unique_columns, cluster_codes, cluster_columns,
                                         expand_formula, parse_vcov)
 from gravity.estimation.multi import FitList, run_multi
@@ -52,7 +53,7 @@ __all__ = ["ols", "OLSResults", "OLSInputError"]
 VCOV = ("iid", "hc1", "robust", "cluster")
 
 
-class OLSInputError(ValueError):
+class OLSInputError(GravityError, ValueError):
     """Bad data or formula given to :func:`ols`; the message names the column, rows and fix."""
 
 
@@ -98,13 +99,13 @@ class OLSResults(EstimationResults):
 
     def _with_vcov(self, v, cl, ssc, data):
         if self._Xa is None:
-            raise ValueError("this OLS result kept no design; refit with vcov=...")
+            raise OLSInputError("this OLS result kept no design; refit with vcov=...")
         ssc_ = resolve_ssc(self.ssc if ssc is None else ssc, "ols")
         v = {"hetero": "hc1", "HC1": "hc1"}.get(v, v)
         clusters = list(cl or [])
         vcov = v or ("cluster" if clusters else "iid")
         if vcov not in VCOV:
-            raise ValueError(f"vcov={vcov!r}; choose one of {VCOV} or {{'CRV1': 'column'}}")
+            raise OLSInputError(f"vcov={vcov!r}; choose one of {VCOV} or {{'CRV1': 'column'}}")
         n, p = self._Xa.shape
         codes, n_clusters = None, {}
         if vcov == "iid":
@@ -113,7 +114,7 @@ class OLSResults(EstimationResults):
             vtype, vcov = "hetero", ("hc0" if ssc_ == PRESETS["ols"]["none"] else "hc1")
         else:
             if not clusters:
-                raise ValueError("vcov='cluster' needs {'CRV1': '<column>'}")
+                raise OLSInputError("vcov='cluster' needs {'CRV1': '<column>'}")
             vtype = "cluster" if len(clusters) == 1 else "twoway"
             raw = self._cluster_arrays(clusters, data)
             codes = [cluster_codes(c, raw) for c in clusters]
@@ -226,7 +227,7 @@ def ols(formula: str, data: pd.DataFrame, *, cluster: str | list[str] | None = N
     OLSInputError
         Missing, non-numeric or non-finite columns (naming the rows), non-positive weights, a
         single cluster, or every regressor collinear with the fixed effects.
-    ValueError
+    EstimationError
         Unknown ``vcov``/``ssc``, or clustering without ``cluster``.
 
     References
@@ -282,11 +283,11 @@ def _ols_plain(spec: Spec, data: pd.DataFrame, clusters: list[str], vcov, ssc, w
     depvar, slopes, fes = spec.depvar, list(spec.slopes), [list(t) for t in spec.fixed_effects]
     vcov = vcov or ("cluster" if clusters else "iid")
     if vcov not in VCOV:
-        raise ValueError(f"vcov={vcov!r}; choose one of {VCOV}")
+        raise OLSInputError(f"vcov={vcov!r}; choose one of {VCOV}")
     if vcov == "cluster" and not clusters:
-        raise ValueError("vcov='cluster' needs cluster=<column name(s)>")
+        raise OLSInputError("vcov='cluster' needs cluster=<column name(s)>")
     if len(clusters) > 2:
-        raise ValueError(f"at most two-way clustering is supported, got {clusters}")
+        raise OLSInputError(f"at most two-way clustering is supported, got {clusters}")
     _validate(data, depvar, slopes, fes, cluster_columns(clusters), weights)
     if not slopes and not spec.intercept:
         raise OLSInputError(f"{formula!r} has no slope to estimate; OLS needs at least one regressor "

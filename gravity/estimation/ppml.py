@@ -99,7 +99,7 @@ def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stat
 
     Raises
     ------
-    ValueError
+    EstimationError
         Unknown separation method or cluster specification, a bad formula or column
         (:class:`gravity.estimation.formula.FormulaError` and friends, naming the column and rows), or
         no observation left after the separation checks.
@@ -125,7 +125,7 @@ def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stat
     sep = tuple(separation or ())
     bad = [s for s in sep if s not in ("fe", "ir")]
     if bad:
-        raise ValueError(f"separation methods must be among ('fe', 'ir'), got {bad}")
+        raise EstimationError(f"separation methods must be among ('fe', 'ir'), got {bad}")
     vcov, cluster = parse_vcov(vcov, cluster)
     vtype = resolve_type(vcov, cluster)
     ssc_ = resolve_ssc(ssc)
@@ -133,7 +133,7 @@ def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stat
     if cluster is not None and vtype in ("cluster", "twoway"):
         cl_cols = list(cluster)
         if len(cl_cols) not in (1, 2):
-            raise ValueError(f"cluster must be a column name or a list of two column names, got {cluster!r}")
+            raise EstimationError(f"cluster must be a column name or a list of two column names, got {cluster!r}")
     opts = dict(vtype=vtype, ssc_=ssc_, cl_cols=cl_cols, weights=weights, offset=offset, tol=tol,
                 maxiter=maxiter, sep=sep, drop_singletons=drop_singletons, missing=missing,
                 fixef_tol=fixef_tol, verbose=verbose)

@@ -59,8 +59,10 @@ from scipy import sparse
 from scipy.special import chdtrc, fdtrc, gammaln, ndtr, ndtri, stdtr, stdtrit
 from scipy.sparse.csgraph import connected_components
 
+from gravity.errors import GravityError
 from gravity.estimation._kernels import demean_columns, group_weights
 from gravity.estimation.demean import fe_offsets
+from gravity.estimation.errors import EstimationError
 from gravity.estimation.formula import cluster_codes, cluster_columns, parse_vcov
 from gravity.estimation.vcov import resolve_ssc, resolve_type, sandwich, ssc_label
 
@@ -70,7 +72,7 @@ __all__ = ["EstimationResults", "PPMLResults", "Summary", "LinearCombination", "
            "WaldTestResults", "HypothesisError"]
 
 
-class HypothesisError(ValueError):
+class HypothesisError(GravityError, ValueError):
     """A linear hypothesis (``lincom``/``t_test``/``wald_test``) names an unknown coefficient or
     cannot be read; the message names the term and the coefficients available."""
 
@@ -487,26 +489,26 @@ class EstimationResults:
         return self._with_vcov(v, cl, ssc, data)
 
     def _with_vcov(self, v, cl, ssc, data):
-        raise ValueError(f"{type(self).__name__} cannot switch its covariance after fitting; refit with vcov=")
+        raise EstimationError(f"{type(self).__name__} cannot switch its covariance after fitting; refit with vcov=")
 
     def _cluster_arrays(self, dims: list[str], data) -> dict:
         """Cluster columns of ``data`` (default: the fitted frame) on the used rows."""
         data = getattr(self, "_data", None) if data is None else data
         if data is None:
-            raise ValueError("this result kept no data frame; pass data= (the frame it was fitted on)")
+            raise EstimationError("this result kept no data frame; pass data= (the frame it was fitted on)")
         used = self.sample["used"].to_numpy()
         if len(data) != used.size:
-            raise ValueError(f"data has {len(data)} rows but the model was fitted on {used.size}; pass the "
+            raise EstimationError(f"data has {len(data)} rows but the model was fitted on {used.size}; pass the "
                              "frame it was fitted on")
         absent = [c for c in cluster_columns(dims) if c not in data.columns]
         if absent:
-            raise ValueError(f"cluster column(s) {absent} are not in data; available: {list(data.columns)[:30]}")
+            raise EstimationError(f"cluster column(s) {absent} are not in data; available: {list(data.columns)[:30]}")
         pos = np.flatnonzero(used)
         out = {}
         for c in cluster_columns(dims):
             s = data[c].iloc[pos]
             if s.isna().any():
-                raise ValueError(f"cluster column {c!r} is missing in {int(s.isna().sum())} used row(s); fill "
+                raise EstimationError(f"cluster column {c!r} is missing in {int(s.isna().sum())} used row(s); fill "
                                  "them or cluster on another column")
             out[c] = s.to_numpy()
         return out
@@ -626,7 +628,7 @@ class PPMLResults(EstimationResults):
 
     def _require_rows(self, what: str) -> None:
         if getattr(self, "_compact", False):
-            raise ValueError(f"{what} needs the estimation rows, which this compact result dropped (ppml(by=) on a "
+            raise EstimationError(f"{what} needs the estimation rows, which this compact result dropped (ppml(by=) on a "
                              f"group source keeps coefficients, covariance and fit statistics); refit that group: "
                              f"gv.ppml(formula, source.read(level))")
 
@@ -635,7 +637,7 @@ class PPMLResults(EstimationResults):
         vtype = resolve_type(v, cl)
         ssc_ = self.ssc if ssc is None else resolve_ssc(ssc)
         if self._Xt is None:
-            raise ValueError("this PPML result kept no demeaned design; refit with vcov=...")
+            raise EstimationError("this PPML result kept no demeaned design; refit with vcov=...")
         cl_cols = list(cl) if cl is not None and vtype in ("cluster", "twoway") else None
         clusters = None
         if cl_cols:
@@ -796,7 +798,7 @@ class PPMLResults(EstimationResults):
         reference = dict(reference or {})
         unknown = [k for k in reference if k not in self.fixed_effects]
         if unknown:
-            raise ValueError(f"reference names {unknown} are not fixed effects of this model: {self.fixed_effects}")
+            raise EstimationError(f"reference names {unknown} are not fixed effects of this model: {self.fixed_effects}")
         n_levels = [len(l) for l in self._fe_levels]
         offsets = fe_offsets(n_levels)
         a = self._raw_fixef().copy()
@@ -815,7 +817,7 @@ class PPMLResults(EstimationResults):
                 else:
                     is_ref = np.asarray(levels == ref)
                 if not is_ref.any():
-                    raise ValueError(f"reference level {ref!r} not among the levels of {self.fixed_effects[k]!r}")
+                    raise EstimationError(f"reference level {ref!r} not among the levels of {self.fixed_effects[k]!r}")
             else:
                 is_ref = np.zeros(nk, dtype=bool)
             shift = np.full(ncomp, np.nan)
@@ -841,7 +843,7 @@ class PPMLResults(EstimationResults):
         NaN and a logged warning.
         """
         if type not in ("response", "link"):
-            raise ValueError(f"type must be 'response' or 'link', got {type!r}")
+            raise EstimationError(f"type must be 'response' or 'link', got {type!r}")
         self._require_rows("predict")
         if newdata is None:
             eta = pd.Series(self._eta, index=self._index)
@@ -851,7 +853,7 @@ class PPMLResults(EstimationResults):
         fe_cols = [c for t in self.spec.fixed_effects for c in t]
         missing = [c for c in dict.fromkeys(slope_cols + fe_cols) if c not in newdata.columns]
         if missing:
-            raise ValueError(f"newdata lacks column(s) {missing} needed by {self.formula!r}")
+            raise EstimationError(f"newdata lacks column(s) {missing} needed by {self.formula!r}")
         eta = np.zeros(len(newdata))
         for c in slope_cols:
             eta += self.params[c] * newdata[c].to_numpy(dtype=float)
@@ -861,12 +863,12 @@ class PPMLResults(EstimationResults):
         if off is not None:
             if isinstance(off, str):
                 if off not in newdata.columns:
-                    raise ValueError(f"newdata lacks the offset column {off!r}; pass offset=...")
+                    raise EstimationError(f"newdata lacks the offset column {off!r}; pass offset=...")
                 eta += newdata[off].to_numpy(dtype=float)
             else:
                 arr = np.asarray(off, dtype=float)
                 if offset is None and arr.shape != (len(newdata),):
-                    raise ValueError("the fit used an offset array; pass offset= aligned with newdata")
+                    raise EstimationError("the fit used an offset array; pass offset= aligned with newdata")
                 eta += arr
         unseen = np.zeros(len(newdata), dtype=bool)
         for name, s in self.fixef().items():

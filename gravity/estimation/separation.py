@@ -25,6 +25,7 @@ from scipy.sparse.linalg import LinearOperator, lsmr
 from gravity.estimation._kernels import (compact_fe, demean_columns, fe_group_drops, fe_sum, group_weights,
                                         lse_matvec, lse_rmatvec, weighted_cross)
 from gravity.estimation.demean import fe_offsets
+from gravity.estimation.errors import EstimationError, SeparationError
 
 
 def compact_codes(fe: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -270,9 +271,9 @@ def iterative_rectifier(y: np.ndarray, X: np.ndarray, fe: np.ndarray, n_levels, 
 
     Raises
     ------
-    ValueError
+    EstimationError
         Unknown ``method``, or "subspace" with more than two fixed effects.
-    RuntimeError
+    SeparationError
         No convergence in ``maxiter`` iterations (the message says how to skip the check).
 
     References
@@ -288,9 +289,9 @@ def iterative_rectifier(y: np.ndarray, X: np.ndarray, fe: np.ndarray, n_levels, 
         return np.zeros(n, dtype=bool), 0
     lse = None
     if method not in ("auto", "subspace", "weighting"):
-        raise ValueError(f"method must be 'auto', 'subspace' or 'weighting', got {method!r}")
+        raise EstimationError(f"method must be 'auto', 'subspace' or 'weighting', got {method!r}")
     if method == "subspace" and fe.shape[0] > 2:
-        raise ValueError("the subspace method handles at most two fixed effects")
+        raise EstimationError("the subspace method handles at most two fixed effects")
     if fe.shape[0] <= 2 and method != "weighting":
         try:
             lse = _SubspaceLSE(X, fe, n_levels, zero)
@@ -311,7 +312,7 @@ def iterative_rectifier(y: np.ndarray, X: np.ndarray, fe: np.ndarray, n_levels, 
             xb[zero & (resid > tol)] = 0.0
             return zero & (xb > 0), it
         u = np.where(zero, np.maximum(xb, 0.0), 0.0)
-    raise RuntimeError(
+    raise SeparationError(
         f"separation check (iterative rectifier) did not converge in {maxiter} iterations; "
         "pass separation=('fe',) to skip it and inspect the data for separated observations"
     )

@@ -51,8 +51,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from gravity.estimation.errors import EstimationError
+
 __all__ = ["SSC", "PRESETS", "VCOV_TYPES", "resolve_ssc", "resolve_type", "ssc_label", "sandwich",
-           "cluster_meat"]
+           "cluster_meat", "check_dof", "EstimationError"]
 
 
 @dataclass(frozen=True)
@@ -84,13 +86,13 @@ class SSC:
 
     def __post_init__(self):
         if self.n_adj not in (True, False, "hetero"):
-            raise ValueError(f"SSC(n_adj=...) must be True, False or 'hetero', got {self.n_adj!r}")
+            raise EstimationError(f"SSC(n_adj=...) must be True, False or 'hetero', got {self.n_adj!r}")
         if self.k not in ("slopes", "all"):
-            raise ValueError(f"SSC(k=...) must be 'slopes' or 'all', got {self.k!r}")
+            raise EstimationError(f"SSC(k=...) must be 'slopes' or 'all', got {self.k!r}")
         if self.cluster_df not in ("own", "min"):
-            raise ValueError(f"SSC(cluster_df=...) must be 'own' or 'min', got {self.cluster_df!r}")
+            raise EstimationError(f"SSC(cluster_df=...) must be 'own' or 'min', got {self.cluster_df!r}")
         if self.scale not in ("vcov", "meat"):
-            raise ValueError(f"SSC(scale=...) must be 'vcov' or 'meat', got {self.scale!r}")
+            raise EstimationError(f"SSC(scale=...) must be 'vcov' or 'meat', got {self.scale!r}")
 
     def factor(self, kind: str, n: int, k: int, G: int | None = None) -> float:
         """The factor c for one term.
@@ -141,7 +143,7 @@ def resolve_ssc(ssc, estimator: str = "ppml") -> SSC:
 
     Raises
     ------
-    ValueError
+    EstimationError
         Unknown preset name, naming the presets of that estimator.
     """
     if isinstance(ssc, SSC):
@@ -149,7 +151,7 @@ def resolve_ssc(ssc, estimator: str = "ppml") -> SSC:
     presets = PRESETS[estimator]
     if isinstance(ssc, str) and ssc in presets:
         return presets[ssc]
-    raise ValueError(f"ssc must be one of {list(presets)} or an SSC(...) instance, got {ssc!r}")
+    raise EstimationError(f"ssc must be one of {list(presets)} or an SSC(...) instance, got {ssc!r}")
 
 
 def ssc_label(ssc: SSC, estimator: str = "ppml") -> str:
@@ -171,7 +173,7 @@ def resolve_type(vcov, cluster) -> str:
 
     Raises
     ------
-    ValueError
+    EstimationError
         Unknown type, or a clustered type without ``cluster``.
     """
     if vcov is None:
@@ -179,9 +181,9 @@ def resolve_type(vcov, cluster) -> str:
     v = str(vcov).lower()
     v = {"robust": "hetero", "hc0": "hetero", "hc1": "hetero", "standard": "iid", "nonrobust": "iid"}.get(v, v)
     if v not in VCOV_TYPES:
-        raise ValueError(f"vcov must be one of 'iid', 'hetero' ('robust'), 'cluster', 'twoway'; got {vcov!r}")
+        raise EstimationError(f"vcov must be one of 'iid', 'hetero' ('robust'), 'cluster', 'twoway'; got {vcov!r}")
     if v in ("cluster", "twoway") and cluster is None:
-        raise ValueError(f"vcov={vcov!r} needs cluster= (a column name, or two names for two-way)")
+        raise EstimationError(f"vcov={vcov!r} needs cluster= (a column name, or two names for two-way)")
     if v == "cluster" and isinstance(cluster, (list, tuple)) and len(cluster) == 2:
         v = "twoway"
     return v
@@ -200,11 +202,6 @@ def cluster_meat(scores: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, int
     S = np.zeros((G, scores.shape[1]))
     np.add.at(S, codes, scores)
     return S.T @ S, G
-
-
-class EstimationError(ValueError):
-    """The data cannot identify the model or its covariance (fewer observations than parameters, a
-    singular system); the message names the model, the counts and the fix."""
 
 
 def check_dof(n: int, n_params: int, what: str) -> None:
@@ -266,7 +263,7 @@ def sandwich(bread: np.ndarray, scores: np.ndarray | None, vtype: str, ssc: SSC,
 
     Raises
     ------
-    ValueError
+    EstimationError
         A cluster dimension with a single cluster (G/(G − 1) and the estimator are undefined).
     EstimationError
         Fewer than 2 observations, or no residual degrees of freedom for an estimated dispersion.
@@ -293,7 +290,7 @@ def sandwich(bread: np.ndarray, scores: np.ndarray | None, vtype: str, ssc: SSC,
     meats = [cluster_meat(scores, codes) for codes in clusters]
     one = [nm for nm, (_, G) in zip(names, meats) if G < 2]
     if one:
-        raise ValueError(f"cluster column(s) {one} have a single cluster in the estimation sample; "
+        raise EstimationError(f"cluster column(s) {one} have a single cluster in the estimation sample; "
                          f"cannot cluster on them — pick a column with at least two groups or vcov='hetero'")
     Gs = [G for _, G in meats]
     if vtype == "cluster":

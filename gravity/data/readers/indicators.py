@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from gravity.data import countries
+from gravity.data.errors import DataInputError
 from gravity.data.readers._common import check_unique, indicator_frame, keep_countries, log, resolve
 
 
@@ -39,12 +40,12 @@ def read_wdi_csv(file, name: str | None = None, *, source: str = "World Bank WDI
         if "Last Updated Date" in line:
             vintage = line.split(",")[1].strip().strip('"')
     else:
-        raise ValueError(f"{path}: no 'Country Name' header in the first 10 lines; not a WDI bulk CSV")
+        raise DataInputError(f"{path}: no 'Country Name' header in the first 10 lines; not a WDI bulk CSV")
     wide = pd.read_csv(io.StringIO("\n".join(lines[skip:])), dtype={"Country Code": str})
     wide = wide.loc[:, ~wide.columns.str.startswith("Unnamed")]
     codes = wide["Indicator Code"].unique()
     if len(codes) != 1:
-        raise ValueError(f"{path}: expected one indicator per file, found {list(codes)}")
+        raise DataInputError(f"{path}: expected one indicator per file, found {list(codes)}")
     year_cols = [c for c in wide.columns if str(c).strip().isdigit()]
     long = wide.melt(id_vars=["Country Code"], value_vars=year_cols, var_name="year", value_name="value")
     long = long.dropna(subset=["value"])
@@ -112,7 +113,7 @@ def read_itu(series: str, name: str | None = None, file=None) -> pd.DataFrame:
     raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     raw = raw[raw["seriesCode"] == series]
     if raw.empty:
-        raise ValueError(f"{path}: no rows for ITU series {series!r}; series present: "
+        raise DataInputError(f"{path}: no rows for ITU series {series!r}; series present: "
                          f"{sorted(set(pd.read_csv(path, usecols=['seriesCode'])['seriesCode']))}")
     txt = raw["dataValue"].str.strip()
     val = pd.to_numeric(txt, errors="coerce")
@@ -147,7 +148,7 @@ def read_egdi(components=tuple(EGDI_COMPONENTS)) -> pd.DataFrame:
 
     2010–2018 files carry ISO3 (``country-code``); the 2022 and 2024 files carry names only (2022 with
     trailing spaces, 2024 with third-party column names) and are mapped with
-    :func:`gravity.countries.to_iso3` — an unmapped name raises. Survey years are biennial: 2020 is not
+    :func:`gravity.data.countries.to_iso3` — an unmapped name raises. Survey years are biennial: 2020 is not
     in this collection (a gap, not a zero).
     """
     frames = []
@@ -277,7 +278,7 @@ def load_indicators(names) -> pd.DataFrame:
     names = [names] if isinstance(names, str) else list(names)
     unknown = [n for n in names if n not in CATALOGUE]
     if unknown:
-        raise ValueError(f"unknown indicator(s) {unknown}; available: {sorted(CATALOGUE)}")
+        raise DataInputError(f"unknown indicator(s) {unknown}; available: {sorted(CATALOGUE)}")
     frames = []
     for n in names:
         if n not in _CACHE:

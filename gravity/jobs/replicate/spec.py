@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gravity.errors import GravityError
+
 if TYPE_CHECKING:  # pandas is not imported at run time: this module stays light
     import pandas as pd
 
@@ -32,7 +34,7 @@ MODELS_DIR = Path(__file__).resolve().parent / "recipes"  # the replication file
 KINDS = ("estimates", "ge", "separation", "multisector")
 
 
-class ReplicationError(ValueError):
+class ReplicationError(GravityError, ValueError):
     """A replication file is missing, malformed, or cannot be run."""
 
 
