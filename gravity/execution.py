@@ -31,13 +31,15 @@ from __future__ import annotations
 
 import atexit
 import logging
+import operator
 import os
 import threading
 from typing import Any, Callable, Sequence
 
 from gravity.errors import GravityError
 
-__all__ = ["ENV_SCHEDULER", "WORKER_ENV", "ExecutionError", "Executor", "as_executor", "get_executor", "shutdown"]
+__all__ = ["ENV_SCHEDULER", "WORKER_ENV", "ExecutionError", "Executor", "Workers", "as_executor", "check_workers",
+           "get_executor", "shutdown"]
 
 log = logging.getLogger("gravity.execution")
 
@@ -57,6 +59,31 @@ _REMOTE: dict[str, Any] = {}     # scheduler address -> Client
 
 class ExecutionError(GravityError, ValueError):
     """The execution engine cannot be reached or configured (the message names the fix)."""
+
+
+Workers = int | None
+"""Local worker processes of a fan-out job: ``None`` (one per core), ``0`` (in this process) or more.
+Every function that fans out names this option ``workers`` (:func:`check_workers`)."""
+
+
+def check_workers(workers: Workers, name: str = "workers") -> Workers:
+    """The one validator of a ``workers`` option: None or an int ≥ 0 (a bool or a negative count raises).
+
+    Raises
+    ------
+    ExecutionError
+        Naming ``name``, the value and what it may be.
+    """
+    if workers is None:
+        return None
+    try:
+        n = operator.index(workers)          # int or a numpy integer; a float or str is refused
+    except TypeError:
+        n = -1
+    if isinstance(workers, bool) or n < 0:
+        raise ExecutionError(f"{name} must be 0 (in-process) or more worker processes, or None (one per core); "
+                             f"got {workers!r}")
+    return n
 
 
 class Executor:
@@ -219,8 +246,7 @@ def get_executor(client=None, *, scheduler: str | None = None, workers: int | No
     """
     if mode not in MODES:
         raise ExecutionError(f"mode must be one of {MODES}, got {mode!r}")
-    if workers is not None and int(workers) < 0:
-        raise ExecutionError(f"workers must be 0 (in-process) or more, got {workers}")
+    workers = check_workers(workers)
     if client is not None:
         if not hasattr(client, "scatter") or not hasattr(client, "map"):
             raise ExecutionError(f"client must be a distributed.Client, got {type(client).__name__}")

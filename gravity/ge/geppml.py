@@ -37,7 +37,8 @@ Anderson, J. E. & van Wincoop, E. (2003). Gravity with gravitas. *American Econo
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -45,7 +46,9 @@ import pandas as pd
 from gravity.ge._kernels import _scale
 from gravity.ge.baseline import Baseline
 from gravity.ge.errors import GEConvergenceError, GEInputError
+from gravity.ge.options import DeficitRule, check_deficit_rule
 from gravity.ge.solver import GEResult, cost_change_matrix
+from gravity.options import validator
 
 log = logging.getLogger("gravity.ge")
 
@@ -158,14 +161,15 @@ def ppml_fit(y: np.ndarray, costs: np.ndarray, base: Baseline, tol: float = 1e-1
     return mu.reshape(n, n), exp_pi, exp_chi
 
 
+FitRoute = Literal["ppml", "scaling"]
+"""The fixed-effects fit of :func:`geppml` and :func:`book_loop` when no callable is given."""
+check_fit_route = validator(FitRoute, "fit", GEInputError, hint="or pass a callable fit(y, costs, base)")
+
+
 def _get_fit(fit) -> FixedEffectsFit:
     if callable(fit):
         return fit
-    if fit == "ppml":
-        return ppml_fit
-    if fit == "scaling":
-        return scaling_fit
-    raise GEInputError(f"fit must be 'ppml', 'scaling' or a callable, got {fit!r}")
+    return {"ppml": ppml_fit, "scaling": scaling_fit}[check_fit_route(fit)]
 
 
 def _new_costs(base: Baseline, cost_change, new_costs) -> tuple[np.ndarray, np.ndarray]:
@@ -177,7 +181,7 @@ def _new_costs(base: Baseline, cost_change, new_costs) -> tuple[np.ndarray, np.n
     return that, t1
 
 
-def geppml(base: Baseline, cost_change=None, *, new_costs=None, fit="ppml", deficits: str = "ratio",
+def geppml(base: Baseline, cost_change=None, *, new_costs=None, fit="ppml", deficits: DeficitRule = "ratio",
            tol: float = 1e-10, max_iter: int = 500) -> GEResult:
     """Conditional and full-endowment GE by re-estimated fixed effects (exact fixed point).
 
@@ -215,8 +219,9 @@ def geppml(base: Baseline, cost_change=None, *, new_costs=None, fit="ppml", defi
     ----------
     Yotov et al. (2016), ch. 2 (GEPPML); Anderson & van Wincoop (2003).
     """
-    if deficits not in ("ratio", "additive"):
-        raise GEInputError(f"deficits must be 'ratio' or 'additive', got {deficits!r}")
+    if check_deficit_rule(deficits) == "balanced":
+        raise GEInputError("geppml: deficits='balanced' is not a closure of a scenario; purge the baseline first "
+                           "(gravity.ge.purge_deficits) and solve on it with 'ratio' or 'additive'")
     f = _get_fit(fit)
     that, t1 = _new_costs(base, cost_change, new_costs)
     sigma, ref = base.sigma, base.ref

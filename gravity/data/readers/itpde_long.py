@@ -51,6 +51,7 @@ from gravity.data import countries
 from gravity.data.errors import DataInputError
 from gravity.data.readers._common import log, resolve
 from gravity.data.readers.trade import ITPDE_READ_COLUMNS, check_itpde_header
+from gravity.errors import ArgumentTypeError
 
 __all__ = ["ITPDE_INDUSTRY_COLUMNS", "itpde_to_dataset", "IndustrySource"]
 
@@ -365,7 +366,7 @@ class IndustrySource:
         self.path = str(Path(path))
         self.years = None if years is None else tuple(sorted({int(y) for y in years}))
         if transform is not None and not callable(transform):
-            raise TypeError(f"transform must be a function frame -> frame, got {type(transform).__name__}")
+            raise ArgumentTypeError(f"transform must be a function frame -> frame, got {type(transform).__name__}")
         self.transform = transform
         self._m = None
         m = self._manifest()
@@ -448,7 +449,7 @@ class IndustrySource:
             return frame
         out = self.transform(frame)
         if not isinstance(out, pd.DataFrame):
-            raise TypeError(f"transform {getattr(self.transform, '__name__', self.transform)!r} returned "
+            raise ArgumentTypeError(f"transform {getattr(self.transform, '__name__', self.transform)!r} returned "
                             f"{type(out).__name__}; it must return the industry's DataFrame")
         return out
 
