@@ -28,7 +28,7 @@ def test_value_added_by_method_and_the_imputed_manufacturing_ratio():
     assert man.loc["CCC", "value_added"] == pytest.approx(100.0 * ratio, rel=1e-14)
     assert man["va_imputed"].tolist() == [False, False, True, False]
     assert man.loc["AAA", "value_added"] == 90.0
-    with pytest.raises(sb.OutputDataError, match="unknown domestic-flow method 'gdp'"):
+    with pytest.raises(sb.OutputDataError, match=r"domestic-flow method must be one of \['industry', 'manufacturing'\], got 'gdp'"):
         sb.value_added(out, "gdp")
 
 

@@ -125,7 +125,7 @@ def test_indicators_fill_is_opt_in_and_flagged():
     ip2 = gv.build_panel(_trade(), years=YEARS, indicators=ind2, fill="interpolate")
     assert _cell(ip2, "KGZ", "KAZ", 2004, "internet_o") == pytest.approx(9.0)
     assert _cell(ip2, "KGZ", "KAZ", 2004, "internet_flag_o") == "interpolated"
-    with pytest.raises(ValueError, match="fill="):
+    with pytest.raises(P.PanelValidationError, match=r"fill must be one of \['interpolate', 'carry_forward'\], got 'linear'"):
         gv.build_panel(_trade(), years=YEARS, indicators=_ind(), fill="linear")
 
 

@@ -77,6 +77,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -87,6 +88,7 @@ from gravity.estimation._kernels import (demean_columns, group_weights, wz_first
 from gravity.estimation.demean import fe_offsets
 from gravity.estimation.irls import irls
 from gravity.estimation.separation import compact_codes, drop_fe_groups, iterative_rectifier
+from gravity.options import validator
 
 __all__ = ["bias_correct", "analytical", "jackknife", "simulate_panel", "BiasCorrected", "BiasSpecError",
            "BiasColumn"]
@@ -95,9 +97,19 @@ EXACT_MAX_FE = 3000
 _RCOND = 1e-9
 
 
+BiasMethod = Literal["analytical", "jackknife"]
+"""The bias correction of :func:`bias_correct`: Weidner & Zylkin's analytical one, or the split-panel jackknife."""
+Leverage = Literal["auto", "exact", "series"]
+"""The fixed-effect leverage of the variance adjustment: exact, its second-order series, or by size."""
+
+
 class BiasSpecError(GravityError, ValueError):
     """The fit is not a two- or three-way gravity model in the named columns; the message says which
     fixed effects were found and which are needed."""
+
+
+check_bias_method = validator(BiasMethod, "method", BiasSpecError)
+check_leverage = validator(Leverage, "leverage", BiasSpecError)
 
 
 @dataclass(frozen=True)
@@ -221,8 +233,7 @@ def _leverage_mode(leverage: str, F: int) -> str:
                          "overstates the fixed-effect leverage when a few countries dominate trade (on Yotov "
                          "et al. ch. 2 it gave an adjusted SE below the unadjusted one); use leverage='series' "
                          "(second order, within 1% of exact there) or 'exact'")
-    if leverage not in ("auto", "exact", "series"):
-        raise BiasSpecError(f"leverage must be 'auto', 'exact' or 'series', got {leverage!r}")
+    check_leverage(leverage)
     if leverage == "auto":
         return "exact" if F <= EXACT_MAX_FE else "series"
     return leverage
@@ -274,7 +285,7 @@ def _fe_blocks(pn: _Panel, leverage: str, Hi=None, Hj=None, Pi=None, Pj=None):
     return Vi, Vj, V, 1, np.zeros((1, 1)), dummy3, dummy3
 
 
-def analytical(fit, i="exporter", j="importer", t="year", *, leverage="auto"):
+def analytical(fit, i="exporter", j="importer", t="year", *, leverage: Leverage = "auto"):
     """The analytical bias and the adjusted covariance of Weidner & Zylkin (2021) (module docstring).
 
     Parameters
@@ -485,8 +496,8 @@ def _corrected_type(base: type) -> type:
     return _TYPES[base]
 
 
-def bias_correct(fit, i="exporter", j="importer", t="year", *, method="analytical", leverage="auto",
-                 splits=1, seed=0):
+def bias_correct(fit, i="exporter", j="importer", t="year", *, method: BiasMethod = "analytical",
+                 leverage: Leverage = "auto", splits=1, seed=0):
     """Bias-corrected PPML results (the implementation of ``PPMLResults.bias_correct``).
 
     Parameters
@@ -514,8 +525,7 @@ def bias_correct(fit, i="exporter", j="importer", t="year", *, method="analytica
     BiasSpecError
         Unknown ``method`` or ``leverage``.
     """
-    if method not in ("analytical", "jackknife"):
-        raise BiasSpecError(f"method must be 'analytical' or 'jackknife', got {method!r}")
+    check_bias_method(method)
     a = analytical(fit, i, j, t, leverage=leverage)
     names = fit.params.index
     est = None

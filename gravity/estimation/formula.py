@@ -31,12 +31,14 @@ import ast
 import logging
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from gravity.errors import ArgumentTypeError, GravityError
 from gravity.estimation.separation import compact_codes
+from gravity.options import validator
 
 log = logging.getLogger("gravity.estimation")
 
@@ -85,6 +87,12 @@ class Spec:
 class FormulaError(GravityError, ValueError):
     """The formula string cannot be read, or the data it names cannot be used (missing, non-numeric,
     infinite or duplicated columns, bad weights or offset); the message names the column, rows and fix."""
+
+
+Missing = Literal["raise", "drop"]
+"""What a fit does with rows that have a missing value in a used column (``missing=``)."""
+check_missing = validator(Missing, "missing", FormulaError,
+                          hint="'drop' leaves those rows out and records them in result.sample")
 
 
 def _check_name(tok: str, formula: str, where: str) -> str:
@@ -734,7 +742,7 @@ def check_fit_options(*, tol: float, maxiter: int, fixef_tol: float | None = Non
 
 
 def build_design(spec: Spec, data: pd.DataFrame, *, weights=None, offset=None,
-                 extra_columns: dict | None = None, missing: str = "raise", nonnegative: bool = True,
+                 extra_columns: dict | None = None, missing: Missing = "raise", nonnegative: bool = True,
                  cache: DesignCache | None = None) -> Design:
     """Validate ``data`` against ``spec`` and build arrays.
 
@@ -775,8 +783,7 @@ def build_design(spec: Spec, data: pd.DataFrame, *, weights=None, offset=None,
     """
     if not isinstance(data, pd.DataFrame):
         raise ArgumentTypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-    if missing not in ("raise", "drop"):
-        raise FormulaError(f"missing must be 'raise' or 'drop', got {missing!r}")
+    check_missing(missing)
     extra_columns = extra_columns or {}
     needed = list(spec.columns)
     for v in extra_columns.values():

@@ -15,17 +15,19 @@ Correia, Guimarães & Zylkin 2019, plus singleton groups when ``drop_singletons`
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from gravity.estimation.formula import (build_design, check_fit_options, cluster_codes, cluster_columns,
+from gravity.estimation.formula import (Missing, build_design, check_fit_options, cluster_codes, cluster_columns,
                                         expand_formula, parse_vcov)
 from gravity.estimation.irls import irls
 from gravity.estimation.multi import FitList, run_multi
 from gravity.estimation.rank import fe_dof
 from gravity.estimation.results import PPMLResults, ppml_covariance
-from gravity.estimation.separation import DROP_REASONS, compact_codes, fe_group_codes, iterative_rectifier
+from gravity.estimation.separation import (DROP_REASONS, SeparationCheck, check_separation, compact_codes,
+                                          fe_group_codes, iterative_rectifier)
 from gravity.estimation.vcov import EstimationError, check_dof, resolve_ssc, resolve_type
 
 log = logging.getLogger("gravity.estimation")
@@ -34,8 +36,9 @@ __all__ = ["ppml"]
 
 
 def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stata", weights=None,
-         offset=None, tol: float = 1e-8, maxiter: int = 1000, separation=("fe", "ir"),
-         drop_singletons: bool = True, missing: str = "raise", fixef_tol: float = 1e-10,
+         offset=None, tol: float = 1e-8, maxiter: int = 1000,
+         separation: Sequence[SeparationCheck] | None = ("fe", "ir"),
+         drop_singletons: bool = True, missing: Missing = "raise", fixef_tol: float = 1e-10,
          verbose: bool = False, split: str | None = None, fsplit: str | None = None,
          by: str | None = None) -> PPMLResults | FitList:
     """Estimate a PPML gravity equation with absorbed fixed effects.
@@ -122,10 +125,7 @@ def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stat
                       verbose=verbose, split=split, fsplit=fsplit)
     check_fit_options(tol=tol, maxiter=maxiter, fixef_tol=fixef_tol)
     specs = expand_formula(formula)
-    sep = tuple(separation or ())
-    bad = [s for s in sep if s not in ("fe", "ir")]
-    if bad:
-        raise EstimationError(f"separation methods must be among ('fe', 'ir'), got {bad}")
+    sep = tuple(check_separation(s) for s in (separation or ()))
     vcov, cluster = parse_vcov(vcov, cluster)
     vtype = resolve_type(vcov, cluster)
     ssc_ = resolve_ssc(ssc)

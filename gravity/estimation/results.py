@@ -51,6 +51,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -65,11 +66,20 @@ from gravity.estimation.demean import fe_offsets
 from gravity.estimation.errors import EstimationError
 from gravity.estimation.formula import cluster_codes, cluster_columns, parse_vcov
 from gravity.estimation.vcov import resolve_ssc, resolve_type, sandwich, ssc_label
+from gravity.options import validator
+
+if TYPE_CHECKING:  # bias_correct imports gravity.estimation.bias on first use, not at import
+    from gravity.estimation.bias import BiasMethod, Leverage
 
 log = logging.getLogger("gravity.estimation")
 
 __all__ = ["EstimationResults", "PPMLResults", "Summary", "LinearCombination", "ContrastResults",
            "WaldTestResults", "HypothesisError"]
+
+
+PredictType = Literal["response", "link"]
+"""What :meth:`PPMLResults.predict` returns: μ = exp(η) (``"response"``) or η (``"link"``)."""
+check_predict_type = validator(PredictType, "type", EstimationError)
 
 
 class HypothesisError(GravityError, ValueError):
@@ -731,7 +741,8 @@ class PPMLResults(EstimationResults):
         return Summary("\n".join([rule, *lines, rule, body, rule]))
 
     def bias_correct(self, i: str = "exporter", j: str = "importer", t: str = "year", *,
-                     method: str = "analytical", leverage: str = "auto", splits: int = 1, seed: int = 0):
+                     method: BiasMethod = "analytical", leverage: Leverage = "auto", splits: int = 1,
+                     seed: int = 0):
         """Weidner & Zylkin (2021) bias correction of a two- or three-way gravity fit.
 
         β̃ = β̂ − Ŵ⁻¹(B̂/N + D̂/N) for ``i^t + j^t + pair`` effects (analytical, or the split-panel
@@ -834,7 +845,8 @@ class PPMLResults(EstimationResults):
                 for k, name in enumerate(self.fixed_effects)}
 
     # ---- prediction ------------------------------------------------------------------------
-    def predict(self, newdata: pd.DataFrame | None = None, type: str = "response", offset=None) -> pd.Series:
+    def predict(self, newdata: pd.DataFrame | None = None, type: PredictType = "response",
+                offset=None) -> pd.Series:
         """Fitted values: μ = exp(η) (``type="response"``) or η (``"link"``).
 
         Without ``newdata``: the estimation sample. With ``newdata``: slopes and fixed-effect columns
@@ -842,8 +854,7 @@ class PPMLResults(EstimationResults):
         ``offset=`` as an array/column name). Rows with a fixed-effect level not seen in the fit get
         NaN and a logged warning.
         """
-        if type not in ("response", "link"):
-            raise EstimationError(f"type must be 'response' or 'link', got {type!r}")
+        check_predict_type(type)
         self._require_rows("predict")
         if newdata is None:
             eta = pd.Series(self._eta, index=self._index)

@@ -16,6 +16,8 @@ they carry no information about the other coefficients and are dropped.
 """
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
 from scipy import sparse
@@ -26,6 +28,7 @@ from gravity.estimation._kernels import (compact_fe, demean_columns, fe_group_dr
                                         lse_matvec, lse_rmatvec, weighted_cross)
 from gravity.estimation.demean import fe_offsets
 from gravity.estimation.errors import EstimationError, SeparationError
+from gravity.options import validator
 
 
 def compact_codes(fe: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -47,6 +50,15 @@ def compact_codes(fe: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, list[np
 
 
 DROP_REASONS = np.array(["", "all-zero group", "singleton", "separated"], dtype=object)
+
+RectifierMethod = Literal["auto", "subspace", "weighting"]
+"""How :func:`iterative_rectifier` solves its least-squares steps (module docstring)."""
+check_rectifier_method = validator(RectifierMethod, "method", EstimationError)
+SeparationCheck = Literal["fe", "ir"]
+"""The separation checks of :func:`gravity.ppml` (``separation=``): all-zero fixed-effect groups and the
+iterative rectifier."""
+check_separation = validator(SeparationCheck, "separation", EstimationError,
+                             hint="pass a tuple of them, e.g. ('fe', 'ir') (the default) or ('fe',)")
 """The reason of each drop code (0 kept, 1 all-zero group, 2 singleton, 3 separated)."""
 
 
@@ -244,7 +256,7 @@ class _TooLarge(Exception):
 
 def iterative_rectifier(y: np.ndarray, X: np.ndarray, fe: np.ndarray, n_levels, *,
                         tol: float = 1e-5, maxiter: int = 1000,
-                        method: str = "auto") -> tuple[np.ndarray, int]:
+                        method: RectifierMethod = "auto") -> tuple[np.ndarray, int]:
     """Boolean mask of separated observations and the number of IR iterations.
 
     ``X`` holds the slope columns (with the intercept column when the model has one), ``fe`` the
@@ -288,8 +300,7 @@ def iterative_rectifier(y: np.ndarray, X: np.ndarray, fe: np.ndarray, n_levels, 
     if not zero.any():
         return np.zeros(n, dtype=bool), 0
     lse = None
-    if method not in ("auto", "subspace", "weighting"):
-        raise EstimationError(f"method must be 'auto', 'subspace' or 'weighting', got {method!r}")
+    check_rectifier_method(method)
     if method == "subspace" and fe.shape[0] > 2:
         raise EstimationError("the subspace method handles at most two fixed effects")
     if fe.shape[0] <= 2 and method != "weighting":

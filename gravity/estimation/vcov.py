@@ -47,14 +47,33 @@ effects. Stata Journal 20(1), 95–115.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
 
 from gravity.estimation.errors import EstimationError
+from gravity.options import choices, validator
 
-__all__ = ["SSC", "PRESETS", "VCOV_TYPES", "resolve_ssc", "resolve_type", "ssc_label", "sandwich",
-           "cluster_meat", "check_dof", "EstimationError"]
+__all__ = ["SSC", "PRESETS", "VCOV_TYPES", "VcovType", "resolve_ssc", "resolve_type", "ssc_label", "sandwich",
+           "cluster_meat", "check_dof", "EstimationError", "PPMLPreset", "OLSPreset"]
+
+VcovType = Literal["iid", "hetero", "cluster", "twoway"]
+"""The covariance types (module docstring); ``resolve_type`` also reads their synonyms."""
+VCOV_TYPES = choices(VcovType)
+_check_vcov = validator(VcovType, "vcov", EstimationError,
+                        synonyms={"robust": "hetero", "hc0": "hetero", "hc1": "hetero", "standard": "iid",
+                                  "nonrobust": "iid"},
+                        hint="or a dict {'CRV1': 'column'} (HC0 and HC1 differ by the ssc, not by the type)")
+PPMLPreset = Literal["stata", "none"]
+OLSPreset = Literal["companion", "stata", "none"]
+NAdj = Literal["hetero"]
+KCount = Literal["slopes", "all"]
+ClusterDf = Literal["own", "min"]
+Scale = Literal["vcov", "meat"]
+_check_k = validator(KCount, "SSC(k=...)", EstimationError)
+_check_cluster_df = validator(ClusterDf, "SSC(cluster_df=...)", EstimationError)
+_check_scale = validator(Scale, "SSC(scale=...)", EstimationError)
 
 
 @dataclass(frozen=True)
@@ -79,20 +98,17 @@ class SSC:
 
     cluster_adj: bool = True
     robust_adj: bool = True
-    n_adj: bool | str = False
-    k: str = "slopes"
-    cluster_df: str = "own"
-    scale: str = "vcov"
+    n_adj: bool | NAdj = False
+    k: KCount = "slopes"
+    cluster_df: ClusterDf = "own"
+    scale: Scale = "vcov"
 
     def __post_init__(self):
         if self.n_adj not in (True, False, "hetero"):
             raise EstimationError(f"SSC(n_adj=...) must be True, False or 'hetero', got {self.n_adj!r}")
-        if self.k not in ("slopes", "all"):
-            raise EstimationError(f"SSC(k=...) must be 'slopes' or 'all', got {self.k!r}")
-        if self.cluster_df not in ("own", "min"):
-            raise EstimationError(f"SSC(cluster_df=...) must be 'own' or 'min', got {self.cluster_df!r}")
-        if self.scale not in ("vcov", "meat"):
-            raise EstimationError(f"SSC(scale=...) must be 'vcov' or 'meat', got {self.scale!r}")
+        _check_k(self.k)
+        _check_cluster_df(self.cluster_df)
+        _check_scale(self.scale)
 
     def factor(self, kind: str, n: int, k: int, G: int | None = None) -> float:
         """The factor c for one term.
@@ -138,7 +154,7 @@ PRESETS: dict[str, dict[str, SSC]] = {
 }
 
 
-def resolve_ssc(ssc, estimator: str = "ppml") -> SSC:
+def resolve_ssc(ssc, estimator: Literal["ppml", "ols"] = "ppml") -> SSC:
     """The :class:`SSC` of a preset name (for ``estimator`` "ppml" or "ols") or an instance.
 
     Raises
@@ -154,7 +170,7 @@ def resolve_ssc(ssc, estimator: str = "ppml") -> SSC:
     raise EstimationError(f"ssc must be one of {list(presets)} or an SSC(...) instance, got {ssc!r}")
 
 
-def ssc_label(ssc: SSC, estimator: str = "ppml") -> str:
+def ssc_label(ssc: SSC, estimator: Literal["ppml", "ols"] = "ppml") -> str:
     """The preset name of ``ssc`` for ``estimator`` (quoted), else its repr."""
     for name, preset in PRESETS[estimator].items():
         if preset == ssc:
@@ -162,10 +178,8 @@ def ssc_label(ssc: SSC, estimator: str = "ppml") -> str:
     return repr(ssc)
 
 
-VCOV_TYPES = ("iid", "hetero", "cluster", "twoway")
 
-
-def resolve_type(vcov, cluster) -> str:
+def resolve_type(vcov, cluster) -> VcovType:
     """Normalise a ``vcov=`` argument to one of :data:`VCOV_TYPES`.
 
     ``None`` means "cluster" when ``cluster`` is given, else "hetero"; "robust", "HC0", "HC1" mean
@@ -178,15 +192,14 @@ def resolve_type(vcov, cluster) -> str:
     """
     if vcov is None:
         vcov = "cluster" if cluster is not None else "hetero"
-    v = str(vcov).lower()
-    v = {"robust": "hetero", "hc0": "hetero", "hc1": "hetero", "standard": "iid", "nonrobust": "iid"}.get(v, v)
-    if v not in VCOV_TYPES:
-        raise EstimationError(f"vcov must be one of 'iid', 'hetero' ('robust'), 'cluster', 'twoway'; got {vcov!r}")
+    v = _check_vcov(str(vcov).lower())
     if v in ("cluster", "twoway") and cluster is None:
         raise EstimationError(f"vcov={vcov!r} needs cluster= (a column name, or two names for two-way)")
     if v == "cluster" and isinstance(cluster, (list, tuple)) and len(cluster) == 2:
         v = "twoway"
-    return v
+    if v == "twoway" and not (isinstance(cluster, (list, tuple)) and len(cluster) == 2):
+        raise EstimationError(f"vcov='twoway' needs two cluster columns (cluster='a+b' or ['a', 'b']), got {cluster!r}")
+    return cast(VcovType, v)
 
 
 def cluster_meat(scores: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, int]:

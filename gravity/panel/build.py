@@ -31,12 +31,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from gravity.data import countries as cc
 from gravity.errors import GravityError
+from gravity.options import choices, validator
 from gravity.panel import features as ft
 
 log = logging.getLogger("gravity.panel")
@@ -45,12 +47,21 @@ FLOW_STATUS = ("reported", "zero", "domestic constructed", "not reported", "expo
                "exporter never reports", "country not existing", "missing in source", "domestic not in source")
 """Categories of ``flow_status``; ``trade`` is NaN exactly for the last six."""
 MISSING_STATUS = FLOW_STATUS[3:]
-FILL_METHODS = (None, "interpolate", "carry_forward")
+FillMethod = Literal["interpolate", "carry_forward"]
+"""How indicator gaps are filled on request (``fill=``; None: not filled), each filled cell flagged."""
+FILL_METHODS = (None, *choices(FillMethod))
+DomesticRule = Literal["source", "require", "exclude"]
+"""What :func:`build_panel` does with domestic flows (``domestic=``; None or a frame: module docstring)."""
 DIGITAL = ("internet", "bandwidth", "fixed_broadband", "mobile_broadband", "egdi", "lpi")
 
 
 class PanelValidationError(GravityError, ValueError):
     """Input that would give a wrong panel; the message names the column, the rows and the fix."""
+
+
+_check_fill = validator(FillMethod, "fill", PanelValidationError, hint="or None (no fill)")
+_check_domestic = validator(DomesticRule, "domestic", PanelValidationError,
+                            hint="or None (kept as the source has them) or a frame iso3, year, trade")
 
 
 def _rows(df: pd.DataFrame, mask, cols, limit: int = 10) -> str:
@@ -153,7 +164,7 @@ def _span(years: list[int]) -> str:
 # ----------------------------------------------------------------------------- indicators
 
 def indicator_grid(ind: pd.DataFrame, names: list[str], codes: np.ndarray, years: np.ndarray, *,
-                   fill: str | None = None, limit: int | None = None,
+                   fill: FillMethod | None = None, limit: int | None = None,
                    proxies: dict[str, str] | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """For each indicator: (values[N, T], flags[N, T]) on ``codes`` × ``years``.
 
@@ -163,8 +174,8 @@ def indicator_grid(ind: pd.DataFrame, names: list[str], codes: np.ndarray, years
     year can be carried from 2015 although 2015 is not a panel year. ``proxies={"BLX": "BEL"}`` gives a
     code the series of another (flag ``proxy BEL``).
     """
-    if fill not in FILL_METHODS:
-        raise PanelValidationError(f"fill={fill!r}; choose one of {FILL_METHODS}")
+    if fill is not None:
+        _check_fill(fill)
     if limit is not None and (int(limit) != limit or limit < 1):
         raise PanelValidationError(f"fill_limit={limit!r}; must be a positive number of years or None")
     proxies = proxies or {}
@@ -232,12 +243,12 @@ def build_panel(
     pairs: pd.DataFrame | None = None,
     indicators: pd.DataFrame | None = None,
     indicator_names: Iterable[str] | None = None,
-    fill: str | None = None,
+    fill: FillMethod | None = None,
     fill_limit: int | None = None,
     indicator_proxies: dict[str, str] | None = None,
     digital: Iterable[str] | None = None,
     blocs: Iterable[str] = cc.BLOCS,
-    domestic: str | pd.DataFrame | None = None,
+    domestic: DomesticRule | pd.DataFrame | None = None,
     source_years: Iterable[int] | None = None,
     drop_areas: bool = True,
     drop_empty: bool = False,
@@ -389,26 +400,24 @@ def build_panel(
         trade_v[p] = d["trade"].to_numpy(dtype="float64")
         st[p] = np.where(np.isnan(trade_v[p]), S["domestic not in source"], S["domestic constructed"])
         attrs["domestic"] = "constructed (frame passed by the caller)"
-    elif domestic in (None, "source", "require"):
+    elif domestic is None or _check_domestic(domestic) in ("source", "require"):
         if not src_dom:
             if domestic in ("source", "require"):
                 raise PanelValidationError(
                     "domestic='require': the trade source has no domestic flows (exporter == importer rows). "
                     "Fix: use a source with them (ITPD-E, Yotov et al. 2016), pass domestic=<frame iso3, year, "
-                    "trade> constructed from output data (gravity.scenario.baseline.domestic_flows), or domestic='exclude' for a "
-                    "partial-equilibrium panel.")
+                    "trade> constructed from output data (gravity.scenario.baseline.domestic_flows), or "
+                    "domestic='exclude' for a partial-equilibrium panel.")
             st[diag] = S["domestic not in source"]
             attrs["domestic"] = "not in source: i = i rows kept with trade NaN"
             log.warning("trade source has no domestic flows: the %d i = i cells are kept as missing "
                         "('domestic not in source')", int(diag.sum()))
         else:
             attrs["domestic"] = "from source"
-    elif domestic == "exclude":
+    else:                                   # "exclude", checked above
         keep = ~diag
         attrs["domestic"] = "excluded (no i = i rows)"
         log.info("domestic='exclude': no i = i rows in the panel")
-    else:
-        raise PanelValidationError(f"domestic={domestic!r}; use None, 'source', 'require', 'exclude' or a DataFrame")
 
     cols: dict[str, np.ndarray] = {
         "exporter": pd.Categorical.from_codes(ei, categories=codes_arr, validate=False),

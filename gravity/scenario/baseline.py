@@ -16,12 +16,14 @@ and the report; the corridor job's baseline table (:mod:`gravity.jobs.corridor.g
 from __future__ import annotations
 
 import logging
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from gravity.data.countries import UNIONS
 from gravity.errors import GravityError
+from gravity.options import validator
 
 log = logging.getLogger("gravity.scenario")
 
@@ -29,6 +31,11 @@ log = logging.getLogger("gravity.scenario")
 class OutputDataError(GravityError, ValueError):
     """Output data or construction parameters that cannot give a domestic flow (the message names the
     countries or the parameter and the fix)."""
+
+
+ValueAddedMethod = Literal["industry", "manufacturing"]
+"""Value added behind constructed domestic flows (:func:`value_added`)."""
+_check_method = validator(ValueAddedMethod, "domestic-flow method", OutputDataError)
 
 # output-data name here -> indicator name in the catalogue of gravity.data.readers.indicators
 OUTPUT_INDICATORS = {
@@ -99,7 +106,7 @@ def output_data(year: int, *, carry: int = 1) -> pd.DataFrame:
     return out
 
 
-def value_added(out: pd.DataFrame, method: str) -> pd.DataFrame:
+def value_added(out: pd.DataFrame, method: ValueAddedMethod) -> pd.DataFrame:
     """Value added VA_i behind the domestic flows, by method.
 
     ``industry``: VA_i = GDP_i × industry share_i / 100. ``manufacturing``: VA_i = manufacturing value
@@ -122,16 +129,14 @@ def value_added(out: pd.DataFrame, method: str) -> pd.DataFrame:
         For an unknown ``method``.
     """
     ind = out["gdp"] * out["industry_share"] / 100.0
-    if method == "industry":
+    if _check_method(method) == "industry":
         va, imputed = ind, pd.Series(False, index=out.index)
-    elif method == "manufacturing":
+    else:
         ratio = (out["manufacturing_va"] / ind).replace([np.inf, -np.inf], np.nan)
         med = float(ratio.dropna().median())
         va = out["manufacturing_va"].where(out["manufacturing_va"] > 0, ind * med)
         imputed = ~(out["manufacturing_va"] > 0) & ind.notna()
         log.info("manufacturing VA imputed as industry VA x %.3f for %d countries", med, int(imputed.sum()))
-    else:
-        raise OutputDataError(f"unknown domestic-flow method {method!r}; use 'industry' or 'manufacturing'")
     return pd.DataFrame({"value_added": va, "va_imputed": imputed})
 
 

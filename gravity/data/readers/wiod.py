@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -42,6 +43,7 @@ from gravity.data import registry
 from gravity.data.errors import DataInputError
 from gravity.data.readers._common import log, resolve
 from gravity.errors import GravityError
+from gravity.options import validator
 
 __all__ = ["WIOD_YEARS", "WIOD_INDUSTRIES", "WIOD_COLUMNS", "read_wiod", "iter_wiod_sectors"]
 
@@ -86,8 +88,12 @@ WIOD_INDUSTRIES: dict[str, str] = {  # WIOD 2013 release, NACE rev. 1.1 codes in
     "c35": "Private households with employed persons (P)",
 }
 _CODES = {"ROM": "ROU"}
-_FLOWS = ("total", "intermediate", "final")
-_NEGATIVE = ("zero", "keep", "raise")
+WIODFlows = Literal["total", "intermediate", "final"]
+"""Which WIOD flows :func:`read_wiod` sums: intermediate use, final demand, or both."""
+WIODNegative = Literal["zero", "keep", "raise"]
+"""What :func:`read_wiod` does with summed sector flows that stay negative (inventory changes)."""
+_check_flows = validator(WIODFlows, "flows", DataInputError)
+_check_negative = validator(WIODNegative, "negative", DataInputError)
 
 
 class WIODNegativeFlowError(GravityError, ValueError):
@@ -109,8 +115,7 @@ def _cube(year, flows: str) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np
 
     Returns ``(year, regions, industries, cube, output)``; ``output`` is gross output, regions × sectors.
     """
-    if flows not in _FLOWS:
-        raise DataInputError(f"flows must be one of {_FLOWS}, got {flows!r}")
+    _check_flows(flows)
     key = _key(year)
     obj = registry.load(key) if isinstance(key, str) and key in registry.REGISTRY else \
         registry.read_r(resolve(key), rds=False)
@@ -143,8 +148,7 @@ def _cube(year, flows: str) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np
 
 def _negatives(cube: np.ndarray, year: int, regions, inds, negative: str) -> np.ndarray:
     """Apply the negative-cell rule in place; return the boolean mask of negative cells (module docstring)."""
-    if negative not in _NEGATIVE:
-        raise DataInputError(f"negative must be one of {_NEGATIVE}, got {negative!r}")
+    _check_negative(negative)
     neg = cube < 0
     if neg.any():
         s, i, j = np.nonzero(neg)
@@ -175,7 +179,7 @@ def _tidy(cube: np.ndarray, neg: np.ndarray, year: int, regions, inds, negative:
     })[WIOD_COLUMNS]
 
 
-def read_wiod(year, *, flows: str = "total", negative: str = "zero") -> pd.DataFrame:
+def read_wiod(year, *, flows: WIODFlows = "total", negative: WIODNegative = "zero") -> pd.DataFrame:
     """Sector-level bilateral flows of one WIOD 2013 year, domestic flows included (module docstring).
 
     Parameters
@@ -206,7 +210,7 @@ def read_wiod(year, *, flows: str = "total", negative: str = "zero") -> pd.DataF
 
 
 def iter_wiod_sectors(years: Iterable[int] = WIOD_YEARS, *, sectors: Iterable[str] | None = None,
-                      flows: str = "total", negative: str = "zero") -> Iterator[tuple[str, pd.DataFrame]]:
+                      flows: WIODFlows = "total", negative: WIODNegative = "zero") -> Iterator[tuple[str, pd.DataFrame]]:
     """Stream WIOD sector by sector: one sector's flows over ``years`` at a time.
 
     Each year's table (two dense matrices, about 17 MB as float64) is read, reduced to the sector × exporter
