@@ -473,17 +473,13 @@ class BiasCorrected:
 
     def summary(self):
         base = super().summary()
-        text = base.as_text().splitlines()
         what = ("three-way: bias " + ("analytical" if self.bias_method == "analytical" else
                                       "split-panel jackknife") + " + adjusted SEs") if self._three else \
             "two-way: adjusted SEs only (no slope bias)"
-        extra = [f"Bias correction: Weidner & Zylkin (2021), {what}; SEs clustered by {self.cluster[0]}, "
-                 f"locally de-biased (fixed-effect leverage: {self.leverage})",
-                 "Bias (subtracted): " + ", ".join(f"{k} {v:.6f}" for k, v in self.bias.items())]
-        text[2:2] = extra
-        rule = "=" * max(len(l) for l in text)
-        text = [rule if set(l) == {"="} else l for l in text]
-        return type(base)("\n".join(text))
+        extra = [("Bias correction", f"Weidner & Zylkin (2021), {what}; SEs clustered by {self.cluster[0]}, "
+                                     f"locally de-biased (fixed-effect leverage: {self.leverage})"),
+                 ("Bias (subtracted)", ", ".join(f"{k} {v:.6f}" for k, v in self.bias.items()))]
+        return type(base)(base.title, extra + base.info, base.coefs, digits=base.digits)
 
 
 _TYPES: dict[type, type] = {}

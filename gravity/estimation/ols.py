@@ -128,12 +128,13 @@ class OLSResults(EstimationResults):
         se = self.vcov_type + (f" by {' & '.join(self.cluster)} "
                                f"({', '.join(str(v) for v in self.n_clusters.values())} clusters)"
                                if self.cluster else "")
-        head = [f"OLS  {self.formula}",
-                f"N = {self.nobs:,}   R² = {self.rsquared:.4f}   within R² = {self.rsquared_within:.4f}",
-                f"fixed effects: {', '.join(self.fixed_effects) or 'none'}   SE: {se} (ssc={self.ssc})"]
+        info = [("Formula", self.formula),
+                ("Fixed effects", ", ".join(self.fixed_effects) or "none"),
+                ("Observations", f"{self.nobs:,}   R² = {self.rsquared:.4f}   within R² = {self.rsquared_within:.4f}"),
+                ("Std. errors", f"{se} (ssc={self.ssc})")]
         if self.collinear:
-            head.append(f"dropped as collinear: {', '.join(self.collinear)}")
-        return Summary("\n".join(head) + "\n" + self._coef_table(lambda v: f"{v: .4f}"))
+            info.append(("Dropped as collinear", ", ".join(self.collinear)))
+        return Summary("OLS with fixed effects (gravity.ols)", info, self.coef_table(), digits=4)
 
 
 def _rows(mask: np.ndarray, index: pd.Index, k: int = 5) -> str:

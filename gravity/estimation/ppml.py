@@ -25,7 +25,7 @@ from gravity.estimation.formula import (Missing, build_design, check_fit_options
 from gravity.estimation.irls import irls
 from gravity.estimation.multi import FitList, run_multi
 from gravity.estimation.rank import fe_dof
-from gravity.estimation.results import PPMLResults, ppml_covariance
+from gravity.estimation.results import FitRows, Inference, PPMLResults, ppml_covariance
 from gravity.estimation.separation import (DROP_REASONS, SeparationCheck, check_separation, compact_codes,
                                           fe_group_codes, iterative_rectifier)
 from gravity.estimation.vcov import EstimationError, check_dof, resolve_ssc, resolve_type
@@ -242,14 +242,12 @@ def _fit(spec, data, cache, *, vtype, ssc_, cl_cols, weights, offset, tol, maxit
     used = np.zeros(len(data), dtype=bool)
     used[rows] = True
     sample = pd.DataFrame({"used": used, "reason": reason}, index=data.index)   # object array of str
-    return PPMLResults(
-        spec=spec, names=fit["names"], beta=fit["beta"], V=V, vcov_type=vtype, ssc=ssc_,
-        cluster=cl_cols, n_clusters=n_clusters, y=y, mu=fit["mu"], eta=fit["eta"], X=X[:, fit["keep"]],
-        offset=off, weights=v, fe=fe, fe_levels=levels, sample=sample, index=data.index[rows],
-        converged=fit["converged"], n_iter=fit["n_iter"], collinear=fit["collinear"],
-        offset_spec=offset, has_weights=design.weights is not None, fe_coef=fit["fe_coef"], fe_dof=fe_df,
-        Xt=fit["Xt"], data=data,
-    )
+    kept = FitRows(y=y, mu=fit["mu"], eta=fit["eta"], X=X[:, fit["keep"]], Xt=fit["Xt"], offset=off, weights=v,
+                   fe=fe, fe_levels=levels, fe_dof=fe_df, index=data.index[rows], offset_spec=offset,
+                   has_weights=design.weights is not None, fe_coef=fit["fe_coef"], data=data)
+    return PPMLResults(spec, pd.Series(fit["beta"], index=fit["names"]), V,
+                       inference=Inference(vtype, ssc_, cl_cols, n_clusters), rows=kept, sample=sample,
+                       converged=fit["converged"], n_iter=fit["n_iter"], collinear=fit["collinear"])
 
 
 def _spec_key(value):

@@ -74,7 +74,7 @@ if TYPE_CHECKING:  # bias_correct imports gravity.estimation.bias on first use, 
 log = logging.getLogger("gravity.estimation")
 
 __all__ = ["EstimationResults", "PPMLResults", "Summary", "LinearCombination", "ContrastResults",
-           "WaldTestResults", "HypothesisError"]
+           "WaldTestResults", "HypothesisError", "Inference", "FitRows"]
 
 
 PredictType = Literal["response", "link"]
@@ -88,24 +88,84 @@ class HypothesisError(GravityError, ValueError):
 
 
 class Summary:
-    """The printed summary of a fit: ``str(summary)`` / :meth:`as_text` give the table,
-    :meth:`_repr_html_` the same text for notebooks."""
+    """The summary of a fit, rendered as text, HTML or LaTeX (as statsmodels' ``Summary``).
 
-    def __init__(self, text: str):
-        self._text = text
+    A title, a list of (label, value) lines about the fit (formula, sample, standard errors, goodness of
+    fit) and the coefficient table (coef, std err, z or t, p-value, 95% interval), each number shown with
+    ``digits`` decimals. ``str(summary)`` / :meth:`as_text` give the text box, :meth:`as_html` an HTML table
+    (what notebooks show, :meth:`_repr_html_`), :meth:`as_latex` a LaTeX ``tabular`` for a paper.
+
+    Parameters
+    ----------
+    title : str
+    info : sequence of (str, str)
+        Labels and values, in order.
+    coefs : DataFrame
+        One row per coefficient (the columns as shown).
+    digits : int
+        Decimals of the coefficient table.
+    """
+
+    def __init__(self, title: str, info, coefs: pd.DataFrame, *, digits: int = 6):
+        self.title = title
+        self.info = [(str(k), str(v)) for k, v in info]
+        self.coefs = coefs
+        self.digits = int(digits)
+
+    def _cell(self, x) -> str:
+        return f"{x:.{self.digits}f}" if isinstance(x, (float, np.floating)) else str(x)
 
     def as_text(self) -> str:
-        """The summary as plain text."""
-        return self._text
+        """The summary as a plain-text box."""
+        lines = [self.title] + [f"{k + ':':<15} {v}" for k, v in self.info]
+        body = (self.coefs.to_string(float_format=lambda x: f"{x: .{self.digits}f}") if len(self.coefs)
+                else "(no slope coefficients)")
+        rule = "=" * max(len(line) for line in body.splitlines() + lines)
+        return "\n".join([rule, *lines, rule, body, rule])
+
+    def as_html(self) -> str:
+        """The summary as an HTML table (well-formed: it parses as XML)."""
+        e = html.escape
+        head = "".join(f'<tr><th style="text-align:left">{e(k)}</th><td style="text-align:left">{e(v)}</td></tr>'
+                       for k, v in self.info)
+        cols = "".join(f"<th>{e(str(c))}</th>" for c in self.coefs.columns)
+        rows = "".join("<tr><th style=\"text-align:left\">" + e(str(name)) + "</th>"
+                       + "".join(f"<td>{e(self._cell(x))}</td>" for x in row) + "</tr>"
+                       for name, row in zip(self.coefs.index, self.coefs.itertuples(index=False)))
+        return (f'<div class="gravity-summary"><table><caption>{e(self.title)}</caption><tbody>{head}</tbody>'
+                f"</table><table><thead><tr><th></th>{cols}</tr></thead><tbody>{rows}</tbody></table></div>")
+
+    def as_latex(self) -> str:
+        """The summary as a LaTeX ``tabular`` (booktabs rules), special characters escaped."""
+        k = len(self.coefs.columns)
+        x = _latex_escape
+        lines = [r"\begin{tabular}{l" + "r" * k + "}", r"\toprule",
+                 rf"\multicolumn{{{k + 1}}}{{l}}{{{x(self.title)}}} \\"]
+        lines += [rf"\multicolumn{{{k + 1}}}{{l}}{{{x(a)}: {x(b)}}} \\" for a, b in self.info]
+        lines += [r"\midrule", " & " + " & ".join(x(str(c)) for c in self.coefs.columns) + r" \\", r"\midrule"]
+        lines += [x(str(name)) + " & " + " & ".join(x(self._cell(v)) for v in row) + r" \\"
+                  for name, row in zip(self.coefs.index, self.coefs.itertuples(index=False))]
+        lines += [r"\bottomrule", r"\end{tabular}"]
+        return "\n".join(lines)
 
     def __str__(self) -> str:
-        return self._text
+        return self.as_text()
 
     def __repr__(self) -> str:
-        return self._text
+        return self.as_text()
 
     def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(self._text) + "</pre>"
+        return self.as_html()
+
+
+_LATEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+          "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"\textless{}",
+          ">": r"\textgreater{}", "|": r"\textbar{}"}
+
+
+def _latex_escape(text: str) -> str:
+    """``text`` with LaTeX's special characters escaped."""
+    return "".join(_LATEX.get(c, c) for c in text)
 
 
 @dataclass(frozen=True)
@@ -534,12 +594,12 @@ class EstimationResults:
             setattr(new, k, val)
         return new
 
-    def _coef_table(self, float_format) -> str:
+    def coef_table(self) -> pd.DataFrame:
+        """The coefficient table of :meth:`summary`: coef, std err, z (or t), P>|z| and the 95% interval."""
         ci = self.conf_int()
         s = self._stat_name
-        tab = pd.DataFrame({"coef": self.params, "std err": self.bse, s: self.tvalues,
-                            f"P>|{s}|": self.pvalues, "[0.025": ci[0], "0.975]": ci[1]})
-        return tab.to_string(float_format=float_format)
+        return pd.DataFrame({"coef": self.params, "std err": self.bse, s: self.tvalues,
+                             f"P>|{s}|": self.pvalues, "[0.025": ci[0], "0.975]": ci[1]})
 
     def __repr__(self) -> str:
         return str(self.summary())
@@ -581,37 +641,109 @@ def ppml_covariance(Xt, y, mu, v, vtype, ssc, fe_dof, clusters, cluster_names):
     return V, n_clusters
 
 
+@dataclass(frozen=True)
+class Inference:
+    """How the covariance V̂ of a fit was computed (:mod:`gravity.estimation.vcov`).
+
+    Attributes
+    ----------
+    vcov_type : {"iid", "hetero", "cluster", "twoway"}
+    ssc : SSC
+    cluster : list of str or None
+        Cluster dimensions (``"pair"``, ``"exporter^importer"``) when clustered.
+    n_clusters : int, tuple of int or None
+    """
+
+    vcov_type: str
+    ssc: object
+    cluster: list | None = None
+    n_clusters: object = None
+
+
+@dataclass(frozen=True, eq=False)
+class FitRows:
+    """The estimation rows a PPML result keeps (for ``fixef``, ``predict``, ``vcov()`` and ``bias_correct``).
+
+    Attributes
+    ----------
+    y, mu, eta, offset, weights : (n,) arrays
+        Outcome, fitted mean μ = exp(η), linear predictor η, offset and weights v of the used rows.
+    X, Xt : (n, p) arrays
+        The kept slopes, and the same demeaned under the converged weights v μ (bread and scores).
+    fe : (K, n) int array
+        Fixed-effect codes; ``fe_levels`` their labels, ``fe_coef`` the raw effects of IRLS (or None).
+    fe_dof : int
+        Fixed-effect degrees of freedom (:func:`gravity.estimation.rank.fe_dof`).
+    index : Index
+        The used rows' labels in the data.
+    offset_spec : str, array or None
+        The ``offset=`` argument (``predict`` reads the same column of new data).
+    has_weights : bool
+        Whether ``weights=`` was given.
+    data : DataFrame or None
+        The fitted frame (cluster columns for ``vcov()``).
+    """
+
+    y: np.ndarray
+    mu: np.ndarray
+    eta: np.ndarray
+    X: np.ndarray
+    Xt: np.ndarray | None
+    offset: np.ndarray
+    weights: np.ndarray
+    fe: np.ndarray
+    fe_levels: list
+    fe_dof: int
+    index: pd.Index
+    offset_spec: object = None
+    has_weights: bool = False
+    fe_coef: np.ndarray | None = None
+    data: pd.DataFrame | None = None
+
+
 class PPMLResults(EstimationResults):
     """Estimated PPML-HDFE model (normal inference). See the module docstring for definitions and
-    conventions."""
+    conventions.
 
-    def __init__(self, *, spec, names, beta, V, vcov_type, ssc, cluster, n_clusters, y, mu, eta, X,
-                 offset, weights, fe, fe_levels, sample, index, converged, n_iter, collinear,
-                 offset_spec, has_weights, fe_coef=None, fe_dof=0, Xt=None, data=None):
+    Parameters
+    ----------
+    spec : Spec
+        The parsed formula.
+    params : Series
+        β̂ by coefficient name.
+    V : (p, p) array
+        V̂ of ``params``.
+    inference : Inference
+        How V̂ was computed.
+    rows : FitRows
+        The estimation rows.
+    sample : DataFrame
+        ``used`` and ``reason`` for every input row.
+    converged : bool
+    n_iter : int
+        IRLS iterations.
+    collinear : list of str
+        Regressors dropped as collinear.
+    """
+
+    def __init__(self, spec, params: pd.Series, V: np.ndarray, *, inference: Inference, rows: FitRows,
+                 sample: pd.DataFrame, converged: bool, n_iter: int, collinear=()):
         self.spec = spec
         self.formula = spec.formula
         self.fixed_effects = spec.fe_names
-        self.params = pd.Series(beta, index=names, name="coef", dtype=float)
-        self.vcov_type = vcov_type
-        self.ssc = ssc
-        self.cluster = cluster
-        self.n_clusters = n_clusters
-        self._y, self._mu, self._eta, self._X = y, mu, eta, X
-        self._offset, self._v, self._fe, self._fe_levels = offset, weights, fe, fe_levels
-        self._offset_spec = offset_spec
-        self._has_weights = has_weights
-        self.sample = sample
-        self.converged = bool(converged)
-        self.n_iter = int(n_iter)
-        self.collinear = list(collinear)
-        self.nobs = int(y.size)
-        self.fitted = pd.Series(mu, index=index, name="fitted")
-        self._index = index
-        self._fixef_raw = fe_coef
-        self._fe_dof = fe_dof
+        self.params = pd.Series(params, name="coef", dtype=float)
         self._vcov = V
-        self._Xt = Xt            # slopes demeaned under the converged weights (bread and scores)
-        self._data = data        # the fitted frame (cluster columns for .vcov())
+        self.vcov_type, self.ssc = inference.vcov_type, inference.ssc
+        self.cluster, self.n_clusters = inference.cluster, inference.n_clusters
+        self.sample = sample
+        self.converged, self.n_iter, self.collinear = bool(converged), int(n_iter), list(collinear)
+        r = rows
+        self._y, self._mu, self._eta, self._X, self._Xt = r.y, r.mu, r.eta, r.X, r.Xt
+        self._offset, self._v, self._fe, self._fe_levels = r.offset, r.weights, r.fe, r.fe_levels
+        self._offset_spec, self._has_weights = r.offset_spec, r.has_weights
+        self._index, self._fixef_raw, self._fe_dof, self._data = r.index, r.fe_coef, r.fe_dof, r.data
+        self.nobs = int(r.y.size)
+        self.fittedvalues = pd.Series(r.mu, index=r.index, name="fitted")
 
     COMPACT_STATISTICS = ("deviance", "llf", "llnull", "null_deviance", "pseudo_rsquared", "rsquared_corr")
 
@@ -621,7 +753,7 @@ class PPMLResults(EstimationResults):
         Kept: coefficients, covariance and inference (``bse``, ``lincom``, ``wald_test``, tables), counts
         (``nobs``, ``drops``, clusters) and the fit statistics of :attr:`COMPACT_STATISTICS`, computed
         first. Dropped: the outcome, fitted values, design, weights, fixed-effect codes, ``sample``,
-        ``fitted`` and the fitted frame (about 90 bytes a row). What needs rows (``vcov()`` switching,
+        ``fittedvalues`` and the fitted frame (about 90 bytes a row). What needs rows (``vcov()`` switching,
         ``bias_correct``, ``fixef``, ``predict``) then raises, naming the refit.
         """
         for name in self.COMPACT_STATISTICS:
@@ -629,7 +761,7 @@ class PPMLResults(EstimationResults):
         new = copy.copy(self)
         new._drops = self.drops
         for name in ("_y", "_mu", "_eta", "_X", "_Xt", "_offset", "_v", "_fe", "_data", "_index", "sample",
-                     "fitted", "_fixef_raw"):
+                     "fittedvalues", "_fixef_raw"):
             setattr(new, name, None)
         for name in ("_lgamma", "_mu_null"):
             new.__dict__.pop(name, None)
@@ -724,21 +856,19 @@ class PPMLResults(EstimationResults):
         """The fit in a table: sample, standard errors, goodness of fit, coefficients."""
         vc = {"iid": "iid", "hetero": "heteroskedasticity-robust",
               "cluster": f"clustered by {self.cluster}", "twoway": f"two-way clustered by {self.cluster}"}[self.vcov_type]
-        lines = [
-            "PPML with fixed effects (gravity.ppml)",
-            f"Formula:        {self.formula}",
-            f"Fixed effects:  {', '.join(self.fixed_effects) or 'none'}",
-            f"Observations:   {self.nobs}" + (f"   (left out: {dict(self.drops)})" if len(self.drops) else ""),
-            f"Std. errors:    {vc}" + (f", {self.n_clusters} clusters" if self.n_clusters else "") + f"; ssc={ssc_label(self.ssc, 'ppml')}",
-            f"Deviance:       {self.deviance:.6g}   Log-likelihood: {self.llf:.6g}",
-            f"Pseudo R2 (McFadden): {self.pseudo_rsquared:.4f}   corr(y, mu)^2: {self.rsquared_corr:.4f}",
-            f"Converged:      {self.converged} in {self.n_iter} iterations",
+        clusters = f", {self.n_clusters} clusters" if self.n_clusters else ""
+        info = [
+            ("Formula", self.formula),
+            ("Fixed effects", ", ".join(self.fixed_effects) or "none"),
+            ("Observations", f"{self.nobs}" + (f"   (left out: {dict(self.drops)})" if len(self.drops) else "")),
+            ("Std. errors", f"{vc}{clusters}; ssc={ssc_label(self.ssc, 'ppml')}"),
+            ("Deviance", f"{self.deviance:.6g}   Log-likelihood: {self.llf:.6g}"),
+            ("Pseudo R2 (McFadden)", f"{self.pseudo_rsquared:.4f}   corr(y, mu)^2: {self.rsquared_corr:.4f}"),
+            ("Converged", f"{self.converged} in {self.n_iter} iterations"),
         ]
         if self.collinear:
-            lines.append(f"Dropped as collinear: {self.collinear}")
-        body = self._coef_table(lambda x: f"{x: .6f}") if len(self.params) else "(no slope coefficients)"
-        rule = "=" * max(len(l) for l in body.splitlines() + lines)
-        return Summary("\n".join([rule, *lines, rule, body, rule]))
+            info.append(("Dropped as collinear", str(self.collinear)))
+        return Summary("PPML with fixed effects (gravity.ppml)", info, self.coef_table(), digits=6)
 
     def bias_correct(self, i: str = "exporter", j: str = "importer", t: str = "year", *,
                      method: BiasMethod = "analytical", leverage: Leverage = "auto", splits: int = 1,
