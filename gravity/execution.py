@@ -110,7 +110,7 @@ class Executor:
         if self.kind == "inprocess":
             return None
         if self._client is None:
-            self._client = _local_client(self.workers)
+            self._client = _local_client(self.workers if self.workers is not None else max(1, os.cpu_count() or 1))
         return self._client
 
     def map(self, fn: Callable, items: Sequence, *, shared: Any = None, desc: str = "", progress: bool = True,

@@ -32,7 +32,7 @@ def choices(alias: Any) -> tuple[str, ...]:
 
 
 def validator(alias: Any, name: str, error: type[GravityError] = OptionError, *,
-              synonyms: Mapping[str, str] | None = None, hint: str = "") -> Callable[[Any], str]:
+              synonyms: Mapping[str, str] | None = None, hint: str = "") -> Callable[[Any], Any]:
     """The one validator of option ``name`` whose values are the ``Literal`` ``alias``.
 
     Parameters
@@ -51,7 +51,7 @@ def validator(alias: Any, name: str, error: type[GravityError] = OptionError, *,
     Returns
     -------
     callable
-        ``check(value) -> str``: the allowed value, or ``error`` naming ``name``, the values and ``hint``.
+        ``check(value)``: the allowed value, or ``error`` naming ``name``, the values and ``hint``.
     """
     allowed = choices(alias)
     syn = dict(synonyms or {})
@@ -59,7 +59,7 @@ def validator(alias: Any, name: str, error: type[GravityError] = OptionError, *,
     if bad_syn:
         raise ArgumentTypeError(f"synonyms of {name!r} map to values outside {allowed}: {bad_syn}")
 
-    def check(value: Any) -> str:
+    def check(value: Any) -> Any:  # the value, a member of ``alias`` (typed Any: it stands for the Literal)
         v = syn.get(value, value) if isinstance(value, str) else value
         if v not in allowed:
             more = f" (or {sorted(syn)})" if syn else ""

@@ -17,17 +17,17 @@ codes (:func:`legacy_codes`, :func:`code_kind`), customs unions that report as o
 :func:`indicator_proxies`) and COW codes (:func:`cow_to_iso3`). Other layers call these instead of keeping
 copies of the rules.
 
-This module imports nothing else from ``gravity`` (but :mod:`gravity.errors`): it is the leftmost layer of the data flow.
+This module imports nothing else from ``gravity`` (but :mod:`gravity.errors`): it is the leftmost layer of the
+data flow.
 """
 from __future__ import annotations
 
-import importlib.resources
-
 import functools
+import importlib.resources
 import logging
-import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import overload
 
 import numpy as np
 import pandas as pd
@@ -150,6 +150,15 @@ def code_kind(codes: Iterable[str]) -> np.ndarray:
         else:
             out.append("unknown")
     return np.array(out, dtype=object)
+
+
+@overload
+def to_iso3(values: str, *, overrides: dict[str, str] | None = None, context: str = "") -> str: ...
+
+
+@overload
+def to_iso3(values: pd.Series | pd.Index | list[str] | tuple[str, ...] | np.ndarray, *,
+            overrides: dict[str, str] | None = None, context: str = "") -> pd.Series: ...
 
 
 def to_iso3(values: Iterable[str] | pd.Series | str, *, overrides: dict[str, str] | None = None,

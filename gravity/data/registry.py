@@ -124,6 +124,7 @@ PPMLHDFE = ("Correia, Guimarães & Zylkin (2019), Verifying the existence of max
 COMTRADE = ("UN Comtrade via penppml (Breinlich, Corradi, Rocha, Ruta, Santos Silva & Zylkin 2021); "
             "provisions: Mattoo, Rocha & Ruta (2020), Handbook of Deep Trade Agreements.")
 GEODIST = "Mayer & Zignago (2011), Notes on CEPII's distances measures: the GeoDist database, CEPII WP 2011-25."
+ETALAB = "Etalab Open Licence 2.0 (CEPII)"
 WDI = "World Bank, World Development Indicators."
 ITU = "International Telecommunication Union, ITU DataHub."
 EGDI = "United Nations, E-Government Survey: E-Government Development Index."
@@ -213,13 +214,13 @@ _SOURCES = [
            "a0297f2404119c362a23ad4f7197549196690114f2633f133b670e9e0a5205f4", COMTRADE, "GPL-3 (penppml package data)",
            contents="iso, name, region, sub.region"),
     Source("cepii-geodist/dist_cepii.rda", *_GEODIST, "data/dist_cepii.rda",
-           "5d38f8c769ab5aa2769a20995b2547fa719b98138150b5764d045436ff9394b9", GEODIST, "Etalab Open Licence 2.0 (CEPII)",
+           "5d38f8c769ab5aa2769a20995b2547fa719b98138150b5764d045436ff9394b9", GEODIST, ETALAB,
            reader="geodist:read_geodist"),
     Source("cepii-geodist/geo_cepii.rda", *_GEODIST, "data/geo_cepii.rda",
-           "ef537279e0f82969274be0dc6da547c67a22d4d0df6f90f5b52a543fb30e46c3", GEODIST, "Etalab Open Licence 2.0 (CEPII)",
+           "ef537279e0f82969274be0dc6da547c67a22d4d0df6f90f5b52a543fb30e46c3", GEODIST, ETALAB,
            reader="geodist:read_geo_cepii"),
     Source("cepii-geodist/geo_cepii.xls", *_GEODIST, "raw-data/geo_cepii.xls",
-           "aa43be56e85a0f67459dc2fd1e841710b600b6133cde76536c42bac07c35c9d9", GEODIST, "Etalab Open Licence 2.0 (CEPII)",
+           "aa43be56e85a0f67459dc2fd1e841710b600b6133cde76536c42bac07c35c9d9", GEODIST, ETALAB,
            contents="the geo_cepii table again, as Excel (read with calamine); read_geo_cepii reads the .rda"),
     Source("wdi-internet/API_IT.NET.USER.ZS_DS2_en_csv_v2_2160.csv", *_WDI_INTERNET,
            "2024/week-48/API_IT.NET.USER.ZS_DS2_en_csv_v2_2160.csv",
@@ -616,7 +617,8 @@ def _unavailable(src: Source, target: Path, why: str) -> str:
             f"  source: {src.url}\n  sha256: {src.sha256}\n"
             f"  fix: run `gravity data --fetch` when online, download that URL to {target} by hand, or point "
             f"GRAVITY_DATA_DIR (or [data] dir in a gravity.toml) at a folder holding {src.key} "
-            f"(e.g. ../shared/data); `gravity data` shows which rule chose {target.parents[len(Path(src.key).parts) - 1]}.")
+            f"(e.g. ../shared/data); `gravity data` shows which rule chose "
+            f"{target.parents[len(Path(src.key).parts) - 1]}.")
 
 
 def available(key: str) -> bool:
@@ -713,9 +715,9 @@ def load(key: str):
     if suffix == ".dta":
         return pd.read_stata(p)
     if suffix in (".rda", ".rdata"):
-        import pyreadr
-
         import warnings
+
+        import pyreadr
 
         try:
             with warnings.catch_warnings():  # "Lists ... are skipped": read by rdata below

@@ -77,14 +77,13 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from gravity.errors import GravityError
-from gravity.estimation._kernels import (demean_columns, group_weights, wz_first_terms, wz_meat, wz_series_diag,
-                                         wz_sums)
+from gravity.estimation._kernels import demean_columns, group_weights, wz_first_terms, wz_meat, wz_series_diag, wz_sums
 from gravity.estimation.demean import fe_offsets
 from gravity.estimation.irls import irls
 from gravity.estimation.separation import compact_codes, drop_fe_groups, iterative_rectifier
@@ -265,10 +264,10 @@ def _fe_blocks(pn: _Panel, leverage: str, Hi=None, Hj=None, Pi=None, Pj=None):
     F = T * (pn.n_i + pn.n_j)
     jofs = T * pn.n_i
     G = np.zeros((F, F))
-    for a in range(pn.n_i):
-        G[a * T:(a + 1) * T, a * T:(a + 1) * T] = Hi[a]
-    for b in range(pn.n_j):
-        G[jofs + b * T:jofs + (b + 1) * T, jofs + b * T:jofs + (b + 1) * T] = Hj[b]
+    for e in range(pn.n_i):
+        G[e * T:(e + 1) * T, e * T:(e + 1) * T] = Hi[e]
+    for m in range(pn.n_j):
+        G[jofs + m * T:jofs + (m + 1) * T, jofs + m * T:jofs + (m + 1) * T] = Hj[m]
     L = pn.lam.sum(1)
     ok = L > 0
     Hp = np.zeros((P, T, T))
@@ -403,15 +402,15 @@ def jackknife(fit, i="exporter", j="importer", t="year", *, splits: int = 1, see
     rng = np.random.default_rng(seed)
     beta = fit.params.to_numpy()
     names = list(fit.params.index)
-    est = []
+    fits = []
     for _ in range(splits):
         half_i = rng.permutation(n_i) < n_i // 2
         half_j = rng.permutation(n_j) < n_j // 2
         for a in (True, False):
             for b in (True, False):
                 m = (half_i[ex_c] == a) & (half_j[im_c] == b)
-                est.append(_refit(fit._y[m], fit._X[m], fit._fe[:, m], fit._offset[m], names))
-    est = np.array(est)
+                fits.append(_refit(fit._y[m], fit._X[m], fit._fe[:, m], fit._offset[m], names))
+    est = np.array(fits)
     return (np.mean(est, axis=0) - beta, est) if return_estimates else np.mean(est, axis=0) - beta
 
 
@@ -450,6 +449,11 @@ class BiasCorrected:
     uncorrected: object
     bias_method: str
     cov_unadjusted: pd.DataFrame
+    leverage: str
+    nobs: int
+    fixed_effects: list
+    cluster: list
+    _three: bool
 
     @cached_property
     def bias_column(self) -> BiasColumn:
@@ -472,7 +476,7 @@ class BiasCorrected:
             f"without the adjustment")
 
     def summary(self):
-        base = super().summary()
+        base = super().summary()  # type: ignore[misc]  # a mixin: the result class comes next in the MRO
         what = ("three-way: bias " + ("analytical" if self.bias_method == "analytical" else
                                       "split-panel jackknife") + " + adjusted SEs") if self._three else \
             "two-way: adjusted SEs only (no slope bias)"
@@ -482,10 +486,10 @@ class BiasCorrected:
         return type(base)(base.title, extra + base.info, base.coefs, digits=base.digits)
 
 
-_TYPES: dict[type, type] = {}
+_TYPES: dict[type, Any] = {}
 
 
-def _corrected_type(base: type) -> type:
+def _corrected_type(base: type) -> Any:
     if base not in _TYPES:
         _TYPES[base] = type(f"BiasCorrected{base.__name__}", (BiasCorrected, base),
                             {"__module__": __name__, "__doc__": BiasCorrected.__doc__})

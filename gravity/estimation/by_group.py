@@ -162,7 +162,8 @@ class _SourceTask:
     def __call__(self, level):
         sub = self.source.read(level)
         if not isinstance(sub, pd.DataFrame):
-            raise ArgumentTypeError(f"{type(self.source).__name__}.read({level!r}) returned {type(sub).__name__}; a group "
+            raise ArgumentTypeError(f"{type(self.source).__name__}.read({level!r}) returned {type(sub).__name__}; "
+                                    f"a group "
                             f"source must return a pandas DataFrame")
         fit, reason = _fit_one(self.estimator, self.formula, sub, self.kwargs)
         if fit is not None and hasattr(fit, "compact"):
@@ -249,7 +250,8 @@ def fit_by(estimator: Callable, formula: str, data, by: str, *, executor=None,
     miss = data[by].isna().to_numpy()
     if miss.any():
         rows = list(data.index[miss][:10])
-        raise EstimationError(f"column {by!r} is missing in {int(miss.sum())} rows (e.g. index {rows}); drop those rows "
+        raise EstimationError(f"column {by!r} is missing in {int(miss.sum())} rows (e.g. index {rows}); "
+                              f"drop those rows "
                          f"or give them a group")
     codes, uniques = pd.factorize(data[by], sort=False)
     levels = _sorted_levels(list(uniques))

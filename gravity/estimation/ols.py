@@ -34,17 +34,25 @@ from __future__ import annotations
 import logging
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from gravity.errors import GravityError
-from gravity.estimation.formula import (Spec, build_design, check_unique_columns, cluster_codes, cluster_columns,
-                                        expand_formula, parse_vcov)
+from gravity.estimation.errors import EstimationError
+from gravity.estimation.formula import (
+    Spec,
+    build_design,
+    check_unique_columns,
+    cluster_codes,
+    cluster_columns,
+    expand_formula,
+    parse_vcov,
+)
 from gravity.estimation.multi import FitList, run_multi
 from gravity.estimation.rank import collinear_columns, fe_dof
 from gravity.estimation.results import EstimationResults, Summary
-from gravity.estimation.errors import EstimationError
 from gravity.estimation.vcov import SSC, VcovType, resolve_ssc, resolve_type, sandwich
 
 log = logging.getLogger("gravity.estimation.ols")
@@ -98,7 +106,7 @@ class OLSResults(EstimationResults):
     _se_name, _stat_name, _p_name = "std_err", "t", "p"
 
     def _with_vcov(self, v, cl, ssc, data):
-        if self._Xa is None:
+        if self._Xa is None or self._u_w is None:
             raise OLSInputError("this OLS result kept no design; refit with vcov=...")
         ssc_ = resolve_ssc(self.ssc if ssc is None else ssc, "ols")
         clusters = list(cl or [])
@@ -261,7 +269,7 @@ def _ols(spec: Spec, data: pd.DataFrame, clusters: list[str], vtype: VcovType, s
     if spec.plain:
         return _ols_plain(spec, data, clusters, vtype, ssc, weights)
     design = build_design(spec, data, nonnegative=False)
-    names = design.names
+    names = list(design.names or [])
     safe = [f"_gv_x{j}" for j in range(len(names))]
     keep_cols = list(dict.fromkeys([c for t in spec.fixed_effects for c in t] + cluster_columns(clusters)
                                    + ([weights] if weights else [])))
@@ -307,7 +315,7 @@ def _ols_plain(spec: Spec, data: pd.DataFrame, clusters: list[str], vtype: VcovT
     w = data[weights].to_numpy(dtype=float) if weights else None
     wser = pd.Series(w, index=X.index) if w is not None else None
     yser = pd.Series(y, index=X.index, name=depvar)
-    opts = {"absorb_options": {"options": {"tol": 1e-12}}} if len(fes) > 1 and w is None else {}
+    opts: dict[str, Any] = {"absorb_options": {"options": {"tol": 1e-12}}} if len(fes) > 1 and w is None else {}
 
     def _fit(cols: list[str]):
         with warnings.catch_warnings():

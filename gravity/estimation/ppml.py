@@ -20,14 +20,27 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from gravity.estimation.formula import (Missing, build_design, check_fit_options, cluster_codes, cluster_columns,
-                                        expand_formula, parse_vcov)
+from gravity.estimation.formula import (
+    Missing,
+    build_design,
+    check_fit_options,
+    cluster_codes,
+    cluster_columns,
+    expand_formula,
+    parse_vcov,
+)
 from gravity.estimation.irls import irls
 from gravity.estimation.multi import FitList, run_multi
 from gravity.estimation.rank import fe_dof
 from gravity.estimation.results import FitRows, Inference, PPMLResults, ppml_covariance
-from gravity.estimation.separation import (DROP_REASONS, SeparationCheck, check_separation, compact_codes,
-                                          fe_group_codes, iterative_rectifier)
+from gravity.estimation.separation import (
+    DROP_REASONS,
+    SeparationCheck,
+    check_separation,
+    compact_codes,
+    fe_group_codes,
+    iterative_rectifier,
+)
 from gravity.estimation.vcov import EstimationError, check_dof, resolve_ssc, resolve_type
 
 log = logging.getLogger("gravity.estimation")

@@ -51,25 +51,23 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
 # Φ, Φ⁻¹, Student-t, χ² and F tails without importing scipy.stats (1.5 s)
 from scipy.special import chdtrc, fdtrc, gammaln, ndtr, ndtri, stdtr, stdtrit
-from scipy.sparse.csgraph import connected_components
 
 from gravity.errors import GravityError
 from gravity.estimation._kernels import demean_columns, group_weights
 from gravity.estimation.demean import fe_offsets
 from gravity.estimation.errors import EstimationError
 from gravity.estimation.formula import cluster_codes, cluster_columns, parse_vcov
-from gravity.estimation.vcov import resolve_ssc, resolve_type, sandwich, ssc_label
+from gravity.estimation.vcov import SSC, resolve_ssc, resolve_type, sandwich, ssc_label
 from gravity.options import validator
-
-if TYPE_CHECKING:  # bias_correct imports gravity.estimation.bias on first use, not at import
-    from gravity.estimation.bias import BiasMethod, Leverage
 
 log = logging.getLogger("gravity.estimation")
 
@@ -290,7 +288,8 @@ def _parse_side(text: str, names: list[str], full: str) -> tuple[np.ndarray, flo
         if not m or m.end() == pos:
             raise HypothesisError(f"cannot read {text[pos:].strip()!r} in hypothesis {full!r}: write sums "
                                   f"of coefficient names with optional numeric factors, e.g. 'a + 2*b = 0'")
-        toks.append((m.lastgroup, m.group(m.lastgroup)))
+        kind = m.lastgroup or ""
+        toks.append((kind, m.group(kind)))
         pos = m.end()
     i = 0
     if not toks:
@@ -371,6 +370,13 @@ class EstimationResults:
 
     use_t = False
     _se_name, _stat_name, _p_name = "std err", "z", "P>|z|"
+    params: pd.Series
+    _vcov: np.ndarray
+    sample: pd.DataFrame         # None only on a compact result (PPMLResults.compact)
+
+    def summary(self) -> Summary:
+        """The fit in a table (:class:`Summary`: text, HTML, LaTeX)."""
+        raise NotImplementedError(f"{type(self).__name__} defines no summary")
 
     @property
     def df_inference(self) -> int | None:
@@ -526,7 +532,7 @@ class EstimationResults:
         return WaldTestResults(W, float(chdtrc(m, W)), m, None, "chi2")
 
     # ---- covariance switch ------------------------------------------------------------------
-    def vcov(self, vcov, *, ssc=None, data=None) -> "EstimationResults":
+    def vcov(self, vcov, *, ssc=None, data=None) -> EstimationResults:
         """The same estimates with another covariance, as a new results object (the fit is not
         changed; pyfixest's ``Feols.vcov`` updates in place instead).
 
@@ -566,10 +572,12 @@ class EstimationResults:
         data = getattr(self, "_data", None) if data is None else data
         if data is None:
             raise EstimationError("this result kept no data frame; pass data= (the frame it was fitted on)")
+        if self.sample is None:
+            raise EstimationError("this result kept no sample (a compact result); refit to switch the covariance")
         used = self.sample["used"].to_numpy()
         if len(data) != used.size:
             raise EstimationError(f"data has {len(data)} rows but the model was fitted on {used.size}; pass the "
-                             "frame it was fitted on")
+                                  "frame it was fitted on")
         absent = [c for c in cluster_columns(dims) if c not in data.columns]
         if absent:
             raise EstimationError(f"cluster column(s) {absent} are not in data; available: {list(data.columns)[:30]}")
@@ -583,7 +591,7 @@ class EstimationResults:
             out[c] = s.to_numpy()
         return out
 
-    def _replaced(self, **attrs) -> "EstimationResults":
+    def _replaced(self, **attrs) -> EstimationResults:
         """A shallow copy with ``attrs`` set and every cached statistic dropped."""
         new = copy.copy(self)
         for klass in type(self).__mro__:
@@ -637,7 +645,8 @@ def ppml_covariance(Xt, y, mu, v, vtype, ssc, fe_dof, clusters, cluster_names):
     else:
         V = np.zeros((0, 0))
         if clusters:
-            n_clusters = len(np.unique(clusters[0])) if len(clusters) == 1 else tuple(len(np.unique(c)) for c in clusters)
+            counts = tuple(len(np.unique(c)) for c in clusters)
+            n_clusters = counts[0] if len(counts) == 1 else counts
     return V, n_clusters
 
 
@@ -655,7 +664,7 @@ class Inference:
     """
 
     vcov_type: str
-    ssc: object
+    ssc: SSC
     cluster: list | None = None
     n_clusters: object = None
 
@@ -726,6 +735,9 @@ class PPMLResults(EstimationResults):
         Regressors dropped as collinear.
     """
 
+    _compact: bool = False
+    _drops: pd.Series            # set by compact()
+
     def __init__(self, spec, params: pd.Series, V: np.ndarray, *, inference: Inference, rows: FitRows,
                  sample: pd.DataFrame, converged: bool, n_iter: int, collinear=()):
         self.spec = spec
@@ -747,7 +759,7 @@ class PPMLResults(EstimationResults):
 
     COMPACT_STATISTICS = ("deviance", "llf", "llnull", "null_deviance", "pseudo_rsquared", "rsquared_corr")
 
-    def compact(self) -> "PPMLResults":
+    def compact(self) -> PPMLResults:
         """This result without its row-level arrays, for keeping many fits (``ppml(by=)`` on a group source).
 
         Kept: coefficients, covariance and inference (``bse``, ``lincom``, ``wald_test``, tables), counts
@@ -770,7 +782,8 @@ class PPMLResults(EstimationResults):
 
     def _require_rows(self, what: str) -> None:
         if getattr(self, "_compact", False):
-            raise EstimationError(f"{what} needs the estimation rows, which this compact result dropped (ppml(by=) on a "
+            raise EstimationError(f"{what} needs the estimation rows, which this compact result dropped "
+                                  f"(ppml(by=) on a "
                              f"group source keeps coefficients, covariance and fit statistics); refit that group: "
                              f"gv.ppml(formula, source.read(level))")
 
@@ -847,7 +860,7 @@ class PPMLResults(EstimationResults):
     @property
     def drops(self) -> pd.Series:
         """Number of rows left out, by reason."""
-        if getattr(self, "_compact", False):
+        if self._compact or self.sample is None:
             return self._drops
         r = self.sample["reason"]
         return r[r != ""].value_counts()
@@ -855,7 +868,8 @@ class PPMLResults(EstimationResults):
     def summary(self) -> Summary:
         """The fit in a table: sample, standard errors, goodness of fit, coefficients."""
         vc = {"iid": "iid", "hetero": "heteroskedasticity-robust",
-              "cluster": f"clustered by {self.cluster}", "twoway": f"two-way clustered by {self.cluster}"}[self.vcov_type]
+              "cluster": f"clustered by {self.cluster}",
+              "twoway": f"two-way clustered by {self.cluster}"}[self.vcov_type]
         clusters = f", {self.n_clusters} clusters" if self.n_clusters else ""
         info = [
             ("Formula", self.formula),
@@ -871,8 +885,8 @@ class PPMLResults(EstimationResults):
         return Summary("PPML with fixed effects (gravity.ppml)", info, self.coef_table(), digits=6)
 
     def bias_correct(self, i: str = "exporter", j: str = "importer", t: str = "year", *,
-                     method: BiasMethod = "analytical", leverage: Leverage = "auto", splits: int = 1,
-                     seed: int = 0):
+                     method: Literal["analytical", "jackknife"] = "analytical",
+                     leverage: Literal["auto", "exact", "series"] = "auto", splits: int = 1, seed: int = 0):
         """Weidner & Zylkin (2021) bias correction of a two- or three-way gravity fit.
 
         β̃ = β̂ − Ŵ⁻¹(B̂/N + D̂/N) for ``i^t + j^t + pair`` effects (analytical, or the split-panel
@@ -939,7 +953,8 @@ class PPMLResults(EstimationResults):
         reference = dict(reference or {})
         unknown = [k for k in reference if k not in self.fixed_effects]
         if unknown:
-            raise EstimationError(f"reference names {unknown} are not fixed effects of this model: {self.fixed_effects}")
+            raise EstimationError(f"reference names {unknown} are not fixed effects of this model: "
+                                  f"{self.fixed_effects}")
         n_levels = [len(l) for l in self._fe_levels]
         offsets = fe_offsets(n_levels)
         a = self._raw_fixef().copy()
@@ -962,11 +977,8 @@ class PPMLResults(EstimationResults):
             else:
                 is_ref = np.zeros(nk, dtype=bool)
             shift = np.full(ncomp, np.nan)
-            for g in np.flatnonzero(is_ref):
-                if np.isnan(shift[labk[g]]):
-                    shift[labk[g]] = blocks[k][g]
-            for g in range(nk):  # levels are sorted: the first one met in a component is the default
-                if np.isnan(shift[labk[g]]):
+            for g in [*np.flatnonzero(is_ref), *range(nk)]:   # the reference first, else the first level met
+                if np.isnan(shift[labk[g]]):                  # in a component (levels are sorted)
                     shift[labk[g]] = blocks[k][g]
             shift = np.nan_to_num(shift)
             blocks[k] -= shift[labk]
@@ -1024,6 +1036,7 @@ class PPMLResults(EstimationResults):
             eta += np.nan_to_num(vals)
         eta[unseen] = np.nan
         if unseen.any():
-            log.warning("predict: %d row(s) have fixed-effect levels not in the estimation sample; returned NaN", int(unseen.sum()))
+            log.warning("predict: %d row(s) have fixed-effect levels not in the estimation sample; returned NaN",
+                        int(unseen.sum()))
         out = pd.Series(eta, index=newdata.index)
         return np.exp(out).rename("fitted") if type == "response" else out.rename("link")

@@ -19,13 +19,20 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import LinearOperator, lsmr
 
-from gravity.estimation._kernels import (compact_fe, demean_columns, fe_group_drops, fe_sum, group_weights,
-                                        lse_matvec, lse_rmatvec, weighted_cross)
+from gravity.estimation._kernels import (
+    compact_fe,
+    demean_columns,
+    fe_group_drops,
+    fe_sum,
+    group_weights,
+    lse_matvec,
+    lse_rmatvec,
+    weighted_cross,
+)
 from gravity.estimation.demean import fe_offsets
 from gravity.estimation.errors import EstimationError, SeparationError
 from gravity.options import validator
@@ -239,7 +246,8 @@ class _SubspaceLSE:
         if cols:
             B = np.column_stack(cols)[zero]
             u_, sv, _ = np.linalg.svd(B, full_matrices=False)
-            self.Q = u_[:, sv > 1e-10 * max(sv.max(), 1e-300)] if sv.size and sv.max() > 0 else np.zeros((B.shape[0], 0))
+            self.Q = (u_[:, sv > 1e-10 * max(sv.max(), 1e-300)] if sv.size and sv.max() > 0
+                      else np.zeros((B.shape[0], 0)))
         else:
             self.Q = np.zeros((int(zero.sum()), 0))
 
@@ -299,7 +307,7 @@ def iterative_rectifier(y: np.ndarray, X: np.ndarray, fe: np.ndarray, n_levels, 
     zero = y <= 0
     if not zero.any():
         return np.zeros(n, dtype=bool), 0
-    lse = None
+    lse: _SubspaceLSE | _LSE | None = None
     check_rectifier_method(method)
     if method == "subspace" and fe.shape[0] > 2:
         raise EstimationError("the subspace method handles at most two fixed effects")

@@ -47,7 +47,7 @@ effects. Stata Journal 20(1), 95–115.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -137,6 +137,8 @@ class SSC:
             if self.robust_adj:
                 return n / (n - k) if nadj else n / (n - 1)
             return (n - 1) / (n - k) if nadj else 1.0
+        if G is None:
+            raise EstimationError("SSC.factor('cluster', ...) needs G, the number of clusters of the term")
         cg = G / (G - 1) if self.cluster_adj else 1.0
         return cg * (n - 1) / (n - k) if nadj else cg
 
@@ -199,7 +201,7 @@ def resolve_type(vcov, cluster) -> VcovType:
         v = "twoway"
     if v == "twoway" and not (isinstance(cluster, (list, tuple)) and len(cluster) == 2):
         raise EstimationError(f"vcov='twoway' needs two cluster columns (cluster='a+b' or ['a', 'b']), got {cluster!r}")
-    return cast(VcovType, v)
+    return v
 
 
 def cluster_meat(scores: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, int]:
@@ -296,15 +298,19 @@ def sandwich(bread: np.ndarray, scores: np.ndarray | None, vtype: str, ssc: SSC,
         if dispersion is not None:
             return bread * dispersion[0] / dispersion[1], []
         return bread * ssc.factor("iid", n, k), []
+    if scores is None:
+        raise EstimationError(f"vcov={vtype!r} needs the scores s_i (only 'iid' does without them)")
     if vtype == "hetero":
         meat = scores.T @ scores
         return ssc.factor("hetero", n, k) * bread @ meat @ bread, []
+    if not clusters:
+        raise EstimationError(f"vcov={vtype!r} needs the cluster codes of each dimension")
     names = list(cluster_names) if cluster_names is not None else [f"cluster {j}" for j in range(len(clusters))]
     meats = [cluster_meat(scores, codes) for codes in clusters]
     one = [nm for nm, (_, G) in zip(names, meats) if G < 2]
     if one:
         raise EstimationError(f"cluster column(s) {one} have a single cluster in the estimation sample; "
-                         f"cannot cluster on them — pick a column with at least two groups or vcov='hetero'")
+                              f"cannot cluster on them — pick a column with at least two groups or vcov='hetero'")
     Gs = [G for _, G in meats]
     if vtype == "cluster":
         meat, G = meats[0]

@@ -64,20 +64,35 @@ Anderson & van Wincoop (2003), *AER* 93(1); Dekle, Eaton & Kortum (2007), *AER* 
 Piermartini, Monteiro & Larch (2016), *An Advanced Guide to Trade Policy Analysis*, ch. 2; Baier,
 Yotov & Zylkin (2019), *JIE* 116.
 """
-from gravity.ge.errors import GEConvergenceError, GEInputError
-from gravity.ge.options import DEFICIT_RULES, DeficitRule, DrawSettings, Numeraire, SolveSettings
-from gravity.ge.results import SHARED_EFFECTS, GEIntervals, GEResultBase, percentile_interval
-from gravity.ge.pairs import align_pairs
-from gravity.ge.baseline import Baseline, trade_costs
-from gravity.ge.solver import EFFECTS, GEResult, cost_change_matrix, solve
 from gravity.ge.aggregate import aggregate_levels
-from gravity.ge.geppml import book_loop, geppml
+from gravity.ge.baseline import Baseline, trade_costs
 from gravity.ge.deficits import compare_deficit_rules, purge_deficits
-from gravity.ge.multisector import (MS_COUNTRY_EFFECTS, MultiSectorBaseline, MultiSectorResult,
-                                    MultiSectorUncertainty, iceberg_cut, solve_multisector, theta_draws)
+from gravity.ge.errors import GEConvergenceError, GEInputError
+from gravity.ge.geppml import book_loop, geppml
+from gravity.ge.multisector import (
+    MS_COUNTRY_EFFECTS,
+    MultiSectorBaseline,
+    MultiSectorResult,
+    MultiSectorUncertainty,
+    iceberg_cut,
+    solve_multisector,
+    theta_draws,
+)
 from gravity.ge.onesector_gap import one_sector_gap
-from gravity.ge.uncertainty import (BetaDraws, GEUncertainty, PooledUncertainty, confidence_intervals,
-                                    pair_bootstrap, parametric_draws, pooled_intervals, ppml_refit)
+from gravity.ge.options import DEFICIT_RULES, DeficitRule, DrawSettings, Numeraire, SolveSettings
+from gravity.ge.pairs import align_pairs
+from gravity.ge.results import SHARED_EFFECTS, GEIntervals, GEResultBase, percentile_interval
+from gravity.ge.solver import EFFECTS, GEResult, cost_change_matrix, solve
+from gravity.ge.uncertainty import (
+    BetaDraws,
+    GEUncertainty,
+    PooledUncertainty,
+    confidence_intervals,
+    pair_bootstrap,
+    parametric_draws,
+    pooled_intervals,
+    ppml_refit,
+)
 
 __all__ = ["Baseline", "GEInputError", "GEConvergenceError", "GEResult", "EFFECTS", "align_pairs",
            "trade_costs", "cost_change_matrix", "solve", "geppml", "book_loop", "BetaDraws",

@@ -128,6 +128,7 @@ def ppml_fit(y: np.ndarray, costs: np.ndarray, base: Baseline, tol: float = 1e-1
     ----------
     Yotov et al. (2016), ch. 2; Correia, Guimarães & Zylkin (2020), ppmlhdfe.
     """
+    from gravity.estimation.multi import only_fit
     from gravity.estimation.ppml import ppml  # here, not at the top: `import gravity.ge` stays light
 
     n = base.n
@@ -137,7 +138,7 @@ def ppml_fit(y: np.ndarray, costs: np.ndarray, base: Baseline, tol: float = 1e-1
     keep = df["t"] > 0
     d = df[keep].copy()
     d["off"] = np.log(d["t"])
-    res = ppml("y ~ 1 | exporter + importer", d, offset="off", tol=tol)
+    res = only_fit(ppml("y ~ 1 | exporter + importer", d, offset="off", tol=tol))
     fitted = res.predict(type="response").reindex(d.index)
     if fitted.isna().any():
         raise GEConvergenceError(f"ppml dropped {int(fitted.isna().sum())} pairs (separation?); GEPPML "
@@ -244,7 +245,7 @@ def geppml(base: Baseline, cost_change=None, *, new_costs=None, fit="ppml", defi
 
     p = np.ones(base.n)
     err = np.inf
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 (it, the number of fits, is logged after the loop)
         Y1 = p * Y
         E1 = expenditure(Y1)
         y = np.outer(Y1, E1) / Y1.sum()
@@ -333,7 +334,7 @@ def book_loop(base: Baseline, cost_change=None, *, new_costs=None, fit="scaling"
     d_omr, d_imr = np.ones(n), np.ones(n)
     omr_prev, imr_prev = omr_cdl, imr_cdl
     s = 0
-    history = []
+    history: list[tuple] = []
     while True:
         s += 1
         y = mu * pr[:, None] * pr[None, :] / (d_omr[:, None] * d_imr[None, :])

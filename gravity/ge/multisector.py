@@ -62,6 +62,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -70,7 +71,13 @@ from scipy.optimize import root
 from gravity.execution import as_executor
 from gravity.ge._ms_kernels import _evaluate
 from gravity.ge.errors import GEConvergenceError, GEInputError
-from gravity.ge.options import DrawSettings, MultiSectorDeficits, SolveSettings, check_multisector_deficits, settings_from
+from gravity.ge.options import (
+    DrawSettings,
+    MultiSectorDeficits,
+    SolveSettings,
+    check_multisector_deficits,
+    settings_from,
+)
 from gravity.ge.results import SHARED_EFFECTS, GEIntervals, GEResultBase
 from gravity.panel.io_tables import IOTable
 
@@ -202,7 +209,7 @@ class MultiSectorBaseline:
 
     @classmethod
     def from_arrays(cls, regions, sectors, trade, value_added, theta, *, intermediate=None, final=None,
-                    tariffs=None, deficits=None, meta: dict | None = None) -> "MultiSectorBaseline":
+                    tariffs=None, deficits=None, meta: dict | None = None) -> MultiSectorBaseline:
         """Baseline from arrays.
 
         Parameters
@@ -245,7 +252,8 @@ class MultiSectorBaseline:
         N, J = len(regions), len(sectors)
         for what, names in (("regions", regions), ("sectors", sectors)):
             if len(set(names)) != len(names):
-                raise GEInputError(f"{what} must be unique; duplicated: {sorted(pd.Index(names)[pd.Index(names).duplicated()])}")
+                dup = sorted(pd.Index(names)[pd.Index(names).duplicated()])
+                raise GEInputError(f"{what} must be unique; duplicated: {dup}")
         trade = _arr(trade, (J, N, N), "trade")
         va = _arr(value_added, (J, N), "value_added")
         theta = _arr(theta, (J,), "theta")
@@ -303,7 +311,7 @@ class MultiSectorBaseline:
 
 
     @classmethod
-    def from_table(cls, table: IOTable) -> "MultiSectorBaseline":
+    def from_table(cls, table: IOTable) -> MultiSectorBaseline:
         """Baseline from an input-output table of the panel layer (:mod:`gravity.panel.io_tables`).
 
         ``MultiSectorBaseline.from_table(wiod_io_table(2011))``, or ``cp2015_io_table(gravity.data.load(
@@ -465,7 +473,7 @@ class MultiSectorResult(GEResultBase):
                           "world value added Σ_n w_nL_n; real_gdp_full = ŵ_n / P̂_n (the real wage)"}
         self.countries.attrs.update(attrs)
         self.sectors.attrs.update(attrs)
-        self.convergence = {"baseline": s0.info, "counterfactual": s1.info,
+        self.convergence: dict[str, Any] = {"baseline": s0.info, "counterfactual": s1.info,
                             "baseline_gap": float(np.abs(np.exp(s0.lw) - 1.0).max())}
         self.iterations = {"baseline": int(s0.info["evaluations"]), "counterfactual": int(s1.info["evaluations"])}
 

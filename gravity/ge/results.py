@@ -26,6 +26,7 @@ Anderson, J. E., Larch, M. & Yotov, Y. V. (2018). GEPPML: General equilibrium an
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -102,7 +103,7 @@ class GEResultBase:
         estimate reads a GE result the same way.
     """
 
-    baseline: object
+    baseline: Any
     countries: pd.DataFrame
     deficits: str
     numeraire: str

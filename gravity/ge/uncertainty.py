@@ -133,9 +133,10 @@ class PPMLRefit:
     options: tuple = ()
 
     def __call__(self, data: pd.DataFrame, weights: np.ndarray) -> pd.Series:
+        from gravity.estimation.multi import only_fit
         from gravity.estimation.ppml import ppml  # here, not at the top: `import gravity.ge` stays light
 
-        res = ppml(self.formula, data, weights=weights, **dict(self.options))
+        res = only_fit(ppml(self.formula, data, weights=weights, **dict(self.options)))
         if not res.converged:  # excluded and counted by pair_bootstrap, never used
             raise GEInputError(f"re-fit did not converge in {res.n_iter} IRLS iterations")
         return res.params[list(self.coefficients)]
@@ -444,8 +445,8 @@ def _point(base, scenario, beta_hat, baseline_costs, st: SolveSettings):
     b0 = base
     if baseline_costs is not None:
         b0 = base.with_costs(_as_matrix(base, baseline_costs(beta_hat), "baseline_costs", False))
-    res0 = solve(b0, _as_matrix(base, scenario(beta_hat), "scenario", True), numeraire=st.numeraire,
-                 deficits=st.deficits)
+    res0 = solve(b0, _as_matrix(base, scenario(beta_hat), "scenario", True), numeraire=st.numeraire or "reference",
+                 deficits=st.deficits or "ratio")
     return b0, res0
 
 
@@ -511,15 +512,15 @@ def _solve_chunk(task, shared):
     sel = np.flatnonzero(good)
     if sel.size:
         t_in = tb[sel] if tb is not None else base.fitted
-        eff, status = solve_batch(t_in, that[sel], base.Y, base.E, draws.sigmas[[ids[k] for k in sel]],
+        eff, status = solve_batch(t_in, that[sel], base.Y, base.E, draws.sigmas[[ids[j] for j in sel]],
                                   base.ref, st.numeraire, st.tol, st.max_iter,
                                   start=(b0.omr, res0.omr_hat_cdl, res0.price_hat),
                                   deficits=st.deficits)
-        for k, e, status_k in zip(sel, eff, status):
-            if status_k == 0:
-                out[k] = e
+        for j, e, code in zip(sel, eff, status):
+            if code == 0:
+                out[j] = e
             else:
-                fails.append((ids[k], "solve", STATUS[int(status_k)]))
+                fails.append((ids[j], "solve", STATUS[int(code)]))
     return out, fails
 
 

@@ -192,7 +192,8 @@ def indicator_grid(ind: pd.DataFrame, names: list[str], codes: np.ndarray, years
     where = {nm: k for k, nm in enumerate(name_uniq)}
     for name in names:
         if name not in where:
-            raise PanelValidationError(f"indicator {name!r} is not in the indicator frame (present: {sorted(name_uniq)})")
+            raise PanelValidationError(f"indicator {name!r} is not in the indicator frame "
+                                       f"(present: {sorted(name_uniq)})")
         pos = positions[where[name]]
         key = pd.DataFrame({"iso3": ind["iso3"].to_numpy(dtype=object)[pos], "year": year_all[pos]})
         dup = key.duplicated(keep=False).to_numpy()
@@ -503,8 +504,8 @@ def build_panel(
         if missing_dig:
             raise PanelValidationError(f"digital={missing_dig} are not among the merged indicators {names}")
         for x in digital:
-            for prefix, kind in ft.DIGITAL_FEATURES.items():
-                cols[f"{prefix}_{x}"] = ft.compute(kind, cols[f"{x}_o"], cols[f"{x}_d"])
+            for prefix, feature in ft.DIGITAL_FEATURES.items():
+                cols[f"{prefix}_{x}"] = ft.compute(feature, cols[f"{x}_o"], cols[f"{x}_d"])
     attrs.update(countries=codes_arr.tolist(), indicators=names, pair_covariates=pair_cols, n_countries=n)
 
     if not keep.all():

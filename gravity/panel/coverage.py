@@ -59,7 +59,7 @@ def coverage_report(panel: pd.DataFrame, countries=ECO, indicators=None) -> pd.D
             n_imp = int(flow_ok[m_imp].sum())
             rows.append((c, "imports (partner-reported)", y, "present" if n_imp else "missing",
                          f"{n_imp} partners report exports to it"))
-            if "dist" in panel.columns:
+            if dist is not None:
                 # pairs that carry a flow (either direction) must have a distance
                 m = (m_exp | m_imp) & flow_ok
                 d = dist[m]

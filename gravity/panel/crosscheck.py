@@ -115,7 +115,8 @@ def cross_source_table(countries: Iterable[str] = ECO, years: Iterable[int] = CR
     countries, years = list(countries), sorted(set(int(y) for y in years))
     unknown = sorted(set(countries) - cc.known_codes())
     if unknown:
-        raise PanelValidationError(f"countries {unknown} are not known ISO3 codes; harmonise with gravity.data.countries.to_iso3")
+        raise PanelValidationError(f"countries {unknown} are not known ISO3 codes; harmonise with "
+                                   "gravity.data.countries.to_iso3")
     f = cross_source_flows(countries, years) if flows is None else flows
     rows = []
     for c in countries:

@@ -23,6 +23,7 @@ Felipe, P. (2021). cp2015: the Caliendo & Parro (2015) model in R (github.com/pa
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -166,7 +167,7 @@ def wiod_io_table(year: int, *, theta=None, services_theta: float = 8.22) -> IOT
     R, S = len(regions), len(inds)
     Z = np.asarray(obj["inter"], dtype=np.float64).reshape(R, S, R, S)          # [i, s, n, k]
     F = np.asarray(obj["final"], dtype=np.float64).reshape(R, S, R, 5)          # [i, s, n, d]
-    negative = {"inter": {"cells": int((Z < 0).sum()), "total": float(Z[Z < 0].sum())}}
+    negative: dict[str, Any] = {"inter": {"cells": int((Z < 0).sum()), "total": float(Z[Z < 0].sum())}}
     for d, what in enumerate(_WIOD_FINAL_CATEGORIES):
         f = F[..., d]
         negative[what] = {"cells": int((f < 0).sum()), "total": float(f[f < 0].sum())}

@@ -332,7 +332,8 @@ def itpde_panel(years: Iterable[int] = ITPDE_YEARS, indicators: Iterable[str] = 
     lagged, lags = list(lagged), [int(x) for x in lags]
     bad = [c for c in lagged if c not in AGREEMENT_COLUMNS or c == "agreement"]
     if bad:
-        raise PanelValidationError(f"lagged={bad}: choose among rta, agreement_id and {list(datasets.PENPPML_PROVISIONS)}")
+        raise PanelValidationError(f"lagged={bad}: choose among rta, agreement_id and "
+                                   f"{list(datasets.PENPPML_PROVISIONS)}")
     tr = _itpde()
     pairs = _pairs()
     codes, dropped = _select_countries(tr, countries, pairs)

@@ -198,7 +198,7 @@ def regtable(results: Sequence | Mapping, *, names: Sequence[str] | None = None,
     for r in results:
         for f in _fe_names(r):
             fes_all.setdefault(f, None)
-    foot: dict[str, list[str]] = {"N": [f"{int(getattr(r, 'nobs')):,}" for r in results]}
+    foot: dict[str, list[str]] = {"N": [f"{int(r.nobs):,}" for r in results]}
     for f in fes_all:
         foot[f"FE: {f}"] = ["Yes" if f in _fe_names(r) else "No" for r in results]
     r2 = [_get(r, "rsquared") if _estimator(r) != "PPML" else None for r in results]

@@ -174,7 +174,8 @@ def domestic_flows(exports: pd.Series, va: pd.Series, *, multiplier: float, floo
     Analysis: The Structural Gravity Model*. WTO and UNCTAD, ch. 2.
     """
     if multiplier < 1 or not 0 < floor_share < 1:
-        raise OutputDataError(f"domestic_flows: multiplier={multiplier} must be >= 1 and floor_share={floor_share} in (0,1)")
+        raise OutputDataError(f"domestic_flows: multiplier={multiplier} must be >= 1 and floor_share={floor_share} "
+                              "in (0,1)")
     bad = va.index[~(va > 0)]
     if len(bad):
         raise OutputDataError(f"domestic_flows: value added missing or <= 0 for {list(bad)}; exclude these countries")

@@ -8,8 +8,9 @@ are dropped and logged. :data:`CATALOGUE` names every indicator :func:`load_indi
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,6 @@ import pandas as pd
 from gravity.data import countries
 from gravity.data.errors import DataInputError
 from gravity.data.readers._common import check_unique, indicator_frame, keep_countries, log, resolve
-
 
 # ----------------------------------------------------------------------------- WDI
 
@@ -220,6 +220,11 @@ def _hub(code):
     return lambda name: read_wdi_datahub(code, name)
 
 
+def _one_component(reader: Callable, component: str, name: str) -> pd.DataFrame:
+    """``reader((component,))``: a catalogue entry for one EGDI or LPI component (``name`` is the component)."""
+    return reader((component,))
+
+
 _WDI_INTERNET = "wdi-internet/API_IT.NET.USER.ZS_DS2_en_csv_v2_2160.csv"
 _SPECS = [
     ("internet", lambda n: read_wdi_csv(_WDI_INTERNET, n), "% of population",
@@ -232,9 +237,9 @@ _SPECS = [
      "Active mobile-broadband subscriptions (ITU i911mw)"),
     ("mobile_broadband_subs", lambda n: read_itu("i271mw", n), "subscriptions",
      "Active mobile-broadband subscriptions, count (ITU i271mw)"),
-    *[(c, (lambda c: lambda n: read_egdi((c,)))(c), "index 0–1", f"UN E-Government Survey: {EGDI_COMPONENTS[c][1]}")
+    *[(c, partial(_one_component, read_egdi, c), "index 0–1", f"UN E-Government Survey: {EGDI_COMPONENTS[c][1]}")
       for c in EGDI_COMPONENTS],
-    *[(c, (lambda c: lambda n: read_lpi((c,)))(c), "score 1–5", f"World Bank LPI: {LPI_COMPONENTS[c]}")
+    *[(c, partial(_one_component, read_lpi, c), "score 1–5", f"World Bank LPI: {LPI_COMPONENTS[c]}")
       for c in LPI_COMPONENTS],
     ("gdp", _hub("ny.gdp.mktp.cd"), "current US$", "GDP (WDI NY.GDP.MKTP.CD, mid-2026 vintage)"),
     ("gdp_growth", _hub("ny.gdp.mktp.kd.zg"), "annual %", "GDP growth (WDI NY.GDP.MKTP.KD.ZG)"),
@@ -260,8 +265,7 @@ _SPECS = [
      "current US$", "Imports of goods and services (WDI NE.IMP.GNFS.CD, 2025-12-04 vintage)"),
     ("gdp_const2015", lambda n: read_owid_gdp(name=n), "constant 2015 US$", "GDP (WDI via OWID)"),
 ]
-CATALOGUE: dict[str, Indicator] = {n: Indicator(n, (lambda f, n: lambda: f(n))(f, n), u, d)
-                                   for n, f, u, d in _SPECS}
+CATALOGUE: dict[str, Indicator] = {n: Indicator(n, partial(f, n), u, d) for n, f, u, d in _SPECS}
 
 
 def catalogue() -> pd.DataFrame:

@@ -159,12 +159,15 @@ class _Dictionary:
     """Values → int16 codes, growing across blocks; code −1 stays −1 (a missing value)."""
 
     def __init__(self, what: str):
-        self.what, self.values, self.index = what, [], {}
+        self.what = what
+        self.values: list = []
+        self.index: dict = {}
 
     def codes(self, categories, local_codes: np.ndarray) -> np.ndarray:
         to_global = np.array([self.index.setdefault(v, len(self.index)) for v in categories] + [-1], dtype=np.int64)
         if len(self.index) > np.iinfo(np.int16).max:
-            raise DataInputError(f"more than {np.iinfo(np.int16).max} distinct values of {self.what}: not an ITPD-E file")
+            raise DataInputError(f"more than {np.iinfo(np.int16).max} distinct values of {self.what}: "
+                                 "not an ITPD-E file")
         self.values = list(self.index)
         return to_global[local_codes].astype(np.int16)   # local code −1 picks the trailing −1
 
@@ -228,7 +231,8 @@ def _convert(path: Path, out: Path, block_rows: int) -> dict:
                 col = raw[f"{side}_iso3"]
                 local = col.cat.codes.to_numpy()
                 if (local < 0).any():
-                    raise DataInputError(f"{name}: {side}_iso3 is empty in {int((local < 0).sum())} rows of this block, "
+                    raise DataInputError(f"{name}: {side}_iso3 is empty in {int((local < 0).sum())} rows of this "
+                                         "block, "
                                      f"e.g. lines {_lines(offset, local < 0)}; every ITPD-E row names both "
                                      f"countries: correct or remove these rows and convert again")
                 iso = countries.to_iso3(pd.Series(col.cat.categories.astype(str)),
@@ -286,12 +290,16 @@ def _check_keys(out: Path, manifest: dict, name: str) -> None:
     years = manifest["years"] or [0]
     y0, n_y = years[0], years[-1] - years[0] + 1
     country = manifest["dictionaries"]["country"]
-    n_dup, shown = 0, []
+    n_dup = 0
+    shown: list = []
     for lev in manifest["industries"]:
         e, i, y, r = [], [], [], []
         for p in _parts(out / f"industry_id={lev}"):
             with np.load(p, allow_pickle=False) as z:
-                e.append(z["exporter"]), i.append(z["importer"]), y.append(z["year"]), r.append(z["row"])
+                e.append(z["exporter"])
+                i.append(z["importer"])
+                y.append(z["year"])
+                r.append(z["row"])
         key = ((np.concatenate(e).astype(np.int64) * n_c + np.concatenate(i)) * n_y
                + (np.concatenate(y).astype(np.int64) - y0))
         order = np.argsort(key, kind="stable")
@@ -368,7 +376,7 @@ class IndustrySource:
         if transform is not None and not callable(transform):
             raise ArgumentTypeError(f"transform must be a function frame -> frame, got {type(transform).__name__}")
         self.transform = transform
-        self._m = None
+        self._m: dict | None = None
         m = self._manifest()
         if self.years is not None:
             unknown = sorted(set(self.years) - set(m["years"]))
@@ -427,7 +435,7 @@ class IndustrySource:
         """
         lev = self._level(level)
         m = self._manifest()
-        parts = {c: [] for c in _STORED}
+        parts: dict[str, list] = {c: [] for c in _STORED}
         keep = None if self.years is None else np.asarray(self.years)
         for p in _parts(Path(self.path) / f"industry_id={lev}"):
             with np.load(p, allow_pickle=False) as z:
@@ -457,8 +465,9 @@ class IndustrySource:
         m = self._manifest()
         lev = self.levels()
         rows = sum(self._rows(x) for x in lev)
+        tr = f", transform {getattr(self.transform, '__name__', '?')}" if self.transform else ""
         return (f"IndustrySource({self.path!r}: {len(lev)} industries, {rows:,} rows, years "
-                f"{_span(self.years or m['years'])}{', transform ' + getattr(self.transform, '__name__', '?') if self.transform else ''})")
+                f"{_span(self.years or m['years'])}{tr})")
 
 
 def _decoder(values: list) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 ``trade`` is always in current US dollars (BACI and CEPII's ``tradeflow_*`` are published in thousands
 of US$ and are multiplied by 1000; ITPD-E in millions, multiplied by 10^6; COW in millions; the ITPD-E
-aggregate in constant 2010 US$, converted back with the US CPI-U). Codes are harmonised to ISO3 with :func:`gravity.data.countries.to_iso3`
+aggregate in constant 2010 US$, converted back with the US CPI-U). Codes are harmonised to ISO3 with
+:func:`gravity.data.countries.to_iso3`
 (legacy codes ROM→ROU, ZAR→COD, TMP→TLS, MNT→MNE, KN1→KNA; historical states and Comtrade's non-country
 areas — BUN bunkers, FRE free zones, SPE special categories, UNS areas n.e.s. — keep their code and can
 be told apart with :func:`gravity.data.countries.code_kind`).

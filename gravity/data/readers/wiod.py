@@ -210,7 +210,8 @@ def read_wiod(year, *, flows: WIODFlows = "total", negative: WIODNegative = "zer
 
 
 def iter_wiod_sectors(years: Iterable[int] = WIOD_YEARS, *, sectors: Iterable[str] | None = None,
-                      flows: WIODFlows = "total", negative: WIODNegative = "zero") -> Iterator[tuple[str, pd.DataFrame]]:
+                      flows: WIODFlows = "total",
+                      negative: WIODNegative = "zero") -> Iterator[tuple[str, pd.DataFrame]]:
     """Stream WIOD sector by sector: one sector's flows over ``years`` at a time.
 
     Each year's table (two dense matrices, about 17 MB as float64) is read, reduced to the sector × exporter
@@ -245,13 +246,16 @@ def iter_wiod_sectors(years: Iterable[int] = WIOD_YEARS, *, sectors: Iterable[st
     if keep is not None:
         bad = [s for s in keep if s not in WIOD_INDUSTRIES]
         if bad:
-            raise DataInputError(f"unknown WIOD sectors {bad}; codes are c1–c35 (gravity.data.readers.wiod.WIOD_INDUSTRIES)")
-    reduced, regions, inds = [], None, None
+            raise DataInputError(f"unknown WIOD sectors {bad}; codes are c1–c35 "
+                                 "(gravity.data.readers.wiod.WIOD_INDUSTRIES)")
+    reduced: list = []
+    regions: np.ndarray | None = None
+    inds: np.ndarray = np.empty(0, dtype=str)
     for y in years:
         yr, reg, ind, cube, _ = _cube(y, flows)
         if regions is not None and (list(reg) != list(regions) or list(ind) != list(inds)):
             raise DataInputError(f"WIOD {yr}: regions or industries differ from {years[0]}'s; the files are not "
-                             f"from one release")
+                                 f"from one release")
         regions, inds = reg, ind
         pick = [int(np.flatnonzero(inds == s)[0]) for s in keep] if keep is not None else list(range(inds.size))
         sub = np.ascontiguousarray(cube[pick])

@@ -27,8 +27,10 @@ from typing import TYPE_CHECKING
 
 from gravity.errors import GravityError
 
-if TYPE_CHECKING:  # pandas is not imported at run time: this module stays light
+if TYPE_CHECKING:  # pandas and the GE are not imported at run time: this module stays light
     import pandas as pd
+
+    from gravity.ge.baseline import Baseline
 
 MODELS_DIR = Path(__file__).resolve().parent / "recipes"  # the replication files ship inside the package
 KINDS = ("estimates", "ge", "separation", "multisector")
@@ -182,6 +184,6 @@ class GECase:
     """
 
     estimates: dict
-    baseline: object
+    baseline: Baseline
     new_costs: pd.Series
     sign: str

@@ -23,8 +23,8 @@ import pandas as pd
 
 from gravity.data.registry import load
 from gravity.ge.multisector import MultiSectorBaseline, MultiSectorResult, solve_multisector
-from gravity.panel.io_tables import cp2015_io_table, cp2015_shock
 from gravity.jobs.replicate.spec import Replication, ReplicationError
+from gravity.panel.io_tables import cp2015_io_table, cp2015_shock
 
 
 def cp2015_nafta(key: str = "cp2015/cp2015_nafta.rda") -> tuple[MultiSectorBaseline, dict]:
