@@ -43,7 +43,11 @@ lab: install $(VENV)/.lab-installed
 run: install
 	$(PY) -m gravity.cli corridor models/eco_digital_corridor.toml --out results/eco
 
+# Lint (ruff), types (mypy) and the layer contracts (import-linter) before the tests; each is configured in
+# pyproject.toml and pinned in requirements.lock.
 test: install
+	$(VENV)/bin/ruff check gravity
+	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q
 

@@ -4,7 +4,8 @@ and what the one-sector numbers leave out (CP NAFTA data and the WIOD 2011 basel
 Run from the project root:  GRAVITY_DATA_DIR=../shared/data .venv/bin/python benchmarks/bench_multisector.py [--gap]
 Appends (or replaces) the section "Multi-sector GE" of benchmarks/results/ge.md. Times: cold (a fresh
 numba cache: kernels compiled), cache-warm (a new process reading the compiled kernels) and warm
-(in-process, best of 5); each is the baseline re-solve plus the counterfactual, zero aggregate deficits.
+(in-process, best of 5); each is the baseline re-solve plus the counterfactual, zero aggregate deficits
+(``deficits="balanced"``).
 Then (alone with ``--gap``) the section "Multi-sector vs one-sector": :func:`wiod_gap` and :func:`cp_gap`
 solve the same 5% iceberg cut in goods in one sector (gravity.ge.solve), in many sectors without and with
 input-output linkages (gravity.ge.onesector_gap.one_sector_gap). The corridor model file quotes
@@ -38,10 +39,11 @@ def wiod_gap(year: int = 2011, cut: float = 0.05):
     -------
     gravity.ge.onesector_gap.OneSectorGap
     """
-    from gravity.ge.multisector import WIOD_GOODS, MultiSectorBaseline, iceberg_cut
+    from gravity.ge.multisector import MultiSectorBaseline, iceberg_cut
     from gravity.ge.onesector_gap import one_sector_gap
+    from gravity.panel.io_tables import WIOD_GOODS, wiod_io_table
 
-    b = MultiSectorBaseline.from_wiod(year)
+    b = MultiSectorBaseline.from_table(wiod_io_table(year))
     return one_sector_gap(b, iceberg_cut(b, WIOD_PAIR, sectors=WIOD_GOODS, cut=cut))
 
 
@@ -55,8 +57,9 @@ def cp_gap(cut: float = 0.05):
     """
     import numpy as np
 
-    from gravity.ge.multisector import CP2015_THETA, iceberg_cut
+    from gravity.ge.multisector import iceberg_cut
     from gravity.ge.onesector_gap import one_sector_gap
+    from gravity.panel.io_tables import CP2015_THETA
     from gravity.jobs.replicate.recipes.caliendo_parro import cp2015_nafta
 
     b, _ = cp2015_nafta()
@@ -75,10 +78,11 @@ def gap_section() -> list[str]:
     lines = [GAP_HEAD, "",
              f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} ({secs:.0f} s incl. reading the data). The same "
              "shock, a 5% iceberg cut (d̂ = 0.95) on every goods flow between the regions named, both directions, "
-             "solved three ways with deficits fixed: one sector (gravity.ge.solve on Σ_j M_in^j, σ − 1 = θ̄ the "
-             "trade-weighted harmonic mean of θ_j over the flows cut, iceberg change the trade-weighted mean), many "
-             "sectors without input-output linkages (γ = 1), and Caliendo–Parro with them. Effects: real GDP "
-             "(one sector), real wage ŵ/P̂ − 1 (many sectors), %. Ratio: income-weighted sum over the regions cut.",
+             "solved three ways with additive deficits (fixed as a share of world output): one sector "
+             "(gravity.ge.solve on Σ_j M_in^j, σ − 1 = θ̄ the trade-weighted harmonic mean of θ_j over the flows "
+             "cut, iceberg change the trade-weighted mean), many sectors without input-output linkages (γ = 1), and Caliendo–Parro with them. Effects: real GDP "
+             "(real_gdp_full: p̂/P̂ − 1 in one sector, the real wage ŵ/P̂ − 1 in many), %. Ratio: income-weighted "
+             "sum over the regions cut.",
              "", "| data, shock | region | one sector | many, no IO | many, with IO | CP welfare (eq. 24) |",
              "|---|---|---|---|---|---|"]
     for name, (g, regs) in rows.items():
@@ -101,11 +105,11 @@ from gravity.ge.multisector import solve_multisector
 from gravity.jobs.replicate.recipes.caliendo_parro import cp2015_nafta
 base, shock = cp2015_nafta()
 t1 = time.perf_counter()
-res = solve_multisector(base, deficits="zero", **shock)
+res = solve_multisector(base, deficits="balanced", **shock)
 t2 = time.perf_counter()
 best = float("inf")
 for _ in range(5):
-    a = time.perf_counter(); r = solve_multisector(base, deficits="zero", **shock); best = min(best, time.perf_counter() - a)
+    a = time.perf_counter(); r = solve_multisector(base, deficits="balanced", **shock); best = min(best, time.perf_counter() - a)
 c = res.convergence
 print(json.dumps({"read": t1 - t0, "first": t2 - t1, "warm": best, "ev0": c["baseline"]["evaluations"],
                   "ev1": c["counterfactual"]["evaluations"], "res": max(c["baseline"]["max_residual"],

@@ -102,32 +102,8 @@ def first_touch_ms_per_mib() -> float:
     return float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
 
 
-CORRIDOR_CHILD = r"""
-import json, resource, time
-t0 = time.perf_counter()
-import gravity as gv
-t1 = time.perf_counter()
-p = gv.corridor_panel()
-t2 = time.perf_counter()
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-p2 = gv.corridor_panel()
-t3 = time.perf_counter()
-print(json.dumps({"rows": len(p), "cols": p.shape[1], "import_s": t1 - t0, "cold_s": t2 - t1, "warm_s": t3 - t2,
-                  "peak_mib": peak, "panel_mib": float(p.memory_usage(deep=False).sum()) / 2**20}))
-"""
-
-
-def run_corridor() -> dict:
-    env = dict(os.environ)
-    env.setdefault("GRAVITY_DATA_DIR", str(ROOT.parent / "shared" / "data"))
-    res = subprocess.run([sys.executable, "-c", CORRIDOR_CHILD], cwd=ROOT, env=env, capture_output=True, text=True,
-                         check=True)
-    return json.loads(res.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     touch = first_touch_ms_per_mib()
-    cor = run_corridor()
     rows = []
     for label, names in (("corridor indicators (6)", CORRIDOR), ("whole catalogue (38 indicators)", [])):
         ours_runs, peer_runs = [], []
@@ -168,11 +144,6 @@ def main() -> None:
         g_times = ", ".join(f"{r['build_s']:.2f}" for r in o_runs)
         p_times = ", ".join(f"{r['build_s']:.2f}" for r in p_runs)
         lines.append(f"- {label}: build times of the {REPEATS} runs, gravity {g_times} s; pandas {p_times} s.")
-    lines += ["", "`gv.corridor_panel()` as the corridor pipeline calls it (waves 2000–2016, six indicators, GeoDist, "
-              "facts; fresh process): "
-              f"{cor['rows']:,} rows × {cor['cols']} columns ({cor['panel_mib']:.0f} MiB), cold call "
-              f"{cor['cold_s']:.2f} s (reads included, `import gravity` {cor['import_s']:.2f} s not), second call "
-              f"{cor['warm_s']:.2f} s (sources cached in the process), peak RSS {cor['peak_mib']:.0f} MiB."]
     lines += ["", f"Writing fresh memory costs {touch:.1f} ms per MiB on this machine (256 MiB `np.ones` in a fresh "
               f"process): producing the panel's columns alone accounts for about "
               f"{rows[0][1]['panel_mib'] * touch / 1000:.1f} s of the corridor build and "

@@ -18,8 +18,6 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "load_indicators": ("gravity.data.readers.indicators", "load_indicators"),
     "build_panel": ("gravity.panel.build", "build_panel"),
     "PanelValidationError": ("gravity.panel.build", "PanelValidationError"),
-    "corridor_panel": ("gravity.panel.corridor", "corridor_panel"),
-    "corridor_coverage": ("gravity.panel.corridor", "corridor_coverage"),
     "coverage_report": ("gravity.panel.coverage", "coverage_report"),
     "write_coverage": ("gravity.report.plots", "write_coverage"),
     "ppml": ("gravity.estimation.ppml", "ppml"),

@@ -30,7 +30,8 @@ def _panel(n: int = 8, years=(2000, 2004, 2008), seed: int = 0) -> pd.DataFrame:
                 dist = float(np.hypot(*(xy[i] - xy[j]))) + 0.5
                 border = float(i != j)
                 mu = np.exp(3.0 + 0.1 * t - 0.8 * np.log(dist) - 1.5 * border + 0.2 * (i % 3) + 0.1 * (j % 2))
-                rows.append((o, d, year, rng.poisson(50 * mu) / 50.0, np.log(dist), border, float((i + j + t) % 4 == 0)))
+                rta = float((i + j + t) % 4 == 0)
+                rows.append((o, d, year, rng.poisson(50 * mu) / 50.0, np.log(dist), border, rta))
     df = pd.DataFrame(rows, columns=["exporter", "importer", "year", "trade", "ln_DIST", "INTL_BRDR", "RTA"])
     df["pair_id"] = df["exporter"] + "_" + df["importer"]
     return df
@@ -49,6 +50,7 @@ def run(verbose: bool = True) -> float:
     float
         Seconds spent (compiling on a fresh environment, loading the cache otherwise).
     """
+    from gravity.estimation.multi import only_fit
     from gravity.estimation.ppml import ppml
     from gravity.ge.baseline import Baseline, trade_costs
     from gravity.ge.deficits import purge_deficits
@@ -63,7 +65,7 @@ def run(verbose: bool = True) -> float:
          weights=np.ones(len(df)))
     ppml("trade ~ ln_DIST + RTA + INTL_BRDR | exporter + importer", df[df.year == 2008], vcov="robust")
     one = df[df.year == 2008]
-    fit = ppml("trade ~ ln_DIST + INTL_BRDR | exporter + importer", one)
+    fit = only_fit(ppml("trade ~ ln_DIST + INTL_BRDR | exporter + importer", one))
     base = Baseline.from_trade(one, sigma=7, costs=trade_costs(one, fit.params), reference="C00")
     new = trade_costs(one.assign(INTL_BRDR=0.0), fit.params)
     for deficits in ("ratio", "additive"):

@@ -25,18 +25,22 @@ Examples
 >>> ex.map(lambda d, s: s + d, [1, 2, 3], shared=10, progress=False)
 [11, 12, 13]
 
-This module imports nothing from the rest of ``gravity``; every layer may use it.
+This module imports nothing from the rest of ``gravity`` but :mod:`gravity.errors`; every layer may use it.
 """
 from __future__ import annotations
 
 import atexit
 import logging
+import operator
 import os
 import re
 import threading
 from typing import Any, Callable, Sequence
 
-__all__ = ["ENV_SCHEDULER", "WORKER_ENV", "ExecutionError", "Executor", "as_executor", "get_executor", "shutdown"]
+from gravity.errors import GravityError
+
+__all__ = ["ENV_SCHEDULER", "WORKER_ENV", "ExecutionError", "Executor", "Workers", "as_executor", "check_workers",
+           "get_executor", "shutdown"]
 
 log = logging.getLogger("gravity.execution")
 
@@ -54,8 +58,33 @@ _LOCAL: dict[int, Any] = {}      # n_workers -> Client of the process's LocalClu
 _REMOTE: dict[str, Any] = {}     # scheduler address -> Client
 
 
-class ExecutionError(ValueError):
+class ExecutionError(GravityError, ValueError):
     """The execution engine cannot be reached or configured (the message names the fix)."""
+
+
+Workers = int | None
+"""Local worker processes of a fan-out job: ``None`` (one per core), ``0`` (in this process) or more.
+Every function that fans out names this option ``workers`` (:func:`check_workers`)."""
+
+
+def check_workers(workers: Workers, name: str = "workers") -> Workers:
+    """The one validator of a ``workers`` option: None or an int ≥ 0 (a bool or a negative count raises).
+
+    Raises
+    ------
+    ExecutionError
+        Naming ``name``, the value and what it may be.
+    """
+    if workers is None:
+        return None
+    try:
+        n = operator.index(workers)          # int or a numpy integer; a float or str is refused
+    except TypeError:
+        n = -1
+    if isinstance(workers, bool) or n < 0:
+        raise ExecutionError(f"{name} must be 0 (in-process) or more worker processes, or None (one per core); "
+                             f"got {workers!r}")
+    return n
 
 
 class Executor:
@@ -82,7 +111,7 @@ class Executor:
         if self.kind == "inprocess":
             return None
         if self._client is None:
-            self._client = _local_client(self.workers)
+            self._client = _local_client(self.workers if self.workers is not None else max(1, os.cpu_count() or 1))
         return self._client
 
     def map(self, fn: Callable, items: Sequence, *, shared: Any = None, desc: str = "", progress: bool = True,
@@ -218,8 +247,7 @@ def get_executor(client=None, *, scheduler: str | None = None, workers: int | No
     """
     if mode not in MODES:
         raise ExecutionError(f"mode must be one of {MODES}, got {mode!r}")
-    if workers is not None and int(workers) < 0:
-        raise ExecutionError(f"workers must be 0 (in-process) or more, got {workers}")
+    workers = check_workers(workers)
     if client is not None:
         if not hasattr(client, "scatter") or not hasattr(client, "map"):
             raise ExecutionError(f"client must be a distributed.Client, got {type(client).__name__}")

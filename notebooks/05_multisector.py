@@ -32,11 +32,12 @@ import numpy as np
 import pandas as pd
 
 import gravity as gv
-from gravity.ge.multisector import WIOD_GOODS, iceberg_cut, theta_draws
+from gravity.ge.multisector import iceberg_cut, theta_draws
 from gravity.ge.onesector_gap import one_sector_gap
+from gravity.panel.io_tables import WIOD_GOODS, wiod_io_table
 
 pd.set_option("display.width", 140)
-base = gv.ge.MultiSectorBaseline.from_wiod(2011)
+base = gv.ge.MultiSectorBaseline.from_table(wiod_io_table(2011))
 print(base.n_regions, "regions ×", base.n_sectors, "industries;", base.meta["units"])
 neg = base.meta["negative_cells"]
 print("negative inventory cells set to 0:", neg["changes in inventories and valuables"], "| largest:", neg["largest"])
@@ -54,14 +55,17 @@ print("baseline gap:", res0.convergence["baseline_gap"], "| largest change with 
 
 # %%
 shock = iceberg_cut(base, ["RUS", "TUR"], sectors=WIOD_GOODS, cut=0.05)
-res = gv.ge.solve_multisector(base, iceberg=shock)
+res = gv.ge.solve_multisector(base, iceberg=shock, deficits="additive")
 print(res)
-cols = ["welfare", "tot", "vot", "tech", "real_wage", "exports", "imports"]
+cols = ["welfare", "tot", "vot", "tech", "real_gdp_full", "exports_full", "imports_full"]
 res.countries.loc[["RUS", "TUR", "DEU", "CHN", "USA", "RoW"], cols].round(4)
 
 # %% [markdown]
-# Welfare (CP eq. 24, % of income) splits into terms of trade, volume of trade (0 here: WIOD has no
-# tariffs) and the technical efficiency of the cheaper imports. By sector, for Turkey:
+# The columns a one-sector result has carry the same names here (`real_gdp_full` is real GDP, the real
+# wage ŵ/P̂ in this model; `exports_full`, `imports_full`; `deficits="additive"` keeps each deficit as a share
+# of world output, as in `gv.ge.solve`). Welfare (CP eq. 24, % of income) splits into terms of trade, volume
+# of trade (0 here: WIOD has no tariffs) and the technical efficiency of the cheaper imports. By sector, for
+# Turkey:
 
 # %%
 tur = res.sectors.loc["TUR"].assign(industry=lambda x: x.index.map(base.meta["industries"]))
@@ -88,5 +92,5 @@ gap.table.loc[["RUS", "TUR"]].round(4)
 # random stream comes from (seed, draw), so the result does not depend on where the draws run.
 
 # %%
-dr = theta_draws(base, draws=8, seed=1, iceberg=shock, workers=0, progress=False)
-dr.intervals("welfare", level=0.9).loc[["RUS", "TUR"]].round(4)
+dr = theta_draws(base, iceberg=shock, draws=8, seed=1, level=0.9, workers=0, progress=False)
+dr.table("welfare").loc[["RUS", "TUR"]].round(4)

@@ -367,7 +367,7 @@ def test_bootstrap_refits_that_do_not_converge_are_excluded_and_counted():
     d = _panel()
     refit = unc.ppml_refit("trade ~ ln_dist | exporter^year + importer^year", ["ln_dist"], maxiter=1)
     with pytest.raises(GEInputError, match=r"all 3 bootstrap re-fits failed.*did not converge"):
-        unc.pair_bootstrap(d, refit, cluster="pair", draws=3, seed=0, progress=False, n_jobs=1)
+        unc.pair_bootstrap(d, refit, cluster="pair", draws=3, seed=0, progress=False, workers=1)
     ok = unc.pair_bootstrap(d, unc.ppml_refit("trade ~ ln_dist | exporter^year + importer^year", ["ln_dist"]),
-                            cluster="pair", draws=3, seed=0, progress=False, n_jobs=1)
+                            cluster="pair", draws=3, seed=0, progress=False, workers=1)
     assert len(ok.failures) == 0 and np.isfinite(ok.betas.to_numpy()).all()

@@ -83,10 +83,10 @@ def test_unions_proxies_and_pair_recoding_come_from_one_place():
 
 
 def test_layers_above_use_the_authority():
-    from gravity.panel import corridor
+    from gravity.panel import itpde
     from gravity.scenario import baseline, config
 
-    assert corridor.PAIR_CODE_MAP == c.pair_code_map() and corridor.INDICATOR_PROXIES == c.indicator_proxies()
+    assert itpde.PAIR_CODE_MAP == c.GEODIST_RECODES                  # ITPD-E has no BLX: YUG -> SRB only
     assert baseline.AGGREGATES is c.UNIONS
     assert config.known_iso3() == c.known_codes() and "BLX" in config.known_iso3()   # the validator accepts BLX
 

@@ -1,6 +1,8 @@
 """Multi-sector GE with input-output linkages (Caliendo & Parro 2015).
 
-(a) one sector, no intermediates, no tariffs = gravity.ge's one-sector full-endowment solve;
+(a) one sector, no intermediates, no tariffs = gravity.ge's one-sector full-endowment solve, and both
+results answer the same questions by the same names (countries columns, deficits, numeraire, iterations,
+converged; the draws functions' intervals);
 (b) an independent solve in levels (scipy root on w, P, X) = the hat-algebra solution, both deficit
 rules; (c) the NAFTA replication (31 × 40, whole) against the paper's abstract and cp2015; invariants.
 """
@@ -40,14 +42,76 @@ def test_one_sector_reduces_to_gravity_ge_solve():
     F = base.fitted
     ms = MultiSectorBaseline.from_arrays(codes, ["all"], F[None], F.sum(axis=1)[None], [sigma - 1.0])
     # t̂^{1-σ} = d̂^{-θ} with θ = σ − 1
-    res = solve_multisector(ms, iceberg=(that ** (1.0 / (1.0 - sigma)))[None], deficits="fixed")
+    res = solve_multisector(ms, iceberg=(that ** (1.0 / (1.0 - sigma)))[None], deficits="additive")
     np.testing.assert_allclose(res.wage_hat, one.price_hat, rtol=1e-10)
     np.testing.assert_allclose(res.cost_hat[:, 0], one.price_hat, rtol=1e-10)
     fl = res.flows()
     np.testing.assert_allclose(fl["counterfactual"].to_numpy().reshape(F.shape), one.flows_full, rtol=1e-9)
     # CPI: P̂_n = Φ̂_n^{1/(1-σ)} (IMR hat); real wage = real GDP in the one-sector model
     np.testing.assert_allclose(res.price_index_hat, one.imr_hat_full ** (1.0 / (1.0 - sigma)), rtol=1e-10)
-    np.testing.assert_allclose(res.countries["real_wage"], one.countries["real_gdp_full"], atol=1e-8)
+    np.testing.assert_allclose(res.countries["real_gdp_full"], one.countries["real_gdp_full"], atol=1e-8)
+
+
+class _Fit:
+    """A fitted model with one cost coefficient b (t̂ = exp(b · ln_that)), for the draws functions."""
+
+    params = pd.Series({"b": 1.0})
+
+    def cov_params(self):
+        return pd.DataFrame([[0.01]], index=["b"], columns=["b"])
+
+
+@pytest.mark.parametrize("rule", ["additive", "balanced"])
+def test_one_and_many_sectors_answer_the_same_questions_by_the_same_names(rule):
+    """The same rule word means the same rule: one sector without IO gives the same numbers under the
+    shared column names, and both results and both draws functions are read by the same attributes."""
+    from gravity.ge.deficits import purge_deficits
+    from gravity.ge.multisector import theta_draws
+    from gravity.ge.results import SHARED_EFFECTS, GEIntervals, GEResultBase
+    from gravity.ge.uncertainty import confidence_intervals
+
+    codes, X, df = _one_sector_world()
+    sigma = 5.0
+    base = Baseline.from_trade(df, sigma=sigma, reference="C0")
+    assert np.abs(base.E - base.Y).max() > 1.0                             # the world has deficits
+    rng = np.random.default_rng(7)
+    lnt = rng.normal(0, 0.3, (len(codes), len(codes)))
+    lnt[np.diag_indices(len(codes))] = 0.0
+    # one sector: "balanced" purges the deficits first (DEK 2007), then solves the scenario
+    b1 = purge_deficits(base) if rule == "balanced" else base
+    one = solve(b1, cost_change=np.exp(lnt), numeraire="world_output", deficits="ratio" if rule == "balanced"
+                else rule)
+    F = base.fitted
+    ms = MultiSectorBaseline.from_arrays(codes, ["all"], F[None], F.sum(axis=1)[None], [sigma - 1.0])
+    many = solve_multisector(ms, iceberg=np.exp(lnt / (1.0 - sigma))[None], deficits=rule)
+    shared = list(SHARED_EFFECTS)
+    pd.testing.assert_frame_equal(many.countries[shared], one.countries[shared], check_exact=False, atol=1e-8,
+                                  rtol=0)
+    assert many.countries[shared].abs().max().max() > 0.1                   # the shock moves them
+    for res in (one, many):
+        assert isinstance(res, GEResultBase)
+        assert res.countries.index.name == "country" and list(res.countries.index) == codes
+        assert res.numeraire == res.countries.attrs["numeraire"] == "world_output"
+        assert res.converged is True and all(int(v) > 0 for v in res.iterations.values())
+        assert list(res.baseline.countries) == codes and res.baseline.n == len(codes)
+        np.testing.assert_array_equal(res.effect("real_gdp_full"), res.countries["real_gdp_full"])
+    assert many.deficits == many.countries.attrs["deficits"] == rule
+    # the draws: one call shape, one result shape (GEIntervals)
+    opts = dict(draws=12, seed=3, level=0.9, numeraire="world_output", workers=0, progress=False)
+    ci = confidence_intervals(base, lambda beta: np.exp(beta["b"] * lnt), fit=_Fit(),
+                              deficits="additive", **opts)
+    td = theta_draws(ms, iceberg=np.exp(lnt / (1.0 - sigma))[None], effects=("real_gdp_full", "exports_full"),
+                     deficits="additive", sd=0.1, **opts)
+    for u in (ci, td):
+        assert isinstance(u, GEIntervals) and (u.n_draws, u.n_failed, u.level) == (12, 0, 0.9)
+        assert list(u.failures.columns)[:3] == ["draw", "stage", "reason"]
+        t = u.table("real_gdp_full")
+        assert list(t.columns) == ["point", "lower", "upper"] and list(t.index) == codes
+        assert (t["lower"] < t["upper"]).all()
+        assert ("real_gdp_full", "upper") in u.countries.columns
+    np.testing.assert_allclose(ci.table("real_gdp_full")["point"], td.table("real_gdp_full")["point"], atol=1e-8)
+    with pytest.raises(GEInputError, match="unknown option.*'draw'"):
+        theta_draws(ms, draw=5)
 
 
 # ---------------------------------------------------------------- (b) independent levels solve
@@ -114,7 +178,7 @@ def _hat_baseline(w, eq, tau, D):
                                            tariffs=tau.transpose(2, 1, 0), deficits=D)
 
 
-@pytest.mark.parametrize("rule", ["fixed", "zero"])
+@pytest.mark.parametrize("rule", ["additive", "balanced"])
 def test_hat_algebra_equals_levels_solve(rule):
     w = _levels_world()
     rng = np.random.default_rng(5)
@@ -124,10 +188,10 @@ def test_hat_algebra_equals_levels_solve(rule):
     base = _hat_baseline(w, e0, w["tau0"], w["D"])
     res = solve_multisector(base, tariffs=tau1.transpose(2, 1, 0), iceberg=(d1 / w["d"]).transpose(2, 1, 0),
                             deficits=rule, tol=1e-12)
-    Dl = w["D"] if rule == "fixed" else np.zeros(w["N"])
-    b0 = e0 if rule == "fixed" else _solve_levels(w, w["tau0"], w["d"], Dl)
+    Dl = w["D"] if rule == "additive" else np.zeros(w["N"])
+    b0 = e0 if rule == "additive" else _solve_levels(w, w["tau0"], w["d"], Dl)
     b1 = _solve_levels(w, tau1, d1, Dl)
-    if rule == "fixed":
+    if rule == "additive":
         assert res.convergence["baseline_gap"] < 1e-10   # consistent data: the re-solved baseline is the data
     np.testing.assert_allclose(res.wage_hat, b1["w"] / b0["w"], rtol=1e-9)
     np.testing.assert_allclose(res.price_hat, b1["P"] / b0["P"], rtol=1e-9)
@@ -151,7 +215,7 @@ def test_no_shock_no_change_and_decomposition_adds_up():
     r2 = solve_multisector(base, iceberg=shock)
     c = r2.countries
     np.testing.assert_allclose(c["welfare"], c["tot"] + c["vot"] + c["tech"], atol=1e-12)
-    np.testing.assert_allclose(c["tot"], r2.sectors["tot"].groupby(level="region").sum().loc[c.index], atol=1e-12)
+    np.testing.assert_allclose(c["tot"], r2.sectors["tot"].groupby(level="country").sum().loc[c.index], atol=1e-12)
     assert c.loc["R1", "tech"] > 0 and c.loc["R0", "tech"] == 0        # only the importer's technology improves
     # Series input = the same change as an array
     r3 = solve_multisector(base, iceberg=pd.Series([0.9], index=pd.MultiIndex.from_tuples([("S0", "R0", "R1")])))
@@ -162,8 +226,10 @@ def test_input_errors_name_the_fix():
     w = _levels_world()
     e0 = _solve_levels(w, w["tau0"], w["d"], w["D"])
     base = _hat_baseline(w, e0, w["tau0"], w["D"])
-    with pytest.raises(GEInputError, match="deficits must be one of"):
+    with pytest.raises(GEInputError, match="deficits must be one of \\['additive', 'balanced'\\].*one-sector rule"):
         solve_multisector(base, deficits="ratio")
+    with pytest.raises(GEInputError, match="'fixed' deficits are now called 'additive'"):
+        solve_multisector(base, deficits="fixed")
     with pytest.raises(GEInputError, match="iceberg changes"):
         solve_multisector(base, iceberg=np.zeros((3, 4, 4)))
     bad = base.trade.copy()

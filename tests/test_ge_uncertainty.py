@@ -136,7 +136,7 @@ def test_pair_bootstrap_refits_reproducibly(small):
     # split over (spawned) processes — `make run` bootstraps with jobs = 2
     p = pair_bootstrap(df, refit, cluster="pair_id", draws=4, seed=9, progress=False)
     pd.testing.assert_frame_equal(p.betas, a.betas.iloc[:4])
-    p2 = pair_bootstrap(df, refit, cluster="pair_id", draws=4, seed=9, progress=False, n_jobs=2)
+    p2 = pair_bootstrap(df, refit, cluster="pair_id", draws=4, seed=9, progress=False, workers=2)
     pd.testing.assert_frame_equal(p2.betas, p.betas)
     via = confidence_intervals(small["base"], small["scenario"], refit=refit, data=df, cluster="pair_id",
                                draws=12, seed=9, progress=False)

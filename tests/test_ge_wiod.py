@@ -16,11 +16,11 @@ import pytest
 from gravity.data.registry import load
 from gravity.execution import get_executor
 from gravity.ge.errors import GEInputError
-from gravity.ge.multisector import (WIOD_GOODS, MultiSectorBaseline, iceberg_cut, solve_multisector,
-                                    theta_draws)
+from gravity.ge.multisector import MultiSectorBaseline, iceberg_cut, solve_multisector, theta_draws
 from gravity.ge.onesector_gap import one_sector_gap
 from gravity.jobs.corridor.brief import one_sector_gap_blocks
 from gravity.jobs.corridor.words import report_words
+from gravity.panel.io_tables import WIOD_GOODS, wiod_io_table
 from gravity.scenario.config import load_config
 from tests.conftest import require_data
 
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def wiod():
     require_data("wiod2013/wiot_2011.RData")
-    return MultiSectorBaseline.from_wiod(2011)
+    return MultiSectorBaseline.from_table(wiod_io_table(2011))
 
 
 def test_rows_sum_to_output_after_the_negative_cells(wiod):
@@ -69,7 +69,7 @@ def test_goods_cut_between_russia_and_turkey(wiod):
     np.testing.assert_allclose(c["welfare"], c["tot"] + c["vot"] + c["tech"], atol=1e-12)
     assert (c["vot"].abs() < 1e-14).all()                                   # no tariffs in WIOD
     assert c.loc["RUS", "welfare"] > 0 and c.loc["TUR", "welfare"] > 0
-    assert c.loc["RUS", "exports"] > 0 and c.loc["TUR", "exports"] > 0
+    assert c.loc["RUS", "exports_full"] > 0 and c.loc["TUR", "exports_full"] > 0
     assert (s.loc["TUR"].loc[list(WIOD_GOODS), "tech"] >= 0).all()
     assert (s.loc["TUR"].drop(list(WIOD_GOODS))["tech"] == 0).all()        # services are not cut
     with pytest.raises(GEInputError, match="not regions or sectors"):
@@ -112,6 +112,10 @@ def test_theta_draws_in_process_equal_executor():
     two = theta_draws(b, draws=6, seed=3, iceberg=d, executor=get_executor(workers=2, mode="local"), progress=False)
     np.testing.assert_array_equal(one.theta, two.theta)
     np.testing.assert_array_equal(one.values.to_numpy(), two.values.to_numpy())
-    assert not one.failures and one.theta.std(axis=0).min() > 0
-    iv = one.intervals("welfare")
+    np.testing.assert_array_equal(one.draws, two.draws)
+    assert one.n_failed == 0 and one.failures.empty and one.theta.std(axis=0).min() > 0
+    iv = one.table("welfare")
     assert (iv["lower"] <= iv["upper"]).all() and list(iv.columns) == ["point", "lower", "upper"]
+    # the interval is the percentile interval of the kept draws (the one rule of gravity.ge.results)
+    w = one.values["welfare"].unstack("country")[iv.index]
+    np.testing.assert_allclose(iv["lower"], np.percentile(w.to_numpy(), 2.5, axis=0), rtol=1e-12)

@@ -1,5 +1,5 @@
 """build_panel: square grid, zeros vs missing with reasons, domestic handling, covariates, indicators with
-opt-in fill flags, derived variables, validation errors naming rows; corridor_panel and its coverage report."""
+opt-in fill flags, derived variables, validation errors naming rows; the coverage report."""
 import numpy as np
 import pandas as pd
 import pytest
@@ -125,7 +125,7 @@ def test_indicators_fill_is_opt_in_and_flagged():
     ip2 = gv.build_panel(_trade(), years=YEARS, indicators=ind2, fill="interpolate")
     assert _cell(ip2, "KGZ", "KAZ", 2004, "internet_o") == pytest.approx(9.0)
     assert _cell(ip2, "KGZ", "KAZ", 2004, "internet_flag_o") == "interpolated"
-    with pytest.raises(ValueError, match="fill="):
+    with pytest.raises(P.PanelValidationError, match=r"fill must be one of \['interpolate', 'carry_forward'\], got 'linear'"):
         gv.build_panel(_trade(), years=YEARS, indicators=_ind(), fill="linear")
 
 
@@ -195,82 +195,6 @@ def test_coverage_report_on_small_panel(tmp_path):
     assert coverage_table(r).shape[1] == 2
     paths = write_coverage(r, tmp_path)
     assert paths["png"].stat().st_size > 1000 and "exporter never reports" in paths["md"].read_text()
-
-
-# ----------------------------------------------------------------------------- the corridor panel
-
-@pytest.fixture(scope="module")
-def corridor(tmp_path_factory):
-    require_data("penppml-comtrade/trade.rda", "cepii-geodist/dist_cepii.rda", "lpi/Cleaned_Logistics_Dataset.csv",
-                 "wdi-internet/API_IT.NET.USER.ZS_DS2_en_csv_v2_2160.csv", "egdi/egdi-2010.csv",
-                 "itu-datahub/lit_equipped_international_bandwidth_capacity.csv")
-    d = tmp_path_factory.mktemp("coverage")
-    p = gv.corridor_panel()
-    gv.write_coverage(gv.corridor_coverage(p), d)
-    return p, d
-
-
-def test_corridor_panel_schema_and_known_values(corridor):
-    p, _ = corridor
-    n = len(p.attrs["countries"])
-    assert len(p) == n * n * 5 and sorted(p["year"].unique()) == [2000, 2004, 2008, 2012, 2016]
-    kk = (p["exporter"] == "KAZ") & (p["importer"] == "KGZ")
-    assert (p.loc[kk, "contig"] == 1).all() and (p.loc[kk, "both_eco"] == 1).all()
-    assert p.loc[kk & (p["year"] == 2016), "both_eaeu"].iloc[0] == 1
-    tjk = p[(p["exporter"] == "TJK") & (p["importer"] == "KAZ") & (p["year"] == 2016)]
-    assert tjk["internet_o"].iloc[0] == pytest.approx(21.96, abs=0.5) or tjk["internet_o"].notna().all()
-    for col in ("ln_min_internet", "min_bandwidth", "egdi_o", "lpi_d", "rta", "ad_prov_14", "landlocked_o"):
-        assert col in p.columns
-    # reported trade is preserved exactly
-    src = gv.data.read_comtrade_penppml()
-    src = src[src["year"] >= 2000]
-    keep = src["exporter"].isin(p.attrs["countries"]) & src["importer"].isin(p.attrs["countries"])
-    assert p["trade"].sum() == pytest.approx(src.loc[keep, "trade"].sum(), rel=1e-12)
-
-
-def test_corridor_known_gaps_visible(corridor):
-    p, d = corridor
-    st = p.assign(e=p["exporter"].astype(str), i=p["importer"].astype(str))
-    uzb = st[(st["e"] == "UZB") & (st["i"] != "UZB")]
-    assert uzb["trade"].isna().all()
-    assert set(uzb["flow_status"]) == {"exporter never reports", "country not existing"}  # e.g. UZB→SSD in 2000
-    assert (uzb.loc[uzb["i"] == "KAZ", "flow_status"] == "exporter never reports").all()
-    tjk = st[(st["e"] == "TJK") & (st["i"] != "TJK")]
-    assert tjk.loc[tjk["year"] == 2000, "flow_status"].isin(["reported", "zero"]).any()
-    assert tjk.loc[tjk["year"] > 2000, "trade"].isna().all()
-    assert set(tjk.loc[tjk["year"] > 2000, "flow_status"]) == {"exporter not reporting this year", "country not existing"}
-    assert st.loc[st["e"] == "TJK", "bandwidth_o"].isna().all()
-    assert (st.loc[st["i"] == "UZB", "flow_status"] == "reported").any()            # UZB present as importer
-    r = pd.read_csv(d / "coverage.csv")
-    assert set(r["iso3"]) == set(gv.data.countries.ECO)
-    ex = r[(r["item"] == "exports (exporter-reported)")]
-    gaps = set(map(tuple, ex.loc[ex["status"] == "missing", ["iso3", "year"]].to_numpy().tolist()))
-    expected = {("UZB", y) for y in (2000, 2004, 2008, 2012, 2016)} | {(c, y) for c in ("TJK", "TKM")
-                                                                      for y in (2004, 2008, 2012, 2016)}
-    expected |= {("AFG", 2000), ("AFG", 2004), ("IRN", 2008), ("IRN", 2012)}   # not in PROVENANCE, but real
-    assert gaps == expected
-    assert (r[(r["iso3"] == "TJK") & (r["item"] == "bandwidth")]["status"] == "missing").all()
-    assert (d / "coverage.png").stat().st_size > 10_000
-    assert "exporter never reports" in (d / "coverage.md").read_text()
-
-
-def test_corridor_rejects_non_wave_year():
-    require_data("penppml-comtrade/trade.rda")
-    with pytest.raises(P.PanelValidationError, match=r"years \[2010\] are outside"):
-        gv.corridor_panel(years=[2008, 2010])
-
-
-def test_corridor_fill_is_flagged_in_panel_and_report(corridor):
-    p = gv.corridor_panel(years=[2012, 2016], fill="carry_forward", fill_limit=2)
-    aze = p[(p["exporter"] == "AZE") & (p["year"] == 2016)].iloc[0]
-    assert aze["lpi_flag_o"] == "carried forward" and aze["lpi_o"] > 0      # LPI 2016 lacks AZE; 2014 carried
-    r = gv.corridor_coverage(p)
-    one = r[(r["iso3"] == "AZE") & (r["item"] == "lpi") & (r["year"] == 2016)].iloc[0]
-    assert one["status"] == "flagged" and one["detail"] == "carried forward"
-    tjk = r[(r["iso3"] == "TJK") & (r["item"] == "bandwidth")]
-    assert (tjk["status"] == "missing").all() and (tjk["detail"] == "no value in any panel year").all()
-    blx = p[(p["exporter"] == "BLX") & (p["year"] == 2016)].iloc[0]
-    assert blx["internet_flag_o"] == "proxy BEL"
 
 
 def test_yotov_panel_round_trip_and_geodist_matches_the_book():

@@ -118,8 +118,50 @@ def test_summary_object(ppml_pair, ols_pair):
         text = str(s)
         assert text == s.as_text() == repr(fit)
         assert all(name in text for name in SLOPES)
-        assert s._repr_html_().startswith("<pre>") and "ln_dist" in s._repr_html_()
+        assert s._repr_html_() == s.as_html() and "ln_dist" in s._repr_html_()
     assert "P>|z|" in str(ppml_pair[0].summary()) and "P>|t|" in str(ols_pair[0].summary())
+
+
+def _html_table(html: str) -> tuple[list[str], dict[str, list[float]], dict[str, str]]:
+    """Header, coefficient rows and info lines of Summary.as_html(), parsed as XML."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(html)
+    info_t, coef_t = root.findall("table")
+    info = {tr[0].text: tr[1].text for tr in info_t.iter("tr")}
+    head = [th.text or "" for th in coef_t.find("thead").iter("th")][1:]
+    rows = {tr[0].text: [float(td.text) for td in tr[1:]] for tr in coef_t.find("tbody").iter("tr")}
+    return head, rows, info
+
+
+def _latex_rows(tex: str) -> dict[str, list[float]]:
+    """Coefficient rows of Summary.as_latex(): the lines between the second midrule and bottomrule."""
+    body = tex.split("\\midrule")[2].split("\\bottomrule")[0]
+    rows = {}
+    for line in body.strip().splitlines():
+        cells = [c.strip() for c in line.rstrip("\\").split("&")]
+        rows[cells[0].replace("\\_", "_")] = [float(c) for c in cells[1:]]
+    return rows
+
+
+def test_summary_renders_text_html_and_latex_with_the_coefficients(ppml_pair, ols_pair):
+    """Every rendering shows the fit's own numbers: the coefficient, SE, statistic, p-value and interval of
+    each slope to the summary's decimals (6 for PPML, 4 for OLS), in a table that parses."""
+    for fit, digits in ((ppml_pair[0], 6), (ols_pair[0], 4)):
+        s = fit.summary()
+        ci = fit.conf_int()
+        want = {k: [fit.params[k], fit.bse[k], fit.tvalues[k], fit.pvalues[k], ci.loc[k, 0], ci.loc[k, 1]]
+                for k in SLOPES}
+        head, rows, info = _html_table(s.as_html())
+        assert head[:2] == ["coef", "std err"] and head[3].startswith("P>|") and len(head) == 6
+        assert info["Formula"] == fit.formula and info["Fixed effects"] == ", ".join(fit.fixed_effects)
+        tex = _latex_rows(s.as_latex())
+        assert s.as_latex().startswith("\\begin{tabular}{lrrrrrr}") and "P\\textgreater{}\\textbar{}" in s.as_latex()
+        for k in SLOPES:
+            np.testing.assert_allclose(rows[k], want[k], atol=0.51 * 10.0 ** -digits, rtol=0)
+            np.testing.assert_allclose(tex[k], want[k], atol=0.51 * 10.0 ** -digits, rtol=0)
+            assert f"{fit.params[k]: .{digits}f}".strip() in s.as_text()
+    assert _latex_rows(ppml_pair[0].summary().as_latex()).keys() == set(SLOPES)
 
 
 def test_ssc_presets_are_the_published_factors():

@@ -56,7 +56,7 @@ def test_row_permutation_and_relabelling(seed, ne, ni, zeros, perm_seed):
     b = gv.ppml(FORMULA, p, cluster="exp")
     np.testing.assert_allclose(b.params, a.params, rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(b.bse, a.bse, rtol=1e-5, atol=1e-8)
-    np.testing.assert_allclose(b.fitted.sort_index(), a.fitted.sort_index(), rtol=1e-6)
+    np.testing.assert_allclose(b.fittedvalues.sort_index(), a.fittedvalues.sort_index(), rtol=1e-6)
     assert (b.sample.sort_index() == a.sample).all().all()
 
 
@@ -97,4 +97,4 @@ def test_predict_unseen_level_is_nan_and_logged(caplog):
         p = res.predict(new)
     assert np.isnan(p.iloc[0]) and np.isfinite(p.iloc[1:]).all()
     assert "not in the estimation sample" in caplog.text
-    np.testing.assert_allclose(p.iloc[1:], res.fitted.loc[new.index[1:]], rtol=1e-9)
+    np.testing.assert_allclose(p.iloc[1:], res.fittedvalues.loc[new.index[1:]], rtol=1e-9)

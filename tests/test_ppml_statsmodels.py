@@ -106,7 +106,7 @@ def test_interacted_fe_weights_offset(panel):
                    offset=d["lnoff"].to_numpy(), vcov="hetero", ssc="none")
     np.testing.assert_allclose(res2.params, res.params, rtol=1e-9)
     # statsmodels' fitted values, deviance and log-likelihood
-    np.testing.assert_allclose(res.fitted.to_numpy(), ref.fittedvalues[res.fitted.index].to_numpy(), rtol=1e-6)
+    np.testing.assert_allclose(res.fittedvalues.to_numpy(), ref.fittedvalues[res.fittedvalues.index].to_numpy(), rtol=1e-6)
     np.testing.assert_allclose(res.deviance, ref.deviance, rtol=1e-8)
     np.testing.assert_allclose(res.llf, ref.llf, rtol=1e-8)
 
@@ -144,13 +144,13 @@ def test_fixef_predict_and_offset_only_model(panel):
     np.testing.assert_allclose(fx["imp"].drop("i3").to_numpy(), ref.params[fx["imp"].drop("i3").index].to_numpy(), rtol=1e-6, atol=1e-8)
     # predict on the data itself = fitted values; the link is the log
     p = res.predict(panel)
-    np.testing.assert_allclose(p[res.fitted.index], res.fitted, rtol=1e-9)
-    np.testing.assert_allclose(res.predict(panel, type="link")[res.fitted.index], np.log(res.fitted), rtol=1e-9)
+    np.testing.assert_allclose(p[res.fittedvalues.index], res.fittedvalues, rtol=1e-9)
+    np.testing.assert_allclose(res.predict(panel, type="link")[res.fittedvalues.index], np.log(res.fittedvalues), rtol=1e-9)
     # GEPPML-style re-estimation: fixed effects only, the slopes' contribution as an offset
     d = panel.assign(cost=panel[SLOPES].to_numpy() @ res.params[SLOPES].to_numpy())
     res_off = gv.ppml("trade ~ 1 | exp + imp", d, offset="cost")
     assert len(res_off.params) == 0
-    np.testing.assert_allclose(res_off.fitted, res.fitted, rtol=1e-7)
+    np.testing.assert_allclose(res_off.fittedvalues, res.fittedvalues, rtol=1e-7)
     np.testing.assert_allclose(res_off.predict(d), res.predict(d), rtol=1e-7)
 
 
@@ -165,7 +165,7 @@ def test_fixef_per_year_reference_and_results_api(panel):
     im = imp.reindex(pd.MultiIndex.from_frame(panel[["imp", "year"]])).to_numpy()
     eta = panel[SLOPES].to_numpy() @ res.params[SLOPES].to_numpy() + ex + im
     used = res.sample["used"].to_numpy()
-    np.testing.assert_allclose(eta[used], np.log(res.fitted.to_numpy()), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(eta[used], np.log(res.fittedvalues.to_numpy()), rtol=1e-9, atol=1e-9)
     # statsmodels-style accessors are mutually consistent
     ci = res.conf_int(0.1)
     np.testing.assert_allclose(ci[1] - ci[0], 2 * 1.6448536269514722 * res.bse, rtol=1e-9)

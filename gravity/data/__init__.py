@@ -9,10 +9,7 @@ reader (``read_*``) that returns its tidy frame in one of three schemas (see :mo
 A new source is one :class:`Source` entry in :mod:`gravity.data.registry` plus its reader.
 """
 from gravity.data import countries, registry
-from gravity.data.registry import (REGISTRY, ChecksumError, DataConfigError, DataDir, DataUnavailableError, Source,
-                                   available, cache_dir, citation, data_dir, load, path, reader_for, reader_function,
-                                   sha256_of, source, status)
-# ----------------------------------------------------------------------------- tidy readers
+from gravity.data.errors import DataInputError
 from gravity.data.readers.desta import (
     DestaCorrectionError,
     desta_agreements,
@@ -23,9 +20,9 @@ from gravity.data.readers.desta import (
     read_desta_withdrawals,
 )
 from gravity.data.readers.geodist import PAIR_COLUMNS, map_pair_codes, read_geo_cepii, read_geodist
+from gravity.data.readers.indicators import CATALOGUE as INDICATORS
+from gravity.data.readers.indicators import catalogue as indicator_catalogue
 from gravity.data.readers.indicators import (
-    CATALOGUE as INDICATORS,
-    catalogue as indicator_catalogue,
     load_indicators,
     read_egdi,
     read_itu,
@@ -52,3 +49,39 @@ from gravity.data.readers.trade import (
     read_yotov,
 )
 from gravity.data.readers.wiod import WIOD_INDUSTRIES, WIOD_YEARS, iter_wiod_sectors, read_wiod
+from gravity.data.registry import (
+    REGISTRY,
+    ChecksumError,
+    DataConfigError,
+    DataDir,
+    DataUnavailableError,
+    Source,
+    UnknownDatasetError,
+    available,
+    cache_dir,
+    citation,
+    data_dir,
+    load,
+    path,
+    reader_for,
+    reader_function,
+    sha256_of,
+    source,
+    status,
+)
+
+__all__ = [
+    # registry and cache
+    "REGISTRY", "Source", "DataDir", "available", "cache_dir", "citation", "data_dir", "load", "path", "reader_for",
+    "reader_function", "sha256_of", "source", "status", "countries", "registry",
+    # errors
+    "DestaCorrectionError", "ChecksumError", "DataConfigError", "DataInputError", "DataUnavailableError", "UnknownDatasetError",
+    # tidy readers
+    "PAIR_COLUMNS", "map_pair_codes", "read_geo_cepii", "read_geodist", "INDICATORS", "indicator_catalogue",
+    "load_indicators", "read_egdi", "read_itu", "read_lpi", "read_owid_gdp", "read_wdi_api", "read_wdi_csv",
+    "read_wdi_databank", "read_wdi_datahub", "ITPDE_INDUSTRY_COLUMNS", "IndustrySource", "itpde_to_dataset", "COMTRADE_YEARS",
+    "ITPDE_AGGREGATED_YEARS", "PENPPML_PROVISIONS", "cpi_u", "read_baci", "read_cepii_gravity",
+    "read_comtrade_penppml", "read_cow_trade", "read_itpde", "read_itpde_aggregated", "read_ppmlhdfe_example",
+    "read_yotov", "desta_agreements", "desta_corrections", "read_desta_dyads", "read_desta_indices",
+    "read_desta_treaties", "read_desta_withdrawals", "WIOD_INDUSTRIES", "WIOD_YEARS", "iter_wiod_sectors", "read_wiod",
+]

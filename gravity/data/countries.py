@@ -17,22 +17,25 @@ codes (:func:`legacy_codes`, :func:`code_kind`), customs unions that report as o
 :func:`indicator_proxies`), COW codes (:func:`cow_to_iso3`) and UN M49 numeric codes (:func:`m49_to_iso3`).
 Other layers call these instead of keeping copies of the rules.
 
-This module imports nothing else from ``gravity``: it is the leftmost layer of the data flow.
+This module imports nothing else from ``gravity`` (but :mod:`gravity.errors`): it is the leftmost layer of the
+data flow.
 """
 from __future__ import annotations
 
-import importlib.resources
-
 import functools
+import importlib.resources
 import logging
-import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import overload
 
 import numpy as np
 import pandas as pd
 
-log = logging.getLogger("gravity.countries")
+from gravity.data.errors import DataInputError
+from gravity.errors import GravityError
+
+log = logging.getLogger("gravity.data.countries")
 
 FACTS = importlib.resources.files("gravity.data") / "facts"  # package resources (each csv has a .md data card)
 BLOCS = ("ECO", "CIS", "EAEU", "SCO")
@@ -56,7 +59,7 @@ ISO 3166-1 numeric code (M49 lists Taiwan under China, 156), 900 is the user-ass
 give Kosovo (no M49 or ISO code; World Bank ISO3 XKX)."""
 
 
-class UnknownCountryError(ValueError):
+class UnknownCountryError(GravityError, ValueError):
     """Names or codes that could not be mapped to ISO3; ``.unknown`` lists them."""
 
     def __init__(self, unknown: list[str], context: str = ""):
@@ -152,6 +155,15 @@ def code_kind(codes: Iterable[str]) -> np.ndarray:
         else:
             out.append("unknown")
     return np.array(out, dtype=object)
+
+
+@overload
+def to_iso3(values: str, *, overrides: dict[str, str] | None = None, context: str = "") -> str: ...
+
+
+@overload
+def to_iso3(values: pd.Series | pd.Index | list[str] | tuple[str, ...] | np.ndarray, *,
+            overrides: dict[str, str] | None = None, context: str = "") -> pd.Series: ...
 
 
 def to_iso3(values: Iterable[str] | pd.Series | str, *, overrides: dict[str, str] | None = None,
@@ -270,13 +282,13 @@ def union_members(code: str) -> tuple[str, ...]:
 
     Raises
     ------
-    ValueError
+    DataInputError
         If ``code`` is not a union; the message lists the known ones.
     """
     try:
         return UNIONS[code]
     except KeyError:
-        raise ValueError(f"{code!r} is not a customs union reporting as one economy; known unions: "
+        raise DataInputError(f"{code!r} is not a customs union reporting as one economy; known unions: "
                          f"{sorted(UNIONS)} (add one to gravity.data.countries.UNIONS)") from None
 
 
@@ -428,7 +440,7 @@ def member(bloc: str, iso3: Iterable[str], year: Iterable[int] | int) -> np.ndar
     year L is coded a member in L, since it was one for part of that year)."""
     m = memberships()
     if bloc not in set(m["bloc"]):
-        raise ValueError(f"unknown bloc {bloc!r}; known blocs: {sorted(set(m['bloc']))}")
+        raise DataInputError(f"unknown bloc {bloc!r}; known blocs: {sorted(set(m['bloc']))}")
     return _in_range(m[m["bloc"] == bloc], "joined", "left", iso3, year)[1].astype("int8")
 
 

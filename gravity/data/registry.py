@@ -22,7 +22,7 @@ Offline, the error names the file, its URL, its sha256 and how to provide it by 
 every registered file as found, verified, missing or fetched (``gravity data``). :func:`load` reads any
 registered file in its native format (Stata, R data frames and R lists, csv, xls).
 
-This module imports nothing of gravity: readers are named by string and resolved on demand
+This module imports nothing of gravity but :mod:`gravity.errors`: readers are named by string and resolved on demand
 (:func:`reader_function`).
 
 References
@@ -41,20 +41,27 @@ from pathlib import Path
 
 import pandas as pd
 
+from gravity.data.errors import DataInputError
+from gravity.errors import GravityError
+
 RAW = "https://raw.githubusercontent.com/{repo}/{commit}/{path}"
 READERS_PACKAGE = "gravity.data.readers"
 
 
-class DataUnavailableError(FileNotFoundError):
+class DataUnavailableError(GravityError, FileNotFoundError):
     """A registered file is neither in the cache nor downloadable."""
 
 
-class ChecksumError(ValueError):
+class ChecksumError(GravityError, ValueError):
     """A file's sha256 does not match the registry."""
 
 
-class DataConfigError(ValueError):
+class DataConfigError(GravityError, ValueError):
     """A ``gravity.toml`` that cannot say where the data are (unreadable TOML, no ``[data] dir``)."""
+
+
+class UnknownDatasetError(GravityError, KeyError):
+    """A key that is not in the registry; the message names registered keys of the same folder."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,7 @@ PPMLHDFE = ("Correia, Guimarães & Zylkin (2019), Verifying the existence of max
 COMTRADE = ("UN Comtrade via penppml (Breinlich, Corradi, Rocha, Ruta, Santos Silva & Zylkin 2021); "
             "provisions: Mattoo, Rocha & Ruta (2020), Handbook of Deep Trade Agreements.")
 GEODIST = "Mayer & Zignago (2011), Notes on CEPII's distances measures: the GeoDist database, CEPII WP 2011-25."
+ETALAB = "Etalab Open Licence 2.0 (CEPII)"
 WDI = "World Bank, World Development Indicators."
 ITU = "International Telecommunication Union, ITU DataHub."
 EGDI = "United Nations, E-Government Survey: E-Government Development Index."
@@ -215,13 +223,13 @@ _SOURCES = [
            "a0297f2404119c362a23ad4f7197549196690114f2633f133b670e9e0a5205f4", COMTRADE, "GPL-3 (penppml package data)",
            contents="iso, name, region, sub.region"),
     Source("cepii-geodist/dist_cepii.rda", *_GEODIST, "data/dist_cepii.rda",
-           "5d38f8c769ab5aa2769a20995b2547fa719b98138150b5764d045436ff9394b9", GEODIST, "Etalab Open Licence 2.0 (CEPII)",
+           "5d38f8c769ab5aa2769a20995b2547fa719b98138150b5764d045436ff9394b9", GEODIST, ETALAB,
            reader="geodist:read_geodist"),
     Source("cepii-geodist/geo_cepii.rda", *_GEODIST, "data/geo_cepii.rda",
-           "ef537279e0f82969274be0dc6da547c67a22d4d0df6f90f5b52a543fb30e46c3", GEODIST, "Etalab Open Licence 2.0 (CEPII)",
+           "ef537279e0f82969274be0dc6da547c67a22d4d0df6f90f5b52a543fb30e46c3", GEODIST, ETALAB,
            reader="geodist:read_geo_cepii"),
     Source("cepii-geodist/geo_cepii.xls", *_GEODIST, "raw-data/geo_cepii.xls",
-           "aa43be56e85a0f67459dc2fd1e841710b600b6133cde76536c42bac07c35c9d9", GEODIST, "Etalab Open Licence 2.0 (CEPII)",
+           "aa43be56e85a0f67459dc2fd1e841710b600b6133cde76536c42bac07c35c9d9", GEODIST, ETALAB,
            contents="the geo_cepii table again, as Excel (read with calamine); read_geo_cepii reads the .rda"),
     Source("wdi-internet/API_IT.NET.USER.ZS_DS2_en_csv_v2_2160.csv", *_WDI_INTERNET,
            "2024/week-48/API_IT.NET.USER.ZS_DS2_en_csv_v2_2160.csv",
@@ -532,7 +540,7 @@ def source(key: str) -> Source:
 
     Raises
     ------
-    KeyError
+    UnknownDatasetError
         For an unknown key; the message lists registered keys with the same folder.
     """
     try:
@@ -540,7 +548,7 @@ def source(key: str) -> Source:
     except KeyError:
         stem = key.split("/")[0]
         close = [k for k in REGISTRY if k.startswith(stem)] or sorted(REGISTRY)[:10]
-        raise KeyError(f"unknown dataset {key!r}; registered keys include: {', '.join(close)}") from None
+        raise UnknownDatasetError(f"unknown dataset {key!r}; registered keys include: {', '.join(close)}") from None
 
 
 def reader_for(key: str) -> str:
@@ -669,7 +677,8 @@ def _unavailable(src: Source, target: Path, why: str) -> str:
             f"  source: {src.url}\n  sha256: {src.sha256}\n"
             f"  fix: run `gravity data --fetch` when online, download that URL to {target} by hand, or point "
             f"GRAVITY_DATA_DIR (or [data] dir in a gravity.toml) at a folder holding {src.key} "
-            f"(e.g. ../shared/data); `gravity data` shows which rule chose {target.parents[len(Path(src.key).parts) - 1]}.")
+            f"(e.g. ../shared/data); `gravity data` shows which rule chose "
+            f"{target.parents[len(Path(src.key).parts) - 1]}.")
 
 
 def available(key: str) -> bool:
@@ -704,7 +713,7 @@ def status(keys=None, *, verify: bool = False, fetch: bool = False) -> pd.DataFr
 
     Raises
     ------
-    KeyError
+    UnknownDatasetError
         A key or prefix that matches no registered file.
     """
     if keys is None or isinstance(keys, str):
@@ -716,7 +725,7 @@ def status(keys=None, *, verify: bool = False, fetch: bool = False) -> pd.DataFr
         for k in keys:
             hit = [r for r in REGISTRY if r == k or r.startswith(k.rstrip("/") + "/")]
             if not hit:
-                source(k)  # raises KeyError naming registered keys with the same folder
+                source(k)  # raises UnknownDatasetError naming registered keys with the same folder
             chosen += [h for h in hit if h not in chosen]
     root = cache_dir()
     rows = []
@@ -760,7 +769,7 @@ def load(key: str):
 
     Raises
     ------
-    ValueError
+    DataInputError
         For a file type without a native reader.
     """
     p = path(key)
@@ -768,9 +777,9 @@ def load(key: str):
     if suffix == ".dta":
         return pd.read_stata(p)
     if suffix in (".rda", ".rdata"):
-        import pyreadr
-
         import warnings
+
+        import pyreadr
 
         try:
             with warnings.catch_warnings():  # "Lists ... are skipped": read by rdata below
@@ -788,7 +797,7 @@ def load(key: str):
         return pd.read_csv(p, encoding=source(key).encoding)
     if suffix == ".xls":
         return pd.read_excel(p, engine="calamine")  # the frame xlrd gave, without its deprecation
-    raise ValueError(f"{key}: no native reader for {suffix!r} files")
+    raise DataInputError(f"{key}: no native reader for {suffix!r} files")
 
 
 def read_r(p, *, rds: bool):

@@ -77,15 +77,17 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from gravity.estimation._kernels import (demean_columns, group_weights, wz_first_terms, wz_meat, wz_series_diag,
-                                         wz_sums)
+from gravity.errors import GravityError
+from gravity.estimation._kernels import demean_columns, group_weights, wz_first_terms, wz_meat, wz_series_diag, wz_sums
 from gravity.estimation.demean import fe_offsets
 from gravity.estimation.irls import irls
 from gravity.estimation.separation import compact_codes, drop_fe_groups, iterative_rectifier
+from gravity.options import validator
 
 __all__ = ["bias_correct", "analytical", "jackknife", "simulate_panel", "BiasCorrected", "BiasSpecError",
            "BiasColumn"]
@@ -94,9 +96,19 @@ EXACT_MAX_FE = 3000
 _RCOND = 1e-9
 
 
-class BiasSpecError(ValueError):
+BiasMethod = Literal["analytical", "jackknife"]
+"""The bias correction of :func:`bias_correct`: Weidner & Zylkin's analytical one, or the split-panel jackknife."""
+Leverage = Literal["auto", "exact", "series"]
+"""The fixed-effect leverage of the variance adjustment: exact, its second-order series, or by size."""
+
+
+class BiasSpecError(GravityError, ValueError):
     """The fit is not a two- or three-way gravity model in the named columns; the message says which
     fixed effects were found and which are needed."""
+
+
+check_bias_method = validator(BiasMethod, "method", BiasSpecError)
+check_leverage = validator(Leverage, "leverage", BiasSpecError)
 
 
 @dataclass(frozen=True)
@@ -216,12 +228,11 @@ def _pinv(H: np.ndarray) -> np.ndarray:
 
 def _leverage_mode(leverage: str, F: int) -> str:
     if leverage == "blocks":
-        raise ValueError("leverage='blocks' was removed: the block-diagonal V_FE without its cross blocks "
+        raise BiasSpecError("leverage='blocks' was removed: the block-diagonal V_FE without its cross blocks "
                          "overstates the fixed-effect leverage when a few countries dominate trade (on Yotov "
                          "et al. ch. 2 it gave an adjusted SE below the unadjusted one); use leverage='series' "
                          "(second order, within 1% of exact there) or 'exact'")
-    if leverage not in ("auto", "exact", "series"):
-        raise ValueError(f"leverage must be 'auto', 'exact' or 'series', got {leverage!r}")
+    check_leverage(leverage)
     if leverage == "auto":
         return "exact" if F <= EXACT_MAX_FE else "series"
     return leverage
@@ -253,10 +264,10 @@ def _fe_blocks(pn: _Panel, leverage: str, Hi=None, Hj=None, Pi=None, Pj=None):
     F = T * (pn.n_i + pn.n_j)
     jofs = T * pn.n_i
     G = np.zeros((F, F))
-    for a in range(pn.n_i):
-        G[a * T:(a + 1) * T, a * T:(a + 1) * T] = Hi[a]
-    for b in range(pn.n_j):
-        G[jofs + b * T:jofs + (b + 1) * T, jofs + b * T:jofs + (b + 1) * T] = Hj[b]
+    for e in range(pn.n_i):
+        G[e * T:(e + 1) * T, e * T:(e + 1) * T] = Hi[e]
+    for m in range(pn.n_j):
+        G[jofs + m * T:jofs + (m + 1) * T, jofs + m * T:jofs + (m + 1) * T] = Hj[m]
     L = pn.lam.sum(1)
     ok = L > 0
     Hp = np.zeros((P, T, T))
@@ -273,7 +284,7 @@ def _fe_blocks(pn: _Panel, leverage: str, Hi=None, Hj=None, Pi=None, Pj=None):
     return Vi, Vj, V, 1, np.zeros((1, 1)), dummy3, dummy3
 
 
-def analytical(fit, i="exporter", j="importer", t="year", *, leverage="auto"):
+def analytical(fit, i="exporter", j="importer", t="year", *, leverage: Leverage = "auto"):
     """The analytical bias and the adjusted covariance of Weidner & Zylkin (2021) (module docstring).
 
     Parameters
@@ -346,7 +357,7 @@ def _refit(y, X, fe, off, names):
                np.ones(int(alive.sum())), np.ascontiguousarray(off[alive]), names, tol=1e-10, maxiter=1000,
                fixef_tol=1e-10, verbose=False)
     if len(res["names"]) != len(names):
-        raise ValueError(f"jackknife: {sorted(set(names) - set(res['names']))} not identified on a half-panel "
+        raise BiasSpecError(f"jackknife: {sorted(set(names) - set(res['names']))} not identified on a half-panel "
                          f"subsample; use method='analytical'")
     return res["beta"]
 
@@ -401,15 +412,15 @@ def jackknife(fit, i="exporter", j="importer", t="year", *, splits: int = 1, see
     rng = np.random.default_rng(seed)
     beta = fit.params.to_numpy()
     names = list(fit.params.index)
-    est = []
+    fits = []
     for _ in range(splits):
         half_i = rng.permutation(n_i) < n_i // 2
         half_j = rng.permutation(n_j) < n_j // 2
         for a in (True, False):
             for b in (True, False):
                 m = (half_i[ex_c] == a) & (half_j[im_c] == b)
-                est.append(_refit(fit._y[m], fit._X[m], fit._fe[:, m], fit._offset[m], names))
-    est = np.array(est)
+                fits.append(_refit(fit._y[m], fit._X[m], fit._fe[:, m], fit._offset[m], names))
+    est = np.array(fits)
     return (np.mean(est, axis=0) - beta, est) if return_estimates else np.mean(est, axis=0) - beta
 
 
@@ -448,6 +459,11 @@ class BiasCorrected:
     uncorrected: object
     bias_method: str
     cov_unadjusted: pd.DataFrame
+    leverage: str
+    nobs: int
+    fixed_effects: list
+    cluster: list
+    _three: bool
 
     @cached_property
     def bias_column(self) -> BiasColumn:
@@ -470,32 +486,28 @@ class BiasCorrected:
             f"without the adjustment")
 
     def summary(self):
-        base = super().summary()
-        text = base.as_text().splitlines()
+        base = super().summary()  # type: ignore[misc]  # a mixin: the result class comes next in the MRO
         what = ("three-way: bias " + ("analytical" if self.bias_method == "analytical" else
                                       "split-panel jackknife") + " + adjusted SEs") if self._three else \
             "two-way: adjusted SEs only (no slope bias)"
-        extra = [f"Bias correction: Weidner & Zylkin (2021), {what}; SEs clustered by {self.cluster[0]}, "
-                 f"locally de-biased (fixed-effect leverage: {self.leverage})",
-                 "Bias (subtracted): " + ", ".join(f"{k} {v:.6f}" for k, v in self.bias.items())]
-        text[2:2] = extra
-        rule = "=" * max(len(l) for l in text)
-        text = [rule if set(l) == {"="} else l for l in text]
-        return type(base)("\n".join(text))
+        extra = [("Bias correction", f"Weidner & Zylkin (2021), {what}; SEs clustered by {self.cluster[0]}, "
+                                     f"locally de-biased (fixed-effect leverage: {self.leverage})"),
+                 ("Bias (subtracted)", ", ".join(f"{k} {v:.6f}" for k, v in self.bias.items()))]
+        return type(base)(base.title, extra + base.info, base.coefs, digits=base.digits)
 
 
-_TYPES: dict[type, type] = {}
+_TYPES: dict[type, Any] = {}
 
 
-def _corrected_type(base: type) -> type:
+def _corrected_type(base: type) -> Any:
     if base not in _TYPES:
         _TYPES[base] = type(f"BiasCorrected{base.__name__}", (BiasCorrected, base),
                             {"__module__": __name__, "__doc__": BiasCorrected.__doc__})
     return _TYPES[base]
 
 
-def bias_correct(fit, i="exporter", j="importer", t="year", *, method="analytical", leverage="auto",
-                 splits=1, seed=0):
+def bias_correct(fit, i="exporter", j="importer", t="year", *, method: BiasMethod = "analytical",
+                 leverage: Leverage = "auto", splits=1, seed=0):
     """Bias-corrected PPML results (the implementation of ``PPMLResults.bias_correct``).
 
     Parameters
@@ -520,11 +532,10 @@ def bias_correct(fit, i="exporter", j="importer", t="year", *, method="analytica
     BiasSpecError
         Not a two-/three-way gravity structure in ``i``, ``j``, ``t`` (the message names the fixed
         effects found and the ones needed), weights, no slope, or jackknife on a two-way fit.
-    ValueError
+    BiasSpecError
         Unknown ``method`` or ``leverage``.
     """
-    if method not in ("analytical", "jackknife"):
-        raise ValueError(f"method must be 'analytical' or 'jackknife', got {method!r}")
+    check_bias_method(method)
     _check_splits(splits, seed)
     a = analytical(fit, i, j, t, leverage=leverage)
     names = fit.params.index
@@ -578,11 +589,11 @@ def simulate_panel(n: int, T: int, *, beta: float = 1.0, dgp: int = 2, seed=None
 
     Raises
     ------
-    ValueError
+    BiasSpecError
         Unknown ``dgp``.
     """
     if dgp not in (1, 2, 3, 4):
-        raise ValueError(f"dgp must be 1, 2, 3 or 4, got {dgp!r}")
+        raise BiasSpecError(f"dgp must be 1, 2, 3 or 4, got {dgp!r}")
     rng = np.random.default_rng(seed)
     sd = 1 / 16
     e, m = np.divmod(np.arange(n * n), n)

@@ -39,6 +39,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from gravity.errors import ArgumentTypeError
+from gravity.estimation.errors import EstimationError, UnknownGroupError
 from gravity.estimation.formula import expand_formula
 from gravity.estimation.multi import FitList
 from gravity.execution import get_executor
@@ -86,7 +88,7 @@ class ByGroupResults(FitList):
             if lev == level:
                 return r
         hit = self.failed.loc[self.failed[self.by] == level, "reason"]
-        raise KeyError(f"{self.by} = {level!r} was not estimated"
+        raise UnknownGroupError(f"{self.by} = {level!r} was not estimated"
                        + (f": {hit.iloc[0]}" if len(hit) else f"; groups: {self.levels[:20]}"))
 
     def tidy(self) -> pd.DataFrame:
@@ -160,7 +162,8 @@ class _SourceTask:
     def __call__(self, level):
         sub = self.source.read(level)
         if not isinstance(sub, pd.DataFrame):
-            raise TypeError(f"{type(self.source).__name__}.read({level!r}) returned {type(sub).__name__}; a group "
+            raise ArgumentTypeError(f"{type(self.source).__name__}.read({level!r}) returned {type(sub).__name__}; "
+                                    f"a group "
                             f"source must return a pandas DataFrame")
         fit, reason = _fit_one(self.estimator, self.formula, sub, self.kwargs)
         if fit is not None and hasattr(fit, "compact"):
@@ -217,42 +220,43 @@ def fit_by(estimator: Callable, formula: str, data, by: str, *, executor=None,
 
     Raises
     ------
-    ValueError
+    EstimationError
         ``by`` not a column (or not the source's ``by``), missing values in ``by`` (the rows named), no
         group, several models in ``formula``, ``split``/``fsplit`` together with ``by``, or
         ``weights``/``offset`` given as arrays.
     """
     source = not isinstance(data, pd.DataFrame) and _is_source(data)
     if not isinstance(data, pd.DataFrame) and not source:
-        raise ValueError(f"data must be a pandas DataFrame or a group source (an object with levels() and "
+        raise EstimationError(f"data must be a pandas DataFrame or a group source (an object with levels() and "
                          f"read(level), e.g. gravity.data.IndustrySource), got {type(data).__name__}")
     if source:
         own = getattr(data, "by", None)
         if own is not None and by != own:
-            raise ValueError(f"by={by!r}, but the {type(data).__name__} is grouped by {own!r}: pass by={own!r}")
+            raise EstimationError(f"by={by!r}, but the {type(data).__name__} is grouped by {own!r}: pass by={own!r}")
         if not isinstance(by, str):
-            raise ValueError(f"by must name the grouping column, got {by!r}")
+            raise EstimationError(f"by must name the grouping column, got {by!r}")
     elif not isinstance(by, str) or by not in data.columns:
-        raise ValueError(f"by={by!r} is not a column of data; available columns: {list(data.columns)[:30]}")
+        raise EstimationError(f"by={by!r} is not a column of data; available columns: {list(data.columns)[:30]}")
     if kwargs.get("split") is not None or kwargs.get("fsplit") is not None:
-        raise ValueError("give by= (one fit per group, on the executor) or split=/fsplit= (in-process), not both")
+        raise EstimationError("give by= (one fit per group, on the executor) or split=/fsplit= (in-process), not both")
     for name in ("weights", "offset"):
         if kwargs.get(name) is not None and not isinstance(kwargs[name], str):
-            raise ValueError(f"with by=, give {name} as a column name of data (an array cannot follow the "
+            raise EstimationError(f"with by=, give {name} as a column name of data (an array cannot follow the "
                              f"rows of each group), got {type(kwargs[name]).__name__}")
     if len(expand_formula(formula)) > 1:
-        raise ValueError(f"by= fits one model per group; {formula!r} asks for several: call once per model")
+        raise EstimationError(f"by= fits one model per group; {formula!r} asks for several: call once per model")
     if source:
         return _fit_source(estimator, formula, data, by, executor=executor, progress=progress, kwargs=kwargs)
     miss = data[by].isna().to_numpy()
     if miss.any():
         rows = list(data.index[miss][:10])
-        raise ValueError(f"column {by!r} is missing in {int(miss.sum())} rows (e.g. index {rows}); drop those rows "
+        raise EstimationError(f"column {by!r} is missing in {int(miss.sum())} rows (e.g. index {rows}); "
+                              f"drop those rows "
                          f"or give them a group")
     codes, uniques = pd.factorize(data[by], sort=False)
     levels = _sorted_levels(list(uniques))
     if not levels:
-        raise ValueError(f"data has no rows: nothing to fit by {by!r}")
+        raise EstimationError(f"data has no rows: nothing to fit by {by!r}")
     rank = {lev: k for k, lev in enumerate(uniques)}
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
@@ -271,9 +275,9 @@ def _fit_source(estimator: Callable, formula: str, source, by: str, *, executor,
     """:func:`fit_by` on a group source: one task per level, each reading its own rows (``shared=None``)."""
     levels = _sorted_levels(list(source.levels()))
     if not levels:
-        raise ValueError(f"{type(source).__name__} has no group: nothing to fit by {by!r}")
+        raise EstimationError(f"{type(source).__name__} has no group: nothing to fit by {by!r}")
     if len(set(levels)) != len(levels):
-        raise ValueError(f"{type(source).__name__}.levels() repeats groups: {levels[:20]}")
+        raise EstimationError(f"{type(source).__name__}.levels() repeats groups: {levels[:20]}")
     nrows = getattr(source, "nrows", None)
     tiny = callable(nrows) and sum(int(nrows(lev)) for lev in levels) < TINY_ROWS
     ex = executor if executor is not None else get_executor()

@@ -31,11 +31,14 @@ import ast
 import logging
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from gravity.errors import ArgumentTypeError, GravityError
 from gravity.estimation.separation import compact_codes
+from gravity.options import validator
 
 log = logging.getLogger("gravity.estimation")
 
@@ -81,9 +84,15 @@ class Spec:
         return list(dict.fromkeys(cols))
 
 
-class FormulaError(ValueError):
+class FormulaError(GravityError, ValueError):
     """The formula string cannot be read, or the data it names cannot be used (missing, non-numeric,
     infinite or duplicated columns, bad weights or offset); the message names the column, rows and fix."""
+
+
+Missing = Literal["raise", "drop"]
+"""What a fit does with rows that have a missing value in a used column (``missing=``)."""
+check_missing = validator(Missing, "missing", FormulaError,
+                          hint="'drop' leaves those rows out and records them in result.sample")
 
 
 def _check_name(tok: str, formula: str, where: str) -> str:
@@ -184,6 +193,8 @@ def _i_call(tok: str, formula: str):
         node = ast.parse(tok, mode="eval").body
     except SyntaxError as exc:
         raise FormulaError(f"cannot read {tok!r} in {formula!r}: {exc.msg}") from None
+    if not isinstance(node, ast.Call):
+        raise FormulaError(f"cannot read {tok!r} in {formula!r}: write i(var, ref=value) or i(var, x[, ref=value])")
     names = [a.id if isinstance(a, ast.Name) else None for a in node.args]
     if not 1 <= len(names) <= 2 or None in names:
         raise FormulaError(f"{tok!r} in {formula!r}: write i(var, ref=value) or i(var, x[, ref=value]) "
@@ -203,7 +214,7 @@ def _i_call(tok: str, formula: str):
 
 def _is_i(tok: str) -> bool:
     m = _CALL.match(tok)
-    return bool(m) and m.group(1) == "i"
+    return m is not None and m.group(1) == "i"
 
 
 def _variables(lhs: str, slopes: list[str], formula: str) -> tuple[str, ...]:
@@ -324,7 +335,7 @@ def _expand(formula: str, strict: bool) -> list[Spec]:
         fe_tok = [x for t in fe_terms for x in (fv if isinstance(t, tuple) else [t])]
         fes = _fe_terms(fe_tok, formula)
         for sv in s_variants:
-            toks = []
+            toks: list[str] = []
             for t in slope_terms:
                 if isinstance(t, tuple):
                     for a in sv:
@@ -372,7 +383,7 @@ def parse_formula(formula: str) -> Spec:
     return _expand(formula, strict=True)[0]
 
 
-def parse_vcov(vcov, cluster) -> tuple[object, list[str] | None]:
+def parse_vcov(vcov, cluster) -> tuple[str | None, list[str] | None]:
     """Normalise pyfixest-style ``vcov`` / ``cluster`` arguments.
 
     ``{"CRV1": "pair"}`` → ("cluster", ["pair"]); ``{"CRV1": "exporter+importer"}`` → two-way
@@ -537,7 +548,8 @@ def _aligned_array(arg, data: pd.DataFrame, what: str) -> tuple[np.ndarray, str]
                 s = s.reindex(data.index)
         s = np.asarray(s)
         if s.shape != (len(data),):
-            raise FormulaError(f"{what} array has shape {s.shape}; it must have one value per row of data ({len(data)})")
+            raise FormulaError(f"{what} array has shape {s.shape}; it must have one value per row of data "
+                               f"({len(data)})")
     if not pd.api.types.is_numeric_dtype(np.asarray(s).dtype) or pd.api.types.is_bool_dtype(np.asarray(s).dtype):
         arr = pd.to_numeric(pd.Series(np.asarray(s)), errors="coerce").to_numpy(dtype=float)
     else:
@@ -551,7 +563,8 @@ def _plain_columns(spec: Spec, data: pd.DataFrame, idx: pd.Index, nan_by_col: di
     # outcome
     ycol = data[spec.depvar]
     if pd.api.types.is_bool_dtype(ycol.dtype) or not pd.api.types.is_numeric_dtype(ycol.dtype):
-        raise FormulaError(f"outcome {spec.depvar!r} must be numeric (dtype {ycol.dtype}); convert it with pd.to_numeric")
+        raise FormulaError(f"outcome {spec.depvar!r} must be numeric (dtype {ycol.dtype}); convert it with "
+                           "pd.to_numeric")
     y = ycol.to_numpy(dtype=float, na_value=np.nan)
     m = np.isnan(y)
     nan_by_col[spec.depvar] = m
@@ -561,7 +574,8 @@ def _plain_columns(spec: Spec, data: pd.DataFrame, idx: pd.Index, nan_by_col: di
     bad = (~m) & (y < 0)
     if nonnegative and bad.any():
         raise FormulaError(
-            f"outcome {spec.depvar!r} is negative in {_rows(idx, bad)}; PPML needs y >= 0 (trade flows), fix or remove those rows"
+            f"outcome {spec.depvar!r} is negative in {_rows(idx, bad)}; PPML needs y >= 0 (trade flows), fix or "
+            "remove those rows"
         )
 
     # slopes
@@ -641,7 +655,8 @@ def _evaluate(spec: Spec, sub: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, li
         dt = frame[c].dtype
         if c not in as_category and pd.api.types.is_integer_dtype(dt) and not pd.api.types.is_bool_dtype(dt):
             frame[c] = frame[c].astype("float64")
-    toks, blocks = [], {}
+    toks: list = []
+    blocks: dict = {}
     for t in spec.slopes:
         if _is_i(t):
             ph = f"_gv_i{len(blocks)}_"
@@ -665,9 +680,11 @@ def _evaluate(spec: Spec, sub: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, li
         raise FormulaError(f"cannot evaluate the formula {spec.formula!r}: {exc}") from None
     if not isinstance(ym, np.ndarray):
         if ym.shape[1] != 1:
-            raise FormulaError(f"outcome {spec.depvar!r} in {spec.formula!r} gives {ym.shape[1]} columns; it must give one")
+            raise FormulaError(f"outcome {spec.depvar!r} in {spec.formula!r} gives {ym.shape[1]} columns; it must "
+                               "give one")
         ym = np.asarray(ym, dtype=float)[:, 0]
-    names, cols = [], []
+    names: list[str] = []
+    cols: list = []
     for c in mm.columns:
         if c == INTERCEPT and not spec.intercept:
             continue
@@ -805,7 +822,7 @@ def check_fit_options(*, tol: float, maxiter: int, fixef_tol: float | None = Non
 
 
 def build_design(spec: Spec, data: pd.DataFrame, *, weights=None, offset=None,
-                 extra_columns: dict | None = None, missing: str = "raise", nonnegative: bool = True,
+                 extra_columns: dict | None = None, missing: Missing = "raise", nonnegative: bool = True,
                  cache: DesignCache | None = None) -> Design:
     """Validate ``data`` against ``spec`` and build arrays.
 
@@ -839,15 +856,14 @@ def build_design(spec: Spec, data: pd.DataFrame, *, weights=None, offset=None,
 
     Raises
     ------
-    ValueError
+    FormulaError
         As listed above, naming the column, the rows and the fix.
-    TypeError
+    ArgumentTypeError
         ``data`` is not a DataFrame.
     """
     if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-    if missing not in ("raise", "drop"):
-        raise FormulaError(f"missing must be 'raise' or 'drop', got {missing!r}")
+        raise ArgumentTypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    check_missing(missing)
     extra_columns = extra_columns or {}
     needed = list(spec.columns)
     for v in extra_columns.values():
@@ -887,7 +903,8 @@ def build_design(spec: Spec, data: pd.DataFrame, *, weights=None, offset=None,
         nan_by_col[wname] = mm
         bad = (~mm) & (~np.isfinite(w_arr) | (w_arr <= 0))
         if bad.any():
-            raise FormulaError(f"weights {wname!r} are not finite and positive in {_rows(idx, bad)}; drop those rows first")
+            raise FormulaError(f"weights {wname!r} are not finite and positive in {_rows(idx, bad)}; drop those "
+                               "rows first")
     if offset is not None:
         o_arr, oname = _aligned_array(offset, data, "offset")
         mm = np.isnan(o_arr)
@@ -939,7 +956,8 @@ def build_design(spec: Spec, data: pd.DataFrame, *, weights=None, offset=None,
             ys, Xs = ys[finite], Xs[finite]
         bad = ys < 0
         if nonnegative and bad.any():
-            raise FormulaError(f"outcome {spec.depvar!r} is negative in {_rows(idx, np.isin(np.arange(n), rows[bad]))}; "
+            where = _rows(idx, np.isin(np.arange(n), rows[bad]))
+            raise FormulaError(f"outcome {spec.depvar!r} is negative in {where}; "
                              "PPML needs y >= 0 (trade flows), fix or remove those rows")
         y = np.empty(n)
         y[rows] = ys

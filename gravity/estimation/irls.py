@@ -23,7 +23,14 @@ import logging
 
 import numpy as np
 
-from gravity.estimation._kernels import demean_columns, deviance, group_weights, linear_predictor, weighted_cross, working
+from gravity.estimation._kernels import (
+    demean_columns,
+    deviance,
+    group_weights,
+    linear_predictor,
+    weighted_cross,
+    working,
+)
 from gravity.estimation.demean import fe_offsets
 from gravity.estimation.rank import collinear_columns
 
@@ -115,7 +122,8 @@ def irls(y, X, fe, n_levels, v, off, names, *, tol, maxiter, fixef_tol, verbose,
             keep_idx = collinear_columns(Xt, Z[:, 1:], w)
             dropped = [names[keep[j]] for j in range(Xt.shape[1]) if j not in keep_idx]
             if dropped:
-                log.warning("ppml: regressor(s) %s dropped: collinear with the fixed effects or other regressors", dropped)
+                log.warning("ppml: regressor(s) %s dropped: collinear with the fixed effects or other regressors",
+                            dropped)
                 collinear = dropped
                 keep = [keep[j] for j in keep_idx]
                 cols = [0] + [1 + j for j in keep_idx]

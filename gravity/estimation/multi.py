@@ -35,13 +35,34 @@ the R package FENmlm. CREA Discussion Papers 13 (fixest; multiple estimation).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 
+from gravity.estimation.errors import EstimationError
 from gravity.estimation.formula import DesignCache, FormulaError, Spec, check_flat_columns
 
-__all__ = ["FitList", "run_multi"]
+__all__ = ["FitList", "only_fit", "run_multi"]
+
+R = TypeVar("R")
+
+
+def only_fit(res: R | FitList) -> R:
+    """The one result of a call that asks for one model: ``gv.ppml(f, d)`` with a plain formula and no
+    split returns it as is (a ``FitList`` of one is unwrapped).
+
+    Raises
+    ------
+    EstimationError
+        The call asked for several models (``sw``/``csw``, ``split``), naming them.
+    """
+    if isinstance(res, FitList):
+        if len(res) != 1:
+            raise EstimationError(f"one model expected, got {len(res)}: {res.labels}; call once per model or "
+                                  "take fits[j]")
+        return res[0]
+    return res
 
 
 class FitList(list):
@@ -55,9 +76,10 @@ class FitList(list):
 
     def __init__(self, results=(), labels=None):
         super().__init__(results)
-        self.labels = list(labels) if labels is not None else [getattr(r, "formula", str(j)) for j, r in enumerate(self)]
+        self.labels = (list(labels) if labels is not None
+                       else [getattr(r, "formula", str(j)) for j, r in enumerate(self)])
         if len(self.labels) != len(self):
-            raise ValueError(f"{len(self.labels)} labels for {len(self)} results")
+            raise EstimationError(f"{len(self.labels)} labels for {len(self)} results")
 
     def _frame(self, attr: str) -> pd.DataFrame:
         cols = {lab: getattr(r, attr) for lab, r in zip(self.labels, self)}
@@ -78,7 +100,7 @@ class FitList(list):
         """Observations used by each model."""
         return [r.nobs for r in self]
 
-    def vcov(self, vcov, *, ssc=None) -> "FitList":
+    def vcov(self, vcov, *, ssc=None) -> FitList:
         """Every model with another covariance (:meth:`gravity.estimation.results.EstimationResults.vcov`)."""
         return FitList([r.vcov(vcov, ssc=ssc) for r in self], self.labels)
 
@@ -165,7 +187,7 @@ def run_multi(fit_one: Callable[[Spec, pd.DataFrame, DesignCache], object], spec
 
     Raises
     ------
-    ValueError
+    EstimationError
         Both ``split`` and ``fsplit``, or an unknown split column; errors of a model name its formula.
     """
     check_columns(specs, data, extra_columns)

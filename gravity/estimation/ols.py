@@ -34,25 +34,34 @@ from __future__ import annotations
 import logging
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from gravity.estimation.formula import (Spec, build_design, check_unique_columns, cluster_codes, cluster_columns,
-                                        expand_formula, parse_vcov)
+from gravity.errors import GravityError
+from gravity.estimation.errors import EstimationError
+from gravity.estimation.formula import (
+    Spec,
+    build_design,
+    check_unique_columns,
+    cluster_codes,
+    cluster_columns,
+    expand_formula,
+    parse_vcov,
+)
 from gravity.estimation.multi import FitList, run_multi
 from gravity.estimation.rank import collinear_columns, fe_dof
 from gravity.estimation.results import EstimationResults, Summary
-from gravity.estimation.vcov import PRESETS, SSC, resolve_ssc, sandwich
+from gravity.estimation.vcov import SSC, VcovType, resolve_ssc, resolve_type, sandwich
 
 log = logging.getLogger("gravity.estimation.ols")
 
 __all__ = ["ols", "OLSResults", "OLSInputError"]
 
-VCOV = ("iid", "hc1", "robust", "cluster")
 
 
-class OLSInputError(ValueError):
+class OLSInputError(GravityError, ValueError):
     """Bad data or formula given to :func:`ols`; the message names the column, rows and fix."""
 
 
@@ -97,24 +106,14 @@ class OLSResults(EstimationResults):
     _se_name, _stat_name, _p_name = "std_err", "t", "p"
 
     def _with_vcov(self, v, cl, ssc, data):
-        if self._Xa is None:
-            raise ValueError("this OLS result kept no design; refit with vcov=...")
+        if self._Xa is None or self._u_w is None:
+            raise OLSInputError("this OLS result kept no design; refit with vcov=...")
         ssc_ = resolve_ssc(self.ssc if ssc is None else ssc, "ols")
-        v = {"hetero": "hc1", "HC1": "hc1"}.get(v, v)
         clusters = list(cl or [])
-        vcov = v or ("cluster" if clusters else "iid")
-        if vcov not in VCOV:
-            raise ValueError(f"vcov={vcov!r}; choose one of {VCOV} or {{'CRV1': 'column'}}")
+        vtype = ols_vcov_type(v, clusters)
         n, p = self._Xa.shape
         codes, n_clusters = None, {}
-        if vcov == "iid":
-            vtype = "iid"
-        elif vcov in ("hc1", "robust"):
-            vtype, vcov = "hetero", ("hc0" if ssc_ == PRESETS["ols"]["none"] else "hc1")
-        else:
-            if not clusters:
-                raise ValueError("vcov='cluster' needs {'CRV1': '<column>'}")
-            vtype = "cluster" if len(clusters) == 1 else "twoway"
+        if vtype in ("cluster", "twoway"):
             raw = self._cluster_arrays(clusters, data)
             codes = [cluster_codes(c, raw) for c in clusters]
             n_clusters = {c: int(k.max() + 1) for c, k in zip(clusters, codes)}
@@ -122,13 +121,13 @@ class OLSResults(EstimationResults):
         V, _ = sandwich(bread, self._Xa * self._u_w[:, None], vtype, ssc_, n=n,
                         k=self._k_all if ssc_.k == "all" else p, clusters=codes, cluster_names=clusters,
                         dispersion=(self.ssr, self.df_resid))
-        return self._replaced(_vcov=V, vcov_type=vcov, ssc=ssc if ssc is not None else self.ssc,
+        return self._replaced(_vcov=V, vcov_type=vtype, ssc=ssc if ssc is not None else self.ssc,
                               cluster=clusters if codes is not None else [], n_clusters=n_clusters)
 
     @property
     def df_inference(self) -> int:
         """Degrees of freedom of the t reference distribution."""
-        if self.vcov_type == "cluster":
+        if self.vcov_type in ("cluster", "twoway"):
             return max(min(self.n_clusters.values()) - 1, 1)
         return max(self.df_resid, 1)
 
@@ -137,12 +136,13 @@ class OLSResults(EstimationResults):
         se = self.vcov_type + (f" by {' & '.join(self.cluster)} "
                                f"({', '.join(str(v) for v in self.n_clusters.values())} clusters)"
                                if self.cluster else "")
-        head = [f"OLS  {self.formula}",
-                f"N = {self.nobs:,}   R² = {self.rsquared:.4f}   within R² = {self.rsquared_within:.4f}",
-                f"fixed effects: {', '.join(self.fixed_effects) or 'none'}   SE: {se} (ssc={self.ssc})"]
+        info = [("Formula", self.formula),
+                ("Fixed effects", ", ".join(self.fixed_effects) or "none"),
+                ("Observations", f"{self.nobs:,}   R² = {self.rsquared:.4f}   within R² = {self.rsquared_within:.4f}"),
+                ("Std. errors", f"{se} (ssc={self.ssc})")]
         if self.collinear:
-            head.append(f"dropped as collinear: {', '.join(self.collinear)}")
-        return Summary("\n".join(head) + "\n" + self._coef_table(lambda v: f"{v: .4f}"))
+            info.append(("Dropped as collinear", ", ".join(self.collinear)))
+        return Summary("OLS with fixed effects (gravity.ols)", info, self.coef_table(), digits=4)
 
 
 def _rows(mask: np.ndarray, index: pd.Index, k: int = 5) -> str:
@@ -206,9 +206,10 @@ def ols(formula: str, data: pd.DataFrame, *, cluster: str | list[str] | None = N
     cluster : str or list of str, optional
         Column name(s) for one- or two-way clustered standard errors (``"a+b"`` two-way,
         ``"a^b"`` each (a, b) combination).
-    vcov : {"iid", "hc1", "robust", "hetero", "cluster"} or dict, optional
-        Default "cluster" when ``cluster`` is given, else "iid"; ``{"CRV1": "pair"}`` as pyfixest.
-        Switch after fitting with ``fit.vcov(...)``.
+    vcov : {"iid", "hetero", "cluster", "twoway"} or dict, optional
+        The types of :func:`gravity.estimation.vcov.resolve_type` ("robust", "HC1" mean "hetero"; HC0 is
+        ``ssc="none"``). Default "cluster" when ``cluster`` is given, else "iid"; ``{"CRV1": "pair"}`` as
+        pyfixest. Switch after fitting with ``fit.vcov(...)``. ``vcov_type`` of the result is the type.
     ssc : {"companion", "stata", "none"} or SSC
         Small-sample correction (module docstring); "companion" (default) is G/(G−1) clustered.
     weights : str, optional
@@ -226,7 +227,7 @@ def ols(formula: str, data: pd.DataFrame, *, cluster: str | list[str] | None = N
     OLSInputError
         Missing, non-numeric or non-finite columns (naming the rows), non-positive weights, a
         single cluster, or every regressor collinear with the fixed effects.
-    ValueError
+    EstimationError
         Unknown ``vcov``/``ssc``, or clustering without ``cluster``.
 
     References
@@ -238,20 +239,37 @@ def ols(formula: str, data: pd.DataFrame, *, cluster: str | list[str] | None = N
     """
     specs = expand_formula(formula)
     vcov, cl = parse_vcov(vcov, cluster)
-    vcov = {"hetero": "hc1", "HC1": "hc1"}.get(vcov, vcov)
     clusters = list(cl or [])
+    vtype = ols_vcov_type(vcov, clusters)
     if len(specs) == 1 and split is None and fsplit is None:
-        return _ols(specs[0], data, clusters, vcov, ssc, weights)
-    return run_multi(lambda spec, d, cache: _ols(spec, d, clusters, vcov, ssc, weights), specs, data,
+        return _ols(specs[0], data, clusters, vtype, ssc, weights)
+    return run_multi(lambda spec, d, cache: _ols(spec, d, clusters, vtype, ssc, weights), specs, data,
                      split=split, fsplit=fsplit)
 
 
-def _ols(spec: Spec, data: pd.DataFrame, clusters: list[str], vcov, ssc, weights) -> OLSResults:
+def ols_vcov_type(vcov, clusters: list[str]) -> VcovType:
+    """The covariance type of an OLS fit: :func:`gravity.estimation.vcov.resolve_type`, except that with
+    no ``vcov`` and no cluster OLS defaults to ``"iid"`` (the classical OLS errors; PPML's default is
+    ``"hetero"``). HC0 against HC1 is the ssc's choice (``"none"``: HC0), not the type's.
+
+    Raises
+    ------
+    EstimationError
+        Unknown type, a clustered type without ``cluster``, or more than two cluster dimensions.
+    """
+    if len(clusters) > 2:
+        raise EstimationError(f"at most two-way clustering is supported, got {clusters}")
+    if vcov is None and not clusters:
+        vcov = "iid"
+    return resolve_type(vcov, clusters or None)
+
+
+def _ols(spec: Spec, data: pd.DataFrame, clusters: list[str], vtype: VcovType, ssc, weights) -> OLSResults:
     """One model of :func:`ols`: expressions are evaluated into columns, then the plain fit runs."""
     if spec.plain:
-        return _ols_plain(spec, data, clusters, vcov, ssc, weights)
+        return _ols_plain(spec, data, clusters, vtype, ssc, weights)
     design = build_design(spec, data, nonnegative=False)
-    names = design.names
+    names = list(design.names or [])
     safe = [f"_gv_x{j}" for j in range(len(names))]
     keep_cols = list(dict.fromkeys([c for t in spec.fixed_effects for c in t] + cluster_columns(clusters)
                                    + ([weights] if weights else [])))
@@ -261,7 +279,7 @@ def _ols(spec: Spec, data: pd.DataFrame, clusters: list[str], vcov, ssc, weights
         sub[s] = design.X[:, j]
     slopes = [s for s, nm in zip(safe, names) if nm != "Intercept"]
     plain = Spec("_gv_y", tuple(slopes), spec.fixed_effects, spec.intercept, spec.formula)
-    res = _ols_plain(plain, sub, clusters, vcov, ssc, weights)
+    res = _ols_plain(plain, sub, clusters, vtype, ssc, weights)
     back = dict(zip(safe, names))
     res.params = res.params.rename(index=back)
     res.collinear = [back.get(c, c) for c in res.collinear]
@@ -273,20 +291,13 @@ def _ols(spec: Spec, data: pd.DataFrame, clusters: list[str], vcov, ssc, weights
     return res
 
 
-def _ols_plain(spec: Spec, data: pd.DataFrame, clusters: list[str], vcov, ssc, weights) -> OLSResults:
+def _ols_plain(spec: Spec, data: pd.DataFrame, clusters: list[str], vtype: VcovType, ssc, weights) -> OLSResults:
     """The fit of a formula of bare column names (the body of :func:`ols`)."""
     from linearmodels.iv.absorbing import AbsorbingLS
 
     ssc_ = resolve_ssc(ssc, "ols")
     formula = spec.formula
     depvar, slopes, fes = spec.depvar, list(spec.slopes), [list(t) for t in spec.fixed_effects]
-    vcov = vcov or ("cluster" if clusters else "iid")
-    if vcov not in VCOV:
-        raise ValueError(f"vcov={vcov!r}; choose one of {VCOV}")
-    if vcov == "cluster" and not clusters:
-        raise ValueError("vcov='cluster' needs cluster=<column name(s)>")
-    if len(clusters) > 2:
-        raise ValueError(f"at most two-way clustering is supported, got {clusters}")
     _validate(data, depvar, slopes, fes, cluster_columns(clusters), weights)
     if not slopes and not spec.intercept:
         raise OLSInputError(f"{formula!r} has no slope to estimate; OLS needs at least one regressor "
@@ -304,7 +315,7 @@ def _ols_plain(spec: Spec, data: pd.DataFrame, clusters: list[str], vcov, ssc, w
     w = data[weights].to_numpy(dtype=float) if weights else None
     wser = pd.Series(w, index=X.index) if w is not None else None
     yser = pd.Series(y, index=X.index, name=depvar)
-    opts = {"absorb_options": {"options": {"tol": 1e-12}}} if len(fes) > 1 and w is None else {}
+    opts: dict[str, Any] = {"absorb_options": {"options": {"tol": 1e-12}}} if len(fes) > 1 and w is None else {}
 
     def _fit(cols: list[str]):
         with warnings.catch_warnings():
@@ -342,13 +353,7 @@ def _ols_plain(spec: Spec, data: pd.DataFrame, clusters: list[str], vcov, ssc, w
 
     n_clusters: dict[str, int] = {}
     codes = None
-    if vcov == "iid":
-        vtype = "iid"
-    elif vcov in ("hc1", "robust"):
-        vtype = "hetero"
-        vcov = "hc0" if ssc_ == PRESETS["ols"]["none"] else "hc1"
-    else:
-        vtype = "cluster" if len(clusters) == 1 else "twoway"
+    if vtype in ("cluster", "twoway"):
         raw = {c: data[c].to_numpy() for c in cluster_columns(clusters)}
         codes = [cluster_codes(c, raw) for c in clusters]
         n_clusters = {c: int(k.max() + 1) for c, k in zip(clusters, codes)}
@@ -370,7 +375,7 @@ def _ols_plain(spec: Spec, data: pd.DataFrame, clusters: list[str], vcov, ssc, w
     return OLSResults(
         formula=formula, depvar=depvar, params=params, _vcov=V, nobs=n, df_resid=df_resid,
         rsquared=r2, rsquared_within=r2w, rsquared_adj=r2a, ssr=ssr, fixed_effects=fe_names,
-        vcov_type=vcov, ssc=ssc, cluster=clusters, n_clusters=n_clusters, collinear=dropped,
+        vcov_type=vtype, ssc=ssc, cluster=clusters, n_clusters=n_clusters, collinear=dropped,
         resid=resid, fittedvalues=fitted.rename("fitted"),
         sample=pd.DataFrame({"used": True, "reason": ""}, index=data.index),
         _Xa=Xa, _u_w=u_w, _k_all=k_all, _data=data,

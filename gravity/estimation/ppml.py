@@ -16,17 +16,33 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from gravity.estimation.formula import (FormulaError, build_design, check_fit_options, cluster_codes,
-                                        cluster_columns, expand_formula, parse_vcov)
+from gravity.estimation.formula import (
+    FormulaError,
+    Missing,
+    build_design,
+    check_fit_options,
+    cluster_codes,
+    cluster_columns,
+    expand_formula,
+    parse_vcov,
+)
 from gravity.estimation.irls import irls
 from gravity.estimation.multi import FitList, run_multi
 from gravity.estimation.rank import fe_dof
-from gravity.estimation.results import PPMLResults, ppml_covariance
-from gravity.estimation.separation import DROP_REASONS, compact_codes, fe_group_codes, iterative_rectifier
+from gravity.estimation.results import FitRows, Inference, PPMLResults, ppml_covariance
+from gravity.estimation.separation import (
+    DROP_REASONS,
+    SeparationCheck,
+    check_separation,
+    compact_codes,
+    fe_group_codes,
+    iterative_rectifier,
+)
 from gravity.estimation.scaling import column_scales, pow2_scale
 from gravity.estimation.vcov import EstimationError, EstimationWarning, check_dof, resolve_ssc, resolve_type
 
@@ -36,8 +52,9 @@ __all__ = ["ppml"]
 
 
 def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stata", weights=None,
-         offset=None, tol: float = 1e-8, maxiter: int = 1000, separation=("fe", "ir"),
-         drop_singletons: bool = True, missing: str = "raise", fixef_tol: float = 1e-10,
+         offset=None, tol: float = 1e-8, maxiter: int = 1000,
+         separation: Sequence[SeparationCheck] | None = ("fe", "ir"),
+         drop_singletons: bool = True, missing: Missing = "raise", fixef_tol: float = 1e-10,
          verbose: bool = False, split: str | None = None, fsplit: str | None = None,
          by: str | None = None) -> PPMLResults | FitList:
     """Estimate a PPML gravity equation with absorbed fixed effects.
@@ -101,7 +118,7 @@ def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stat
 
     Raises
     ------
-    ValueError
+    EstimationError
         Unknown separation method or cluster specification, a bad formula or column
         (:class:`gravity.estimation.formula.FormulaError` and friends, naming the column and rows), or
         no observation left after the separation checks.
@@ -124,11 +141,8 @@ def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stat
                       verbose=verbose, split=split, fsplit=fsplit)
     check_fit_options(tol=tol, maxiter=maxiter, fixef_tol=fixef_tol)
     specs = expand_formula(formula)
-    sep = (separation,) if isinstance(separation, str) else tuple(separation or ())
-    bad = [s for s in sep if s not in ("fe", "ir")]
-    if bad:
-        raise FormulaError(f"separation methods must be among ('fe', 'ir'), got {bad}. Fix: e.g. "
-                           "separation=('fe', 'ir') (the default), separation='fe' or separation=()")
+    seps = (separation,) if isinstance(separation, str) else tuple(separation or ())
+    sep = tuple(check_separation(s) for s in seps)
     vcov, cluster = parse_vcov(vcov, cluster)
     vtype = resolve_type(vcov, cluster)
     ssc_ = resolve_ssc(ssc)
@@ -136,7 +150,7 @@ def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stat
     if cluster is not None and vtype in ("cluster", "twoway"):
         cl_cols = list(cluster)
         if len(cl_cols) not in (1, 2):
-            raise ValueError(f"cluster must be a column name or a list of two column names, got {cluster!r}")
+            raise EstimationError(f"cluster must be a column name or a list of two column names, got {cluster!r}")
     opts = dict(vtype=vtype, ssc_=ssc_, cl_cols=cl_cols, weights=weights, offset=offset, tol=tol,
                 maxiter=maxiter, sep=sep, drop_singletons=drop_singletons, missing=missing,
                 fixef_tol=fixef_tol, verbose=verbose)
@@ -273,14 +287,12 @@ def _fit(spec, data, cache, *, vtype, ssc_, cl_cols, weights, offset, tol, maxit
     used = np.zeros(len(data), dtype=bool)
     used[rows] = True
     sample = pd.DataFrame({"used": used, "reason": reason}, index=data.index)   # object array of str
-    return PPMLResults(
-        spec=spec, names=fit["names"], beta=fit["beta"], V=V, vcov_type=vtype, ssc=ssc_,
-        cluster=cl_cols, n_clusters=n_clusters, y=y, mu=fit["mu"], eta=fit["eta"], X=X[:, fit["keep"]],
-        offset=off, weights=v, fe=fe, fe_levels=levels, sample=sample, index=data.index[rows],
-        converged=fit["converged"], n_iter=fit["n_iter"], collinear=fit["collinear"],
-        offset_spec=offset, has_weights=design.weights is not None, fe_coef=fit["fe_coef"], fe_dof=fe_df,
-        Xt=fit["Xt"], data=data,
-    )
+    kept = FitRows(y=y, mu=fit["mu"], eta=fit["eta"], X=X[:, fit["keep"]], Xt=fit["Xt"], offset=off, weights=v,
+                   fe=fe, fe_levels=levels, fe_dof=fe_df, index=data.index[rows], offset_spec=offset,
+                   has_weights=design.weights is not None, fe_coef=fit["fe_coef"], data=data)
+    return PPMLResults(spec, pd.Series(fit["beta"], index=fit["names"]), V,
+                       inference=Inference(vtype, ssc_, cl_cols, n_clusters), rows=kept, sample=sample,
+                       converged=fit["converged"], n_iter=fit["n_iter"], collinear=fit["collinear"])
 
 
 VARIANCE_EXPONENT = 480

@@ -51,50 +51,120 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
-# Φ, Φ⁻¹, Student-t, χ² and F tails without importing scipy.stats (1.5 s)
-from scipy.special import chdtrc, fdtrc, gammaln, ndtr, ndtri, stdtr, stdtrit
 from scipy.sparse.csgraph import connected_components
 
+# Φ, Φ⁻¹, Student-t, χ² and F tails without importing scipy.stats (1.5 s)
+from scipy.special import chdtrc, fdtrc, gammaln, ndtr, ndtri, stdtr, stdtrit
+
+from gravity.errors import GravityError
 from gravity.estimation._kernels import demean_columns, group_weights
 from gravity.estimation.demean import fe_offsets
+from gravity.estimation.errors import EstimationError
 from gravity.estimation.formula import cluster_codes, cluster_columns, parse_vcov
 from gravity.estimation.scaling import column_scales, pow2_scale
-from gravity.estimation.vcov import EstimationError, resolve_ssc, resolve_type, sandwich, ssc_label
+from gravity.estimation.vcov import SSC, EstimationError, resolve_ssc, resolve_type, sandwich, ssc_label
+from gravity.options import validator
 
 log = logging.getLogger("gravity.estimation")
 
 __all__ = ["EstimationResults", "PPMLResults", "Summary", "LinearCombination", "ContrastResults",
-           "WaldTestResults", "HypothesisError"]
+           "WaldTestResults", "HypothesisError", "Inference", "FitRows"]
 
 
-class HypothesisError(ValueError):
+PredictType = Literal["response", "link"]
+"""What :meth:`PPMLResults.predict` returns: μ = exp(η) (``"response"``) or η (``"link"``)."""
+check_predict_type = validator(PredictType, "type", EstimationError)
+
+
+class HypothesisError(GravityError, ValueError):
     """A linear hypothesis (``lincom``/``t_test``/``wald_test``) names an unknown coefficient or
     cannot be read; the message names the term and the coefficients available."""
 
 
 class Summary:
-    """The printed summary of a fit: ``str(summary)`` / :meth:`as_text` give the table,
-    :meth:`_repr_html_` the same text for notebooks."""
+    """The summary of a fit, rendered as text, HTML or LaTeX (as statsmodels' ``Summary``).
 
-    def __init__(self, text: str):
-        self._text = text
+    A title, a list of (label, value) lines about the fit (formula, sample, standard errors, goodness of
+    fit) and the coefficient table (coef, std err, z or t, p-value, 95% interval), each number shown with
+    ``digits`` decimals. ``str(summary)`` / :meth:`as_text` give the text box, :meth:`as_html` an HTML table
+    (what notebooks show, :meth:`_repr_html_`), :meth:`as_latex` a LaTeX ``tabular`` for a paper.
+
+    Parameters
+    ----------
+    title : str
+    info : sequence of (str, str)
+        Labels and values, in order.
+    coefs : DataFrame
+        One row per coefficient (the columns as shown).
+    digits : int
+        Decimals of the coefficient table.
+    """
+
+    def __init__(self, title: str, info, coefs: pd.DataFrame, *, digits: int = 6):
+        self.title = title
+        self.info = [(str(k), str(v)) for k, v in info]
+        self.coefs = coefs
+        self.digits = int(digits)
+
+    def _cell(self, x) -> str:
+        return f"{x:.{self.digits}f}" if isinstance(x, (float, np.floating)) else str(x)
 
     def as_text(self) -> str:
-        """The summary as plain text."""
-        return self._text
+        """The summary as a plain-text box."""
+        lines = [self.title] + [f"{k + ':':<15} {v}" for k, v in self.info]
+        body = (self.coefs.to_string(float_format=lambda x: f"{x: .{self.digits}f}") if len(self.coefs)
+                else "(no slope coefficients)")
+        rule = "=" * max(len(line) for line in body.splitlines() + lines)
+        return "\n".join([rule, *lines, rule, body, rule])
+
+    def as_html(self) -> str:
+        """The summary as an HTML table (well-formed: it parses as XML)."""
+        e = html.escape
+        head = "".join(f'<tr><th style="text-align:left">{e(k)}</th><td style="text-align:left">{e(v)}</td></tr>'
+                       for k, v in self.info)
+        cols = "".join(f"<th>{e(str(c))}</th>" for c in self.coefs.columns)
+        rows = "".join("<tr><th style=\"text-align:left\">" + e(str(name)) + "</th>"
+                       + "".join(f"<td>{e(self._cell(x))}</td>" for x in row) + "</tr>"
+                       for name, row in zip(self.coefs.index, self.coefs.itertuples(index=False)))
+        return (f'<div class="gravity-summary"><table><caption>{e(self.title)}</caption><tbody>{head}</tbody>'
+                f"</table><table><thead><tr><th></th>{cols}</tr></thead><tbody>{rows}</tbody></table></div>")
+
+    def as_latex(self) -> str:
+        """The summary as a LaTeX ``tabular`` (booktabs rules), special characters escaped."""
+        k = len(self.coefs.columns)
+        x = _latex_escape
+        lines = [r"\begin{tabular}{l" + "r" * k + "}", r"\toprule",
+                 rf"\multicolumn{{{k + 1}}}{{l}}{{{x(self.title)}}} \\"]
+        lines += [rf"\multicolumn{{{k + 1}}}{{l}}{{{x(a)}: {x(b)}}} \\" for a, b in self.info]
+        lines += [r"\midrule", " & " + " & ".join(x(str(c)) for c in self.coefs.columns) + r" \\", r"\midrule"]
+        lines += [x(str(name)) + " & " + " & ".join(x(self._cell(v)) for v in row) + r" \\"
+                  for name, row in zip(self.coefs.index, self.coefs.itertuples(index=False))]
+        lines += [r"\bottomrule", r"\end{tabular}"]
+        return "\n".join(lines)
 
     def __str__(self) -> str:
-        return self._text
+        return self.as_text()
 
     def __repr__(self) -> str:
-        return self._text
+        return self.as_text()
 
     def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(self._text) + "</pre>"
+        return self.as_html()
+
+
+_LATEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+          "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"\textless{}",
+          ">": r"\textgreater{}", "|": r"\textbar{}"}
+
+
+def _latex_escape(text: str) -> str:
+    """``text`` with LaTeX's special characters escaped."""
+    return "".join(_LATEX.get(c, c) for c in text)
 
 
 @dataclass(frozen=True)
@@ -231,7 +301,8 @@ def _parse_side(text: str, names: list[str], full: str) -> tuple[np.ndarray, flo
         if not m or m.end() == pos:
             raise HypothesisError(f"cannot read {text[pos:].strip()!r} in hypothesis {full!r}: write sums "
                                   f"of coefficient names with optional numeric factors, e.g. 'a + 2*b = 0'")
-        toks.append((m.lastgroup, m.group(m.lastgroup)))
+        kind = m.lastgroup or ""
+        toks.append((kind, m.group(kind)))
         pos = m.end()
     i = 0
     if not toks:
@@ -312,6 +383,13 @@ class EstimationResults:
 
     use_t = False
     _se_name, _stat_name, _p_name = "std err", "z", "P>|z|"
+    params: pd.Series
+    _vcov: np.ndarray
+    sample: pd.DataFrame         # None only on a compact result (PPMLResults.compact)
+
+    def summary(self) -> Summary:
+        """The fit in a table (:class:`Summary`: text, HTML, LaTeX)."""
+        raise NotImplementedError(f"{type(self).__name__} defines no summary")
 
     @property
     def df_inference(self) -> int | None:
@@ -469,7 +547,7 @@ class EstimationResults:
         return WaldTestResults(W, float(chdtrc(m, W)), m, None, "chi2")
 
     # ---- covariance switch ------------------------------------------------------------------
-    def vcov(self, vcov, *, ssc=None, data=None) -> "EstimationResults":
+    def vcov(self, vcov, *, ssc=None, data=None) -> EstimationResults:
         """The same estimates with another covariance, as a new results object (the fit is not
         changed; pyfixest's ``Feols.vcov`` updates in place instead).
 
@@ -502,26 +580,28 @@ class EstimationResults:
         return self._with_vcov(v, cl, ssc, data)
 
     def _with_vcov(self, v, cl, ssc, data):
-        raise ValueError(f"{type(self).__name__} cannot switch its covariance after fitting; refit with vcov=")
+        raise EstimationError(f"{type(self).__name__} cannot switch its covariance after fitting; refit with vcov=")
 
     def _cluster_arrays(self, dims: list[str], data) -> dict:
         """Cluster columns of ``data`` (default: the fitted frame) on the used rows."""
         data = getattr(self, "_data", None) if data is None else self._aligned(data)
         if data is None:
-            raise ValueError("this result kept no data frame; pass data= (the frame it was fitted on)")
+            raise EstimationError("this result kept no data frame; pass data= (the frame it was fitted on)")
+        if self.sample is None:
+            raise EstimationError("this result kept no sample (a compact result); refit to switch the covariance")
         used = self.sample["used"].to_numpy()
         if len(data) != used.size:
-            raise ValueError(f"data has {len(data)} rows but the model was fitted on {used.size}; pass the "
-                             "frame it was fitted on")
+            raise EstimationError(f"data has {len(data)} rows but the model was fitted on {used.size}; pass the "
+                                  "frame it was fitted on")
         absent = [c for c in cluster_columns(dims) if c not in data.columns]
         if absent:
-            raise ValueError(f"cluster column(s) {absent} are not in data; available: {list(data.columns)[:30]}")
+            raise EstimationError(f"cluster column(s) {absent} are not in data; available: {list(data.columns)[:30]}")
         pos = np.flatnonzero(used)
         out = {}
         for c in cluster_columns(dims):
             s = data[c].iloc[pos]
             if s.isna().any():
-                raise ValueError(f"cluster column {c!r} is missing in {int(s.isna().sum())} used row(s); fill "
+                raise EstimationError(f"cluster column {c!r} is missing in {int(s.isna().sum())} used row(s); fill "
                                  "them or cluster on another column")
             out[c] = s.to_numpy()
         return out
@@ -548,7 +628,7 @@ class EstimationResults:
             + "): cluster columns are matched to rows by the index. Fix: pass the frame the model was fitted "
               "on (any row order), or give it that frame's index")
 
-    def _replaced(self, **attrs) -> "EstimationResults":
+    def _replaced(self, **attrs) -> EstimationResults:
         """A shallow copy with ``attrs`` set and every cached statistic dropped."""
         new = copy.copy(self)
         for klass in type(self).__mro__:
@@ -559,12 +639,12 @@ class EstimationResults:
             setattr(new, k, val)
         return new
 
-    def _coef_table(self, float_format) -> str:
+    def coef_table(self) -> pd.DataFrame:
+        """The coefficient table of :meth:`summary`: coef, std err, z (or t), P>|z| and the 95% interval."""
         ci = self.conf_int()
         s = self._stat_name
-        tab = pd.DataFrame({"coef": self.params, "std err": self.bse, s: self.tvalues,
-                            f"P>|{s}|": self.pvalues, "[0.025": ci[0], "0.975]": ci[1]})
-        return tab.to_string(float_format=float_format)
+        return pd.DataFrame({"coef": self.params, "std err": self.bse, s: self.tvalues,
+                             f"P>|{s}|": self.pvalues, "[0.025": ci[0], "0.975]": ci[1]})
 
     def __repr__(self) -> str:
         return str(self.summary())
@@ -612,51 +692,127 @@ def ppml_covariance(Xt, y, mu, v, vtype, ssc, fe_dof, clusters, cluster_names):
     else:
         V = np.zeros((0, 0))
         if clusters:
-            n_clusters = len(np.unique(clusters[0])) if len(clusters) == 1 else tuple(len(np.unique(c)) for c in clusters)
+            counts = tuple(len(np.unique(c)) for c in clusters)
+            n_clusters = counts[0] if len(counts) == 1 else counts
     return V, n_clusters
+
+
+@dataclass(frozen=True)
+class Inference:
+    """How the covariance V̂ of a fit was computed (:mod:`gravity.estimation.vcov`).
+
+    Attributes
+    ----------
+    vcov_type : {"iid", "hetero", "cluster", "twoway"}
+    ssc : SSC
+    cluster : list of str or None
+        Cluster dimensions (``"pair"``, ``"exporter^importer"``) when clustered.
+    n_clusters : int, tuple of int or None
+    """
+
+    vcov_type: str
+    ssc: SSC
+    cluster: list | None = None
+    n_clusters: object = None
+
+
+@dataclass(frozen=True, eq=False)
+class FitRows:
+    """The estimation rows a PPML result keeps (for ``fixef``, ``predict``, ``vcov()`` and ``bias_correct``).
+
+    Attributes
+    ----------
+    y, mu, eta, offset, weights : (n,) arrays
+        Outcome, fitted mean μ = exp(η), linear predictor η, offset and weights v of the used rows.
+    X, Xt : (n, p) arrays
+        The kept slopes, and the same demeaned under the converged weights v μ (bread and scores).
+    fe : (K, n) int array
+        Fixed-effect codes; ``fe_levels`` their labels, ``fe_coef`` the raw effects of IRLS (or None).
+    fe_dof : int
+        Fixed-effect degrees of freedom (:func:`gravity.estimation.rank.fe_dof`).
+    index : Index
+        The used rows' labels in the data.
+    offset_spec : str, array or None
+        The ``offset=`` argument (``predict`` reads the same column of new data).
+    has_weights : bool
+        Whether ``weights=`` was given.
+    data : DataFrame or None
+        The fitted frame (cluster columns for ``vcov()``).
+    """
+
+    y: np.ndarray
+    mu: np.ndarray
+    eta: np.ndarray
+    X: np.ndarray
+    Xt: np.ndarray | None
+    offset: np.ndarray
+    weights: np.ndarray
+    fe: np.ndarray
+    fe_levels: list
+    fe_dof: int
+    index: pd.Index
+    offset_spec: object = None
+    has_weights: bool = False
+    fe_coef: np.ndarray | None = None
+    data: pd.DataFrame | None = None
 
 
 class PPMLResults(EstimationResults):
     """Estimated PPML-HDFE model (normal inference). See the module docstring for definitions and
-    conventions."""
+    conventions.
 
-    def __init__(self, *, spec, names, beta, V, vcov_type, ssc, cluster, n_clusters, y, mu, eta, X,
-                 offset, weights, fe, fe_levels, sample, index, converged, n_iter, collinear,
-                 offset_spec, has_weights, fe_coef=None, fe_dof=0, Xt=None, data=None):
+    Parameters
+    ----------
+    spec : Spec
+        The parsed formula.
+    params : Series
+        β̂ by coefficient name.
+    V : (p, p) array
+        V̂ of ``params``.
+    inference : Inference
+        How V̂ was computed.
+    rows : FitRows
+        The estimation rows.
+    sample : DataFrame
+        ``used`` and ``reason`` for every input row.
+    converged : bool
+    n_iter : int
+        IRLS iterations.
+    collinear : list of str
+        Regressors dropped as collinear.
+    """
+
+    _compact: bool = False
+    _drops: pd.Series            # set by compact()
+
+    def __init__(self, spec, params: pd.Series, V: np.ndarray, *, inference: Inference, rows: FitRows,
+                 sample: pd.DataFrame, converged: bool, n_iter: int, collinear=()):
         self.spec = spec
         self.formula = spec.formula
         self.fixed_effects = spec.fe_names
-        self.params = pd.Series(beta, index=names, name="coef", dtype=float)
-        self.vcov_type = vcov_type
-        self.ssc = ssc
-        self.cluster = cluster
-        self.n_clusters = n_clusters
-        self._y, self._mu, self._eta, self._X = y, mu, eta, X
-        self._offset, self._v, self._fe, self._fe_levels = offset, weights, fe, fe_levels
-        self._offset_spec = offset_spec
-        self._has_weights = has_weights
-        self.sample = sample
-        self.converged = bool(converged)
-        self.n_iter = int(n_iter)
-        self.collinear = list(collinear)
-        self.nobs = int(y.size)
-        self.fitted = pd.Series(mu, index=index, name="fitted")
-        self._index = index
-        self._fixef_raw = fe_coef
-        self._fe_dof = fe_dof
+        self.params = pd.Series(params, name="coef", dtype=float)
         self._vcov = V
-        self._Xt = Xt            # slopes demeaned under the converged weights (bread and scores)
-        self._data = data        # the fitted frame (cluster columns for .vcov())
+        self.vcov_type, self.ssc = inference.vcov_type, inference.ssc
+        self.cluster, self.n_clusters = inference.cluster, inference.n_clusters
+        self.sample = sample
+        self.converged, self.n_iter, self.collinear = bool(converged), int(n_iter), list(collinear)
+        r = rows
+        self._y, self._mu, self._eta, self._X, self._Xt = r.y, r.mu, r.eta, r.X, r.Xt
+        self._offset, self._v, self._fe, self._fe_levels = r.offset, r.weights, r.fe, r.fe_levels
+        self._offset_spec, self._has_weights = r.offset_spec, r.has_weights
+        self._index, self._fixef_raw, self._fe_dof, self._data = r.index, r.fe_coef, r.fe_dof, r.data
+        self.nobs = int(r.y.size)
+        self.fittedvalues = pd.Series(r.mu, index=r.index, name="fitted")
 
     COMPACT_STATISTICS = ("deviance", "llf", "llnull", "null_deviance", "pseudo_rsquared", "rsquared_corr")
 
-    def compact(self) -> "PPMLResults":
+    def compact(self) -> PPMLResults:
         """This result without its row-level arrays, for keeping many fits (``ppml(by=)`` on a group source).
 
         Kept: coefficients, covariance and inference (``bse``, ``lincom``, ``wald_test``, tables), counts
         (``nobs``, ``drops``, clusters) and the fit statistics of :attr:`COMPACT_STATISTICS`, computed
         first. Dropped: the outcome, fitted values, design, weights, fixed-effect codes, ``sample``,
-        ``fitted`` and the fitted frame (about 90 bytes a row). What needs rows (``vcov()`` switching,
+        ``fittedvalues`` and the fitted frame (about 90 bytes a row). What needs rows (``vcov()`` switching,
         ``bias_correct``, ``fixef``, ``predict``) then raises, naming the refit.
         """
         for name in self.COMPACT_STATISTICS:
@@ -664,7 +820,7 @@ class PPMLResults(EstimationResults):
         new = copy.copy(self)
         new._drops = self.drops
         for name in ("_y", "_mu", "_eta", "_X", "_Xt", "_offset", "_v", "_fe", "_data", "_index", "sample",
-                     "fitted", "_fixef_raw"):
+                     "fittedvalues", "_fixef_raw"):
             setattr(new, name, None)
         for name in ("_lgamma", "_mu_null"):
             new.__dict__.pop(name, None)
@@ -673,7 +829,8 @@ class PPMLResults(EstimationResults):
 
     def _require_rows(self, what: str) -> None:
         if getattr(self, "_compact", False):
-            raise ValueError(f"{what} needs the estimation rows, which this compact result dropped (ppml(by=) on a "
+            raise EstimationError(f"{what} needs the estimation rows, which this compact result dropped "
+                                  f"(ppml(by=) on a "
                              f"group source keeps coefficients, covariance and fit statistics); refit that group: "
                              f"gv.ppml(formula, source.read(level))")
 
@@ -682,7 +839,7 @@ class PPMLResults(EstimationResults):
         vtype = resolve_type(v, cl)
         ssc_ = self.ssc if ssc is None else resolve_ssc(ssc)
         if self._Xt is None:
-            raise ValueError("this PPML result kept no demeaned design; refit with vcov=...")
+            raise EstimationError("this PPML result kept no demeaned design; refit with vcov=...")
         cl_cols = list(cl) if cl is not None and vtype in ("cluster", "twoway") else None
         clusters = None
         if cl_cols:
@@ -750,7 +907,7 @@ class PPMLResults(EstimationResults):
     @property
     def drops(self) -> pd.Series:
         """Number of rows left out, by reason."""
-        if getattr(self, "_compact", False):
+        if self._compact or self.sample is None:
             return self._drops
         r = self.sample["reason"]
         return r[r != ""].value_counts()
@@ -758,25 +915,25 @@ class PPMLResults(EstimationResults):
     def summary(self) -> Summary:
         """The fit in a table: sample, standard errors, goodness of fit, coefficients."""
         vc = {"iid": "iid", "hetero": "heteroskedasticity-robust",
-              "cluster": f"clustered by {self.cluster}", "twoway": f"two-way clustered by {self.cluster}"}[self.vcov_type]
-        lines = [
-            "PPML with fixed effects (gravity.ppml)",
-            f"Formula:        {self.formula}",
-            f"Fixed effects:  {', '.join(self.fixed_effects) or 'none'}",
-            f"Observations:   {self.nobs}" + (f"   (left out: {dict(self.drops)})" if len(self.drops) else ""),
-            f"Std. errors:    {vc}" + (f", {self.n_clusters} clusters" if self.n_clusters else "") + f"; ssc={ssc_label(self.ssc, 'ppml')}",
-            f"Deviance:       {self.deviance:.6g}   Log-likelihood: {self.llf:.6g}",
-            f"Pseudo R2 (McFadden): {self.pseudo_rsquared:.4f}   corr(y, mu)^2: {self.rsquared_corr:.4f}",
-            f"Converged:      {self.converged} in {self.n_iter} iterations",
+              "cluster": f"clustered by {self.cluster}",
+              "twoway": f"two-way clustered by {self.cluster}"}[self.vcov_type]
+        clusters = f", {self.n_clusters} clusters" if self.n_clusters else ""
+        info = [
+            ("Formula", self.formula),
+            ("Fixed effects", ", ".join(self.fixed_effects) or "none"),
+            ("Observations", f"{self.nobs}" + (f"   (left out: {dict(self.drops)})" if len(self.drops) else "")),
+            ("Std. errors", f"{vc}{clusters}; ssc={ssc_label(self.ssc, 'ppml')}"),
+            ("Deviance", f"{self.deviance:.6g}   Log-likelihood: {self.llf:.6g}"),
+            ("Pseudo R2 (McFadden)", f"{self.pseudo_rsquared:.4f}   corr(y, mu)^2: {self.rsquared_corr:.4f}"),
+            ("Converged", f"{self.converged} in {self.n_iter} iterations"),
         ]
         if self.collinear:
-            lines.append(f"Dropped as collinear: {self.collinear}")
-        body = self._coef_table(lambda x: f"{x: .6f}") if len(self.params) else "(no slope coefficients)"
-        rule = "=" * max(len(l) for l in body.splitlines() + lines)
-        return Summary("\n".join([rule, *lines, rule, body, rule]))
+            info.append(("Dropped as collinear", str(self.collinear)))
+        return Summary("PPML with fixed effects (gravity.ppml)", info, self.coef_table(), digits=6)
 
     def bias_correct(self, i: str = "exporter", j: str = "importer", t: str = "year", *,
-                     method: str = "analytical", leverage: str = "auto", splits: int = 1, seed: int = 0):
+                     method: Literal["analytical", "jackknife"] = "analytical",
+                     leverage: Literal["auto", "exact", "series"] = "auto", splits: int = 1, seed: int = 0):
         """Weidner & Zylkin (2021) bias correction of a two- or three-way gravity fit.
 
         β̃ = β̂ − Ŵ⁻¹(B̂/N + D̂/N) for ``i^t + j^t + pair`` effects (analytical, or the split-panel
@@ -843,7 +1000,8 @@ class PPMLResults(EstimationResults):
         reference = dict(reference or {})
         unknown = [k for k in reference if k not in self.fixed_effects]
         if unknown:
-            raise ValueError(f"reference names {unknown} are not fixed effects of this model: {self.fixed_effects}")
+            raise EstimationError(f"reference names {unknown} are not fixed effects of this model: "
+                                  f"{self.fixed_effects}")
         n_levels = [len(l) for l in self._fe_levels]
         offsets = fe_offsets(n_levels)
         a = self._raw_fixef().copy()
@@ -862,15 +1020,12 @@ class PPMLResults(EstimationResults):
                 else:
                     is_ref = np.asarray(levels == ref)
                 if not is_ref.any():
-                    raise ValueError(f"reference level {ref!r} not among the levels of {self.fixed_effects[k]!r}")
+                    raise EstimationError(f"reference level {ref!r} not among the levels of {self.fixed_effects[k]!r}")
             else:
                 is_ref = np.zeros(nk, dtype=bool)
             shift = np.full(ncomp, np.nan)
-            for g in np.flatnonzero(is_ref):
-                if np.isnan(shift[labk[g]]):
-                    shift[labk[g]] = blocks[k][g]
-            for g in range(nk):  # levels are sorted: the first one met in a component is the default
-                if np.isnan(shift[labk[g]]):
+            for g in [*np.flatnonzero(is_ref), *range(nk)]:   # the reference first, else the first level met
+                if np.isnan(shift[labk[g]]):                  # in a component (levels are sorted)
                     shift[labk[g]] = blocks[k][g]
             shift = np.nan_to_num(shift)
             blocks[k] -= shift[labk]
@@ -879,7 +1034,8 @@ class PPMLResults(EstimationResults):
                 for k, name in enumerate(self.fixed_effects)}
 
     # ---- prediction ------------------------------------------------------------------------
-    def predict(self, newdata: pd.DataFrame | None = None, type: str = "response", offset=None) -> pd.Series:
+    def predict(self, newdata: pd.DataFrame | None = None, type: PredictType = "response",
+                offset=None) -> pd.Series:
         """Fitted values: μ = exp(η) (``type="response"``) or η (``"link"``).
 
         Without ``newdata``: the estimation sample. With ``newdata``: slopes and fixed-effect columns
@@ -887,8 +1043,7 @@ class PPMLResults(EstimationResults):
         ``offset=`` as an array/column name). Rows with a fixed-effect level not seen in the fit get
         NaN and a logged warning.
         """
-        if type not in ("response", "link"):
-            raise ValueError(f"type must be 'response' or 'link', got {type!r}")
+        check_predict_type(type)
         self._require_rows("predict")
         if newdata is None:
             eta = pd.Series(self._eta, index=self._index)
@@ -898,7 +1053,7 @@ class PPMLResults(EstimationResults):
         fe_cols = [c for t in self.spec.fixed_effects for c in t]
         missing = [c for c in dict.fromkeys(slope_cols + fe_cols) if c not in newdata.columns]
         if missing:
-            raise ValueError(f"newdata lacks column(s) {missing} needed by {self.formula!r}")
+            raise EstimationError(f"newdata lacks column(s) {missing} needed by {self.formula!r}")
         eta = np.zeros(len(newdata))
         for c in slope_cols:
             eta += self.params[c] * newdata[c].to_numpy(dtype=float)
@@ -908,12 +1063,12 @@ class PPMLResults(EstimationResults):
         if off is not None:
             if isinstance(off, str):
                 if off not in newdata.columns:
-                    raise ValueError(f"newdata lacks the offset column {off!r}; pass offset=...")
+                    raise EstimationError(f"newdata lacks the offset column {off!r}; pass offset=...")
                 eta += newdata[off].to_numpy(dtype=float)
             else:
                 arr = np.asarray(off, dtype=float)
                 if offset is None and arr.shape != (len(newdata),):
-                    raise ValueError("the fit used an offset array; pass offset= aligned with newdata")
+                    raise EstimationError("the fit used an offset array; pass offset= aligned with newdata")
                 eta += arr
         unseen = np.zeros(len(newdata), dtype=bool)
         for name, s in self.fixef().items():
@@ -928,6 +1083,7 @@ class PPMLResults(EstimationResults):
             eta += np.nan_to_num(vals)
         eta[unseen] = np.nan
         if unseen.any():
-            log.warning("predict: %d row(s) have fixed-effect levels not in the estimation sample; returned NaN", int(unseen.sum()))
+            log.warning("predict: %d row(s) have fixed-effect levels not in the estimation sample; returned NaN",
+                        int(unseen.sum()))
         out = pd.Series(eta, index=newdata.index)
         return np.exp(out).rename("fitted") if type == "response" else out.rename("link")

@@ -16,15 +16,26 @@ they carry no information about the other coefficients and are dropped.
 """
 from __future__ import annotations
 
-import numpy as np
+from typing import Literal
 
+import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import LinearOperator, lsmr
 
-from gravity.estimation._kernels import (compact_fe, demean_columns, fe_group_drops, fe_sum, group_weights,
-                                        lse_matvec, lse_rmatvec, weighted_cross)
+from gravity.estimation._kernels import (
+    compact_fe,
+    demean_columns,
+    fe_group_drops,
+    fe_sum,
+    group_weights,
+    lse_matvec,
+    lse_rmatvec,
+    weighted_cross,
+)
 from gravity.estimation.demean import fe_offsets
+from gravity.estimation.errors import EstimationError, SeparationError
+from gravity.options import validator
 
 
 def compact_codes(fe: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -46,6 +57,15 @@ def compact_codes(fe: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, list[np
 
 
 DROP_REASONS = np.array(["", "all-zero group", "singleton", "separated"], dtype=object)
+
+RectifierMethod = Literal["auto", "subspace", "weighting"]
+"""How :func:`iterative_rectifier` solves its least-squares steps (module docstring)."""
+check_rectifier_method = validator(RectifierMethod, "method", EstimationError)
+SeparationCheck = Literal["fe", "ir"]
+"""The separation checks of :func:`gravity.ppml` (``separation=``): all-zero fixed-effect groups and the
+iterative rectifier."""
+check_separation = validator(SeparationCheck, "separation", EstimationError,
+                             hint="pass a tuple of them, e.g. ('fe', 'ir') (the default) or ('fe',)")
 """The reason of each drop code (0 kept, 1 all-zero group, 2 singleton, 3 separated)."""
 
 
@@ -226,7 +246,8 @@ class _SubspaceLSE:
         if cols:
             B = np.column_stack(cols)[zero]
             u_, sv, _ = np.linalg.svd(B, full_matrices=False)
-            self.Q = u_[:, sv > 1e-10 * max(sv.max(), 1e-300)] if sv.size and sv.max() > 0 else np.zeros((B.shape[0], 0))
+            self.Q = (u_[:, sv > 1e-10 * max(sv.max(), 1e-300)] if sv.size and sv.max() > 0
+                      else np.zeros((B.shape[0], 0)))
         else:
             self.Q = np.zeros((int(zero.sum()), 0))
 
@@ -243,7 +264,7 @@ class _TooLarge(Exception):
 
 def iterative_rectifier(y: np.ndarray, X: np.ndarray, fe: np.ndarray, n_levels, *,
                         tol: float = 1e-5, maxiter: int = 1000,
-                        method: str = "auto") -> tuple[np.ndarray, int]:
+                        method: RectifierMethod = "auto") -> tuple[np.ndarray, int]:
     """Boolean mask of separated observations and the number of IR iterations.
 
     ``X`` holds the slope columns (with the intercept column when the model has one), ``fe`` the
@@ -270,9 +291,9 @@ def iterative_rectifier(y: np.ndarray, X: np.ndarray, fe: np.ndarray, n_levels, 
 
     Raises
     ------
-    ValueError
+    EstimationError
         Unknown ``method``, or "subspace" with more than two fixed effects.
-    RuntimeError
+    SeparationError
         No convergence in ``maxiter`` iterations (the message says how to skip the check).
 
     References
@@ -286,11 +307,10 @@ def iterative_rectifier(y: np.ndarray, X: np.ndarray, fe: np.ndarray, n_levels, 
     zero = y <= 0
     if not zero.any():
         return np.zeros(n, dtype=bool), 0
-    lse = None
-    if method not in ("auto", "subspace", "weighting"):
-        raise ValueError(f"method must be 'auto', 'subspace' or 'weighting', got {method!r}")
+    lse: _SubspaceLSE | _LSE | None = None
+    check_rectifier_method(method)
     if method == "subspace" and fe.shape[0] > 2:
-        raise ValueError("the subspace method handles at most two fixed effects")
+        raise EstimationError("the subspace method handles at most two fixed effects")
     if fe.shape[0] <= 2 and method != "weighting":
         try:
             lse = _SubspaceLSE(X, fe, n_levels, zero)
@@ -311,7 +331,7 @@ def iterative_rectifier(y: np.ndarray, X: np.ndarray, fe: np.ndarray, n_levels, 
             xb[zero & (resid > tol)] = 0.0
             return zero & (xb > 0), it
         u = np.where(zero, np.maximum(xb, 0.0), 0.0)
-    raise RuntimeError(
+    raise SeparationError(
         f"separation check (iterative rectifier) did not converge in {maxiter} iterations; "
         "pass separation=('fe',) to skip it and inspect the data for separated observations"
     )

@@ -47,12 +47,33 @@ effects. Stata Journal 20(1), 95–115.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["SSC", "PRESETS", "VCOV_TYPES", "resolve_ssc", "resolve_type", "ssc_label", "sandwich",
-           "cluster_meat"]
+from gravity.estimation.errors import EstimationError, EstimationWarning  # noqa: F401 - re-exported
+from gravity.options import choices, validator
+
+__all__ = ["SSC", "PRESETS", "VCOV_TYPES", "VcovType", "resolve_ssc", "resolve_type", "ssc_label", "sandwich",
+           "cluster_meat", "check_dof", "EstimationError", "PPMLPreset", "OLSPreset"]
+
+VcovType = Literal["iid", "hetero", "cluster", "twoway"]
+"""The covariance types (module docstring); ``resolve_type`` also reads their synonyms."""
+VCOV_TYPES = choices(VcovType)
+_check_vcov = validator(VcovType, "vcov", EstimationError,
+                        synonyms={"robust": "hetero", "hc0": "hetero", "hc1": "hetero", "standard": "iid",
+                                  "nonrobust": "iid"},
+                        hint="or a dict {'CRV1': 'column'} (HC0 and HC1 differ by the ssc, not by the type)")
+PPMLPreset = Literal["stata", "none"]
+OLSPreset = Literal["companion", "stata", "none"]
+NAdj = Literal["hetero"]
+KCount = Literal["slopes", "all"]
+ClusterDf = Literal["own", "min"]
+Scale = Literal["vcov", "meat"]
+_check_k = validator(KCount, "SSC(k=...)", EstimationError)
+_check_cluster_df = validator(ClusterDf, "SSC(cluster_df=...)", EstimationError)
+_check_scale = validator(Scale, "SSC(scale=...)", EstimationError)
 
 
 @dataclass(frozen=True)
@@ -77,20 +98,17 @@ class SSC:
 
     cluster_adj: bool = True
     robust_adj: bool = True
-    n_adj: bool | str = False
-    k: str = "slopes"
-    cluster_df: str = "own"
-    scale: str = "vcov"
+    n_adj: bool | NAdj = False
+    k: KCount = "slopes"
+    cluster_df: ClusterDf = "own"
+    scale: Scale = "vcov"
 
     def __post_init__(self):
         if self.n_adj not in (True, False, "hetero"):
-            raise ValueError(f"SSC(n_adj=...) must be True, False or 'hetero', got {self.n_adj!r}")
-        if self.k not in ("slopes", "all"):
-            raise ValueError(f"SSC(k=...) must be 'slopes' or 'all', got {self.k!r}")
-        if self.cluster_df not in ("own", "min"):
-            raise ValueError(f"SSC(cluster_df=...) must be 'own' or 'min', got {self.cluster_df!r}")
-        if self.scale not in ("vcov", "meat"):
-            raise ValueError(f"SSC(scale=...) must be 'vcov' or 'meat', got {self.scale!r}")
+            raise EstimationError(f"SSC(n_adj=...) must be True, False or 'hetero', got {self.n_adj!r}")
+        _check_k(self.k)
+        _check_cluster_df(self.cluster_df)
+        _check_scale(self.scale)
 
     def factor(self, kind: str, n: int, k: int, G: int | None = None) -> float:
         """The factor c for one term.
@@ -119,6 +137,8 @@ class SSC:
             if self.robust_adj:
                 return n / (n - k) if nadj else n / (n - 1)
             return (n - 1) / (n - k) if nadj else 1.0
+        if G is None:
+            raise EstimationError("SSC.factor('cluster', ...) needs G, the number of clusters of the term")
         cg = G / (G - 1) if self.cluster_adj else 1.0
         return cg * (n - 1) / (n - k) if nadj else cg
 
@@ -136,12 +156,12 @@ PRESETS: dict[str, dict[str, SSC]] = {
 }
 
 
-def resolve_ssc(ssc, estimator: str = "ppml") -> SSC:
+def resolve_ssc(ssc, estimator: Literal["ppml", "ols"] = "ppml") -> SSC:
     """The :class:`SSC` of a preset name (for ``estimator`` "ppml" or "ols") or an instance.
 
     Raises
     ------
-    ValueError
+    EstimationError
         Unknown preset name, naming the presets of that estimator.
     """
     if isinstance(ssc, SSC):
@@ -149,10 +169,10 @@ def resolve_ssc(ssc, estimator: str = "ppml") -> SSC:
     presets = PRESETS[estimator]
     if isinstance(ssc, str) and ssc in presets:
         return presets[ssc]
-    raise ValueError(f"ssc must be one of {list(presets)} or an SSC(...) instance, got {ssc!r}")
+    raise EstimationError(f"ssc must be one of {list(presets)} or an SSC(...) instance, got {ssc!r}")
 
 
-def ssc_label(ssc: SSC, estimator: str = "ppml") -> str:
+def ssc_label(ssc: SSC, estimator: Literal["ppml", "ols"] = "ppml") -> str:
     """The preset name of ``ssc`` for ``estimator`` (quoted), else its repr."""
     for name, preset in PRESETS[estimator].items():
         if preset == ssc:
@@ -160,10 +180,8 @@ def ssc_label(ssc: SSC, estimator: str = "ppml") -> str:
     return repr(ssc)
 
 
-VCOV_TYPES = ("iid", "hetero", "cluster", "twoway")
 
-
-def resolve_type(vcov, cluster) -> str:
+def resolve_type(vcov, cluster) -> VcovType:
     """Normalise a ``vcov=`` argument to one of :data:`VCOV_TYPES`.
 
     ``None`` means "cluster" when ``cluster`` is given, else "hetero"; "robust", "HC0", "HC1" mean
@@ -171,19 +189,18 @@ def resolve_type(vcov, cluster) -> str:
 
     Raises
     ------
-    ValueError
+    EstimationError
         Unknown type, or a clustered type without ``cluster``.
     """
     if vcov is None:
         vcov = "cluster" if cluster is not None else "hetero"
-    v = str(vcov).lower()
-    v = {"robust": "hetero", "hc0": "hetero", "hc1": "hetero", "standard": "iid", "nonrobust": "iid"}.get(v, v)
-    if v not in VCOV_TYPES:
-        raise ValueError(f"vcov must be one of 'iid', 'hetero' ('robust'), 'cluster', 'twoway'; got {vcov!r}")
+    v = _check_vcov(str(vcov).lower())
     if v in ("cluster", "twoway") and cluster is None:
-        raise ValueError(f"vcov={vcov!r} needs cluster= (a column name, or two names for two-way)")
+        raise EstimationError(f"vcov={vcov!r} needs cluster= (a column name, or two names for two-way)")
     if v == "cluster" and isinstance(cluster, (list, tuple)) and len(cluster) == 2:
         v = "twoway"
+    if v == "twoway" and not (isinstance(cluster, (list, tuple)) and len(cluster) == 2):
+        raise EstimationError(f"vcov='twoway' needs two cluster columns (cluster='a+b' or ['a', 'b']), got {cluster!r}")
     return v
 
 
@@ -200,16 +217,6 @@ def cluster_meat(scores: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, int
     S = np.zeros((G, scores.shape[1]))
     np.add.at(S, codes, scores)
     return S.T @ S, G
-
-
-class EstimationError(ValueError):
-    """The data cannot identify the model or its covariance (fewer observations than parameters, a
-    singular system); the message names the model, the counts and the fix."""
-
-
-class EstimationWarning(UserWarning):
-    """A fit that ran but whose numbers say little (e.g. a constant outcome fitted exactly); the message
-    names the model and the fix."""
 
 
 def check_dof(n: int, n_params: int, what: str) -> None:
@@ -271,7 +278,7 @@ def sandwich(bread: np.ndarray, scores: np.ndarray | None, vtype: str, ssc: SSC,
 
     Raises
     ------
-    ValueError
+    EstimationError
         A cluster dimension with a single cluster (G/(G − 1) and the estimator are undefined).
     EstimationError
         Fewer than 2 observations, or no residual degrees of freedom for an estimated dispersion.
@@ -291,15 +298,19 @@ def sandwich(bread: np.ndarray, scores: np.ndarray | None, vtype: str, ssc: SSC,
         if dispersion is not None:
             return bread * dispersion[0] / dispersion[1], []
         return bread * ssc.factor("iid", n, k), []
+    if scores is None:
+        raise EstimationError(f"vcov={vtype!r} needs the scores s_i (only 'iid' does without them)")
     if vtype == "hetero":
         meat = scores.T @ scores
         return ssc.factor("hetero", n, k) * bread @ meat @ bread, []
+    if not clusters:
+        raise EstimationError(f"vcov={vtype!r} needs the cluster codes of each dimension")
     names = list(cluster_names) if cluster_names is not None else [f"cluster {j}" for j in range(len(clusters))]
     meats = [cluster_meat(scores, codes) for codes in clusters]
     one = [nm for nm, (_, G) in zip(names, meats) if G < 2]
     if one:
-        raise ValueError(f"cluster column(s) {one} have a single cluster in the estimation sample; "
-                         f"cannot cluster on them — pick a column with at least two groups or vcov='hetero'")
+        raise EstimationError(f"cluster column(s) {one} have a single cluster in the estimation sample; "
+                              f"cannot cluster on them — pick a column with at least two groups or vcov='hetero'")
     Gs = [G for _, G in meats]
     if vtype == "cluster":
         meat, G = meats[0]

@@ -39,9 +39,24 @@ Routes: exact hat algebra (:mod:`gravity.ge.solver`, default) and GEPPML re-esti
 (:func:`geppml`); the book's own Stata loop (:func:`book_loop`) for replication. Group totals
 (a bloc's exports or real GDP, per draw too) with :func:`aggregate_levels`.
 
-Modules: ``errors`` (exceptions), ``pairs`` (pair values → matrices), ``_kernels`` (numba only),
-``solver`` (hat algebra API), ``baseline``, ``deficits``, ``geppml``, ``uncertainty``, ``aggregate``. Each imports
-only modules listed before it (``baseline`` uses ``solver``, never the reverse).
+One vocabulary for both models (:mod:`gravity.ge.options`, :mod:`gravity.ge.results`): the deficit rules
+``ratio``/``additive``/``balanced``, the numeraire, the settings of draws, the results base (``countries``
+with the same column names for the quantities both models report, ``deficits``, ``numeraire``,
+``iterations``, ``converged``) and the intervals (``point``/``lower``/``upper``, ``table(effect)``)::
+
+    from gravity.panel.io_tables import wiod_io_table
+    ms = gv.ge.MultiSectorBaseline.from_table(wiod_io_table(2011))
+    res = gv.ge.solve_multisector(ms, iceberg=gv.ge.iceberg_cut(ms, ["RUS", "TUR"], cut=0.05),
+                                  deficits="additive")
+    res.countries[["real_gdp_full", "exports_full", "welfare"]]
+    gv.ge.theta_draws(ms, iceberg=..., draws=200, seed=1, level=0.9).table("welfare")
+
+Modules: ``errors`` (exceptions), ``options`` (deficit rules, numeraire, settings), ``results`` (results
+and interval bases, the percentile interval), ``pairs`` (pair values → matrices), ``_kernels`` and
+``_ms_kernels`` (numba only), ``solver`` (hat algebra API), ``baseline``, ``deficits``, ``geppml``,
+``uncertainty``, ``aggregate``, ``multisector`` (Caliendo–Parro), ``onesector_gap`` (one sector against
+many on the same shock). Each imports only modules listed before it (``baseline`` uses ``solver``, never
+the reverse).
 
 References
 ----------
@@ -49,22 +64,41 @@ Anderson & van Wincoop (2003), *AER* 93(1); Dekle, Eaton & Kortum (2007), *AER* 
 Piermartini, Monteiro & Larch (2016), *An Advanced Guide to Trade Policy Analysis*, ch. 2; Baier,
 Yotov & Zylkin (2019), *JIE* 116.
 """
-from gravity.ge.errors import GEConvergenceError, GEInputError
-from gravity.ge.pairs import align_pairs
-from gravity.ge.baseline import Baseline, trade_costs
-from gravity.ge.solver import EFFECTS, GEResult, cost_change_matrix, solve
 from gravity.ge.aggregate import aggregate_levels
+from gravity.ge.baseline import Baseline, trade_costs
+from gravity.ge.deficits import compare_deficit_rules, purge_deficits
+from gravity.ge.errors import GEConvergenceError, GEInputError
 from gravity.ge.geppml import book_loop, geppml
-from gravity.ge.deficits import DEFICIT_RULES, compare_deficit_rules, purge_deficits
-from gravity.ge.multisector import (MultiSectorBaseline, MultiSectorResult, cp2015_shock, iceberg_cut, solve_multisector,
-                                    theta_draws)
+from gravity.ge.multisector import (
+    MS_COUNTRY_EFFECTS,
+    MultiSectorBaseline,
+    MultiSectorResult,
+    MultiSectorUncertainty,
+    iceberg_cut,
+    solve_multisector,
+    theta_draws,
+)
 from gravity.ge.onesector_gap import one_sector_gap
-from gravity.ge.uncertainty import (BetaDraws, GEUncertainty, PooledUncertainty, confidence_intervals,
-                                    pair_bootstrap, parametric_draws, pooled_intervals, ppml_refit)
+from gravity.ge.options import DEFICIT_RULES, DeficitRule, DrawSettings, Numeraire, SolveSettings
+from gravity.ge.pairs import align_pairs
+from gravity.ge.results import SHARED_EFFECTS, GEIntervals, GEResultBase, percentile_interval
+from gravity.ge.solver import EFFECTS, GEResult, cost_change_matrix, solve
+from gravity.ge.uncertainty import (
+    BetaDraws,
+    GEUncertainty,
+    PooledUncertainty,
+    confidence_intervals,
+    pair_bootstrap,
+    parametric_draws,
+    pooled_intervals,
+    ppml_refit,
+)
 
 __all__ = ["Baseline", "GEInputError", "GEConvergenceError", "GEResult", "EFFECTS", "align_pairs",
            "trade_costs", "cost_change_matrix", "solve", "geppml", "book_loop", "BetaDraws",
            "GEUncertainty", "confidence_intervals", "pair_bootstrap", "parametric_draws", "ppml_refit",
-           "aggregate_levels", "DEFICIT_RULES", "purge_deficits", "compare_deficit_rules",
-           "PooledUncertainty", "pooled_intervals", "MultiSectorBaseline", "MultiSectorResult",
-           "solve_multisector", "cp2015_shock", "iceberg_cut", "theta_draws", "one_sector_gap"]
+           "aggregate_levels", "DEFICIT_RULES", "DeficitRule", "Numeraire", "purge_deficits",
+           "compare_deficit_rules", "PooledUncertainty", "pooled_intervals", "MultiSectorBaseline",
+           "MultiSectorResult", "MultiSectorUncertainty", "MS_COUNTRY_EFFECTS", "solve_multisector", "iceberg_cut",
+           "theta_draws", "one_sector_gap", "SHARED_EFFECTS", "GEResultBase", "GEIntervals", "percentile_interval",
+           "SolveSettings", "DrawSettings"]

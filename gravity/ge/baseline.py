@@ -30,8 +30,8 @@ agreements. *Journal of International Economics* 116.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -159,7 +159,7 @@ class Baseline:
         """Pair values as an (N, N) matrix in this baseline's order (see :func:`align_pairs`)."""
         return align_pairs(values, self.countries, name=name, fill=fill)
 
-    def with_costs(self, costs: np.ndarray, *, tol: float = 1e-13, max_iter: int = 100_000) -> "Baseline":
+    def with_costs(self, costs: np.ndarray, *, tol: float = 1e-13, max_iter: int = 100_000) -> Baseline:
         """Same Y, E, σ and reference with other baseline costs t_ij^{1-σ}.
 
         Re-solves OMR_i = Σ_j t_ij E_j / IMR_j, IMR_j = Σ_i t_ij Y_i / OMR_i (IMR_ref = 1) and sets
@@ -194,7 +194,7 @@ class Baseline:
     @classmethod
     def from_trade(cls, data: pd.DataFrame, *, sigma: float, costs=None, reference: str,
                    exporter: str = "exporter", importer: str = "importer", trade: str = "trade",
-                   tol: float = 1e-13, max_iter: int = 100_000) -> "Baseline":
+                   tol: float = 1e-13, max_iter: int = 100_000) -> Baseline:
         """Baseline from a square table of flows including domestic flows X_ii.
 
         Y_i = Σ_j X_ij and E_j = Σ_i X_ij from the data; OMR, IMR solve the system of the module

@@ -2,7 +2,8 @@
 
 A country's expenditure E_j differs from its output Y_j by its deficit D_j = E_j − Y_j. A
 counterfactual must say what happens to D_j when prices move, and the choice can move a country's
-result more than the policy does (Hong Kong in the book's data). Three rules (:data:`DEFICIT_RULES`):
+result more than the policy does (Hong Kong in the book's data). Three rules (:data:`DEFICIT_RULES`, defined
+in :mod:`gravity.ge.options` with their meaning in the multi-sector model):
 
 * ``ratio`` (κ rule, the book's): E'_j = κ φ_j Y'_j with φ_j = E_j / Y_j fixed and one common κ so
   that world expenditure equals world output;
@@ -24,28 +25,19 @@ Yotov, Y. V. (2025). ge_gravity2: general equilibrium gravity with deficit optio
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from gravity.ge.baseline import Baseline
 from gravity.ge.errors import GEInputError
-from gravity.ge.solver import NUMERAIRES, cost_change_matrix, full, numeraire_attrs, solve, solve_resistances
+from gravity.ge.options import DEFICIT_RULES, DeficitRule, Numeraire, check_numeraire
+from gravity.ge.solver import cost_change_matrix, full, numeraire_attrs, solve, solve_resistances
 
 __all__ = ["DEFICIT_RULES", "purge_deficits", "compare_deficit_rules"]
 
-DEFICIT_RULES = {
-    "ratio": "κ rule: E_j / Y_j is kept with one common κ, so world expenditure equals world output "
-             "(Yotov et al. 2016, ch. 2).",
-    "additive": "Additive deficits: D_j = E_j − Y_j is kept as a share of world output "
-                "(ge_gravity's default).",
-    "balanced": "Balanced trade: deficits are purged first (E_j = Y_j, Dekle, Eaton & Kortum 2007) and the "
-                "scenario is solved on the purged baseline.",
-}
-
-
-def purge_deficits(baseline: Baseline, *, numeraire: str = "world_output", tol: float = 1e-13,
+def purge_deficits(baseline: Baseline, *, numeraire: Numeraire = "world_output", tol: float = 1e-13,
                    max_iter: int = 100_000) -> Baseline:
     """Balanced-trade baseline: the full-endowment GE with unchanged trade costs and E'_j = Y'_j.
 
@@ -87,8 +79,7 @@ def purge_deficits(baseline: Baseline, *, numeraire: str = "world_output", tol: 
     ----------
     Dekle, Eaton & Kortum (2007), *AER* 97(2); Yotov et al. (2016), ch. 2; Yotov (2025), ge_gravity2.
     """
-    if numeraire not in NUMERAIRES:
-        raise GEInputError(f"numeraire must be one of {list(NUMERAIRES)}, got {numeraire!r}")
+    numeraire = check_numeraire(numeraire)
     b = baseline
     ones = np.ones((b.n, b.n))
     p, _, _, _, _, it = full(b.fitted, ones, b.Y, b.E, b.sigma, b.ref, numeraire, tol, max_iter,
@@ -109,8 +100,8 @@ def purge_deficits(baseline: Baseline, *, numeraire: str = "world_output", tol: 
 
 
 def compare_deficit_rules(baseline: Baseline, cost_change=None, *, new_costs=None,
-                          rules: Sequence[str] = ("ratio", "additive", "balanced"),
-                          numeraire: str = "reference", tol: float = 1e-13,
+                          rules: Sequence[DeficitRule] = ("ratio", "additive", "balanced"),
+                          numeraire: Numeraire = "reference", tol: float = 1e-13,
                           max_iter: int = 100_000) -> pd.DataFrame:
     """The GE effects of one scenario under each deficit rule, side by side.
 
@@ -151,8 +142,7 @@ def compare_deficit_rules(baseline: Baseline, cost_change=None, *, new_costs=Non
     Yotov (2025), ge_gravity2.
     """
     rules = list(rules)
-    bad = [r for r in rules if r not in DEFICIT_RULES]
-    if bad or not rules or len(set(rules)) != len(rules):
+    if any(r not in DEFICIT_RULES for r in rules) or not rules or len(set(rules)) != len(rules):
         raise GEInputError(f"rules must be distinct names of {list(DEFICIT_RULES)}, got {rules}")
     that = cost_change_matrix(baseline, cost_change, new_costs)
     frames = []

@@ -37,7 +37,8 @@ Anderson, J. E. & van Wincoop, E. (2003). Gravity with gravitas. *American Econo
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -45,7 +46,9 @@ import pandas as pd
 from gravity.ge._kernels import _scale
 from gravity.ge.baseline import Baseline
 from gravity.ge.errors import GEConvergenceError, GEInputError
+from gravity.ge.options import DeficitRule, check_deficit_rule
 from gravity.ge.solver import GEResult, cost_change_matrix
+from gravity.options import validator
 
 log = logging.getLogger("gravity.ge")
 
@@ -125,6 +128,7 @@ def ppml_fit(y: np.ndarray, costs: np.ndarray, base: Baseline, tol: float = 1e-1
     ----------
     Yotov et al. (2016), ch. 2; Correia, Guimarães & Zylkin (2020), ppmlhdfe.
     """
+    from gravity.estimation.multi import only_fit
     from gravity.estimation.ppml import ppml  # here, not at the top: `import gravity.ge` stays light
 
     n = base.n
@@ -134,7 +138,7 @@ def ppml_fit(y: np.ndarray, costs: np.ndarray, base: Baseline, tol: float = 1e-1
     keep = df["t"] > 0
     d = df[keep].copy()
     d["off"] = np.log(d["t"])
-    res = ppml("y ~ 1 | exporter + importer", d, offset="off", tol=tol)
+    res = only_fit(ppml("y ~ 1 | exporter + importer", d, offset="off", tol=tol))
     fitted = res.predict(type="response").reindex(d.index)
     if fitted.isna().any():
         raise GEConvergenceError(f"ppml dropped {int(fitted.isna().sum())} pairs (separation?); GEPPML "
@@ -158,14 +162,15 @@ def ppml_fit(y: np.ndarray, costs: np.ndarray, base: Baseline, tol: float = 1e-1
     return mu.reshape(n, n), exp_pi, exp_chi
 
 
+FitRoute = Literal["ppml", "scaling"]
+"""The fixed-effects fit of :func:`geppml` and :func:`book_loop` when no callable is given."""
+check_fit_route = validator(FitRoute, "fit", GEInputError, hint="or pass a callable fit(y, costs, base)")
+
+
 def _get_fit(fit) -> FixedEffectsFit:
     if callable(fit):
         return fit
-    if fit == "ppml":
-        return ppml_fit
-    if fit == "scaling":
-        return scaling_fit
-    raise GEInputError(f"fit must be 'ppml', 'scaling' or a callable, got {fit!r}")
+    return {"ppml": ppml_fit, "scaling": scaling_fit}[check_fit_route(fit)]
 
 
 def _new_costs(base: Baseline, cost_change, new_costs) -> tuple[np.ndarray, np.ndarray]:
@@ -177,7 +182,7 @@ def _new_costs(base: Baseline, cost_change, new_costs) -> tuple[np.ndarray, np.n
     return that, t1
 
 
-def geppml(base: Baseline, cost_change=None, *, new_costs=None, fit="ppml", deficits: str = "ratio",
+def geppml(base: Baseline, cost_change=None, *, new_costs=None, fit="ppml", deficits: DeficitRule = "ratio",
            tol: float = 1e-10, max_iter: int = 500) -> GEResult:
     """Conditional and full-endowment GE by re-estimated fixed effects (exact fixed point).
 
@@ -215,8 +220,9 @@ def geppml(base: Baseline, cost_change=None, *, new_costs=None, fit="ppml", defi
     ----------
     Yotov et al. (2016), ch. 2 (GEPPML); Anderson & van Wincoop (2003).
     """
-    if deficits not in ("ratio", "additive"):
-        raise GEInputError(f"deficits must be 'ratio' or 'additive', got {deficits!r}")
+    if check_deficit_rule(deficits) == "balanced":
+        raise GEInputError("geppml: deficits='balanced' is not a closure of a scenario; purge the baseline first "
+                           "(gravity.ge.purge_deficits) and solve on it with 'ratio' or 'additive'")
     f = _get_fit(fit)
     that, t1 = _new_costs(base, cost_change, new_costs)
     sigma, ref = base.sigma, base.ref
@@ -239,7 +245,7 @@ def geppml(base: Baseline, cost_change=None, *, new_costs=None, fit="ppml", defi
 
     p = np.ones(base.n)
     err = np.inf
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 (it, the number of fits, is logged after the loop)
         Y1 = p * Y
         E1 = expenditure(Y1)
         y = np.outer(Y1, E1) / Y1.sum()
@@ -328,7 +334,7 @@ def book_loop(base: Baseline, cost_change=None, *, new_costs=None, fit="scaling"
     d_omr, d_imr = np.ones(n), np.ones(n)
     omr_prev, imr_prev = omr_cdl, imr_cdl
     s = 0
-    history = []
+    history: list[tuple] = []
     while True:
         s += 1
         y = mu * pr[:, None] * pr[None, :] / (d_omr[:, None] * d_imr[None, :])

@@ -16,10 +16,12 @@ the equilibrium in changes (CP eqs. 10–15)::
     I'_n    = ŵ_n w_nL_n + Σ_j Σ_i τ'_ni^j π'_ni^j X'_n^j / (1 + τ'_ni^j) + D_n   income: wages, tariffs, deficit
     ŵ_n w_nL_n = Σ_j γ_n^j Σ_i π'_in^j X'_i^j / (1 + τ'_in^j)                   labour-market clearing
 
-with the numeraire Σ_n ŵ_n w_nL_n = Σ_n w_nL_n (world value added). Deficits: ``"fixed"`` keeps
-D_n at its baseline value (CP's benchmark with the data's imbalances); ``"zero"`` sets D_n = 0 in
-both the baseline and the counterfactual (CP section 5.1: the NAFTA effects are measured against a
-1993 world re-solved without deficits, so that imbalances do not contaminate them).
+with the numeraire Σ_n ŵ_n w_nL_n = Σ_n w_nL_n (world value added; ``numeraire="world_output"`` in the
+vocabulary of :mod:`gravity.ge.options`). Deficits, in the words the one-sector GE uses for the same rules
+(:data:`gravity.ge.options.DEFICIT_RULES`): ``"additive"`` keeps D_n at its baseline value in units of
+world value added (CP's "fixed deficits", their benchmark with the data's imbalances); ``"balanced"`` sets
+D_n = 0 in both the baseline and the counterfactual (CP's "zero deficits", section 5.1: the NAFTA effects
+are measured against a 1993 world re-solved without deficits, so that imbalances do not contaminate them).
 
 Solver (not CP's nested tâtonnement): for given wages the price block is a contraction (modulus
 max Σ_k γ_n^{k,j} < 1) and expenditure is linear in X', so both are solved exactly inside; the
@@ -30,7 +32,7 @@ of outer iterations; here the outer problem has only N unknowns and a Newton-typ
 in a few dozen residual evaluations. Kernels in :mod:`gravity.ge._ms_kernels`.
 
 Results are reported against a solved baseline (the model at the baseline tariffs, d̂ = 1 and the
-deficit rule), exactly as CP and the R package cp2015 do; with ``deficits="fixed"`` and
+deficit rule), exactly as CP and the R package cp2015 do; with ``deficits="additive"`` and
 consistent data that baseline reproduces the data (``res.convergence["baseline_gap"]``).
 
 Welfare (CP eq. 24, first order, in % of baseline income I_n; E_ni^j exports of n to i, M_ni^j
@@ -41,7 +43,13 @@ imports of n from i, both net of tariffs, baseline values)::
              − Σ_j Σ_i (1 + τ_ni^j) M_ni^j d ln d_ni^j / I_n                  technical efficiency (d̂ ≠ 1)
 
 with d ln x evaluated as x̂ − 1 (as in cp2015). ``welfare`` is their sum; ``real_income`` is the
-exact Î_n / P̂_n − 1 with P̂_n = Π_j (P̂_n^j)^{α_n^j}; ``real_wage`` is ŵ_n / P̂_n − 1.
+exact Î_n / P̂_n − 1 with P̂_n = Π_j (P̂_n^j)^{α_n^j}; the real wage ŵ_n / P̂_n − 1 (real GDP: labour is the
+only factor) is ``real_gdp_full``, the name the one-sector GE gives real GDP
+(:data:`gravity.ge.results.SHARED_EFFECTS`: the quantities both models report carry the same names).
+
+The baseline comes from arrays (:meth:`MultiSectorBaseline.from_arrays`) or from an input-output table of
+the panel layer (:meth:`MultiSectorBaseline.from_table` on :func:`gravity.panel.io_tables.wiod_io_table` or
+:func:`gravity.panel.io_tables.cp2015_io_table`).
 
 References
 ----------
@@ -54,60 +62,41 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import root
 
-from gravity.data.readers.wiod import WIOD_INDUSTRIES, WIOD_YEARS
-from gravity.data.registry import load
 from gravity.execution import as_executor
 from gravity.ge._ms_kernels import _evaluate
 from gravity.ge.errors import GEConvergenceError, GEInputError
+from gravity.ge.options import (
+    DrawSettings,
+    MultiSectorDeficits,
+    SolveSettings,
+    check_multisector_deficits,
+    settings_from,
+)
+from gravity.ge.results import SHARED_EFFECTS, GEIntervals, GEResultBase
+from gravity.panel.io_tables import IOTable
 
-__all__ = ["MultiSectorBaseline", "MultiSectorResult", "solve_multisector", "cp2015_shock", "iceberg_cut",
-           "theta_draws", "MSDraws", "MS_COUNTRY_EFFECTS", "MS_SECTOR_EFFECTS", "WIOD_GOODS", "WIOD_THETA_SOURCE",
-           "CP2015_THETA"]
-
-DEFICIT_RULES_MS = ("fixed", "zero")
-
-CP2015_THETA = {
-    "Agriculture": 9.11, "Mining": 13.53, "Food": 2.62, "Textile": 8.10, "Wood": 11.50, "Paper": 16.52,
-    "Petroleum": 64.85, "Chemicals": 3.13, "Plastic": 1.67, "Minerals": 2.41, "Basic metals": 3.28,
-    "Metal products": 6.99, "Machinery n.e.c": 1.45, "Office": 12.95, "Electrical": 12.91, "Communication": 3.95,
-    "Medical": 8.71, "Auto": 8.22, "Other Transport": 8.22, "Other": 3.98,
-}
-"""θ_j of the 20 goods sectors as the cp2015 data ship them (``theta`` of ``cp2015_nafta.rda``: CP Table 1,
-with 8.22 for Auto and Other Transport); every CP service sector has 8.22 there."""
-
-WIOD_GOODS = tuple(f"c{k}" for k in range(1, 17))
-"""WIOD 2013 goods industries: agriculture (c1), mining (c2), manufacturing (c3–c16)."""
-
-WIOD_THETA_SOURCE = {
-    "c1": ("Agriculture",), "c2": ("Mining",), "c3": ("Food",), "c4": ("Textile",), "c5": ("Textile",),
-    "c6": ("Wood",), "c7": ("Paper",), "c8": ("Petroleum",), "c9": ("Chemicals",), "c10": ("Plastic",),
-    "c11": ("Minerals",), "c12": ("Basic metals", "Metal products"), "c13": ("Machinery n.e.c",),
-    "c14": ("Office", "Electrical", "Communication", "Medical"), "c15": ("Auto", "Other Transport"),
-    "c16": ("Other",),
-}
-"""WIOD goods industry → the CP sectors (ISIC rev. 3) it covers; its θ is their simple mean."""
-
-_WIOD_FINAL_CATEGORIES = ("household consumption", "non-profit consumption", "government consumption",
-                          "gross fixed capital formation", "changes in inventories and valuables")
+__all__ = ["MultiSectorBaseline", "MultiSectorResult", "MultiSectorUncertainty", "solve_multisector", "iceberg_cut",
+           "theta_draws", "MS_COUNTRY_EFFECTS", "MS_SECTOR_EFFECTS"]
 
 MS_COUNTRY_EFFECTS = {
+    **SHARED_EFFECTS,
     "welfare": "welfare change, terms + volume of trade + technical efficiency (CP eq. 24), % of income",
     "tot": "terms-of-trade contribution, %",
     "vot": "volume-of-trade contribution, %",
     "tech": "technical-efficiency contribution (iceberg changes), %",
-    "real_wage": "ŵ_n / P̂_n − 1, %",
-    "real_income": "Î_n / P̂_n − 1 (exact), %",
-    "wage": "ŵ_n − 1 (against world value added), %",
-    "price_index": "P̂_n − 1, consumer price index Π_j (P̂_n^j)^{α_n^j}, %",
+    "real_income": "Î_n / P̂_n − 1 (exact; income includes tariff revenue and the deficit), %",
     "income": "Î_n − 1, %",
-    "exports": "international exports net of tariffs, % change",
-    "imports": "international imports net of tariffs, % change",
 }
+"""Columns of :attr:`MultiSectorResult.countries`: the quantities the one-sector GE also reports, under its
+names (:data:`gravity.ge.results.SHARED_EFFECTS`; exports and imports net of tariffs, the real wage as
+``real_gdp_full``, the wage ŵ_n as ``output_full`` and ``price_full``, the consumer price index as
+``imr_full``), then the model's own."""
 MS_SECTOR_EFFECTS = {
     "cost": "ĉ_n^j − 1, unit cost of the input bundle, %",
     "price": "P̂_n^j − 1, sectoral price index, %",
@@ -135,9 +124,10 @@ def _arr(x, shape, name):
 class MultiSectorBaseline:
     """Baseline of the Caliendo–Parro model: N regions, J sectors, input-output shares.
 
-    Build with :meth:`from_arrays` or :meth:`from_cp2015`. Arrays follow the package convention
-    (exporters in rows): ``trade[j, i, n]`` is the value of sector-j goods shipped from i to n, net
-    of tariffs, domestic sales on the diagonal.
+    Build with :meth:`from_arrays` or :meth:`from_table` (an input-output table of
+    :mod:`gravity.panel.io_tables`). Arrays follow the package convention (exporters in rows):
+    ``trade[j, i, n]`` is the value of sector-j goods shipped from i to n, net of tariffs, domestic sales
+    on the diagonal.
 
     Attributes
     ----------
@@ -196,6 +186,16 @@ class MultiSectorBaseline:
         return len(self.regions)
 
     @property
+    def countries(self) -> np.ndarray:
+        """The N regions, by the name the one-sector :class:`gravity.ge.Baseline` gives them."""
+        return self.regions
+
+    @property
+    def n(self) -> int:
+        """N, as :attr:`gravity.ge.Baseline.n`."""
+        return len(self.regions)
+
+    @property
     def n_sectors(self) -> int:
         """J."""
         return len(self.sectors)
@@ -209,7 +209,7 @@ class MultiSectorBaseline:
 
     @classmethod
     def from_arrays(cls, regions, sectors, trade, value_added, theta, *, intermediate=None, final=None,
-                    tariffs=None, deficits=None, meta: dict | None = None) -> "MultiSectorBaseline":
+                    tariffs=None, deficits=None, meta: dict | None = None) -> MultiSectorBaseline:
         """Baseline from arrays.
 
         Parameters
@@ -252,7 +252,8 @@ class MultiSectorBaseline:
         N, J = len(regions), len(sectors)
         for what, names in (("regions", regions), ("sectors", sectors)):
             if len(set(names)) != len(names):
-                raise GEInputError(f"{what} must be unique; duplicated: {sorted(pd.Index(names)[pd.Index(names).duplicated()])}")
+                dup = sorted(pd.Index(names)[pd.Index(names).duplicated()])
+                raise GEInputError(f"{what} must be unique; duplicated: {dup}")
         trade = _arr(trade, (J, N, N), "trade")
         va = _arr(value_added, (J, N), "value_added")
         theta = _arr(theta, (J,), "theta")
@@ -307,19 +308,18 @@ class MultiSectorBaseline:
                                "negative intermediate entries of that column")
         return cls(regions, sectors, trade, tau, ic, va, final, deficits, theta, meta)
 
-    @classmethod
-    def from_cp2015(cls, data: dict) -> "MultiSectorBaseline":
-        """Baseline from the cp2015 data list (``gravity.data.load("cp2015/cp2015_nafta.rda")``).
 
-        Uses ``trade.value`` and the 1993 tariffs ``trade.tariff``, ``intermediate_consumption``,
-        ``final_consumption``, ``value_added``, ``deficit.D`` and ``theta``; regions and sectors in
-        the order of ``sets``.
+
+    @classmethod
+    def from_table(cls, table: IOTable) -> MultiSectorBaseline:
+        """Baseline from an input-output table of the panel layer (:mod:`gravity.panel.io_tables`).
+
+        ``MultiSectorBaseline.from_table(wiod_io_table(2011))``, or ``cp2015_io_table(gravity.data.load(
+        "cp2015/cp2015_nafta.rda"))``: the table's arrays go through :meth:`from_arrays`, which validates them.
 
         Parameters
         ----------
-        data : dict
-            The R list as read by ``rdata`` (keys ``sets``, ``trade``, ``intermediate_consumption``,
-            ``final_consumption``, ``value_added``, ``deficit``, ``theta``).
+        table : gravity.panel.io_tables.IOTable
 
         Returns
         -------
@@ -328,200 +328,14 @@ class MultiSectorBaseline:
         Raises
         ------
         GEInputError
-            A missing element or column, or a table that does not cover every cell exactly once.
-
-        References
-        ----------
-        Caliendo & Parro (2015), section 5.1; cp2015 (``data/cp2015_nafta.rda``).
+            As :meth:`from_arrays`.
         """
-        need = ("sets", "trade", "intermediate_consumption", "final_consumption", "value_added", "deficit", "theta")
-        keys = {str(k): v for k, v in data.items()}
-        miss = [k for k in need if k not in keys]
-        if miss:
-            raise GEInputError(f"cp2015 data lacks {miss}; load it with gravity.data.load('cp2015/cp2015_nafta.rda')")
-        sets = {str(k): v for k, v in keys["sets"].items()}
-        regions = np.asarray(sets["regions"], dtype=str)
-        sectors = np.asarray(sets["sectors"], dtype=str)
-        tr = keys["trade"]
-        trade = _pivot(tr, ("sector", "exporter", "importer"), "value", (sectors, regions, regions), "trade")
-        tau = _pivot(tr, ("sector", "exporter", "importer"), "tariff", (sectors, regions, regions), "trade")
-        ic = _pivot(keys["intermediate_consumption"], ("input", "sector", "region"), "value",
-                    (sectors, sectors, regions), "intermediate_consumption")
-        va = _pivot(keys["value_added"], ("sector", "region"), "value", (sectors, regions), "value_added")
-        fin = _pivot(keys["final_consumption"], ("sector", "region"), "value", (sectors, regions), "final_consumption")
-        dfc = _pivot(keys["deficit"], ("region",), "D", (regions,), "deficit")
-        theta = _pivot(keys["theta"], ("sector",), "value", (sectors,), "theta")
-        return cls.from_arrays(regions, sectors, trade, va, theta, intermediate=ic, final=fin, tariffs=tau,
-                               deficits=dfc, meta={"source": "cp2015/cp2015_nafta.rda"})
-
-    @classmethod
-    def from_wiod(cls, year, *, theta=None, services_theta: float = 8.22) -> "MultiSectorBaseline":
-        """Baseline from one year of the WIOD 2013 world input-output table (41 regions × 35 industries).
-
-        With Z_{(i,s),(n,k)} the intermediate use of industry s of region i by industry k of region n
-        and F_{(i,s),(n,d)} region n's final demand d (five categories) for it, in millions of US$::
-
-            M_in^s        = Σ_k Z_{(i,s),(n,k)} + Σ_d F⁺_{(i,s),(n,d)}       sector flow, i = n domestic
-            Y_i^s         = Σ_n M_in^s                                      gross output (sales)
-            input[k,j,n]  = Σ_i Z_{(i,k),(n,j)}                              intermediate use, any origin
-            VA_n^j        = Y_n^j − Σ_k input[k,j,n]                         value added
-            final_n^j     = Σ_i Σ_d F⁺_{(i,j),(n,d)}
-            D_n           = Σ_s Σ_i M_in^s − Σ_s Σ_i M_ni^s                  imports − exports
-
-        so that the data are an equilibrium of the model with fixed deficits (CP eqs. 10–15 at
-        τ = 0, d̂ = 1; ``solve_multisector(b).convergence["baseline_gap"]`` ≈ 1e-12). WIOD has no
-        tariffs (τ = 0).
-
-        Negative cells: changes in inventories (and a few capital-formation cells) are negative in
-        ``final``. Each negative cell F_{(i,s),(n,d)} (and any negative Z) is set to 0 before the
-        sums, which raises that industry's output and value added by the same amount. A sector whose
-        inputs then still exceed its sales (value added below 0: at most a few cells a year, −16 at
-        worst, the file's integer rounding) gets value added 0, the gap added to its domestic final
-        sale. Counts, totals and the largest cell are recorded in ``meta["negative_cells"]`` (by
-        final-demand category), never silently. :func:`gravity.data.readers.wiod.read_wiod` instead zeroes
-        the few *summed* flows that stay negative; the two differ by these cells only.
-
-        Trade elasticities: no WIOD-specific estimates exist here. Goods industries (c1–c16) take
-        Caliendo & Parro's θ (:data:`CP2015_THETA`) through :data:`WIOD_THETA_SOURCE`, the simple mean
-        where a WIOD industry covers several CP sectors (c12, c14, c15); services (c17–c35) take
-        ``services_theta`` (default 8.22, the value the cp2015 data give every service sector; not an
-        estimate for services). ``meta["theta_source"]`` lists the rule per industry.
-
-        Parameters
-        ----------
-        year : int
-            1995–2011 (``wiod2013/wiot_YYYY.RData`` through :func:`gravity.data.registry.load`).
-        theta : dict or (35,) array, optional
-            θ per industry: a dict ``{"c3": 4.0, ...}`` overrides the default for the industries it
-            names; an array replaces all 35.
-        services_theta : float
-            θ of c17–c35 when ``theta`` does not give it.
-
-        Returns
-        -------
-        MultiSectorBaseline
-            Regions as in WIOD (ISO3, ``ROM`` renamed ``ROU``, ``RoW`` the rest of the world), sectors
-            ``c1``–``c35``, values in millions of current US$.
-
-        Raises
-        ------
-        ValueError
-            A year outside 1995–2011, an unknown industry in ``theta``.
-        GEInputError
-            θ ≤ 0 or the wrong length.
-
-        References
-        ----------
-        Timmer, M. P. et al. (2015). An illustrated user guide to the World Input-Output Database.
-        *Review of International Economics* 23(3), 575–605. Caliendo & Parro (2015), Table 1 (θ).
-        """
-        if int(year) not in WIOD_YEARS:
-            raise ValueError(f"WIOD 2013 covers {WIOD_YEARS[0]}–{WIOD_YEARS[-1]}, got year {year}; pick a year "
-                             "in that range")
-        obj = load(f"wiod2013/wiot_{int(year)}.RData")
-        if isinstance(obj, dict) and len(obj) == 1 and isinstance(next(iter(obj.values())), dict):
-            obj = next(iter(obj.values()))
-        obj = {str(k): v for k, v in obj.items()}
-        regions = np.array([{"ROM": "ROU"}.get(r, r) for r in np.asarray(obj["countries"]).astype(str)])
-        inds = np.asarray(obj["industries"]).astype(str)
-        R, S = len(regions), len(inds)
-        Z = np.asarray(obj["inter"], dtype=np.float64).reshape(R, S, R, S)          # [i, s, n, k]
-        F = np.asarray(obj["final"], dtype=np.float64).reshape(R, S, R, 5)          # [i, s, n, d]
-        negative = {"inter": {"cells": int((Z < 0).sum()), "total": float(Z[Z < 0].sum())}}
-        for d, what in enumerate(_WIOD_FINAL_CATEGORIES):
-            f = F[..., d]
-            negative[what] = {"cells": int((f < 0).sum()), "total": float(f[f < 0].sum())}
-        worst = np.unravel_index(int(np.argmin(F)), F.shape)
-        negative["largest"] = (f"{regions[worst[0]]} {inds[worst[1]]} → {regions[worst[2]]} "
-                               f"{_WIOD_FINAL_CATEGORIES[worst[3]]}: {F[worst]:.0f}") if F[worst] < 0 else ""
-        negative["rule"] = "negative cells set to 0 before summing; output and value added rise by their total"
-        Z = np.clip(Z, 0.0, None)
-        F = np.clip(F, 0.0, None)
-        trade = np.ascontiguousarray((Z.sum(axis=3) + F.sum(axis=3)).transpose(1, 0, 2))   # [s, i, n]
-        ic = np.ascontiguousarray(Z.sum(axis=0).transpose(0, 2, 1))                         # [k, j, n]
-        fin = np.ascontiguousarray(F.sum(axis=(0, 3)))                                      # [j, n]
-        va = trade.sum(axis=2) - ic.sum(axis=0)                                             # [j, n]
-        # a sector whose inputs exceed its sales (WIOD's integer rounding, subsidies): value added
-        # set to 0 and the gap g added to its domestic final sale, so Y = VA + inputs stays exact
-        j, n = np.nonzero(va < 0)
-        gap = -va[j, n]
-        negative["value_added_below_0"] = {"cells": int(len(j)), "total": float(-gap.sum()),
-                                           "rule": "set to 0; the gap is added to the domestic final sale"}
-        trade[j, n, n] += gap
-        fin[j, n] += gap
-        va[j, n] = 0.0
-        th = np.full(S, float(services_theta))
-        src = {}
-        for s_, code in enumerate(inds):
-            if code in WIOD_THETA_SOURCE:
-                cps = WIOD_THETA_SOURCE[code]
-                th[s_] = float(np.mean([CP2015_THETA[c] for c in cps]))
-                src[code] = "CP " + " / ".join(cps) + (" (mean)" if len(cps) > 1 else "")
-            else:
-                src[code] = f"default {services_theta:g} (services)"
-        if theta is not None:
-            if isinstance(theta, dict):
-                bad = [k for k in theta if k not in WIOD_INDUSTRIES]
-                if bad:
-                    raise ValueError(f"theta names unknown WIOD industries {bad}; codes are c1–c35")
-                for k, v in theta.items():
-                    th[int(np.flatnonzero(inds == k)[0])] = float(v)
-                    src[k] = "given"
-            else:
-                th = _arr(theta, (S,), "theta")
-                src = {k: "given" for k in inds}
-        yr = int(np.asarray(obj["year"]).ravel()[0]) if "year" in obj else int(year)
-        meta = {"source": f"wiod2013/wiot_{yr}.RData", "year": yr, "units": "millions of current US$",
-                "negative_cells": negative, "theta_source": src,
-                "industries": {k: WIOD_INDUSTRIES.get(k, k) for k in inds}}
-        return cls.from_arrays(regions, inds, trade, va, th, intermediate=ic, final=fin, meta=meta)
-
-
-def _pivot(df: pd.DataFrame, keys: tuple, value: str, levels: tuple, name: str) -> np.ndarray:
-    """A long table → dense array over ``levels`` (every cell exactly once)."""
-    miss = [c for c in (*keys, value) if c not in df.columns]
-    if miss:
-        raise GEInputError(f"{name}: missing columns {miss}")
-    codes = []
-    for k, lev in zip(keys, levels):
-        c = pd.Categorical(df[k].astype(str), categories=lev).codes
-        if (c < 0).any():
-            bad = df[k][c < 0].astype(str).unique()[:5]
-            raise GEInputError(f"{name}.{k}: values {list(bad)} are not in the sets; fix the labels")
-        codes.append(c)
-    shape = tuple(len(lev) for lev in levels)
-    flat = np.ravel_multi_index(codes, shape)
-    if len(flat) != int(np.prod(shape)) or len(np.unique(flat)) != len(flat):
-        raise GEInputError(f"{name}: {len(flat)} rows for {int(np.prod(shape))} cells {keys}; each cell must "
-                           "appear exactly once")
-    out = np.empty(int(np.prod(shape)))
-    out[flat] = df[value].to_numpy(dtype=float)
-    return out.reshape(shape)
-
-
-def cp2015_shock(data: dict, baseline: MultiSectorBaseline) -> dict:
-    """The NAFTA counterfactual of the cp2015 data: ``tariffs`` (``trade.tariff_cfl``) and ``iceberg``
-    (``d_cfl / d_bln``), as (J, N, N) arrays in ``baseline`` order, ready for :func:`solve_multisector`.
-
-    Parameters
-    ----------
-    data : dict
-        The cp2015 list (see :meth:`MultiSectorBaseline.from_cp2015`).
-    baseline : MultiSectorBaseline
-        Built from the same data.
-
-    Returns
-    -------
-    dict
-        ``{"tariffs": τ', "iceberg": d̂}``.
-    """
-    tr = {str(k): v for k, v in data.items()}["trade"]
-    lev = (baseline.sectors, baseline.regions, baseline.regions)
-    keys = ("sector", "exporter", "importer")
-    tcf = _pivot(tr, keys, "tariff_cfl", lev, "trade")
-    d1 = _pivot(tr, keys, "d_cfl", lev, "trade")
-    d0 = _pivot(tr, keys, "d_bln", lev, "trade")
-    return {"tariffs": tcf, "iceberg": d1 / d0}
+        if not isinstance(table, IOTable):
+            raise GEInputError(f"from_table needs a gravity.panel.io_tables.IOTable, got {type(table).__name__}; "
+                               "build one with wiod_io_table(year) or cp2015_io_table(data), or use from_arrays")
+        return cls.from_arrays(table.regions, table.sectors, table.trade, table.value_added, table.theta,
+                               intermediate=table.intermediate, final=table.final, tariffs=table.tariffs,
+                               deficits=table.deficits, meta=table.meta)
 
 
 def _scenario_array(b: MultiSectorBaseline, x, default: np.ndarray, name: str) -> np.ndarray:
@@ -594,26 +408,35 @@ def _equilibrium(b: MultiSectorBaseline, tau1: np.ndarray, dhat: np.ndarray, D: 
     return st
 
 
-class MultiSectorResult:
+class MultiSectorResult(GEResultBase):
     """Counterfactual of :func:`solve_multisector`: tables by country and by country × sector.
+
+    Read by the names every GE result shares (:class:`gravity.ge.results.GEResultBase`): ``countries``,
+    ``deficits``, ``numeraire`` (``"world_output"``: world value added), ``iterations``, ``converged``,
+    ``baseline``.
 
     Attributes
     ----------
     countries : DataFrame
-        Index region; columns :data:`MS_COUNTRY_EFFECTS` (percent).
+        Index ``country``; columns :data:`MS_COUNTRY_EFFECTS` (percent): the one-sector names for the
+        quantities both models report, then welfare and its decomposition.
     sectors : DataFrame
-        Index (region, sector); columns :data:`MS_SECTOR_EFFECTS` (percent).
+        Index (country, sector); columns :data:`MS_SECTOR_EFFECTS` (percent).
     wage_hat, price_index_hat : (N,) arrays
         ŵ_n and P̂_n (counterfactual / solved baseline).
     cost_hat, price_hat : (N, J) arrays
         ĉ_n^j and P̂_n^j.
+    iterations : dict
+        Labour-market residual evaluations of the ``baseline`` and ``counterfactual`` solves.
     convergence : dict
         Per solve (``baseline``, ``counterfactual``): residual evaluations, max labour-market residual,
         solver message, seconds; and ``baseline_gap`` = max |ŵ − 1| of the solved baseline against
-        the data (0 for consistent data with fixed deficits).
-    deficits : str
+        the data (0 for consistent data with additive deficits).
+    deficits : {"additive", "balanced"}
         The rule used.
     """
+
+    numeraire = "world_output"
 
     def __init__(self, b: MultiSectorBaseline, s0: _State, s1: _State, tau0, tau1, dhat, deficits: str):
         self.baseline, self.deficits = b, deficits
@@ -624,52 +447,61 @@ class MultiSectorResult:
         phat = np.exp(s1.logP - s0.logP)
         Pn = np.exp((alpha * (s1.logP - s0.logP)).sum(axis=1))
         self.wage_hat, self.cost_hat, self.price_hat, self.price_index_hat = what, chat, phat, Pn
-        M0 = s0.B * s0.X.T[:, :, None]                           # [j, n, i] imports of n from i
-        M1 = s1.B * s1.X.T[:, :, None]
-        I0 = s0.I
-        c_i = chat.T[:, None, :]                                 # ĉ_i^j on [j, n, i]
-        c_n = chat.T[:, :, None]                                 # ĉ_n^j on [j, n, i]
-        # terms of trade: Σ_i E_ni (ĉ_n − 1) − M_ni (ĉ_i − 1); E_ni^j = M_in^j
-        E0 = M0.transpose(0, 2, 1)
-        tot = (E0 * (c_n - 1.0) - M0 * (c_i - 1.0)).sum(axis=2).T / I0[:, None] * 100
-        mhat = np.divide(M1, M0, out=np.zeros_like(M1), where=M0 > 0)
-        vot = (np.where(M0 > 0, tau0 * M0 * (mhat - c_i), 0.0)).sum(axis=2).T / I0[:, None] * 100
-        tech = (-(M0 * (1.0 + tau0) * (dhat - 1.0))).sum(axis=2).T / I0[:, None] * 100
+        tot, vot, tech = self._welfare_terms(s0, s1, chat, tau0, dhat)
+        M0, M1 = self._imports(s0), self._imports(s1)
         off = ~np.eye(b.n_regions, dtype=bool)[None]
         imp0, imp1 = (M0 * off).sum(axis=2).T, (M1 * off).sum(axis=2).T          # (N, J)
         exp0, exp1 = (M0 * off).sum(axis=1).T, (M1 * off).sum(axis=1).T
-
-        def pct(a1, a0):
-            return np.divide(a1, a0, out=np.full_like(a1, np.nan), where=a0 > 0) * 100 - 100
-
+        ex = _pct(exp1.sum(axis=1), exp0.sum(axis=1))
         Ihat = s1.I / s0.I
         self.countries = pd.DataFrame({
+            "exports_full": ex, "imports_full": _pct(imp1.sum(axis=1), imp0.sum(axis=1)),
+            "output_full": (what - 1) * 100, "price_full": (what - 1) * 100, "imr_full": (Pn - 1) * 100,
+            "real_gdp_full": (what / Pn - 1) * 100, "real_exports_full": ((1 + ex / 100) / Pn - 1) * 100,
             "welfare": tot.sum(axis=1) + vot.sum(axis=1) + tech.sum(axis=1),
             "tot": tot.sum(axis=1), "vot": vot.sum(axis=1), "tech": tech.sum(axis=1),
-            "real_wage": (what / Pn - 1) * 100, "real_income": (Ihat / Pn - 1) * 100,
-            "wage": (what - 1) * 100, "price_index": (Pn - 1) * 100, "income": (Ihat - 1) * 100,
-            "exports": pct(exp1.sum(axis=1), exp0.sum(axis=1)), "imports": pct(imp1.sum(axis=1), imp0.sum(axis=1)),
-        }, index=pd.Index(b.regions, name="region"))
-        idx = pd.MultiIndex.from_product([b.regions, b.sectors], names=["region", "sector"])
+            "real_income": (Ihat / Pn - 1) * 100, "income": (Ihat - 1) * 100,
+        }, index=pd.Index(b.regions, name="country"))
+        idx = pd.MultiIndex.from_product([b.regions, b.sectors], names=["country", "sector"])
         self.sectors = pd.DataFrame({
             "cost": ((chat - 1) * 100).ravel(), "price": ((phat - 1) * 100).ravel(),
-            "output": pct(s1.Y, s0.Y).ravel(), "exports": pct(exp1, exp0).ravel(),
-            "imports": pct(imp1, imp0).ravel(), "tot": tot.ravel(), "vot": vot.ravel(), "tech": tech.ravel(),
+            "output": _pct(s1.Y, s0.Y).ravel(), "exports": _pct(exp1, exp0).ravel(),
+            "imports": _pct(imp1, imp0).ravel(), "tot": tot.ravel(), "vot": vot.ravel(), "tech": tech.ravel(),
         }, index=idx)
-        attrs = {"deficits": deficits, "numeraire": "world value added Σ_n w_nL_n",
-                 "units": "percent changes, counterfactual against the solved baseline"}
+        attrs = {"numeraire": self.numeraire, "deficits": deficits,
+                 "units": "percent changes, counterfactual against the solved baseline; nominal changes against "
+                          "world value added Σ_n w_nL_n; real_gdp_full = ŵ_n / P̂_n (the real wage)"}
         self.countries.attrs.update(attrs)
         self.sectors.attrs.update(attrs)
-        self.convergence = {"baseline": s0.info, "counterfactual": s1.info,
+        self.convergence: dict[str, Any] = {"baseline": s0.info, "counterfactual": s1.info,
                             "baseline_gap": float(np.abs(np.exp(s0.lw) - 1.0).max())}
+        self.iterations = {"baseline": int(s0.info["evaluations"]), "counterfactual": int(s1.info["evaluations"])}
+
+    @staticmethod
+    def _imports(s: _State) -> np.ndarray:
+        """M_ni^j net of tariffs on [j, n, i] (imports of n from i)."""
+        return s.B * s.X.T[:, :, None]
+
+    def _welfare_terms(self, s0: _State, s1: _State, chat, tau0, dhat):
+        """Terms of trade, volume of trade and technical efficiency (CP eq. 24), each (N, J) in % of I_n."""
+        M0, M1 = self._imports(s0), self._imports(s1)
+        I0 = s0.I[:, None]
+        c_i = chat.T[:, None, :]                                 # ĉ_i^j on [j, n, i]
+        c_n = chat.T[:, :, None]                                 # ĉ_n^j on [j, n, i]
+        E0 = M0.transpose(0, 2, 1)                               # E_ni^j = M_in^j
+        tot = (E0 * (c_n - 1.0) - M0 * (c_i - 1.0)).sum(axis=2).T / I0 * 100
+        mhat = np.divide(M1, M0, out=np.zeros_like(M1), where=M0 > 0)
+        vot = (np.where(M0 > 0, tau0 * M0 * (mhat - c_i), 0.0)).sum(axis=2).T / I0 * 100
+        tech = (-(M0 * (1.0 + tau0) * (dhat - 1.0))).sum(axis=2).T / I0 * 100
+        return tot, vot, tech
 
     def flows(self) -> pd.DataFrame:
         """Bilateral flows net of tariffs, baseline (solved) and counterfactual, one row per
         (sector, exporter, importer)."""
         b = self.baseline
         J, N = b._shape
-        M0 = (self._s0.B * self._s0.X.T[:, :, None]).transpose(0, 2, 1)   # [j, i, n]
-        M1 = (self._s1.B * self._s1.X.T[:, :, None]).transpose(0, 2, 1)
+        M0 = self._imports(self._s0).transpose(0, 2, 1)   # [j, i, n]
+        M1 = self._imports(self._s1).transpose(0, 2, 1)
         return pd.DataFrame({"sector": np.repeat(b.sectors, N * N), "exporter": np.tile(np.repeat(b.regions, N), J),
                              "importer": np.tile(b.regions, J * N), "baseline": M0.ravel(),
                              "counterfactual": M1.ravel(),
@@ -683,8 +515,14 @@ class MultiSectorResult:
                 f"deficits={self.deficits!r}, {c['evaluations']} evaluations, residual {c['max_residual']:.1e})")
 
 
-def solve_multisector(baseline: MultiSectorBaseline, *, tariffs=None, iceberg=None, deficits: str = "fixed",
-                      tol: float = 1e-10, max_iter: int = 100_000) -> MultiSectorResult:
+def _pct(a1: np.ndarray, a0: np.ndarray) -> np.ndarray:
+    """100 (a1 / a0 − 1), NaN where a0 = 0."""
+    return np.divide(a1, a0, out=np.full_like(a1, np.nan), where=a0 > 0) * 100 - 100
+
+
+def solve_multisector(baseline: MultiSectorBaseline, *, tariffs=None, iceberg=None,
+                      deficits: MultiSectorDeficits = "additive", tol: float = 1e-10,
+                      max_iter: int = 100_000) -> MultiSectorResult:
     """Counterfactual of the Caliendo–Parro model for new tariffs and/or iceberg-cost changes.
 
     Solves the system in the module docstring twice — at the baseline tariffs with d̂ = 1, and at
@@ -699,9 +537,10 @@ def solve_multisector(baseline: MultiSectorBaseline, *, tariffs=None, iceberg=No
         (sector, exporter, importer) listing those that change; default the baseline tariffs.
     iceberg : (J, N, N) array or Series, optional
         d̂ = d' / d (> 0), same formats; default 1.
-    deficits : {"fixed", "zero"}
-        ``"fixed"``: D_n at baseline values; ``"zero"``: D_n = 0 in baseline and counterfactual
-        (CP section 5.1).
+    deficits : {"additive", "balanced"}
+        ``"additive"``: D_n at baseline values in units of world value added (CP's fixed deficits);
+        ``"balanced"``: D_n = 0 in baseline and counterfactual (CP's zero deficits, section 5.1). The
+        words of :data:`gravity.ge.options.DEFICIT_RULES`; ``"ratio"`` is a one-sector rule.
     tol : float
         Largest labour-market residual accepted, relative to w_nL_n.
     max_iter : int
@@ -714,7 +553,8 @@ def solve_multisector(baseline: MultiSectorBaseline, *, tariffs=None, iceberg=No
     Raises
     ------
     GEInputError
-        Unknown deficit rule; tariffs ≤ −1 or d̂ ≤ 0; wrong shapes.
+        Unknown deficit rule (the old words "fixed" and "zero" name their replacements); tariffs ≤ −1 or
+        d̂ ≤ 0; wrong shapes.
     GEConvergenceError
         No solution within the limits.
 
@@ -723,15 +563,14 @@ def solve_multisector(baseline: MultiSectorBaseline, *, tariffs=None, iceberg=No
     Caliendo & Parro (2015), eqs. 10–15 and 24.
     """
     b = baseline
-    if deficits not in DEFICIT_RULES_MS:
-        raise GEInputError(f"deficits must be one of {list(DEFICIT_RULES_MS)}, got {deficits!r}")
+    deficits = check_multisector_deficits(deficits)
     t1 = _scenario_array(b, tariffs, b.tariffs, "tariffs")
     d1 = _scenario_array(b, iceberg, np.ones_like(b.tariffs), "iceberg")
     if (t1 <= -1).any():
         raise GEInputError(f"tariffs must be > −1; {int((t1 <= -1).sum())} entries are not")
     if (d1 <= 0).any():
         raise GEInputError(f"iceberg changes d̂ must be > 0; {int((d1 <= 0).sum())} entries are not")
-    D = b.deficits.copy() if deficits == "fixed" else np.zeros(b.n_regions)
+    D = b.deficits.copy() if deficits == "additive" else np.zeros(b.n_regions)
     tau0 = b._tau0
     tau1 = np.ascontiguousarray(t1.transpose(0, 2, 1))
     dhat = np.ascontiguousarray(d1.transpose(0, 2, 1))
@@ -784,35 +623,30 @@ def iceberg_cut(baseline: MultiSectorBaseline, between, *, sectors=None, cut: fl
     return d
 
 
-@dataclass
-class MSDraws:
-    """θ draws of a multi-sector counterfactual (:func:`theta_draws`).
+class MultiSectorUncertainty(GEIntervals):
+    """θ draws of a multi-sector counterfactual (:func:`theta_draws`): the intervals every GE draws
+    function returns (:class:`gravity.ge.results.GEIntervals`: ``point``, ``lower``, ``upper``,
+    ``countries``, ``table(effect)``, ``draws``, ``n_draws``, ``n_failed``, ``failures``), plus:
 
     Attributes
     ----------
-    point : MultiSectorResult
-        The counterfactual at the baseline θ.
+    result : MultiSectorResult
+        The counterfactual at the baseline θ (``point`` is its ``countries``).
     theta : (D, J) array
         θ of each draw (NaN rows: failed draws).
     values : DataFrame
-        One row per (draw, region), the columns of ``point.countries`` asked for.
-    failures : list of (int, str)
-        Draws that did not converge, with the reason.
+        One row per (draw, country) of the successful draws, the effects drawn.
     """
 
-    point: MultiSectorResult
-    theta: np.ndarray
-    values: pd.DataFrame
-    failures: list
-
-    def intervals(self, effect: str = "welfare", level: float = 0.95) -> pd.DataFrame:
-        """Percentile interval of ``effect`` by region: columns ``point, lower, upper``."""
-        if effect not in self.values.columns:
-            raise GEInputError(f"effect {effect!r} was not kept; kept: {list(self.values.columns)}")
-        q = self.values[effect].groupby(level="region", sort=False).quantile([(1 - level) / 2, (1 + level) / 2])
-        q = q.unstack()
-        q.columns = ["lower", "upper"]
-        return pd.concat([self.point.countries[effect].rename("point"), q], axis=1)
+    def __init__(self, result: MultiSectorResult, theta: np.ndarray, draws: np.ndarray, effects, failures,
+                 level: float):
+        super().__init__(result.countries[list(effects)], draws, effects, failures, level, "theta")
+        self.result = result
+        self.theta = theta
+        regions = result.baseline.regions
+        idx = pd.MultiIndex.from_product([range(len(draws)), regions], names=["draw", "country"])
+        flat = draws.transpose(0, 2, 1).reshape(-1, len(self.effects))
+        self.values = pd.DataFrame(flat, index=idx, columns=self.effects).dropna(how="all")
 
 
 def _theta_task(d, shared):
@@ -830,64 +664,71 @@ def _theta_task(d, shared):
     return d, th, res.countries[list(effects)].to_numpy(), ""
 
 
-def theta_draws(baseline: MultiSectorBaseline, *, draws: int, seed: int = 0, sd: float = 0.25, tariffs=None,
-                iceberg=None, deficits: str = "fixed", effects=("welfare", "real_wage"), executor=None,
-                workers: int | None = None, progress: bool = True) -> MSDraws:
+def theta_draws(baseline: MultiSectorBaseline, *, sd: float = 0.25, tariffs=None, iceberg=None,
+                effects=("welfare", "real_gdp_full"), solve: SolveSettings | None = None,
+                run: DrawSettings | None = None, **options) -> MultiSectorUncertainty:
     """Uncertainty from the trade elasticities: the counterfactual re-solved for D draws of θ.
 
     Draw d sets θ_j^(d) = θ_j exp(s z_j^(d)), z^(d) ~ N(0, I_J) from ``numpy.random.default_rng([seed, d])``
     (log-normal around the baseline θ with log standard deviation s), and solves the model of
-    :func:`solve_multisector` (baseline and counterfactual) at θ^(d). Draws run through
-    :func:`gravity.execution.as_executor`; each draw takes its stream from its own index, so results do
-    not depend on where or in how many processes they run.
+    :func:`solve_multisector` (baseline and counterfactual) at θ^(d); the interval of each effect is its
+    percentile interval over the successful draws (:func:`gravity.ge.results.percentile_interval`). Draws
+    run through :func:`gravity.execution.as_executor`; each draw takes its stream from its own index, so
+    results do not depend on where or in how many processes they run.
+
+    The options are those of every GE draws function (:func:`gravity.ge.confidence_intervals`): as
+    keyword arguments or as :class:`~gravity.ge.options.SolveSettings` / :class:`~gravity.ge.options.DrawSettings`.
 
     Parameters
     ----------
     baseline : MultiSectorBaseline
-    draws : int
-        D ≥ 1.
-    seed : int
     sd : float
         s, the standard deviation of ln θ_j (0.25: θ within about ×/÷ 1.6 at 95%).
-    tariffs, iceberg, deficits
+    tariffs, iceberg
         The counterfactual, as in :func:`solve_multisector`.
     effects : sequence of str
         Columns of :data:`MS_COUNTRY_EFFECTS` kept per draw.
-    executor : Executor, distributed.Client or str, optional
-        Where the draws run (a str is a scheduler address); default :func:`gravity.execution.as_executor`.
-    workers : int, optional
-        Local workers when ``executor`` is not given (0: in-process).
-    progress : bool
-        Progress bar.
+    solve : SolveSettings, optional
+        ``deficits`` (default ``"additive"``), ``tol``, ``max_iter``; the numeraire is world value added.
+    run : DrawSettings, optional
+        ``draws`` (default 1000), ``seed``, ``level``, ``progress``, ``workers``, ``executor``.
+    **options
+        Any field of the two settings, e.g. ``draws=200, seed=1, level=0.9, deficits="balanced", workers=0``.
 
     Returns
     -------
-    MSDraws
+    MultiSectorUncertainty
 
     Raises
     ------
     GEInputError
-        D < 1, s < 0, an unknown effect, or an invalid counterfactual.
+        s < 0, an unknown effect or option, bad settings, or an invalid counterfactual.
     """
-    if int(draws) < 1 or sd < 0:
-        raise GEInputError(f"draws must be ≥ 1 and sd ≥ 0, got draws={draws}, sd={sd}")
+    st, rs = settings_from(options, solve, run, where="theta_draws")
+    if st.numeraire not in (None, "world_output"):
+        raise GEInputError("theta_draws: the multi-sector model's numeraire is world value added "
+                           "(numeraire='world_output' or None)")
+    if sd < 0:
+        raise GEInputError(f"sd must be ≥ 0, got {sd}")
     bad = [e for e in effects if e not in MS_COUNTRY_EFFECTS]
     if bad:
         raise GEInputError(f"unknown effects {bad}; choose from {list(MS_COUNTRY_EFFECTS)}")
-    kw = {"tariffs": tariffs, "iceberg": iceberg, "deficits": deficits}
+    kw = {"tariffs": tariffs, "iceberg": iceberg, "deficits": st.deficits or "additive", "tol": st.tol,
+          "max_iter": st.max_iter}
     point = solve_multisector(baseline, **kw)
-    ex = as_executor(executor, workers=workers)
-    out = ex.map(_theta_task, list(range(int(draws))), shared=(baseline, seed, sd, kw, tuple(effects)),
-                 desc="multi-sector θ draws", progress=progress, unit="draw")
+    ex = as_executor(rs.executor, workers=rs.workers)
+    D = int(rs.draws)
+    label = f"multi-sector θ draws, {rs.label}" if rs.label else "multi-sector θ draws"
+    out = ex.map(_theta_task, list(range(D)), shared=(baseline, rs.seed, sd, kw, tuple(effects)),
+                 desc=label, progress=rs.progress, unit="draw")
     J, N = baseline._shape
-    thetas = np.full((int(draws), J), np.nan)
-    vals = np.full((int(draws), N, len(effects)), np.nan)
+    thetas = np.full((D, J), np.nan)
+    vals = np.full((D, len(effects), N), np.nan)
     fails = []
     for d, th, v, why in out:
         if v is None:
-            fails.append((d, why))
+            fails.append((d, "solve", why))
             continue
-        thetas[d], vals[d] = th, v
-    idx = pd.MultiIndex.from_product([range(int(draws)), baseline.regions], names=["draw", "region"])
-    values = pd.DataFrame(vals.reshape(-1, len(effects)), index=idx, columns=list(effects)).dropna(how="all")
-    return MSDraws(point, thetas, values, fails)
+        thetas[d], vals[d] = th, v.T
+    failures = pd.DataFrame(fails, columns=["draw", "stage", "reason"])
+    return MultiSectorUncertainty(point, thetas, vals, effects, failures, rs.level)

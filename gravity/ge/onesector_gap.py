@@ -12,9 +12,9 @@ with θ̄ = σ − 1 the harmonic mean of θ_j weighted by the baseline flows th
 (d̂_in^j ≠ 1), 1/θ̄ = Σ w_j / θ_j: gains from trade scale with 1/θ (Arkolakis, Costinot &
 Rodríguez-Clare 2012), so an arithmetic mean would let one very elastic sector (CP's petroleum,
 θ = 64.85) shrink the one-sector effect. The
-effects compared are real GDP in the one-sector model (real_gdp_full) and the real wage ŵ_n / P̂_n − 1
-in the multi-sector models (equal in the one-sector reduction, tests/test_ge_multisector.py), with
-deficits fixed (one sector: ``"additive"``; many: ``"fixed"``), and, between them, the multi-sector
+effects compared are real GDP, ``real_gdp_full`` in both models (p̂_i / P̂_i in one sector, the real wage
+ŵ_n / P̂_n in many; equal in the one-sector reduction, tests/test_ge_multisector.py), with
+deficits fixed as a share of world output (``deficits="additive"`` in both), and, between them, the multi-sector
 model without input-output linkages (γ_n^j = 1). The ratio is the income-weighted (w_nL_n) sum of the
 multi-sector effects over that of the one-sector effects, taken over the regions whose trade costs fall.
 
@@ -49,7 +49,7 @@ class OneSectorGap:
     Attributes
     ----------
     table : DataFrame
-        By region: ``one_sector`` (real GDP, %), ``multi_no_io`` and ``multi_io`` (real wage, %),
+        By country: ``one_sector``, ``multi_no_io`` and ``multi_io`` (real GDP ``real_gdp_full``, %),
         ``welfare_io`` (CP eq. 24, %), ``shocked`` (trade costs fall).
     ratio : float
         Multi-sector with IO / one sector (income-weighted over the shocked regions).
@@ -107,17 +107,17 @@ def one_sector_gap(baseline: MultiSectorBaseline, iceberg, *, sigma: float | Non
                        index=pd.MultiIndex.from_frame(df[["exporter", "importer"]]))      # keyed: any order
     one = solve(Baseline.from_trade(df, sigma=sig, reference=str(b.regions[0])), cost_change=change,
                 numeraire="world_output", deficits="additive")
-    io = solve_multisector(b, iceberg=d, deficits="fixed")
+    io = solve_multisector(b, iceberg=d, deficits="additive")
     Y = M.sum(axis=2)                                                      # sales by (j, i)
     flat = MultiSectorBaseline.from_arrays(b.regions, b.sectors, M, Y, b.theta, tariffs=b.tariffs,
                                            deficits=b.deficits, meta={"source": "no IO: " + str(b.meta.get("source"))})
-    noio = solve_multisector(flat, iceberg=d, deficits="fixed")
+    noio = solve_multisector(flat, iceberg=d, deficits="additive")
     shocked = hit.any(axis=(0, 2)) | hit.any(axis=(0, 1))
     tab = pd.DataFrame({"one_sector": one.countries["real_gdp_full"].reindex(b.regions).to_numpy(),
-                        "multi_no_io": noio.countries["real_wage"].to_numpy(),
-                        "multi_io": io.countries["real_wage"].to_numpy(),
+                        "multi_no_io": noio.countries["real_gdp_full"].to_numpy(),
+                        "multi_io": io.countries["real_gdp_full"].to_numpy(),
                         "welfare_io": io.countries["welfare"].to_numpy(), "shocked": shocked},
-                       index=pd.Index(b.regions, name="region"))
+                       index=pd.Index(b.regions, name="country"))
     w = b.shares["wL"][shocked]
     base = float((w * tab["one_sector"].to_numpy()[shocked]).sum())
     return OneSectorGap(tab, float((w * tab["multi_io"].to_numpy()[shocked]).sum()) / base,

@@ -50,7 +50,9 @@ import pandas as pd
 
 from gravity.ge._kernels import _batch, _conditional, _effects, _full, _resistances
 from gravity.ge.errors import GEConvergenceError, GEInputError
+from gravity.ge.options import DeficitRule, Numeraire, check_deficit_rule, check_numeraire
 from gravity.ge.pairs import align_pairs
+from gravity.ge.results import GEResultBase
 
 __all__ = ["GEConvergenceError", "GEResult", "solve", "cost_change_matrix", "solve_resistances",
            "conditional", "full", "effects", "solve_batch", "numeraire_attrs", "EFFECTS", "NUMERAIRES",
@@ -397,8 +399,11 @@ def solve_batch(t_base, that, Y, E, sigma, ref, numeraire="reference", tol=1e-12
     return out, status
 
 
-class GEResult:
+class GEResult(GEResultBase):
     """Result of :func:`solve`: ``countries`` (% changes, one row per country), ``pairs`` (flows).
+
+    Read by the names every GE result shares (:class:`gravity.ge.results.GEResultBase`: ``countries``,
+    ``deficits``, ``numeraire``, ``iterations``, ``converged``, ``baseline``).
 
     ``countries`` columns (% change, counterfactual vs baseline; ``_cdl`` conditional GE, ``_full``
     full-endowment GE): exports and imports (international, structural baseline flows), output Y,
@@ -692,8 +697,8 @@ def check_reference_trades(baseline, that: np.ndarray) -> None:
                            f"trades, e.g. reference={str(baseline.countries[trades][0])!r}")
 
 
-def solve(baseline, cost_change=None, *, new_costs=None, numeraire: str = "reference",
-          deficits: str = "ratio", tol: float = 1e-13, max_iter: int = 100_000) -> GEResult:
+def solve(baseline, cost_change=None, *, new_costs=None, numeraire: Numeraire = "reference",
+          deficits: DeficitRule = "ratio", tol: float = 1e-13, max_iter: int = 100_000) -> GEResult:
     """Conditional and full-endowment GE effects of a change in trade costs (exact hat algebra).
 
     ``cost_change`` is t̂_ij = t'_ij^{1-σ} / t_ij^{1-σ} (e.g. ``exp(-β_border)`` on international
@@ -741,15 +746,12 @@ def solve(baseline, cost_change=None, *, new_costs=None, numeraire: str = "refer
     Yotov et al. (2016), ch. 2; Anderson & van Wincoop (2003); Dekle, Eaton & Kortum (2007);
     Baier, Yotov & Zylkin (2019).
     """
-    if numeraire not in NUMERAIRES:
-        raise GEInputError(f"numeraire must be one of {list(NUMERAIRES)}, got {numeraire!r}")
-    if deficits == "balanced":
+    numeraire = check_numeraire(numeraire)
+    if check_deficit_rule(deficits) == "balanced":
         raise GEInputError("deficits='balanced' is not a closure of a scenario (it would mix the deficit "
                            "purge into the policy effect): purge the baseline first with "
                            "gravity.ge.purge_deficits(base) and solve on it, or use "
                            "gravity.ge.compare_deficit_rules, which does both")
-    if deficits not in DEFICITS:
-        raise GEInputError(f"deficits must be one of {list(DEFICITS)}, got {deficits!r}")
     check_options(tol, max_iter)
     b = baseline
     that = cost_change_matrix(b, cost_change, new_costs)

@@ -22,6 +22,12 @@ in ``failures`` with its reason.
 construction, say): draw d pairs β_d with one variant, equal weights, so the interval carries the
 uncertainty in the model's calibration as well as in the coefficients.
 
+Options: each function takes the fields of :class:`~gravity.ge.options.SolveSettings` (numeraire, deficits,
+tol, max_iter) and :class:`~gravity.ge.options.DrawSettings` (draws, seed, level, chunk, progress, label,
+workers, executor) as keyword arguments, or the two objects as ``solve=`` and ``run=``; the multi-sector
+:func:`gravity.ge.theta_draws` takes the same, and every draws function returns a
+:class:`gravity.ge.results.GEIntervals` read by the same names.
+
 References
 ----------
 Yotov, Y. V., Piermartini, R., Monteiro, J.-A. & Larch, M. (2016). *An Advanced Guide to Trade
@@ -34,21 +40,24 @@ with clustered errors. *Review of Economics and Statistics* 90(3) (pair-cluster 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from typing import Callable, Sequence
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
-from gravity.execution import as_executor
+from gravity.execution import as_executor, check_workers
 from gravity.ge.baseline import Baseline
 from gravity.ge.errors import GEInputError
+from gravity.ge.options import DrawSettings, SolveSettings, settings_from
+from gravity.ge.results import GEIntervals
 from gravity.ge.solver import EFFECTS, STATUS, cost_change_matrix, solve, solve_batch
 
 log = logging.getLogger("gravity.ge")
 
-__all__ = ["BetaDraws", "GEUncertainty", "PPMLRefit", "PooledUncertainty", "parametric_draws",
-           "pair_bootstrap", "ppml_refit", "confidence_intervals", "pooled_intervals"]
+__all__ = ["BetaDraws", "DrawSettings", "GEUncertainty", "PPMLRefit", "PooledUncertainty", "SolveSettings",
+           "parametric_draws", "pair_bootstrap", "ppml_refit", "confidence_intervals", "pooled_intervals"]
 
 
 @dataclass
@@ -124,16 +133,17 @@ class PPMLRefit:
     options: tuple = ()
 
     def __call__(self, data: pd.DataFrame, weights: np.ndarray) -> pd.Series:
+        from gravity.estimation.multi import only_fit
         from gravity.estimation.ppml import ppml  # here, not at the top: `import gravity.ge` stays light
 
-        res = ppml(self.formula, data, weights=weights, **dict(self.options))
+        res = only_fit(ppml(self.formula, data, weights=weights, **dict(self.options)))
         if not res.converged:  # excluded and counted by pair_bootstrap, never used
             raise GEInputError(f"re-fit did not converge in {res.n_iter} IRLS iterations")
         return res.params[list(self.coefficients)]
 
 
 def ppml_refit(formula: str, coefficients: Sequence[str], **ppml_kwargs) -> PPMLRefit:
-    """A picklable PPML re-fit for :func:`pair_bootstrap` (usable with ``n_jobs > 1``).
+    """A picklable PPML re-fit for :func:`pair_bootstrap` (usable on worker processes, ``workers > 1``).
 
     Parameters
     ----------
@@ -185,7 +195,8 @@ def _refit_one(args):
 
 
 def pair_bootstrap(data: pd.DataFrame, refit: Callable, *, cluster: str, draws: int, seed: int = 0,
-                   progress: bool = True, n_jobs: int | None = None, executor=None) -> BetaDraws:
+                   progress: bool = True, workers: int | None = None, executor=None,
+                   n_jobs: int | None = None) -> BetaDraws:
     """Pair-cluster bootstrap of the coefficients.
 
     Each draw resamples the G clusters of ``data[cluster]`` (e.g. ``pair_id``) with replacement and
@@ -209,11 +220,13 @@ def pair_bootstrap(data: pd.DataFrame, refit: Callable, *, cluster: str, draws: 
         Draw d uses ``default_rng([seed, d])``.
     progress : bool
         Show a tqdm bar counting completed re-fits.
-    n_jobs : int, optional
-        Local Dask worker processes for the re-fits (1 = in this process; None = one per core; small
+    workers : int, optional
+        Local Dask worker processes for the re-fits (0 or 1 = in this process; None = one per core; small
         jobs run in-process). Ignored when ``executor`` or ``GRAVITY_SCHEDULER`` names a cluster.
     executor : Executor, distributed.Client or str, optional
         Where the re-fits run (:func:`gravity.execution.as_executor`; a str is a scheduler address).
+    n_jobs : int, optional
+        Deprecated name of ``workers`` (a DeprecationWarning; give one of the two).
 
     Returns
     -------
@@ -237,7 +250,7 @@ def pair_bootstrap(data: pd.DataFrame, refit: Callable, *, cluster: str, draws: 
     if (codes < 0).any():
         raise GEInputError(f"cluster column {cluster!r} has missing values in {int((codes < 0).sum())} rows")
     G = len(uniq)
-    ex = as_executor(executor, workers=n_jobs)
+    ex = as_executor(executor, workers=_workers(workers, n_jobs, "pair_bootstrap"))
     results = ex.map(_refit_task, range(draws), shared=(refit, data, codes, seed, G),
                      desc="pair bootstrap: PPML re-fits", unit="re-fit", progress=progress,
                      tiny=draws * len(data) < _TINY_REFIT_ROWS)
@@ -256,11 +269,23 @@ def pair_bootstrap(data: pd.DataFrame, refit: Callable, *, cluster: str, draws: 
     return BetaDraws(betas, pd.DataFrame(fails, columns=["draw", "stage", "reason"]), method="pair bootstrap")
 
 
-class GEUncertainty:
-    """Percentile CIs for every effect. ``countries``: columns (effect, point|lower|upper).
+def _workers(workers, n_jobs, where: str):
+    """``workers``, or the deprecated ``n_jobs`` with a DeprecationWarning (never both)."""
+    if n_jobs is None:
+        return check_workers(workers)
+    if workers is not None:
+        raise GEInputError(f"{where}: give workers= only (n_jobs= is its deprecated name)")
+    warnings.warn(f"{where}(n_jobs=...) is deprecated: the option is called workers= everywhere",
+                  DeprecationWarning, stacklevel=3)
+    return check_workers(n_jobs, "n_jobs")
+
+
+class GEUncertainty(GEIntervals):
+    """Percentile CIs for every effect of :data:`gravity.ge.solver.EFFECTS` (:class:`GEIntervals`).
 
     lower, upper = the (1 − level)/2 and (1 + level)/2 percentiles over the successful draws of each
-    effect and country; ``draws`` (D, len(EFFECTS), N) keeps every draw (NaN when failed).
+    effect and country; ``draws`` (D, len(EFFECTS), N) keeps every draw (NaN when failed); ``betas`` and
+    ``sigmas`` the coefficients and σ of each draw; ``baseline`` the baseline at the point estimate.
 
     References
     ----------
@@ -268,50 +293,9 @@ class GEUncertainty:
     """
 
     def __init__(self, base, point, draws, betas, sigmas, failures, level, method):
+        super().__init__(point, draws, EFFECTS, failures, level, method)
         self.baseline = base
-        self.point = point
-        self.draws = draws                 # (D, len(EFFECTS), N), NaN rows for failed draws
         self.betas, self.sigmas = betas, sigmas
-        self.failures = failures
-        self.level = level
-        self.method = method
-        ok = ~np.isnan(draws).any(axis=(1, 2))
-        self.n_draws = int(len(draws))
-        self.n_failed = int((~ok).sum())
-        a = (1.0 - level) / 2.0 * 100.0
-        if ok.any():
-            lo, hi = np.percentile(draws[ok], [a, 100.0 - a], axis=0)
-        else:
-            lo = hi = np.full(draws.shape[1:], np.nan)
-        idx = pd.Index(base.countries, name="country")
-        self.lower = pd.DataFrame(lo.T, index=idx, columns=list(EFFECTS))
-        self.upper = pd.DataFrame(hi.T, index=idx, columns=list(EFFECTS))
-
-    @property
-    def countries(self) -> pd.DataFrame:
-        """Point, lower, upper of every effect: columns (effect, point|lower|upper), one row per country."""
-        parts = {"point": self.point, "lower": self.lower, "upper": self.upper}
-        out = pd.concat(parts, axis=1).swaplevel(axis=1)
-        out = out[[(e, s) for e in EFFECTS for s in ("point", "lower", "upper")]]
-        out.attrs = dict(self.point.attrs)   # numeraire, reference, deficit rule, units
-        return out
-
-    def table(self, effect: str) -> pd.DataFrame:
-        """Point, lower and upper of one effect (a name of :data:`gravity.ge.solver.EFFECTS`).
-
-        Raises
-        ------
-        GEInputError
-            Unknown effect.
-        """
-        if effect not in EFFECTS:
-            raise GEInputError(f"unknown effect {effect!r}; one of {EFFECTS}")
-        return pd.DataFrame({"point": self.point[effect], "lower": self.lower[effect],
-                             "upper": self.upper[effect]})
-
-    def __repr__(self) -> str:
-        return (f"GEUncertainty({self.method}, {self.n_draws} draws, {self.n_failed} failed, "
-                f"level={self.level})")
 
 
 def _as_matrix(base: Baseline, value, name: str, change: bool) -> np.ndarray:
@@ -323,15 +307,17 @@ def _as_matrix(base: Baseline, value, name: str, change: bool) -> np.ndarray:
     return m
 
 
+def _one_sector(st: SolveSettings) -> SolveSettings:
+    """The one-sector model's defaults for the fields left to the model (numeraire, deficits)."""
+    return replace(st, numeraire=st.numeraire or "reference", deficits=st.deficits or "ratio")
+
+
 def confidence_intervals(base: Baseline, scenario: Callable, *, fit=None, coefficients=None,
                          betas: BetaDraws | None = None, refit: Callable | None = None,
                          data: pd.DataFrame | None = None, cluster: str | None = None,
-                         draws: int = 1000, seed: int = 0,
                          sigma: tuple[float, float] | None = None, baseline_costs: Callable | None = None,
-                         level: float = 0.95, numeraire: str = "reference", deficits: str = "ratio",
-                         progress: bool = True, label: str = "",
-                         chunk: int = 64, tol: float = 1e-10, max_iter: int = 100_000,
-                         workers: int | None = None, executor=None) -> GEUncertainty:
+                         solve: SolveSettings | None = None, run: DrawSettings | None = None,
+                         **options) -> GEUncertainty:
     """CIs for all GE effects of ``scenario`` over coefficient (and σ) uncertainty.
 
     For each draw d: t̂_d = ``scenario(β_d)``, optionally the baseline re-solved from
@@ -355,30 +341,24 @@ def confidence_intervals(base: Baseline, scenario: Callable, *, fit=None, coeffi
         then is ``fit``'s params if given, else the mean of the draws.
     refit, data, cluster : callable, DataFrame, str, optional
         Shortcut for ``betas=pair_bootstrap(data, refit, cluster=cluster, draws=draws, seed=seed)``,
-        a pair-cluster bootstrap that re-estimates the coefficients.
-    draws, seed : int
-        D and the seed (draws, σ draws).
+        a pair-cluster bootstrap that re-estimates the coefficients (on ``workers``/``executor``).
     sigma : (float, float), optional
         (low, high): σ_d drawn uniformly in the range (the point uses ``base.sigma``).
     baseline_costs : callable, optional
         β → baseline t^{1-σ}; when given, each draw also re-solves the baseline.
-    numeraire, deficits : str
-        As in :func:`gravity.ge.solve`.
-    level : float
-        Coverage of the intervals, in (0, 1).
-    progress : bool
-        Show a tqdm progress bar.
-    label : str, optional
-        What the draws are for, shown in the progress bar with the draw kind
-        (``"scenario (a), sigma=5"`` → ``GE draws, scenario (a), sigma=5: parametric``).
-    chunk, tol, max_iter : int, float, int
-        Draws per task; stop rule and iteration limit of every GE solve.
-    workers : int, optional
-        Local Dask worker processes for the draws and the bootstrap re-fits (0 or 1 = in this
-        process, on a thread per core; None = one per core; small jobs run in-process).
-    executor : Executor, distributed.Client or str, optional
-        Where the draws run (:func:`gravity.execution.as_executor`; a str is a scheduler address);
-        default: ``GRAVITY_SCHEDULER`` if set, else ``workers``. The draws do not depend on it.
+    solve : SolveSettings, optional
+        ``numeraire`` and ``deficits`` as in :func:`gravity.ge.solve` (default ``"reference"``, ``"ratio"``),
+        ``tol`` and ``max_iter`` of every GE solve of a draw.
+    run : DrawSettings, optional
+        ``draws`` (D, default 1000), ``seed`` (of the draws and the σ draws), ``level`` (coverage, in
+        (0, 1)), ``chunk`` (draws per task), ``progress``, ``label`` (what the draws are for, in the
+        progress bar: ``"scenario (a), sigma=5"`` → ``GE draws, scenario (a), sigma=5: parametric``),
+        ``workers`` (local Dask worker processes for the draws and the re-fits; 0 or 1 = in this process,
+        on a thread per core; None = one per core; small jobs run in-process) and ``executor`` (where the
+        draws run: :func:`gravity.execution.as_executor`; default ``GRAVITY_SCHEDULER`` if set, else
+        ``workers``). The draws do not depend on where they ran.
+    **options
+        Any field of the two settings, e.g. ``draws=1000, seed=1, deficits="additive", workers=0``.
 
     Returns
     -------
@@ -387,7 +367,7 @@ def confidence_intervals(base: Baseline, scenario: Callable, *, fit=None, coeffi
     Raises
     ------
     GEInputError
-        No source of draws, unknown coefficients, a bad σ range or level, a bad covariance.
+        No source of draws, unknown coefficients or options, a bad σ range or level, a bad covariance.
     GEConvergenceError
         The solve at the point estimate failed (failed draws are reported, not raised).
 
@@ -395,13 +375,12 @@ def confidence_intervals(base: Baseline, scenario: Callable, *, fit=None, coeffi
     ----------
     Yotov et al. (2016), ch. 2; Anderson, Larch & Yotov (2018); Baier, Yotov & Zylkin (2019).
     """
-    if not 0 < level < 1:
-        raise GEInputError(f"level must be in (0, 1), got {level}")
-    betas, beta_hat = _resolve_betas(fit, coefficients, betas, refit, data, cluster, draws, seed, progress,
-                                     workers, executor)
+    st, rs = settings_from(options, solve, run, where="confidence_intervals")
+    st = _one_sector(st)
+    betas, beta_hat = _resolve_betas(fit, coefficients, betas, rs, refit=refit, data=data, cluster=cluster)
     B = betas.betas
     D = len(B)
-    rng = np.random.default_rng([seed, 7919])
+    rng = np.random.default_rng([rs.seed, 7919])
     if sigma is not None:
         lo, hi = sigma
         if not (1 < lo <= hi):
@@ -411,20 +390,23 @@ def confidence_intervals(base: Baseline, scenario: Callable, *, fit=None, coeffi
         sig = np.full(D, base.sigma)
 
     # point estimate (exact solve at β̂ and base.sigma)
-    b0, res0 = _point(base, scenario, beta_hat, baseline_costs, numeraire, deficits)
+    b0, res0 = _point(base, scenario, beta_hat, baseline_costs, st)
     point = res0.countries
 
     n = base.n
     out = np.full((D, len(EFFECTS), n), np.nan)
     fails = [tuple(r) for r in betas.failures[["draw", "stage", "reason"]].itertuples(index=False)]
-    _solve_draws([(base, b0, res0)], np.zeros(D, int), scenario, B, sig, baseline_costs, numeraire, deficits,
-                 chunk, tol, max_iter, out, [fails], executor=as_executor(executor, workers=workers),
-                 desc=_bar_label(label, betas.method), progress=progress)
+    draws = _Draws(scenario, B, sig, baseline_costs, st)
+    _solve_draws([(base, b0, res0)], np.zeros(D, int), draws, out, [fails], rs, _bar_label(rs.label, betas.method))
     failures = pd.DataFrame(sorted(fails), columns=["draw", "stage", "reason"])
+    _log_failures(failures, D)
+    return GEUncertainty(base, point, out, B, sig, failures, rs.level, betas.method)
+
+
+def _log_failures(failures: pd.DataFrame, n_draws: int) -> None:
     if len(failures):
-        log.warning("GE draws: %d of %d failed (%s)", len(failures), D,
+        log.warning("GE draws: %d of %d failed (%s)", len(failures), n_draws,
                     "; ".join(f"{k}: {v}" for k, v in failures["reason"].value_counts().head(3).items()))
-    return GEUncertainty(base, point, out, B, sig, failures, level, betas.method)
 
 
 def _bar_label(label: str, kind: str) -> str:
@@ -432,14 +414,14 @@ def _bar_label(label: str, kind: str) -> str:
     return f"GE draws, {label}: {kind}" if label else f"GE draws: {kind}"
 
 
-def _resolve_betas(fit, coefficients, betas, refit, data, cluster, draws, seed, progress, workers=None,
-                   executor=None):
+def _resolve_betas(fit, coefficients, betas, rs: DrawSettings, *, refit=None, data=None, cluster=None):
     """The coefficient draws and the point estimate β̂ from the arguments of :func:`confidence_intervals`."""
+    draws, seed = int(rs.draws), rs.seed
     if betas is None and refit is not None:
         if data is None or cluster is None:
             raise GEInputError("a bootstrap needs data= (the estimation sample) and cluster= (e.g. 'pair_id')")
-        betas = pair_bootstrap(data, refit, cluster=cluster, draws=draws, seed=seed, progress=progress,
-                               n_jobs=workers, executor=executor)
+        betas = pair_bootstrap(data, refit, cluster=cluster, draws=draws, seed=seed, progress=rs.progress,
+                               workers=rs.workers, executor=rs.executor)
     if betas is None:
         if fit is None:
             raise GEInputError("give fit= (a model with params and cov_params()) or betas= (draws)")
@@ -458,34 +440,46 @@ def _resolve_betas(fit, coefficients, betas, refit, data, cluster, draws, seed, 
     return betas, beta_hat
 
 
-def _point(base, scenario, beta_hat, baseline_costs, numeraire, deficits):
+def _point(base, scenario, beta_hat, baseline_costs, st: SolveSettings):
     """The baseline at β̂ (re-built when ``baseline_costs`` is given) and the exact solve at β̂."""
     b0 = base
     if baseline_costs is not None:
         b0 = base.with_costs(_as_matrix(base, baseline_costs(beta_hat), "baseline_costs", False))
-    res0 = solve(b0, _as_matrix(base, scenario(beta_hat), "scenario", True), numeraire=numeraire,
-                 deficits=deficits)
+    res0 = solve(b0, _as_matrix(base, scenario(beta_hat), "scenario", True), numeraire=st.numeraire or "reference",
+                 deficits=st.deficits or "ratio")
     return b0, res0
 
 
-def _solve_draws(points, assignment, scenario, B, sig, baseline_costs, numeraire, deficits, chunk, tol,
-                 max_iter, out, fails, *, executor, desc, progress):
+@dataclass(frozen=True)
+class _Draws:
+    """What every draw task needs besides its variant: the scenario, the coefficient and σ draws, the
+    optional baseline-cost function and the solve settings (the executor ships it once per worker)."""
+
+    scenario: Callable
+    betas: pd.DataFrame
+    sigmas: np.ndarray
+    baseline_costs: Callable | None
+    solve: SolveSettings
+
+
+def _solve_draws(points, assignment, draws: _Draws, out, fails, rs: DrawSettings, desc: str):
     """Effects of every draw d on its variant ``points[assignment[d]]`` into ``out[d]``, failures
     appended to ``fails[v]``.
 
     ``points[v]`` = (base, b0, res0): a variant's baseline and its point solution. The draws go
-    through ``executor`` in tasks of up to ``chunk`` draws of one variant (one tqdm step per draw
-    solved). Every draw is solved on its own, warm-started at the point solution, so ``out[d]`` does
+    through the executor of ``rs`` in tasks of up to ``rs.chunk`` draws of one variant (one tqdm step per
+    draw solved). Every draw is solved on its own, warm-started at the point solution, so ``out[d]`` does
     not depend on which other draws share its task, nor on where or with how many threads it ran."""
+    chunk = int(rs.chunk)
     tasks = [(v, ids[start:start + chunk])
              for v in range(len(points))
              for ids in [[int(d) for d in np.flatnonzero(assignment == v)]]
              for start in range(0, len(ids), chunk)]
     n = points[0][0].n
-    shared = (points, scenario, B, sig, baseline_costs, numeraire, deficits, tol, max_iter)
-    results = executor.map(_solve_chunk, tasks, shared=shared, desc=desc, progress=progress,
+    executor = as_executor(rs.executor, workers=rs.workers)
+    results = executor.map(_solve_chunk, tasks, shared=(points, draws), desc=desc, progress=rs.progress,
                            sizes=[len(ids) for _, ids in tasks], unit="draw",
-                           tiny=len(B) * n * n < _TINY_GE_CELLS)
+                           tiny=len(draws.betas) * n * n < _TINY_GE_CELLS)
     for (v, ids), (eff, new) in zip(tasks, results):
         out[ids] = eff
         fails[v].extend(new)
@@ -495,37 +489,38 @@ def _solve_chunk(task, shared):
     """Executor task: the effects of the draws ``ids`` on variant ``v`` (NaN where they failed) and
     the failures (draw, stage, reason)."""
     v, ids = task
-    points, scenario, B, sig, baseline_costs, numeraire, deficits, tol, max_iter = shared
+    points, draws = shared
+    st = draws.solve
     base, b0, res0 = points[v]
     n = base.n
     out = np.full((len(ids), len(EFFECTS), n), np.nan)
     fails = []
     that = np.ones((len(ids), n, n))
-    tb = np.empty((len(ids), n, n)) if baseline_costs is not None else None
+    tb = np.empty((len(ids), n, n)) if draws.baseline_costs is not None else None
     good = np.zeros(len(ids), bool)
     for k, d in enumerate(ids):
-        beta = B.iloc[d]
+        beta = draws.betas.iloc[d]
         if beta.isna().any():
             continue  # failed re-fit, already listed
         try:
-            that[k] = _as_matrix(base, scenario(beta), "scenario", True)
+            that[k] = _as_matrix(base, draws.scenario(beta), "scenario", True)
             if tb is not None:
-                tb[k] = _as_matrix(base, baseline_costs(beta), "baseline_costs", False)
+                tb[k] = _as_matrix(base, draws.baseline_costs(beta), "baseline_costs", False)
             good[k] = True
         except Exception as exc:
             fails.append((d, "scenario", f"{type(exc).__name__}: {exc}"))
     sel = np.flatnonzero(good)
     if sel.size:
         t_in = tb[sel] if tb is not None else base.fitted
-        eff, status = solve_batch(t_in, that[sel], base.Y, base.E, sig[[ids[k] for k in sel]],
-                                  base.ref, numeraire, tol, max_iter,
+        eff, status = solve_batch(t_in, that[sel], base.Y, base.E, draws.sigmas[[ids[j] for j in sel]],
+                                  base.ref, st.numeraire, st.tol, st.max_iter,
                                   start=(b0.omr, res0.omr_hat_cdl, res0.price_hat),
-                                  deficits=deficits)
-        for k, e, st in zip(sel, eff, status):
-            if st == 0:
-                out[k] = e
+                                  deficits=st.deficits)
+        for j, e, code in zip(sel, eff, status):
+            if code == 0:
+                out[j] = e
             else:
-                fails.append((ids[k], "solve", STATUS[int(st)]))
+                fails.append((ids[j], "solve", STATUS[int(code)]))
     return out, fails
 
 
@@ -588,11 +583,9 @@ class PooledUncertainty(GEUncertainty):
 
 
 def pooled_intervals(variants: Sequence[tuple[str, Baseline]], scenario: Callable, *, fit=None,
-                     coefficients=None, betas: BetaDraws | None = None, draws: int = 1000, seed: int = 0,
-                     level: float = 0.95, central: str | None = None, baseline_costs: Callable | None = None,
-                     numeraire: str = "reference", deficits: str = "ratio", progress: bool = True,
-                     label: str = "", chunk: int = 64, tol: float = 1e-10,
-                     max_iter: int = 100_000, workers: int | None = None, executor=None) -> PooledUncertainty:
+                     coefficients=None, betas: BetaDraws | None = None, central: str | None = None,
+                     baseline_costs: Callable | None = None, solve: SolveSettings | None = None,
+                     run: DrawSettings | None = None, **options) -> PooledUncertainty:
     """Intervals for all GE effects that carry the coefficients, σ and the baseline construction.
 
     Draw d pairs the coefficients β_d with one baseline variant v_d (e.g. σ ∈ {3, 5, 7} and observed
@@ -611,24 +604,15 @@ def pooled_intervals(variants: Sequence[tuple[str, Baseline]], scenario: Callabl
     fit, coefficients, betas : optional
         The source of the draws β_d and of β̂, as in :func:`confidence_intervals` (parametric draws from
         ``fit``, or ``betas`` made elsewhere, e.g. :func:`pair_bootstrap`).
-    draws, seed : int
-        D and the seed of the parametric draws and of the variant offset.
-    level : float
-        Coverage, in (0, 1).
     central : str, optional
         The variant of the point estimate (default the first).
     baseline_costs : callable, optional
         β → baseline t^{1-σ}, re-solving each variant's baseline per draw.
-    numeraire, deficits : str
-        As in :func:`gravity.ge.solve`.
-    progress : bool
-        Show a tqdm progress bar.
-    label : str, optional
-        What the draws are for, shown in the progress bar with the draw kind and the variant count.
-    chunk, tol, max_iter : int, float, int
-        Draws per task (tasks never mix variants); stop rule and iteration limit of every GE solve.
-    workers, executor : optional
-        Where the draws run, as in :func:`confidence_intervals`. The draws do not depend on it.
+    solve, run, **options
+        As in :func:`confidence_intervals` (``draws``, ``seed`` — of the parametric draws and of the variant
+        offset —, ``level``, ``deficits``, ``progress``, ``label`` with the draw kind and the variant count,
+        ``chunk`` — tasks never mix variants —, ``workers``, ``executor`` ...). The draws do not depend on
+        where they ran.
 
     Returns
     -------
@@ -640,7 +624,7 @@ def pooled_intervals(variants: Sequence[tuple[str, Baseline]], scenario: Callabl
     ------
     GEInputError
         No variants, repeated names, variants over different countries, an unknown ``central``, a
-        bad level, or no source of draws.
+        bad level or option, or no source of draws.
     GEConvergenceError
         The solve at the point estimate of a variant failed (failed draws are reported, not raised).
 
@@ -648,6 +632,41 @@ def pooled_intervals(variants: Sequence[tuple[str, Baseline]], scenario: Callabl
     ----------
     Anderson, Larch & Yotov (2018); Yotov et al. (2016), ch. 2; Baier, Yotov & Zylkin (2019).
     """
+    variants, central = _check_variants(variants, central)
+    names = [name for name, _ in variants]
+    st, rs = settings_from(options, solve, run, where="pooled_intervals")
+    st = _one_sector(st)
+    betas, beta_hat = _resolve_betas(fit, coefficients, betas, rs)
+    B = betas.betas
+    D, V = len(B), len(variants)
+    offset = int(np.random.default_rng([rs.seed, 7933]).integers(V))
+    assignment = (np.arange(D) + offset) % V
+    out = np.full((D, len(EFFECTS), variants[0][1].n), np.nan)
+    sig = np.empty(D)
+    points = []
+    for v, (_, base) in enumerate(variants):
+        sig[assignment == v] = base.sigma
+        points.append((base, *_point(base, scenario, beta_hat, baseline_costs, st)))
+    prior = [tuple(r) for r in betas.failures[["draw", "stage", "reason"]].itertuples(index=False)]
+    vfs = [[f for f in prior if assignment[int(f[0])] == v] for v in range(V)]
+    _solve_draws(points, assignment, _Draws(scenario, B, sig, baseline_costs, st), out, vfs, rs,
+                 _bar_label(rs.label, f"{betas.method}, {V} variants"))
+    per, fails = {}, []
+    for v, (name, base) in enumerate(variants):
+        ids = [int(d) for d in np.flatnonzero(assignment == v)]
+        fails += [(*f, name) for f in vfs[v]]
+        vfail = pd.DataFrame(sorted(vfs[v]), columns=["draw", "stage", "reason"])
+        per[name] = GEUncertainty(base, points[v][2].countries, out[ids], B.iloc[ids], sig[ids], vfail, rs.level,
+                                  betas.method)
+    failures = pd.DataFrame(sorted(fails), columns=["draw", "stage", "reason", "variant"])
+    _log_failures(failures, D)
+    c = names.index(central)
+    return PooledUncertainty(variants[c][1], points[c][2].countries, out, B, sig, failures, rs.level,
+                             f"{betas.method}, pooled over {V} variants", names, central, assignment, per)
+
+
+def _check_variants(variants, central: str | None) -> tuple[list[tuple[str, Baseline]], str]:
+    """Named baselines over the same countries, distinct names, and the central one (default the first)."""
     variants = [(str(name), b) for name, b in variants]
     if not variants:
         raise GEInputError("pooled_intervals: give at least one (name, Baseline) variant")
@@ -665,41 +684,4 @@ def pooled_intervals(variants: Sequence[tuple[str, Baseline]], scenario: Callabl
     central = names[0] if central is None else central
     if central not in names:
         raise GEInputError(f"pooled_intervals: central variant {central!r} is not one of {names}")
-    if not 0 < level < 1:
-        raise GEInputError(f"level must be in (0, 1), got {level}")
-    betas, beta_hat = _resolve_betas(fit, coefficients, betas, None, None, None, draws, seed, progress)
-    B = betas.betas
-    D, V = len(B), len(variants)
-    offset = int(np.random.default_rng([seed, 7933]).integers(V))
-    assignment = (np.arange(D) + offset) % V
-    n = first.n
-    out = np.full((D, len(EFFECTS), n), np.nan)
-    sig = np.empty(D)
-    prior = [tuple(r) for r in betas.failures[["draw", "stage", "reason"]].itertuples(index=False)]
-    fails = []
-    per = {}
-    point = None
-    points = []
-    for v, (name, base) in enumerate(variants):
-        sig[assignment == v] = base.sigma
-        points.append((base, *_point(base, scenario, beta_hat, baseline_costs, numeraire, deficits)))
-    vfs = [[f for f in prior if assignment[int(f[0])] == v] for v in range(V)]
-    _solve_draws(points, assignment, scenario, B, sig, baseline_costs, numeraire, deficits, chunk, tol,
-                 max_iter, out, vfs, executor=as_executor(executor, workers=workers),
-                 desc=_bar_label(label, f"{betas.method}, {V} variants"), progress=progress)
-    for v, (name, base) in enumerate(variants):
-        ids = [int(d) for d in np.flatnonzero(assignment == v)]
-        res0 = points[v][2]
-        fails += [(*f, name) for f in vfs[v]]
-        vfail = pd.DataFrame(sorted(vfs[v]), columns=["draw", "stage", "reason"])
-        per[name] = GEUncertainty(base, res0.countries, out[ids], B.iloc[ids], sig[ids], vfail, level,
-                                  betas.method)
-        if name == central:
-            point = res0.countries
-    failures = pd.DataFrame(sorted(fails), columns=["draw", "stage", "reason", "variant"])
-    if len(failures):
-        log.warning("GE draws: %d of %d failed (%s)", len(failures), D,
-                    "; ".join(f"{k}: {v}" for k, v in failures["reason"].value_counts().head(3).items()))
-    cbase = dict(variants)[central]
-    return PooledUncertainty(cbase, point, out, B, sig, failures, level,
-                             f"{betas.method}, pooled over {V} variants", names, central, assignment, per)
+    return variants, central

@@ -5,15 +5,15 @@ into the full grid i × j × t over the chosen countries and years, so that ever
 
 * ``trade`` keeps explicit zeros (``flow_status == "zero"``) distinct from missing flows (NaN), and
   ``flow_status`` says why a flow is missing: ``"country not existing"`` (either state did not exist that
-  year, :func:`gravity.countries.exists`), ``"exporter never reports"`` (the country is never an exporter in
+  year, :func:`gravity.data.countries.exists`), ``"exporter never reports"`` (the country is never an exporter in
   the source: UZB in the penppml Comtrade file), ``"exporter not reporting this year"`` (TJK, TKM after
   2000), ``"not reported"`` (the exporter reports that year, not this partner), ``"missing in source"``
   (a row whose value is empty), ``"domestic not in source"`` (i = i when the source has no domestic flows);
 * domestic flows X_ii: taken from the source when it has them; otherwise kept as explicit missing rows
   (default), dropped (``domestic="exclude"``), refused (``domestic="require"`` raises, for the GE), or
   plugged in from a frame ``iso3, year, trade`` built from output data (``flow_status ==
-  "domestic constructed"``; see :mod:`gravity.fill`);
-* pair covariates (e.g. :func:`gravity.datasets.read_geodist`) merged by (exporter, importer);
+  "domestic constructed"``; see :func:`gravity.scenario.baseline.domestic_flows`);
+* pair covariates (e.g. :func:`gravity.data.read_geodist`) merged by (exporter, importer);
 * indicators (long ``iso3, year, indicator, value, source, flag``) merged as ``<name>_o`` (exporter i,
   year t) and ``<name>_d`` (importer j, year t), each with a per-cell flag ``<name>_flag_o/_d``:
   ``observed``, the source's own flag (e.g. ``estimate``), ``interpolated``, ``carried forward``,
@@ -31,11 +31,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from gravity.data import countries as cc
+from gravity.errors import GravityError
+from gravity.options import choices, validator
 from gravity.panel import features as ft
 
 log = logging.getLogger("gravity.panel")
@@ -44,12 +47,21 @@ FLOW_STATUS = ("reported", "zero", "domestic constructed", "not reported", "expo
                "exporter never reports", "country not existing", "missing in source", "domestic not in source")
 """Categories of ``flow_status``; ``trade`` is NaN exactly for the last six."""
 MISSING_STATUS = FLOW_STATUS[3:]
-FILL_METHODS = (None, "interpolate", "carry_forward")
+FillMethod = Literal["interpolate", "carry_forward"]
+"""How indicator gaps are filled on request (``fill=``; None: not filled), each filled cell flagged."""
+FILL_METHODS = (None, *choices(FillMethod))
+DomesticRule = Literal["source", "require", "exclude"]
+"""What :func:`build_panel` does with domestic flows (``domestic=``; None or a frame: module docstring)."""
 DIGITAL = ("internet", "bandwidth", "fixed_broadband", "mobile_broadband", "egdi", "lpi")
 
 
-class PanelValidationError(ValueError):
+class PanelValidationError(GravityError, ValueError):
     """Input that would give a wrong panel; the message names the column, the rows and the fix."""
+
+
+_check_fill = validator(FillMethod, "fill", PanelValidationError, hint="or None (no fill)")
+_check_domestic = validator(DomesticRule, "domestic", PanelValidationError,
+                            hint="or None (kept as the source has them) or a frame iso3, year, trade")
 
 
 def _rows(df: pd.DataFrame, mask, cols, limit: int = 10) -> str:
@@ -68,7 +80,7 @@ def validate_trade(trade: pd.DataFrame, *, source_years: Iterable[int] | None = 
     need = [c for c in ("exporter", "importer", "year", "trade") if c not in trade.columns]
     if need:
         raise PanelValidationError(f"trade frame lacks column(s) {need}; expected exporter, importer, year, trade "
-                                   f"(see gravity.datasets readers)")
+                                   f"(see the readers of gravity.data)")
     keys = pd.DataFrame({"exporter": trade["exporter"].astype(str).to_numpy(),
                          "importer": trade["importer"].astype(str).to_numpy(), "year": year_values(trade)})
     dup = keys.duplicated(["exporter", "importer", "year"], keep=False).to_numpy()
@@ -97,7 +109,7 @@ def validate_trade(trade: pd.DataFrame, *, source_years: Iterable[int] | None = 
         raise PanelValidationError(
             f"unknown country codes {unknown} in columns exporter/importer, e.g. rows "
             f"{_rows(trade, bad, ['exporter', 'importer', 'year'])}. Fix: harmonise with "
-            f"gravity.countries.to_iso3 (or add them to data/legacy_codes.csv).")
+            f"gravity.data.countries.to_iso3 (or add them to data/legacy_codes.csv).")
     if years is not None:
         years = year_list(years, "years")
         cover = sorted(set(year_list(source_years, "source_years") if source_years is not None
@@ -204,7 +216,7 @@ def _span(years: list[int]) -> str:
 # ----------------------------------------------------------------------------- indicators
 
 def indicator_grid(ind: pd.DataFrame, names: list[str], codes: np.ndarray, years: np.ndarray, *,
-                   fill: str | None = None, limit: int | None = None,
+                   fill: FillMethod | None = None, limit: int | None = None,
                    proxies: dict[str, str] | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """For each indicator: (values[N, T], flags[N, T]) on ``codes`` × ``years``.
 
@@ -214,10 +226,10 @@ def indicator_grid(ind: pd.DataFrame, names: list[str], codes: np.ndarray, years
     year can be carried from 2015 although 2015 is not a panel year. ``proxies={"BLX": "BEL"}`` gives a
     code the series of another (flag ``proxy BEL``).
     """
-    if fill not in FILL_METHODS:
-        raise ValueError(f"fill={fill!r}; choose one of {FILL_METHODS}")
+    if fill is not None:
+        _check_fill(fill)
     if limit is not None and (int(limit) != limit or limit < 1):
-        raise ValueError(f"fill_limit={limit!r}; must be a positive number of years or None")
+        raise PanelValidationError(f"fill_limit={limit!r}; must be a positive number of years or None")
     proxies = proxies or {}
     out = {}
     lookup = np.array([proxies.get(c, c) for c in codes], dtype=object)
@@ -232,7 +244,8 @@ def indicator_grid(ind: pd.DataFrame, names: list[str], codes: np.ndarray, years
     where = {nm: k for k, nm in enumerate(name_uniq)}
     for name in names:
         if name not in where:
-            raise ValueError(f"indicator {name!r} is not in the indicator frame (present: {sorted(name_uniq)})")
+            raise PanelValidationError(f"indicator {name!r} is not in the indicator frame "
+                                       f"(present: {sorted(name_uniq)})")
         pos = positions[where[name]]
         key = pd.DataFrame({"iso3": ind["iso3"].to_numpy(dtype=object)[pos], "year": year_all[pos]})
         dup = key.duplicated(keep=False).to_numpy()
@@ -283,12 +296,12 @@ def build_panel(
     pairs: pd.DataFrame | None = None,
     indicators: pd.DataFrame | None = None,
     indicator_names: Iterable[str] | None = None,
-    fill: str | None = None,
+    fill: FillMethod | None = None,
     fill_limit: int | None = None,
     indicator_proxies: dict[str, str] | None = None,
     digital: Iterable[str] | None = None,
     blocs: Iterable[str] = cc.BLOCS,
-    domestic: str | pd.DataFrame | None = None,
+    domestic: DomesticRule | pd.DataFrame | None = None,
     source_years: Iterable[int] | None = None,
     drop_areas: bool = True,
     drop_empty: bool = False,
@@ -308,7 +321,7 @@ def build_panel(
     fill, fill_limit, indicator_proxies : see :func:`indicator_grid`; opt-in, flagged per cell.
     digital : indicators for which ``prod_/min_/gap_/ln_min_`` interactions are built (default: those of
         :data:`DIGITAL` that are merged).
-    blocs : blocs of :mod:`gravity.countries` for ``both_<bloc>`` dummies.
+    blocs : blocs of :mod:`gravity.data.countries` for ``both_<bloc>`` dummies.
     domestic : ``None`` (source's own i = i flows, else explicit missing rows), ``"source"`` (same, but
         raises when the source has none), ``"require"`` (alias of ``"source"``: refuse a panel without
         domestic flows), ``"exclude"`` (no i = i rows), or a frame ``iso3, year, trade`` of constructed
@@ -354,7 +367,7 @@ def build_panel(
         unknown = sorted(set(codes) - cc.known_codes())
         if unknown:
             raise PanelValidationError(f"countries {unknown} are unknown codes; harmonise with "
-                                       f"gravity.countries.to_iso3")
+                                       f"gravity.data.countries.to_iso3")
         absent = sorted(set(codes) - set(present))
         if absent:
             raise PanelValidationError(
@@ -440,26 +453,24 @@ def build_panel(
         trade_v[p] = d["trade"].to_numpy(dtype="float64")
         st[p] = np.where(np.isnan(trade_v[p]), S["domestic not in source"], S["domestic constructed"])
         attrs["domestic"] = "constructed (frame passed by the caller)"
-    elif domestic in (None, "source", "require"):
+    elif domestic is None or _check_domestic(domestic) in ("source", "require"):
         if not src_dom:
             if domestic in ("source", "require"):
                 raise PanelValidationError(
                     "domestic='require': the trade source has no domestic flows (exporter == importer rows). "
                     "Fix: use a source with them (ITPD-E, Yotov et al. 2016), pass domestic=<frame iso3, year, "
-                    "trade> constructed from output data (gravity.fill), or domestic='exclude' for a "
-                    "partial-equilibrium panel.")
+                    "trade> constructed from output data (gravity.scenario.baseline.domestic_flows), or "
+                    "domestic='exclude' for a partial-equilibrium panel.")
             st[diag] = S["domestic not in source"]
             attrs["domestic"] = "not in source: i = i rows kept with trade NaN"
             log.warning("trade source has no domestic flows: the %d i = i cells are kept as missing "
                         "('domestic not in source')", int(diag.sum()))
         else:
             attrs["domestic"] = "from source"
-    elif domestic == "exclude":
+    else:                                   # "exclude", checked above
         keep = ~diag
         attrs["domestic"] = "excluded (no i = i rows)"
         log.info("domestic='exclude': no i = i rows in the panel")
-    else:
-        raise ValueError(f"domestic={domestic!r}; use None, 'source', 'require', 'exclude' or a DataFrame")
 
     cols: dict[str, np.ndarray] = {
         "exporter": pd.Categorical.from_codes(ei, categories=codes_arr, validate=False),
@@ -543,10 +554,10 @@ def build_panel(
         digital = [x for x in DIGITAL if x in names] if digital is None else list(digital)
         missing_dig = [x for x in digital if x not in names]
         if missing_dig:
-            raise ValueError(f"digital={missing_dig} are not among the merged indicators {names}")
+            raise PanelValidationError(f"digital={missing_dig} are not among the merged indicators {names}")
         for x in digital:
-            for prefix, kind in ft.DIGITAL_FEATURES.items():
-                cols[f"{prefix}_{x}"] = ft.compute(kind, cols[f"{x}_o"], cols[f"{x}_d"])
+            for prefix, feature in ft.DIGITAL_FEATURES.items():
+                cols[f"{prefix}_{x}"] = ft.compute(feature, cols[f"{x}_o"], cols[f"{x}_d"])
     attrs.update(countries=codes_arr.tolist(), indicators=names, pair_covariates=pair_cols, n_countries=n)
 
     if not keep.all():

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from gravity.data.countries import ECO
-from gravity.panel.build import MISSING_STATUS
+from gravity.panel.build import MISSING_STATUS, PanelValidationError
 
 STATUSES = ("present", "flagged", "missing")
 SYMBOLS = {"present": "●", "flagged": "◐", "missing": "○"}
@@ -30,7 +30,7 @@ def coverage_report(panel: pd.DataFrame, countries=ECO, indicators=None) -> pd.D
     indicators = list(panel.attrs.get("indicators", [])) if indicators is None else list(indicators)
     missing_cols = [f"{x}_o" for x in indicators if f"{x}_o" not in panel.columns]
     if missing_cols:
-        raise ValueError(f"coverage_report: the panel has no columns {missing_cols}")
+        raise PanelValidationError(f"coverage_report: the panel has no columns {missing_cols}")
     absent = [c for c in countries if c not in set(panel["exporter"].astype(str).unique())]
     years = sorted(panel["year"].unique())
     exp = panel["exporter"].astype(str).to_numpy()
@@ -59,7 +59,7 @@ def coverage_report(panel: pd.DataFrame, countries=ECO, indicators=None) -> pd.D
             n_imp = int(flow_ok[m_imp].sum())
             rows.append((c, "imports (partner-reported)", y, "present" if n_imp else "missing",
                          f"{n_imp} partners report exports to it"))
-            if "dist" in panel.columns:
+            if dist is not None:
                 # pairs that carry a flow (either direction) must have a distance
                 m = (m_exp | m_imp) & flow_ok
                 d = dist[m]

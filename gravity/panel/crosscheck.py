@@ -32,6 +32,7 @@ import pandas as pd
 from gravity import data as datasets
 from gravity.data import countries as cc
 from gravity.data.countries import ECO
+from gravity.panel.build import PanelValidationError
 
 SOURCES = {"itpde": "ITPD-E", "comtrade": "UN Comtrade", "cow": "COW"}
 """Column name → label of each source."""
@@ -114,7 +115,8 @@ def cross_source_table(countries: Iterable[str] = ECO, years: Iterable[int] = CR
     countries, years = list(countries), sorted(set(int(y) for y in years))
     unknown = sorted(set(countries) - cc.known_codes())
     if unknown:
-        raise ValueError(f"countries {unknown} are not known ISO3 codes; harmonise with gravity.data.countries.to_iso3")
+        raise PanelValidationError(f"countries {unknown} are not known ISO3 codes; harmonise with "
+                                   "gravity.data.countries.to_iso3")
     f = cross_source_flows(countries, years) if flows is None else flows
     rows = []
     for c in countries:

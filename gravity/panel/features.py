@@ -58,12 +58,13 @@ import numpy as np
 import pandas as pd
 
 from gravity.data import countries as cc
+from gravity.errors import GravityError
 
 INPUTS = ("indicator", "column", "columns")
 """What a kind reads: an indicator's ``<x>_o, <x>_d``; one pair column; one or more pair columns."""
 
 
-class RegressorError(ValueError):
+class RegressorError(GravityError, ValueError):
     """A regressor cannot be built: unknown kind, wrong inputs, or columns the panel lacks."""
 
 

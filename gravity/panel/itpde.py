@@ -103,11 +103,11 @@ def domestic_breaks(trade: pd.DataFrame | None = None, *, factor: float = BREAK_
 
     Raises
     ------
-    ValueError
+    PanelValidationError
         ``factor`` ≤ 1, or the frame lacks the columns named above.
     """
     if not factor > 1:
-        raise ValueError(f"factor={factor!r}: a break threshold must be > 1 (e.g. {BREAK_FACTOR})")
+        raise PanelValidationError(f"factor={factor!r}: a break threshold must be > 1 (e.g. {BREAK_FACTOR})")
     tr = _itpde() if trade is None else trade
     need = {"exporter", "importer", "year", "trade"} - set(tr.columns)
     if need:
@@ -243,7 +243,7 @@ def _select_countries(tr: pd.DataFrame, countries, pairs: pd.DataFrame) -> tuple
     kinds = dict(zip([c for c in codes if c in known], cc.code_kind([c for c in codes if c in known])))
     for c in codes:
         if c not in known:
-            dropped[c] = "code unknown to gravity.countries (non-ISO polity)"
+            dropped[c] = "code unknown to gravity.data.countries (non-ISO polity)"
         elif kinds[c] != "iso3":
             dropped[c] = f"not a current ISO3 country ({kinds[c]})"
     geo = set(pairs["exporter"]) & set(pairs["importer"])
@@ -332,7 +332,8 @@ def itpde_panel(years: Iterable[int] = ITPDE_YEARS, indicators: Iterable[str] = 
     lagged, lags = list(lagged), [int(x) for x in lags]
     bad = [c for c in lagged if c not in AGREEMENT_COLUMNS or c == "agreement"]
     if bad:
-        raise ValueError(f"lagged={bad}: choose among rta, agreement_id and {list(datasets.PENPPML_PROVISIONS)}")
+        raise PanelValidationError(f"lagged={bad}: choose among rta, agreement_id and "
+                                   f"{list(datasets.PENPPML_PROVISIONS)}")
     tr = _itpde()
     pairs = _pairs()
     codes, dropped = _select_countries(tr, countries, pairs)

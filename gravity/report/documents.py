@@ -22,6 +22,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from gravity.report.errors import ReportError
 from gravity.report.format import format_cells, to_html, to_markdown
 
 Block = tuple
@@ -74,8 +75,8 @@ _IMG_SRC = re.compile(r"""(<img\b[^>]*?\bsrc\s*=\s*)(["'])(.*?)\2""", re.IGNOREC
 _EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
 
 
-def _unknown(kind) -> ValueError:
-    return ValueError(f"unknown report block {kind!r}; use one of h1, h2, h3, p, ul, table, img, md, pagebreak")
+def _unknown(kind) -> ReportError:
+    return ReportError(f"unknown report block {kind!r}; use one of h1, h2, h3, p, ul, table, img, md, pagebreak")
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -93,11 +94,11 @@ def png_size(data: bytes) -> tuple[int, int]:
 
     Raises
     ------
-    ValueError
+    ReportError
         ``data`` is not a PNG image.
     """
     if len(data) < 24 or data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
-        raise ValueError("not a PNG image (no PNG signature and IHDR chunk)")
+        raise ReportError("not a PNG image (no PNG signature and IHDR chunk)")
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
@@ -116,16 +117,16 @@ def data_uri(path: str | Path) -> str:
 
     Raises
     ------
-    ValueError
+    ReportError
         The file does not exist or its suffix is not an image type in :data:`IMAGE_TYPES`.
     """
     path = Path(path)
     kind = IMAGE_TYPES.get(path.suffix.lower())
     if kind is None:
-        raise ValueError(f"image {str(path)!r}: cannot embed a {path.suffix or 'suffix-less'} file; "
+        raise ReportError(f"image {str(path)!r}: cannot embed a {path.suffix or 'suffix-less'} file; "
                          f"write the figure as one of {sorted(IMAGE_TYPES)}")
     if not path.is_file():
-        raise ValueError(f"image {str(path)!r} not found: write the figure before the report, drop its img "
+        raise ReportError(f"image {str(path)!r} not found: write the figure before the report, drop its img "
                          "block, or render with embed=False to link it")
     return f"data:{kind};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
@@ -144,7 +145,7 @@ def render_markdown(blocks: Sequence[Block]) -> str:
 
     Raises
     ------
-    ValueError
+    ReportError
         A block of unknown kind.
     """
     out: list[str] = []
@@ -194,7 +195,7 @@ def _img_src(rel: str, base: Path, embed: bool) -> str:
     if _EXTERNAL.match(rel):
         if rel.lower().startswith("data:"):
             return rel
-        raise ValueError(f"image {rel!r} is fetched from outside the page; save it beside the report and "
+        raise ReportError(f"image {rel!r} is fetched from outside the page; save it beside the report and "
                          "refer to it by a relative path")
     return data_uri(base / rel) if embed else rel
 
@@ -233,7 +234,7 @@ def render_html(blocks: Sequence[Block], title: str, *, base: str | Path = ".", 
 
     Raises
     ------
-    ValueError
+    ReportError
         A block of unknown kind; an image file that is missing or not an image type (when
         embedding); an image on another host (``http://...``), which a self-contained page may not fetch.
     """
@@ -303,7 +304,7 @@ def write_report(blocks: Sequence[Block], out: str | Path, *, stem: str, title: 
 
     Raises
     ------
-    ValueError
+    ReportError
         See :func:`render_html` (checked before anything is written).
     """
     out = Path(out)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from gravity.panel.coverage import STATUSES, coverage_table
+from gravity.report.errors import ReportError
 
 COLOURS = {"present": "#2e7d32", "flagged": "#f9a825", "missing": "#c62828"}
 
@@ -33,7 +34,7 @@ def _plt():
 def _need(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
     missing = [c for c in cols if c not in df.columns]
     if missing:
-        raise ValueError(f"{what}: columns {missing} missing (have {list(df.columns)})")
+        raise ReportError(f"{what}: columns {missing} missing (have {list(df.columns)})")
 
 
 def effect_plot(effects: pd.DataFrame, path: str | Path, *, scenarios: Sequence[str] | None = None,
@@ -66,7 +67,7 @@ def effect_plot(effects: pd.DataFrame, path: str | Path, *, scenarios: Sequence[
 
     Raises
     ------
-    ValueError
+    ReportError
         ``effects`` lacks scenario, country or estimate.
     """
     _need(effects, ["scenario", "country", "estimate"], "effect_plot")
@@ -183,7 +184,7 @@ def coefficient_plot(coefs: pd.DataFrame, path: str | Path, *, terms: Sequence[s
 
     Raises
     ------
-    ValueError
+    ReportError
         ``coefs`` lacks one of the five columns.
     """
     _need(coefs, ["spec", "term", "estimate", "lo", "hi"], "coefficient_plot")
@@ -224,7 +225,7 @@ def plot_coverage(report: pd.DataFrame, path, title: str = "Data coverage, ECO c
     ----------
     report : pandas.DataFrame
         Long coverage table (``iso3``, ``item``, ``year``, ``status`` in
-        :data:`gravity.panel.coverage.STATUSES`), e.g. from :func:`gravity.panel.corridor.corridor_coverage`.
+        :data:`gravity.panel.coverage.STATUSES`), e.g. from :func:`gravity.panel.coverage.coverage_report`.
     path : str or Path
         The png to write.
     title : str

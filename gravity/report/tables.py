@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from gravity.report import format as fmt
+from gravity.report.errors import ReportError
 
 STARS = ((0.01, "***"), (0.05, "**"), (0.10, "*"))
 
@@ -159,15 +160,15 @@ def regtable(results: Sequence | Mapping, *, names: Sequence[str] | None = None,
     # a multiple estimation (gravity.estimation.multi.FitList: a list with labels) gives its columns
     results = [m for r in results for m in (r if isinstance(r, list) and hasattr(r, "labels") else [r])]
     if not results:
-        raise ValueError("regtable needs at least one result")
+        raise ReportError("regtable needs at least one result")
     for i, r in enumerate(results):
         for attr in ("params", "bse", "pvalues", "nobs"):
             if not hasattr(r, attr):
-                raise ValueError(f"result {i} ({type(r).__name__}) has no {attr!r}; pass fitted results")
+                raise ReportError(f"result {i} ({type(r).__name__}) has no {attr!r}; pass fitted results")
     if names is None:
         names = [_estimator(r) for r in results]
     if len(names) != len(results):
-        raise ValueError(f"{len(names)} names for {len(results)} results")
+        raise ReportError(f"{len(names)} names for {len(results)} results")
     cols = [f"({i + 1}) {n}".rstrip() for i, n in enumerate(names)]
     labels = dict(labels or {})
 
@@ -197,7 +198,7 @@ def regtable(results: Sequence | Mapping, *, names: Sequence[str] | None = None,
     for r in results:
         for f in _fe_names(r):
             fes_all.setdefault(f, None)
-    foot: dict[str, list[str]] = {"N": [f"{int(getattr(r, 'nobs')):,}" for r in results]}
+    foot: dict[str, list[str]] = {"N": [f"{int(r.nobs):,}" for r in results]}
     for f in fes_all:
         foot[f"FE: {f}"] = ["Yes" if f in _fe_names(r) else "No" for r in results]
     r2 = [_get(r, "rsquared") if _estimator(r) != "PPML" else None for r in results]

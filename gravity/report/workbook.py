@@ -27,6 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gravity.errors import ArgumentTypeError
+from gravity.report.errors import ReportError
 from gravity.report.format import to_markdown, write_sheet
 
 _BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
@@ -54,7 +56,7 @@ class SheetNote:
 
     Raises
     ------
-    ValueError
+    ReportError
         An empty ``about``, ``row``, ``units`` or ``source``, or a flag without a meaning.
     """
 
@@ -67,10 +69,10 @@ class SheetNote:
     def __post_init__(self) -> None:
         empty = [k for k in ("about", "row", "units", "source") if not str(getattr(self, k)).strip()]
         if empty:
-            raise ValueError(f"SheetNote: {empty} empty; say what the sheet holds (units: 'none' for a text table)")
+            raise ReportError(f"SheetNote: {empty} empty; say what the sheet holds (units: 'none' for a text table)")
         bad = [k for k, v in self.flags.items() if not str(v).strip()]
         if bad:
-            raise ValueError(f"SheetNote: flags {bad} have no meaning; give flag column -> what True means")
+            raise ReportError(f"SheetNote: flags {bad} have no meaning; give flag column -> what True means")
 
     def flag_text(self) -> str:
         """The flags as one line: ``"col: meaning; col2: meaning"`` (blank when there are none)."""
@@ -80,23 +82,23 @@ class SheetNote:
 def _check_notes(tables: Mapping[str, pd.DataFrame], notes: Mapping[str, SheetNote]) -> None:
     unknown = [n for n in notes if n not in tables]
     if unknown:
-        raise ValueError(f"write_tables: sheet_notes for tables that are not written: {unknown} "
+        raise ReportError(f"write_tables: sheet_notes for tables that are not written: {unknown} "
                          f"(tables: {list(tables)})")
     missing = [n for n in tables if n not in notes]
     if missing:
-        raise ValueError(f"write_tables: tables {missing} have no entry in sheet_notes; describe every sheet "
+        raise ReportError(f"write_tables: tables {missing} have no entry in sheet_notes; describe every sheet "
                          "with a SheetNote(about, row, units, source, flags)")
     for name, note in notes.items():
         if not isinstance(note, SheetNote):
-            raise TypeError(f"write_tables: sheet_notes[{name!r}] is a {type(note).__name__}, not a SheetNote")
+            raise ArgumentTypeError(f"write_tables: sheet_notes[{name!r}] is a {type(note).__name__}, not a SheetNote")
         df = tables[name]
         absent = [c for c in note.flags if c not in df.columns]
         if absent:
-            raise ValueError(f"write_tables: table {name!r}: flag columns {absent} described but not in the table "
+            raise ReportError(f"write_tables: table {name!r}: flag columns {absent} described but not in the table "
                              f"(columns: {list(df.columns)})")
         undescribed = [c for c in df.columns if pd.api.types.is_bool_dtype(df[c]) and c not in note.flags]
         if undescribed:
-            raise ValueError(f"write_tables: table {name!r}: boolean columns {undescribed} are not described; "
+            raise ReportError(f"write_tables: table {name!r}: boolean columns {undescribed} are not described; "
                              "add them to SheetNote.flags")
 
 
@@ -171,24 +173,24 @@ def write_tables(tables: Mapping[str, pd.DataFrame], out: str | Path, *, stem: s
 
     Raises
     ------
-    ValueError
+    ReportError
         No tables; two names that give the same file name; ``sheet_notes`` that miss a table, name a
         table not written, describe a flag column the table lacks or leave a boolean column undescribed.
-    TypeError
+    ArgumentTypeError
         A table that is not a DataFrame, or a ``sheet_notes`` value that is not a :class:`SheetNote`.
     """
     if not tables:
-        raise ValueError("write_tables: no tables to write")
+        raise ReportError("write_tables: no tables to write")
     for name, df in tables.items():
         if not isinstance(df, pd.DataFrame):
-            raise TypeError(f"write_tables: table {name!r} is a {type(df).__name__}, not a DataFrame")
+            raise ArgumentTypeError(f"write_tables: table {name!r} is a {type(df).__name__}, not a DataFrame")
     notes = dict(notes or {})
     described = dict(sheet_notes or {})
     if sheet_notes is not None:
         _check_notes(tables, described)
     stems = [file_stem(n) for n in tables]
     if len(set(stems)) != len(stems):
-        raise ValueError(f"write_tables: table names collide as file names: {list(tables)}")
+        raise ReportError(f"write_tables: table names collide as file names: {list(tables)}")
     out = Path(out)
     (out / "csv").mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
@@ -289,14 +291,14 @@ def readme_index(xlsx: str | Path) -> pd.DataFrame:
 
     Raises
     ------
-    ValueError
+    ReportError
         The first sheet has no sheet index.
     """
     raw = pd.read_excel(xlsx, sheet_name=0, header=None, dtype=object, engine="openpyxl")
     head = [i for i in range(len(raw)) if tuple(raw.iloc[i, :len(README_COLUMNS)]) == README_COLUMNS] \
         if raw.shape[1] >= len(README_COLUMNS) else []
     if not head:
-        raise ValueError(f"{xlsx}: the first sheet has no sheet index (a row {list(README_COLUMNS)})")
+        raise ReportError(f"{xlsx}: the first sheet has no sheet index (a row {list(README_COLUMNS)})")
     body = raw.iloc[head[-1] + 1:, :len(README_COLUMNS)]
     body.columns = list(README_COLUMNS)
     return body.fillna("").astype(str).reset_index(drop=True)

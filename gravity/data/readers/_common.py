@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 
 from gravity.data import countries, registry
+from gravity.data.errors import DataInputError
 from gravity.data.readers import INDICATOR_COLUMNS
 
-log = logging.getLogger("gravity.datasets")
+log = logging.getLogger("gravity.data")
 
 
 def resolve(file) -> Path:
@@ -19,7 +20,7 @@ def resolve(file) -> Path:
         return registry.path(file)
     p = Path(file)
     if not p.exists():
-        raise FileNotFoundError(f"{file}: neither a registered dataset key nor an existing file")
+        raise registry.DataUnavailableError(f"{file}: neither a registered dataset key nor an existing file")
     return p
 
 
@@ -55,7 +56,7 @@ def check_unique(df: pd.DataFrame, keys: list[str], what: str) -> None:
     dup = df.duplicated(keys, keep=False)
     if dup.any():
         rows = df.loc[dup, keys].head(10).to_dict("records")
-        raise ValueError(f"{what}: {int(dup.sum())} rows share the key {keys}, e.g. {rows}; "
+        raise DataInputError(f"{what}: {int(dup.sum())} rows share the key {keys}, e.g. {rows}; "
                          f"the source file is not in the expected layout.")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from gravity.data import countries
+from gravity.data.errors import DataInputError
 from gravity.data.readers._common import check_unique, log, memoised, resolve
 
 _MISSING = {"", ".", "NA", "nan", "None"}
@@ -35,7 +36,7 @@ def read_geodist(file="cepii-geodist/dist_cepii.rda") -> pd.DataFrame:
         v = pd.to_numeric(txt.where(~empty), errors="coerce")
         bad = v.isna() & ~empty
         if bad.any():
-            raise ValueError(f"dist_cepii column {c!r}: {int(bad.sum())} non-numeric cells, e.g. rows "
+            raise DataInputError(f"dist_cepii column {c!r}: {int(bad.sum())} non-numeric cells, e.g. rows "
                              f"{raw.loc[bad, ['iso_o', 'iso_d', c]].head(5).to_dict('records')}")
         if v.isna().any():
             log.info("dist_cepii %s: %d missing cells ('.' in the source) kept as NaN", c, int(v.isna().sum()))
@@ -55,7 +56,7 @@ def read_geo_cepii(file="cepii-geodist/geo_cepii.rda") -> pd.DataFrame:
     """Country file ``geo_cepii``: one row per country (the file lists a second main city for 13 countries;
     the capital row, ``cap == 1``, is kept). Schema: ``iso3, country, area, dis_int, landlocked_cepii,
     continent, lat, lon``; ``iso3`` harmonised as in :func:`read_geodist`. CEPII's landlocked flag is kept
-    for cross-checking only — use :func:`gravity.countries.landlocked` (see data/landlocked.md)."""
+    for cross-checking only — use :func:`gravity.data.countries.landlocked` (see data/landlocked.md)."""
     import pyreadr
 
     raw = next(iter(pyreadr.read_r(str(resolve(file))).values()))

@@ -8,15 +8,16 @@ are dropped and logged. :data:`CATALOGUE` names every indicator :func:`load_indi
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from gravity.data import countries
+from gravity.data.errors import DataInputError
 from gravity.data.readers._common import check_unique, indicator_frame, keep_countries, log, resolve
-
 
 # ----------------------------------------------------------------------------- WDI
 
@@ -39,12 +40,12 @@ def read_wdi_csv(file, name: str | None = None, *, source: str = "World Bank WDI
         if "Last Updated Date" in line:
             vintage = line.split(",")[1].strip().strip('"')
     else:
-        raise ValueError(f"{path}: no 'Country Name' header in the first 10 lines; not a WDI bulk CSV")
+        raise DataInputError(f"{path}: no 'Country Name' header in the first 10 lines; not a WDI bulk CSV")
     wide = pd.read_csv(io.StringIO("\n".join(lines[skip:])), dtype={"Country Code": str})
     wide = wide.loc[:, ~wide.columns.str.startswith("Unnamed")]
     codes = wide["Indicator Code"].unique()
     if len(codes) != 1:
-        raise ValueError(f"{path}: expected one indicator per file, found {list(codes)}")
+        raise DataInputError(f"{path}: expected one indicator per file, found {list(codes)}")
     year_cols = [c for c in wide.columns if str(c).strip().isdigit()]
     long = wide.melt(id_vars=["Country Code"], value_vars=year_cols, var_name="year", value_name="value")
     long = long.dropna(subset=["value"])
@@ -142,7 +143,7 @@ def read_itu(series: str, name: str | None = None, file=None) -> pd.DataFrame:
     raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     raw = raw[raw["seriesCode"] == series]
     if raw.empty:
-        raise ValueError(f"{path}: no rows for ITU series {series!r}; series present: "
+        raise DataInputError(f"{path}: no rows for ITU series {series!r}; series present: "
                          f"{sorted(set(pd.read_csv(path, usecols=['seriesCode'])['seriesCode']))}")
     txt = raw["dataValue"].str.strip()
     val = pd.to_numeric(txt, errors="coerce")
@@ -177,7 +178,7 @@ def read_egdi(components=tuple(EGDI_COMPONENTS)) -> pd.DataFrame:
 
     2010–2018 files carry ISO3 (``country-code``); the 2022 and 2024 files carry names only (2022 with
     trailing spaces, 2024 with third-party column names) and are mapped with
-    :func:`gravity.countries.to_iso3` — an unmapped name raises. Survey years are biennial: 2020 is not
+    :func:`gravity.data.countries.to_iso3` — an unmapped name raises. Survey years are biennial: 2020 is not
     in this collection (a gap, not a zero).
     """
     frames = []
@@ -249,6 +250,11 @@ def _hub(code):
     return lambda name: read_wdi_datahub(code, name)
 
 
+def _one_component(reader: Callable, component: str, name: str) -> pd.DataFrame:
+    """``reader((component,))``: a catalogue entry for one EGDI or LPI component (``name`` is the component)."""
+    return reader((component,))
+
+
 _WDI_INTERNET = "wdi-internet/API_IT.NET.USER.ZS_DS2_en_csv_v2_2160.csv"
 _SPECS = [
     ("internet", lambda n: read_wdi_csv(_WDI_INTERNET, n), "% of population",
@@ -261,9 +267,9 @@ _SPECS = [
      "Active mobile-broadband subscriptions (ITU i911mw)"),
     ("mobile_broadband_subs", lambda n: read_itu("i271mw", n), "subscriptions",
      "Active mobile-broadband subscriptions, count (ITU i271mw)"),
-    *[(c, (lambda c: lambda n: read_egdi((c,)))(c), "index 0–1", f"UN E-Government Survey: {EGDI_COMPONENTS[c][1]}")
+    *[(c, partial(_one_component, read_egdi, c), "index 0–1", f"UN E-Government Survey: {EGDI_COMPONENTS[c][1]}")
       for c in EGDI_COMPONENTS],
-    *[(c, (lambda c: lambda n: read_lpi((c,)))(c), "score 1–5", f"World Bank LPI: {LPI_COMPONENTS[c]}")
+    *[(c, partial(_one_component, read_lpi, c), "score 1–5", f"World Bank LPI: {LPI_COMPONENTS[c]}")
       for c in LPI_COMPONENTS],
     ("gdp", _hub("ny.gdp.mktp.cd"), "current US$", "GDP (WDI NY.GDP.MKTP.CD, mid-2026 vintage)"),
     ("gdp_growth", _hub("ny.gdp.mktp.kd.zg"), "annual %", "GDP growth (WDI NY.GDP.MKTP.KD.ZG)"),
@@ -295,8 +301,7 @@ _SPECS = [
                       ("import_border_hours", "IC.IMP.TMBC", "time to import, border compliance"),
                       ("import_document_hours", "IC.IMP.TMDC", "time to import, documentary compliance"))],
 ]
-CATALOGUE: dict[str, Indicator] = {n: Indicator(n, (lambda f, n: lambda: f(n))(f, n), u, d)
-                                   for n, f, u, d in _SPECS}
+CATALOGUE: dict[str, Indicator] = {n: Indicator(n, partial(f, n), u, d) for n, f, u, d in _SPECS}
 
 
 def catalogue() -> pd.DataFrame:
@@ -313,7 +318,7 @@ def load_indicators(names) -> pd.DataFrame:
     names = [names] if isinstance(names, str) else list(names)
     unknown = [n for n in names if n not in CATALOGUE]
     if unknown:
-        raise ValueError(f"unknown indicator(s) {unknown}; available: {sorted(CATALOGUE)}")
+        raise DataInputError(f"unknown indicator(s) {unknown}; available: {sorted(CATALOGUE)}")
     frames = []
     for n in names:
         if n not in _CACHE:

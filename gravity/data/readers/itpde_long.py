@@ -48,8 +48,10 @@ import numpy as np
 import pandas as pd
 
 from gravity.data import countries
+from gravity.data.errors import DataInputError
 from gravity.data.readers._common import log, resolve
 from gravity.data.readers.trade import ITPDE_READ_COLUMNS, check_itpde_header
+from gravity.errors import ArgumentTypeError
 
 __all__ = ["ITPDE_INDUSTRY_COLUMNS", "itpde_to_dataset", "IndustrySource"]
 
@@ -89,7 +91,7 @@ def itpde_to_dataset(src, dest, *, block_rows: int = 1_000_000) -> Path:
 
     Raises
     ------
-    ValueError
+    DataInputError
         A missing column (as :func:`read_itpde`), a ``trade`` value that is not a number or is negative,
         a ``year`` or ``industry_id`` that is not an integer, an empty country code, or two rows with the
         same (exporter, importer, year, industry_id) after ISO3 harmonisation — each naming the file lines
@@ -98,19 +100,19 @@ def itpde_to_dataset(src, dest, *, block_rows: int = 1_000_000) -> Path:
         A country code that cannot be mapped to ISO3.
     """
     if int(block_rows) < 1:
-        raise ValueError(f"block_rows must be a positive number of rows, got {block_rows}")
+        raise DataInputError(f"block_rows must be a positive number of rows, got {block_rows}")
     path = resolve(src)
     dest = Path(dest)
     stamp = _stamp(path)
     if dest.exists():
         if not dest.is_dir():
-            raise ValueError(f"{dest} is a file; dest must be a folder (new, empty or an earlier dataset)")
+            raise DataInputError(f"{dest} is a file; dest must be a folder (new, empty or an earlier dataset)")
         old = json.loads((dest / MANIFEST).read_text()) if (dest / MANIFEST).is_file() else None
         if old is not None and old.get("format") == FORMAT and old.get("source") == stamp:
             log.info("ITPD-E dataset %s is complete for %s (%d rows): reused", dest, path.name, old["rows"])
             return dest
         if old is None and any(dest.iterdir()):
-            raise ValueError(f"{dest} exists and is not an ITPD-E industry dataset (no {MANIFEST}): remove it or "
+            raise DataInputError(f"{dest} exists and is not an ITPD-E industry dataset (no {MANIFEST}): remove it or "
                              f"choose another dest")
     tmp = dest.with_name(f"{dest.name}.partial-{os.getpid()}")
     if tmp.exists():
@@ -144,7 +146,7 @@ def _open_csv(path: Path):
         with zipfile.ZipFile(path) as zf:
             members = [m for m in zf.namelist() if m.lower().endswith(".csv") and not m.startswith("__MACOSX")]
             if len(members) != 1:
-                raise ValueError(f"{path}: expected one .csv member (the ITPD-E file) in the archive, found "
+                raise DataInputError(f"{path}: expected one .csv member (the ITPD-E file) in the archive, found "
                                  f"{members or zf.namelist()[:10]}; unzip it and pass the csv")
             with zf.open(members[0]) as fh:
                 yield fh
@@ -157,12 +159,15 @@ class _Dictionary:
     """Values → int16 codes, growing across blocks; code −1 stays −1 (a missing value)."""
 
     def __init__(self, what: str):
-        self.what, self.values, self.index = what, [], {}
+        self.what = what
+        self.values: list = []
+        self.index: dict = {}
 
     def codes(self, categories, local_codes: np.ndarray) -> np.ndarray:
         to_global = np.array([self.index.setdefault(v, len(self.index)) for v in categories] + [-1], dtype=np.int64)
         if len(self.index) > np.iinfo(np.int16).max:
-            raise ValueError(f"more than {np.iinfo(np.int16).max} distinct values of {self.what}: not an ITPD-E file")
+            raise DataInputError(f"more than {np.iinfo(np.int16).max} distinct values of {self.what}: "
+                                 "not an ITPD-E file")
         self.values = list(self.index)
         return to_global[local_codes].astype(np.int16)   # local code −1 picks the trailing −1
 
@@ -185,7 +190,7 @@ def _integers(col: pd.Series, name: str, what: str, offset: int) -> np.ndarray:
     num = pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64)
     bad = ~np.isfinite(num) | (num != np.round(num))
     if bad.any():
-        raise ValueError(f"{name}: {what} is not an integer in {int(bad.sum())} rows of this block, e.g. "
+        raise DataInputError(f"{name}: {what} is not an integer in {int(bad.sum())} rows of this block, e.g. "
                          f"{_shown(col, offset, bad)}; "
                          f"every ITPD-E row has an integer {what}: correct or remove these rows and convert again")
     return num.astype(np.int64)
@@ -198,14 +203,14 @@ def _trade(col: pd.Series, name: str, offset: int) -> np.ndarray:
         num = pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64)
     bad = ~np.isfinite(num)
     if bad.any():
-        raise ValueError(f"{name}: trade is not a number in {int(bad.sum())} rows of this block, e.g. "
+        raise DataInputError(f"{name}: trade is not a number in {int(bad.sum())} rows of this block, e.g. "
                          f"{_shown(col, offset, bad)}; "
                          f"ITPD-E trade is a number ≥ 0 (millions of US$) in every row: correct or remove these "
                          f"rows and convert again")
     neg = num < 0
     if neg.any():
         shown = ", ".join(f"line {ln} ({num[ln - offset - 2]:g})" for ln in _lines(offset, neg))
-        raise ValueError(f"{name}: trade is negative in {int(neg.sum())} rows of this block, e.g. {shown}; "
+        raise DataInputError(f"{name}: trade is negative in {int(neg.sum())} rows of this block, e.g. {shown}; "
                          f"ITPD-E flows are ≥ 0: correct or remove these rows and convert again")
     return num * 1e6
 
@@ -226,7 +231,8 @@ def _convert(path: Path, out: Path, block_rows: int) -> dict:
                 col = raw[f"{side}_iso3"]
                 local = col.cat.codes.to_numpy()
                 if (local < 0).any():
-                    raise ValueError(f"{name}: {side}_iso3 is empty in {int((local < 0).sum())} rows of this block, "
+                    raise DataInputError(f"{name}: {side}_iso3 is empty in {int((local < 0).sum())} rows of this "
+                                         "block, "
                                      f"e.g. lines {_lines(offset, local < 0)}; every ITPD-E row names both "
                                      f"countries: correct or remove these rows and convert again")
                 iso = countries.to_iso3(pd.Series(col.cat.categories.astype(str)),
@@ -284,12 +290,16 @@ def _check_keys(out: Path, manifest: dict, name: str) -> None:
     years = manifest["years"] or [0]
     y0, n_y = years[0], years[-1] - years[0] + 1
     country = manifest["dictionaries"]["country"]
-    n_dup, shown = 0, []
+    n_dup = 0
+    shown: list = []
     for lev in manifest["industries"]:
         e, i, y, r = [], [], [], []
         for p in _parts(out / f"industry_id={lev}"):
             with np.load(p, allow_pickle=False) as z:
-                e.append(z["exporter"]), i.append(z["importer"]), y.append(z["year"]), r.append(z["row"])
+                e.append(z["exporter"])
+                i.append(z["importer"])
+                y.append(z["year"])
+                r.append(z["row"])
         key = ((np.concatenate(e).astype(np.int64) * n_c + np.concatenate(i)) * n_y
                + (np.concatenate(y).astype(np.int64) - y0))
         order = np.argsort(key, kind="stable")
@@ -311,7 +321,7 @@ def _check_keys(out: Path, manifest: dict, name: str) -> None:
             shown.append(f"lines {', '.join(str(int(x)) for x in sorted(rows[g:last + 1]))} "
                          f"({country[pair // n_c]}→{country[pair % n_c]}, {yr}, industry {lev})")
     if n_dup:
-        raise ValueError(f"{name}: {n_dup} rows share the key (exporter, importer, year, industry_id) after ISO3 "
+        raise DataInputError(f"{name}: {n_dup} rows share the key (exporter, importer, year, industry_id) after ISO3 "
                          f"harmonisation, e.g. {'; '.join(shown)}; the file must have one row per key (the "
                          f"ITPD-E layout): remove the duplicates (or merge legacy codes such as ROM and ROU) and "
                          f"convert again")
@@ -321,11 +331,11 @@ def _check_keys(out: Path, manifest: dict, name: str) -> None:
 def _read_manifest(path: Path) -> dict:
     file = Path(path) / MANIFEST
     if not file.is_file():
-        raise ValueError(f"{path}: not an ITPD-E industry dataset (no {MANIFEST}); build one with "
+        raise DataInputError(f"{path}: not an ITPD-E industry dataset (no {MANIFEST}); build one with "
                          f"itpde_to_dataset(<ITPD_E_R02.csv or .zip>, {str(path)!r})")
     m = json.loads(file.read_text())
     if m.get("format") != FORMAT:
-        raise ValueError(f"{path}: dataset format {m.get('format')!r}, this reader expects {FORMAT!r}; "
+        raise DataInputError(f"{path}: dataset format {m.get('format')!r}, this reader expects {FORMAT!r}; "
                          f"build it again with itpde_to_dataset")
     return m
 
@@ -364,14 +374,14 @@ class IndustrySource:
         self.path = str(Path(path))
         self.years = None if years is None else tuple(sorted({int(y) for y in years}))
         if transform is not None and not callable(transform):
-            raise TypeError(f"transform must be a function frame -> frame, got {type(transform).__name__}")
+            raise ArgumentTypeError(f"transform must be a function frame -> frame, got {type(transform).__name__}")
         self.transform = transform
-        self._m = None
+        self._m: dict | None = None
         m = self._manifest()
         if self.years is not None:
             unknown = sorted(set(self.years) - set(m["years"]))
             if unknown:
-                raise ValueError(f"years {unknown} are not in {self.path}; it has {_span(m['years'])}")
+                raise DataInputError(f"years {unknown} are not in {self.path}; it has {_span(m['years'])}")
 
     def __getstate__(self) -> dict:
         return {"path": self.path, "years": self.years, "transform": self.transform}
@@ -405,7 +415,7 @@ class IndustrySource:
             ok = False
         if not ok or str(lev) not in self._manifest()["industries"] or self._rows(lev) == 0:
             have = self.levels()
-            raise ValueError(f"industry_id={level!r} is not in {self.path}"
+            raise DataInputError(f"industry_id={level!r} is not in {self.path}"
                              f"{' for years ' + _span(self.years) if self.years else ''}; its industries are "
                              f"{_span(have)} ({len(have)} in all)")
         return lev
@@ -425,7 +435,7 @@ class IndustrySource:
         """
         lev = self._level(level)
         m = self._manifest()
-        parts = {c: [] for c in _STORED}
+        parts: dict[str, list] = {c: [] for c in _STORED}
         keep = None if self.years is None else np.asarray(self.years)
         for p in _parts(Path(self.path) / f"industry_id={lev}"):
             with np.load(p, allow_pickle=False) as z:
@@ -447,7 +457,7 @@ class IndustrySource:
             return frame
         out = self.transform(frame)
         if not isinstance(out, pd.DataFrame):
-            raise TypeError(f"transform {getattr(self.transform, '__name__', self.transform)!r} returned "
+            raise ArgumentTypeError(f"transform {getattr(self.transform, '__name__', self.transform)!r} returned "
                             f"{type(out).__name__}; it must return the industry's DataFrame")
         return out
 
@@ -455,8 +465,9 @@ class IndustrySource:
         m = self._manifest()
         lev = self.levels()
         rows = sum(self._rows(x) for x in lev)
+        tr = f", transform {getattr(self.transform, '__name__', '?')}" if self.transform else ""
         return (f"IndustrySource({self.path!r}: {len(lev)} industries, {rows:,} rows, years "
-                f"{_span(self.years or m['years'])}{', transform ' + getattr(self.transform, '__name__', '?') if self.transform else ''})")
+                f"{_span(self.years or m['years'])}{tr})")
 
 
 def _decoder(values: list) -> np.ndarray:

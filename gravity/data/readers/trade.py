@@ -2,10 +2,11 @@
 
 ``trade`` is always in current US dollars (BACI and CEPII's ``tradeflow_*`` are published in thousands
 of US$ and are multiplied by 1000; ITPD-E in millions, multiplied by 10^6; COW in millions; the ITPD-E
-aggregate in constant 2010 US$, converted back with the US CPI-U). Codes are harmonised to ISO3 with :func:`gravity.countries.to_iso3`
+aggregate in constant 2010 US$, converted back with the US CPI-U). Codes are harmonised to ISO3 with
+:func:`gravity.data.countries.to_iso3`
 (legacy codes ROM→ROU, ZAR→COD, TMP→TLS, MNT→MNE, KN1→KNA; historical states and Comtrade's non-country
 areas — BUN bunkers, FRE free zones, SPE special categories, UNS areas n.e.s. — keep their code and can
-be told apart with :func:`gravity.countries.code_kind`).
+be told apart with :func:`gravity.data.countries.code_kind`).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from gravity.data import countries
+from gravity.data.errors import DataInputError
 from gravity.data.readers import TRADE_COLUMNS
 from gravity.data.readers._common import check_unique, log, memoised, resolve
 from gravity.data.registry import read_r
@@ -120,7 +122,7 @@ def read_cepii_gravity(file, *, trade: str = "tradeflow_baci", years=None) -> pd
     header = pd.read_csv(path, nrows=0).columns
     missing = [c for c in keep if c not in header]
     if missing:
-        raise ValueError(f"{path}: not a CEPII Gravity V202211 file, columns {missing} are missing "
+        raise DataInputError(f"{path}: not a CEPII Gravity V202211 file, columns {missing} are missing "
                          f"(trade flow options: {[c for c in header if 'tradeflow' in c]})")
     chunks = []
     for chunk in pd.read_csv(path, usecols=keep, chunksize=1_000_000, low_memory=False):
@@ -153,14 +155,14 @@ def read_baci(files, country_codes, *, by_product: bool = False) -> pd.DataFrame
     cc = pd.read_csv(resolve(country_codes), dtype=str, keep_default_na=False, encoding="utf-8-sig")
     iso_col = "country_iso3" if "country_iso3" in cc.columns else "iso_3digit_alpha"
     if "country_code" not in cc.columns or iso_col not in cc.columns:
-        raise ValueError(f"{country_codes}: expected columns country_code and country_iso3 "
+        raise DataInputError(f"{country_codes}: expected columns country_code and country_iso3 "
                          f"(or iso_3digit_alpha), found {list(cc.columns)}")
     code_map = dict(zip(cc["country_code"].astype(int), cc[iso_col].str.strip()))
     frames = []
     for f in files:
         raw = pd.read_csv(resolve(f), dtype={"k": str}, na_values=["NA"], skipinitialspace=True)
         if list(raw.columns[:6]) != ["t", "i", "j", "k", "v", "q"]:
-            raise ValueError(f"{f}: expected BACI columns t,i,j,k,v,q, found {list(raw.columns)}")
+            raise DataInputError(f"{f}: expected BACI columns t,i,j,k,v,q, found {list(raw.columns)}")
         unknown = sorted(set(raw["i"]).union(raw["j"]) - set(code_map))
         if unknown:
             raise countries.UnknownCountryError([str(u) for u in unknown], f"{f} (BACI numeric codes)")
@@ -185,10 +187,10 @@ ITPDE_READ_COLUMNS = ["exporter_iso3", "importer_iso3", "year", "industry_id", "
 
 
 def check_itpde_header(path, header) -> None:
-    """Raise ValueError naming the :data:`ITPDE_READ_COLUMNS` missing from ``header`` (the file's columns)."""
+    """Raise DataInputError naming the :data:`ITPDE_READ_COLUMNS` missing from ``header`` (the file's columns)."""
     missing = [c for c in ITPDE_READ_COLUMNS if c not in header]
     if missing:
-        raise ValueError(f"{path}: not an ITPD-E file, columns {missing} are missing")
+        raise DataInputError(f"{path}: not an ITPD-E file, columns {missing} are missing")
 
 
 def read_itpde(file, *, by_industry: bool = False, sectors=None) -> pd.DataFrame:
@@ -253,7 +255,7 @@ def read_ppmlhdfe_example(file="example_trade_fta.dta", category: str | None = "
     raw = pd.read_stata(resolve(file))
     if category is not None:
         if category not in set(raw["category"]):
-            raise ValueError(f"category={category!r}; the file has {sorted(set(raw['category']))}")
+            raise DataInputError(f"category={category!r}; the file has {sorted(set(raw['category']))}")
         raw = raw[raw["category"] == category]
     out = pd.DataFrame({
         "exporter": raw["isoexp"].astype(str).to_numpy(),
@@ -331,11 +333,11 @@ def read_itpde_aggregated(file="itpd-e-aggregated/itpd_aggregated.rds",
     cl = read_r(resolve(countries_file), rds=False)["country_list"]
     n = len(cl)
     if len(mats) != len(ITPDE_AGGREGATED_YEARS) or any(np.shape(m) != (n, n) for m in mats):
-        raise ValueError(f"{file}: expected {len(ITPDE_AGGREGATED_YEARS)} matrices {n} × {n} (2000–2016, "
+        raise DataInputError(f"{file}: expected {len(ITPDE_AGGREGATED_YEARS)} matrices {n} × {n} (2000–2016, "
                          f"country_list order), found {len(mats)} of shapes {sorted({np.shape(m) for m in mats})}")
     names = np.asarray(mats[0].coords[mats[0].dims[0]].values).astype(str)
     if not (names == cl["V1"].astype(str).to_numpy()).all():
-        raise ValueError(f"{file}: matrix row names do not follow {countries_file} (country_list$V1)")
+        raise DataInputError(f"{file}: matrix row names do not follow {countries_file} (country_list$V1)")
     values = np.stack([np.asarray(m.values, dtype="float64") for m in mats])   # year × exporter × importer
     iso = cl["iso3"].astype(str).to_numpy()
     total = values.sum()
@@ -407,7 +409,7 @@ def read_cow_trade(file="cow-trade/cow_trade_ndy.rda") -> pd.DataFrame:
     need = ["ccode1", "ccode2", "year", "flow1", "flow2"]
     missing = [c for c in need if c not in raw.columns]
     if missing:
-        raise ValueError(f"{p}: not a COW dyadic trade file, columns {missing} are missing")
+        raise DataInputError(f"{p}: not a COW dyadic trade file, columns {missing} are missing")
     year = raw["year"].to_numpy(dtype="int64")
     c1 = countries.cow_to_iso3(raw["ccode1"].to_numpy(dtype="int64"), year)
     c2 = countries.cow_to_iso3(raw["ccode2"].to_numpy(dtype="int64"), year)

@@ -34,12 +34,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from gravity.data import registry
+from gravity.data.errors import DataInputError
 from gravity.data.readers._common import log, resolve
+from gravity.errors import GravityError
+from gravity.options import validator
 
 __all__ = ["WIOD_YEARS", "WIOD_INDUSTRIES", "WIOD_COLUMNS", "read_wiod", "iter_wiod_sectors"]
 
@@ -84,11 +88,15 @@ WIOD_INDUSTRIES: dict[str, str] = {  # WIOD 2013 release, NACE rev. 1.1 codes in
     "c35": "Private households with employed persons (P)",
 }
 _CODES = {"ROM": "ROU"}
-_FLOWS = ("total", "intermediate", "final")
-_NEGATIVE = ("zero", "keep", "raise")
+WIODFlows = Literal["total", "intermediate", "final"]
+"""Which WIOD flows :func:`read_wiod` sums: intermediate use, final demand, or both."""
+WIODNegative = Literal["zero", "keep", "raise"]
+"""What :func:`read_wiod` does with summed sector flows that stay negative (inventory changes)."""
+_check_flows = validator(WIODFlows, "flows", DataInputError)
+_check_negative = validator(WIODNegative, "negative", DataInputError)
 
 
-class WIODNegativeFlowError(ValueError):
+class WIODNegativeFlowError(GravityError, ValueError):
     """``negative="raise"`` and a sector-level flow is negative."""
 
 
@@ -96,7 +104,7 @@ def _key(year) -> str | Path:
     """Registry key (or path) of one year's table; ``year`` is a year, a registry key or a path."""
     if isinstance(year, (int, np.integer)):
         if int(year) not in WIOD_YEARS:
-            raise ValueError(f"WIOD 2013 covers {WIOD_YEARS[0]}–{WIOD_YEARS[-1]}, got year {year}; "
+            raise DataInputError(f"WIOD 2013 covers {WIOD_YEARS[0]}–{WIOD_YEARS[-1]}, got year {year}; "
                              f"pick a year in that range")
         return f"wiod2013/wiot_{int(year)}.RData"
     return year
@@ -107,8 +115,7 @@ def _cube(year, flows: str) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np
 
     Returns ``(year, regions, industries, cube, output)``; ``output`` is gross output, regions × sectors.
     """
-    if flows not in _FLOWS:
-        raise ValueError(f"flows must be one of {_FLOWS}, got {flows!r}")
+    _check_flows(flows)
     key = _key(year)
     obj = registry.load(key) if isinstance(key, str) and key in registry.REGISTRY else \
         registry.read_r(resolve(key), rds=False)
@@ -116,7 +123,7 @@ def _cube(year, flows: str) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np
         obj = next(iter(obj.values()))  # a workspace holding the list under one name (wiot_YYYY)
     need = {"inter", "final", "output", "countries", "industries"}
     if not isinstance(obj, dict) or not need <= set(map(str, obj)):
-        raise ValueError(f"{key}: expected an R list with {sorted(need)}, found "
+        raise DataInputError(f"{key}: expected an R list with {sorted(need)}, found "
                          f"{sorted(map(str, obj)) if isinstance(obj, dict) else type(obj).__name__}")
     obj = {str(k): v for k, v in obj.items()}
     regions = np.asarray(obj["countries"]).astype(str)
@@ -126,7 +133,7 @@ def _cube(year, flows: str) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np
     final = np.asarray(obj["final"], dtype=np.float64)
     output = np.asarray(obj["output"], dtype=np.float64)
     if inter.shape != (R * S, R * S) or final.shape != (R * S, N_FINAL * R) or output.shape != (R * S,):
-        raise ValueError(f"{key}: expected inter {R * S} × {R * S}, final {R * S} × {N_FINAL * R} and output "
+        raise DataInputError(f"{key}: expected inter {R * S} × {R * S}, final {R * S} × {N_FINAL * R} and output "
                          f"{R * S} for {R} regions × {S} industries; found {inter.shape}, {final.shape}, "
                          f"{output.shape}")
     yr = int(np.asarray(obj["year"]).ravel()[0]) if "year" in obj else _year_of(key)
@@ -141,8 +148,7 @@ def _cube(year, flows: str) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np
 
 def _negatives(cube: np.ndarray, year: int, regions, inds, negative: str) -> np.ndarray:
     """Apply the negative-cell rule in place; return the boolean mask of negative cells (module docstring)."""
-    if negative not in _NEGATIVE:
-        raise ValueError(f"negative must be one of {_NEGATIVE}, got {negative!r}")
+    _check_negative(negative)
     neg = cube < 0
     if neg.any():
         s, i, j = np.nonzero(neg)
@@ -173,7 +179,7 @@ def _tidy(cube: np.ndarray, neg: np.ndarray, year: int, regions, inds, negative:
     })[WIOD_COLUMNS]
 
 
-def read_wiod(year, *, flows: str = "total", negative: str = "zero") -> pd.DataFrame:
+def read_wiod(year, *, flows: WIODFlows = "total", negative: WIODNegative = "zero") -> pd.DataFrame:
     """Sector-level bilateral flows of one WIOD 2013 year, domestic flows included (module docstring).
 
     Parameters
@@ -195,7 +201,7 @@ def read_wiod(year, *, flows: str = "total", negative: str = "zero") -> pd.DataF
 
     Raises
     ------
-    ValueError
+    DataInputError
         A year outside 1995–2011, a file not in the WIOD layout, an unknown ``flows`` or ``negative``.
     """
     yr, regions, inds, cube, _ = _cube(year, flows)
@@ -204,7 +210,8 @@ def read_wiod(year, *, flows: str = "total", negative: str = "zero") -> pd.DataF
 
 
 def iter_wiod_sectors(years: Iterable[int] = WIOD_YEARS, *, sectors: Iterable[str] | None = None,
-                      flows: str = "total", negative: str = "zero") -> Iterator[tuple[str, pd.DataFrame]]:
+                      flows: WIODFlows = "total",
+                      negative: WIODNegative = "zero") -> Iterator[tuple[str, pd.DataFrame]]:
     """Stream WIOD sector by sector: one sector's flows over ``years`` at a time.
 
     Each year's table (two dense matrices, about 17 MB as float64) is read, reduced to the sector × exporter
@@ -229,23 +236,26 @@ def iter_wiod_sectors(years: Iterable[int] = WIOD_YEARS, *, sectors: Iterable[st
 
     Raises
     ------
-    ValueError
+    DataInputError
         An unknown sector code, a year outside 1995–2011, or a bad ``flows``/``negative``.
     """
     years = [int(y) for y in years]
     if not years:
-        raise ValueError("years is empty: give at least one WIOD year (1995–2011)")
+        raise DataInputError("years is empty: give at least one WIOD year (1995–2011)")
     keep = None if sectors is None else [str(s) for s in sectors]
     if keep is not None:
         bad = [s for s in keep if s not in WIOD_INDUSTRIES]
         if bad:
-            raise ValueError(f"unknown WIOD sectors {bad}; codes are c1–c35 (gravity.data.readers.wiod.WIOD_INDUSTRIES)")
-    reduced, regions, inds = [], None, None
+            raise DataInputError(f"unknown WIOD sectors {bad}; codes are c1–c35 "
+                                 "(gravity.data.readers.wiod.WIOD_INDUSTRIES)")
+    reduced: list = []
+    regions: np.ndarray | None = None
+    inds: np.ndarray = np.empty(0, dtype=str)
     for y in years:
         yr, reg, ind, cube, _ = _cube(y, flows)
         if regions is not None and (list(reg) != list(regions) or list(ind) != list(inds)):
-            raise ValueError(f"WIOD {yr}: regions or industries differ from {years[0]}'s; the files are not "
-                             f"from one release")
+            raise DataInputError(f"WIOD {yr}: regions or industries differ from {years[0]}'s; the files are not "
+                                 f"from one release")
         regions, inds = reg, ind
         pick = [int(np.flatnonzero(inds == s)[0]) for s in keep] if keep is not None else list(range(inds.size))
         sub = np.ascontiguousarray(cube[pick])
@@ -263,5 +273,5 @@ def _year_of(key) -> int:
     """The year in a ``wiot_YYYY.RData`` key or path."""
     m = re.search(r"wiot_(\d{4})", str(key))
     if not m:
-        raise ValueError(f"{key}: not a WIOD table name (wiot_YYYY.RData)")
+        raise DataInputError(f"{key}: not a WIOD table name (wiot_YYYY.RData)")
     return int(m.group(1))

@@ -12,20 +12,25 @@ import time
 from collections.abc import Callable
 from fnmatch import fnmatchcase
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from gravity.data.registry import load as load_data
 from gravity.estimation.formula import parse_formula
+from gravity.estimation.multi import only_fit
 from gravity.estimation.ols import ols
 from gravity.estimation.ppml import ppml
 from gravity.ge.geppml import book_loop
 from gravity.ge.solver import solve
 from gravity.jobs.replicate.recipes.caliendo_parro import run_multisector
-from gravity.jobs.replicate.recipes.yotov2016 import (_book_results, yotov2016_ch1_data,
-                                                      yotov2016_ch2_removing_nafta,
-                                                      yotov2016_ch2_trade_without_borders)
+from gravity.jobs.replicate.recipes.yotov2016 import (
+    _book_results,
+    yotov2016_ch1_data,
+    yotov2016_ch2_removing_nafta,
+    yotov2016_ch2_trade_without_borders,
+)
 from gravity.jobs.replicate.spec import MODELS_DIR, GECase, Replication, ReplicationError, load
 from gravity.jobs.replicate.status import Report, _md
 from gravity.report.tables import regtable
@@ -68,7 +73,7 @@ def _published_not_optimal(spec: dict, sub: pd.DataFrame, res) -> tuple[bool, st
         return False, f"cannot check: published values lack {missing}"
     off = sum(sub[v].to_numpy(dtype=float) * beta[v] for v in f.slopes)
     fe = " + ".join("^".join(t) for t in f.fixed_effects)
-    fixed = ppml(f"{f.depvar} ~ 1 | {fe}", sub, offset=np.asarray(off), separation=())
+    fixed = only_fit(ppml(f"{f.depvar} ~ 1 | {fe}", sub, offset=np.asarray(off), separation=()))
     d_pub, d_ours = float(fixed.deviance), float(res.deviance)
     verdict = d_pub > d_ours * (1 + 1e-9)
     return verdict, (f"deviance at the published β (fixed effects re-optimised) = {d_pub:,.6g} vs ours "
@@ -96,7 +101,7 @@ def _run_estimates(rep: Replication, echo: Callable[[str], None]) -> tuple[list[
     rows: list[dict] = []
     tables: list[tuple[str, str]] = []
     notes: list[str] = []
-    by_app: dict[object, list[tuple[str, object]]] = {}
+    by_app: dict[object, list[tuple[str, Any, list[str]]]] = {}
     for spec in rep.entries("spec"):
         sid, label = spec["id"], spec.get("label", spec["id"])
         t0 = time.perf_counter()
@@ -178,7 +183,8 @@ def _run_ge(rep: Replication, echo: Callable[[str], None]):
             for q, pub, ours in (("estimate", b_pub, fit.params[var]), ("std_error", se_pub, fit.bse[var])):
                 r = _row(sid, label, var, q, float(pub), float(ours), tol.get("estimates", 1e-6))
                 rows.append(r)
-            echo(f"  {var:<10} published {b_pub: .7f} ({se_pub:.7f})   ours {fit.params[var]: .7f} ({fit.bse[var]:.7f})")
+            echo(f"  {var:<10} published {b_pub: .7f} ({se_pub:.7f})   "
+                 f"ours {fit.params[var]: .7f} ({fit.bse[var]:.7f})")
         tables.append((f"{label}: estimation stage (ours)",
                        regtable(list(case.estimates.values()), names=list(case.estimates), digits=7).to_markdown()))
         base = case.baseline
@@ -238,7 +244,8 @@ def _run_ge(rep: Replication, echo: Callable[[str], None]):
 
 
 def _run_separation(rep: Replication, echo: Callable[[str], None]):
-    """Per case: rows :func:`~gravity.estimation.ppml.ppml` flags (reasons in ``flagged_reasons``) against the truth column.
+    """Per case: rows :func:`~gravity.estimation.ppml.ppml` flags (reasons in ``flagged_reasons``) against the
+    truth column.
 
     Published: the number of separated rows. Also required (tolerance 0): no row flagged
     differently from the truth, and convergence of the model on the remaining rows.
@@ -255,7 +262,7 @@ def _run_separation(rep: Replication, echo: Callable[[str], None]):
         if len(d) != int(case.get("rows", len(d))):
             raise ReplicationError(f"{case['data']}: {len(d)} rows, the replication file says {case['rows']}")
         t0 = time.perf_counter()
-        res = ppml(case["formula"], d, drop_singletons=bool(rep.raw.get("drop_singletons", False)))
+        res = only_fit(ppml(case["formula"], d, drop_singletons=bool(rep.raw.get("drop_singletons", False))))
         dt = time.perf_counter() - t0
         flagged = res.sample["reason"].isin(reasons).to_numpy()
         truth = d[truth_col].to_numpy() == 1

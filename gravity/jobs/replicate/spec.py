@@ -25,14 +25,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # pandas is not imported at run time: this module stays light
+from gravity.errors import GravityError
+
+if TYPE_CHECKING:  # pandas and the GE are not imported at run time: this module stays light
     import pandas as pd
+
+    from gravity.ge.baseline import Baseline
 
 MODELS_DIR = Path(__file__).resolve().parent / "recipes"  # the replication files ship inside the package
 KINDS = ("estimates", "ge", "separation", "multisector")
 
 
-class ReplicationError(ValueError):
+class ReplicationError(GravityError, ValueError):
     """A replication file is missing, malformed, or cannot be run."""
 
 
@@ -180,6 +184,6 @@ class GECase:
     """
 
     estimates: dict
-    baseline: object
+    baseline: Baseline
     new_costs: pd.Series
     sign: str

@@ -4,8 +4,9 @@ The replication file ``caliendo-parro-2015.toml`` lists, per ``[[scenario]]`` (a
 numbers from the paper (``[scenario.published]``) and from the R package cp2015
 (``[scenario.reference]``), each as ``quantity = {region = [value, tolerance]}``. Quantities are
 columns of :attr:`gravity.ge.multisector.MultiSectorResult.countries` (welfare, tot, vot, tech,
-real_wage, ...) or ``intra_bloc_imports`` (% change of a region's imports from the other regions
-in the file's ``nafta`` list, net of tariffs).
+real_gdp_full — CP's real wage —, ...) or ``intra_bloc_imports`` (% change of a region's imports from the
+other regions in the file's ``nafta`` list, net of tariffs). A scenario's ``deficits`` is a word of
+:data:`gravity.ge.options.DEFICIT_RULES` (``balanced``: CP's zero deficits; ``additive``: their fixed ones).
 
 References
 ----------
@@ -21,8 +22,9 @@ import numpy as np
 import pandas as pd
 
 from gravity.data.registry import load
-from gravity.ge.multisector import MultiSectorBaseline, MultiSectorResult, cp2015_shock, solve_multisector
+from gravity.ge.multisector import MultiSectorBaseline, MultiSectorResult, solve_multisector
 from gravity.jobs.replicate.spec import Replication, ReplicationError
+from gravity.panel.io_tables import cp2015_io_table, cp2015_shock
 
 
 def cp2015_nafta(key: str = "cp2015/cp2015_nafta.rda") -> tuple[MultiSectorBaseline, dict]:
@@ -39,8 +41,8 @@ def cp2015_nafta(key: str = "cp2015/cp2015_nafta.rda") -> tuple[MultiSectorBasel
         Baseline and the keyword arguments of :func:`~gravity.ge.multisector.solve_multisector`.
     """
     data = load(key)
-    base = MultiSectorBaseline.from_cp2015(data)
-    return base, cp2015_shock(data, base)
+    table = cp2015_io_table(data)
+    return MultiSectorBaseline.from_table(table), cp2015_shock(data, table)
 
 
 def intra_bloc_imports(res: MultiSectorResult, bloc: list[str]) -> pd.Series:
@@ -104,7 +106,7 @@ def run_multisector(rep: Replication, echo: Callable[[str], None], row: Callable
     for sc in rep.entries("scenario"):
         sid, label = sc["id"], sc.get("label", sc["id"])
         t1 = time.perf_counter()
-        res = solve_multisector(base, deficits=sc.get("deficits", "zero"), **shock)
+        res = solve_multisector(base, deficits=sc.get("deficits", "balanced"), **shock)
         dt = time.perf_counter() - t1
         conv = res.convergence
         echo(f"\n[{sid}] {label}\n  solved in {dt:.2f} s; labour-market residual "
@@ -130,10 +132,10 @@ def run_multisector(rep: Replication, echo: Callable[[str], None], row: Callable
                          + ("" if r["ok"] else "   <-- outside tolerance"))
         if dt > max_s:
             raise ReplicationError(f"{rep.path}: scenario {sid!r} took {dt:.1f} s, more than max_seconds = {max_s:g}")
-        cols = ["welfare", "tot", "vot", "tech", "real_wage", "real_income", "exports", "imports",
+        cols = ["welfare", "tot", "vot", "tech", "real_gdp_full", "real_income", "exports_full", "imports_full",
                 "intra_bloc_imports"]
         tables.append((f"{label}: NAFTA members (ours, % change)", ours.loc[bloc, cols].round(4).to_markdown()))
-        top = res.sectors.loc[bloc, ["tot", "vot"]].groupby(level="region").apply(
+        top = res.sectors.loc[bloc, ["tot", "vot"]].groupby(level="country").apply(
             lambda g: g.droplevel(0).abs().sum(axis=1).nlargest(5).index.tolist())
         notes.append(f"{sid}: deficits={res.deficits}; baseline and counterfactual each solved to a labour-market "
                      f"residual ≤ {max(conv['baseline']['max_residual'], conv['counterfactual']['max_residual']):.1e} "

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from gravity.data.registry import load
+from gravity.estimation.multi import only_fit
 from gravity.estimation.ppml import ppml
 from gravity.ge.baseline import Baseline, trade_costs
 from gravity.jobs.replicate.spec import GECase
@@ -64,8 +65,10 @@ def yotov2016_ch1_data() -> pd.DataFrame:
     d["e"] = d.groupby(["importer", "year"])["trade"].transform("sum")
     d["log_y"], d["log_e"] = np.log(d["y"]), np.log(d["e"])
     world_e = d.groupby("year")["trade"].transform("sum")     # E_t = Y_t = world expenditure
-    d["log_remoteness_exp"] = np.log((d["dist"] * world_e / d["e"]).groupby([d["exporter"], d["year"]]).transform("sum"))
-    d["log_remoteness_imp"] = np.log((d["dist"] * world_e / d["y"]).groupby([d["importer"], d["year"]]).transform("sum"))
+    d["log_remoteness_exp"] = np.log((d["dist"] * world_e / d["e"]).groupby([d["exporter"], d["year"]])
+                                     .transform("sum"))
+    d["log_remoteness_imp"] = np.log((d["dist"] * world_e / d["y"]).groupby([d["importer"], d["year"]])
+                                     .transform("sum"))
     d["exp_year"] = d["exporter"] + d["year"].astype(str)
     d["imp_year"] = d["importer"] + d["year"].astype(str)
     same = (d["exporter"] == d["importer"]).to_numpy()
@@ -147,7 +150,7 @@ def yotov2016_ch2_removing_nafta(sigma: float, reference: str) -> GECase:
     d = d[d["year"].isin(years)].copy()
     d["ln_DIST"] = np.log(d["DIST"])
     d["pair"] = np.where(d["exporter"] == d["importer"], -1.0, d["pair_id"])
-    stage1 = ppml("trade ~ RTA | exporter^year + importer^year + pair", d)
+    stage1 = only_fit(ppml("trade ~ RTA | exporter^year + importer^year + pair", d))
     b_rta = float(stage1.params["RTA"])
     gamma = stage1.fixef()["pair"]
     total = d.groupby("pair")["trade"].sum()
@@ -156,7 +159,7 @@ def yotov2016_ch2_removing_nafta(sigma: float, reference: str) -> GECase:
     x["tij"] = np.exp(x["pair"].map(gamma))
     x.loc[x["pair"].isin(never), "tij"] = np.nan
     intl = x[(x["exporter"] != x["importer"]) & x["tij"].notna()]
-    stage2 = ppml("tij ~ ln_DIST + CNTG + LANG + CLNY | exporter + importer", intl, cluster="pair_id")
+    stage2 = only_fit(ppml("tij ~ ln_DIST + CNTG + LANG + CLNY | exporter + importer", intl, cluster="pair_id"))
     tij_bar = x["tij"].fillna(stage2.predict(newdata=x))
     members = x["exporter"].isin(nafta) & x["importer"].isin(nafta) & (x["exporter"] != x["importer"])
     x["cost"] = tij_bar * np.exp(b_rta * x["RTA"])
