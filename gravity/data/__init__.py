@@ -75,11 +75,13 @@ __all__ = [
     "REGISTRY", "Source", "DataDir", "available", "cache_dir", "citation", "data_dir", "load", "path", "reader_for",
     "reader_function", "sha256_of", "source", "status", "countries", "registry",
     # errors
-    "DestaCorrectionError", "ChecksumError", "DataConfigError", "DataInputError", "DataUnavailableError", "UnknownDatasetError",
+    "DestaCorrectionError", "ChecksumError", "DataConfigError", "DataInputError", "DataUnavailableError",
+    "UnknownDatasetError",
     # tidy readers
     "PAIR_COLUMNS", "map_pair_codes", "read_geo_cepii", "read_geodist", "INDICATORS", "indicator_catalogue",
     "load_indicators", "read_egdi", "read_itu", "read_lpi", "read_owid_gdp", "read_wdi_api", "read_wdi_csv",
-    "read_wdi_databank", "read_wdi_datahub", "ITPDE_INDUSTRY_COLUMNS", "IndustrySource", "itpde_to_dataset", "COMTRADE_YEARS",
+    "read_wdi_databank", "read_wdi_datahub", "ITPDE_INDUSTRY_COLUMNS", "IndustrySource", "itpde_to_dataset",
+    "COMTRADE_YEARS",
     "ITPDE_AGGREGATED_YEARS", "PENPPML_PROVISIONS", "cpi_u", "read_baci", "read_cepii_gravity",
     "read_comtrade_penppml", "read_cow_trade", "read_itpde", "read_itpde_aggregated", "read_ppmlhdfe_example",
     "read_yotov", "desta_agreements", "desta_corrections", "read_desta_dyads", "read_desta_indices",

@@ -314,7 +314,8 @@ _SOURCES = [
     # --- WDI DataBank export with the Doing Business trading-across-borders times (2014-2019)
     Source("wdi-trading-across-borders/wdi_databank_business_2014_2019.csv", "sahaavi/New-Venture-s-Compass",
            "974786bf0b12b450dcbcc08acdc6631de8ecb5e6", "data/raw/data.csv",
-           "c273d1823d4d199bc8dd352f9a407ae4ea55fb56aceee3cf30f7ee55071f9658", WDI + " Doing Business (trading across borders), data years 2014-2019.", CC_BY,
+           "c273d1823d4d199bc8dd352f9a407ae4ea55fb56aceee3cf30f7ee55071f9658",
+           WDI + " Doing Business (trading across borders), data years 2014-2019.", CC_BY,
            reader="indicators:read_wdi_databank",
            contents="WDI DataBank export (last updated 2023-03-01): 25 series incl. the Doing Business times to "
                     "export and import (border and documentary compliance, hours), 2014-2019"),

@@ -35,6 +35,7 @@ from gravity.estimation.irls import irls
 from gravity.estimation.multi import FitList, run_multi
 from gravity.estimation.rank import fe_dof
 from gravity.estimation.results import FitRows, Inference, PPMLResults, ppml_covariance
+from gravity.estimation.scaling import column_scales, pow2_scale
 from gravity.estimation.separation import (
     DROP_REASONS,
     SeparationCheck,
@@ -43,7 +44,6 @@ from gravity.estimation.separation import (
     fe_group_codes,
     iterative_rectifier,
 )
-from gravity.estimation.scaling import column_scales, pow2_scale
 from gravity.estimation.vcov import EstimationError, EstimationWarning, check_dof, resolve_ssc, resolve_type
 
 log = logging.getLogger("gravity.estimation")
@@ -255,7 +255,8 @@ def _fit(spec, data, cache, *, vtype, ssc_, cl_cols, weights, offset, tol, maxit
     sv = pow2_scale(v) if design.weights is not None else 1.0
     far = np.abs(np.log2(cx)) > VARIANCE_EXPONENT
     if far.any():
-        cols = [f"{design.names[j]!r} (largest |x| {np.max(np.abs(X[:, j])):.3g})" for j in np.flatnonzero(far)]
+        names = list(design.names or [])
+        cols = [f"{names[j]!r} (largest |x| {np.max(np.abs(X[:, j])):.3g})" for j in np.flatnonzero(far)]
         raise FormulaError(f"ppml {formula!r}: slope(s) {', '.join(cols)} are so large or small that the variance of "
                            "their coefficient (about 1/x^2) lies outside double precision. Fix: express them in other "
                            "units (e.g. divide by 1e100, or take logs); the coefficient scales inversely")

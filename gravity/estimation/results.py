@@ -67,7 +67,7 @@ from gravity.estimation.demean import fe_offsets
 from gravity.estimation.errors import EstimationError
 from gravity.estimation.formula import cluster_codes, cluster_columns, parse_vcov
 from gravity.estimation.scaling import column_scales, pow2_scale
-from gravity.estimation.vcov import SSC, EstimationError, resolve_ssc, resolve_type, sandwich, ssc_label
+from gravity.estimation.vcov import SSC, resolve_ssc, resolve_type, sandwich, ssc_label
 from gravity.options import validator
 
 log = logging.getLogger("gravity.estimation")

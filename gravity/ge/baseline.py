@@ -239,9 +239,9 @@ class Baseline:
                 raise GEInputError(f"trade table: column {c!r} missing (have {list(data.columns)}); "
                                    "pass exporter=, importer=, trade= to name yours")
         if not isinstance(reference, str):
+            one = isinstance(reference, (list, tuple)) and len(reference) == 1
             raise GEInputError(f"reference must be one country code (a string), got {reference!r}. Fix: e.g. "
-                               f"reference='DEU'" + (f" (reference={reference[0]!r})" if isinstance(reference, (list, tuple))
-                                                     and len(reference) == 1 else ""))
+                               "reference='DEU'" + (f" (reference={reference[0]!r})" if one else ""))
         check_options(tol, max_iter)
         sigma = _sigma(sigma)
         df = data[[exporter, importer, trade]].copy()

@@ -140,8 +140,8 @@ def _sigma_message(sigma: float, that) -> str:
         worst = max(abs(np.log(lo)), abs(np.log(hi))) * abs(expo) / np.log(10.0)
     return (f"sigma = {sigma!r} is so close to 1 that the GE leaves the floating-point range: price indices are "
             f"P = IMR^(1/(1-sigma)) = IMR^({expo:.3g}), and the cost change t^(1-sigma) of {lo:.4g} to {hi:.4g} "
-            f"moves them by a factor of up to 10^{worst:,.0f}. Fix: use an elasticity of substitution of about 2 or more "
-            f"(estimates lie between 3 and 8; the book uses 7), or state the cost change for this sigma")
+            f"moves them by a factor of up to 10^{worst:,.0f}. Fix: use an elasticity of substitution of about 2 or "
+            "more (estimates lie between 3 and 8; the book uses 7), or state the cost change for this sigma")
 
 
 def _ones(n, start):

@@ -140,7 +140,8 @@ def _desta_cube(desta: pd.DataFrame, column: str) -> tuple[pd.Index, np.ndarray,
     bad = ~np.isin(v, (0.0, 1.0))
     if bad.any():
         raise PanelValidationError(f"fill_agreements: desta column {column!r} must be 0/1; {int(bad.sum())} rows "
-                                   f"are not, e.g. {desta.loc[bad, ['iso3_a', 'iso3_b', 'year', column]].head(5).to_dict('records')}")
+                                   "are not, e.g. "
+                                   f"{desta.loc[bad, ['iso3_a', 'iso3_b', 'year', column]].head(5).to_dict('records')}")
     codes = list(desta.attrs.get("countries") or sorted(set(desta["iso3_a"]) | set(desta["iso3_b"])))
     yrs = np.array(desta.attrs.get("years") or sorted(set(desta["year"].astype(int))), dtype="int64")
     cidx = pd.Index(codes)
@@ -208,8 +209,9 @@ def fill_agreements(panel: pd.DataFrame, desta: pd.DataFrame, *, column: str = "
         x = pd.to_numeric(panel[c], errors="coerce").to_numpy(dtype="float64")
         bad = ~np.isnan(x) & ~np.isin(x, (0.0, 1.0))
         if bad.any():
+            eg = panel.loc[bad, ["exporter", "importer", "year", c]].head(5).to_dict("records")
             raise PanelValidationError(f"fill_agreements: column {c!r} must be 0, 1 or NaN; {int(bad.sum())} rows "
-                                       f"are not, e.g. {panel.loc[bad, ['exporter', 'importer', 'year', c]].head(5).to_dict('records')}")
+                                       f"are not, e.g. {eg}")
     cidx, yrs, cube = _desta_cube(desta, column)
     year = pd.to_numeric(panel["year"], errors="raise").to_numpy(dtype="int64")
     pyears = np.unique(year)
@@ -248,7 +250,7 @@ def fill_agreements(panel: pd.DataFrame, desta: pd.DataFrame, *, column: str = "
     for c in prov:
         unknown |= np.isnan(pd.to_numeric(panel[c], errors="coerce").to_numpy(dtype="float64"))
     unknown &= ~dom
-    not_covered = sorted(set(exp[~dom & ((ei < 0))]) | set(imp[~dom & (ii < 0)]))
+    not_covered = sorted(set(exp[~dom & (ei < 0)]) | set(imp[~dom & (ii < 0)]))
     out.attrs["agreements_filled"] = filled
     out.attrs["agreements_desta"] = {"column": column, "rows_not_covered": int((~known & ~dom).sum()),
                                      "countries_not_covered": not_covered,

@@ -35,6 +35,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from gravity.data.registry import sha256_of
 from gravity.scenario.config import ScenarioFileError
@@ -277,7 +278,8 @@ def _locked(folder: Path):
     fh = open(folder / LOCK, "a+")
     try:
         try:
-            import fcntl
+            import fcntl as _fcntl
+            fcntl: Any = _fcntl
         except ImportError:      # not POSIX: no cross-process lock, the moves are still one by one
             fcntl = None
         if fcntl is not None:
@@ -360,9 +362,9 @@ def publish(target: OutputDir, write: Callable[[Path], Mapping[str, Path]]) -> d
         shutil.rmtree(stage, ignore_errors=True)
         if _disk_full(exc):
             raise OutputPathError(
-                f"{shown}: the disk filled up while the outputs were written ({exc.strerror}); the previous "
-                f"output in {out} is unchanged. Fix: free some space (about {_mb(target.need_bytes)}) or choose "
-                f"--out on another disk") from None
+                f"{shown}: the disk filled up while the outputs were written ({getattr(exc, 'strerror', exc)}); the "
+                f"previous output in {out} is unchanged. Fix: free some space (about {_mb(target.need_bytes)}) or "
+                "choose --out on another disk") from None
         raise
     try:
         with _locked(out):
@@ -410,7 +412,7 @@ def publish(target: OutputDir, write: Callable[[Path], Mapping[str, Path]]) -> d
                         (out / d).rmdir()          # only when empty
                 _write_json(out / MANIFEST, {
                     "written_by": target.command,
-                    "written_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                    "written_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
                     "note": "Files gravity wrote in this folder. A new run replaces only these (if unchanged) "
                             "and never touches any other file.",
                     "files": new, "dirs": [d for d in dirs if (out / d).is_dir()]})

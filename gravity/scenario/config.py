@@ -777,7 +777,8 @@ def _cost_cut(d: dict, key: tuple, src: ModelFile, members: tuple[str, ...], gro
     high = per_member(d["high"], "high") if "high" in d else dict(pct)
     bad = [m for m in pct if not low[m] <= pct[m] <= high[m]]
     if bad:
-        raise src.error(key, f"low <= percent <= high fails for {bad}", "order the published range around the central cut")
+        raise src.error(key, f"low <= percent <= high fails for {bad}",
+                        "order the published range around the central cut")
     figs = d.get("figures", [])
     if not figs or not all(isinstance(f, str) and f for f in figs):
         raise src.error(key + ("figures",), "no published figure named",

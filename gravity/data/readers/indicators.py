@@ -294,8 +294,7 @@ _SPECS = [
     ("imports_gs_dec2025", lambda n: read_wdi_csv("wdi-api-dec2025/API_NE.IMP.GNFS.CD_DS2_en_csv_v2_2474.csv", n),
      "current US$", "Imports of goods and services (WDI NE.IMP.GNFS.CD, 2025-12-04 vintage)"),
     ("gdp_const2015", lambda n: read_owid_gdp(name=n), "constant 2015 US$", "GDP (WDI via OWID)"),
-    *[(n, (lambda c: lambda n: read_wdi_databank(c, n))(c), "hours", f"Doing Business: {d} ({c}; data years "
-                                                                     "2014-2019)")
+    *[(n, partial(read_wdi_databank, c), "hours", f"Doing Business: {d} ({c}; data years 2014-2019)")
       for n, c, d in (("export_border_hours", "IC.EXP.TMBC", "time to export, border compliance"),
                       ("export_document_hours", "IC.EXP.TMDC", "time to export, documentary compliance"),
                       ("import_border_hours", "IC.IMP.TMBC", "time to import, border compliance"),

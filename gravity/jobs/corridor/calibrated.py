@@ -43,7 +43,8 @@ def check_figures(cfg) -> pd.DataFrame:
         try:
             bad = cal.check_cuts(cuts, c.figures, figs)
         except KeyError as exc:
-            raise cfg.error(("scenario", i, "cost_cut", "figures"), str(exc.args[0]), "cite figure ids of the file") from None
+            raise cfg.error(("scenario", i, "cost_cut", "figures"), str(exc.args[0]),
+                            "cite figure ids of the file") from None
         if bad:
             raise cfg.error(("scenario", i, "cost_cut"), "; ".join(bad),
                             "use the published numbers of the cited figures, or cite the figure that states them")

@@ -38,18 +38,20 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from gravity.data import countries as cc
+from gravity.data.readers.indicators import load_indicators
 from gravity.estimation.ppml import ppml
 from gravity.execution import ENV_SCHEDULER, as_executor
 from gravity.ge import Baseline, solve
 from gravity.ge import uncertainty as unc
 from gravity.ge.deficits import DEFICIT_RULES, compare_deficit_rules
-from gravity.data import countries as cc
 from gravity.jobs.corridor import calibrated, placement
 from gravity.jobs.corridor import identification as ident
 from gravity.jobs.corridor import tables as ct
@@ -58,7 +60,6 @@ from gravity.jobs.corridor.words import ReportWords, report_words
 from gravity.panel.agreements import agreement_status, desta_panel, fill_agreements
 from gravity.panel.features import BORDER, build_regressors
 from gravity.panel.itpde import itpde_panel
-from gravity.data.readers.indicators import load_indicators
 from gravity.panel.repair import cow_import_reports, fill_zero_links, repair_base_domestic, repair_for_estimation
 from gravity.report import outdir
 from gravity.report.outdir import OutputPathError  # noqa: F401 - raised by check_output (re-exported)
@@ -486,7 +487,8 @@ def estimate(cfg: sc.CorridorConfig, frame: pd.DataFrame, breaks=(), *, progress
     """
     from tqdm.auto import tqdm
 
-    fits, failed, frames, notes, repairs = {}, {}, UsedRows(), {}, {}
+    fits, failed, frames, notes = {}, {}, UsedRows(), {}
+    repairs: dict[str, dict] = {}
     subsets: dict[tuple, pd.DataFrame] = {}
     for spec in tqdm(cfg.specifications, desc="PPML specifications", disable=not progress):
         key = (None if spec.years is None else tuple(spec.years), spec.domestic_breaks)
@@ -586,7 +588,7 @@ def ge_data(cfg: sc.CorridorConfig, panel: pd.DataFrame, members=()) -> GEData:
         scale = m.set_index(["iso3", "year"])["value"]
         scale = scale[~scale.index.duplicated()]
         reports = cow_import_reports(members)
-        fill = (lambda fl: fill_zero_links(fl, reports, members, base_year=by, scale=scale))
+        fill = partial(fill_zero_links, reports=reports, countries=members, base_year=by, scale=scale)
     kw = dict(method=cfg.ge.domestic_method, multiplier=cfg.ge.gross_output_multiplier,
               floor_share=cfg.ge.domestic_floor_share, breaks=breaks, repaired=repaired, fill=fill,
               share_floor=cfg.ge.domestic_share_floor)
@@ -931,7 +933,7 @@ def reduced(cfg: sc.CorridorConfig, countries, *, draws: int, bootstrap: int = 0
                                scenarios=cfg.scenarios + tuple(extra_scenarios))
 
 
-def run(config: str | Path | sc.CorridorConfig, out: str | Path | None = "results/eco", *,
+def run(config: str | Path | sc.CorridorConfig, out: str | Path | outdir.OutputDir | None = "results/eco", *,
         progress: bool = True, write: bool = True, plots: bool = True) -> CorridorResult:
     """Run the whole analysis (see the module docstring).
 

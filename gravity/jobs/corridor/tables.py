@@ -9,6 +9,7 @@ no GE.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -264,11 +265,10 @@ class Roles:
     indicator: str | None = None
 
     @classmethod
-    def of(cls, cfg: sc.CorridorConfig) -> "Roles":
+    def of(cls, cfg: sc.CorridorConfig) -> Roles:
         r = cfg.roles
-        one = (lambda k: r[k][0] if r.get(k) else None)
-        return cls(tuple(r.get("connectivity", ())), tuple(r.get("connectivity_landlocked", ())),
-                   one("development"), one("penalty"), one("indicator"))
+        one = {k: (r[k][0] if r.get(k) else None) for k in ("development", "penalty", "indicator")}
+        return cls(tuple(r.get("connectivity", ())), tuple(r.get("connectivity_landlocked", ())), **one)
 
     def terms(self, names) -> tuple[str | None, str | None]:
         """The connectivity term and its landlocked interaction among ``names`` (None when absent)."""
@@ -294,7 +294,7 @@ def _measure(cfg: sc.CorridorConfig, term: str) -> tuple[str, bool]:
 
 
 # ------------------------------------------------------------------------------------ estimates
-def _fits_with_corrected(cfg, fits: dict, corrected) -> list[tuple[str, str, bool, object]]:
+def _fits_with_corrected(cfg, fits: dict, corrected) -> list[tuple[str, str, bool, Any]]:
     out = []
     for spec in cfg.specifications:
         if spec.name in fits:
@@ -542,7 +542,7 @@ def point_summary(cfg, words: ReportWords, base, countries: pd.DataFrame, groups
 
 
 def summary_with_interval(cfg, words: ReportWords, base, countries: pd.DataFrame, pooled,
-                          groups: pd.DataFrame) -> dict[str, tuple[float, float, float, float]]:
+                          groups: pd.DataFrame) -> dict[str, tuple[float, float, float, float, float]]:
     """:func:`point_summary` with the pooled interval and the share of draws above zero.
 
     Returns
@@ -847,12 +847,12 @@ class RunParts:
     """What :func:`build_tables` arranges: everything a corridor run computed, by name."""
 
     cfg: sc.CorridorConfig
-    an: object
+    an: Any
     words: ReportWords
     panel_attrs: dict
-    est: object
+    est: Any
     coefs: pd.DataFrame
-    ge_d: object
+    ge_d: Any
     deltas: dict
     results: dict
     groups: pd.DataFrame
