@@ -163,7 +163,7 @@ def test_split_equals_drop_when_every_dropped_regime_is_one_year(drop_singletons
         assert b.nobs == a.nobs
     else:                                                       # the one-year regime is fitted exactly
         one = (split["pair_fe"].astype(str) == "C01-C01#2").to_numpy()
-        fitted = b.fitted.reindex(split.index[one]).to_numpy()
+        fitted = b.fittedvalues.reindex(split.index[one]).to_numpy()
         np.testing.assert_allclose(fitted, split.loc[one, "trade"].to_numpy(), rtol=1e-6)
     # the breaks matter: on the unrepaired frame the estimates differ
     c = _fit(w, "pair", drop_singletons=drop_singletons)

@@ -142,6 +142,10 @@ def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stat
     check_fit_options(tol=tol, maxiter=maxiter, fixef_tol=fixef_tol)
     specs = expand_formula(formula)
     seps = (separation,) if isinstance(separation, str) else tuple(separation or ())
+    bad = [s for s in seps if s not in ("fe", "ir")]
+    if bad:
+        raise FormulaError(f"separation methods must be among ('fe', 'ir'), got {bad}. Fix: e.g. "
+                           "separation=('fe', 'ir') (the default), separation='fe' or separation=()")
     sep = tuple(check_separation(s) for s in seps)
     vcov, cluster = parse_vcov(vcov, cluster)
     vtype = resolve_type(vcov, cluster)

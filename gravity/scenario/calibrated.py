@@ -36,7 +36,14 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from gravity.errors import GravityError
+
 FIGURES_KEY = "tf-cost-figures/published_tf_figures.csv"
+
+
+class CalibrationError(GravityError, ValueError):
+    """A published cut that cannot be applied: an unknown figure id, an unknown variant or reading, sigma not
+    above 1, or no pair with the flows the tariff-equivalent reading needs; the message names it and the fix."""
 READINGS = ("tariff equivalent", "iceberg")
 VARIANTS = {"members": "trade between members only",
             "international": "all of each member's international trade"}
@@ -63,12 +70,12 @@ def check_cuts(cuts: Sequence[float], figure_ids: Sequence[str], figures: pd.Dat
 
     Raises
     ------
-    KeyError
+    CalibrationError
         A figure id is not in the file (the message names the ids available).
     """
     missing = [f for f in figure_ids if f not in figures.index]
     if missing:
-        raise KeyError(f"figure ids {missing} are not in {FIGURES_KEY}; available: {', '.join(figures.index)}")
+        raise CalibrationError(f"figure ids {missing} are not in {FIGURES_KEY}; available: {', '.join(figures.index)}")
     stated = {round(x, 6) for f in figure_ids for x in numbers_in(figures.loc[f, "value"])}
     return [f"{c:g}% is stated by none of {list(figure_ids)}" for c in cuts if round(float(c), 6) not in stated]
 
@@ -90,7 +97,7 @@ def pair_cuts(countries: Sequence[str], cut: Mapping[str, float], variant: str) 
     """The cut c_ij (share, 0–1) of every pair: ½(c_i + c_j) when both implement, the implementing one's
     when one does (``variant="international"`` only), 0 otherwise and on the diagonal."""
     if variant not in VARIANTS:
-        raise ValueError(f"variant={variant!r}; use one of {list(VARIANTS)}")
+        raise CalibrationError(f"variant={variant!r}; use one of {list(VARIANTS)}")
     c = np.array([float(cut.get(k, np.nan)) / 100.0 for k in countries])
     on = np.isfinite(c)
     c0 = np.where(on, c, 0.0)
@@ -127,9 +134,9 @@ def cost_change(X: np.ndarray, countries: Sequence[str], cut: Mapping[str, float
         median), ``median_tariff_equivalent`` (%, of the moved pairs with a measure).
     """
     if reading not in READINGS:
-        raise ValueError(f"reading={reading!r}; use one of {list(READINGS)}")
+        raise CalibrationError(f"reading={reading!r}; use one of {list(READINGS)}")
     if not sigma > 1:
-        raise ValueError(f"sigma={sigma!r}: the elasticity of substitution must exceed 1")
+        raise CalibrationError(f"sigma={sigma!r}: the elasticity of substitution must exceed 1")
     c = pair_cuts(countries, cut, variant)
     moved = c > 0
     info = {"pairs": int(moved.sum()), "imputed": 0, "median_tariff_equivalent": float("nan")}
@@ -138,7 +145,7 @@ def cost_change(X: np.ndarray, countries: Sequence[str], cut: Mapping[str, float
     tau = novy_tau(X, sigma)
     have = moved & np.isfinite(tau)
     if not have.any():
-        raise ValueError("no pair the scenario moves has positive flows both ways and domestic flows: the "
+        raise CalibrationError("no pair the scenario moves has positive flows both ways and domestic flows: the "
                          "tariff-equivalent reading needs at least one (use reading='iceberg')")
     med = float(np.median(tau[have]))
     info["imputed"] = int((moved & ~np.isfinite(tau)).sum())

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gravity.errors import GravityError
 from gravity.estimation.formula import parse_formula
 from gravity.panel.features import KINDS, Regressor, interaction_columns
 
@@ -30,7 +31,7 @@ log = logging.getLogger("gravity.scenario")
 _ISO3 = re.compile(r"^[A-Z]{3}$")
 
 
-class ScenarioFileError(ValueError):
+class ScenarioFileError(GravityError, ValueError):
     """A corridor/scenario file is invalid; the message names the file, line and key to fix."""
 
 

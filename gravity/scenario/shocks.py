@@ -24,10 +24,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from gravity.errors import GravityError
 from gravity.panel.features import build_regressors
 
 if TYPE_CHECKING:
     from gravity.scenario.config import CorridorConfig, Scenario
+
+
+class ShockError(GravityError, ValueError):
+    """A scenario's shock cannot be applied (a missing input column, a frontier no member has, shapes that do
+    not match, an unknown placement); the message names it and the fix."""
 
 
 def coefficients(params: Mapping[str, float] | pd.Series, names: Iterable[str]) -> np.ndarray:
@@ -73,7 +79,7 @@ def linear_index(X: np.ndarray, b: np.ndarray, *, offset: np.ndarray | None = No
 
     Raises
     ------
-    ValueError
+    ShockError
         If the shapes do not match.
 
     References
@@ -83,7 +89,7 @@ def linear_index(X: np.ndarray, b: np.ndarray, *, offset: np.ndarray | None = No
     X = np.asarray(X)
     b = np.asarray(b)
     if X.ndim != 2 or b.shape != (X.shape[1],):
-        raise ValueError(f"linear_index: X has shape {X.shape} but b has shape {b.shape}; "
+        raise ShockError(f"linear_index: X has shape {X.shape} but b has shape {b.shape}; "
                          f"give one coefficient per column of X")
     if offset is None:
         return X @ b
@@ -114,7 +120,7 @@ def cost_factor(x: pd.DataFrame | np.ndarray, params: Mapping[str, float] | pd.S
 
     Raises
     ------
-    ValueError
+    ShockError
         If an ndarray ``x`` comes without ``names``, or shapes do not match.
 
     References
@@ -125,7 +131,7 @@ def cost_factor(x: pd.DataFrame | np.ndarray, params: Mapping[str, float] | pd.S
         names = list(x.columns) if names is None else names
         x = x.to_numpy(float)
     elif names is None:
-        raise ValueError("cost_factor: an array x needs names= (the coefficient of each column)")
+        raise ShockError("cost_factor: an array x needs names= (the coefficient of each column)")
     return np.exp(linear_index(x, coefficients(params, names)))
 
 
@@ -169,7 +175,7 @@ def shocked_inputs(pairs: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
 
     Raises
     ------
-    ValueError
+    ShockError
         If no member has a value of a "frontier" indicator, or an agreement column is not in ``pairs``.
     """
     out = pairs.copy()
@@ -181,7 +187,7 @@ def shocked_inputs(pairs: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
         if target == "frontier":
             present = level.reindex(sorted(members)).dropna()
             if present.empty:
-                raise ValueError(f"scenario {scenario.name!r}: no member has a value of {ind!r} in the base year")
+                raise ShockError(f"scenario {scenario.name!r}: no member has a value of {ind!r} in the base year")
             goal = float(present.max())
         else:
             goal = float(target)
@@ -192,7 +198,7 @@ def shocked_inputs(pairs: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
         both = mo & md & (out["exporter"] != out["importer"]).to_numpy()
         for col, v in scenario.agreement.items():
             if col not in out.columns:
-                raise ValueError(f"scenario {scenario.name!r} sets {col!r}, which the panel does not have")
+                raise ShockError(f"scenario {scenario.name!r} sets {col!r}, which the panel does not have")
             out.loc[both, col] = np.fmax(out.loc[both, col].to_numpy(float), v)
     return out
 
@@ -222,7 +228,7 @@ def regressor_changes(pairs: pd.DataFrame, scenario: Scenario, config: CorridorC
 
     Raises
     ------
-    ValueError
+    ShockError
         From :func:`shocked_inputs` or the regressor builder (a missing input column).
     """
     names = names or config.spec(scenario.spec).slopes
@@ -277,12 +283,12 @@ def placed_cost_change(delta: pd.DataFrame, params: Mapping[str, float] | pd.Ser
 
     Raises
     ------
-    ValueError
+    ShockError
         An unknown placement, or a country term whose change differs across a country's partners (not an
         exporter-side country variable).
     """
     if placement not in PLACEMENTS:
-        raise ValueError(f"placement={placement!r}; use one of {list(PLACEMENTS)}")
+        raise ShockError(f"placement={placement!r}; use one of {list(PLACEMENTS)}")
     names = list(delta.columns)
     cterms = [c for c in names if c in set(country_terms)]
     pterms = [c for c in names if c not in set(cterms)]
@@ -296,7 +302,7 @@ def placed_cost_change(delta: pd.DataFrame, params: Mapping[str, float] | pd.Ser
         si = np.nanmean(s, axis=1) if n > 1 else np.zeros(n)
         si = np.nan_to_num(si)
         if np.nanmax(np.abs(s - si[:, None]), initial=0.0) > 1e-9 * max(1.0, np.abs(si).max()):
-            raise ValueError(f"{cterms}: the change differs across a country's partners, so it is not one "
+            raise ShockError(f"{cterms}: the change differs across a country's partners, so it is not one "
                              "country's variable times the border")
         if placement == "exporter":
             L += np.where(off, si[:, None], 0.0)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from gravity.data import countries
+from gravity.data.errors import DataInputError
 from gravity.data.readers._common import check_unique, log, memoised, resolve
 
 DYADS = "desta-rta/desta_list_of_treaties_02_03_dyads.csv"
@@ -35,7 +36,7 @@ CORRECTION_ACTIONS = ("exclude", "entry_force_year")
 its ``country`` when one is given): drop them, or set their year of entry into force to ``value``."""
 
 
-class DestaCorrectionError(ValueError):
+class DestaCorrectionError(DataInputError):
     """A correction or exclusion that does not match the DESTA files (unknown treaty, country or action)."""
 
 
@@ -49,7 +50,7 @@ def _pairs(raw: pd.DataFrame, what: str) -> tuple[np.ndarray, np.ndarray, np.nda
     two = countries.m49_to_iso3(raw["iso2"].to_numpy(), context=f"{what} iso2")
     same = one == two
     if same.any():
-        raise ValueError(f"{what}: {int(same.sum())} rows pair a country with itself, e.g. "
+        raise DataInputError(f"{what}: {int(same.sum())} rows pair a country with itself, e.g. "
                          f"{raw.loc[same, ['country1', 'country2', 'number']].head(5).to_dict('records')}")
     low = np.where(one < two, one, two)
     return low, np.where(one < two, two, one), one

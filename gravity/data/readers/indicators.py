@@ -65,17 +65,17 @@ def read_wdi_databank(code: str, name: str | None = None, file: str = DATABANK) 
 
     Raises
     ------
-    ValueError
+    DataInputError
         The file has no ``Series Code`` column, or ``code`` is not one of its series (the message lists them).
     """
     path = resolve(file)
     wide = pd.read_csv(path, dtype=str, na_values=[".."], keep_default_na=False)
     if "Series Code" not in wide.columns:
-        raise ValueError(f"{path}: no 'Series Code' column; not a WDI DataBank export")
+        raise DataInputError(f"{path}: no 'Series Code' column; not a WDI DataBank export")
     wide = wide[wide["Series Code"].fillna("").str.strip() != ""]
     rows = wide[wide["Series Code"] == code]
     if rows.empty:
-        raise ValueError(f"{path}: no series {code!r}; the file has {sorted(wide['Series Code'].unique())}")
+        raise DataInputError(f"{path}: no series {code!r}; the file has {sorted(wide['Series Code'].unique())}")
     year_cols = {c: int(c.split()[0]) for c in wide.columns if c.split()[0].isdigit()}
     long = rows.melt(id_vars=["Country Code"], value_vars=list(year_cols), var_name="col", value_name="value")
     long = long.dropna(subset=["value"])

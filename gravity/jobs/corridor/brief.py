@@ -314,6 +314,16 @@ def change_sentences(res) -> list[str]:
             out.append(f"The bias correction: it moves the landlocked elasticity from {raw.estimate:+.3f} (SE "
                        f"{raw.se:.3f}) to {bc.estimate:+.3f} (SE {bc.se:.3f}), so intervals computed without it are "
                        f"{bc.se / raw.se:.1f} times too narrow.")
+    el = res.tables.elasticities
+    modes = {s.domestic_breaks: s for s in cfg.specifications
+             if s.domestic_breaks != "drop" and set(s.slopes) == set(cfg.headline.slopes)}
+    land = el[el.country_type == "landlocked"].set_index("spec") if len(el) else el
+    if modes and cfg.headline.name in land.index:
+        parts = [f"{land.loc[cfg.headline.name, 'estimate']:+.3f} with the broken domestic flows left out (headline, "
+                 "before the bias correction)"]
+        words = {"split": "with the domestic pair effect split at each break", "as_is": "with the breaks used as they are"}
+        parts += [f"{land.loc[s.name, 'estimate']:+.3f} {words[m]}" for m, s in modes.items() if s.name in land.index]
+        out.append("ITPD-E's coverage breaks: the landlocked elasticity is " + "; ".join(parts) + ".")
     loo = res.tables.leave_one_out
     if loo is not None and len(loo) and loo.estimate.notna().any():
         lo, hi = loo.estimate.min(), loo.estimate.max()
@@ -463,6 +473,14 @@ def policy_lines(res) -> list[str]:
         moves = (f"{r.shocks}" if r.kind == "calibrated" else
                  f"{r.regressors_moved or 'nothing under the headline'} ({r.pairs_changed:,} country pairs)")
         out.append(f"{s.label}. Instruments: {inst.get(s.name, 'not stated in the model file')} Moves: {moves}.")
+    bt = res.tables.border_times
+    f = res.config.focus
+    if len(bt) and f in set(bt.iso3):
+        r = bt.set_index("iso3").loc[f]
+        out.append(f"What border procedures cost {_focus_name(res)} now (Doing Business, data year {int(r.year)}): "
+                   f"{r.export_border_hours:g} hours of border and {r.export_document_hours:g} hours of documentary "
+                   f"compliance to export, {r.import_border_hours:g} and {r.import_document_hours:g} hours to import "
+                   "(the group's members in the technical part).")
     return out
 
 

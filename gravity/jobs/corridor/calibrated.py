@@ -42,8 +42,8 @@ def check_figures(cfg) -> pd.DataFrame:
         cuts = sorted({v for d in (c.low, c.percent, c.high) for v in d.values()})
         try:
             bad = cal.check_cuts(cuts, c.figures, figs)
-        except KeyError as exc:
-            raise cfg.error(("scenario", i, "cost_cut", "figures"), str(exc.args[0]),
+        except cal.CalibrationError as exc:
+            raise cfg.error(("scenario", i, "cost_cut", "figures"), str(exc),
                             "cite figure ids of the file") from None
         if bad:
             raise cfg.error(("scenario", i, "cost_cut"), "; ".join(bad),

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from gravity.ge.errors import GEInputError
 from gravity.scenario.baseline import domestic_flows, value_added
 
 CELL_FLAGS = ("itpde", "itpde_mirror", "zero", "filled_cow", "domestic_itpde", "domestic_itpde_break",
@@ -123,14 +124,14 @@ def itpde_table(base_rows: pd.DataFrame, output: pd.DataFrame, *, variant: str =
 
     Raises
     ------
-    ValueError
+    GEInputError
         Unknown variant, or a frame lacking the columns named above.
     """
     if variant not in DOMESTIC_VARIANTS:
-        raise ValueError(f"variant={variant!r}; use one of {list(DOMESTIC_VARIANTS)}")
+        raise GEInputError(f"variant={variant!r}; use one of {list(DOMESTIC_VARIANTS)}")
     need = {"exporter", "importer", "trade", "domestic_missing", "coverage_break", "mirror_only"} - set(base_rows)
     if need:
-        raise ValueError(f"itpde_table: base_rows lacks {sorted(need)}; pass a year of gravity.panel.itpde.itpde_panel")
+        raise GEInputError(f"itpde_table: base_rows lacks {sorted(need)}; pass a year of gravity.panel.itpde.itpde_panel")
     rows = base_rows[["exporter", "importer", "trade", "domestic_missing", "coverage_break", "mirror_only"]].copy()
     intl = rows[rows["exporter"] != rows["importer"]]
     cand = sorted(set(rows["exporter"]))

@@ -47,6 +47,7 @@ import pandas as pd
 
 from gravity.data import countries as cc
 from gravity.data.readers.indicators import load_indicators
+from gravity.errors import GravityError
 from gravity.estimation.ppml import ppml
 from gravity.execution import ENV_SCHEDULER, as_executor
 from gravity.ge import Baseline, solve
@@ -417,6 +418,10 @@ def write_outputs(res: "CorridorResult", out: str | Path | outdir.OutputDir, *, 
 # ==============================================================================================
 # estimation
 # ==============================================================================================
+class HeadlineError(GravityError, RuntimeError):
+    """The headline specification could not be estimated (every scenario rests on it)."""
+
+
 class UsedRows(Mapping):
     """Specification name → the rows its fit used, sliced on access (nothing is copied until asked).
 
@@ -482,7 +487,7 @@ def estimate(cfg: sc.CorridorConfig, frame: pd.DataFrame, breaks=(), *, progress
 
     Raises
     ------
-    RuntimeError
+    HeadlineError
         The headline specification cannot be estimated.
     """
     from tqdm.auto import tqdm
@@ -510,7 +515,7 @@ def estimate(cfg: sc.CorridorConfig, frame: pd.DataFrame, breaks=(), *, progress
                                         "fixed-effect separation check only")
         if res is None:
             if spec.headline:
-                raise RuntimeError(f"the headline specification {spec.name!r} could not be estimated: {why}")
+                raise HeadlineError(f"the headline specification {spec.name!r} could not be estimated: {why}")
             failed[spec.name] = why
             notes.pop(spec.name, None)
             continue

@@ -90,6 +90,11 @@ SHEET_NOTES: dict[str, SheetNote] = {
         "Domestic flows left out of estimation because they lie outside the country's longest run of years "
         "without an ITPD-E coverage break (domestic_breaks = \"drop\").", "one country x sample",
         "trade: US$ dropped", "USITC ITPD-E release 1; gravity.panel.repair"),
+    "Border times": SheetNote(
+        "Doing Business trading-across-borders times of the focus country and the group members, latest data year: "
+        "what paperless trade and single windows act on.", "one country",
+        "hours (time to export/import: border compliance, documentary compliance)",
+        "World Bank, Doing Business via WDI DataBank (data years 2014-2019; no Turkmenistan data)"),
     "Shocks": SheetNote(
         "The size of each estimated scenario's shock for the focus country: indicator before and after, "
         "agreement dummies set among members.", "one scenario x input",
@@ -216,6 +221,7 @@ class CorridorTables:
     leave_one_out: pd.DataFrame
     domestic_repairs: pd.DataFrame
     shocks: pd.DataFrame
+    border_times: pd.DataFrame
     ge_domestic_repairs: pd.DataFrame
     domestic_share: pd.DataFrame
     filled_links: pd.DataFrame
@@ -238,6 +244,7 @@ class CorridorTables:
              "Deficit rules": self.deficit_rules, "Placements": self.placements, "Calibrated": self.calibrated,
              "Published figures": self.figures, "Leave one out": self.leave_one_out,
              "Domestic repairs": self.domestic_repairs, "Shocks": self.shocks,
+             "Border times": self.border_times,
              "GE domestic repairs": self.ge_domestic_repairs, "Domestic share": self.domestic_share,
              "Filled links": self.filled_links, "Agreements": self.agreements, "Scenarios": self.scenarios, "GE baseline countries": self.ge_baseline_countries,
              "GE cell flags": self.ge_cell_flags, "Excluded countries": self.excluded_countries,
@@ -810,6 +817,31 @@ def shock_table(cfg, grid: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["scenario", "input", "before", "after", "target"])
 
 
+BORDER_TIMES = ("export_border_hours", "export_document_hours", "import_border_hours", "import_document_hours")
+"""Doing Business trading-across-borders times (hours) shown beside the scenarios."""
+
+
+def border_times(codes) -> pd.DataFrame:
+    """Doing Business times to export and import (border and documentary compliance, hours) of ``codes``
+    in the latest data year each has (World Bank, data years 2014-2019).
+
+    Returns
+    -------
+    DataFrame
+        iso3, year, and one column per :data:`BORDER_TIMES`.
+    """
+    from gravity.data.readers.indicators import load_indicators
+
+    d = load_indicators(list(BORDER_TIMES)).dropna(subset=["value"])
+    d = d[d["iso3"].isin(list(codes))]
+    if d.empty:
+        return pd.DataFrame(columns=["iso3", "year", *BORDER_TIMES])
+    last = d.sort_values("year").groupby(["iso3", "indicator"]).tail(1)
+    wide = last.pivot_table(index="iso3", columns="indicator", values="value").reindex(columns=list(BORDER_TIMES))
+    wide.insert(0, "year", last.groupby("iso3")["year"].max())
+    return wide.reindex([c for c in codes if c in wide.index]).rename_axis("iso3").reset_index()
+
+
 def scenario_table(cfg, words, deltas, grid) -> pd.DataFrame:
     """What each scenario moves under the headline: instruments (model file), inputs, regressors, pairs;
     for a calibrated scenario the published cut and the figures it cites."""
@@ -900,6 +932,7 @@ def build_tables(p: RunParts) -> CorridorTables:
         leave_one_out=est.leave_one_out if est.leave_one_out is not None else pd.DataFrame(),
         domestic_repairs=pd.concat(repairs, ignore_index=True) if repairs else pd.DataFrame(),
         shocks=shock_table(cfg, ge_d.grid),
+        border_times=border_times([cfg.focus] + [m for m in words.members if m != cfg.focus]),
         ge_domestic_repairs=(rep[rep["flag"] != "domestic_observed"].reset_index(drop=True)
                              if (rep := ge_d.table.repaired) is not None else pd.DataFrame()),
         domestic_share=ge_d.table.share_check if ge_d.table.share_check is not None else pd.DataFrame(),
