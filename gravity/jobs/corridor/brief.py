@@ -45,6 +45,12 @@ def _usd(x: float) -> str:
     return f"{x:+,.0f} m" if abs(x) >= 10 else f"{x:+,.1f} m"
 
 
+def _bn(x: float) -> str:
+    """US$ in billions: whole billions from 10 bn, three significant digits below."""
+    b = x / 1e9
+    return f"{b:,.0f}" if abs(b) >= 10 else f"{b:.3g}"
+
+
 def _short(label: str) -> str:
     """A scenario's short name: its label up to the first colon (``"(a) Shared fibre and IXPs"``)."""
     return label.split(":")[0].strip()
@@ -250,6 +256,16 @@ def placement_range(res, scenario: str, quantity: str):
     return float(r.estimate.min()), float(r.estimate.max()), txt
 
 
+def quotable(res, r) -> bool:
+    """A US$ figure is quoted for a row of the brief table only if its interval excludes zero and, for a
+    result that depends on where a border x country-variable effect is placed, every placement has the
+    same sign; otherwise it is labelled as an illustration."""
+    if not r.excludes_zero:
+        return False
+    pr = placement_range(res, r.scenario, f"{r.who} {r.measure}")
+    return pr is None or (pr[0] > 0) == (pr[1] > 0)
+
+
 def estimated_sentences(res) -> list[str]:
     """One sentence per estimated scenario: shock size, the focus country's real income with its interval,
     the share of draws on each side of zero, the placement range, and US$ only where the interval
@@ -268,8 +284,12 @@ def estimated_sentences(res) -> list[str]:
         if pr is not None:
             txt += (f" Where the effect falls cannot be told from the data ({pr[2]}): "
                     f"{signed(pr[0])}% to {signed(pr[1])}%.")
-        txt += (f" {_usd_words(r)}." if r.excludes_zero else
-                " No US$ figure: the interval includes zero.")
+        if quotable(res, r):
+            txt += f" {_usd_words(r)}."
+        elif r.excludes_zero:
+            txt += (f" US$ as an illustration only, since the sign depends on the placement: {_usd_words(r)}.")
+        else:
+            txt += " No US$ figure: the interval includes zero."
         out.append(txt)
     return out
 
@@ -286,8 +306,8 @@ def estimated_rows(res) -> pd.DataFrame:
                      "draws below / above 0": (f"{100 * r.share_below_zero:.0f}% / {100 * r.share_above_zero:.0f}%"
                                                if np.isfinite(r.share_above_zero) else ""),
                      "over placements": f"{signed(pr[0])} to {signed(pr[1])}" if pr else "",
-                     "US$ a year": (_usd_words(r) if r.excludes_zero else f"illustration only: {_usd(r.usd_m_base)}")
-                     if r.measure != "real exports" else (_usd(r.usd_m_base) if r.excludes_zero else
+                     "US$ a year": (_usd_words(r) if quotable(res, r) else f"illustration only: {_usd(r.usd_m_base)}")
+                     if r.measure != "real exports" else (_usd(r.usd_m_base) if quotable(res, r) else
                                                           f"illustration only: {_usd(r.usd_m_base)}")})
     return pd.DataFrame(rows)
 
@@ -429,13 +449,14 @@ def data_limits(res) -> list[str]:
         fixed = g[g.flag == "domestic_repaired"]
         lines.append(f"In the {cfg.sample.base_year} GE baseline, {len(fixed)} domestic flows on the low-coverage side of a "
                      "break are replaced by their last full-coverage level scaled by GDP growth ("
-                     + ", ".join(f"{r.iso3} {r.domestic_observed / 1e9:,.3g} -> {r.domestic_repaired / 1e9:,.4g} bn"
+                     + ", ".join(f"{r.iso3} {_bn(r.domestic_observed)} -> {_bn(r.domestic_repaired)} bn"
                                  for r in fixed.head(6).itertuples())
                      + (", ..." if len(fixed) > 6 else "") + ").")
     sh = res.tables.domestic_share
     if len(sh):
         low = sh[sh.flag != "ok"]
-        lines.append(f"Domestic share of output below {100 * (cfg.ge.domestic_share_floor or 0):.0f}% after repair: "
+        lines.append(f"Domestic share of output below {100 * (cfg.ge.domestic_share_floor or 0):.0f}% once the breaks "
+                     "are repaired: "
                      + (", ".join(f"{r.iso3} {100 * r.share:.1f}% ({'kept: its value-added data say so' if r.flag == 'low_share_confirmed' else 'replaced by the construction'})"
                                   for r in low.itertuples()) if len(low) else "none") + ".")
     cons = t.index[t.domestic_source.isin(["domestic_constructed", "domestic_clipped"])].tolist()
@@ -532,7 +553,7 @@ def first_page(res, *, plots: bool = True) -> list[Block]:
                                        "domestic-flow construction); 'draws above 0': share of the GE draws; 'over "
                                        "placements': the point estimate with the border x internet effect on exports, "
                                        "imports, half and half, or domestic sales; US$ only where the interval "
-                                       "excludes 0."),
+                                       "excludes 0 and every placement has the same sign (else an illustration)."),
         ("h2", "What would change the answer"), ("ul", change_sentences(res)),
         ("h2", "What each scenario means"), ("ul", policy_lines(res)),
         ("h2", "Would connectivity offset being landlocked?"), ("ul", offset_sentences(res)),

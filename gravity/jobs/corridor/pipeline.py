@@ -1031,7 +1031,7 @@ def run(config: str | Path | sc.CorridorConfig, out: str | Path | outdir.OutputD
     t["ge"] = time.perf_counter() - t1
     t1 = time.perf_counter()
     placements = (placement.placement_table(
-        cfg, an, words, ge_d, deltas, fit, groups, progress=progress,
+        cfg, an, words, ge_d, deltas, fit, groups, progress=progress, headline=results,
         pooled_interval=lambda d, f, scenario, label: pooled_interval(cfg, an, ge_d, d, f, scenario=scenario,
                                                                       label=label, progress=progress))
         if an.placements else pd.DataFrame())

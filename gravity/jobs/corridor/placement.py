@@ -15,7 +15,8 @@ from gravity.jobs.corridor import tables as ct
 from gravity.scenario.shocks import PLACEMENTS, country_level_terms, placed_cost_change
 
 
-def placement_table(cfg, an, words, ge_d, deltas, fit, groups, *, pooled_interval, progress=True) -> pd.DataFrame:
+def placement_table(cfg, an, words, ge_d, deltas, fit, groups, *, pooled_interval, headline=None,
+                    progress=True) -> pd.DataFrame:
     """Every estimated scenario whose headline change moves a country-level border term, under every
     placement: the focus country's and the group's real income and real exports with pooled intervals.
 
@@ -23,6 +24,9 @@ def placement_table(cfg, an, words, ge_d, deltas, fit, groups, *, pooled_interva
     ----------
     pooled_interval : callable
         ``(delta, fit, scenario=, label=) -> PooledUncertainty`` of the run (same draws, σ and variants).
+    headline : dict, optional
+        The run's scenario results (``ScenarioGE`` by name): the exporter placement is the headline's own
+        solution and draws, reused instead of solved again.
 
     Returns
     -------
@@ -42,8 +46,11 @@ def placement_table(cfg, an, words, ge_d, deltas, fit, groups, *, pooled_interva
             def fn(beta, _d=delta, _pl=pl):
                 return placed_cost_change(_d, beta, base.n, cterms, _pl)
 
-            point = solve(base, fn(fit.params), deficits=an.deficit_rule)
-            pooled = pooled_interval(delta, fit, scenario=fn, label=f"scenario {s.name}, placement {pl}")
+            if pl == "exporter" and headline is not None and s.name in headline:
+                point, pooled = headline[s.name].point, headline[s.name].pooled
+            else:
+                point = solve(base, fn(fit.params), deficits=an.deficit_rule)
+                pooled = pooled_interval(delta, fit, scenario=fn, label=f"scenario {s.name}, placement {pl}")
             for q, (est, lo, hi, up, down) in ct.summary_with_interval(cfg, words, base, point.countries, pooled,
                                                                          groups).items():
                 rows.append(dict(scenario=s.name, placement=pl, where=where, quantity=q, estimate=est, lo=lo,
