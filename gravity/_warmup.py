@@ -1,8 +1,9 @@
 """Compile and cache the numba kernels once, on tiny inputs (``make install`` runs ``python -m gravity._warmup``).
 
 Every kernel is ``@njit(cache=True)``: the first call in a fresh environment compiles it (about 12 s for
-the whole set on 2 cores) and writes machine code to ``NUMBA_CACHE_DIR`` (or ``__pycache__``); later
-processes load it in milliseconds. Compiling lazily does not help a user: the README's first ``ppml`` and
+the whole set on 2 cores) and writes machine code to the package's kernel cache (:mod:`gravity._numba_cache`:
+``NUMBA_CACHE_DIR``, else the checkout's ``.numba_cache``, else ``~/.cache/gravity/numba``), the folder every
+entry point reads; later processes load it in milliseconds. Compiling lazily does not help a user: the README's first ``ppml`` and
 ``ge.solve`` use nearly every kernel. So this module runs the public estimators and the GE solver on a
 synthetic 8-country panel through the same code paths and argument types as real data (string country
 codes, integer years, float64 flows; one-, two- and three-way fixed effects, clustered and robust
@@ -75,7 +76,10 @@ def run(verbose: bool = True) -> float:
                          progress=False)
     seconds = time.perf_counter() - t0
     if verbose:
-        print(f"numba kernels compiled and cached in {seconds:.1f} s")
+        from gravity._numba_cache import CHOSEN, configure
+
+        folder, rule = CHOSEN or configure()
+        print(f"numba kernels compiled and cached in {seconds:.1f} s in {folder} ({rule})")
     return seconds
 
 
