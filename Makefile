@@ -26,8 +26,8 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	@touch $@
 
 # Compile every numba kernel once on tiny inputs so that the first real run loads machine code from the
-# package's kernel cache instead of compiling (benchmarks/results/first_hour.md).
-.numba_cache/.warm: $(VENV)/.installed $(wildcard gravity/*/_kernels.py gravity/*/_*_kernels.py)
+# package's kernel cache instead of compiling (benchmarks/results/newcomer.md: README snippets as files).
+.numba_cache/.warm: $(VENV)/.installed gravity/_warmup.py $(wildcard gravity/*/_kernels.py gravity/*/_*_kernels.py)
 	$(PY) -m gravity._warmup
 	@touch $@
 

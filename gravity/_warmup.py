@@ -7,12 +7,13 @@ entry point reads; later processes load it in milliseconds. Compiling lazily doe
 ``ge.solve`` use nearly every kernel. So this module runs the public estimators and the GE solver on a
 synthetic 8-country panel through the same code paths and argument types as real data (string country
 codes, integer years, float64 flows; one-, two- and three-way fixed effects, clustered and robust
-inference, frequency weights, separation checks, conditional and full-endowment GE under each deficit
-closure, parametric draws), so that each kernel signature users hit is compiled and cached before first use.
+inference, frequency weights, separation checks, the three-way bias correction, conditional and
+full-endowment GE under each deficit closure, parametric draws), so that each kernel signature users hit is compiled and cached before first use.
 No number computed here is kept.
 """
 from __future__ import annotations
 
+import logging
 import time
 
 import numpy as np
@@ -51,6 +52,7 @@ def run(verbose: bool = True) -> float:
         Seconds spent (compiling on a fresh environment, loading the cache otherwise).
     """
     from gravity.estimation.ppml import ppml
+    from gravity.estimation.separation import _LSE
     from gravity.ge.baseline import Baseline, trade_costs
     from gravity.ge.deficits import purge_deficits
     from gravity.ge.solver import solve
@@ -62,6 +64,23 @@ def run(verbose: bool = True) -> float:
     ppml("trade ~ ln_DIST + RTA | exporter^year + importer^year", intl, cluster="pair_id")
     ppml("trade ~ RTA | exporter^year + importer^year + pair_id", df, cluster="pair_id",
          weights=np.ones(len(df)))
+    three = ppml("trade ~ RTA | exporter^year + importer^year + exporter^importer", df, cluster="exporter^importer")
+    three.bias_correct(i="exporter", j="importer", t="year")     # Weidner & Zylkin kernels (README snippet 2)
+    sep = intl.assign(SEP=(intl.exporter == "C01").astype(float) * (intl.importer <= "C03"))
+    sep.loc[sep.SEP > 0, "trade"] = 0.0          # SEP > 0 only where trade = 0: separated rows (the rectifier's LSMR)
+    quiet = logging.getLogger("gravity.estimation")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)                # SEP is then all zero: its "dropped" note is expected
+    try:
+        ppml("trade ~ ln_DIST + SEP | exporter^year + importer^year", sep)
+    finally:
+        quiet.setLevel(level)
+    # the rectifier's matrix-free LSMR operator, used on large samples only (README snippet 2's fits by year)
+    codes = np.vstack([pd.factorize(sep[c])[0] for c in ("exporter", "importer")]).astype(np.int32)
+    lse = _LSE(np.array(sep[["ln_DIST"]], dtype=float), codes, [int(codes[0].max()) + 1, int(codes[1].max()) + 1],
+               (sep.trade == 0).to_numpy(), dense_max=0)
+    op = lse.operator()
+    op.rmatvec(op.matvec(np.zeros(lse.q)))
     ppml("trade ~ ln_DIST + RTA + INTL_BRDR | exporter + importer", df[df.year == 2008], vcov="robust")
     one = df[df.year == 2008]
     fit = ppml("trade ~ ln_DIST + INTL_BRDR | exporter + importer", one)
