@@ -3,7 +3,8 @@
 * Each ```python snippet, saved as a file of its own in an empty folder and run with ``python file.py``,
   succeeds: no ``__main__`` guard is needed (small jobs run in this process, and worker processes are
   never started from code a worker would re-run), and the progress bars write whole lines to a pipe.
-* The numbers the README quotes from ``benchmarks/results/replications.md`` are the ones in that file.
+* The numbers the README quotes from ``benchmarks/results/replications.md`` and
+  ``benchmarks/results/newcomer.md`` are the ones in those files.
 """
 from __future__ import annotations
 
@@ -90,3 +91,33 @@ def test_command_list_names_every_replication():
     line = re.search(r"`gravity replicate ([\w|-]+)`", text)
     assert line, "the README lists the replications on the command line"
     assert set(line.group(1).split("|")) == {r.name for r in available() if r.variant is None} | {"all"}
+
+
+def test_newcomer_times_quote_the_results_file():
+    """Install, `make test`, the snippets as files and `make lab`: the README's *newcomer* numbers are
+    rows of benchmarks/results/newcomer.md (written by benchmarks/bench_newcomer.py)."""
+    results = (ROOT / "benchmarks/results/newcomer.md").read_text()
+    rows = {}
+    for line in results.splitlines():
+        m = re.match(r"\| (.+?) \| ([\d.]+) s \| ([\d.]+) → ([\d.]+) \| (\d+) \|", line)
+        if m:
+            rows[m.group(1)] = (float(m.group(2)), int(m.group(5)))
+    assert rows and all(rc == 0 for _, rc in rows.values()), "every step of the measured run succeeded"
+
+    def secs(prefix: str) -> float:
+        [(s, _)] = [v for k, v in rows.items() if k.startswith(prefix)]
+        return s
+
+    text = " ".join(README.read_text().split())
+    date = re.search(r"on (\d{4}-\d{2}-\d{2}) ", results).group(1)
+    assert f"a fresh clone, {date}" in text
+    assert f"({secs('`make install`'):.0f} s in all" in text
+    assert f"{secs('`make test`') / 60:.1f} min on a fresh clone" in text
+    s1 = secs("README snippet 1 as `python snippet_1.py`, first"), secs("README snippet 1 as `python snippet_1.py`, second")
+    assert s1[0] == s1[1] and f"this takes {s1[0]:.1f} s, the first run as the second" in text
+    s2 = secs("README snippet 2 as `python snippet_2.py`, first"), secs("README snippet 2 as `python snippet_2.py`, second")
+    assert f"the next snippet {s2[0]:.1f} s and {s2[1]:.1f} s" in text
+    nbs = [v[0] for k, v in rows.items() if "(notebook as a script)" in k]
+    assert len(nbs) == len(list((ROOT / "notebooks").glob("*.py")))
+    assert f"{min(nbs):.1f}–{max(nbs):.1f} s" in text
+    assert f"up in {secs('`make lab`'):.0f} s the first time" in text
