@@ -6,7 +6,9 @@ PY := $(VENV)/bin/python
 # Data: the package chooses the folder by one rule, the same for make, the CLI, notebooks and scripts
 # (GRAVITY_DATA_DIR, else [data] dir in gravity.toml, else ../shared/data beside the project, else
 # ~/.cache/gravity); `.venv/bin/gravity data` shows which applied. A GRAVITY_DATA_DIR you set passes through.
-export NUMBA_CACHE_DIR ?= $(abspath .numba_cache)
+# Compiled numba kernels: the package chooses the folder by one rule too (gravity/_numba_cache.py:
+# NUMBA_CACHE_DIR if set, else this clone's .numba_cache), so `make install` warms the folder that scripts,
+# the CLI and notebooks read.
 export MPLBACKEND ?= Agg
 # Single-threaded BLAS for run/test: faster on 2 cores (no oversubscription with numba threads and
 # bootstrap workers) and the same floating-point results whatever the core count. Benchmarks unset it.
@@ -23,13 +25,13 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install -q --no-deps -e .
 	@touch $@
 
-# Compile every numba kernel once on tiny inputs so that the first real run loads machine code from
-# NUMBA_CACHE_DIR instead of compiling (README snippet: 14.5 s cold, 1.6 s after this, 1.5-1.8 s warm).
-$(NUMBA_CACHE_DIR)/.warm: $(VENV)/.installed $(wildcard gravity/*/_kernels.py)
+# Compile every numba kernel once on tiny inputs so that the first real run loads machine code from the
+# package's kernel cache instead of compiling (benchmarks/results/newcomer.md: README snippets as files).
+.numba_cache/.warm: $(VENV)/.installed gravity/_warmup.py $(wildcard gravity/*/_kernels.py gravity/*/_*_kernels.py)
 	$(PY) -m gravity._warmup
 	@touch $@
 
-install: $(VENV)/.installed $(NUMBA_CACHE_DIR)/.warm
+install: $(VENV)/.installed .numba_cache/.warm
 
 # JupyterLab on the notebooks (jupytext .py files: right-click > Open With > Jupytext Notebook), from
 # requirements.lock plus the pinned requirements-lab.lock, installed on first use.
@@ -37,8 +39,9 @@ $(VENV)/.lab-installed: $(VENV)/.installed requirements-lab.lock
 	$(PY) -m pip install -q -c requirements.lock -r requirements-lab.lock
 	@touch $@
 
+# Jupyter refuses to start as root unless told (containers and these machines run as root).
 lab: install $(VENV)/.lab-installed
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/
 
 run: install
 	$(PY) -m gravity.cli corridor models/eco_digital_corridor.toml --out results/eco

@@ -2,13 +2,19 @@
 
 data → panel → estimation → scenario → ge → report → jobs. This module is the package face for users,
 notebooks and the command line: it re-exports the public API lazily (PEP 562), so ``import gravity``
-loads nothing heavy, and library code never imports it.
+loads nothing heavy, and library code never imports it. Importing any ``gravity`` module runs this file
+first: it chooses the folder of compiled numba kernels (:mod:`gravity._numba_cache`) before numba loads,
+so that make, the CLI, scripts, notebooks and Dask workers all find the kernels ``make install`` compiled.
 """
 from __future__ import annotations
 
 import importlib
 
+from gravity._numba_cache import configure as _configure_numba_cache
+
 __version__ = "0.1.0"
+
+_configure_numba_cache()
 
 # public name → (module, attribute); attribute None = the module itself
 _EXPORTS: dict[str, tuple[str, str | None]] = {

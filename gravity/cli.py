@@ -3,17 +3,20 @@
 Each command lives in its own function; heavy modules are imported inside the command so that
 ``gravity --help`` stays instant.
 
+    gravity --version                    the version and where the package is imported from
     gravity list                         the replications shipped in gravity/jobs/replicate/recipes/
     gravity replicate NAME [--out DIR]   run one, print ours beside the published values,
                                          write DIR/NAME.csv and DIR/NAME.md; exit 1 when a
                                          difference exceeds its stated tolerance
     gravity corridor FILE [--out DIR]    the digital-corridor analysis of a model file
+                                         (default DIR: results/<FILE's stem>)
     gravity data [KEY...] [--verify] [--fetch]
                                          which data directory applies and why, and each registered
                                          file's state (found / verified / missing / fetched)
 
 A missing or unreadable data file ends the command with ``error: ...`` (the file, its URL and the fix)
-and exit code 2, not a traceback.
+and exit code 2, not a traceback; a misspelt replication, dataset key or model file gets a "did you
+mean". Help texts are plain click help (no rich markup: ``[data]`` in a help text stays as written).
 """
 from __future__ import annotations
 
@@ -32,7 +35,25 @@ app = typer.Typer(
     help="Structural gravity: PPML-HDFE estimation, GE counterfactuals, replications.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        import gravity
+
+        typer.echo(f"gravity {gravity.__version__} (distribution gravity-corridor) from "
+                   f"{Path(gravity.__file__).resolve().parent}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and where the package is imported from, then exit."),
+) -> None:
+    """Structural gravity: PPML-HDFE estimation, GE counterfactuals, replications."""
 
 
 @app.command("list")
@@ -48,10 +69,11 @@ def list_replications() -> None:
 
 @app.command("replicate")
 def replicate_command(
-    name: str = typer.Argument(..., help="replication name, e.g. yotov2016-ch1 (see `gravity list`), or 'all'"),
-    out: Path = typer.Option(Path("results/replications"), "--out", help="directory for NAME.csv / NAME.md"),
-    status: Path = typer.Option(None, "--status", help="also write a markdown status table to this file"),
-    models: Path = typer.Option(None, "--models", help="directory of replication files (default: the recipes shipped in the package)"),
+    name: str = typer.Argument(..., metavar="NAME",
+                               help="replication name, e.g. yotov2016-ch1 (see `gravity list`), or 'all'"),
+    out: Path = typer.Option(Path("results/replications"), "--out", metavar="DIR", help="directory for NAME.csv / NAME.md"),
+    status: Path = typer.Option(None, "--status", metavar="FILE", help="also write a markdown status table to this file"),
+    models: Path = typer.Option(None, "--models", metavar="DIR", help="directory of replication files (default: the recipes shipped in the package)"),
 ) -> None:
     """Run a replication: ours beside the published values; exit 1 if any difference exceeds tolerance."""
     from gravity.jobs.replicate.runners import run
@@ -79,11 +101,12 @@ def replicate_command(
 
 @app.command("corridor")
 def corridor(
-    spec: Path = typer.Argument(..., help="corridor model file, e.g. models/eco_digital_corridor.toml"),
-    out: Path = typer.Option(Path("results/eco"), "--out", help="directory for the workbook, tables, plots, report "
-                             "(new, empty, or the output of an earlier run: only files gravity wrote there are replaced)"),
-    scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler for the draws and re-fits, "
-                                  "tcp://host:8786 (sets GRAVITY_SCHEDULER; default: a local cluster)"),
+    spec: Path = typer.Argument(..., metavar="FILE", help="corridor model file, e.g. models/eco_digital_corridor.toml"),
+    out: Path = typer.Option(None, "--out", metavar="DIR", help="directory for the workbook, tables, plots and report: "
+                             "new, empty, or the output of an earlier run (only files gravity wrote there are "
+                             "replaced) [default: results/<FILE's stem>, e.g. results/eco_digital_corridor]"),
+    scheduler: str = typer.Option(None, "--scheduler", metavar="ADDRESS", help="Dask scheduler for the draws and "
+                                  "re-fits, tcp://host:8786 (sets GRAVITY_SCHEDULER; default: this machine)"),
     force: bool = typer.Option(False, "--force", help="write into a folder holding other files, beside them "
                                "(they are never changed or deleted)"),
 ) -> None:
@@ -99,6 +122,8 @@ def corridor(
     from gravity.jobs.corridor import pipeline as co
     from gravity.scenario.config import ScenarioFileError
 
+    _model_file_exists(spec)
+    out = Path("results") / spec.stem if out is None else out
     try:
         target = co.check_output(out, force=force, inputs=(spec,))      # before any work
         if scheduler:
@@ -110,7 +135,35 @@ def corridor(
     except ExecutionError as exc:
         raise typer.BadParameter(str(exc), param_hint="--scheduler / GRAVITY_SCHEDULER") from None
     typer.echo(co.summary(res))
-    typer.echo(f"wrote {len(res.paths)} files to {target.path} (report: {res.paths.get('report_md')})")
+    typer.echo(_written(res.paths, target.path))
+
+
+def _model_file_exists(spec: Path) -> None:
+    """A missing model file with a near name beside it (or in ./models) stops here with "did you mean"."""
+    from gravity._names import closest
+
+    if spec.exists():
+        return
+    folders = [spec.parent] + ([Path("models")] if spec.parent != Path("models") else [])
+    near = [str(f / name) for f in folders if f.is_dir()
+            for name in closest(spec.name, [p.name for p in f.glob("*.toml")], n=1)]
+    if near:
+        typer.echo(f"error: {spec}: no such file; did you mean {near[0]}?", err=True)
+        raise typer.Exit(code=2)
+    # otherwise the model-file reader says what to pass
+
+
+def _written(paths: dict, out: Path) -> str:
+    """The end message: the folder, the report (md and html) and the workbook, from the run's ``paths``
+    (``report_md``, ``report_html``, ``xlsx``), else from the files found in ``out``."""
+    def pick(key: str, pattern: str) -> str:
+        p = paths.get(key)
+        found = [p] if p is not None else sorted(Path(out).glob(pattern))
+        return ", ".join(str(f) for f in found) or "(not written)"
+
+    return "\n".join([f"wrote {len(paths)} files to {out}/",
+                      f"  report:   {pick('report_md', 'report*.md')}  (html: {pick('report_html', 'report*.html')})",
+                      f"  workbook: {pick('xlsx', '*.xlsx')}"])
 
 
 def _size(n: int) -> str:
@@ -123,7 +176,8 @@ def _size(n: int) -> str:
 
 @app.command("data")
 def data_command(
-    keys: list[str] = typer.Argument(None, help="registry keys or folders (e.g. yotov2016); default: every file"),
+    keys: list[str] = typer.Argument(None, metavar="KEY",
+                                     help="registry keys or folders (e.g. yotov2016); default: every file"),
     verify: bool = typer.Option(False, "--verify", help="check the sha256 of every present file"),
     fetch: bool = typer.Option(False, "--fetch", help="download every missing file (checked against its sha256)"),
 ) -> None:

@@ -4,10 +4,10 @@ One small interface, :meth:`Executor.map`, runs ``fn`` over a list of tasks and 
 in input order, wherever the tasks ran:
 
 * **in-process** — tiny jobs, ``workers=0`` or ``mode="inprocess"``: a plain loop in this process;
-* **a Dask** ``LocalCluster`` — the default for real work: ``workers`` processes (default: the
-  cores), one thread each, numba and BLAS single-threaded inside the workers (the workers already
-  fill the cores), bound to 127.0.0.1, no dashboard; created on first use, reused by every later
-  call in this process and closed at exit;
+* **a Dask** ``LocalCluster`` — for work large enough to pay for worker processes: ``workers``
+  processes (default: the cores), one thread each, numba and BLAS single-threaded inside the workers
+  (the workers already fill the cores), bound to 127.0.0.1, no dashboard; created on first use, reused
+  by every later call in this process and closed at exit;
 * **any Dask cluster** — a ``distributed.Client`` passed in, a scheduler address
   (``scheduler="tcp://host:8786"``), or the environment variable ``GRAVITY_SCHEDULER``
   (``gravity corridor ... --scheduler tcp://…`` sets it).
@@ -17,6 +17,14 @@ Large read-only inputs (``shared``: the estimation sample, the baseline) travel 
 workers: a task must take its random stream from its own index (e.g.
 ``numpy.random.default_rng([seed, d])``), never from worker state, and each task is computed the
 same way wherever it runs.
+
+Scripts are safe by default. Worker processes are *spawned*: each re-runs the main script (as
+``__mp_main__``) before it can take a task, so a script that calls a fan-out function at top level,
+not under ``if __name__ == "__main__":``, would start workers that start workers. Before starting a
+LocalCluster the executor looks at what a spawned worker would re-run (:func:`spawn_hazard`): when that
+code would reach the call again, ``mode="auto"`` runs the job in this process instead (said once, in
+one log line) and ``mode="local"`` stops at once with one line saying what to do. A process that is
+itself still being bootstrapped by ``multiprocessing`` never starts workers.
 
 Examples
 --------
@@ -29,18 +37,21 @@ This module imports nothing from the rest of ``gravity`` but :mod:`gravity.error
 """
 from __future__ import annotations
 
+import ast
 import atexit
 import logging
 import operator
 import os
 import re
+import sys
 import threading
 from typing import Any, Callable, Sequence
 
+from gravity._progress import progress_bar
 from gravity.errors import GravityError
 
 __all__ = ["ENV_SCHEDULER", "WORKER_ENV", "ExecutionError", "Executor", "Workers", "as_executor", "check_workers",
-           "get_executor", "shutdown"]
+           "get_executor", "shutdown", "spawn_hazard"]
 
 log = logging.getLogger("gravity.execution")
 
@@ -52,10 +63,12 @@ WORKER_ENV = {"NUMBA_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_TH
 """Environment of the LocalCluster's worker processes: one thread each for numba and BLAS."""
 
 MODES = ("auto", "inprocess", "local", "cluster")
+_GUARD = '`if __name__ == "__main__":`'
 
 _LOCK = threading.Lock()
 _LOCAL: dict[int, Any] = {}      # n_workers -> Client of the process's LocalCluster
 _REMOTE: dict[str, Any] = {}     # scheduler address -> Client
+_SAID: list[str] = []            # the in-process fallback is logged once per process
 
 
 class ExecutionError(GravityError, ValueError):
@@ -107,12 +120,37 @@ class Executor:
 
     @property
     def client(self):
-        """The ``distributed.Client`` (the LocalCluster is started here, on first use); None in-process."""
+        """The ``distributed.Client`` (the LocalCluster is started here, on first use); None in-process.
+
+        Raises
+        ------
+        ExecutionError
+            Starting worker processes here would re-run the calling script in each of them
+            (:func:`spawn_hazard`); the message says how to fix it.
+        """
         if self.kind == "inprocess":
             return None
         if self._client is None:
+            hazard = spawn_hazard()
+            if hazard:
+                raise ExecutionError(f"cannot start Dask worker processes: {hazard}, or run in-process (workers=0)")
             self._client = _local_client(self.workers if self.workers is not None else max(1, os.cpu_count() or 1))
         return self._client
+
+    def _in_process(self, tiny: bool, n_tasks: int) -> bool:
+        """Whether a ``map`` of ``n_tasks`` runs in this process (see :meth:`map` and :func:`spawn_hazard`)."""
+        if self.kind == "inprocess":
+            return True
+        if self.auto and (tiny or n_tasks < 2):
+            return True
+        if self.kind == "local" and self.auto and self._client is None:
+            hazard = spawn_hazard()
+            if hazard and not _bootstrapping():        # a bootstrapping worker stops (``client``)
+                if not _SAID:
+                    _SAID.append(hazard)
+                    log.warning("running in this process, not on Dask worker processes: %s", hazard)
+                return True
+        return False
 
     def map(self, fn: Callable, items: Sequence, *, shared: Any = None, desc: str = "", progress: bool = True,
             sizes: Sequence[int] | None = None, unit: str = "task", tiny: bool = False) -> list:
@@ -137,7 +175,8 @@ class Executor:
             What the bar counts (``"draw"``, ``"re-fit"``).
         tiny : bool
             The caller's judgement that the job is too small to be worth shipping: with ``mode="auto"``
-            it then runs in-process (an explicit cluster is always used).
+            it then runs in-process (an explicit cluster is always used). ``mode="auto"`` also runs
+            in-process when worker processes would re-run the calling script (:func:`spawn_hazard`).
 
         Returns
         -------
@@ -146,19 +185,21 @@ class Executor:
 
         Raises
         ------
+        ExecutionError
+            ``mode="local"`` from a script whose worker processes would re-run this call
+            (:func:`spawn_hazard`).
         Exception
             Whatever a task raised (tasks that must not stop the job catch their own errors).
         """
-        from tqdm.auto import tqdm
-
         items = list(items)
         sizes = [1] * len(items) if sizes is None else [int(s) for s in sizes]
         if len(sizes) != len(items):
             raise ExecutionError(f"sizes has {len(sizes)} entries for {len(items)} tasks; give one per task")
         call = fn if shared is None else _WithShared(fn)
-        bar = tqdm(total=sum(sizes), desc=desc, unit=unit, disable=not progress)
+        here = self._in_process(tiny, len(items))
+        bar = progress_bar(total=sum(sizes), desc=desc, unit=unit, disable=not progress)
         try:
-            if self.kind == "inprocess" or (self.auto and (tiny or len(items) < 2)):
+            if here:
                 out = []
                 for item, s in zip(items, sizes):
                     out.append(fn(item) if shared is None else fn(item, shared))
@@ -219,7 +260,8 @@ def get_executor(client=None, *, scheduler: str | None = None, workers: int | No
     3. ``mode="inprocess"`` or ``workers=0``: this process;
     4. otherwise a LocalCluster of ``workers`` processes (default: the cores), one thread each,
        started on first use and reused; with ``mode="auto"`` tiny jobs and ``workers=1`` run in-process
-       (one local worker would only add the cost of shipping the data).
+       (one local worker would only add the cost of shipping the data), and so does a job called from
+       code that the workers would re-run (:func:`spawn_hazard`, said once in a log line).
 
     Parameters
     ----------
@@ -327,6 +369,95 @@ def check_address(address: str, *, from_env: bool = False) -> str:
                              f"tcp://host:8786 (the address `dask scheduler` prints), or unset {ENV_SCHEDULER} / "
                              "drop --scheduler to run on this machine")
     return address.strip()
+
+
+def spawn_hazard() -> str:
+    """Why starting worker processes from here would go wrong, or ``""`` when it is safe.
+
+    Dask starts LocalCluster workers with multiprocessing's *spawn* method: before taking a task, each
+    worker re-runs the parent's main module as ``__mp_main__`` (``python file.py`` and ``ipython file.py``:
+    the file; ``python -m pkg.mod``: that module; ``python - < file``: a file named ``<stdin>``, which does
+    not exist). Unsafe when
+
+    * this process is itself a spawned process still re-running its parent's main module;
+    * the main module is a file that cannot be read back (standard input);
+    * the main module's top-level code is now at a line outside every ``if __name__ == "__main__":``
+      block: each worker re-running the file would reach the same line and start workers of its own.
+
+    Interactive sessions, ``python -c``, Jupyter kernels (their launcher is guarded), the ``gravity``
+    command and pytest re-run nothing that calls back: safe. So is any start method other than spawn
+    (``distributed.worker.multiprocessing-method``).
+
+    Returns
+    -------
+    str
+        The reason and the fix in one line (the script and the line); empty when workers can be started.
+    """
+    import multiprocessing
+
+    if _bootstrapping():
+        return (f"this process is a worker still re-running its parent's main script: put that script's code "
+                f"under {_GUARD}")
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    path = getattr(spec, "origin", None) if getattr(spec, "name", None) else getattr(main, "__file__", None)
+    if main is None or not path:
+        return ""
+    import dask
+
+    if dask.config.get("distributed.worker.multiprocessing-method", "spawn") != "spawn":
+        return ""
+    frame = _main_module_frame(vars(main))
+    if frame is None:
+        return ""
+    path = os.path.join(multiprocessing.process.ORIGINAL_DIR or "", path)
+    try:
+        with open(path, "rb") as fh:
+            tree = ast.parse(fh.read())
+    except OSError:
+        return (f"worker processes would re-run the main script {path!r}, which cannot be read back: save it as a "
+                f"file with its code under {_GUARD} to use them")
+    except (SyntaxError, ValueError):
+        return ""
+    line = frame.f_lineno
+    if any(node.body[0].lineno <= line <= node.body[-1].end_lineno for node in ast.walk(tree)
+           if isinstance(node, ast.If) and _is_main_guard(node.test)):
+        return ""
+    return (f"the script {path} makes this call at line {line}, outside {_GUARD}, and each worker process would "
+            f"run that line again: put the script's code under that guard to use them")
+
+
+def _bootstrapping() -> bool:
+    """True in a spawned process that is still re-running its parent's main module."""
+    import multiprocessing
+
+    return bool(getattr(multiprocessing.current_process(), "_inheriting", False))
+
+
+def _main_module_frame(main_globals: dict):
+    """The outermost frame running the main module's top-level code (this thread, else the main thread)."""
+    frames = [sys._getframe()]
+    if threading.current_thread() is not threading.main_thread():
+        frames.append(sys._current_frames().get(threading.main_thread().ident))
+    for f in frames:
+        found = None
+        while f is not None:
+            if f.f_globals is main_globals and f.f_code.co_name == "<module>":
+                found = f
+            f = f.f_back
+        if found is not None:
+            return found
+    return None
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    """``__name__ == "__main__"`` (either side)."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    names = [s.id for s in sides if isinstance(s, ast.Name)]
+    consts = [s.value for s in sides if isinstance(s, ast.Constant)]
+    return names == ["__name__"] and consts == ["__main__"]
 
 
 def _remote_client(address: str, *, from_env: bool, timeout: float):

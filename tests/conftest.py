@@ -37,3 +37,17 @@ def require():
 def require_data(*keys: str) -> list[Path]:
     """Module-level helper for tests and fixtures that need several files."""
     return [_require(k) for k in keys]
+
+
+def run_script(script: Path, cwd: Path, *args: str, stdin: str | None = None, timeout: float = 900):
+    """``python script [args]`` in a fresh process, as a user runs a file (not under pytest's ``__main__``).
+
+    The environment is this one (the data folder included) with the Agg backend; a hang fails the test
+    after ``timeout`` seconds instead of blocking the suite. Returns the CompletedProcess (text output).
+    """
+    import subprocess
+    import sys
+
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    cmd = [sys.executable, *([str(script)] if script is not None else []), *args]
+    return subprocess.run(cmd, cwd=cwd, env=env, input=stdin, capture_output=True, text=True, timeout=timeout)

@@ -18,7 +18,7 @@ from gravity import data as datasets
 from gravity import execution
 from gravity.execution import ENV_SCHEDULER, ExecutionError, get_executor
 from gravity.ge import Baseline, confidence_intervals, pair_bootstrap, pooled_intervals, ppml_refit, trade_costs
-from tests.conftest import require_data
+from tests.conftest import require_data, run_script
 
 COSTS = ["ln_DIST", "CNTG", "INTL_BRDR"]
 FORMULA = "trade ~ ln_DIST + CNTG + INTL_BRDR | exporter + importer"
@@ -144,3 +144,58 @@ def test_unreachable_scheduler_names_address_and_fix(monkeypatch):
     monkeypatch.setenv(ENV_SCHEDULER, "tcp://127.0.0.1:9")
     with pytest.raises(ExecutionError, match=f"environment variable {ENV_SCHEDULER}.*unset {ENV_SCHEDULER}"):
         get_executor(timeout=0.5)
+
+
+# --- scripts are safe by default (issue 21): worker processes re-run the main script ----------------------
+
+_FANOUT = """import os
+from gravity.execution import get_executor
+ex = get_executor(workers=2, mode={mode!r})
+first = ex.map(lambda i: os.getpid(), [1, 2, 3], progress=False)
+second = ex.map(lambda i: os.getpid(), [1, 2, 3], progress=False)
+print(set(first) | set(second) == {{os.getpid()}})
+"""
+
+
+def test_unguarded_script_runs_in_this_process_said_once(tmp_path):
+    """A job sized for workers, called at a script's top level: it runs here, with one log line, instead
+    of starting workers that re-run the script."""
+    script = tmp_path / "fanout.py"
+    script.write_text(_FANOUT.format(mode="auto"))
+    res = run_script(script, tmp_path, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split() == ["True"]
+    said = [ln for ln in res.stderr.splitlines() if "running in this process" in ln]
+    assert len(said) == 1 and f"{script} makes this call at line 4" in said[0]
+    assert 'if __name__ == "__main__":' in said[0]
+
+
+def test_unguarded_script_asking_for_a_local_cluster_stops_with_one_line(tmp_path):
+    script = tmp_path / "fanout.py"
+    script.write_text(_FANOUT.format(mode="local"))
+    res = run_script(script, tmp_path, timeout=120)
+    last = res.stderr.strip().splitlines()[-1]
+    assert res.returncode == 1 and "bootstrapping phase" not in res.stderr
+    assert last.startswith("gravity.execution.ExecutionError: cannot start Dask worker processes: the script")
+    assert 'if __name__ == "__main__":' in last and "workers=0" in last
+
+
+_HAZARD = "from gravity.execution import spawn_hazard\nprint(repr(spawn_hazard()))\n"
+
+
+def test_spawn_hazard_reads_what_a_worker_would_rerun(tmp_path):
+    guarded = tmp_path / "guarded.py"
+    guarded.write_text("from gravity.execution import spawn_hazard\n\n\ndef main():\n    print(repr(spawn_hazard()))\n\n\n"
+                       "if __name__ == '__main__':\n    main()\n")
+    assert run_script(guarded, tmp_path).stdout.strip() == "''"
+    assert run_script(None, tmp_path, "-c", _HAZARD).stdout.strip() == "''"          # nothing to re-run
+    stdin = run_script(None, tmp_path, "-", stdin=_HAZARD).stdout
+    assert "cannot be read back" in stdin
+    pkg = tmp_path / "mypkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "job.py").write_text(_HAZARD)
+    as_module = run_script(None, tmp_path, "-m", "mypkg.job").stdout
+    assert f"{pkg / 'job.py'} makes this call at line 2" in as_module
+    # under pytest (a guarded __main__) workers may be started
+    assert execution.spawn_hazard() == ""

@@ -161,28 +161,80 @@ def test_progress_bars_name_the_scenario_and_the_draw_kind(capsys):
 
 
 def test_after_the_warm_up_nothing_compiles(tmp_path):
-    """A fresh NUMBA_CACHE_DIR, `python -m gravity._warmup`, then the README snippet in a new process: every
-    kernel it calls is loaded from the cache (no cache miss), as `make install` promises."""
-    require_data("yotov2016/Chapter1Application1.dta")
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba"), "OPENBLAS_NUM_THREADS": "1"}
+    """A fresh NUMBA_CACHE_DIR, `python -m gravity._warmup`, then every README snippet in a new process: every
+    kernel they call is loaded from the cache (no cache miss), as `make install` promises."""
+    from tests.test_readme import readme_snippets
+
+    snippets = readme_snippets()
+    require_data(*[k for k in registry.REGISTRY if any(k in code for code in snippets)])
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba"), "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
     subprocess.run([sys.executable, "-m", "gravity._warmup"], env=env, cwd=ROOT, check=True, capture_output=True)
-    snippet = """
-import numpy as np
-import gravity as gv
+    (tmp_path / "snippets.py").write_text("\n".join(snippets))
+    count = """
+import runpy
 from numba.core.dispatcher import Dispatcher
-import gravity.estimation._kernels as ek, gravity.ge._kernels as gk
-d = gv.load("yotov2016/Chapter1Application1.dta").assign(ln_DIST=lambda x: np.log(x.DIST))
-d1 = d[(d.exporter != d.importer) & d.year.isin(range(1986, 2007, 4))]
-fit = gv.ppml("trade ~ ln_DIST + CNTG + LANG + CLNY | exporter^year + importer^year", d1, cluster="pair_id")
-fit.fixef()
-d2 = d[d.year == 2006].assign(INTL_BRDR=lambda x: (x.exporter != x.importer).astype(float))
-fit = gv.ppml("trade ~ ln_DIST + CNTG + INTL_BRDR | exporter + importer", d2)
-base = gv.ge.Baseline.from_trade(d2, sigma=7, costs=gv.ge.trade_costs(d2, fit.params), reference="DEU")
-gv.ge.solve(base, new_costs=gv.ge.trade_costs(d2.assign(INTL_BRDR=0.0), fit.params))
-ks = [f for m in (ek, gk) for f in vars(m).values() if isinstance(f, Dispatcher)]
-print(sum(sum(f.stats.cache_hits.values()) for f in ks), sum(sum(f.stats.cache_misses.values()) for f in ks))
+runpy.run_path("snippets.py")
+import gravity.estimation._kernels as ek, gravity.ge._kernels as gk, gravity.ge._ms_kernels as mk
+ks = {f"{m.__name__}.{n}": f for m in (ek, gk, mk) for n, f in vars(m).items() if isinstance(f, Dispatcher)}
+print(sum(sum(f.stats.cache_hits.values()) for f in ks.values()), [n for n, f in ks.items() if sum(f.stats.cache_misses.values())])
 """
-    out = subprocess.run([sys.executable, "-c", snippet], env=env, cwd=ROOT, check=True, capture_output=True,
+    out = subprocess.run([sys.executable, "-c", count], env=env, cwd=tmp_path, check=True, capture_output=True,
+                         text=True).stdout.splitlines()[-1]
+    hits, missed = out.split(" ", 1)
+    assert int(hits) >= 5 and missed == "[]", out
+
+
+# --- issue 21: one kernel cache for every entry point; progress bars that log as lines ----------------------
+
+def test_kernel_cache_rule(tmp_path, monkeypatch):
+    from gravity import _numba_cache as nc
+
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    assert nc.cache_dir() == (ROOT / ".numba_cache", "source checkout")
+    monkeypatch.setattr(nc, "__file__", str(tmp_path / "site-packages" / "gravity" / "_numba_cache.py"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert nc.cache_dir() == (tmp_path / "xdg" / "gravity" / "numba", "user cache")
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert nc.cache_dir()[0] == tmp_path / "home" / ".cache" / "gravity" / "numba"
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "mine"))
+    assert nc.cache_dir() == (tmp_path / "mine", "NUMBA_CACHE_DIR")
+
+
+@pytest.mark.parametrize("first", ["import gravity.estimation._kernels", "import numba; import gravity"])
+def test_every_entry_point_reads_the_clone_cache(first, tmp_path):
+    """With NUMBA_CACHE_DIR unset, a script in another folder (numba imported before gravity or not) and
+    `python -m gravity._warmup` (what `make install` runs) use the same folder: the clone's .numba_cache."""
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    code = f"{first}\nimport numba.core.config as c, os\nprint(c.CACHE_DIR, os.environ['NUMBA_CACHE_DIR'])"
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, check=True, capture_output=True,
                          text=True).stdout.split()
-    hits, misses = int(out[-2]), int(out[-1])
-    assert hits >= 5 and misses == 0, (hits, misses)
+    assert out == [str(ROOT / ".numba_cache")] * 2
+    from gravity import _numba_cache
+
+    assert _numba_cache.CHOSEN is not None
+
+
+def test_progress_bar_writes_lines_when_not_a_terminal():
+    import io
+
+    from gravity._progress import progress_bar
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    log, tty = io.StringIO(), Tty()
+    for stream in (log, tty):
+        bar = progress_bar(total=4, desc="GE draws", unit="draw", file=stream)
+        for _ in range(4):
+            bar.update(1)
+        bar.close()
+    lines = log.getvalue().splitlines()
+    assert "\r" not in log.getvalue() and lines[0].startswith("GE draws: 0% (0/4 draw)")
+    assert lines[-1].startswith("GE draws: 100% (4/4 draw)") and len(lines) == 2   # start and end only
+    assert "\r" in tty.getvalue()         # on a terminal, the classic redrawn bar
+    unknown = io.StringIO()
+    for _ in progress_bar(iter(range(3)), desc="files", unit="file", file=unknown):
+        pass
+    assert unknown.getvalue().splitlines()[-1].startswith("files: 3 file [")

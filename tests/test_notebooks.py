@@ -1,7 +1,10 @@
-"""Every notebook in notebooks/*.py (jupytext percent format) runs top to bottom on a fresh kernel.
+"""Every notebook in notebooks/*.py (jupytext percent format) runs top to bottom on a fresh kernel, and as
+a plain script.
 
 Each file is converted with jupytext and executed by nbclient in a new ``python3`` kernel whose working
-directory is ``notebooks/``; any cell error fails the test. The data files a notebook names (any
+directory is ``notebooks/``; any cell error fails the test. Each file also runs as ``python file.py`` (no
+``__main__`` guard in a notebook: nothing may start worker processes that re-run it), where its
+progress bars must write whole lines, not carriage-return redraws. The data files a notebook names (any
 registered dataset key appearing in its text) are required first, so a missing file skips outside CI and
 fails under CI instead of surfacing as a kernel error. Figures must be real: a notebook whose cells
 create plots must return at least one image output.
@@ -14,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from gravity import data as datasets
-from tests.conftest import require_data
+from tests.conftest import require_data, run_script
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.py"))
 
@@ -24,15 +27,28 @@ def test_notebooks_exist():
     assert "01_gravity_in_ten_minutes.py" in names and "02_beta_to_welfare.py" in names
 
 
+def _require_its_data(text: str) -> None:
+    keys = [k for k in datasets.REGISTRY if k in text]
+    if keys:
+        require_data(*keys)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs_as_a_plain_script(path: Path):
+    _require_its_data(path.read_text())
+    res = run_script(path, path.parent)
+    assert res.returncode == 0, res.stderr[-4000:]
+    assert "Traceback" not in res.stderr and "bootstrapping phase" not in res.stderr, res.stderr[-4000:]
+    assert "\r" not in res.stderr
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_executes(path: Path):
     import jupytext
     from nbclient import NotebookClient
 
     text = path.read_text()
-    keys = [k for k in datasets.REGISTRY if k in text]
-    if keys:
-        require_data(*keys)
+    _require_its_data(text)
     nb = jupytext.reads(text, fmt="py:percent")
     assert len(nb.cells) >= 4, f"{path.name}: expected a notebook with several cells"
     client = NotebookClient(nb, timeout=900, kernel_name="python3", allow_errors=False,

@@ -43,6 +43,8 @@ import pandas as pd
 
 from gravity.data.errors import DataInputError
 from gravity.errors import GravityError
+from gravity._names import did_you_mean
+from gravity._progress import progress_bar
 
 RAW = "https://raw.githubusercontent.com/{repo}/{commit}/{path}"
 READERS_PACKAGE = "gravity.data.readers"
@@ -542,14 +544,18 @@ def source(key: str) -> Source:
     Raises
     ------
     UnknownDatasetError
-        For an unknown key; the message lists registered keys with the same folder.
+        For an unknown key; the message suggests the nearest keys and folders and lists the registered
+        keys of the same folder (else the folders).
     """
     try:
         return REGISTRY[key]
     except KeyError:
         stem = key.split("/")[0]
-        close = [k for k in REGISTRY if k.startswith(stem)] or sorted(REGISTRY)[:10]
-        raise UnknownDatasetError(f"unknown dataset {key!r}; registered keys include: {', '.join(close)}") from None
+        folders = sorted({k.split("/")[0] for k in REGISTRY})
+        hint = did_you_mean(key, folders + list(REGISTRY))
+        close = [k for k in REGISTRY if k.startswith(stem + "/")]
+        listing = f"registered keys in {stem}/: {', '.join(close)}" if close else f"folders: {', '.join(folders)}"
+        raise UnknownDatasetError(f"unknown dataset {key!r}; {hint + ' ' if hint else ''}{listing}") from None
 
 
 def reader_for(key: str) -> str:
@@ -597,15 +603,39 @@ def sha256_of(file: Path) -> str:
     return h.hexdigest()
 
 
+class _DownloadBar:
+    """pooch's progress-bar protocol (``total``, ``update``, ``reset``, ``close``) over the package's progress
+    bar (:func:`gravity._progress.progress_bar`: lines in a log), started once pooch knows the size."""
+
+    def __init__(self, desc: str):
+        self.desc, self.total, self._bar = desc, None, None
+
+    def _started(self):
+        if self._bar is None:
+            self._bar = progress_bar(total=self.total, desc=self.desc, unit="B", unit_scale=True, unit_divisor=1024)
+        return self._bar
+
+    def update(self, n: int) -> None:
+        self._started().update(n)
+
+    def reset(self) -> None:
+        self._started().reset()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
 def _download(src: Source, target: Path) -> None:
     """Fetch ``src`` to ``target`` with pooch (temporary file, sha256 checked before the move)."""
     import pooch
     import requests
 
     target.parent.mkdir(parents=True, exist_ok=True)
+    bar = _DownloadBar(f"downloading {src.key}")
     try:
         pooch.retrieve(src.url, known_hash=f"sha256:{src.sha256}", fname=target.name, path=target.parent,
-                       downloader=pooch.HTTPDownloader(progressbar=True, timeout=60))
+                       downloader=pooch.HTTPDownloader(progressbar=bar, timeout=60))
     except ValueError as exc:
         if "hash" not in str(exc).lower():
             raise
@@ -615,6 +645,8 @@ def _download(src: Source, target: Path) -> None:
     except (requests.RequestException, OSError) as exc:
         why = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else 'no detail'}"
         raise DataUnavailableError(_unavailable(src, target, why)) from None
+    finally:
+        bar.close()                     # pooch closes it after a download; closing twice does nothing
 
 
 def path(key: str, *, download: bool = True, verify: bool = True) -> Path:

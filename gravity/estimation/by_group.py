@@ -50,8 +50,10 @@ log = logging.getLogger("gravity.estimation")
 __all__ = ["ByGroupResults", "fit_by", "TIDY_COLUMNS"]
 
 TIDY_COLUMNS = ["term", "estimate", "se", "nobs", "converged", "reason"]
-TINY_ROWS = 20_000
-"""Below this many rows in all, ``mode="auto"`` runs the groups in-process (shipping costs more)."""
+TINY_ROWS = 1_000_000
+"""Below this many rows in all, ``mode="auto"`` runs the groups in-process: the fits take a few seconds on
+the numba threads of this process, about what starting a LocalCluster and shipping the data to it cost
+(benchmarks/results/scale.md: 35 WIOD sectors, 952,000 rows, 7.6 s in-process against 8.0 s on 2 workers)."""
 
 
 class ByGroupResults(FitList):
@@ -206,7 +208,8 @@ def fit_by(estimator: Callable, formula: str, data, by: str, *, executor=None,
         Grouping column (levels in sorted order); with a source, its ``by`` attribute when it has one.
     executor : gravity.execution.Executor, optional
         Where the groups run; default :func:`gravity.execution.get_executor` (``GRAVITY_SCHEDULER`` if
-        set, else a local Dask cluster; samples under 20,000 rows run in-process).
+        set, else a local Dask cluster for samples of 1,000,000 rows or more and in-process below; also
+        in-process from a script whose code is not under ``if __name__ == "__main__":``).
     progress : bool
         Progress bar over groups.
     **kwargs

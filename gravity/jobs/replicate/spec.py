@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gravity._names import did_you_mean
 from gravity.errors import GravityError
 
 if TYPE_CHECKING:  # pandas and the GE are not imported at run time: this module stays light
@@ -157,13 +158,15 @@ def load(name: str, models_dir: Path = MODELS_DIR) -> Replication:
     Raises
     ------
     ReplicationError
-        No such replication; the message lists the available names.
+        No such replication; the message suggests the nearest names and lists the available ones.
     """
     for r in available(models_dir):
         if r.name == name:
             return r
     names = [r.name for r in available(models_dir)]
-    raise ReplicationError(f"no replication named {name!r} in {models_dir}; available: {', '.join(names)}")
+    hint = did_you_mean(name, names)
+    raise ReplicationError(f"no replication named {name!r} in {models_dir}; {hint + ' ' if hint else ''}"
+                           f"available: {', '.join(names)}")
 
 
 @dataclass

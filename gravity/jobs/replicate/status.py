@@ -137,12 +137,14 @@ def status_table(reports: list[Report]) -> str:
            f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC ({os.cpu_count()} cores, load "
            f"average {load:.1f} at the end — wall times include any other work sharing the machine). Each "
            f"replication also writes NAME.csv (every number) and NAME.md (tables) to --out.", "",
-           "Tolerances are stated per number in models/*.toml: half a unit of the last printed decimal "
+           "Tolerances are stated per number in gravity/jobs/replicate/recipes/*.toml: half a unit of the "
+           "last printed decimal "
            "plus 1e-6 for the 4-decimal Chapter 1 tables (1e-3 for the 69 intra-national dummies of Table 2 "
            "column 5, where the companion's own stopping rule moves the 4th decimal); 1e-6 for the 7-digit "
            "Chapter 2 estimates; "
            "1e-4 pp (conditional) and 1e-3 pp (full endowment, the book's own loop) for the GE results; "
-           "exact counts for separation. A *verified deviation* is a published number shown not to be "
+           "half a unit of the last printed digit for Caliendo & Parro (0.5 for numbers printed as whole "
+           "percentages); exact counts for separation. A *verified deviation* is a published number shown not to be "
            "the estimator's optimum (the check runs every time).", "",
            "| replication | published numbers | outside tolerance | verified deviations | "
            "max abs(ours − published) | wall time | status |",
