@@ -31,7 +31,7 @@ def closest(name: str, choices: Iterable[str], n: int = 3, cutoff: float = 0.6) 
         The valid names as written in ``choices``.
     """
     choices = list(dict.fromkeys(str(c) for c in choices))
-    by_lower = {}
+    by_lower: dict[str, str] = {}
     for c in choices:
         by_lower.setdefault(c.lower(), c)
     key = str(name).lower()

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 __all__ = ["CHOSEN", "ENV", "cache_dir", "configure"]
 
@@ -61,7 +62,7 @@ def configure() -> tuple[Path, str]:
     path, rule = CHOSEN = cache_dir()
     if rule != ENV:
         os.environ[ENV] = str(path)
-    config = sys.modules.get("numba.core.config")
+    config: Any = sys.modules.get("numba.core.config")
     if config is not None and not getattr(config, "CACHE_DIR", ""):
         config.CACHE_DIR = str(path)     # numba read the environment before gravity was imported
     return CHOSEN

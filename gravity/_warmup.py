@@ -3,12 +3,13 @@
 Every kernel is ``@njit(cache=True)``: the first call in a fresh environment compiles it (about 12 s for
 the whole set on 2 cores) and writes machine code to the package's kernel cache (:mod:`gravity._numba_cache`:
 ``NUMBA_CACHE_DIR``, else the checkout's ``.numba_cache``, else ``~/.cache/gravity/numba``), the folder every
-entry point reads; later processes load it in milliseconds. Compiling lazily does not help a user: the README's first ``ppml`` and
-``ge.solve`` use nearly every kernel. So this module runs the public estimators and the GE solver on a
-synthetic 8-country panel through the same code paths and argument types as real data (string country
+entry point reads; later processes load it in milliseconds. Compiling lazily does not help a user: the README's
+first ``ppml`` and ``ge.solve`` use nearly every kernel. So this module runs the public estimators and the GE
+solver on a synthetic 8-country panel through the same code paths and argument types as real data (string country
 codes, integer years, float64 flows; one-, two- and three-way fixed effects, clustered and robust
 inference, frequency weights, separation checks, the three-way bias correction, conditional and
-full-endowment GE under each deficit closure, parametric draws), so that each kernel signature users hit is compiled and cached before first use.
+full-endowment GE under each deficit closure, parametric draws), so that each kernel signature users hit is
+compiled and cached before first use.
 No number computed here is kept.
 """
 from __future__ import annotations
@@ -66,7 +67,8 @@ def run(verbose: bool = True) -> float:
     ppml("trade ~ ln_DIST + RTA | exporter^year + importer^year", intl, cluster="pair_id")
     ppml("trade ~ RTA | exporter^year + importer^year + pair_id", df, cluster="pair_id",
          weights=np.ones(len(df)))
-    three = ppml("trade ~ RTA | exporter^year + importer^year + exporter^importer", df, cluster="exporter^importer")
+    three = only_fit(ppml("trade ~ RTA | exporter^year + importer^year + exporter^importer", df,
+                          cluster="exporter^importer"))
     three.bias_correct(i="exporter", j="importer", t="year")     # Weidner & Zylkin kernels (README snippet 2)
     sep = intl.assign(SEP=(intl.exporter == "C01").astype(float) * (intl.importer <= "C03"))
     sep.loc[sep.SEP > 0, "trade"] = 0.0          # SEP > 0 only where trade = 0: separated rows (the rectifier's LSMR)

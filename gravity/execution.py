@@ -410,7 +410,7 @@ def spawn_hazard() -> str:
     frame = _main_module_frame(vars(main))
     if frame is None:
         return ""
-    path = os.path.join(multiprocessing.process.ORIGINAL_DIR or "", path)
+    path = os.path.join(getattr(multiprocessing.process, "ORIGINAL_DIR", None) or "", path)
     try:
         with open(path, "rb") as fh:
             tree = ast.parse(fh.read())
@@ -436,9 +436,10 @@ def _bootstrapping() -> bool:
 
 def _main_module_frame(main_globals: dict):
     """The outermost frame running the main module's top-level code (this thread, else the main thread)."""
-    frames = [sys._getframe()]
-    if threading.current_thread() is not threading.main_thread():
-        frames.append(sys._current_frames().get(threading.main_thread().ident))
+    frames: list[Any] = [sys._getframe()]
+    ident = threading.main_thread().ident
+    if threading.current_thread() is not threading.main_thread() and ident is not None:
+        frames.append(sys._current_frames().get(ident))
     for f in frames:
         found = None
         while f is not None:

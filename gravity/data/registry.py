@@ -41,10 +41,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from gravity.data.errors import DataInputError
-from gravity.errors import GravityError
 from gravity._names import did_you_mean
 from gravity._progress import progress_bar
+from gravity.data.errors import DataInputError
+from gravity.errors import GravityError
 
 RAW = "https://raw.githubusercontent.com/{repo}/{commit}/{path}"
 READERS_PACKAGE = "gravity.data.readers"
