@@ -20,6 +20,7 @@ import logging
 import numpy as np
 import pandas as pd
 
+from gravity._progress import progress_bar
 from gravity.estimation.ppml import ppml
 
 log = logging.getLogger("gravity.corridor")
@@ -68,11 +69,9 @@ def leave_one_out(spec, frame: pd.DataFrame, countries, *, main: str, ll: str | 
     DataFrame
         left_out, rows, estimate, se, lo, hi (landlocked elasticity; coastal when ``ll`` is None), note.
     """
-    from tqdm.auto import tqdm
-
     rows = []
     ex, im = frame["exporter"].to_numpy(), frame["importer"].to_numpy()
-    for c in tqdm(list(countries), desc="leave-one-out refits", disable=not progress):
+    for c in progress_bar(list(countries), desc="leave-one-out refits", unit="refit", disable=not progress):
         keep = (ex != c) & (im != c)
         note = ""
         try:

@@ -45,6 +45,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from gravity._progress import progress_bar
 from gravity.data import countries as cc
 from gravity.data.readers.indicators import load_indicators
 from gravity.errors import GravityError
@@ -490,12 +491,11 @@ def estimate(cfg: sc.CorridorConfig, frame: pd.DataFrame, breaks=(), *, progress
     HeadlineError
         The headline specification cannot be estimated.
     """
-    from tqdm.auto import tqdm
-
     fits, failed, frames, notes = {}, {}, UsedRows(), {}
     repairs: dict[str, dict] = {}
     subsets: dict[tuple, pd.DataFrame] = {}
-    for spec in tqdm(cfg.specifications, desc="PPML specifications", disable=not progress):
+    for spec in progress_bar(cfg.specifications, desc="PPML specifications", unit="specification",
+                             disable=not progress):
         key = (None if spec.years is None else tuple(spec.years), spec.domestic_breaks)
         if key not in subsets:
             rows = frame if key[0] is None else frame[frame["year"].isin(spec.years)]
