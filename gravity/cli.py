@@ -135,7 +135,7 @@ def corridor(
     except ExecutionError as exc:
         raise typer.BadParameter(str(exc), param_hint="--scheduler / GRAVITY_SCHEDULER") from None
     typer.echo(co.summary(res))
-    typer.echo(_written(res.paths, target.path))
+    typer.echo(_written(res.paths, out))
 
 
 def _model_file_exists(spec: Path) -> None:
@@ -156,10 +156,15 @@ def _model_file_exists(spec: Path) -> None:
 def _written(paths: dict, out: Path) -> str:
     """The end message: the folder, the report (md and html) and the workbook, from the run's ``paths``
     (``report_md``, ``report_html``, ``xlsx``), else from the files found in ``out``."""
+    def shown(p) -> str:          # as the user would type it: relative to the working folder when inside it
+        p = Path(p)
+        return str(p.resolve().relative_to(Path.cwd().resolve())) if p.resolve().is_relative_to(Path.cwd().resolve()) \
+            else str(p)
+
     def pick(key: str, pattern: str) -> str:
         p = paths.get(key)
         found = [p] if p is not None else sorted(Path(out).glob(pattern))
-        return ", ".join(str(f) for f in found) or "(not written)"
+        return ", ".join(shown(f) for f in found) or "(not written)"
 
     return "\n".join([f"wrote {len(paths)} files to {out}/",
                       f"  report:   {pick('report_md', 'report*.md')}  (html: {pick('report_html', 'report*.html')})",

@@ -69,9 +69,9 @@ def fake_run(tmp_path, monkeypatch):
     calls = {}
 
     def run(spec, out):
-        calls["out"] = Path(out)
-        out = Path(out)
-        out.mkdir(parents=True)
+        out = Path(getattr(out, "path", out))              # the CLI hands over the checked output folder
+        calls["out"] = out
+        out.mkdir(parents=True, exist_ok=True)
         paths = {k: out / n for k, n in [("report_md", "report.md"), ("report_html", "report.html"),
                                          ("xlsx", "eco_corridor.xlsx"), ("csv:countries", "countries.csv")]}
         for p in paths.values():
@@ -92,10 +92,10 @@ def test_corridor_writes_to_results_named_after_the_model_file(fake_run):
     res = _cli("corridor", str(model))
     out = Path("results") / "tajik_corridor"
     assert res.exit_code == 0, res.output
-    assert calls["out"] == out
+    assert calls["out"] == out.resolve()
     lines = res.output.splitlines()
     assert lines[1] == f"wrote 4 files to {out}/"
     assert lines[2] == f"  report:   {out / 'report.md'}  (html: {out / 'report.html'})"
     assert lines[3] == f"  workbook: {out / 'eco_corridor.xlsx'}"
     res = _cli("corridor", str(model), "--out", "elsewhere")
-    assert calls["out"] == Path("elsewhere") and "wrote 4 files to elsewhere/" in res.output
+    assert calls["out"] == Path("elsewhere").resolve() and "wrote 4 files to elsewhere/" in res.output

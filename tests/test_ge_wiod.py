@@ -95,7 +95,8 @@ def test_model_file_quotes_what_the_benchmark_measures(wiod):
     words = report_words(load_config(ROOT / "models" / "eco_digital_corridor.toml"))
     assert round(bench.wiod_gap().ratio, 2) == words.one_sector_gap["wiod_ratio"]
     (_, head), (_, text) = one_sector_gap_blocks(words)
-    assert "No sector-level data for Central Asia" in text and "benchmarks/bench_multisector.py" in text
+    assert "No sector-level data for them" in text and "benchmarks/bench_multisector.py" in text
+    assert words.one_sector_gap["absent"] in text and words.one_sector_gap["wiod_cut"] in text   # from the file
     assert f"{words.one_sector_gap['wiod_ratio']:.2f} times" in text and f"{words.one_sector_gap['cp_ratio']:.2f}" in text
 
 

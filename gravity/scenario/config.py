@@ -106,7 +106,7 @@ class ModelFile:
     lines: dict[tuple, int]
 
     @classmethod
-    def read(cls, path: str | Path) -> "ModelFile":
+    def read(cls, path: str | Path) -> ModelFile:
         """The file at ``path`` with its key → line map (empty when the file is gone)."""
         path = Path(path)
         return cls(path, key_lines(path.read_text(encoding="utf-8-sig")) if path.exists() else {})
@@ -328,7 +328,8 @@ _SCHEMA: dict = {
                  "placements": bool},
     "report": {"focus": str, "focus_partners": int, "focus_name": str, "group": str, "trade_data": str,
                "sources": list, "data_notes": list, "instruments": None, "indicator_notes": None,
-               "one_sector_gap": {"wiod_ratio": float, "cp_ratio": float, "measured_by": str}},
+               "one_sector_gap": {"wiod_ratio": float, "cp_ratio": float, "measured_by": str, "wiod_cut": str,
+                                  "cp_cut": str, "absent": str}},
     "scenario": [{"name": str, "label": str, "members": list, "indicators": None, "agreement": None,
                   "spec": str, "cost_cut": {"percent": (float, int, dict), "low": (float, int, dict),
                                             "high": (float, int, dict), "figures": list, "variants": list}}],
@@ -348,7 +349,7 @@ def _nearest(key: str, valid) -> str:
     return f"rename it to {close[0]!r}" if close else f"remove it (valid keys: {', '.join(valid)})"
 
 
-def _coerce(value, want: type, key: tuple, src: "ModelFile"):
+def _coerce(value, want: type, key: tuple, src: ModelFile):
     """``value`` as ``want`` (int for float, an integral float for int, a numeric string for a number),
     else a :class:`ScenarioFileError` naming the key."""
     if isinstance(want, tuple):
@@ -376,7 +377,7 @@ def _coerce(value, want: type, key: tuple, src: "ModelFile"):
                     f"write {key[-1]} = <{_TYPE_WORDS[want]}> (without quotes for numbers)")
 
 
-def check_keys(raw: dict, src: "ModelFile") -> None:
+def check_keys(raw: dict, src: ModelFile) -> None:
     """Reject unknown keys and wrongly typed values of a parsed model file, in place coercing numbers.
 
     Every key is checked against the schema of the module (``_SCHEMA``); an unknown key raises naming its
@@ -400,7 +401,7 @@ def check_keys(raw: dict, src: "ModelFile") -> None:
     _check(raw, _SCHEMA, (), src)
 
 
-def _check(node, schema, key: tuple, src: "ModelFile") -> None:
+def _check(node, schema, key: tuple, src: ModelFile) -> None:
     if not isinstance(node, dict):
         raise src.error(key, f"[{'.'.join(map(str, key))}] must be a table, got {node!r}",
                         f"write it as a [{'.'.join(map(str, key))}] section")

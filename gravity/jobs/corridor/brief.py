@@ -60,6 +60,12 @@ def _focus_name(res) -> str:
     return str(res.config.raw.get("report", {}).get("focus_name", res.config.focus))
 
 
+def _ind(res) -> str:
+    """The connectivity indicator in words (the model file's ``[roles] indicator``, e.g. "internet use")."""
+    ind = Roles.of(res.config).indicator
+    return f"{ind} use" if ind else "connectivity"
+
+
 def _labels(res) -> dict[str, str]:
     return {s.name: s.label for s in res.config.scenarios}
 
@@ -100,7 +106,7 @@ def estimate_sentence(res) -> str:
             continue
         dist = ("distinguishable from zero" if (r.lo > 0 or r.hi < 0) else "not distinguishable from zero")
         parts.append(f"for {who} the elasticity of trade across borders, relative to domestic sales, to ln(1 + "
-                     f"internet use) is {r.estimate:+.2f} (SE {r.se:.2f}; 95% {interval(r.lo, r.hi)}): {dist}")
+                     f"{_ind(res)}) is {r.estimate:+.2f} (SE {r.se:.2f}; 95% {interval(r.lo, r.hi)}): {dist}")
     return ("What this data set can detect: " + "; ".join(parts) + f". Estimates {corr}; the headline holds "
             "income per capita, agreements, border x year and every pair's constant trade costs fixed.")
 
@@ -173,7 +179,7 @@ def short_estimated(res) -> list[str]:
     land = _elasticity(res, "landlocked")
     if land is not None:
         dist = "distinguishable" if (land.lo > 0 or land.hi < 0) else "not distinguishable"
-        out.append(f"This data set: the effect of internet use on a landlocked country's trade across borders is "
+        out.append(f"This data set: the effect of {_ind(res)} on a landlocked country's trade across borders is "
                    f"{land.estimate:+.2f} (95% {interval(land.lo, land.hi)}), {dist} from zero.")
     b = res.tables.brief
     name, f = _focus_name(res), res.config.focus
@@ -372,7 +378,7 @@ def offset_sentences(res) -> list[str]:
            f"{'less' if r0.penalty_pct < 0 else 'more'} across borders than coastal ones (log points {r0.penalty:+.2f})."]
     head = o[o.spec == headline_key(res.config, res.estimates.corrected)]
     if len(head):
-        out.append(f"Would more internet use offset it for {name}? Under the headline: {head.iloc[0].answer}.")
+        out.append(f"Would more {_ind(res)} offset it for {name}? Under the headline: {head.iloc[0].answer}.")
     alt = o[o.reachable]
     if len(head) and not head.iloc[0].reachable:
         out.append(f"Only under '{alt.iloc[0].label}' would it, at {alt.iloc[0].internet_needed:.0f}% of the "
@@ -551,7 +557,7 @@ def first_page(res, *, plots: bool = True) -> list[Block]:
         ("ul", [estimate_sentence(res)] + estimated_sentences(res)),
         ("table", estimated_rows(res), "Full GE, % change with the pooled 95% interval (coefficients x sigma x "
                                        "domestic-flow construction); 'draws above 0': share of the GE draws; 'over "
-                                       "placements': the point estimate with the border x internet effect on exports, "
+                                       "placements': the point estimate with the border x connectivity effect on exports, "
                                        "imports, half and half, or domestic sales; US$ only where the interval "
                                        "excludes 0 and every placement has the same sign (else an illustration)."),
         ("h2", "What would change the answer"), ("ul", change_sentences(res)),
@@ -601,7 +607,7 @@ def technical(res, regressions, *, plots: bool = True) -> list[Block]:
         ("h2", "The seed question by specification"), ("ul", [f"{r.label}: {r.answer}." for r in t.offset.itertuples()]),
         ("table", t.offset, "Internet use needed to offset the penalty (above 100% of the population: out of reach)."),
         ("h2", "Deficit rules"),
-        ("table", dr, f"Full GE, % change, headline coefficients and sigma. " + " ".join(
+        ("table", dr, "Full GE, % change, headline coefficients and sigma. " + " ".join(
             f"{k}: {v}" for k, v in DEFICIT_RULES.items())),
         ("p", f"Headline rule: {rule}. " + str(cfg.raw.get("analysis", {}).get("deficit_rule_reason", ""))),
         ("h2", "Robustness"), ("table", t.robustness, "Does the headline's sign hold? Counted apart: the other "
@@ -721,7 +727,8 @@ def one_sector_gap_blocks(words) -> list[Block]:
     Parameters
     ----------
     words : ReportWords
-        ``one_sector_gap`` holds ``wiod_ratio``, ``cp_ratio`` and ``measured_by``.
+        ``one_sector_gap`` holds ``wiod_ratio``, ``cp_ratio``, ``measured_by`` and the words ``wiod_cut``,
+        ``cp_cut`` (the economies cut) and ``absent`` (the group members those data lack).
 
     Returns
     -------
@@ -733,14 +740,16 @@ def one_sector_gap_blocks(words) -> list[Block]:
         return []
     ratios = []
     if "wiod_ratio" in gap:
-        ratios.append(f"{gap['wiod_ratio']:.2f} times on the WIOD 2011 input-output tables (Russia-Turkey)")
+        ratios.append(f"{gap['wiod_ratio']:.2f} times on the WIOD 2011 input-output tables"
+                      + (f" ({gap['wiod_cut']})" if gap.get("wiod_cut") else ""))
     if "cp_ratio" in gap:
-        ratios.append(f"{gap['cp_ratio']:.2f} times on Caliendo & Parro's 1993 data (Canada-Mexico-USA)")
+        ratios.append(f"{gap['cp_ratio']:.2f} times on Caliendo & Parro's 1993 data"
+                      + (f" ({gap['cp_cut']})" if gap.get("cp_cut") else ""))
     g = words.group
-    text = (f"The GE above has one sector and no input-output linkages. No sector-level data for Central Asia exist "
-            f"here: the WIOD tables and Caliendo & Parro's data hold Kazakhstan, Kyrgyzstan, Tajikistan, "
-            f"Turkmenistan and Uzbekistan only inside their rest of the world, so no multi-sector GE of the {g} "
-            f"corridor can be solved. Measured on the economies that are in those data, the same 5% cut in the "
+    absent = gap.get("absent", f"the {g} members")
+    text = (f"The GE above has one sector and no input-output linkages. No sector-level data for them exist "
+            f"here: the WIOD tables and Caliendo & Parro's data hold {absent} only inside their rest of the world, "
+            f"so no multi-sector GE of the {g} corridor can be solved. Measured on the economies that are in those data, the same 5% cut in the "
             f"trade costs of goods raises real wages in a multi-sector model with input-output linkages "
             f"(Caliendo & Parro 2015) " + " and ".join(ratios) + " as much as the one-sector GE raises real GDP. "
             f"That is the measured size of what the one-sector numbers leave out for goods; it was measured on "

@@ -377,7 +377,7 @@ def check_output(out: str | Path | outdir.OutputDir, *, force: bool = False, inp
     return outdir.prepare(out, force=force, inputs=inputs, command="gravity corridor")
 
 
-def write_outputs(res: "CorridorResult", out: str | Path | outdir.OutputDir, *, plots: bool = True
+def write_outputs(res: CorridorResult, out: str | Path | outdir.OutputDir, *, plots: bool = True
                   ) -> dict[str, Path]:
     """Write every output of ``res`` into ``out``, ending with ``run_log.json``, and publish them.
 
@@ -631,7 +631,7 @@ def scenario_deltas(cfg: sc.CorridorConfig, grid: pd.DataFrame) -> dict[tuple[st
     return out
 
 
-def estimated_deltas(deltas: dict, est: "Estimates") -> dict:
+def estimated_deltas(deltas: dict, est: Estimates) -> dict:
     """The scenario changes restricted to the regressors each specification's fit kept: a regressor the
     fit dropped (collinear with the fixed effects in its sample) has no coefficient and moves no cost; a
     specification that failed keeps no change. What was left out is noted in ``est.notes``."""
