@@ -136,3 +136,24 @@ def test_model_file_errors_for_the_new_keys(tmp_path):
     _fails(tmp_path, text.replace('domestic_breaks = "split"', 'domestic_breaks = "mend"'), "domestic_breaks")
     _fails(tmp_path, text.replace('penalty = "landlocked_x_intl"', 'penalty = "landlock_x_intl"'), "role penalty")
     _fails(tmp_path, text.replace('figures = ["WTR15-a"]', "figures = []"), "no published figure")
+
+
+def test_model_file_reference_covers_every_key_and_is_current():
+    from gravity.scenario import reference
+
+    keys = [k for k, _ in reference.schema_keys()]
+    assert set(keys) == set(reference.KEY_DOCS), set(keys) ^ set(reference.KEY_DOCS)
+    doc = Path(__file__).resolve().parents[1] / "docs" / "model-file.md"
+    assert doc.read_text(encoding="utf-8") == reference.markdown(), \
+        "docs/model-file.md is stale: run python -m gravity.scenario.reference > docs/model-file.md"
+
+
+def test_an_internet_target_above_100_percent_is_refused(tmp_path):
+    text = MODEL.read_text(encoding="utf-8").replace('indicators = { internet = "frontier" }',
+                                                     "indicators = { internet = 150 }", 1)
+    _fails(tmp_path, text, "above 100")
+    ok = MODEL.read_text(encoding="utf-8").replace('indicators = { internet = "frontier" }',
+                                                   "indicators = { internet = 75 }", 1)
+    p = tmp_path / "ok.toml"
+    p.write_text(ok, encoding="utf-8")
+    assert sc.load_config(p).scenarios[0].indicators == {"internet": 75}

@@ -419,3 +419,19 @@ def test_calibrated_scenarios_have_sources_ranges_and_both_variants(run):
     assert one["international"] > one["members"] > 0
     cb = res.tables.calibrated_brief
     assert set(cb.variant) == {"members", "international"} and cb.usd_m_base.notna().all()
+
+
+def test_any_country_of_the_data_can_be_the_focus(tmp_path):
+    """A focus outside the report's group (RUS) writes the whole report, its name first."""
+    from gravity.jobs.corridor import pipeline as co
+
+    cfg = _reduced_config()
+    raw = dict(cfg.raw)
+    raw["report"] = dict(raw["report"], focus="RUS", focus_name="Russia")
+    cfg = dataclasses.replace(cfg, focus="RUS", raw=raw, ge=dataclasses.replace(cfg.ge, draws=6))
+    res = co.run(cfg, tmp_path / "rus", progress=False, plots=False)
+    first = (tmp_path / "rus" / "report.md").read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith("# Russia and ECO")
+    b = res.tables.brief
+    assert {"RUS", "ECO"} <= set(b.who) and b.pct.notna().all()
+    assert set(res.tables.focus_partners.partner) == set(res.words.members)   # every group member is a partner

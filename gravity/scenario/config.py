@@ -808,6 +808,13 @@ def _blame_regressor_typo(shocked: str, inds: dict, spec, regressors, indicators
                                 "nothing until it reads the right column)", f"write {close[0]!r} in its columns")
 
 
+def _percent_indicator(name: str) -> bool:
+    """The indicator is a percentage (its catalogue unit starts with "%"), so a target above 100 is impossible."""
+    from gravity.data.readers.indicators import CATALOGUE
+
+    return name in CATALOGUE and CATALOGUE[name].unit.startswith("%")
+
+
 def _scenarios(items: list, src: ModelFile, groups, known, indicators, regressors, specs) -> tuple[Scenario, ...]:
     headline = next(s for s in specs if s.headline)
     by_name = {s.name: s for s in specs}
@@ -839,6 +846,9 @@ def _scenarios(items: list, src: ModelFile, groups, known, indicators, regressor
                                              and math.isfinite(target) and target >= 0)):
                 raise src.error(key + ("indicators", ind), f"target {target!r} for {ind!r}",
                                 'use "frontier" or a non-negative number')
+            if target != "frontier" and _percent_indicator(ind) and target > 100:
+                raise src.error(key + ("indicators", ind), f"target {target!r} for {ind!r}, a share of the "
+                                "population in %, is above 100", 'use a number in [0, 100] or "frontier"')
         agr = d.get("agreement", {})
         for col, v in agr.items():
             if isinstance(v, bool) or v not in (0, 1):
