@@ -180,7 +180,7 @@ def _clean_stale_staging(folder: Path) -> None:
             pass
 
 
-def prepare(out: str | Path, *, force: bool = False, inputs: Iterable[str | Path] = (),
+def prepare(out: str | Path | OutputDir, *, force: bool = False, inputs: Iterable[str | Path] = (),
             command: str = "gravity", need_bytes: int | None = None) -> OutputDir:
     """Resolve ``out`` and check, before any work, that a run may write its outputs there.
 

@@ -25,6 +25,7 @@ from typing import Any
 from gravity.errors import GravityError
 from gravity.estimation.formula import parse_formula
 from gravity.panel.features import KINDS, Regressor, interaction_columns
+from gravity.scenario.baseline import ValueAddedMethod
 
 log = logging.getLogger("gravity.scenario")
 
@@ -206,8 +207,8 @@ class GESettings:
     bootstrap: int
     seed: int
     ci: float
-    domestic_method: str
-    domestic_sensitivity: str | None
+    domestic_method: ValueAddedMethod
+    domestic_sensitivity: ValueAddedMethod | None
     gross_output_multiplier: float
     domestic_floor_share: float
     jobs: int = 1
@@ -631,7 +632,7 @@ def _unique_name(d: dict, key: tuple, seen: set, src: ModelFile) -> str:
 
 def _specifications(specs: list, src: ModelFile, regressors: dict[str, Regressor], sample: Sample):
     out = []
-    names = set()
+    names: set[str] = set()
     for i, d in enumerate(specs):
         key = ("specification", i)
         name = _unique_name(d, key, names, src)
@@ -818,7 +819,8 @@ def _percent_indicator(name: str) -> bool:
 def _scenarios(items: list, src: ModelFile, groups, known, indicators, regressors, specs) -> tuple[Scenario, ...]:
     headline = next(s for s in specs if s.headline)
     by_name = {s.name: s for s in specs}
-    out, names = [], set()
+    out = []
+    names: set[str] = set()
     for i, d in enumerate(items):
         key = ("scenario", i)
         name = _unique_name(d, key, names, src)

@@ -347,7 +347,8 @@ def change_sentences(res) -> list[str]:
     if modes and cfg.headline.name in land.index:
         parts = [f"{land.loc[cfg.headline.name, 'estimate']:+.3f} with the broken domestic flows left out (headline, "
                  "before the bias correction)"]
-        words = {"split": "with the domestic pair effect split at each break", "as_is": "with the breaks used as they are"}
+        words = {"split": "with the domestic pair effect split at each break",
+                 "as_is": "with the breaks used as they are"}
         parts += [f"{land.loc[s.name, 'estimate']:+.3f} {words[m]}" for m, s in modes.items() if s.name in land.index]
         out.append("ITPD-E's coverage breaks: the landlocked elasticity is " + "; ".join(parts) + ".")
     loo = res.tables.leave_one_out
@@ -375,7 +376,8 @@ def offset_sentences(res) -> list[str]:
     r0 = o.iloc[0]
     out = [f"The landlocked penalty (2-way PPML with distance, language, colony, income and agreements): relative to "
            f"their domestic sales, landlocked countries trade {abs(r0.penalty_pct):.0f}% "
-           f"{'less' if r0.penalty_pct < 0 else 'more'} across borders than coastal ones (log points {r0.penalty:+.2f})."]
+           f"{'less' if r0.penalty_pct < 0 else 'more'} across borders than coastal ones "
+           f"(log points {r0.penalty:+.2f})."]
     head = o[o.spec == headline_key(res.config, res.estimates.corrected)]
     if len(head):
         out.append(f"Would more {_ind(res)} offset it for {name}? Under the headline: {head.iloc[0].answer}.")
@@ -407,8 +409,9 @@ def zero_partners(res) -> str:
     if cow:
         txt += f" COW's {cy} import reports record trade (exports/imports, US$ m): " + ", ".join(cow) + "."
     if filled:
-        txt += (f" The GE baseline fills those reports (scaled to {y} by the importer's merchandise-import growth in WDI, flagged) for "
-                f"{', '.join(filled)}, so the scenarios can move these links; the estimation keeps ITPD-E's zeros.")
+        txt += (f" The GE baseline fills those reports (scaled to {y} by the importer's merchandise-import growth "
+                f"in WDI, flagged) for {', '.join(filled)}, so the scenarios can move these links; the estimation "
+                "keeps ITPD-E's zeros.")
     return txt
 
 
@@ -453,22 +456,25 @@ def data_limits(res) -> list[str]:
     g = res.tables.ge_domestic_repairs
     if len(g):
         fixed = g[g.flag == "domestic_repaired"]
-        lines.append(f"In the {cfg.sample.base_year} GE baseline, {len(fixed)} domestic flows on the low-coverage side of a "
-                     "break are replaced by their last full-coverage level scaled by GDP growth ("
+        lines.append(f"In the {cfg.sample.base_year} GE baseline, {len(fixed)} domestic flows on the low-coverage "
+                     "side of a break are replaced by their last full-coverage level scaled by GDP growth ("
                      + ", ".join(f"{r.iso3} {_bn(r.domestic_observed)} -> {_bn(r.domestic_repaired)} bn"
                                  for r in fixed.head(6).itertuples())
                      + (", ..." if len(fixed) > 6 else "") + ").")
     sh = res.tables.domestic_share
     if len(sh):
         low = sh[sh.flag != "ok"]
+        kept, replaced = "kept: its value-added data say so", "replaced by the construction"
         lines.append(f"Domestic share of output below {100 * (cfg.ge.domestic_share_floor or 0):.0f}% once the breaks "
                      "are repaired: "
-                     + (", ".join(f"{r.iso3} {100 * r.share:.1f}% ({'kept: its value-added data say so' if r.flag == 'low_share_confirmed' else 'replaced by the construction'})"
+                     + (", ".join(f"{r.iso3} {100 * r.share:.1f}% "
+                                  f"({kept if r.flag == 'low_share_confirmed' else replaced})"
                                   for r in low.itertuples()) if len(low) else "none") + ".")
     cons = t.index[t.domestic_source.isin(["domestic_constructed", "domestic_clipped"])].tolist()
     grp = [c for c in cons if c in members]
     lines.append(f"Domestic flows constructed (ITPD-E has none or 0 in {cfg.sample.base_year}): {len(cons)} countries"
-                 + (f", in {res.words.group}: {', '.join(grp)}" if grp else "") + f" - as {cfg.ge.gross_output_multiplier:g} "
+                 + (f", in {res.words.group}: {', '.join(grp)}" if grp else "")
+                 + f" - as {cfg.ge.gross_output_multiplier:g} "
                  "x value added - exports; the intervals pool this construction with ITPD-E's own flows.")
     if f in t.index:
         lines.append(f"Mirror-only flows: {100 * t.loc[f, 'mirror_export_share']:.0f}% of {f}'s "
@@ -557,9 +563,10 @@ def first_page(res, *, plots: bool = True) -> list[Block]:
         ("ul", [estimate_sentence(res)] + estimated_sentences(res)),
         ("table", estimated_rows(res), "Full GE, % change with the pooled 95% interval (coefficients x sigma x "
                                        "domestic-flow construction); 'draws above 0': share of the GE draws; 'over "
-                                       "placements': the point estimate with the border x connectivity effect on exports, "
-                                       "imports, half and half, or domestic sales; US$ only where the interval "
-                                       "excludes 0 and every placement has the same sign (else an illustration)."),
+                                       "placements': the point estimate with the border x connectivity effect on "
+                                       "exports, imports, half and half, or domestic sales; US$ only where the "
+                                       "interval excludes 0 and every placement has the same sign (else an "
+                                       "illustration)."),
         ("h2", "What would change the answer"), ("ul", change_sentences(res)),
         ("h2", "What each scenario means"), ("ul", policy_lines(res)),
         ("h2", "Would connectivity offset being landlocked?"), ("ul", offset_sentences(res)),
@@ -587,24 +594,30 @@ def technical(res, regressions, *, plots: bool = True) -> list[Block]:
     out: list[Block] = [
         ("h1", "Technical report"),
         ("h2", "Sample"), ("ul", [
-            f"{res.words.trade_data}; {info['countries']} countries, years {cfg.sample.years[0]}-{cfg.sample.years[-1]}, "
+            f"{res.words.trade_data}; {info['countries']} countries, "
+            f"years {cfg.sample.years[0]}-{cfg.sample.years[-1]}, "
             f"{info['rows']:,} cells (domestic included).",
-            f"Headline ({cfg.headline.label}): {int(fit.nobs):,} rows used, {fit.n_clusters:,} pair clusters; left out: {drops}.",
-            "Flags: " + ", ".join(f"{k} {v:,}" for k, v in info["flag_counts"].items() if not isinstance(v, dict)) + ".",
-            "Codes left out of the panel: " + (", ".join(f"{k} ({v})" for k, v in info["dropped_countries"].items()) or "none") + ".",
+            f"Headline ({cfg.headline.label}): {int(fit.nobs):,} rows used, {fit.n_clusters:,} pair clusters; "
+            f"left out: {drops}.",
+            "Flags: " + ", ".join(f"{k} {v:,}" for k, v in info["flag_counts"].items()
+                                  if not isinstance(v, dict)) + ".",
+            "Codes left out of the panel: "
+            + (", ".join(f"{k} ({v})" for k, v in info["dropped_countries"].items()) or "none") + ".",
             "Coverage breaks in ITPD-E's domestic flows (year-on-year jump of more than 3x): "
             + (", ".join(f"{b['iso3']} {b['year']}" for b in info.get("coverage_breaks", [])) or "none") + "."]),
         ("h2", "Specifications: what each identifies"), ("ul", ids),
         *identification_blocks(res),
         ("md", regressions.to_markdown(), regressions.to_html()),
         *img("plots/coefficients.png", "Connectivity coefficients, pair-clustered 95% intervals."),
-        ("table", t.elasticities, "Connectivity elasticity, coastal and landlocked (lincom, delta-method SE). Each is the "
-                                  "sum of the exporter- and importer-side effects: only the sum is identified."),
+        ("table", t.elasticities, "Connectivity elasticity, coastal and landlocked (lincom, delta-method SE). "
+                                  "Each is the sum of the exporter- and importer-side effects: only the sum is "
+                                  "identified."),
         ("h2", "Our elasticities and the literature"),
         ("table", t.literature, "Published figures as the abstracts state them; ours below."),
         ("p", where_ours_sit(cfg, t.elasticities, res.estimates.fits, headline_key(cfg, res.estimates.corrected),
                              _internet_now(res))),
-        ("h2", "The seed question by specification"), ("ul", [f"{r.label}: {r.answer}." for r in t.offset.itertuples()]),
+        ("h2", "The seed question by specification"),
+        ("ul", [f"{r.label}: {r.answer}." for r in t.offset.itertuples()]),
         ("table", t.offset, "Internet use needed to offset the penalty (above 100% of the population: out of reach)."),
         ("h2", "Deficit rules"),
         ("table", dr, "Full GE, % change, headline coefficients and sigma. " + " ".join(
@@ -614,10 +627,11 @@ def technical(res, regressions, *, plots: bool = True) -> list[Block]:
                                                        "specifications (their own coefficients) and the settings that "
                                                        "reuse the headline coefficients (sigma, deficit rules, "
                                                        "domestic-flow construction, bias correction)."),
-        ("table", t.sensitivity, "Point estimates, one change at a time (phase-in: share of the scenario's cost change)."),
+        ("table", t.sensitivity, "Point estimates, one change at a time (phase-in: share of the scenario's "
+                                 "cost change)."),
         ("h2", "GE baseline"), ("ul", [
-            f"{cfg.sample.base_year} from ITPD-E (current US$): international flows as ITPD-E has them (exporter reports, "
-            "else partner reports); domestic flows from ITPD-E, constructed only where missing or 0 "
+            f"{cfg.sample.base_year} from ITPD-E (current US$): international flows as ITPD-E has them "
+            "(exporter reports, else partner reports); domestic flows from ITPD-E, constructed only where missing or 0 "
             f"(multiplier {cfg.ge.gross_output_multiplier:g} x value added - exports, floor "
             f"{cfg.ge.domestic_floor_share:g} x exports).",
             "Variants: " + "; ".join(f"{k}: {v}" for k, v in DOMESTIC_VARIANTS.items()) + ".",
@@ -634,10 +648,12 @@ def technical(res, regressions, *, plots: bool = True) -> list[Block]:
         ("h2", "Method"), ("ul", [
             "Scenario -> change in trade costs: d ln t_ij^(1-sigma) = sum_k b_k dx_k,ij (Yotov et al. 2016, ch. 2); "
             "phase-in share s scales it: exp(s sum_k b_k dx_k,ij).",
-            "GE: exact hat algebra, conditional and full endowment; real GDP = Y/P; real exports = X/P of the exporter.",
+            "GE: exact hat algebra, conditional and full endowment; real GDP = Y/P; "
+            "real exports = X/P of the exporter.",
             f"Intervals: {cfg.ge.draws} parametric draws b ~ N(b, V_pair-cluster), split evenly over sigma "
-            f"{', '.join(f'{s:g}' for s in sorted(set(cfg.ge.sigma_sensitivity) | {cfg.ge.sigma}))} and both domestic-flow "
-            f"constructions, each pushed through the GE; percentile {int(cfg.ge.ci * 100)}% intervals; seed {cfg.ge.seed} "
+            f"{', '.join(f'{s:g}' for s in sorted(set(cfg.ge.sigma_sensitivity) | {cfg.ge.sigma}))} "
+            f"and both domestic-flow constructions, each pushed through the GE; "
+            f"percentile {int(cfg.ge.ci * 100)}% intervals; seed {cfg.ge.seed} "
             "(same seed, same tables). "
             + (f"A {cfg.ge.bootstrap}-refit pair bootstrap is beside them." if cfg.ge.bootstrap else
                "No pair bootstrap (each ITPD-E re-fit takes seconds): the parametric draws are the interval."),
@@ -650,9 +666,10 @@ def technical(res, regressions, *, plots: bool = True) -> list[Block]:
 
 def identification_blocks(res) -> list[Block]:
     """Bias correction, break-robust estimates, the lead, other measures and leave-one-out."""
-    cfg, t = res.config, res.tables
+    t = res.tables
     el = t.elasticities
-    land = el[el.country_type == "landlocked"][["label", "terms", "estimate", "se", "lo", "hi", "pvalue"]] if len(el) else el
+    land = (el[el.country_type == "landlocked"][["label", "terms", "estimate", "se", "lo", "hi", "pvalue"]]
+            if len(el) else el)
     out: list[Block] = [("h2", "What the estimate can bear"),
                         ("table", land, "Landlocked connectivity elasticity (main + landlocked term) in every "
                                         "specification: the bias-corrected headline (Weidner & Zylkin 2021), the "
@@ -684,7 +701,8 @@ def placement_blocks(res) -> list[Block]:
     return [("h2", "Where the connectivity effect falls: every placement"),
             ("p", "With exporter-year and importer-year effects, a border x country-variable coefficient is "
                   "identified only relative to domestic sales and only as the sum of the exporter- and importer-side "
-                  "effects (Heid, Larch & Yotov 2021). Placements: " + "; ".join(f"{k}: {v}" for k, v in PLACEMENTS.items())
+                  "effects (Heid, Larch & Yotov 2021). Placements: "
+             + "; ".join(f"{k}: {v}" for k, v in PLACEMENTS.items())
              + ". Agreement terms are the same in every placement."),
             ("table", wide, "Full GE, % change with pooled 95% intervals, per placement.")]
 
@@ -749,7 +767,8 @@ def one_sector_gap_blocks(words) -> list[Block]:
     absent = gap.get("absent", f"the {g} members")
     text = (f"The GE above has one sector and no input-output linkages. No sector-level data for them exist "
             f"here: the WIOD tables and Caliendo & Parro's data hold {absent} only inside their rest of the world, "
-            f"so no multi-sector GE of the {g} corridor can be solved. Measured on the economies that are in those data, the same 5% cut in the "
+            f"so no multi-sector GE of the {g} corridor can be solved. Measured on the economies that are in "
+            f"those data, the same 5% cut in the "
             f"trade costs of goods raises real wages in a multi-sector model with input-output linkages "
             f"(Caliendo & Parro 2015) " + " and ".join(ratios) + " as much as the one-sector GE raises real GDP. "
             f"That is the measured size of what the one-sector numbers leave out for goods; it was measured on "

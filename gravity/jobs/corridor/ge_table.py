@@ -16,10 +16,12 @@ Cell flags (:data:`CELL_FLAGS`):
 ``domestic_constructed``   X_ii constructed (ITPD-E's is missing or 0, or the variant constructs every X_ii)
 ``domestic_clipped``       constructed and set to the floor f × exports (output data below exports)
 ``domestic_repaired``      ITPD-E's X_ii of the base year lies on the low-coverage side of a break: X_ii of the
-                           last full-coverage year scaled by output growth (:func:`gravity.panel.repair.repair_base_domestic`)
+                           last full-coverage year scaled by output growth
+                           (:func:`gravity.panel.repair.repair_base_domestic`)
 ``domestic_low_share_constructed``  X_ii below 10% of output where the value-added construction says otherwise:
                            the construction is used (:func:`gravity.panel.repair.domestic_share_check`)
-``filled_cow``             0 in ITPD-E but reported by the importer in COW: filled (:func:`gravity.panel.repair.fill_zero_links`)
+``filled_cow``             0 in ITPD-E but reported by the importer in COW: filled
+                           (:func:`gravity.panel.repair.fill_zero_links`)
 
 References
 ----------
@@ -36,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from gravity.ge.errors import GEInputError
-from gravity.scenario.baseline import domestic_flows, value_added
+from gravity.scenario.baseline import ValueAddedMethod, domestic_flows, value_added
 
 CELL_FLAGS = ("itpde", "itpde_mirror", "zero", "filled_cow", "domestic_itpde", "domestic_itpde_break",
               "domestic_repaired", "domestic_constructed", "domestic_clipped", "domestic_low_share_constructed")
@@ -79,7 +81,8 @@ class GETable:
         return self.flows["flag"].value_counts().reindex(CELL_FLAGS, fill_value=0)
 
 
-def itpde_table(base_rows: pd.DataFrame, output: pd.DataFrame, *, variant: str = "itpde", method: str = "industry",
+def itpde_table(base_rows: pd.DataFrame, output: pd.DataFrame, *, variant: str = "itpde",
+                method: ValueAddedMethod = "industry",
                 multiplier: float = 3.0, floor_share: float = 0.1,
                 breaks: dict[str, list[int]] | None = None, repaired: pd.DataFrame | None = None,
                 fill=None, share_floor: float | None = None) -> GETable:
@@ -131,7 +134,8 @@ def itpde_table(base_rows: pd.DataFrame, output: pd.DataFrame, *, variant: str =
         raise GEInputError(f"variant={variant!r}; use one of {list(DOMESTIC_VARIANTS)}")
     need = {"exporter", "importer", "trade", "domestic_missing", "coverage_break", "mirror_only"} - set(base_rows)
     if need:
-        raise GEInputError(f"itpde_table: base_rows lacks {sorted(need)}; pass a year of gravity.panel.itpde.itpde_panel")
+        raise GEInputError(f"itpde_table: base_rows lacks {sorted(need)}; "
+                           "pass a year of gravity.panel.itpde.itpde_panel")
     rows = base_rows[["exporter", "importer", "trade", "domestic_missing", "coverage_break", "mirror_only"]].copy()
     intl = rows[rows["exporter"] != rows["importer"]]
     cand = sorted(set(rows["exporter"]))
@@ -184,7 +188,8 @@ def itpde_table(base_rows: pd.DataFrame, output: pd.DataFrame, *, variant: str =
     src = np.where(use_obs, np.where(rep_flag != "", rep_flag,
                                      np.where(d["coverage_break"].fillna(False).astype(bool), "domestic_itpde_break",
                                               "domestic_itpde")),
-                   np.where(built["clipped"].reindex(d.index).to_numpy(bool), "domestic_clipped", "domestic_constructed"))
+                   np.where(built["clipped"].reindex(d.index).to_numpy(bool), "domestic_clipped",
+                            "domestic_constructed"))
     share = None
     if share_floor is not None:
         from gravity.panel.repair import domestic_share_check

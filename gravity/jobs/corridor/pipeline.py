@@ -5,8 +5,9 @@
 Steps (each a plain value handed to the next):
 
 1. **config** — :func:`gravity.scenario.config.load_config` validates the file before any data is read;
-   :func:`analysis_settings` reads its ``[analysis]`` section (errors through ``CorridorConfig.error``) and :func:`check_identification` refuses a
-   specification whose country-level border terms the fixed effects absorb (both sides listed).
+   :func:`analysis_settings` reads its ``[analysis]`` section (errors through ``CorridorConfig.error``) and
+   :func:`check_identification` refuses a specification whose country-level border terms the fixed effects
+   absorb (both sides listed).
 2. **panel** — :func:`gravity.panel.itpde.itpde_panel`: ITPD-E with domestic flows and per-cell flags, plus
    the border × year columns ``intl_<year>``; indicators carried forward only as the file allows (flagged).
 3. **estimates** — every specification by PPML (:func:`gravity.estimation.ppml.ppml`), pair-clustered.
@@ -40,7 +41,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import NamedTuple
+from typing import Final, Literal, NamedTuple, cast
 
 import numpy as np
 import pandas as pd
@@ -49,11 +50,13 @@ from gravity._progress import progress_bar
 from gravity.data import countries as cc
 from gravity.data.readers.indicators import load_indicators
 from gravity.errors import GravityError
+from gravity.estimation.multi import only_fit
 from gravity.estimation.ppml import ppml
 from gravity.execution import ENV_SCHEDULER, as_executor
 from gravity.ge import Baseline, solve
 from gravity.ge import uncertainty as unc
 from gravity.ge.deficits import DEFICIT_RULES, compare_deficit_rules
+from gravity.ge.options import DeficitRule
 from gravity.jobs.corridor import calibrated, placement
 from gravity.jobs.corridor import identification as ident
 from gravity.jobs.corridor import tables as ct
@@ -81,7 +84,7 @@ DOMESTIC = ("itpde", "constructed")
 class Analysis:
     """``[analysis]``: the headline deficit rule and the phase-in shares."""
 
-    deficit_rule: str = "additive"
+    deficit_rule: DeficitRule = "additive"
     phase_in: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0)
     leave_one_out: str = "group"
     placements: bool = True
@@ -103,7 +106,8 @@ def analysis_settings(cfg: sc.CorridorConfig) -> Analysis:
     phase = a.get("phase_in", list(Analysis.phase_in))
     if not isinstance(phase, list) or not phase or not all(
             isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1 for v in phase):
-        raise cfg.error(("analysis", "phase_in"), f"phase_in = {phase!r}", "list shares in [0, 1], e.g. [0.25, 0.5, 1.0]")
+        raise cfg.error(("analysis", "phase_in"), f"phase_in = {phase!r}",
+                        "list shares in [0, 1], e.g. [0.25, 0.5, 1.0]")
     loo = a.get("leave_one_out", Analysis.leave_one_out)
     if loo not in LEAVE_ONE_OUT:
         raise cfg.error(("analysis", "leave_one_out"), f"leave_one_out = {loo!r}",
@@ -111,7 +115,8 @@ def analysis_settings(cfg: sc.CorridorConfig) -> Analysis:
     pl = a.get("placements", Analysis.placements)
     if not isinstance(pl, bool):
         raise cfg.error(("analysis", "placements"), f"placements = {pl!r}", "write placements = true or false")
-    return Analysis(str(rule), tuple(float(v) for v in phase), loo, pl)
+    # rule is one of DEFICIT_RULES (checked above), so the cast states what the check proved
+    return Analysis(cast(DeficitRule, str(rule)), tuple(float(v) for v in phase), loo, pl)
 
 
 LEAVE_ONE_OUT = {"group": "each landlocked member of the report's group in turn",
@@ -505,7 +510,7 @@ def estimate(cfg: sc.CorridorConfig, frame: pd.DataFrame, breaks=(), *, progress
         res, why = None, ""
         for sep in (("fe", "ir"), ("fe",)):
             try:
-                res = ppml(spec.formula, sub, cluster=spec.cluster, missing="drop", separation=sep)
+                res = only_fit(ppml(spec.formula, sub, cluster=spec.cluster, missing="drop", separation=sep))
                 break
             except (ValueError, np.linalg.LinAlgError, MemoryError) as exc:
                 why = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
@@ -584,7 +589,8 @@ def ge_data(cfg: sc.CorridorConfig, panel: pd.DataFrame, members=()) -> GEData:
     for b in records:
         breaks.setdefault(str(b["iso3"]), []).append(int(b["year"]))
     dom = panel["exporter"] == panel["importer"]
-    domestic = panel.loc[dom & panel["trade"].notna(), ["exporter", "year", "trade"]].rename(columns={"exporter": "iso3"})
+    domestic = panel.loc[dom & panel["trade"].notna(), ["exporter", "year", "trade"]].rename(
+        columns={"exporter": "iso3"})
     gdp = load_indicators(["gdp"])[["iso3", "year", "value"]]
     repaired = repair_base_domestic(domestic, records, by, gdp)
     fill = None
@@ -716,7 +722,7 @@ def run_ge(cfg, an: Analysis, ge_d: GEData, deltas, fit, boot_betas, *, progress
         pooled = pooled_interval(cfg, an, ge_d, delta, fit, progress=progress, label=f"scenario {s.name}")
         boot = None
         if boot_betas is not None:
-            boot = unc.confidence_intervals(base, lambda beta: cost_change(delta, beta, base.n), fit=fit,
+            boot = unc.confidence_intervals(base, lambda beta, _d=delta: cost_change(_d, beta, base.n), fit=fit,
                                             betas=boot_betas, seed=cfg.ge.seed, level=cfg.ge.ci,
                                             deficits=an.deficit_rule, progress=progress, workers=ge_workers(),
                                             label=f"scenario {s.name}")
@@ -734,7 +740,7 @@ def bootstrap_betas(cfg, est: Estimates, *, progress=True):
                               seed=cfg.ge.seed, progress=progress, n_jobs=cfg.ge.jobs)
 
 
-COMPARE_RULES = "compare rules"
+COMPARE_RULES: Final = "compare rules"
 """The ``rule`` of a :class:`SolveTask` that solves every deficit rule (:func:`compare_deficit_rules`)."""
 
 
@@ -754,7 +760,7 @@ class SolveTask(NamedTuple):
 
     baseline: tuple
     cost_change: np.ndarray
-    rule: str
+    rule: DeficitRule | Literal["compare rules"]
 
 
 def solve_task(task: SolveTask, baselines: Mapping) -> pd.DataFrame:
@@ -801,7 +807,8 @@ def sensitivity_points(cfg, an: Analysis, words: ReportWords, ge_d: GEData, delt
     h, fit = cfg.headline, est.headline(cfg)
     head, cons = ("itpde", cfg.ge.sigma), ("constructed", cfg.ge.sigma)
     tasks: list[SolveTask] = []
-    plan = []                  # (dimension, setting, scenario, task index, rule picked from a comparison)
+    # (dimension, setting, scenario, task index, rule picked from a comparison)
+    plan: list[tuple[str, str, str, int, str | None]] = []
 
     def task(key, delta, beta, share=1.0, closure=an.deficit_rule) -> int:
         t = cost_change(delta, beta[list(delta.columns)], ge_d.baselines[key].n, share)

@@ -22,7 +22,8 @@ def readme_lines(res) -> list[str]:
     cfg = res.config
     lines = [cfg.title, f"Model file: {cfg.path}",
              f"Headline: {cfg.headline.label}; sigma = {cfg.ge.sigma:g}; deficit rule: {res.analysis.deficit_rule}; "
-             f"{cfg.ge.draws} parametric draws pooled over sigma and the domestic-flow construction; seed {cfg.ge.seed}; "
+             f"{cfg.ge.draws} parametric draws pooled over sigma and the domestic-flow construction; "
+             f"seed {cfg.ge.seed}; "
              f"{int(cfg.ge.ci * 100)}% intervals.",
              "All changes are % against the base-year baseline; 'conditional' keeps output and expenditure fixed, "
              "'full' lets factory-gate prices, output and expenditure adjust (full endowment GE).",

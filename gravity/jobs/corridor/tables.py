@@ -38,8 +38,8 @@ LITERATURE = (
     ("Limão & Venables (2001), World Bank Econ. Rev. 15(3): 451-479",
      "infrastructure and landlockedness, bilateral trade and shipping costs",
      "deterioration of infrastructure from the median to the 75th percentile: transport costs +12 percentage "
-     "points, trade volumes -28%; elasticity of trade to the trade-cost factor about -3 (working-paper version, WPS 2257: the "
-     "median landlocked country has 30% of the trade volume of the median coastal economy)"),
+     "points, trade volumes -28%; elasticity of trade to the trade-cost factor about -3 (working-paper version, "
+     "WPS 2257: the median landlocked country has 30% of the trade volume of the median coastal economy)"),
 )
 """Published figures, as the papers' abstracts state them (each checked against its abstract)."""
 
@@ -188,7 +188,8 @@ SHEET_NOTES: dict[str, SheetNote] = {
         "ITPD-E domestic-flow coverage breaks (year-on-year ratio beyond the threshold).", "one country-year",
         "before, after: US$; ratio", "USITC ITPD-E release 1"),
     "Cross-check": SheetNote(
-        "The focus country's flows with every partner in ITPD-E, UN Comtrade and COW, side by side.", "one exporter x importer x year", "current US$",
+        "The focus country's flows with every partner in ITPD-E, UN Comtrade and COW, side by side.",
+        "one exporter x importer x year", "current US$",
         "USITC ITPD-E release 1; UN Comtrade; Correlates of War dyadic trade v4.0"),
     "Estimation notes": SheetNote(
         "How a specification was estimated when not by default.", "one specification", "none (text)", "this run"),
@@ -246,7 +247,8 @@ class CorridorTables:
              "Domestic repairs": self.domestic_repairs, "Shocks": self.shocks,
              "Border times": self.border_times,
              "GE domestic repairs": self.ge_domestic_repairs, "Domestic share": self.domestic_share,
-             "Filled links": self.filled_links, "Agreements": self.agreements, "Scenarios": self.scenarios, "GE baseline countries": self.ge_baseline_countries,
+             "Filled links": self.filled_links, "Agreements": self.agreements, "Scenarios": self.scenarios,
+             "GE baseline countries": self.ge_baseline_countries,
              "GE cell flags": self.ge_cell_flags, "Excluded countries": self.excluded_countries,
              "Coverage breaks": self.coverage_breaks, "Cross-check": self.cross_check}
         for name, df in (("Estimation notes", self.estimation_notes),
@@ -327,7 +329,7 @@ def coefficient_table(cfg: sc.CorridorConfig, fits: dict, level: float = 0.95, *
             rows.append(dict(spec=name, label=label, headline=head, term=term,
                              estimate=float(r.params[term]), se=float(r.bse[term]), lo=float(ci.loc[term].iloc[0]),
                              hi=float(ci.loc[term].iloc[1]), pvalue=float(r.pvalues[term]), nobs=int(r.nobs),
-                             clusters=int(r.n_clusters) if np.isscalar(r.n_clusters) else None))
+                             clusters=int(r.n_clusters) if isinstance(r.n_clusters, (int, np.integer)) else None))
     return pd.DataFrame(rows)
 
 
@@ -350,9 +352,10 @@ def elasticities(cfg: sc.CorridorConfig, fits: dict, level: float = 0.95, *, cor
         if main is None:
             continue
         measure, country = _measure(cfg, main)
-        for kind, terms in (("coastal", [main]), ("landlocked", [main, ll])):
-            if kind == "landlocked" and ll is None:
-                continue
+        kinds: list[tuple[str, list[str]]] = [("coastal", [main])]
+        if ll is not None:
+            kinds.append(("landlocked", [main, ll]))
+        for kind, terms in kinds:
             lc = f.lincom(terms, level=level)
             lo, hi = lc.conf_int()
             rows.append(dict(spec=name, label=label, country_type=kind, terms=" + ".join(terms), measure=measure,
@@ -785,7 +788,7 @@ def partner_table(cfg, words, ge_d, results: dict, level_year: int) -> pd.DataFr
         return "disagree" if abs(i - c) > max(5.0, 0.5 * max(i, c)) else "agree"
 
     for d in ("exports", "imports"):
-        out[f"{d}_cow_check"] = out.apply(lambda row: gap(row, d), axis=1)
+        out[f"{d}_cow_check"] = out.apply(gap, axis=1, args=(d,))
     return out
 
 
@@ -914,7 +917,8 @@ def build_tables(p: RunParts) -> CorridorTables:
     robust = robustness_table(p.sens)
     summaries = {name: summary_with_interval(cfg, words, r.point.baseline, r.point.countries, r.pooled, p.groups)
                  for name, r in p.results.items()}
-    cells = pd.concat([t.flag_counts().rename(v) for v, t in ge_d.tables.items()], axis=1).rename_axis("flag").reset_index()
+    cells = pd.concat([t.flag_counts().rename(v) for v, t in ge_d.tables.items()],
+                      axis=1).rename_axis("flag").reset_index()
     brk = pd.DataFrame(p.panel_attrs.get("coverage_breaks", []))
     xs_years = tuple(y for y in (2000, 2004, 2008, 2012, 2014, 2016) if y <= cfg.sample.base_year)
     xs = crosscheck.cross_source_flows([cfg.focus], years=xs_years)
@@ -937,7 +941,8 @@ def build_tables(p: RunParts) -> CorridorTables:
                              if (rep := ge_d.table.repaired) is not None else pd.DataFrame()),
         domestic_share=ge_d.table.share_check if ge_d.table.share_check is not None else pd.DataFrame(),
         filled_links=ge_d.table.fills if ge_d.table.fills is not None else pd.DataFrame(),
-        agreements=pd.DataFrame(p.panel_attrs.get("agreement_status", [])), scenarios=scenario_table(cfg, words, p.deltas, ge_d.grid),
+        agreements=pd.DataFrame(p.panel_attrs.get("agreement_status", [])),
+        scenarios=scenario_table(cfg, words, p.deltas, ge_d.grid),
         ge_baseline_countries=ge_d.table.per_country.reset_index(), ge_cell_flags=cells,
         excluded_countries=ge_d.table.excluded, coverage_breaks=brk, cross_check=xs,
         estimation_notes=pd.DataFrame([{"spec": k, "note": v} for k, v in est.notes.items()]) if est.notes else None,
