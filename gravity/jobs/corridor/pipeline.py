@@ -737,7 +737,7 @@ def bootstrap_betas(cfg, est: Estimates, *, progress=True):
     h = cfg.headline
     refit = unc.ppml_refit(h.formula, h.slopes, missing="drop", vcov="iid")
     return unc.pair_bootstrap(est.frames[h.name], refit, cluster=h.cluster or "pair", draws=cfg.ge.bootstrap,
-                              seed=cfg.ge.seed, progress=progress, n_jobs=cfg.ge.jobs)
+                              seed=cfg.ge.seed, progress=progress, workers=cfg.ge.jobs)
 
 
 COMPARE_RULES: Final = "compare rules"
