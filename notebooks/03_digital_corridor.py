@@ -33,9 +33,9 @@ import gravity as gv
 pd.set_option("display.width", 160)
 pd.set_option("display.max_columns", 12)
 
-MODEL = Path("models/eco_digital_corridor.toml")
-if not MODEL.exists():  # executed from notebooks/
-    MODEL = Path("..") / MODEL
+# the model file of this clone, wherever the notebook runs from (the repository root, notebooks/, elsewhere)
+MODEL = next(p for p in (Path("models"), Path("..") / "models", Path(gv.__file__).resolve().parents[1] / "models")
+             if (p / "eco_digital_corridor.toml").exists()) / "eco_digital_corridor.toml"
 cfg = gv.load_corridor(MODEL)  # validated before any data is read
 print(cfg.headline.formula)
 print([s.name for s in cfg.scenarios], "sigma =", cfg.ge.sigma)

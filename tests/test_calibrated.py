@@ -157,3 +157,14 @@ def test_an_internet_target_above_100_percent_is_refused(tmp_path):
     p = tmp_path / "ok.toml"
     p.write_text(ok, encoding="utf-8")
     assert sc.load_config(p).scenarios[0].indicators == {"internet": 75}
+
+
+def test_scenarios_compose_with_include(tmp_path):
+    cfg = sc.load_config(MODEL)
+    s = {x.name: x for x in cfg.scenarios}
+    # (c) = (a) + (b) + the agreement's phase-in, written once
+    assert s["corridor"].indicators == s["fibre"].indicators
+    assert s["corridor"].agreement == {**s["paperless"].agreement, "rta": 1.0, "rta_lag4": 1.0, "rta_lag8": 1.0}
+    text = MODEL.read_text(encoding="utf-8")
+    _fails(tmp_path, text.replace('include = ["fibre", "paperless"]', 'include = ["fibre", "nope"]'), "'nope'")
+    _fails(tmp_path, text.replace('include = ["fibre", "paperless"]', 'include = ["corridor"]'), "'corridor'")

@@ -208,7 +208,6 @@ class GESettings:
     seed: int
     ci: float
     domestic_method: ValueAddedMethod
-    domestic_sensitivity: ValueAddedMethod | None
     gross_output_multiplier: float
     domestic_floor_share: float
     jobs: int = 1
@@ -322,7 +321,7 @@ _SCHEMA: dict = {
     "specification": [{"name": str, "headline": bool, "label": str, "formula": str, "cluster": (str, list),
                        "years": list, "identifies": str, "cannot": str, "domestic_breaks": str}],
     "ge": {"sigma": float, "sigma_sensitivity": list, "draws": int, "bootstrap": int, "seed": int,
-           "ci": float, "jobs": int, "reference": str, "domestic_method": str, "domestic_sensitivity": str,
+           "ci": float, "jobs": int, "reference": str, "domestic_method": str,
            "gross_output_multiplier": float, "domestic_floor_share": float,
            "fill_zero_links": str, "domestic_share_floor": float},
     "analysis": {"deficit_rule": str, "deficit_rule_reason": str, "phase_in": list, "leave_one_out": str,
@@ -332,7 +331,7 @@ _SCHEMA: dict = {
                "one_sector_gap": {"wiod_ratio": float, "cp_ratio": float, "measured_by": str, "wiod_cut": str,
                                   "cp_cut": str, "absent": str}},
     "scenario": [{"name": str, "label": str, "members": list, "indicators": None, "agreement": None,
-                  "spec": str, "cost_cut": {"percent": (float, int, dict), "low": (float, int, dict),
+                  "include": list, "spec": str, "cost_cut": {"percent": (float, int, dict), "low": (float, int, dict),
                                             "high": (float, int, dict), "figures": list, "variants": list}}],
     "roles": {k: (str, list) for k in ROLES},
 }
@@ -714,10 +713,9 @@ def _ge(g: dict, src: ModelFile) -> GESettings:
     if not 0 < ci < 1:
         raise src.error(("ge", "ci"), f"ci = {ci} is not a probability", "e.g. ci = 0.95")
     method = g.get("domestic_method", "industry")
-    sens_m = g.get("domestic_sensitivity")
-    for k, m in (("domestic_method", method), ("domestic_sensitivity", sens_m)):
-        if m is not None and m not in DOMESTIC_METHODS:
-            raise src.error(("ge", k), f"unknown domestic-flow method {m!r}", f"use one of {DOMESTIC_METHODS}")
+    if method not in DOMESTIC_METHODS:
+        raise src.error(("ge", "domestic_method"), f"unknown domestic-flow method {method!r}",
+                        f"use one of {DOMESTIC_METHODS}")
     mult = num("gross_output_multiplier", 3.0)
     floor = num("domestic_floor_share", 0.1)
     if mult < 1:
@@ -739,7 +737,7 @@ def _ge(g: dict, src: ModelFile) -> GESettings:
         raise src.error(("ge", "domestic_share_floor"), f"domestic_share_floor = {share}",
                         "give a share in [0, 1), e.g. 0.1 (0 switches the check off)")
     return GESettings(sigma, tuple(float(v) for v in sens), draws, boot, seed, ci,
-                      method, sens_m, mult, floor, jobs, ref, fill, share or None)
+                      method, mult, floor, jobs, ref, fill, share or None)
 
 
 def _cost_cut(d: dict, key: tuple, src: ModelFile, members: tuple[str, ...], groups) -> CostCut:
@@ -809,6 +807,35 @@ def _blame_regressor_typo(shocked: str, inds: dict, spec, regressors, indicators
                                 "nothing until it reads the right column)", f"write {close[0]!r} in its columns")
 
 
+def _included(d: dict, key: tuple, earlier: dict[str, dict], src: ModelFile) -> dict:
+    """A scenario with ``include = ["fibre", "paperless"]``: the indicators and agreement dummies of those
+    earlier scenarios, then its own (its own win on a conflict); members, label and spec stay its own."""
+    inc = d.get("include", [])
+    if not inc:
+        return d
+    if not isinstance(inc, list) or not all(isinstance(x, str) for x in inc):
+        raise src.error(key + ("include",), f"include = {inc!r}", 'list earlier scenario names, e.g. ["fibre"]')
+    out = {k: v for k, v in d.items() if k != "include"}
+    inds: dict = {}
+    agr: dict = {}
+    for name in inc:
+        if name not in earlier:
+            raise src.error(key + ("include",), f"include names {name!r}, which is not an earlier estimated "
+                            "scenario", f"use one of {', '.join(earlier) or '(none yet)'}, defined above this one")
+        if "cost_cut" in earlier[name]:
+            raise src.error(key + ("include",), f"{name!r} is a calibrated scenario",
+                            "include estimated scenarios only (a published cut is reported on its own)")
+        inds.update(earlier[name].get("indicators", {}))
+        agr.update(earlier[name].get("agreement", {}))
+    inds.update(d.get("indicators", {}))
+    agr.update(d.get("agreement", {}))
+    if inds:
+        out["indicators"] = inds
+    if agr:
+        out["agreement"] = agr
+    return out
+
+
 def _percent_indicator(name: str) -> bool:
     """The indicator is a percentage (its catalogue unit starts with "%"), so a target above 100 is impossible."""
     from gravity.data.readers.indicators import CATALOGUE
@@ -821,9 +848,12 @@ def _scenarios(items: list, src: ModelFile, groups, known, indicators, regressor
     by_name = {s.name: s for s in specs}
     out = []
     names: set[str] = set()
+    raw_by_name: dict[str, dict] = {}
     for i, d in enumerate(items):
         key = ("scenario", i)
         name = _unique_name(d, key, names, src)
+        d = _included(d, key, raw_by_name, src)
+        raw_by_name[name] = d
         members = _countries(d.get("members", []), key + ("members",), src, known, groups)
         spec_name = d.get("spec", headline.name)
         if spec_name not in by_name:
@@ -831,7 +861,7 @@ def _scenarios(items: list, src: ModelFile, groups, known, indicators, regressor
                             f"use one of {', '.join(by_name)}")
         spec = by_name[spec_name]
         inds = d.get("indicators", {})
-        cut = _cost_cut(d.get("cost_cut"), key + ("cost_cut",), src, members, groups) if "cost_cut" in d else None
+        cut = _cost_cut(d["cost_cut"], key + ("cost_cut",), src, members, groups) if "cost_cut" in d else None
         if cut is not None:
             if inds or d.get("agreement"):
                 raise src.error(key + ("cost_cut",), f"scenario {name!r} has both a cost_cut and estimated shocks",
@@ -869,7 +899,8 @@ def _scenarios(items: list, src: ModelFile, groups, known, indicators, regressor
                             f"remove {base!r} from the scenario, or add a regressor using it to {spec_name!r}")
         if not members:
             raise src.error(key + ("members",), "no members", "list ISO3 codes or a group such as \"ECO\"")
-        shocks = [k for k, v in d.items() if k not in ("name", "label", "members", "spec") and v not in ({}, [], "")]
+        shocks = [k for k, v in d.items() if k not in ("name", "label", "members", "spec", "include")
+                  and v not in ({}, [], "")]
         if not shocks:
             raise src.error(key, f"scenario {name!r} names members but no shock (no indicators or agreement "
                             "entries), so every effect would be 0", "add e.g. indicators = { internet = \"frontier\" } "

@@ -81,8 +81,6 @@ KEY_DOCS: dict[tuple[str, ...], tuple[str, str]] = {
                           'reference = "DEU"'),
     ("ge", "domestic_method"): ("Value added behind constructed domestic flows: `industry` or `manufacturing`.",
                                 'domestic_method = "industry"'),
-    ("ge", "domestic_sensitivity"): ("Optional second value-added method (same choices).",
-                                     'domestic_sensitivity = "manufacturing"'),
     ("ge", "gross_output_multiplier"): ("kappa in X_ii = kappa x value added - exports (>= 1).",
                                         "gross_output_multiplier = 3.0"),
     ("ge", "domestic_floor_share"): ("Floor f of a constructed domestic flow, f x exports, in (0, 1).",
@@ -133,6 +131,8 @@ KEY_DOCS: dict[tuple[str, ...], tuple[str, str]] = {
                                  'indicators = { internet = "frontier" }'),
     ("scenario", "agreement"): ("Estimated shock: agreement dummies set to 1 among members.",
                                 "agreement = { rta = 1, tf_prov_41 = 1 }"),
+    ("scenario", "include"): ("Earlier estimated scenarios whose indicators and agreement dummies this one takes "
+                              "(its own entries win on a conflict).", 'include = ["fibre", "paperless"]'),
     ("scenario", "spec"): ("The specification whose coefficients price the shock (default the headline).",
                            'spec = "border_dev"'),
     ("scenario", "cost_cut", "percent"): ("Calibrated shock: the published cut in trade costs, % in (0, 100), one "

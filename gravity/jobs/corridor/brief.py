@@ -605,6 +605,9 @@ def technical(res, regressions, *, plots: bool = True) -> list[Block]:
             + (", ".join(f"{k} ({v})" for k, v in info["dropped_countries"].items()) or "none") + ".",
             "Coverage breaks in ITPD-E's domestic flows (year-on-year jump of more than 3x): "
             + (", ".join(f"{b['iso3']} {b['year']}" for b in info.get("coverage_breaks", [])) or "none") + "."]),
+        ("h2", "Indicators"), ("ul", [f"{k}: {v}" + (f" Note: {res.words.indicator_notes[k]}"
+                                                        if k in res.words.indicator_notes else "")
+                                      for k, v in cfg.indicators.items()]),
         ("h2", "Specifications: what each identifies"), ("ul", ids),
         *identification_blocks(res),
         ("md", regressions.to_markdown(), regressions.to_html()),

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from gravity.data import countries as cc
-from gravity.ge import EFFECTS
+from gravity.ge import EFFECTS, percentile_interval
 from gravity.ge.aggregate import aggregate_levels
 from gravity.jobs.corridor.words import ReportWords
 from gravity.panel import crosscheck
@@ -188,7 +188,8 @@ SHEET_NOTES: dict[str, SheetNote] = {
         "ITPD-E domestic-flow coverage breaks (year-on-year ratio beyond the threshold).", "one country-year",
         "before, after: US$; ratio", "USITC ITPD-E release 1"),
     "Cross-check": SheetNote(
-        "The focus country's flows with every partner in ITPD-E, UN Comtrade and COW, side by side.",
+        "The focus country's flows with every group member and its largest other partners ([report] "
+        "focus_partners) in ITPD-E, UN Comtrade and COW, side by side.",
         "one exporter x importer x year", "current US$",
         "USITC ITPD-E release 1; UN Comtrade; Correlates of War dyadic trade v4.0"),
     "Estimation notes": SheetNote(
@@ -493,17 +494,6 @@ def literature_table(el: pd.DataFrame, fits: dict, cfg: sc.CorridorConfig, level
 
 
 # ------------------------------------------------------------------------------------ GE
-def pct_interval(draws: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    """Percentile interval over the draws (axis 0) that have no NaN."""
-    ok = ~np.isnan(draws).any(axis=tuple(range(1, draws.ndim)))
-    a = (1 - level) / 2 * 100
-    if not ok.any():
-        nan = np.full(draws.shape[1:], np.nan)
-        return nan, nan
-    lo, hi = np.percentile(draws[ok], [a, 100 - a], axis=0)
-    return lo, hi
-
-
 def group_membership(cfg: sc.CorridorConfig, words: ReportWords, countries) -> pd.DataFrame:
     """Per GE country: ``eco`` (a member of the report's group) and ``landlocked`` in the base year."""
     c = list(countries)
@@ -570,7 +560,8 @@ def summary_with_interval(cfg, words: ReportWords, base, countries: pd.DataFrame
         d = pooled.draws[:, effects.index(f"{meas}_full"), :]
         vals = d[:, idx[cfg.focus]] if q.startswith(f"{cfg.focus} ") else aggregate_levels(d, lv[meas], m)
         vals = vals[np.isfinite(vals)]
-        lo, hi = pct_interval(vals[:, None], cfg.ge.ci) if len(vals) else (np.array([np.nan]), np.array([np.nan]))
+        nan = np.array([np.nan])
+        lo, hi = percentile_interval(vals[:, None], cfg.ge.ci) if len(vals) else (nan, nan)
         out[q] = (est, float(lo[0]), float(hi[0]), float((vals > ZERO).mean()) if len(vals) else float("nan"),
                   float((vals < -ZERO).mean()) if len(vals) else float("nan"))
     return out
@@ -636,7 +627,7 @@ def aggregate_table(cfg, words: ReportWords, results: dict, groups: pd.DataFrame
                                baseline_level=float(lv[meas][m].sum()),
                                estimate=float(aggregate_levels(pt, lv[meas], m)))
                     agg = aggregate_levels(r.pooled.draws[:, effects.index(e), :], lv[meas], m)
-                    lo, hi = pct_interval(agg[:, None], cfg.ge.ci)
+                    lo, hi = percentile_interval(agg[:, None], cfg.ge.ci)
                     row["lo"], row["hi"] = float(lo[0]), float(hi[0])
                     rows.append(row)
     return pd.DataFrame(rows)
@@ -792,6 +783,17 @@ def partner_table(cfg, words, ge_d, results: dict, level_year: int) -> pd.DataFr
     return out
 
 
+def top_partners(cfg, words, ge_d) -> list[str]:
+    """The focus country's partners the cross-check lists: every group member and the ``[report]
+    focus_partners`` largest other partners by base-year trade (exports + imports, GE table)."""
+    f = cfg.focus
+    fl = ge_d.table.flows
+    fl = fl[(fl.exporter != fl.importer) & ((fl.exporter == f) | (fl.importer == f))]
+    other = fl.assign(p=fl.exporter.where(fl.exporter != f, fl.importer)).groupby("p")["trade"].sum()
+    other = other.drop([m for m in words.members if m in other.index], errors="ignore")
+    return sorted(set(words.members) | set(other.nlargest(cfg.focus_partners).index))
+
+
 def shock_table(cfg, grid: pd.DataFrame) -> pd.DataFrame:
     """The size of every estimated scenario's shock for the focus country: each indicator before and after
     (a member's value rises to the target or the members' frontier), and the agreement dummies set among
@@ -922,6 +924,7 @@ def build_tables(p: RunParts) -> CorridorTables:
     brk = pd.DataFrame(p.panel_attrs.get("coverage_breaks", []))
     xs_years = tuple(y for y in (2000, 2004, 2008, 2012, 2014, 2016) if y <= cfg.sample.base_year)
     xs = crosscheck.cross_source_flows([cfg.focus], years=xs_years)
+    xs = xs[xs.exporter.isin(top_partners(cfg, words, ge_d)) | xs.importer.isin(top_partners(cfg, words, ge_d))]
     xs = xs.reset_index(drop=True)
     repairs = [t.assign(mode=mode, years=("all" if yrs is None else ", ".join(map(str, yrs))))
                for mode, by in est.repairs.items() for yrs, t in by.items() if len(t) and mode == "drop"]
