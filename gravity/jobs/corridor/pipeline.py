@@ -463,7 +463,8 @@ class Estimates:
     failed : dict of str to str
         Specification → why it could not be estimated.
     frames : Mapping of str to DataFrame
-        Specification → the estimation rows its fit used (:class:`UsedRows`, sliced on access).
+        The headline → the estimation rows its fit used (:class:`UsedRows`, sliced on access; the other
+        specifications' rows are freed after their fits).
     notes : dict of str to str
     """
 
@@ -499,14 +500,24 @@ def estimate(cfg: sc.CorridorConfig, frame: pd.DataFrame, breaks=(), *, progress
     fits, failed, frames, notes = {}, {}, UsedRows(), {}
     repairs: dict[str, dict] = {}
     subsets: dict[tuple, pd.DataFrame] = {}
+
+    def key_of(spec) -> tuple:
+        return (None if spec.years is None else tuple(spec.years), spec.domestic_breaks)
+
+    left: dict[tuple, int] = {}                                   # specifications still to fit per row subset
+    for spec in cfg.specifications:
+        left[key_of(spec)] = left.get(key_of(spec), 0) + 1
     for spec in progress_bar(cfg.specifications, desc="PPML specifications", unit="specification",
                              disable=not progress):
-        key = (None if spec.years is None else tuple(spec.years), spec.domestic_breaks)
+        key = key_of(spec)
         if key not in subsets:
             rows = frame if key[0] is None else frame[frame["year"].isin(spec.years)]
             subsets[key], table = repair_for_estimation(rows, list(breaks), spec.domestic_breaks)
             repairs.setdefault(spec.domestic_breaks, {})[key[0]] = table
         sub = subsets[key]
+        left[key] -= 1
+        if not left[key]:
+            del subsets[key]                    # the last specification on these rows: no copy kept
         res, why = None, ""
         for sep in (("fe", "ir"), ("fe",)):
             try:
@@ -525,8 +536,10 @@ def estimate(cfg: sc.CorridorConfig, frame: pd.DataFrame, breaks=(), *, progress
             notes.pop(spec.name, None)
             continue
         fits[spec.name] = res
-        frames.add(spec.name, sub, res.sample["used"].to_numpy())
-        release_memory()                   # the IRLS temporaries of this fit, before the next one
+        if spec.headline:                       # re-fits (leave-one-out, bootstrap) need the headline's rows only
+            frames.add(spec.name, sub, res.sample["used"].to_numpy())
+        del sub
+        release_memory()                   # the IRLS temporaries of this fit and rows no later fit needs
     return Estimates(fits, failed, frames, notes, repairs)
 
 
