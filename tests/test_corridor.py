@@ -461,3 +461,23 @@ def test_renaming_regressors_in_the_model_file_renames_every_output(run, tmp_pat
     co_a = a.coefficients.set_index(["spec", "term"]).estimate
     co_b = b.coefficients.set_index(["spec", "term"]).estimate.rename(index=lambda t: {v: k for k, v in names.items()}.get(t, t), level=1)
     pd.testing.assert_series_equal(co_a.sort_index(), co_b.sort_index(), rtol=1e-10)
+
+
+def test_a_scenario_is_priced_by_its_own_specification(run):
+    """``spec`` of a scenario is honoured: priced by another specification, its point is that fit's."""
+    from gravity.ge import solve
+    from gravity.jobs.corridor import pipeline as co
+
+    res, _ = run
+    cfg = res.config
+    s = dataclasses.replace(next(x for x in cfg.scenarios if x.name == "fibre"), spec="border")
+    c2 = dataclasses.replace(cfg, scenarios=(s,))
+    deltas = co.estimated_deltas(co.scenario_deltas(c2, res.ge.grid), res.estimates)
+    out = co.run_ge(c2, res.analysis, res.ge, deltas, res.estimates.headline(cfg), None, est=res.estimates,
+                    progress=False)
+    base = res.baseline
+    d = deltas[("border", "fibre")]
+    want = solve(base, co.cost_change(d, res.estimates.fits["border"].params[list(d.columns)], base.n),
+                 deficits=res.analysis.deficit_rule).countries["real_gdp_full"]
+    np.testing.assert_allclose(out["fibre"].point.countries["real_gdp_full"], want, atol=1e-12)
+    assert not np.allclose(want, res.scenarios["fibre"].point.countries["real_gdp_full"])  # not the headline's

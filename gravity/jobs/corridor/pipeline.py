@@ -41,7 +41,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Final, Literal, NamedTuple, cast
+from typing import Any, Final, Literal, NamedTuple, cast
 
 import numpy as np
 import pandas as pd
@@ -723,18 +723,31 @@ class ScenarioGE:
     bootstrap: object | None = None
 
 
-def run_ge(cfg, an: Analysis, ge_d: GEData, deltas, fit, boot_betas, *, progress=True) -> dict[str, ScenarioGE]:
-    """Every scenario at the headline estimates (headline σ, ITPD-E domestic flows, headline deficit rule),
-    with the pooled interval (and the bootstrap interval when re-fits were made)."""
+def priced_by(cfg, s, fit, est: Estimates | None = None) -> tuple[str, Any]:
+    """The specification whose coefficients price scenario ``s`` (its ``spec``, by default the headline) and
+    that fit: the headline's is ``fit`` (bias-corrected), another's ``est.fits[spec]``."""
+    name = s.spec or cfg.headline.name
+    if name == cfg.headline.name or est is None:
+        return cfg.headline.name, fit
+    return name, est.fits[name]
+
+
+def run_ge(cfg, an: Analysis, ge_d: GEData, deltas, fit, boot_betas, *, est: Estimates | None = None,
+           progress=True) -> dict[str, ScenarioGE]:
+    """Every scenario at the estimates of the specification that prices it (its ``spec``; the headline by
+    default, bias-corrected), headline σ, ITPD-E domestic flows and headline deficit rule, with the pooled
+    interval (and the bootstrap interval of the headline's re-fits when they were made)."""
     out = {}
     base = ge_d.baselines[("itpde", cfg.ge.sigma)]
+    head = fit
     for s in cfg.estimated_scenarios:
-        delta = deltas[(cfg.headline.name, s.name)]
+        spec, fit = priced_by(cfg, s, head, est)
+        delta = deltas[(spec, s.name)]
         names = list(delta.columns)
         point = solve(base, cost_change(delta, fit.params[names], base.n), deficits=an.deficit_rule)
         pooled = pooled_interval(cfg, an, ge_d, delta, fit, progress=progress, label=f"scenario {s.name}")
         boot = None
-        if boot_betas is not None:
+        if boot_betas is not None and spec == cfg.headline.name:
             boot = unc.confidence_intervals(base, lambda beta, _d=delta: cost_change(_d, beta, base.n), fit=fit,
                                             betas=boot_betas, seed=cfg.ge.seed, level=cfg.ge.ci,
                                             deficits=an.deficit_rule, progress=progress, workers=ge_workers(),
@@ -828,17 +841,20 @@ def sensitivity_points(cfg, an: Analysis, words: ReportWords, ge_d: GEData, delt
         tasks.append(SolveTask(key, t, closure))
         return len(tasks) - 1
 
+    head_fit = fit
     for s in cfg.estimated_scenarios:
-        d0 = deltas[(h.name, s.name)]
-        plan.append(("headline", h.label, s.name, task(head, d0, fit.params), None))
-        if est.corrected is not None:
+        spec, fit = priced_by(cfg, s, head_fit, est)
+        d0 = deltas[(spec, s.name)]
+        plan.append(("headline", cfg.spec(spec).label, s.name, task(head, d0, fit.params), None))
+        if est.corrected is not None and spec == h.name:
             k = task(head, d0, est.fits[h.name].params)
             plan.append(("bias correction", "headline estimates without the correction", s.name, k, None))
-        for spec in cfg.specifications:
-            if spec.headline or spec.name not in est.fits or (spec.name, s.name) not in deltas:
+        for other in cfg.specifications:
+            if other.name == spec or other.name not in est.fits or (other.name, s.name) not in deltas:
                 continue
-            k = task(head, deltas[(spec.name, s.name)], est.fits[spec.name].params)
-            plan.append(("specification", spec.label, s.name, k, None))
+            other_fit = head_fit if other.headline else est.fits[other.name]
+            k = task(head, deltas[(other.name, s.name)], other_fit.params)
+            plan.append(("specification", other.label, s.name, k, None))
         for sg in sigmas(cfg):
             if sg != cfg.ge.sigma:
                 plan.append(("sigma", f"sigma = {sg:g}", s.name, task(("itpde", sg), d0, fit.params), None))
@@ -859,7 +875,7 @@ def sensitivity_points(cfg, an: Analysis, words: ReportWords, ge_d: GEData, delt
 
 
 def deficit_table(cfg, an: Analysis, words: ReportWords, ge_d: GEData, deltas, fit, groups, *,
-                  executor=None, progress: bool = True) -> pd.DataFrame:
+                  est: Estimates | None = None, executor=None, progress: bool = True) -> pd.DataFrame:
     """Every scenario under the three deficit rules, side by side, for the group and the focus country.
 
     One :func:`compare_deficit_rules` per scenario, all in one executor map (:func:`run_solves`;
@@ -874,8 +890,9 @@ def deficit_table(cfg, an: Analysis, words: ReportWords, ge_d: GEData, deltas, f
     b0 = ge_d.baselines[key]
     tasks = []
     for s in cfg.estimated_scenarios:
-        d0 = deltas[(cfg.headline.name, s.name)]
-        tasks.append(SolveTask(key, cost_change(d0, fit.params[list(d0.columns)], b0.n), COMPARE_RULES))
+        spec, f = priced_by(cfg, s, fit, est)
+        d0 = deltas[(spec, s.name)]
+        tasks.append(SolveTask(key, cost_change(d0, f.params[list(d0.columns)], b0.n), COMPARE_RULES))
     solved = run_solves(tasks, ge_d, executor=executor, desc="deficit-rule solves", progress=progress)
     rows = []
     for s, comp in zip(cfg.estimated_scenarios, solved):
@@ -1045,9 +1062,9 @@ def run(config: str | Path | sc.CorridorConfig, out: str | Path | outdir.OutputD
     t["bootstrap"] = time.perf_counter() - t1
 
     t1 = time.perf_counter()
-    results = run_ge(cfg, an, ge_d, deltas, fit, boot, progress=progress)
+    results = run_ge(cfg, an, ge_d, deltas, fit, boot, est=est, progress=progress)
     sens = sensitivity_points(cfg, an, words, ge_d, deltas, est, groups, progress=progress)
-    deficits = deficit_table(cfg, an, words, ge_d, deltas, fit, groups, progress=progress)
+    deficits = deficit_table(cfg, an, words, ge_d, deltas, fit, groups, est=est, progress=progress)
     t["ge"] = time.perf_counter() - t1
     t1 = time.perf_counter()
     placements = (placement.placement_table(

@@ -39,6 +39,8 @@ def placement_table(cfg, an, words, ge_d, deltas, fit, groups, *, pooled_interva
     base = ge_d.baselines[("itpde", cfg.ge.sigma)]
     rows = []
     for s in cfg.estimated_scenarios:
+        if (s.spec or h.name) != h.name:
+            continue                            # priced by another specification: its own table, not placed here
         delta = deltas.get((h.name, s.name))
         if delta is None or not [c for c in delta.columns if c in cterms and (delta[c] != 0).any()]:
             continue

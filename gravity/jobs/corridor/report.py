@@ -52,7 +52,8 @@ def write_all(res, out: Path, *, plots: bool = True) -> dict[str, Path]:
     cfg = res.config
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    paths = dict(workbook.write_tables(res.tables.sheets(), out, stem="eco_corridor", readme=readme_lines(res),
+    stem = f"{res.words.group.lower()}_corridor"         # the group's name from the model file: eco_corridor.xlsx
+    paths = dict(workbook.write_tables(res.tables.sheets(), out, stem=stem, readme=readme_lines(res),
                                        sheet_notes={k: ct.SHEET_NOTES[k] for k in res.tables.sheets()}))
 
     fits = res.estimates.fits

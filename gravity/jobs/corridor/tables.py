@@ -859,7 +859,7 @@ def scenario_table(cfg, words, deltas, grid) -> pd.DataFrame:
                              shocks=f"trade-cost cut (%): {_cut_text(c)}; variants: {', '.join(c.variants)}",
                              regressors_moved="", pairs_changed=0, pairs_undefined=0, figures=", ".join(c.figures)))
             continue
-        d = deltas.get((cfg.headline.name, s.name))
+        d = deltas.get((s.spec or cfg.headline.name, s.name))
         moved = [c for c in d.columns if (d[c] != 0).any()] if d is not None else []
         rows.append(dict(scenario=s.name, label=s.label, kind="estimated", instruments=inst.get(s.name, ""),
                          shocks=", ".join([f"{k} -> {v}" for k, v in s.indicators.items()]

@@ -1,11 +1,11 @@
 """The place-specific words of a corridor report, read from the model file's ``[report]`` section.
 
 Nothing about a region is written in the code: the group the report is about (its name also names
-the aggregates: "ECO", "ECO landlocked", "Rest of world (non-ECO)"), the trade data's description, the
+the aggregates: "<group>", "<group> landlocked", "Rest of world (non-<group>)"), the trade data's description, the
 sources and the data notes come from the model file::
 
     [report]
-    group = "ECO"
+    group = "<a name of [groups]>"
     trade_data = "UN Comtrade merchandise exports, exporter-reported"
     sources = ["UN Comtrade ...", "CEPII GeoDist ..."]
     data_notes = ["No bilateral flows with TJK, UZB or TKM as exporters ..."]
