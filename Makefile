@@ -50,6 +50,7 @@ run: install
 # pyproject.toml and pinned in requirements.lock.
 test: install
 	$(VENV)/bin/ruff check gravity
+	$(VENV)/bin/ruff format --check gravity
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q

@@ -6,6 +6,7 @@ loads nothing heavy, and library code never imports it. Importing any ``gravity`
 first: it chooses the folder of compiled numba kernels (:mod:`gravity._numba_cache`) before numba loads,
 so that make, the CLI, scripts, notebooks and Dask workers all find the kernels ``make install`` compiled.
 """
+
 from __future__ import annotations
 
 import importlib

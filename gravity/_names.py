@@ -1,7 +1,8 @@
-""""Did you mean ...?" for a misspelt name (a replication, a dataset key, a model file, a country).
+""" "Did you mean ...?" for a misspelt name (a replication, a dataset key, a model file, a country).
 
 This module imports nothing from the rest of ``gravity``; every layer may use it.
 """
+
 from __future__ import annotations
 
 import difflib

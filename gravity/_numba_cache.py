@@ -15,6 +15,7 @@ by the kernel file's path and modification time, so several checkouts can share 
 
 This module imports nothing from the rest of ``gravity`` (nor numba).
 """
+
 from __future__ import annotations
 
 import os
@@ -64,5 +65,5 @@ def configure() -> tuple[Path, str]:
         os.environ[ENV] = str(path)
     config: Any = sys.modules.get("numba.core.config")
     if config is not None and not getattr(config, "CACHE_DIR", ""):
-        config.CACHE_DIR = str(path)     # numba read the environment before gravity was imported
+        config.CACHE_DIR = str(path)  # numba read the environment before gravity was imported
     return CHOSEN

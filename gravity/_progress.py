@@ -11,6 +11,7 @@ not a Jupyter kernel), the bar instead writes one complete line when it starts, 
 
 This module imports nothing from the rest of ``gravity``; every layer may use it.
 """
+
 from __future__ import annotations
 
 import sys
@@ -21,7 +22,6 @@ __all__ = ["LINE_SECONDS", "progress_bar"]
 
 LINE_SECONDS = 15.0
 """Least time between two lines of a bar written to a log (not a terminal)."""
-
 
 
 def progress_bar(iterable=None, *, total=None, desc: str = "", unit: str = "it", disable: bool = False, **kwargs):
@@ -69,21 +69,29 @@ class _LineBar(_tqdm):
     def __init__(self, iterable=None, **kwargs):
         head = "{desc}: " if kwargs.get("desc") else ""
         sep = "" if kwargs.get("unit_scale") else " "
-        self._formats = (head + "{n_fmt}" + sep + "{unit} [{elapsed}, {rate_fmt}]",
-                         head + "{percentage:.0f}% ({n_fmt}/{total_fmt}" + sep + "{unit}) [{elapsed}<{remaining}, "
-                         "{rate_fmt}]")
-        self._shown = None                 # the count of the last line written
-        kwargs.update(mininterval=LINE_SECONDS, maxinterval=max(LINE_SECONDS, 10.0), miniters=1,
-                      bar_format=self._formats[1], dynamic_ncols=False, ncols=None, ascii=True)
+        self._formats = (
+            head + "{n_fmt}" + sep + "{unit} [{elapsed}, {rate_fmt}]",
+            head + "{percentage:.0f}% ({n_fmt}/{total_fmt}" + sep + "{unit}) [{elapsed}<{remaining}, {rate_fmt}]",
+        )
+        self._shown = None  # the count of the last line written
+        kwargs.update(
+            mininterval=LINE_SECONDS,
+            maxinterval=max(LINE_SECONDS, 10.0),
+            miniters=1,
+            bar_format=self._formats[1],
+            dynamic_ncols=False,
+            ncols=None,
+            ascii=True,
+        )
         kwargs["file"] = _NoRedraw(kwargs.get("file") or sys.stderr)
         super().__init__(iterable, **kwargs)
 
     def __str__(self):
-        self.bar_format = self._formats[bool(self.total)]     # the total may be set after the start
+        self.bar_format = self._formats[bool(self.total)]  # the total may be set after the start
         return super().__str__()
 
     def display(self, msg=None, pos=None):
-        if msg == "" or (msg is None and self.n == self._shown):   # nothing to clear, nothing new
+        if msg == "" or (msg is None and self.n == self._shown):  # nothing to clear, nothing new
             return True
         if msg is None:
             self._shown = self.n
@@ -115,7 +123,7 @@ class _NoRedraw:
 def _is_terminal(stream) -> bool:
     try:
         return bool(stream.isatty())
-    except (AttributeError, ValueError):       # no isatty, or a closed stream
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
         return False
 
 

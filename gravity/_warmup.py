@@ -12,6 +12,7 @@ full-endowment GE under each deficit closure, parametric draws), so that each ke
 compiled and cached before first use.
 No number computed here is kept.
 """
+
 from __future__ import annotations
 
 import logging
@@ -65,24 +66,29 @@ def run(verbose: bool = True) -> float:
     df = _panel()
     intl = df[df.exporter != df.importer]
     ppml("trade ~ ln_DIST + RTA | exporter^year + importer^year", intl, cluster="pair_id")
-    ppml("trade ~ RTA | exporter^year + importer^year + pair_id", df, cluster="pair_id",
-         weights=np.ones(len(df)))
-    three = only_fit(ppml("trade ~ RTA | exporter^year + importer^year + exporter^importer", df,
-                          cluster="exporter^importer"))
-    three.bias_correct(i="exporter", j="importer", t="year")     # Weidner & Zylkin kernels (README snippet 2)
+    ppml("trade ~ RTA | exporter^year + importer^year + pair_id", df, cluster="pair_id", weights=np.ones(len(df)))
+    three = only_fit(
+        ppml("trade ~ RTA | exporter^year + importer^year + exporter^importer", df, cluster="exporter^importer")
+    )
+    three.bias_correct(i="exporter", j="importer", t="year")  # Weidner & Zylkin kernels (README snippet 2)
     sep = intl.assign(SEP=(intl.exporter == "C01").astype(float) * (intl.importer <= "C03"))
-    sep.loc[sep.SEP > 0, "trade"] = 0.0          # SEP > 0 only where trade = 0: separated rows (the rectifier's LSMR)
+    sep.loc[sep.SEP > 0, "trade"] = 0.0  # SEP > 0 only where trade = 0: separated rows (the rectifier's LSMR)
     quiet = logging.getLogger("gravity.estimation")
     level = quiet.level
-    quiet.setLevel(logging.ERROR)                # SEP is then all zero: its "dropped" note is expected
+    quiet.setLevel(logging.ERROR)  # SEP is then all zero: its "dropped" note is expected
     try:
         ppml("trade ~ ln_DIST + SEP | exporter^year + importer^year", sep)
     finally:
         quiet.setLevel(level)
     # the rectifier's matrix-free LSMR operator, used on large samples only (README snippet 2's fits by year)
     codes = np.vstack([pd.factorize(sep[c])[0] for c in ("exporter", "importer")]).astype(np.int32)
-    lse = _LSE(np.array(sep[["ln_DIST"]], dtype=float), codes, [int(codes[0].max()) + 1, int(codes[1].max()) + 1],
-               (sep.trade == 0).to_numpy(), dense_max=0)
+    lse = _LSE(
+        np.array(sep[["ln_DIST"]], dtype=float),
+        codes,
+        [int(codes[0].max()) + 1, int(codes[1].max()) + 1],
+        (sep.trade == 0).to_numpy(),
+        dense_max=0,
+    )
     op = lse.operator()
     op.rmatvec(op.matvec(np.zeros(lse.q)))
     ppml("trade ~ ln_DIST + RTA + INTL_BRDR | exporter + importer", df[df.year == 2008], vcov="robust")
@@ -95,8 +101,9 @@ def run(verbose: bool = True) -> float:
     solve(purge_deficits(base), new_costs=new)
     scen = one.assign(INTL_BRDR=0.0)
     parametric_draws(fit.params, fit.cov_params(), 2, seed=0)
-    confidence_intervals(base, lambda b: trade_costs(scen, b) / trade_costs(one, b), fit=fit, draws=4, seed=0,
-                         progress=False)
+    confidence_intervals(
+        base, lambda b: trade_costs(scen, b) / trade_costs(one, b), fit=fit, draws=4, seed=0, progress=False
+    )
     seconds = time.perf_counter() - t0
     if verbose:
         from gravity._numba_cache import CHOSEN, configure

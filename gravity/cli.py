@@ -18,11 +18,13 @@ A missing or unreadable data file ends the command with ``error: ...`` (the file
 and exit code 2, not a traceback; a misspelt replication, dataset key or model file gets a "did you
 mean". Help texts are plain click help (no rich markup: ``[data]`` in a help text stays as written).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import typer
+
 
 def _data_error(exc: Exception) -> typer.Exit:
     """Print a data-layer error (missing file, checksum, config) as one message; exit code 2."""
@@ -43,15 +45,22 @@ def _version(value: bool) -> None:
     if value:
         import gravity
 
-        typer.echo(f"gravity {gravity.__version__} (distribution gravity-corridor) from "
-                   f"{Path(gravity.__file__).resolve().parent}")
+        typer.echo(
+            f"gravity {gravity.__version__} (distribution gravity-corridor) from "
+            f"{Path(gravity.__file__).resolve().parent}"
+        )
         raise typer.Exit()
 
 
 @app.callback()
 def main(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                 help="Print the version and where the package is imported from, then exit."),
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_version,
+        is_eager=True,
+        help="Print the version and where the package is imported from, then exit.",
+    ),
 ) -> None:
     """Structural gravity: PPML-HDFE estimation, GE counterfactuals, replications."""
 
@@ -69,11 +78,21 @@ def list_replications() -> None:
 
 @app.command("replicate")
 def replicate_command(
-    name: str = typer.Argument(..., metavar="NAME",
-                               help="replication name, e.g. yotov2016-ch1 (see `gravity list`), or 'all'"),
-    out: Path = typer.Option(Path("results/replications"), "--out", metavar="DIR", help="directory for NAME.csv / NAME.md"),
-    status: Path = typer.Option(None, "--status", metavar="FILE", help="also write a markdown status table to this file"),
-    models: Path = typer.Option(None, "--models", metavar="DIR", help="directory of replication files (default: the recipes shipped in the package)"),
+    name: str = typer.Argument(
+        ..., metavar="NAME", help="replication name, e.g. yotov2016-ch1 (see `gravity list`), or 'all'"
+    ),
+    out: Path = typer.Option(
+        Path("results/replications"), "--out", metavar="DIR", help="directory for NAME.csv / NAME.md"
+    ),
+    status: Path = typer.Option(
+        None, "--status", metavar="FILE", help="also write a markdown status table to this file"
+    ),
+    models: Path = typer.Option(
+        None,
+        "--models",
+        metavar="DIR",
+        help="directory of replication files (default: the recipes shipped in the package)",
+    ),
 ) -> None:
     """Run a replication: ours beside the published values; exit 1 if any difference exceeds tolerance."""
     from gravity.jobs.replicate.runners import run
@@ -102,13 +121,26 @@ def replicate_command(
 @app.command("corridor")
 def corridor(
     spec: Path = typer.Argument(..., metavar="FILE", help="corridor model file, e.g. models/eco_digital_corridor.toml"),
-    out: Path = typer.Option(None, "--out", metavar="DIR", help="directory for the workbook, tables, plots and report: "
-                             "new, empty, or the output of an earlier run (only files gravity wrote there are "
-                             "replaced) [default: results/<FILE's stem>, e.g. results/eco_digital_corridor]"),
-    scheduler: str = typer.Option(None, "--scheduler", metavar="ADDRESS", help="Dask scheduler for the draws and "
-                                  "re-fits, tcp://host:8786 (sets GRAVITY_SCHEDULER; default: this machine)"),
-    force: bool = typer.Option(False, "--force", help="write into a folder holding other files, beside them "
-                               "(they are never changed or deleted)"),
+    out: Path = typer.Option(
+        None,
+        "--out",
+        metavar="DIR",
+        help="directory for the workbook, tables, plots and report: "
+        "new, empty, or the output of an earlier run (only files gravity wrote there are "
+        "replaced) [default: results/<FILE's stem>, e.g. results/eco_digital_corridor]",
+    ),
+    scheduler: str = typer.Option(
+        None,
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler for the draws and "
+        "re-fits, tcp://host:8786 (sets GRAVITY_SCHEDULER; default: this machine)",
+    ),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="write into a folder holding other files, beside them (they are never changed or deleted)",
+    ),
 ) -> None:
     """Digital-corridor analysis: estimates, GE scenarios with 95% CIs, ministry workbook, plots, report.
 
@@ -125,9 +157,9 @@ def corridor(
     _model_file_exists(spec)
     out = Path("results") / spec.stem if out is None else out
     try:
-        target = co.check_output(out, force=force, inputs=(spec,))      # before any work
+        target = co.check_output(out, force=force, inputs=(spec,))  # before any work
         if scheduler:
-            get_executor(scheduler=scheduler)      # reachable now, not after the estimation
+            get_executor(scheduler=scheduler)  # reachable now, not after the estimation
             os.environ[ENV_SCHEDULER] = scheduler
         res = co.run(spec, target)
     except (ScenarioFileError, DataUnavailableError, ChecksumError, DataConfigError) as exc:
@@ -145,8 +177,12 @@ def _model_file_exists(spec: Path) -> None:
     if spec.exists():
         return
     folders = [spec.parent] + ([Path("models")] if spec.parent != Path("models") else [])
-    near = [str(f / name) for f in folders if f.is_dir()
-            for name in closest(spec.name, [p.name for p in f.glob("*.toml")], n=1)]
+    near = [
+        str(f / name)
+        for f in folders
+        if f.is_dir()
+        for name in closest(spec.name, [p.name for p in f.glob("*.toml")], n=1)
+    ]
     if near:
         typer.echo(f"error: {spec}: no such file; did you mean {near[0]}?", err=True)
         raise typer.Exit(code=2)
@@ -156,33 +192,43 @@ def _model_file_exists(spec: Path) -> None:
 def _written(paths: dict, out: Path) -> str:
     """The end message: the folder, the report (md and html) and the workbook, from the run's ``paths``
     (``report_md``, ``report_html``, ``xlsx``), else from the files found in ``out``."""
-    def shown(p) -> str:          # as the user would type it: relative to the working folder when inside it
+
+    def shown(p) -> str:  # as the user would type it: relative to the working folder when inside it
         p = Path(p)
-        return str(p.resolve().relative_to(Path.cwd().resolve())) if p.resolve().is_relative_to(Path.cwd().resolve()) \
+        return (
+            str(p.resolve().relative_to(Path.cwd().resolve()))
+            if p.resolve().is_relative_to(Path.cwd().resolve())
             else str(p)
+        )
 
     def pick(key: str, pattern: str) -> str:
         p = paths.get(key)
         found = [p] if p is not None else sorted(Path(out).glob(pattern))
         return ", ".join(shown(f) for f in found) or "(not written)"
 
-    return "\n".join([f"wrote {len(paths)} files to {out}/",
-                      f"  report:   {pick('report_md', 'report*.md')}  (html: {pick('report_html', 'report*.html')})",
-                      f"  workbook: {pick('xlsx', '*.xlsx')}"])
+    return "\n".join(
+        [
+            f"wrote {len(paths)} files to {out}/",
+            f"  report:   {pick('report_md', 'report*.md')}  (html: {pick('report_html', 'report*.html')})",
+            f"  workbook: {pick('xlsx', '*.xlsx')}",
+        ]
+    )
 
 
 def _size(n: int) -> str:
+    x = float(n)
     for unit in ("B", "kB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
+        if x < 1000 or unit == "GB":
+            return f"{x:.0f} {unit}" if unit == "B" else f"{x:.1f} {unit}"
+        x /= 1000
     return ""
 
 
 @app.command("data")
 def data_command(
-    keys: list[str] = typer.Argument(None, metavar="KEY",
-                                     help="registry keys or folders (e.g. yotov2016); default: every file"),
+    keys: list[str] = typer.Argument(
+        None, metavar="KEY", help="registry keys or folders (e.g. yotov2016); default: every file"
+    ),
     verify: bool = typer.Option(False, "--verify", help="check the sha256 of every present file"),
     fetch: bool = typer.Option(False, "--fetch", help="download every missing file (checked against its sha256)"),
 ) -> None:
@@ -203,10 +249,14 @@ def data_command(
     typer.echo(f"data directory: {where.path}")
     typer.echo(f"  chosen by rule {RULES.index(where.rule) + 1} ({where.rule}): {where.origin}")
     if not where.path.exists():
-        typer.echo("  this folder does not exist (yet): every file below is missing until `gravity data --fetch` "
-                   "downloads into it, or the rule points at the folder holding the data")
-    typer.echo(f"  rules, first match wins: 1. GRAVITY_DATA_DIR  2. [data] dir in {cfg}  "
-               f"3. ../shared/data beside the project  4. ~/.cache/gravity")
+        typer.echo(
+            "  this folder does not exist (yet): every file below is missing until `gravity data --fetch` "
+            "downloads into it, or the rule points at the folder holding the data"
+        )
+    typer.echo(
+        f"  rules, first match wins: 1. GRAVITY_DATA_DIR  2. [data] dir in {cfg}  "
+        f"3. ../shared/data beside the project  4. ~/.cache/gravity"
+    )
     width = max(len(k) for k in table["key"]) if len(table) else 0
     for r in table.itertuples(index=False):
         line = f"{r.status:<11} {r.key:<{width}}  {_size(r.bytes) if r.bytes else '':>9}"
@@ -222,7 +272,9 @@ def data_command(
         hints.append("`gravity data --fetch` downloads the missing files")
     if hints:
         typer.echo("; ".join(hints) + ".")
-    bad = sum(int(counts.get(s, 0)) for s in ("mismatch", "unavailable")) + (int(counts.get("missing", 0)) if fetch else 0)
+    bad = sum(int(counts.get(s, 0)) for s in ("mismatch", "unavailable")) + (
+        int(counts.get("missing", 0)) if fetch else 0
+    )
     raise typer.Exit(code=1 if bad else 0)
 
 

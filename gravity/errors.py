@@ -12,6 +12,7 @@ converge, ``FileNotFoundError`` for a file that cannot be had), so both ::
 catch them. Like :mod:`gravity.execution`, this module imports nothing of gravity, so every layer may
 import it (an import-linter contract in ``pyproject.toml``).
 """
+
 from __future__ import annotations
 
 __all__ = ["ArgumentTypeError", "GravityError", "OptionError"]

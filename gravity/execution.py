@@ -35,6 +35,7 @@ Examples
 
 This module imports nothing from the rest of ``gravity`` but :mod:`gravity.errors`; every layer may use it.
 """
+
 from __future__ import annotations
 
 import ast
@@ -45,30 +46,40 @@ import os
 import re
 import sys
 import threading
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from gravity._progress import progress_bar
 from gravity.errors import GravityError
 
-__all__ = ["ENV_SCHEDULER", "WORKER_ENV", "ExecutionError", "Executor", "Workers", "as_executor", "check_workers",
-           "get_executor", "shutdown", "spawn_hazard"]
+__all__ = [
+    "ENV_SCHEDULER",
+    "WORKER_ENV",
+    "ExecutionError",
+    "Executor",
+    "Workers",
+    "as_executor",
+    "check_workers",
+    "get_executor",
+    "shutdown",
+    "spawn_hazard",
+]
 
 log = logging.getLogger("gravity.execution")
 
 ENV_SCHEDULER = "GRAVITY_SCHEDULER"
 """Environment variable naming a Dask scheduler address, e.g. ``tcp://10.0.0.5:8786``."""
 
-WORKER_ENV = {"NUMBA_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-              "MKL_NUM_THREADS": "1"}
+WORKER_ENV = {"NUMBA_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 """Environment of the LocalCluster's worker processes: one thread each for numba and BLAS."""
 
 MODES = ("auto", "inprocess", "local", "cluster")
 _GUARD = '`if __name__ == "__main__":`'
 
 _LOCK = threading.Lock()
-_LOCAL: dict[int, Any] = {}      # n_workers -> Client of the process's LocalCluster
-_REMOTE: dict[str, Any] = {}     # scheduler address -> Client
-_SAID: list[str] = []            # the in-process fallback is logged once per process
+_LOCAL: dict[int, Any] = {}  # n_workers -> Client of the process's LocalCluster
+_REMOTE: dict[str, Any] = {}  # scheduler address -> Client
+_SAID: list[str] = []  # the in-process fallback is logged once per process
 
 
 class ExecutionError(GravityError, ValueError):
@@ -91,12 +102,13 @@ def check_workers(workers: Workers, name: str = "workers") -> Workers:
     if workers is None:
         return None
     try:
-        n = operator.index(workers)          # int or a numpy integer; a float or str is refused
+        n = operator.index(workers)  # int or a numpy integer; a float or str is refused
     except TypeError:
         n = -1
     if isinstance(workers, bool) or n < 0:
-        raise ExecutionError(f"{name} must be 0 (in-process) or more worker processes, or None (one per core); "
-                             f"got {workers!r}")
+        raise ExecutionError(
+            f"{name} must be 0 (in-process) or more worker processes, or None (one per core); got {workers!r}"
+        )
     return n
 
 
@@ -145,15 +157,25 @@ class Executor:
             return True
         if self.kind == "local" and self.auto and self._client is None:
             hazard = spawn_hazard()
-            if hazard and not _bootstrapping():        # a bootstrapping worker stops (``client``)
+            if hazard and not _bootstrapping():  # a bootstrapping worker stops (``client``)
                 if not _SAID:
                     _SAID.append(hazard)
                     log.warning("running in this process, not on Dask worker processes: %s", hazard)
                 return True
         return False
 
-    def map(self, fn: Callable, items: Sequence, *, shared: Any = None, desc: str = "", progress: bool = True,
-            sizes: Sequence[int] | None = None, unit: str = "task", tiny: bool = False) -> list:
+    def map(
+        self,
+        fn: Callable,
+        items: Sequence,
+        *,
+        shared: Any = None,
+        desc: str = "",
+        progress: bool = True,
+        sizes: Sequence[int] | None = None,
+        unit: str = "task",
+        tiny: bool = False,
+    ) -> list:
         """``[fn(item, shared) for item in items]`` (``fn(item)`` when ``shared`` is None), in input order.
 
         Parameters
@@ -230,9 +252,17 @@ class Executor:
             client.cancel(futures)
         return out
 
+    def _scheduler_address(self) -> str:
+        info = getattr(self._client, "scheduler_info", None)
+        got: dict[str, Any] = info() if callable(info) else {}
+        return str(got.get("address", ""))
+
     def __repr__(self) -> str:
-        where = {"inprocess": "in-process", "local": f"LocalCluster({self.workers} workers)",
-                 "cluster": f"cluster {getattr(self._client, 'scheduler_info', lambda: {})().get('address', '')}"}
+        where = {
+            "inprocess": "in-process",
+            "local": f"LocalCluster({self.workers} workers)",
+            "cluster": f"cluster {self._scheduler_address()}",
+        }
         return f"Executor({where[self.kind]}{', auto' if self.auto else ''})"
 
 
@@ -250,8 +280,9 @@ def _slug(text: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")[:40] or "task"
 
 
-def get_executor(client=None, *, scheduler: str | None = None, workers: int | None = None,
-                 mode: str = "auto", timeout: float = 10.0) -> Executor:
+def get_executor(
+    client=None, *, scheduler: str | None = None, workers: int | None = None, mode: str = "auto", timeout: float = 10.0
+) -> Executor:
     """The executor for a fan-out job, in this order of precedence.
 
     1. ``client`` (a ``distributed.Client``): its cluster;
@@ -297,15 +328,15 @@ def get_executor(client=None, *, scheduler: str | None = None, workers: int | No
     if mode != "inprocess" and workers != 0:
         address = scheduler or os.environ.get(ENV_SCHEDULER) or None
         if address:
-            return Executor("cluster", client=_remote_client(address, from_env=scheduler is None,
-                                                             timeout=timeout))
+            return Executor("cluster", client=_remote_client(address, from_env=scheduler is None, timeout=timeout))
     if mode == "cluster":
-        raise ExecutionError(f"mode='cluster' needs a Client, scheduler='tcp://host:port' or the "
-                             f"environment variable {ENV_SCHEDULER}")
+        raise ExecutionError(
+            f"mode='cluster' needs a Client, scheduler='tcp://host:port' or the environment variable {ENV_SCHEDULER}"
+        )
     if mode == "inprocess" or workers == 0:
         return Executor("inprocess")
     if _in_dask_worker():
-        return Executor("inprocess", auto=True)   # a task that fans out again runs its sub-tasks itself
+        return Executor("inprocess", auto=True)  # a task that fans out again runs its sub-tasks itself
     n = int(workers) if workers is not None else max(1, os.cpu_count() or 1)
     if mode == "auto" and n == 1:
         return Executor("inprocess", auto=True)
@@ -365,9 +396,11 @@ def check_address(address: str, *, from_env: bool = False) -> str:
     """
     source = f"the environment variable {ENV_SCHEDULER}" if from_env else "the scheduler argument"
     if not isinstance(address, str) or not _ADDRESS.match(address.strip()):
-        raise ExecutionError(f"{address!r} (from {source}) is not a Dask scheduler address. Fix: give it as "
-                             f"tcp://host:8786 (the address `dask scheduler` prints), or unset {ENV_SCHEDULER} / "
-                             "drop --scheduler to run on this machine")
+        raise ExecutionError(
+            f"{address!r} (from {source}) is not a Dask scheduler address. Fix: give it as "
+            f"tcp://host:8786 (the address `dask scheduler` prints), or unset {ENV_SCHEDULER} / "
+            "drop --scheduler to run on this machine"
+        )
     return address.strip()
 
 
@@ -396,8 +429,9 @@ def spawn_hazard() -> str:
     import multiprocessing
 
     if _bootstrapping():
-        return (f"this process is a worker still re-running its parent's main script: put that script's code "
-                f"under {_GUARD}")
+        return (
+            f"this process is a worker still re-running its parent's main script: put that script's code under {_GUARD}"
+        )
     main = sys.modules.get("__main__")
     spec = getattr(main, "__spec__", None)
     path = getattr(spec, "origin", None) if getattr(spec, "name", None) else getattr(main, "__file__", None)
@@ -415,16 +449,23 @@ def spawn_hazard() -> str:
         with open(path, "rb") as fh:
             tree = ast.parse(fh.read())
     except OSError:
-        return (f"worker processes would re-run the main script {path!r}, which cannot be read back: save it as a "
-                f"file with its code under {_GUARD} to use them")
+        return (
+            f"worker processes would re-run the main script {path!r}, which cannot be read back: save it as a "
+            f"file with its code under {_GUARD} to use them"
+        )
     except (SyntaxError, ValueError):
         return ""
     line = frame.f_lineno
-    if any(node.body[0].lineno <= line <= node.body[-1].end_lineno for node in ast.walk(tree)
-           if isinstance(node, ast.If) and _is_main_guard(node.test)):
+    if any(
+        node.body[0].lineno <= line <= node.body[-1].end_lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and _is_main_guard(node.test)
+    ):
         return ""
-    return (f"the script {path} makes this call at line {line}, outside {_GUARD}, and each worker process would "
-            f"run that line again: put the script's code under that guard to use them")
+    return (
+        f"the script {path} makes this call at line {line}, outside {_GUARD}, and each worker process would "
+        f"run that line again: put the script's code under that guard to use them"
+    )
 
 
 def _bootstrapping() -> bool:
@@ -494,14 +535,22 @@ def _local_client(workers: int):
             return c
         log.info("starting a Dask LocalCluster: %d worker processes, 1 thread each", workers)
         try:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   scheduler_port=0, env=dict(WORKER_ENV), silence_logs=logging.ERROR,
-                                   scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"})
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                scheduler_port=0,
+                env=dict(WORKER_ENV),
+                silence_logs=logging.ERROR,
+                scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+            )
         except RuntimeError as exc:
             raise ExecutionError(
                 f"could not start a Dask LocalCluster of {workers} worker processes ({exc}). Worker processes "
                 f"are spawned and re-import the main script: put a script's code under "
-                f"`if __name__ == \"__main__\":`, or run in-process (workers=0 / jobs = 1)") from exc
+                f'`if __name__ == "__main__":`, or run in-process (workers=0 / jobs = 1)'
+            ) from exc
         c = Client(cluster, set_as_default=False)
         _LOCAL[workers] = c
         return c
@@ -514,7 +563,7 @@ def shutdown() -> None:
             return
         quiet = logging.getLogger("distributed")
         level = quiet.level
-        quiet.setLevel(logging.ERROR)        # the cluster's goodbyes are not news
+        quiet.setLevel(logging.ERROR)  # the cluster's goodbyes are not news
         try:
             for c in list(_LOCAL.values()):
                 cluster = c.cluster

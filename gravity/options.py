@@ -13,6 +13,7 @@ The validator returns the value (or the canonical word of an accepted synonym) a
 own error (a :class:`gravity.errors.GravityError` and ``ValueError``) listing the allowed values. Like
 :mod:`gravity.errors`, this module imports nothing of gravity's layers; every layer may use it.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -31,8 +32,14 @@ def choices(alias: Any) -> tuple[str, ...]:
     return values
 
 
-def validator(alias: Any, name: str, error: type[GravityError] = OptionError, *,
-              synonyms: Mapping[str, str] | None = None, hint: str = "") -> Callable[[Any], Any]:
+def validator(
+    alias: Any,
+    name: str,
+    error: type[GravityError] = OptionError,
+    *,
+    synonyms: Mapping[str, str] | None = None,
+    hint: str = "",
+) -> Callable[[Any], Any]:
     """The one validator of option ``name`` whose values are the ``Literal`` ``alias``.
 
     Parameters

@@ -20,6 +20,7 @@ Other layers call these instead of keeping copies of the rules.
 This module imports nothing else from ``gravity`` (but :mod:`gravity.errors`): it is the leftmost layer of the
 data flow.
 """
+
 from __future__ import annotations
 
 import functools
@@ -68,7 +69,8 @@ class UnknownCountryError(GravityError, ValueError):
         super().__init__(
             f"{len(unknown)} unknown country name(s)/code(s){where}: {unknown[:50]}"
             f"{' …' if len(unknown) > 50 else ''}. Fix: add them to data/name_overrides.csv "
-            f"(name,iso3,note) or pass overrides={{name: iso3}}.")
+            f"(name,iso3,note) or pass overrides={{name: iso3}}."
+        )
 
 
 def _read(name: str) -> pd.DataFrame:
@@ -162,12 +164,17 @@ def to_iso3(values: str, *, overrides: dict[str, str] | None = None, context: st
 
 
 @overload
-def to_iso3(values: pd.Series | pd.Index | list[str] | tuple[str, ...] | np.ndarray, *,
-            overrides: dict[str, str] | None = None, context: str = "") -> pd.Series: ...
+def to_iso3(
+    values: pd.Series | pd.Index | list[str] | tuple[str, ...] | np.ndarray,
+    *,
+    overrides: dict[str, str] | None = None,
+    context: str = "",
+) -> pd.Series: ...
 
 
-def to_iso3(values: Iterable[str] | pd.Series | str, *, overrides: dict[str, str] | None = None,
-            context: str = "") -> pd.Series | str:
+def to_iso3(
+    values: Iterable[str] | pd.Series | str, *, overrides: dict[str, str] | None = None, context: str = ""
+) -> pd.Series | str:
     """Harmonise country names and codes to ISO3.
 
     Order: strip whitespace → explicit ``overrides`` → legacy code table (ROM→ROU, ZAR→COD, TMP→TLS,
@@ -255,8 +262,9 @@ def m49_to_iso3(codes, *, context: str = "") -> np.ndarray:
     try:
         num = arr.astype("int64")
     except (TypeError, ValueError):
-        raise UnknownCountryError(sorted({str(c) for c in arr.ravel().tolist()}),
-                                  f"{context or 'M49 codes'} (not integers)") from None
+        raise UnknownCountryError(
+            sorted({str(c) for c in arr.ravel().tolist()}), f"{context or 'M49 codes'} (not integers)"
+        ) from None
     table = _m49_table()
     uniq, inverse = np.unique(num, return_inverse=True)
     unknown = [str(u) for u in uniq.tolist() if u not in table]
@@ -266,6 +274,7 @@ def m49_to_iso3(codes, *, context: str = "") -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- unions and proxies
+
 
 def union_members(code: str) -> tuple[str, ...]:
     """Members of a customs union reporting as one economy (:data:`UNIONS`), seat first.
@@ -288,8 +297,10 @@ def union_members(code: str) -> tuple[str, ...]:
     try:
         return UNIONS[code]
     except KeyError:
-        raise DataInputError(f"{code!r} is not a customs union reporting as one economy; known unions: "
-                         f"{sorted(UNIONS)} (add one to gravity.data.countries.UNIONS)") from None
+        raise DataInputError(
+            f"{code!r} is not a customs union reporting as one economy; known unions: "
+            f"{sorted(UNIONS)} (add one to gravity.data.countries.UNIONS)"
+        ) from None
 
 
 def indicator_proxies() -> dict[str, str]:
@@ -326,6 +337,7 @@ def pair_code_map() -> dict[str, str]:
 
 
 # ----------------------------------------------------------------------------- Correlates of War codes
+
 
 @functools.cache
 def cow_codes() -> pd.DataFrame:
@@ -370,7 +382,7 @@ def cow_to_iso3(ccode, year) -> np.ndarray:
     keys, inverse = np.unique(codes.ravel() * 100_000 + yr.ravel(), return_inverse=True)  # years < 10^5
     pair_code, pair_year = keys // 100_000, keys % 100_000
     uniq = np.full(len(keys), "", dtype=object)
-    lo = t["from"].fillna(-10**6).astype("int64").to_numpy()
+    lo = t["from"].fillna(-(10**6)).astype("int64").to_numpy()
     hi = t["to"].fillna(10**6).astype("int64").to_numpy()
     for cc, iso, a, b in zip(t["ccode"].to_numpy(), t["iso3"].to_numpy(), lo, hi):
         uniq[(pair_code == cc) & (pair_year >= a) & (pair_year <= b)] = iso
@@ -378,6 +390,7 @@ def cow_to_iso3(ccode, year) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- year-range facts
+
 
 def _with_years(name: str, cols: tuple[str, ...]) -> pd.DataFrame:
     t = _read(name)
@@ -395,12 +408,13 @@ def _in_range(table: pd.DataFrame, lo: str, hi: str, iso3, year) -> tuple[np.nda
         return listed, listed
     j = np.where(listed, idx, 0)
     yr = np.broadcast_to(np.asarray(year, dtype="int64"), codes.shape)
-    low = table[lo].fillna(-10**6).astype("int64").to_numpy()[j]
+    low = table[lo].fillna(-(10**6)).astype("int64").to_numpy()[j]
     high = table[hi].fillna(10**6).astype("int64").to_numpy()[j]
     return listed, listed & (yr >= low) & (yr <= high)
 
 
 # ----------------------------------------------------------------------------- landlocked
+
 
 @functools.cache
 def landlocked_table() -> pd.DataFrame:
@@ -429,6 +443,7 @@ def cepii_landlocked_crosscheck(geo: pd.DataFrame) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- memberships
 
+
 @functools.cache
 def memberships() -> pd.DataFrame:
     """``bloc, iso3, joined, left, note`` for ECO, CIS, EAEU, SCO (``left`` missing = still a member)."""
@@ -452,6 +467,7 @@ def members(bloc: str, year: int) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- existence
+
 
 @functools.cache
 def existence_table() -> pd.DataFrame:

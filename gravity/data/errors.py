@@ -5,6 +5,7 @@ The other data errors live beside the code that raises them: :class:`gravity.dat
 :class:`~gravity.data.registry.DataConfigError` (``gravity.toml``), :class:`gravity.data.countries.UnknownCountryError`
 and :class:`gravity.data.readers.wiod.WIODNegativeFlowError`. All derive from :class:`gravity.errors.GravityError`.
 """
+
 from __future__ import annotations
 
 from gravity.errors import GravityError

@@ -7,11 +7,22 @@ fixed-effect degrees of freedom); ``vcov`` (the one sandwich and small-sample co
 ``results`` (one results base: ``params``, ``bse``, ``conf_int``, ``summary``, ``lincom``,
 ``t_test``, ``wald_test``).
 """
+
 from gravity.estimation.formula import Spec, build_design, parse_formula
 from gravity.estimation.ols import OLSResults, ols
 from gravity.estimation.ppml import ppml
 from gravity.estimation.results import EstimationResults, LinearCombination, PPMLResults
 from gravity.estimation.vcov import SSC
 
-__all__ = ["ppml", "ols", "PPMLResults", "OLSResults", "EstimationResults", "LinearCombination",
-           "parse_formula", "build_design", "Spec", "SSC"]
+__all__ = [
+    "ppml",
+    "ols",
+    "PPMLResults",
+    "OLSResults",
+    "EstimationResults",
+    "LinearCombination",
+    "parse_formula",
+    "build_design",
+    "Spec",
+    "SSC",
+]

@@ -5,6 +5,7 @@ Irons–Tuck acceleration; see :mod:`gravity.estimation.demean` for the problem 
 fixed-effect part of a linear predictor, and the Poisson deviance. Every function is compiled with
 ``cache=True``; callers import them from here.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -362,6 +363,7 @@ def compact_fe(fe, keep):
 # A = diag(w) [X D] diag(s): w the square-root weights of the rows, D the fixed-effect dummies
 # (effect k's levels at columns p + offsets[k] .. p + offsets[k+1] − 1), s the column scaling.
 
+
 @njit(cache=True)
 def lse_matvec(X, fe, offsets, w, s, theta, out):
     """out = A θ, i.e. out_i = w_i (Σ_j X_ij s_j θ_j + Σ_k s_c θ_c), c = p + offsets[k] + g_k(i).
@@ -422,6 +424,7 @@ def lse_rmatvec(X, fe, offsets, w, s, v, out):
 # ---- Weidner & Zylkin (2021) bias terms (gravity.estimation.bias) ------------------------------
 # Pair p = (i, j) holds a length-T vector (zeros for absent years). With the pair effect profiled
 # out its Hessian is H_p = diag(λ_p) − λ_p λ_p' / Σ_t λ_pt and its score S_p = y_p − λ_p.
+
 
 @njit(cache=True)
 def wz_sums(lam, S, X, ex, im, n_i, n_j):
@@ -554,8 +557,11 @@ def wz_series_diag(lam, ex, im, Pi, Pj):
                 w[s] = lam[p, s] * u[s]
             for s in range(T):
                 for t in range(T):
-                    h = (lam[p, s] * M[s, t] * lam[p, t] - (w[s] * lam[p, t] + lam[p, s] * w[t]) / L
-                         + q * lam[p, s] * lam[p, t] / (L * L))
+                    h = (
+                        lam[p, s] * M[s, t] * lam[p, t]
+                        - (w[s] * lam[p, t] + lam[p, s] * w[t]) / L
+                        + q * lam[p, s] * lam[p, t] / (L * L)
+                    )
                     if side == 0:
                         Mi[a, s, t] += h
                     else:

@@ -72,6 +72,7 @@ large N, T. Journal of Econometrics 192(1), 291–312.
 Yotov, Y. V., Piermartini, R., Monteiro, J.-A. & Larch, M. (2016). An Advanced Guide to Trade Policy
 Analysis: The Structural Gravity Model. WTO/UNCTAD.
 """
+
 from __future__ import annotations
 
 import copy
@@ -89,8 +90,7 @@ from gravity.estimation.irls import irls
 from gravity.estimation.separation import compact_codes, drop_fe_groups, iterative_rectifier
 from gravity.options import validator
 
-__all__ = ["bias_correct", "analytical", "jackknife", "simulate_panel", "BiasCorrected", "BiasSpecError",
-           "BiasColumn"]
+__all__ = ["bias_correct", "analytical", "jackknife", "simulate_panel", "BiasCorrected", "BiasSpecError", "BiasColumn"]
 
 EXACT_MAX_FE = 3000
 _RCOND = 1e-9
@@ -113,11 +113,11 @@ check_leverage = validator(Leverage, "leverage", BiasSpecError)
 
 @dataclass(frozen=True)
 class _Panel:
-    ex: np.ndarray        # exporter code per pair (P,)
-    im: np.ndarray        # importer code per pair (P,)
-    lam: np.ndarray       # (P, T)
-    S: np.ndarray         # (P, T)
-    X: np.ndarray         # (P, T, K) demeaned slopes
+    ex: np.ndarray  # exporter code per pair (P,)
+    im: np.ndarray  # importer code per pair (P,)
+    lam: np.ndarray  # (P, T)
+    S: np.ndarray  # (P, T)
+    X: np.ndarray  # (P, T, K) demeaned slopes
     n_i: int
     n_j: int
     three: bool
@@ -145,24 +145,31 @@ def _structure(fit, i: str, j: str, t: str):
     k_it = [k for k, x in enumerate(terms) if set(x) == {i, t}]
     k_jt = [k for k, x in enumerate(terms) if set(x) == {j, t}]
     if not k_it or not k_jt:
-        raise BiasSpecError(f"bias_correct needs exporter-time and importer-time fixed effects {need}; "
-                            f"the fit has {found}. Name the columns with i=, j=, t= as they appear in the "
-                            f"formula, or refit with '| {i}^{t} + {j}^{t} + {i}^{j}'")
+        raise BiasSpecError(
+            f"bias_correct needs exporter-time and importer-time fixed effects {need}; "
+            f"the fit has {found}. Name the columns with i=, j=, t= as they appear in the "
+            f"formula, or refit with '| {i}^{t} + {j}^{t} + {i}^{j}'"
+        )
     rest = [k for k in range(len(terms)) if k not in (k_it[0], k_jt[0])]
     if len(rest) > 1:
-        raise BiasSpecError(f"bias_correct handles {need} only; the fit has {found}: drop the other "
-                            f"fixed effects {['^'.join(terms[k]) for k in rest[1:]]}")
+        raise BiasSpecError(
+            f"bias_correct handles {need} only; the fit has {found}: drop the other "
+            f"fixed effects {['^'.join(terms[k]) for k in rest[1:]]}"
+        )
     if fit._has_weights:
-        raise BiasSpecError("bias_correct: the corrections of Weidner & Zylkin (2021) are for unweighted PPML; "
-                            "refit without weights=")
+        raise BiasSpecError(
+            "bias_correct: the corrections of Weidner & Zylkin (2021) are for unweighted PPML; refit without weights="
+        )
     if len(fit.params) == 0:
         raise BiasSpecError("bias_correct: the model has no slope coefficient to correct")
     ex_v = _codes_of(fit, k_it[0], i)
     t_v = _codes_of(fit, k_it[0], t)
     im_v = _codes_of(fit, k_jt[0], j)
     t2 = _codes_of(fit, k_jt[0], t)
-    if not (np.array_equal(t_v, t2) or
-            np.array_equal(pd.Series(t_v).astype(str).to_numpy(), pd.Series(t2).astype(str).to_numpy())):
+    if not (
+        np.array_equal(t_v, t2)
+        or np.array_equal(pd.Series(t_v).astype(str).to_numpy(), pd.Series(t2).astype(str).to_numpy())
+    ):
         raise BiasSpecError(f"the {t!r} values of {'^'.join(terms[k_it[0]])} and {'^'.join(terms[k_jt[0]])} differ")
     ex_c, ex_l = pd.factorize(ex_v, sort=True)
     im_c, im_l = pd.factorize(im_v, sort=True)
@@ -177,14 +184,18 @@ def _structure(fit, i: str, j: str, t: str):
         # the third effect must be the exporter-importer pair: same partition of the rows as (i, j)
         joint = pd.factorize(pair_c.astype(np.int64) * (int(pc.max()) + 1) + pc)[0]
         if joint.max() != pair_c.max() or joint.max() != int(pc.max()):
-            raise BiasSpecError(f"the third fixed effect {'^'.join(terms[kp])!r} is not the exporter-importer "
-                                f"pair ({i}^{j}): its groups differ from the ({i}, {j}) combinations in "
-                                f"the estimation sample")
+            raise BiasSpecError(
+                f"the third fixed effect {'^'.join(terms[kp])!r} is not the exporter-importer "
+                f"pair ({i}^{j}): its groups differ from the ({i}, {j}) combinations in "
+                f"the estimation sample"
+            )
         pair_label = "^".join(terms[kp])
     dup = pd.Series(pair_c.astype(np.int64) * len(t_l) + t_c).duplicated()
     if dup.any():
-        raise BiasSpecError(f"{int(dup.sum())} rows repeat an ({i}, {j}, {t}) combination; aggregate to one "
-                            f"row per exporter, importer and year first")
+        raise BiasSpecError(
+            f"{int(dup.sum())} rows repeat an ({i}, {j}, {t}) combination; aggregate to one "
+            f"row per exporter, importer and year first"
+        )
     return ex_c, im_c, t_c, pair_c, len(ex_l), len(im_l), len(t_l), three, pair_label
 
 
@@ -228,10 +239,12 @@ def _pinv(H: np.ndarray) -> np.ndarray:
 
 def _leverage_mode(leverage: str, F: int) -> str:
     if leverage == "blocks":
-        raise BiasSpecError("leverage='blocks' was removed: the block-diagonal V_FE without its cross blocks "
-                         "overstates the fixed-effect leverage when a few countries dominate trade (on Yotov "
-                         "et al. ch. 2 it gave an adjusted SE below the unadjusted one); use leverage='series' "
-                         "(second order, within 1% of exact there) or 'exact'")
+        raise BiasSpecError(
+            "leverage='blocks' was removed: the block-diagonal V_FE without its cross blocks "
+            "overstates the fixed-effect leverage when a few countries dominate trade (on Yotov "
+            "et al. ch. 2 it gave an adjusted SE below the unadjusted one); use leverage='series' "
+            "(second order, within 1% of exact there) or 'exact'"
+        )
     check_leverage(leverage)
     if leverage == "auto":
         return "exact" if F <= EXACT_MAX_FE else "series"
@@ -250,8 +263,8 @@ def _fe_blocks(pn: _Panel, leverage: str, Hi=None, Hj=None, Pi=None, Pj=None):
             Lm = np.zeros((pn.n_i, pn.n_j))
             Lm[pn.ex, pn.im] = lt
             G = np.zeros((pn.n_i + pn.n_j,) * 2)
-            G[:pn.n_i, pn.n_i:] = Lm
-            G[pn.n_i:, :pn.n_i] = Lm.T
+            G[: pn.n_i, pn.n_i :] = Lm
+            G[pn.n_i :, : pn.n_i] = Lm.T
             G[np.arange(pn.n_i), np.arange(pn.n_i)] = Lm.sum(1)
             G[pn.n_i + np.arange(pn.n_j), pn.n_i + np.arange(pn.n_j)] = Lm.sum(0)
             V = _pinv(G)
@@ -265,22 +278,22 @@ def _fe_blocks(pn: _Panel, leverage: str, Hi=None, Hj=None, Pi=None, Pj=None):
     jofs = T * pn.n_i
     G = np.zeros((F, F))
     for e in range(pn.n_i):
-        G[e * T:(e + 1) * T, e * T:(e + 1) * T] = Hi[e]
+        G[e * T : (e + 1) * T, e * T : (e + 1) * T] = Hi[e]
     for m in range(pn.n_j):
-        G[jofs + m * T:jofs + (m + 1) * T, jofs + m * T:jofs + (m + 1) * T] = Hj[m]
+        G[jofs + m * T : jofs + (m + 1) * T, jofs + m * T : jofs + (m + 1) * T] = Hj[m]
     L = pn.lam.sum(1)
     ok = L > 0
     Hp = np.zeros((P, T, T))
     Hp[ok] = -pn.lam[ok, :, None] * pn.lam[ok, None, :] / L[ok, None, None]
     Hp[:, np.arange(T), np.arange(T)] += pn.lam
-    rows = (pn.ex[:, None, None] * T + np.arange(T)[None, :, None])
-    cols = (jofs + pn.im[:, None, None] * T + np.arange(T)[None, None, :])
+    rows = pn.ex[:, None, None] * T + np.arange(T)[None, :, None]
+    cols = jofs + pn.im[:, None, None] * T + np.arange(T)[None, None, :]
     G[rows, cols] = Hp
     G[cols.transpose(0, 2, 1), rows.transpose(0, 2, 1)] = Hp.transpose(0, 2, 1)
     del Hp
     V = _pinv(G)
-    Vi = np.stack([V[a * T:(a + 1) * T, a * T:(a + 1) * T] for a in range(pn.n_i)])
-    Vj = np.stack([V[jofs + b * T:jofs + (b + 1) * T, jofs + b * T:jofs + (b + 1) * T] for b in range(pn.n_j)])
+    Vi = np.stack([V[a * T : (a + 1) * T, a * T : (a + 1) * T] for a in range(pn.n_i)])
+    Vj = np.stack([V[jofs + b * T : jofs + (b + 1) * T, jofs + b * T : jofs + (b + 1) * T] for b in range(pn.n_j)])
     return Vi, Vj, V, 1, np.zeros((1, 1)), dummy3, dummy3
 
 
@@ -314,7 +327,7 @@ def analytical(fit, i="exporter", j="importer", t="year", *, leverage: Leverage 
     P, T = pn.lam.shape
     K = pn.X.shape[2]
     Xf = pn.X.reshape(-1, K)
-    Hb = Xf.T @ (Xf * pn.lam.reshape(-1)[:, None])       # Σ x̃'Λx̃
+    Hb = Xf.T @ (Xf * pn.lam.reshape(-1)[:, None])  # Σ x̃'Λx̃
     VX = np.linalg.inv(Hb)
     Bv = np.zeros(K)
     Dv = np.zeros(K)
@@ -330,12 +343,20 @@ def analytical(fit, i="exporter", j="importer", t="year", *, leverage: Leverage 
         Dv = VX @ ((-d1 + 0.5 * d2) * pn.n_j / (pn.n_j - 1))
     lev = _leverage_mode(leverage, T * (pn.n_i + pn.n_j))
     Vi, Vj, Vfull, cross, dvd, Pi, Pj = _fe_blocks(pn, lev, Hi, Hj, Hinv_i, Hinv_j)
-    om, om0 = wz_meat(pn.lam, pn.S, pn.X, pn.ex, pn.im, VX, Vi, Vj, Vfull, T * pn.n_i, dvd, pn.three, cross,
-                      Pi, Pj)
+    om, om0 = wz_meat(pn.lam, pn.S, pn.X, pn.ex, pn.im, VX, Vi, Vj, Vfull, T * pn.n_i, dvd, pn.three, cross, Pi, Pj)
     om = (om + om.T) / 2
     c = P / (P - 1)
-    return dict(bias=Bv + Dv, B=Bv, D=Dv, V=c * VX @ om @ VX, V_plain=c * VX @ om0 @ VX, n_pairs=P,
-                three=pn.three, pair_label=pn.pair_label, leverage=lev if pn.three else "exact (per year)")
+    return dict(
+        bias=Bv + Dv,
+        B=Bv,
+        D=Dv,
+        V=c * VX @ om @ VX,
+        V_plain=c * VX @ om0 @ VX,
+        n_pairs=P,
+        three=pn.three,
+        pair_label=pn.pair_label,
+        leverage=lev if pn.three else "exact (per year)",
+    )
 
 
 def _refit(y, X, fe, off, names):
@@ -353,26 +374,41 @@ def _refit(y, X, fe, off, names):
             break
         alive[np.flatnonzero(alive)[mask]] = False
     cfe, old = compact_codes(fe[:, alive], np.ones(int(alive.sum()), dtype=bool))
-    res = irls(np.ascontiguousarray(y[alive]), np.asfortranarray(X[alive]), cfe, [len(o) for o in old],
-               np.ones(int(alive.sum())), np.ascontiguousarray(off[alive]), names, tol=1e-10, maxiter=1000,
-               fixef_tol=1e-10, verbose=False)
+    res = irls(
+        np.ascontiguousarray(y[alive]),
+        np.asfortranarray(X[alive]),
+        cfe,
+        [len(o) for o in old],
+        np.ones(int(alive.sum())),
+        np.ascontiguousarray(off[alive]),
+        names,
+        tol=1e-10,
+        maxiter=1000,
+        fixef_tol=1e-10,
+        verbose=False,
+    )
     if len(res["names"]) != len(names):
-        raise BiasSpecError(f"jackknife: {sorted(set(names) - set(res['names']))} not identified on a half-panel "
-                         f"subsample; use method='analytical'")
+        raise BiasSpecError(
+            f"jackknife: {sorted(set(names) - set(res['names']))} not identified on a half-panel "
+            f"subsample; use method='analytical'"
+        )
     return res["beta"]
 
 
 def _check_splits(splits, seed) -> None:
     """``splits`` an integer ≥ 1 and ``seed`` an integer ≥ 0 (``splits=0`` used to fail deep in pandas)."""
     if isinstance(splits, bool) or not isinstance(splits, (int, np.integer)) or splits < 1:
-        raise BiasSpecError(f"splits={splits!r}: the jackknife averages over a whole number (>= 1) of random "
-                            "halvings. Fix: leave the default splits=1, or e.g. splits=10 for a steadier estimate")
+        raise BiasSpecError(
+            f"splits={splits!r}: the jackknife averages over a whole number (>= 1) of random "
+            "halvings. Fix: leave the default splits=1, or e.g. splits=10 for a steadier estimate"
+        )
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise BiasSpecError(f"seed={seed!r}: the seed of the random halvings must be an integer >= 0. Fix: e.g. seed=0")
 
 
-def jackknife(fit, i="exporter", j="importer", t="year", *, splits: int = 1, seed: int = 0,
-              return_estimates: bool = False):
+def jackknife(
+    fit, i="exporter", j="importer", t="year", *, splits: int = 1, seed: int = 0, return_estimates: bool = False
+):
     """Split-panel jackknife bias of a three-way fit (module docstring): (1/4)Σ_s β̂_s − β̂, averaged
     over ``splits`` random halvings of the exporters and of the importers (so that β̂ − bias is
     2β̂ − (1/4)Σ_s β̂_s).
@@ -406,9 +442,11 @@ def jackknife(fit, i="exporter", j="importer", t="year", *, splits: int = 1, see
     _check_splits(splits, seed)
     ex_c, im_c, t_c, pair_c, n_i, n_j, T, three, _ = _structure(fit, i, j, t)
     if not three:
-        raise BiasSpecError("method='jackknife' corrects the three-way model only: two-way slopes have no "
-                            "incidental-parameter bias (Fernández-Val & Weidner 2016); use method='analytical' "
-                            "for the adjusted standard errors")
+        raise BiasSpecError(
+            "method='jackknife' corrects the three-way model only: two-way slopes have no "
+            "incidental-parameter bias (Fernández-Val & Weidner 2016); use method='analytical' "
+            "for the adjusted standard errors"
+        )
     rng = np.random.default_rng(seed)
     beta = fit.params.to_numpy()
     names = list(fit.params.index)
@@ -483,16 +521,28 @@ class BiasCorrected:
             f"vcov({vcov!r}) on a bias-corrected result would replace its adjusted pair-clustered covariance "
             f"(Weidner & Zylkin 2021) by one without the adjustment. Use r.uncorrected.vcov({vcov!r}) for the "
             f"original estimates with another covariance, or r.cov_unadjusted for the pair-clustered one "
-            f"without the adjustment")
+            f"without the adjustment"
+        )
 
     def summary(self):
         base = super().summary()  # type: ignore[misc]  # a mixin: the result class comes next in the MRO
-        what = ("three-way: bias " + ("analytical" if self.bias_method == "analytical" else
-                                      "split-panel jackknife") + " + adjusted SEs") if self._three else \
-            "two-way: adjusted SEs only (no slope bias)"
-        extra = [("Bias correction", f"Weidner & Zylkin (2021), {what}; SEs clustered by {self.cluster[0]}, "
-                                     f"locally de-biased (fixed-effect leverage: {self.leverage})"),
-                 ("Bias (subtracted)", ", ".join(f"{k} {v:.6f}" for k, v in self.bias.items()))]
+        what = (
+            (
+                "three-way: bias "
+                + ("analytical" if self.bias_method == "analytical" else "split-panel jackknife")
+                + " + adjusted SEs"
+            )
+            if self._three
+            else "two-way: adjusted SEs only (no slope bias)"
+        )
+        extra = [
+            (
+                "Bias correction",
+                f"Weidner & Zylkin (2021), {what}; SEs clustered by {self.cluster[0]}, "
+                f"locally de-biased (fixed-effect leverage: {self.leverage})",
+            ),
+            ("Bias (subtracted)", ", ".join(f"{k} {v:.6f}" for k, v in self.bias.items())),
+        ]
         return type(base)(base.title, extra + base.info, base.coefs, digits=base.digits)
 
 
@@ -501,13 +551,25 @@ _TYPES: dict[type, Any] = {}
 
 def _corrected_type(base: type) -> Any:
     if base not in _TYPES:
-        _TYPES[base] = type(f"BiasCorrected{base.__name__}", (BiasCorrected, base),
-                            {"__module__": __name__, "__doc__": BiasCorrected.__doc__})
+        _TYPES[base] = type(
+            f"BiasCorrected{base.__name__}",
+            (BiasCorrected, base),
+            {"__module__": __name__, "__doc__": BiasCorrected.__doc__},
+        )
     return _TYPES[base]
 
 
-def bias_correct(fit, i="exporter", j="importer", t="year", *, method: BiasMethod = "analytical",
-                 leverage: Leverage = "auto", splits=1, seed=0):
+def bias_correct(
+    fit,
+    i="exporter",
+    j="importer",
+    t="year",
+    *,
+    method: BiasMethod = "analytical",
+    leverage: Leverage = "auto",
+    splits=1,
+    seed=0,
+):
     """Bias-corrected PPML results (the implementation of ``PPMLResults.bias_correct``).
 
     Parameters
@@ -606,9 +668,9 @@ def simulate_panel(n: int, T: int, *, beta: float = 1.0, dgp: int = 2, seed=None
     for t in range(T):
         pi = alpha[e, t] + gamma[m, t] + eta
         x = x / 2 + pi + rng.normal(0, 0.5, n * n)
-        z = 0.3 * z + rng.normal(0, np.sqrt(1 - 0.3 ** 2), n * n)
+        z = 0.3 * z + rng.normal(0, np.sqrt(1 - 0.3**2), n * n)
         lam = np.exp(beta * x + pi)
-        s2 = {1: 1 / lam ** 2, 2: 1 / lam, 3: np.ones_like(lam), 4: 0.5 / lam + 0.5 * np.exp(2 * x)}[dgp]
+        s2 = {1: 1 / lam**2, 2: 1 / lam, 3: np.ones_like(lam), 4: 0.5 / lam + 0.5 * np.exp(2 * x)}[dgp]
         omega = np.exp(-0.5 * np.log1p(s2) + np.sqrt(np.log1p(s2)) * z)
         frames.append(pd.DataFrame({"exporter": e, "importer": m, "year": t, "y": lam * omega, "x": x}))
     return pd.concat(frames, ignore_index=True)

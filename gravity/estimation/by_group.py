@@ -31,6 +31,7 @@ Analysis: The Structural Gravity Model. WTO/UNCTAD.
 Larch, M., Wanner, J., Yotov, Y. V. & Zylkin, T. (2019). Currency unions and trade: a PPML re-assessment
 with high-dimensional fixed effects. Oxford Bulletin of Economics and Statistics 81(3), 487–510.
 """
+
 from __future__ import annotations
 
 import logging
@@ -90,8 +91,10 @@ class ByGroupResults(FitList):
             if lev == level:
                 return r
         hit = self.failed.loc[self.failed[self.by] == level, "reason"]
-        raise UnknownGroupError(f"{self.by} = {level!r} was not estimated"
-                       + (f": {hit.iloc[0]}" if len(hit) else f"; groups: {self.levels[:20]}"))
+        raise UnknownGroupError(
+            f"{self.by} = {level!r} was not estimated"
+            + (f": {hit.iloc[0]}" if len(hit) else f"; groups: {self.levels[:20]}")
+        )
 
     def tidy(self) -> pd.DataFrame:
         """Coefficients of every group, one row per group × term; failed groups as one row each.
@@ -107,15 +110,34 @@ class ByGroupResults(FitList):
         parts = []
         for lev, r in zip(self.levels, self):
             conv = bool(getattr(r, "converged", True))
-            parts.append(pd.DataFrame({
-                self.by: [lev] * len(r.params), "term": r.params.index.astype(object),
-                "estimate": r.params.to_numpy(dtype=float), "se": r.bse.to_numpy(dtype=float),
-                "nobs": r.nobs, "converged": conv, "reason": "" if conv else "did not converge"}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        self.by: [lev] * len(r.params),
+                        "term": r.params.index.astype(object),
+                        "estimate": r.params.to_numpy(dtype=float),
+                        "se": r.bse.to_numpy(dtype=float),
+                        "nobs": r.nobs,
+                        "converged": conv,
+                        "reason": "" if conv else "did not converge",
+                    }
+                )
+            )
         if len(self.failed):
             f = self.failed
-            parts.append(pd.DataFrame({
-                self.by: f[self.by].to_numpy(), "term": None, "estimate": np.nan, "se": np.nan,
-                "nobs": f["nobs"].to_numpy(), "converged": False, "reason": f["reason"].to_numpy()}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        self.by: f[self.by].to_numpy(),
+                        "term": None,
+                        "estimate": np.nan,
+                        "se": np.nan,
+                        "nobs": f["nobs"].to_numpy(),
+                        "converged": False,
+                        "reason": f["reason"].to_numpy(),
+                    }
+                )
+            )
         if not parts:
             return pd.DataFrame(columns=[self.by, *TIDY_COLUMNS])
         out = pd.concat(parts, ignore_index=True)
@@ -136,11 +158,13 @@ def _fit_one(estimator: Callable, formula: str, sub: pd.DataFrame, kwargs: dict)
     """``(fit, "")``, or ``(None, reason)`` for a group that cannot be estimated."""
     try:
         fit = estimator(formula, sub, **kwargs)
-    except (ValueError, ArithmeticError) as exc:   # separation, no rows, bad term, singular design
+    except (ValueError, ArithmeticError) as exc:  # separation, no rows, bad term, singular design
         return None, f"{type(exc).__name__}: {exc}"
     if fit.df_resid < 0 or fit.nobs <= len(fit.params):
-        return None, (f"too few observations: {fit.nobs} used for {len(fit.params)} slopes and "
-                      f"{fit.nobs - len(fit.params) - fit.df_resid} fixed-effect degrees of freedom")
+        return None, (
+            f"too few observations: {fit.nobs} used for {len(fit.params)} slopes and "
+            f"{fit.nobs - len(fit.params) - fit.df_resid} fixed-effect degrees of freedom"
+        )
     return fit, ""
 
 
@@ -164,12 +188,14 @@ class _SourceTask:
     def __call__(self, level):
         sub = self.source.read(level)
         if not isinstance(sub, pd.DataFrame):
-            raise ArgumentTypeError(f"{type(self.source).__name__}.read({level!r}) returned {type(sub).__name__}; "
-                                    f"a group "
-                            f"source must return a pandas DataFrame")
+            raise ArgumentTypeError(
+                f"{type(self.source).__name__}.read({level!r}) returned {type(sub).__name__}; "
+                f"a group "
+                f"source must return a pandas DataFrame"
+            )
         fit, reason = _fit_one(self.estimator, self.formula, sub, self.kwargs)
         if fit is not None and hasattr(fit, "compact"):
-            fit = fit.compact()      # the caller keeps every group's fit, never its rows
+            fit = fit.compact()  # the caller keeps every group's fit, never its rows
         return fit, reason, len(sub)
 
 
@@ -184,8 +210,9 @@ def _sorted_levels(values) -> list:
         return sorted(values, key=str)
 
 
-def fit_by(estimator: Callable, formula: str, data, by: str, *, executor=None,
-           progress: bool = True, **kwargs) -> ByGroupResults:
+def fit_by(
+    estimator: Callable, formula: str, data, by: str, *, executor=None, progress: bool = True, **kwargs
+) -> ByGroupResults:
     """Fit ``estimator(formula, data[data[by] == s], **kwargs)`` for every level s of ``by``.
 
     The per-group model is the sector-level gravity equation in the module docstring; groups are
@@ -230,8 +257,10 @@ def fit_by(estimator: Callable, formula: str, data, by: str, *, executor=None,
     """
     source = not isinstance(data, pd.DataFrame) and _is_source(data)
     if not isinstance(data, pd.DataFrame) and not source:
-        raise EstimationError(f"data must be a pandas DataFrame or a group source (an object with levels() and "
-                         f"read(level), e.g. gravity.data.IndustrySource), got {type(data).__name__}")
+        raise EstimationError(
+            f"data must be a pandas DataFrame or a group source (an object with levels() and "
+            f"read(level), e.g. gravity.data.IndustrySource), got {type(data).__name__}"
+        )
     if source:
         own = getattr(data, "by", None)
         if own is not None and by != own:
@@ -244,8 +273,10 @@ def fit_by(estimator: Callable, formula: str, data, by: str, *, executor=None,
         raise EstimationError("give by= (one fit per group, on the executor) or split=/fsplit= (in-process), not both")
     for name in ("weights", "offset"):
         if kwargs.get(name) is not None and not isinstance(kwargs[name], str):
-            raise EstimationError(f"with by=, give {name} as a column name of data (an array cannot follow the "
-                             f"rows of each group), got {type(kwargs[name]).__name__}")
+            raise EstimationError(
+                f"with by=, give {name} as a column name of data (an array cannot follow the "
+                f"rows of each group), got {type(kwargs[name]).__name__}"
+            )
     if len(expand_formula(formula)) > 1:
         raise EstimationError(f"by= fits one model per group; {formula!r} asks for several: call once per model")
     if source:
@@ -253,9 +284,11 @@ def fit_by(estimator: Callable, formula: str, data, by: str, *, executor=None,
     miss = data[by].isna().to_numpy()
     if miss.any():
         rows = list(data.index[miss][:10])
-        raise EstimationError(f"column {by!r} is missing in {int(miss.sum())} rows (e.g. index {rows}); "
-                              f"drop those rows "
-                         f"or give them a group")
+        raise EstimationError(
+            f"column {by!r} is missing in {int(miss.sum())} rows (e.g. index {rows}); "
+            f"drop those rows "
+            f"or give them a group"
+        )
     codes, uniques = pd.factorize(data[by], sort=False)
     levels = _sorted_levels(list(uniques))
     if not levels:
@@ -266,15 +299,24 @@ def fit_by(estimator: Callable, formula: str, data, by: str, *, executor=None,
     items = []
     for lev in levels:
         k = rank[lev]
-        items.append((lev, order[bounds[k]:bounds[k + 1]]))   # ascending positions: the rows in data order
+        items.append((lev, order[bounds[k] : bounds[k + 1]]))  # ascending positions: the rows in data order
     ex = executor if executor is not None else get_executor()
-    out = ex.map(_GroupTask(estimator, formula, kwargs), items, shared=data, desc=f"fits by {by}",
-                 progress=progress, unit="fit", sizes=None, tiny=len(data) < TINY_ROWS)
+    out = ex.map(
+        _GroupTask(estimator, formula, kwargs),
+        items,
+        shared=data,
+        desc=f"fits by {by}",
+        progress=progress,
+        unit="fit",
+        sizes=None,
+        tiny=len(data) < TINY_ROWS,
+    )
     return _collect(formula, by, levels, [(fit, reason, pos.size) for (_, pos), (fit, reason) in zip(items, out)])
 
 
-def _fit_source(estimator: Callable, formula: str, source, by: str, *, executor, progress: bool,
-                kwargs: dict) -> ByGroupResults:
+def _fit_source(
+    estimator: Callable, formula: str, source, by: str, *, executor, progress: bool, kwargs: dict
+) -> ByGroupResults:
     """:func:`fit_by` on a group source: one task per level, each reading its own rows (``shared=None``)."""
     levels = _sorted_levels(list(source.levels()))
     if not levels:
@@ -284,8 +326,16 @@ def _fit_source(estimator: Callable, formula: str, source, by: str, *, executor,
     nrows = getattr(source, "nrows", None)
     tiny = callable(nrows) and sum(int(nrows(lev)) for lev in levels) < TINY_ROWS
     ex = executor if executor is not None else get_executor()
-    out = ex.map(_SourceTask(estimator, formula, kwargs, source), levels, shared=None, desc=f"fits by {by}",
-                 progress=progress, unit="fit", sizes=None, tiny=tiny)
+    out = ex.map(
+        _SourceTask(estimator, formula, kwargs, source),
+        levels,
+        shared=None,
+        desc=f"fits by {by}",
+        progress=progress,
+        unit="fit",
+        sizes=None,
+        tiny=tiny,
+    )
     return _collect(formula, by, levels, out)
 
 
@@ -300,5 +350,6 @@ def _collect(formula: str, by: str, levels: list, out: list) -> ByGroupResults:
             fits.append(fit)
             labels.append(f"{formula} [{by} = {lev}]")
             ok_levels.append(lev)
-    return ByGroupResults(fits, labels, by=by, levels=ok_levels,
-                          failed=pd.DataFrame(failed, columns=[by, "nobs", "reason"]))
+    return ByGroupResults(
+        fits, labels, by=by, levels=ok_levels, failed=pd.DataFrame(failed, columns=[by, "nobs", "reason"])
+    )

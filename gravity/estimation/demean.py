@@ -22,6 +22,7 @@ Convergence (per column): every coefficient moves by less than ``tol`` in absolu
 relative to 0.1 + |α| between two sweeps. Coefficients are returned so that callers can warm-start
 the next call (IRLS changes the weights only a little between iterations — ppmlhdfe's trick).
 """
+
 from __future__ import annotations
 
 import numpy as np

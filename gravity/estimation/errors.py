@@ -5,6 +5,7 @@
 :class:`~gravity.estimation.results.HypothesisError` and :class:`~gravity.estimation.bias.BiasSpecError`
 live beside the code that raises them. All derive from :class:`gravity.errors.GravityError`.
 """
+
 from __future__ import annotations
 
 from gravity.errors import GravityError

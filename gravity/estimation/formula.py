@@ -25,6 +25,7 @@ References
 Bergé, L. (2018). Efficient estimation of maximum likelihood models with multiple fixed-effects:
 the R package FENmlm. CREA Discussion Papers 13 (the fixest formula syntax).
 """
+
 from __future__ import annotations
 
 import ast
@@ -91,8 +92,9 @@ class FormulaError(GravityError, ValueError):
 
 Missing = Literal["raise", "drop"]
 """What a fit does with rows that have a missing value in a used column (``missing=``)."""
-check_missing = validator(Missing, "missing", FormulaError,
-                          hint="'drop' leaves those rows out and records them in result.sample")
+check_missing = validator(
+    Missing, "missing", FormulaError, hint="'drop' leaves those rows out and records them in result.sample"
+)
 
 
 def _check_name(tok: str, formula: str, where: str) -> str:
@@ -146,7 +148,7 @@ def _expand_multi(op: str, args: list[str]) -> list[list[str]]:
     if op in ("sw", "sw0"):
         steps = [[a] for a in args]
     else:
-        steps = [args[:j + 1] for j in range(len(args))]
+        steps = [args[: j + 1] for j in range(len(args))]
     return ([[]] if op.endswith("0") else []) + steps
 
 
@@ -163,8 +165,10 @@ def _terms(part: str, formula: str, where: str) -> list:
         mc = _multi_call(tok)
         if mc:
             if multi is not None:
-                raise FormulaError(f"{where} of {formula!r} has more than one sw()/csw(): fixest allows one "
-                                   "per part; combine them, e.g. csw(a, a + b)")
+                raise FormulaError(
+                    f"{where} of {formula!r} has more than one sw()/csw(): fixest allows one "
+                    "per part; combine them, e.g. csw(a, a + b)"
+                )
             multi = mc
             out.append(mc)
         else:
@@ -197,13 +201,13 @@ def _i_call(tok: str, formula: str):
         raise FormulaError(f"cannot read {tok!r} in {formula!r}: write i(var, ref=value) or i(var, x[, ref=value])")
     names = [a.id if isinstance(a, ast.Name) else None for a in node.args]
     if not 1 <= len(names) <= 2 or None in names:
-        raise FormulaError(f"{tok!r} in {formula!r}: write i(var, ref=value) or i(var, x[, ref=value]) "
-                           "with column names")
+        raise FormulaError(
+            f"{tok!r} in {formula!r}: write i(var, ref=value) or i(var, x[, ref=value]) with column names"
+        )
     ref = None
     for kw in node.keywords:
         if kw.arg != "ref":
-            raise FormulaError(f"{tok!r} in {formula!r}: only the ref= argument of i() is understood "
-                               f"(got {kw.arg!r})")
+            raise FormulaError(f"{tok!r} in {formula!r}: only the ref= argument of i() is understood (got {kw.arg!r})")
         try:
             ref = ast.literal_eval(kw.value)
         except ValueError:
@@ -232,23 +236,36 @@ def _variables(lhs: str, slopes: list[str], formula: str) -> tuple[str, ...]:
             out.extend([v1] + ([v2] if v2 else []))
         else:
             if "i(" in t.replace(" ", "") and re.search(r"(^|[^A-Za-z0-9_.])i\s*\(", t):
-                raise FormulaError(f"term {t!r} in {formula!r} combines i() with other operators; write "
-                                   "i(var, x) for a factor times a variable")
+                raise FormulaError(
+                    f"term {t!r} in {formula!r} combines i() with other operators; write "
+                    "i(var, x) for a factor times a variable"
+                )
             plain_terms.append(t)
     if plain_terms:
         try:
             req = Formula(" + ".join(plain_terms)).required_variables
-        except Exception as exc:       # formulaic's own parse errors
+        except Exception as exc:  # formulaic's own parse errors
             raise FormulaError(f"cannot read {' + '.join(plain_terms)!r} in {formula!r}: {exc}") from None
         text = " + ".join(plain_terms)
         for v in map(str, req):
             if re.search(rf"(?<![A-Za-z0-9_.]){re.escape(v)}\s*\(", text):
-                raise FormulaError(f"unknown function {v}() in {formula!r}: use log, exp, np.<function>, I(), C(), "
-                                   "i() or a column created in the DataFrame first")
+                raise FormulaError(
+                    f"unknown function {v}() in {formula!r}: use log, exp, np.<function>, I(), C(), "
+                    "i() or a column created in the DataFrame first"
+                )
         # keep formula order, as far as it can be recovered
-        order = {v: min((m.start() for m in re.finditer(rf"(?<![A-Za-z0-9_.]){re.escape(str(v))}(?![A-Za-z0-9_.(])",
-                                                         " + ".join(plain_terms))), default=10**9)
-                 for v in req}
+        order = {
+            v: min(
+                (
+                    m.start()
+                    for m in re.finditer(
+                        rf"(?<![A-Za-z0-9_.]){re.escape(str(v))}(?![A-Za-z0-9_.(])", " + ".join(plain_terms)
+                    )
+                ),
+                default=10**9,
+            )
+            for v in req
+        }
         out.extend(sorted(map(str, req), key=lambda v: order[v]))
     return tuple(dict.fromkeys(out))
 
@@ -317,8 +334,7 @@ def _expand(formula: str, strict: bool) -> list[Spec]:
     parts = [p for _, p in _split_top(rhs, "|")]
     if len(parts) > 2:
         raise FormulaError(
-            f"formula {formula!r} has more than one '|': slopes | fixed effects (pass clusters "
-            "with cluster=...)"
+            f"formula {formula!r} has more than one '|': slopes | fixed effects (pass clusters with cluster=...)"
         )
     if lhs == "":
         raise FormulaError(f"formula {formula!r} has no outcome before '~'")
@@ -446,6 +462,7 @@ def cluster_codes(dim: str, cols: dict) -> np.ndarray:
 # Design
 # ---------------------------------------------------------------------------------------------
 
+
 def _rows(index: pd.Index, mask: np.ndarray, n: int = 5) -> str:
     labels = list(index[np.flatnonzero(mask)[:n]])
     cnt = int(mask.sum())
@@ -461,7 +478,7 @@ def _factorize(values: pd.Series):
     """
     try:
         codes, uniques = pd.factorize(values, sort=True)
-    except TypeError:                  # unorderable mixture (numbers and text): sorted by text below
+    except TypeError:  # unorderable mixture (numbers and text): sorted by text below
         codes, uniques = pd.factorize(values, sort=False)
         order = np.argsort(np.array([str(u) for u in uniques], dtype=object), kind="stable")
         rank = np.empty(len(order), dtype=np.int64)
@@ -476,7 +493,8 @@ def _factorize(values: pd.Series):
                 raise FormulaError(
                     f"column {values.name!r} holds {seen[key]!r} ({type(seen[key]).__name__}) and {u!r} "
                     f"({type(u).__name__}), which read alike but would be two different groups. Fix: give the "
-                    f"column one type, e.g. data[{values.name!r}] = data[{values.name!r}].astype(str)")
+                    f"column one type, e.g. data[{values.name!r}] = data[{values.name!r}].astype(str)"
+                )
             seen.setdefault(key, u)
     return codes, uniques
 
@@ -493,7 +511,7 @@ def _encode(values: list[pd.Series]) -> tuple[np.ndarray, pd.Index]:
         c, u = _factorize(v)
         combo = combo * len(u) + c
         parts.append((c, u))
-    inv, uniq = pd.factorize(combo, sort=True)   # hash-based: the codes of np.unique(..., return_inverse=True)
+    inv, uniq = pd.factorize(combo, sort=True)  # hash-based: the codes of np.unique(..., return_inverse=True)
     # decode the combined code back into one code per variable
     rem = uniq.copy()
     sizes = [len(u) for _, u in parts]
@@ -522,12 +540,12 @@ class Design:
     reason: np.ndarray
     y: np.ndarray
     X: np.ndarray
-    fe: np.ndarray                      # shape (K, n), int32
+    fe: np.ndarray  # shape (K, n), int32
     fe_levels: list[pd.Index]
     weights: np.ndarray | None
     offset: np.ndarray | None
     extra: dict = field(default_factory=dict)
-    names: list[str] | None = None      # coefficient names (= spec.coef_names for plain formulas)
+    names: list[str] | None = None  # coefficient names (= spec.coef_names for plain formulas)
 
     def __post_init__(self):
         if self.names is None:
@@ -548,8 +566,9 @@ def _aligned_array(arg, data: pd.DataFrame, what: str) -> tuple[np.ndarray, str]
                 s = s.reindex(data.index)
         s = np.asarray(s)
         if s.shape != (len(data),):
-            raise FormulaError(f"{what} array has shape {s.shape}; it must have one value per row of data "
-                               f"({len(data)})")
+            raise FormulaError(
+                f"{what} array has shape {s.shape}; it must have one value per row of data ({len(data)})"
+            )
     if not pd.api.types.is_numeric_dtype(np.asarray(s).dtype) or pd.api.types.is_bool_dtype(np.asarray(s).dtype):
         arr = pd.to_numeric(pd.Series(np.asarray(s)), errors="coerce").to_numpy(dtype=float)
     else:
@@ -557,14 +576,16 @@ def _aligned_array(arg, data: pd.DataFrame, what: str) -> tuple[np.ndarray, str]
     return arr, name
 
 
-def _plain_columns(spec: Spec, data: pd.DataFrame, idx: pd.Index, nan_by_col: dict,
-                   nonnegative: bool) -> tuple[np.ndarray, np.ndarray]:
+def _plain_columns(
+    spec: Spec, data: pd.DataFrame, idx: pd.Index, nan_by_col: dict, nonnegative: bool
+) -> tuple[np.ndarray, np.ndarray]:
     """Outcome and slope arrays of a formula of bare column names (all rows), with NaN masks."""
     # outcome
     ycol = data[spec.depvar]
     if pd.api.types.is_bool_dtype(ycol.dtype) or not pd.api.types.is_numeric_dtype(ycol.dtype):
-        raise FormulaError(f"outcome {spec.depvar!r} must be numeric (dtype {ycol.dtype}); convert it with "
-                           "pd.to_numeric")
+        raise FormulaError(
+            f"outcome {spec.depvar!r} must be numeric (dtype {ycol.dtype}); convert it with pd.to_numeric"
+        )
     y = ycol.to_numpy(dtype=float, na_value=np.nan)
     m = np.isnan(y)
     nan_by_col[spec.depvar] = m
@@ -624,14 +645,18 @@ def _i_block(tok: str, sub: pd.DataFrame, formula: str) -> tuple[list[str], np.n
     if ref is not None:
         unknown = [r for r in ref if r not in levels]
         if unknown:
-            raise FormulaError(f"ref={unknown[0]!r} in {tok!r} is not a value of {v1!r} (values: {levels[:10]}"
-                               f"{' ...' if len(levels) > 10 else ''})")
+            raise FormulaError(
+                f"ref={unknown[0]!r} in {tok!r} is not a value of {v1!r} (values: {levels[:10]}"
+                f"{' ...' if len(levels) > 10 else ''})"
+            )
     keep = [k for k, lv in enumerate(levels) if ref is None or lv not in ref]
     if v2 is not None:
         x = sub[v2]
         if not (pd.api.types.is_numeric_dtype(x.dtype) or pd.api.types.is_bool_dtype(x.dtype)):
-            raise FormulaError(f"{tok!r} in {formula!r}: the second variable {v2!r} must be numeric; to interact "
-                               f"two factors use a fixed effect {v1}^{v2} or a combined column")
+            raise FormulaError(
+                f"{tok!r} in {formula!r}: the second variable {v2!r} must be numeric; to interact "
+                f"two factors use a fixed effect {v1}^{v2} or a combined column"
+            )
         x = x.to_numpy(dtype=float)
     block = np.empty((len(sub), len(keep)))
     for j, k in enumerate(keep):
@@ -671,17 +696,21 @@ def _evaluate(spec: Spec, sub: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, li
         with np.errstate(divide="ignore", invalid="ignore"):
             # context {}: formulaic's own transforms (log, exp, np, C, I, ...), not this module's names
             mm = model_matrix(rhs, frame, na_action="ignore", context={})
-            ym = (frame[spec.depvar].to_numpy(dtype=float) if _NAME.match(spec.depvar)
-                  else model_matrix("0 + " + spec.depvar, frame, na_action="ignore", context={}))
+            ym = (
+                frame[spec.depvar].to_numpy(dtype=float)
+                if _NAME.match(spec.depvar)
+                else model_matrix("0 + " + spec.depvar, frame, na_action="ignore", context={})
+            )
     except FormulaError:
         raise
-    except Exception as exc:           # formulaic's evaluation errors name the term
+    except Exception as exc:  # formulaic's evaluation errors name the term
         _text_columns(spec, frame)
         raise FormulaError(f"cannot evaluate the formula {spec.formula!r}: {exc}") from None
     if not isinstance(ym, np.ndarray):
         if ym.shape[1] != 1:
-            raise FormulaError(f"outcome {spec.depvar!r} in {spec.formula!r} gives {ym.shape[1]} columns; it must "
-                               "give one")
+            raise FormulaError(
+                f"outcome {spec.depvar!r} in {spec.formula!r} gives {ym.shape[1]} columns; it must give one"
+            )
         ym = np.asarray(ym, dtype=float)[:, 0]
     names: list[str] = []
     cols: list = []
@@ -711,14 +740,18 @@ def _text_columns(spec: Spec, frame: pd.DataFrame) -> None:
         vals = col.dropna()
         num = pd.to_numeric(vals, errors="coerce")
         if len(vals) and num.notna().all():
-            raise FormulaError(f"column {c!r} holds numbers written as text (dtype {col.dtype}, e.g. "
-                               f"{vals.iloc[0]!r}), which {spec.formula!r} computes with. Fix: convert it first, "
-                               f"data[{c!r}] = pd.to_numeric(data[{c!r}])")
+            raise FormulaError(
+                f"column {c!r} holds numbers written as text (dtype {col.dtype}, e.g. "
+                f"{vals.iloc[0]!r}), which {spec.formula!r} computes with. Fix: convert it first, "
+                f"data[{c!r}] = pd.to_numeric(data[{c!r}])"
+            )
         if len(vals):
             bad = vals[num.isna()]
-            raise FormulaError(f"column {c!r} is text (dtype {col.dtype}, e.g. {bad.iloc[0]!r}) but "
-                               f"{spec.formula!r} computes with it. Fix: use a numeric column, or C({c}) / i({c}) / "
-                               f"a fixed effect to treat it as categories")
+            raise FormulaError(
+                f"column {c!r} is text (dtype {col.dtype}, e.g. {bad.iloc[0]!r}) but "
+                f"{spec.formula!r} computes with it. Fix: use a numeric column, or C({c}) / i({c}) / "
+                f"a fixed effect to treat it as categories"
+            )
 
 
 class DesignCache:
@@ -741,7 +774,7 @@ class DesignCache:
             nan = np.zeros(len(self.data), dtype=bool)
             for v in vals:
                 nan |= v.isna().to_numpy()
-            if nan.any():        # codes of rows with a missing value are never used
+            if nan.any():  # codes of rows with a missing value are never used
                 vals = [v.where(~nan, v[~nan].iloc[0]) if (~nan).any() else v for v in vals]
             self._fe[term] = _encode(vals)
         codes, labels = self._fe[term]
@@ -759,9 +792,11 @@ def check_flat_columns(data: pd.DataFrame) -> None:
     """
     if isinstance(data.columns, pd.MultiIndex):
         shown = [tuple(c) for c in data.columns[:4]]
-        raise FormulaError(f"data has MultiIndex columns (e.g. {shown}), but a formula names single columns. "
-                           "Fix: flatten them first, e.g. data.columns = ['_'.join(map(str, c)).strip('_') "
-                           "for c in data.columns]")
+        raise FormulaError(
+            f"data has MultiIndex columns (e.g. {shown}), but a formula names single columns. "
+            "Fix: flatten them first, e.g. data.columns = ['_'.join(map(str, c)).strip('_') "
+            "for c in data.columns]"
+        )
 
 
 def check_unique_columns(data: pd.DataFrame, names) -> None:
@@ -783,10 +818,12 @@ def check_unique_columns(data: pd.DataFrame, names) -> None:
         return
     doubled = [c for c in dict.fromkeys(names) if isinstance(c, str) and int((data.columns == c).sum()) > 1]
     if doubled:
-        raise FormulaError(f"column name(s) {doubled} appear more than once in data (positions "
-                           f"{[int(i) for c in doubled for i in np.flatnonzero(data.columns == c)]}); the formula "
-                           f"cannot tell them apart. Fix: rename or drop the duplicates, e.g. "
-                           f"data.loc[:, ~data.columns.duplicated()]")
+        raise FormulaError(
+            f"column name(s) {doubled} appear more than once in data (positions "
+            f"{[int(i) for c in doubled for i in np.flatnonzero(data.columns == c)]}); the formula "
+            f"cannot tell them apart. Fix: rename or drop the duplicates, e.g. "
+            f"data.loc[:, ~data.columns.duplicated()]"
+        )
 
 
 OFFSET_SPAN = 700.0
@@ -811,19 +848,28 @@ def check_fit_options(*, tol: float, maxiter: int, fixef_tol: float | None = Non
         Naming the option, the value given and the fix.
     """
     if isinstance(maxiter, bool) or not isinstance(maxiter, (int, np.integer)) or maxiter < 1:
-        raise FormulaError(f"maxiter={maxiter!r}: the iteration limit must be an integer >= 1. "
-                           "Fix: leave the default (1000) or pass e.g. maxiter=100")
+        raise FormulaError(
+            f"maxiter={maxiter!r}: the iteration limit must be an integer >= 1. "
+            "Fix: leave the default (1000) or pass e.g. maxiter=100"
+        )
     for name, val in (("tol", tol), ("fixef_tol", fixef_tol)):
         if val is None and name == "fixef_tol":
             continue
-        if isinstance(val, bool) or not isinstance(val, (int, float, np.floating)) or not np.isfinite(val) \
-                or val <= 0:
+        if isinstance(val, bool) or not isinstance(val, (int, float, np.floating)) or not np.isfinite(val) or val <= 0:
             raise FormulaError(f"{name}={val!r}: a tolerance must be a finite number > 0. Fix: e.g. {name}=1e-8")
 
 
-def build_design(spec: Spec, data: pd.DataFrame, *, weights=None, offset=None,
-                 extra_columns: dict | None = None, missing: Missing = "raise", nonnegative: bool = True,
-                 cache: DesignCache | None = None) -> Design:
+def build_design(
+    spec: Spec,
+    data: pd.DataFrame,
+    *,
+    weights=None,
+    offset=None,
+    extra_columns: dict | None = None,
+    missing: Missing = "raise",
+    nonnegative: bool = True,
+    cache: DesignCache | None = None,
+) -> Design:
     """Validate ``data`` against ``spec`` and build arrays.
 
     Errors (``ValueError`` naming column, rows and fix): missing columns; outcome negative or
@@ -893,7 +939,7 @@ def build_design(spec: Spec, data: pd.DataFrame, *, weights=None, offset=None,
     for c in fe_cols:
         nan_by_col.setdefault(c, data[c].isna().to_numpy())
     for v in extra_columns.values():
-        for c in ([v] if isinstance(v, str) else list(v)):
+        for c in [v] if isinstance(v, str) else list(v):
             nan_by_col.setdefault(c, data[c].isna().to_numpy())
 
     w_arr = o_arr = None
@@ -903,8 +949,9 @@ def build_design(spec: Spec, data: pd.DataFrame, *, weights=None, offset=None,
         nan_by_col[wname] = mm
         bad = (~mm) & (~np.isfinite(w_arr) | (w_arr <= 0))
         if bad.any():
-            raise FormulaError(f"weights {wname!r} are not finite and positive in {_rows(idx, bad)}; drop those "
-                               "rows first")
+            raise FormulaError(
+                f"weights {wname!r} are not finite and positive in {_rows(idx, bad)}; drop those rows first"
+            )
     if offset is not None:
         o_arr, oname = _aligned_array(offset, data, "offset")
         mm = np.isnan(o_arr)
@@ -914,9 +961,11 @@ def build_design(spec: Spec, data: pd.DataFrame, *, weights=None, offset=None,
             raise FormulaError(f"offset {oname!r} is infinite in {_rows(idx, bad)}; fix or remove those rows")
         if (~mm).any() and np.nanmax(o_arr) - np.nanmin(o_arr) > OFFSET_SPAN:
             hi = (~mm) & (o_arr == np.nanmax(o_arr))
-            raise FormulaError(f"offset {oname!r} spans {np.nanmin(o_arr):.4g} to {np.nanmax(o_arr):.4g}: it enters "
-                               f"as exp(offset), and a span above {OFFSET_SPAN:g} overflows double precision "
-                               f"(largest in {_rows(idx, hi)}). Fix: pass the log of the exposure, not its level")
+            raise FormulaError(
+                f"offset {oname!r} spans {np.nanmin(o_arr):.4g} to {np.nanmax(o_arr):.4g}: it enters "
+                f"as exp(offset), and a span above {OFFSET_SPAN:g} overflows double precision "
+                f"(largest in {_rows(idx, hi)}). Fix: pass the log of the exposure, not its level"
+            )
 
     for c, mm in nan_by_col.items():
         if mm.any():
@@ -944,21 +993,27 @@ def build_design(spec: Spec, data: pd.DataFrame, *, weights=None, offset=None,
             allv = np.column_stack([Xs[~finite], ys[~finite]])
             first = np.argmax(~np.isfinite(allv), axis=1)
             reason[bad_rows] = np.array([f"undefined: {labels[j]}" for j in first], dtype=object)
-            log.info("dropped %d row(s) where a formula term is not finite (log of 0 or a negative value?): %s",
-                     int(bad_rows.size), sorted(set(labels[first])))
+            log.info(
+                "dropped %d row(s) where a formula term is not finite (log of 0 or a negative value?): %s",
+                int(bad_rows.size),
+                sorted(set(labels[first])),
+            )
             if not finite.any():
                 terms = sorted(set(labels[first]))
                 raise FormulaError(
                     f"{' and '.join(map(repr, terms))} in {spec.formula!r} is undefined in every one of the "
                     f"{finite.size} rows (log of 0 or of a negative number?), so no row is left. Fix: check "
-                    f"those columns (e.g. log(x) needs x > 0; log1p(x) takes x = 0) or drop the term")
+                    f"those columns (e.g. log(x) needs x > 0; log1p(x) takes x = 0) or drop the term"
+                )
             rows, sub = rows[finite], sub.iloc[np.flatnonzero(finite)]
             ys, Xs = ys[finite], Xs[finite]
         bad = ys < 0
         if nonnegative and bad.any():
             where = _rows(idx, np.isin(np.arange(n), rows[bad]))
-            raise FormulaError(f"outcome {spec.depvar!r} is negative in {where}; "
-                             "PPML needs y >= 0 (trade flows), fix or remove those rows")
+            raise FormulaError(
+                f"outcome {spec.depvar!r} is negative in {where}; "
+                "PPML needs y >= 0 (trade flows), fix or remove those rows"
+            )
         y = np.empty(n)
         y[rows] = ys
         X = np.empty((n, Xs.shape[1]), order="F")
@@ -975,9 +1030,16 @@ def build_design(spec: Spec, data: pd.DataFrame, *, weights=None, offset=None,
         cols = [v] if isinstance(v, str) else list(v)
         extra[key] = [sub[c] for c in cols]
     return Design(
-        spec=spec, index=idx, rows=rows, reason=reason,
-        y=np.ascontiguousarray(y[rows]), X=np.asfortranarray(X[rows]), fe=fe, fe_levels=levels,
+        spec=spec,
+        index=idx,
+        rows=rows,
+        reason=reason,
+        y=np.ascontiguousarray(y[rows]),
+        X=np.asfortranarray(X[rows]),
+        fe=fe,
+        fe_levels=levels,
         weights=None if w_arr is None else np.ascontiguousarray(w_arr[rows]),
         offset=None if o_arr is None else np.ascontiguousarray(o_arr[rows]),
-        extra=extra, names=names,
+        extra=extra,
+        names=names,
     )

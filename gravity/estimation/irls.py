@@ -17,6 +17,7 @@ tolerance. The inner (demeaning) tolerance starts at 1e-4 and is tightened as th
 down to ``fixef_tol`` (Correia, Guimarães & Zylkin 2020). Slopes collinear with the fixed effects or
 earlier slopes are dropped after the first demeaning (:func:`gravity.estimation.rank.collinear_columns`).
 """
+
 from __future__ import annotations
 
 import logging
@@ -112,7 +113,7 @@ def irls(y, X, fe, n_levels, v, off, names, *, tol, maxiter, fixef_tol, verbose,
     eta_buf, mu_buf = np.empty(n), np.empty(n)
     no_fe = np.empty((0, n), dtype=np.int32)
     for it in range(1, maxiter + 1):
-        working(y, mu, eta, off, v, Z[:, 0], w)     # Z is Fortran-ordered: its column 0 is contiguous
+        working(y, mu, eta, off, v, Z[:, 0], w)  # Z is Fortran-ordered: its column 0 is contiguous
         sw = group_weights(fe, w, offsets)
         sweeps = demean_columns(Z, fe, w, sw, offsets, alphas, inner, 100_000, out)
         total_sweeps += int(np.abs(sweeps).sum())
@@ -122,8 +123,9 @@ def irls(y, X, fe, n_levels, v, off, names, *, tol, maxiter, fixef_tol, verbose,
             keep_idx = collinear_columns(Xt, Z[:, 1:], w)
             dropped = [names[keep[j]] for j in range(Xt.shape[1]) if j not in keep_idx]
             if dropped:
-                log.warning("ppml: regressor(s) %s dropped: collinear with the fixed effects or other regressors",
-                            dropped)
+                log.warning(
+                    "ppml: regressor(s) %s dropped: collinear with the fixed effects or other regressors", dropped
+                )
                 collinear = dropped
                 keep = [keep[j] for j in keep_idx]
                 cols = [0] + [1 + j for j in keep_idx]
@@ -140,7 +142,7 @@ def irls(y, X, fe, n_levels, v, off, names, *, tol, maxiter, fixef_tol, verbose,
             beta_new = beta
         # η = o + Xβ + D(α_z − α_X β): built from coefficients, not as z − residual, so that
         # observations with tiny μ (huge working outcome) lose no precision
-        eta_new = eta_buf                 # the buffers of two iterations ago (no fresh pages each iteration)
+        eta_new = eta_buf  # the buffers of two iterations ago (no fresh pages each iteration)
         if G:
             coef = np.ascontiguousarray(alphas[:, 0] - (alphas[:, 1:] @ beta_new if beta_new.size else 0.0))
             linear_predictor(off, Z[:, 1:], beta_new, fe, coef, offsets, eta_new)
@@ -161,8 +163,10 @@ def irls(y, X, fe, n_levels, v, off, names, *, tol, maxiter, fixef_tol, verbose,
         rel = abs(dev - dev_old) / (0.1 + abs(dev)) if np.isfinite(dev_old) else np.inf
         dbeta = float(np.max(np.abs(beta_new - beta) / (1.0 + np.abs(beta_new)))) if beta_new.size else 0.0
         if verbose:
-            msg = (f"ppml iter {it}: deviance {dev:.10g} rel.change {rel:.3g} max|Δβ| {dbeta:.3g} "
-                   f"inner tol {inner:.1e} sweeps {sweeps.tolist()}")
+            msg = (
+                f"ppml iter {it}: deviance {dev:.10g} rel.change {rel:.3g} max|Δβ| {dbeta:.3g} "
+                f"inner tol {inner:.1e} sweeps {sweeps.tolist()}"
+            )
             log.info(msg)
             if not log.isEnabledFor(logging.INFO) or not log.hasHandlers():
                 print(msg)  # verbose=True must show progress even without logging configured
@@ -187,8 +191,22 @@ def irls(y, X, fe, n_levels, v, off, names, *, tol, maxiter, fixef_tol, verbose,
     else:
         Xt = np.empty((n, 0))
     kept = [names[j] for j in keep]
-    warm = {"eta": eta, "alphas": {"z": alphas[:, 0].copy(), **{nm: ax[:, j].copy() for j, nm in enumerate(kept)}}} \
-        if G else {"eta": eta, "alphas": {}}
-    return dict(beta=beta, mu=mu, eta=eta, Xt=Xt, keep=keep, names=kept,
-                collinear=collinear, converged=converged, n_iter=it, sweeps=total_sweeps,
-                fe_coef=fe_coef, start=warm)
+    warm = (
+        {"eta": eta, "alphas": {"z": alphas[:, 0].copy(), **{nm: ax[:, j].copy() for j, nm in enumerate(kept)}}}
+        if G
+        else {"eta": eta, "alphas": {}}
+    )
+    return dict(
+        beta=beta,
+        mu=mu,
+        eta=eta,
+        Xt=Xt,
+        keep=keep,
+        names=kept,
+        collinear=collinear,
+        converged=converged,
+        n_iter=it,
+        sweeps=total_sweeps,
+        fe_coef=fe_coef,
+        start=warm,
+    )

@@ -32,6 +32,7 @@ References
 Bergé, L. (2018). Efficient estimation of maximum likelihood models with multiple fixed-effects:
 the R package FENmlm. CREA Discussion Papers 13 (fixest; multiple estimation).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -59,8 +60,9 @@ def only_fit(res: R | FitList) -> R:
     """
     if isinstance(res, FitList):
         if len(res) != 1:
-            raise EstimationError(f"one model expected, got {len(res)}: {res.labels}; call once per model or "
-                                  "take fits[j]")
+            raise EstimationError(
+                f"one model expected, got {len(res)}: {res.labels}; call once per model or take fits[j]"
+            )
         return res[0]
     return res
 
@@ -76,8 +78,9 @@ class FitList(list):
 
     def __init__(self, results=(), labels=None):
         super().__init__(results)
-        self.labels = (list(labels) if labels is not None
-                       else [getattr(r, "formula", str(j)) for j, r in enumerate(self)])
+        self.labels = (
+            list(labels) if labels is not None else [getattr(r, "formula", str(j)) for j, r in enumerate(self)]
+        )
         if len(self.labels) != len(self):
             raise EstimationError(f"{len(self.labels)} labels for {len(self)} results")
 
@@ -113,8 +116,9 @@ class FitList(list):
         return head + "\n" + "\n".join(f"  ({j + 1}) {lab}" for j, lab in enumerate(self.labels))
 
 
-def _samples(data: pd.DataFrame, split: str | None, fsplit: str | None,
-             missing: str = "raise") -> list[tuple[str, pd.DataFrame]]:
+def _samples(
+    data: pd.DataFrame, split: str | None, fsplit: str | None, missing: str = "raise"
+) -> list[tuple[str, pd.DataFrame]]:
     if split is not None and fsplit is not None:
         raise FormulaError("give split= or fsplit=, not both (fsplit = full sample + split)")
     col = split if split is not None else fsplit
@@ -126,9 +130,11 @@ def _samples(data: pd.DataFrame, split: str | None, fsplit: str | None,
     nan = s.isna().to_numpy()
     if nan.any() and missing == "raise":
         labels = list(data.index[np.flatnonzero(nan)[:5]])
-        raise FormulaError(f"split column {col!r} is missing (NaN) in {int(nan.sum())} row(s), e.g. index labels "
-                           f"{labels}: they would belong to no sub-sample. Fix: fill them, or pass missing='drop' to "
-                           "leave them out of the sub-samples")
+        raise FormulaError(
+            f"split column {col!r} is missing (NaN) in {int(nan.sum())} row(s), e.g. index labels "
+            f"{labels}: they would belong to no sub-sample. Fix: fill them, or pass missing='drop' to "
+            "leave them out of the sub-samples"
+        )
     values = pd.unique(s.dropna())
     try:
         values = sorted(values)
@@ -158,13 +164,22 @@ def check_columns(specs: list[Spec], data: pd.DataFrame, extra=()) -> None:
     for spec in specs:
         absent = [c for c in dict.fromkeys([*spec.columns, *extra]) if c not in have]
         if absent:
-            raise FormulaError(f"column(s) {absent} used by model {spec.formula!r} are not in data (checked before "
-                               f"fitting any of the {len(specs)} models); available columns: {list(data.columns)[:30]}")
+            raise FormulaError(
+                f"column(s) {absent} used by model {spec.formula!r} are not in data (checked before "
+                f"fitting any of the {len(specs)} models); available columns: {list(data.columns)[:30]}"
+            )
 
 
-def run_multi(fit_one: Callable[[Spec, pd.DataFrame, DesignCache], object], specs: list[Spec],
-              data: pd.DataFrame, *, split: str | None = None, fsplit: str | None = None,
-              missing: str = "raise", extra_columns=()) -> FitList:
+def run_multi(
+    fit_one: Callable[[Spec, pd.DataFrame, DesignCache], object],
+    specs: list[Spec],
+    data: pd.DataFrame,
+    *,
+    split: str | None = None,
+    fsplit: str | None = None,
+    missing: str = "raise",
+    extra_columns=(),
+) -> FitList:
     """Fit every model of ``specs`` on every sample (module docstring).
 
     Parameters

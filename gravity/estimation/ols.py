@@ -29,6 +29,7 @@ K_all counts the fixed effects with :func:`gravity.estimation.rank.fe_dof`, as f
 Bad input raises :class:`OLSInputError` naming the column and rows; rows are never dropped silently
 (filter ``trade > 0`` before taking logs — the error says so).
 """
+
 from __future__ import annotations
 
 import logging
@@ -58,7 +59,6 @@ from gravity.estimation.vcov import SSC, VcovType, resolve_ssc, resolve_type, sa
 log = logging.getLogger("gravity.estimation.ols")
 
 __all__ = ["ols", "OLSResults", "OLSInputError"]
-
 
 
 class OLSInputError(GravityError, ValueError):
@@ -97,8 +97,8 @@ class OLSResults(EstimationResults):
     fittedvalues: pd.Series | None = None
     sample: pd.DataFrame | None = None
     estimator: str = "OLS"
-    _Xa: np.ndarray | None = field(default=None, repr=False)      # absorbed (demeaned) slopes
-    _u_w: np.ndarray | None = field(default=None, repr=False)     # √w-weighted residuals
+    _Xa: np.ndarray | None = field(default=None, repr=False)  # absorbed (demeaned) slopes
+    _u_w: np.ndarray | None = field(default=None, repr=False)  # √w-weighted residuals
     _k_all: int = field(default=0, repr=False)
     _data: pd.DataFrame | None = field(default=None, repr=False)  # fitted frame (clusters for .vcov())
 
@@ -118,11 +118,24 @@ class OLSResults(EstimationResults):
             codes = [cluster_codes(c, raw) for c in clusters]
             n_clusters = {c: int(k.max() + 1) for c, k in zip(clusters, codes)}
         bread = np.linalg.inv(self._Xa.T @ self._Xa)
-        V, _ = sandwich(bread, self._Xa * self._u_w[:, None], vtype, ssc_, n=n,
-                        k=self._k_all if ssc_.k == "all" else p, clusters=codes, cluster_names=clusters,
-                        dispersion=(self.ssr, self.df_resid))
-        return self._replaced(_vcov=V, vcov_type=vtype, ssc=ssc if ssc is not None else self.ssc,
-                              cluster=clusters if codes is not None else [], n_clusters=n_clusters)
+        V, _ = sandwich(
+            bread,
+            self._Xa * self._u_w[:, None],
+            vtype,
+            ssc_,
+            n=n,
+            k=self._k_all if ssc_.k == "all" else p,
+            clusters=codes,
+            cluster_names=clusters,
+            dispersion=(self.ssr, self.df_resid),
+        )
+        return self._replaced(
+            _vcov=V,
+            vcov_type=vtype,
+            ssc=ssc if ssc is not None else self.ssc,
+            cluster=clusters if codes is not None else [],
+            n_clusters=n_clusters,
+        )
 
     @property
     def df_inference(self) -> int:
@@ -133,13 +146,17 @@ class OLSResults(EstimationResults):
 
     def summary(self) -> Summary:
         """The fit in a table: N, R², fixed effects, standard errors, coefficients."""
-        se = self.vcov_type + (f" by {' & '.join(self.cluster)} "
-                               f"({', '.join(str(v) for v in self.n_clusters.values())} clusters)"
-                               if self.cluster else "")
-        info = [("Formula", self.formula),
-                ("Fixed effects", ", ".join(self.fixed_effects) or "none"),
-                ("Observations", f"{self.nobs:,}   R² = {self.rsquared:.4f}   within R² = {self.rsquared_within:.4f}"),
-                ("Std. errors", f"{se} (ssc={self.ssc})")]
+        se = self.vcov_type + (
+            f" by {' & '.join(self.cluster)} ({', '.join(str(v) for v in self.n_clusters.values())} clusters)"
+            if self.cluster
+            else ""
+        )
+        info = [
+            ("Formula", self.formula),
+            ("Fixed effects", ", ".join(self.fixed_effects) or "none"),
+            ("Observations", f"{self.nobs:,}   R² = {self.rsquared:.4f}   within R² = {self.rsquared_within:.4f}"),
+            ("Std. errors", f"{se} (ssc={self.ssc})"),
+        ]
         if self.collinear:
             info.append(("Dropped as collinear", ", ".join(self.collinear)))
         return Summary("OLS with fixed effects (gravity.ols)", info, self.coef_table(), digits=4)
@@ -158,8 +175,9 @@ def _fe_codes(data: pd.DataFrame, cols: list[str]) -> np.ndarray:
     return data.groupby(cols, sort=True, observed=True).ngroup().to_numpy()
 
 
-def _validate(data: pd.DataFrame, depvar: str, slopes: list[str], fes: list[list[str]],
-              clusters: list[str], weights: str | None) -> None:
+def _validate(
+    data: pd.DataFrame, depvar: str, slopes: list[str], fes: list[list[str]], clusters: list[str], weights: str | None
+) -> None:
     need = [depvar, *slopes, *[c for f in fes for c in f], *clusters] + ([weights] if weights else [])
     missing = [c for c in dict.fromkeys(need) if c not in data.columns]
     if missing:
@@ -170,26 +188,40 @@ def _validate(data: pd.DataFrame, depvar: str, slopes: list[str], fes: list[list
     for c in [depvar, *slopes] + ([weights] if weights else []):
         s = data[c]
         if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
-            raise OLSInputError(f"column {c!r} is not numeric (dtype {s.dtype}); encode it as numbers "
-                                f"or put a categorical in the fixed-effect part after '|'")
+            raise OLSInputError(
+                f"column {c!r} is not numeric (dtype {s.dtype}); encode it as numbers "
+                f"or put a categorical in the fixed-effect part after '|'"
+            )
         v = s.to_numpy(dtype=float, na_value=np.nan)
         bad = ~np.isfinite(v)
         if bad.any():
-            hint = (" (log of zero trade?) — filter those rows, e.g. data[data.trade > 0], as the book does"
-                    if c == depvar else " — fix or filter those rows before estimating")
+            hint = (
+                " (log of zero trade?) — filter those rows, e.g. data[data.trade > 0], as the book does"
+                if c == depvar
+                else " — fix or filter those rows before estimating"
+            )
             raise OLSInputError(f"column {c!r} has missing or non-finite values in {_rows(bad, data.index)}{hint}")
         if c == weights and (v <= 0).any():
             raise OLSInputError(f"weights {c!r} must be positive; {_rows(v <= 0, data.index)} are not")
     for c in dict.fromkeys([x for f in fes for x in f] + clusters):
         bad = data[c].isna().to_numpy()
         if bad.any():
-            raise OLSInputError(f"fixed-effect/cluster column {c!r} is missing in {_rows(bad, data.index)}; "
-                                f"drop or fill those rows")
+            raise OLSInputError(
+                f"fixed-effect/cluster column {c!r} is missing in {_rows(bad, data.index)}; drop or fill those rows"
+            )
 
 
-def ols(formula: str, data: pd.DataFrame, *, cluster: str | list[str] | None = None,
-        vcov: str | dict | None = None, ssc: str | SSC = "companion", weights: str | None = None,
-        split: str | None = None, fsplit: str | None = None) -> OLSResults | FitList:
+def ols(
+    formula: str,
+    data: pd.DataFrame,
+    *,
+    cluster: str | list[str] | None = None,
+    vcov: str | dict | None = None,
+    ssc: str | SSC = "companion",
+    weights: str | None = None,
+    split: str | None = None,
+    fsplit: str | None = None,
+) -> OLSResults | FitList:
     """Estimate ``formula`` by (weighted) least squares with absorbed fixed effects.
 
     β̂ = (X̃'X̃)⁻¹X̃'ỹ with X̃, ỹ the residuals of X, y on the fixed-effect dummies (Yotov et al. 2016,
@@ -243,8 +275,9 @@ def ols(formula: str, data: pd.DataFrame, *, cluster: str | list[str] | None = N
     vtype = ols_vcov_type(vcov, clusters)
     if len(specs) == 1 and split is None and fsplit is None:
         return _ols(specs[0], data, clusters, vtype, ssc, weights)
-    return run_multi(lambda spec, d, cache: _ols(spec, d, clusters, vtype, ssc, weights), specs, data,
-                     split=split, fsplit=fsplit)
+    return run_multi(
+        lambda spec, d, cache: _ols(spec, d, clusters, vtype, ssc, weights), specs, data, split=split, fsplit=fsplit
+    )
 
 
 def ols_vcov_type(vcov, clusters: list[str]) -> VcovType:
@@ -271,8 +304,11 @@ def _ols(spec: Spec, data: pd.DataFrame, clusters: list[str], vtype: VcovType, s
     design = build_design(spec, data, nonnegative=False)
     names = list(design.names or [])
     safe = [f"_gv_x{j}" for j in range(len(names))]
-    keep_cols = list(dict.fromkeys([c for t in spec.fixed_effects for c in t] + cluster_columns(clusters)
-                                   + ([weights] if weights else [])))
+    keep_cols = list(
+        dict.fromkeys(
+            [c for t in spec.fixed_effects for c in t] + cluster_columns(clusters) + ([weights] if weights else [])
+        )
+    )
     sub = data.iloc[design.rows][keep_cols].copy()
     sub["_gv_y"] = design.y
     for j, s in enumerate(safe):
@@ -300,8 +336,10 @@ def _ols_plain(spec: Spec, data: pd.DataFrame, clusters: list[str], vtype: VcovT
     depvar, slopes, fes = spec.depvar, list(spec.slopes), [list(t) for t in spec.fixed_effects]
     _validate(data, depvar, slopes, fes, cluster_columns(clusters), weights)
     if not slopes and not spec.intercept:
-        raise OLSInputError(f"{formula!r} has no slope to estimate; OLS needs at least one regressor "
-                            f"(for fixed effects alone use gv.ppml with an offset)")
+        raise OLSInputError(
+            f"{formula!r} has no slope to estimate; OLS needs at least one regressor "
+            f"(for fixed effects alone use gv.ppml with an offset)"
+        )
 
     n = len(data)
     y = data[depvar].to_numpy(dtype=float)
@@ -310,8 +348,7 @@ def _ols_plain(spec: Spec, data: pd.DataFrame, clusters: list[str], vtype: VcovT
         X.insert(0, "Intercept", 1.0)
     fe_names = ["^".join(f) for f in fes]
     fe_codes = [_fe_codes(data, f) for f in fes]
-    absorb = (pd.DataFrame({nm: pd.Categorical(c) for nm, c in zip(fe_names, fe_codes)},
-                           index=X.index) if fes else None)
+    absorb = pd.DataFrame({nm: pd.Categorical(c) for nm, c in zip(fe_names, fe_codes)}, index=X.index) if fes else None
     w = data[weights].to_numpy(dtype=float) if weights else None
     wser = pd.Series(w, index=X.index) if w is not None else None
     yser = pd.Series(y, index=X.index, name=depvar)
@@ -323,28 +360,32 @@ def _ols_plain(spec: Spec, data: pd.DataFrame, clusters: list[str], vtype: VcovT
             mod = AbsorbingLS(yser, X[cols], absorb=absorb, weights=wser, drop_absorbed=True)
             try:
                 return mod, mod.fit(cov_type="unadjusted", **opts)
-            except ValueError as exc:   # linearmodels: every column absorbed by the fixed effects
-                raise OLSInputError(f"every regressor of {formula!r} is collinear with the fixed effects "
-                                    f"{fe_names}: {exc}") from exc
+            except ValueError as exc:  # linearmodels: every column absorbed by the fixed effects
+                raise OLSInputError(
+                    f"every regressor of {formula!r} is collinear with the fixed effects {fe_names}: {exc}"
+                ) from exc
 
     cols = list(X.columns)
     mod, res = _fit(cols)
     Xa = np.asarray(mod.absorbed_exog, dtype=float)
-    ww = w / w.mean() if w is not None else np.ones(n)          # AbsorbingLS's weight scale
+    ww = w / w.mean() if w is not None else np.ones(n)  # AbsorbingLS's weight scale
     raw = mod.absorbed_exog.columns
     keep = collinear_columns(Xa, X[list(raw)].to_numpy() * np.sqrt(ww)[:, None], np.ones(n))
     dropped = [c for i, c in enumerate(mod.absorbed_exog.columns) if i not in keep]
     dropped += [c for c in cols if c not in mod.absorbed_exog.columns]
     if dropped:
-        log.warning("ols: dropped collinear regressor(s) %s (absorbed by fixed effects %s or collinear "
-                    "with other slopes)", dropped, fe_names)
+        log.warning(
+            "ols: dropped collinear regressor(s) %s (absorbed by fixed effects %s or collinear with other slopes)",
+            dropped,
+            fe_names,
+        )
         cols = [c for c in cols if c not in dropped]
         if not cols:
             raise OLSInputError(f"every regressor of {formula!r} is collinear with the fixed effects")
         mod, res = _fit(cols)
         Xa = np.asarray(mod.absorbed_exog, dtype=float)
     params = pd.Series(np.asarray(res.params, dtype=float), index=cols, name="coef")
-    u_w = np.asarray(res.wresids, dtype=float).ravel()       # √w·û (= û unweighted)
+    u_w = np.asarray(res.wresids, dtype=float).ravel()  # √w·û (= û unweighted)
     ya = np.asarray(mod.absorbed_dependent, dtype=float).ravel()
     k_all = len(cols) + fe_dof(fe_codes)
     df_resid = n - k_all
@@ -359,12 +400,21 @@ def _ols_plain(spec: Spec, data: pd.DataFrame, clusters: list[str], vtype: VcovT
         n_clusters = {c: int(k.max() + 1) for c, k in zip(clusters, codes)}
         if min(n_clusters.values()) < 2:
             raise OLSInputError(f"cluster column(s) {clusters} have a single cluster; cannot cluster")
-    V, _ = sandwich(bread, Xa * u_w[:, None], vtype, ssc_, n=n, k=k_all if ssc_.k == "all" else len(cols),
-                    clusters=codes, cluster_names=clusters, dispersion=(ssr, df_resid))
+    V, _ = sandwich(
+        bread,
+        Xa * u_w[:, None],
+        vtype,
+        ssc_,
+        n=n,
+        k=k_all if ssc_.k == "all" else len(cols),
+        clusters=codes,
+        cluster_names=clusters,
+        dispersion=(ssr, df_resid),
+    )
 
     sw = np.sqrt(w / w.mean()) if w is not None else np.ones(n)
     yw = y * sw
-    ybar = np.sum(sw * yw) / np.sum(sw ** 2)
+    ybar = np.sum(sw * yw) / np.sum(sw**2)
     tss = float(np.sum((yw - sw * ybar) ** 2))
     tss_within = float(ya @ ya) if fes else tss
     r2 = 1 - ssr / tss if tss > 0 else np.nan
@@ -373,10 +423,27 @@ def _ols_plain(spec: Spec, data: pd.DataFrame, clusters: list[str], vtype: VcovT
     resid = pd.Series(u_w / sw, index=data.index, name="resid")
     fitted = pd.Series(y, index=data.index) - resid
     return OLSResults(
-        formula=formula, depvar=depvar, params=params, _vcov=V, nobs=n, df_resid=df_resid,
-        rsquared=r2, rsquared_within=r2w, rsquared_adj=r2a, ssr=ssr, fixed_effects=fe_names,
-        vcov_type=vtype, ssc=ssc, cluster=clusters, n_clusters=n_clusters, collinear=dropped,
-        resid=resid, fittedvalues=fitted.rename("fitted"),
+        formula=formula,
+        depvar=depvar,
+        params=params,
+        _vcov=V,
+        nobs=n,
+        df_resid=df_resid,
+        rsquared=r2,
+        rsquared_within=r2w,
+        rsquared_adj=r2a,
+        ssr=ssr,
+        fixed_effects=fe_names,
+        vcov_type=vtype,
+        ssc=ssc,
+        cluster=clusters,
+        n_clusters=n_clusters,
+        collinear=dropped,
+        resid=resid,
+        fittedvalues=fitted.rename("fitted"),
         sample=pd.DataFrame({"used": True, "reason": ""}, index=data.index),
-        _Xa=Xa, _u_w=u_w, _k_all=k_all, _data=data,
+        _Xa=Xa,
+        _u_w=u_w,
+        _k_all=k_all,
+        _data=data,
     )

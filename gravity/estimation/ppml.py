@@ -12,6 +12,7 @@ Correia, Guimarães & Zylkin 2019, plus singleton groups when ``drop_singletons`
 :mod:`gravity.estimation.separation`), and assembles the result: the sandwich covariance
 (:mod:`gravity.estimation.vcov`) and :class:`gravity.estimation.results.PPMLResults`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -51,12 +52,26 @@ log = logging.getLogger("gravity.estimation")
 __all__ = ["ppml"]
 
 
-def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stata", weights=None,
-         offset=None, tol: float = 1e-8, maxiter: int = 1000,
-         separation: Sequence[SeparationCheck] | None = ("fe", "ir"),
-         drop_singletons: bool = True, missing: Missing = "raise", fixef_tol: float = 1e-10,
-         verbose: bool = False, split: str | None = None, fsplit: str | None = None,
-         by: str | None = None) -> PPMLResults | FitList:
+def ppml(
+    formula: str,
+    data: pd.DataFrame,
+    *,
+    cluster=None,
+    vcov=None,
+    ssc="stata",
+    weights=None,
+    offset=None,
+    tol: float = 1e-8,
+    maxiter: int = 1000,
+    separation: Sequence[SeparationCheck] | None = ("fe", "ir"),
+    drop_singletons: bool = True,
+    missing: Missing = "raise",
+    fixef_tol: float = 1e-10,
+    verbose: bool = False,
+    split: str | None = None,
+    fsplit: str | None = None,
+    by: str | None = None,
+) -> PPMLResults | FitList:
     """Estimate a PPML gravity equation with absorbed fixed effects.
 
     Solves Σ_i v_i (y_i − μ_i) x_i = 0 and Σ_{i∈g} v_i (y_i − μ_i) = 0 for every fixed-effect group g,
@@ -135,17 +150,35 @@ def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stat
     if by is not None:
         from gravity.estimation.by_group import fit_by
 
-        return fit_by(ppml, formula, data, by, cluster=cluster, vcov=vcov, ssc=ssc, weights=weights,
-                      offset=offset, tol=tol, maxiter=maxiter, separation=separation,
-                      drop_singletons=drop_singletons, missing=missing, fixef_tol=fixef_tol,
-                      verbose=verbose, split=split, fsplit=fsplit)
+        return fit_by(
+            ppml,
+            formula,
+            data,
+            by,
+            cluster=cluster,
+            vcov=vcov,
+            ssc=ssc,
+            weights=weights,
+            offset=offset,
+            tol=tol,
+            maxiter=maxiter,
+            separation=separation,
+            drop_singletons=drop_singletons,
+            missing=missing,
+            fixef_tol=fixef_tol,
+            verbose=verbose,
+            split=split,
+            fsplit=fsplit,
+        )
     check_fit_options(tol=tol, maxiter=maxiter, fixef_tol=fixef_tol)
     specs = expand_formula(formula)
     seps = (separation,) if isinstance(separation, str) else tuple(separation or ())
     bad = [s for s in seps if s not in ("fe", "ir")]
     if bad:
-        raise FormulaError(f"separation methods must be among ('fe', 'ir'), got {bad}. Fix: e.g. "
-                           "separation=('fe', 'ir') (the default), separation='fe' or separation=()")
+        raise FormulaError(
+            f"separation methods must be among ('fe', 'ir'), got {bad}. Fix: e.g. "
+            "separation=('fe', 'ir') (the default), separation='fe' or separation=()"
+        )
     sep = tuple(check_separation(s) for s in seps)
     vcov, cluster = parse_vcov(vcov, cluster)
     vtype = resolve_type(vcov, cluster)
@@ -155,24 +188,64 @@ def ppml(formula: str, data: pd.DataFrame, *, cluster=None, vcov=None, ssc="stat
         cl_cols = list(cluster)
         if len(cl_cols) not in (1, 2):
             raise EstimationError(f"cluster must be a column name or a list of two column names, got {cluster!r}")
-    opts = dict(vtype=vtype, ssc_=ssc_, cl_cols=cl_cols, weights=weights, offset=offset, tol=tol,
-                maxiter=maxiter, sep=sep, drop_singletons=drop_singletons, missing=missing,
-                fixef_tol=fixef_tol, verbose=verbose)
+    opts = dict(
+        vtype=vtype,
+        ssc_=ssc_,
+        cl_cols=cl_cols,
+        weights=weights,
+        offset=offset,
+        tol=tol,
+        maxiter=maxiter,
+        sep=sep,
+        drop_singletons=drop_singletons,
+        missing=missing,
+        fixef_tol=fixef_tol,
+        verbose=verbose,
+    )
     if len(specs) == 1 and split is None and fsplit is None:
         return _fit(specs[0], data, None, **opts)
     extra = [c for c in [*cluster_columns(cl_cols or []), weights, offset] if isinstance(c, str)]
-    return run_multi(lambda spec, d, cache: _fit(spec, d, cache, **opts), specs, data,
-                     split=split, fsplit=fsplit, missing=missing, extra_columns=extra)
+    return run_multi(
+        lambda spec, d, cache: _fit(spec, d, cache, **opts),
+        specs,
+        data,
+        split=split,
+        fsplit=fsplit,
+        missing=missing,
+        extra_columns=extra,
+    )
 
 
-def _fit(spec, data, cache, *, vtype, ssc_, cl_cols, weights, offset, tol, maxiter, sep, drop_singletons,
-         missing, fixef_tol, verbose) -> PPMLResults:
+def _fit(
+    spec,
+    data,
+    cache,
+    *,
+    vtype,
+    ssc_,
+    cl_cols,
+    weights,
+    offset,
+    tol,
+    maxiter,
+    sep,
+    drop_singletons,
+    missing,
+    fixef_tol,
+    verbose,
+) -> PPMLResults:
     """One PPML fit of ``spec`` (the body of :func:`ppml`); ``cache`` shares fixed-effect work
     between the models of a multiple estimation."""
     formula = spec.formula
-    design = build_design(spec, data, weights=weights, offset=offset,
-                          extra_columns={"cluster": cluster_columns(cl_cols)} if cl_cols else None,
-                          missing=missing, cache=cache)
+    design = build_design(
+        spec,
+        data,
+        weights=weights,
+        offset=offset,
+        extra_columns={"cluster": cluster_columns(cl_cols)} if cl_cols else None,
+        missing=missing,
+        cache=cache,
+    )
     reason = design.reason
     rows = design.rows
     y, X, fe = design.y, design.X, design.fe
@@ -181,17 +254,27 @@ def _fit(spec, data, cache, *, vtype, ssc_, cl_cols, weights, offset, tol, maxit
 
     # ---- separation and singletons (iterated: a drop can create new singletons) -------------
     alive = np.ones(y.size, dtype=bool)
-    code = np.zeros(y.size, dtype=np.int8)        # DROP_REASONS: 0 kept, 1 all-zero, 2 singleton, 3 separated
+    code = np.zeros(y.size, dtype=np.int8)  # DROP_REASONS: 0 kept, 1 all-zero, 2 singleton, 3 separated
     for _round in range(100):
         whole = bool(alive.all())
-        key = None if cache is None or _round else \
-            ("fe-groups", spec.depvar, spec.fixed_effects, rows.tobytes(), "fe" in sep, drop_singletons)
+        key = (
+            None
+            if cache is None or _round
+            else ("fe-groups", spec.depvar, spec.fixed_effects, rows.tobytes(), "fe" in sep, drop_singletons)
+        )
         if key is not None and key in cache.store:
             r = cache.store[key].copy()
         else:
-            r = fe_group_codes(y if whole else y[alive], fe if whole else fe[:, alive], all_zero="fe" in sep,
-                               singletons=drop_singletons) \
-                if fe.shape[0] else np.zeros(int(alive.sum()), dtype=np.int8)
+            r = (
+                fe_group_codes(
+                    y if whole else y[alive],
+                    fe if whole else fe[:, alive],
+                    all_zero="fe" in sep,
+                    singletons=drop_singletons,
+                )
+                if fe.shape[0]
+                else np.zeros(int(alive.sum()), dtype=np.int8)
+            )
             if key is not None:
                 cache.store[key] = r.copy()
         idx_alive = np.flatnonzero(alive)
@@ -211,7 +294,7 @@ def _fit(spec, data, cache, *, vtype, ssc_, cl_cols, weights, offset, tol, maxit
         code[ia[sep_mask]] = 3
         alive[ia[sep_mask]] = False
     dropped = np.flatnonzero(~alive)
-    left_out = np.ones(reason.size, dtype=bool)     # rows the design step dropped keep their reason
+    left_out = np.ones(reason.size, dtype=bool)  # rows the design step dropped keep their reason
     left_out[rows] = False
     reason[rows[dropped]] = DROP_REASONS[code[dropped]]
     left_out[rows[dropped]] = True
@@ -219,13 +302,15 @@ def _fit(spec, data, cache, *, vtype, ssc_, cl_cols, weights, offset, tol, maxit
     if len(counts):
         log.info("ppml %s: dropped %s", formula, ", ".join(f"{v} {k}" for k, v in counts.items()))
     if not alive.any():
-        why = {"all-zero group": f"the outcome {spec.depvar!r} is zero in every fixed-effect group",
-               "singleton": "every row is alone in a fixed-effect group (drop_singletons=False keeps them)",
-               "separated": "every row is separated (its regressors predict a zero outcome exactly)",
-               "missing value": "of missing values (NaN)"}
+        why = {
+            "all-zero group": f"the outcome {spec.depvar!r} is zero in every fixed-effect group",
+            "singleton": "every row is alone in a fixed-effect group (drop_singletons=False keeps them)",
+            "separated": "every row is separated (its regressors predict a zero outcome exactly)",
+            "missing value": "of missing values (NaN)",
+        }
         hints = [why.get(str(k), str(k)) for k in counts.index]
         raise EstimationError(
-            f"no observations left after dropping {({str(k): int(v) for k, v in counts.items()})} (formula "
+            f"no observations left after dropping { ({str(k): int(v) for k, v in counts.items()}) } (formula "
             f"{formula!r}): {'; '.join(hints)}. Fix: check the outcome and the fixed effects on these rows"
         )
     rows = rows[alive]
@@ -242,16 +327,22 @@ def _fit(spec, data, cache, *, vtype, ssc_, cl_cols, weights, offset, tol, maxit
     if (y > 0).sum() == 0:
         raise EstimationError(f"outcome {spec.depvar!r} is zero in every remaining row; nothing to estimate")
     if (fe.shape[0] or spec.intercept) and X.shape[1] > int(spec.intercept) and y.size > 1 and np.ptp(y) == 0:
-        warnings.warn(f"ppml {formula!r}: the outcome {spec.depvar!r} is the same ({y[0]:.6g}) in all {y.size} used "
-                      "rows, so the constant fits it exactly: every slope is 0 with a standard error of 0, and "
-                      "nothing is estimated. Fix: check the outcome column (a filled or copied value?)",
-                      EstimationWarning, stacklevel=3)
+        warnings.warn(
+            f"ppml {formula!r}: the outcome {spec.depvar!r} is the same ({y[0]:.6g}) in all {y.size} used "
+            "rows, so the constant fits it exactly: every slope is 0 with a standard error of 0, and "
+            "nothing is estimated. Fix: check the outcome column (a filled or copied value?)",
+            EstimationWarning,
+            stacklevel=3,
+        )
 
     check_dof(y.size, X.shape[1] + max(n_levels, default=0), f"ppml {formula!r}")
     # multiple estimation: a model on the same rows, outcome, fixed effects, weights and offset as an
     # earlier one starts IRLS from that model's solution (η and the demeaning coefficients)
-    warm_key = None if cache is None else \
-        ("warm", spec.depvar, spec.fixed_effects, rows.tobytes(), _spec_key(weights), _spec_key(offset))
+    warm_key = (
+        None
+        if cache is None
+        else ("warm", spec.depvar, spec.fixed_effects, rows.tobytes(), _spec_key(weights), _spec_key(offset))
+    )
     start = cache.store.get(warm_key) if warm_key is not None else None
     # extreme units (gravity.estimation.scaling): fit y / sy with offset o − ln sy (same β and effects),
     # slopes x / c (β·c) and weights v / sv (same β); every factor is a power of two, 1 for ordinary data
@@ -261,18 +352,33 @@ def _fit(spec, data, cache, *, vtype, ssc_, cl_cols, weights, offset, tol, maxit
     if far.any():
         names = list(design.names or [])
         cols = [f"{names[j]!r} (largest |x| {np.max(np.abs(X[:, j])):.3g})" for j in np.flatnonzero(far)]
-        raise FormulaError(f"ppml {formula!r}: slope(s) {', '.join(cols)} are so large or small that the variance of "
-                           "their coefficient (about 1/x^2) lies outside double precision. Fix: express them in other "
-                           "units (e.g. divide by 1e100, or take logs); the coefficient scales inversely")
+        raise FormulaError(
+            f"ppml {formula!r}: slope(s) {', '.join(cols)} are so large or small that the variance of "
+            "their coefficient (about 1/x^2) lies outside double precision. Fix: express them in other "
+            "units (e.g. divide by 1e100, or take logs); the coefficient scales inversely"
+        )
     scaled_x = bool((cx != 1.0).any())
     try:
-        fit = irls(y / sy if sy != 1.0 else y, np.asfortranarray(X / cx) if scaled_x else X, fe, n_levels,
-                   v / sv if sv != 1.0 else v, off - np.log(sy) if sy != 1.0 else off, design.names, tol=tol,
-                   maxiter=maxiter, fixef_tol=fixef_tol, verbose=verbose, start=start)
+        fit = irls(
+            y / sy if sy != 1.0 else y,
+            np.asfortranarray(X / cx) if scaled_x else X,
+            fe,
+            n_levels,
+            v / sv if sv != 1.0 else v,
+            off - np.log(sy) if sy != 1.0 else off,
+            design.names,
+            tol=tol,
+            maxiter=maxiter,
+            fixef_tol=fixef_tol,
+            verbose=verbose,
+            start=start,
+        )
     except np.linalg.LinAlgError as exc:
-        raise EstimationError(f"ppml {formula!r}: the weighted least-squares step is singular ({exc}) although "
-                              "collinear regressors were dropped; the offset or a regressor likely takes extreme "
-                              "values. Fix: check the scale of the offset and regressors (logs, not levels)") from None
+        raise EstimationError(
+            f"ppml {formula!r}: the weighted least-squares step is singular ({exc}) although "
+            "collinear regressors were dropped; the offset or a regressor likely takes extreme "
+            "values. Fix: check the scale of the offset and regressors (logs, not levels)"
+        ) from None
 
     if warm_key is not None and fit["converged"]:
         cache.store[warm_key] = fit["start"]
@@ -291,13 +397,35 @@ def _fit(spec, data, cache, *, vtype, ssc_, cl_cols, weights, offset, tol, maxit
     V, n_clusters = ppml_covariance(fit["Xt"], y, fit["mu"], v, vtype, ssc_, fe_df, clusters, cl_cols)
     used = np.zeros(len(data), dtype=bool)
     used[rows] = True
-    sample = pd.DataFrame({"used": used, "reason": reason}, index=data.index)   # object array of str
-    kept = FitRows(y=y, mu=fit["mu"], eta=fit["eta"], X=X[:, fit["keep"]], Xt=fit["Xt"], offset=off, weights=v,
-                   fe=fe, fe_levels=levels, fe_dof=fe_df, index=data.index[rows], offset_spec=offset,
-                   has_weights=design.weights is not None, fe_coef=fit["fe_coef"], data=data)
-    return PPMLResults(spec, pd.Series(fit["beta"], index=fit["names"]), V,
-                       inference=Inference(vtype, ssc_, cl_cols, n_clusters), rows=kept, sample=sample,
-                       converged=fit["converged"], n_iter=fit["n_iter"], collinear=fit["collinear"])
+    sample = pd.DataFrame({"used": used, "reason": reason}, index=data.index)  # object array of str
+    kept = FitRows(
+        y=y,
+        mu=fit["mu"],
+        eta=fit["eta"],
+        X=X[:, fit["keep"]],
+        Xt=fit["Xt"],
+        offset=off,
+        weights=v,
+        fe=fe,
+        fe_levels=levels,
+        fe_dof=fe_df,
+        index=data.index[rows],
+        offset_spec=offset,
+        has_weights=design.weights is not None,
+        fe_coef=fit["fe_coef"],
+        data=data,
+    )
+    return PPMLResults(
+        spec,
+        pd.Series(fit["beta"], index=fit["names"]),
+        V,
+        inference=Inference(vtype, ssc_, cl_cols, n_clusters),
+        rows=kept,
+        sample=sample,
+        converged=fit["converged"],
+        n_iter=fit["n_iter"],
+        collinear=fit["collinear"],
+    )
 
 
 VARIANCE_EXPONENT = 480

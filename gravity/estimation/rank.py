@@ -10,6 +10,7 @@ effects are absorbed, and how many degrees of freedom the fixed effects use.
   effects through observations; exact), and each further effect adds G_k − 1 (an upper bound, as
   fixest counts them).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,8 +24,7 @@ COLLINEAR_TOL = 1e-9
 __all__ = ["COLLINEAR_TOL", "collinear_columns", "fe_dof"]
 
 
-def collinear_columns(Xt: np.ndarray, X: np.ndarray, w: np.ndarray,
-                      tol: float = COLLINEAR_TOL) -> list[int]:
+def collinear_columns(Xt: np.ndarray, X: np.ndarray, w: np.ndarray, tol: float = COLLINEAR_TOL) -> list[int]:
     """Indices of the slope columns to keep (in formula order).
 
     Column j of X̃ is kept when r_j > tol · Σ_i w_i x_ij², where r_j = g_jj − g_kj' G_kk⁻¹ g_kj is its
@@ -54,7 +54,7 @@ def collinear_columns(Xt: np.ndarray, X: np.ndarray, w: np.ndarray,
     fixed effects. Stata Journal 20(1), 95–115.
     """
     p = Xt.shape[1]
-    raw = np.diag(weighted_cross(X, w, w)[0])       # Σ_i w_i x_ij² (the kernel's second output is unused)
+    raw = np.diag(weighted_cross(X, w, w)[0])  # Σ_i w_i x_ij² (the kernel's second output is unused)
     G = weighted_cross(Xt, w, w)[0]
     keep: list[int] = []
     for j in range(p):

@@ -42,6 +42,7 @@ effects. Stata Journal 20(1), 95–115.
 Yotov, Y. V., Piermartini, R., Monteiro, J.-A. & Larch, M. (2016). An Advanced Guide to Trade Policy
 Analysis: The Structural Gravity Model. WTO/UNCTAD.
 """
+
 from __future__ import annotations
 
 import copy
@@ -72,8 +73,17 @@ from gravity.options import validator
 
 log = logging.getLogger("gravity.estimation")
 
-__all__ = ["EstimationResults", "PPMLResults", "Summary", "LinearCombination", "ContrastResults",
-           "WaldTestResults", "HypothesisError", "Inference", "FitRows"]
+__all__ = [
+    "EstimationResults",
+    "PPMLResults",
+    "Summary",
+    "LinearCombination",
+    "ContrastResults",
+    "WaldTestResults",
+    "HypothesisError",
+    "Inference",
+    "FitRows",
+]
 
 
 PredictType = Literal["response", "link"]
@@ -117,33 +127,50 @@ class Summary:
     def as_text(self) -> str:
         """The summary as a plain-text box."""
         lines = [self.title] + [f"{k + ':':<15} {v}" for k, v in self.info]
-        body = (self.coefs.to_string(float_format=lambda x: f"{x: .{self.digits}f}") if len(self.coefs)
-                else "(no slope coefficients)")
+        body = (
+            self.coefs.to_string(float_format=lambda x: f"{x: .{self.digits}f}")
+            if len(self.coefs)
+            else "(no slope coefficients)"
+        )
         rule = "=" * max(len(line) for line in body.splitlines() + lines)
         return "\n".join([rule, *lines, rule, body, rule])
 
     def as_html(self) -> str:
         """The summary as an HTML table (well-formed: it parses as XML)."""
         e = html.escape
-        head = "".join(f'<tr><th style="text-align:left">{e(k)}</th><td style="text-align:left">{e(v)}</td></tr>'
-                       for k, v in self.info)
+        head = "".join(
+            f'<tr><th style="text-align:left">{e(k)}</th><td style="text-align:left">{e(v)}</td></tr>'
+            for k, v in self.info
+        )
         cols = "".join(f"<th>{e(str(c))}</th>" for c in self.coefs.columns)
-        rows = "".join("<tr><th style=\"text-align:left\">" + e(str(name)) + "</th>"
-                       + "".join(f"<td>{e(self._cell(x))}</td>" for x in row) + "</tr>"
-                       for name, row in zip(self.coefs.index, self.coefs.itertuples(index=False)))
-        return (f'<div class="gravity-summary"><table><caption>{e(self.title)}</caption><tbody>{head}</tbody>'
-                f"</table><table><thead><tr><th></th>{cols}</tr></thead><tbody>{rows}</tbody></table></div>")
+        rows = "".join(
+            '<tr><th style="text-align:left">'
+            + e(str(name))
+            + "</th>"
+            + "".join(f"<td>{e(self._cell(x))}</td>" for x in row)
+            + "</tr>"
+            for name, row in zip(self.coefs.index, self.coefs.itertuples(index=False))
+        )
+        return (
+            f'<div class="gravity-summary"><table><caption>{e(self.title)}</caption><tbody>{head}</tbody>'
+            f"</table><table><thead><tr><th></th>{cols}</tr></thead><tbody>{rows}</tbody></table></div>"
+        )
 
     def as_latex(self) -> str:
         """The summary as a LaTeX ``tabular`` (booktabs rules), special characters escaped."""
         k = len(self.coefs.columns)
         x = _latex_escape
-        lines = [r"\begin{tabular}{l" + "r" * k + "}", r"\toprule",
-                 rf"\multicolumn{{{k + 1}}}{{l}}{{{x(self.title)}}} \\"]
+        lines = [
+            r"\begin{tabular}{l" + "r" * k + "}",
+            r"\toprule",
+            rf"\multicolumn{{{k + 1}}}{{l}}{{{x(self.title)}}} \\",
+        ]
         lines += [rf"\multicolumn{{{k + 1}}}{{l}}{{{x(a)}: {x(b)}}} \\" for a, b in self.info]
         lines += [r"\midrule", " & " + " & ".join(x(str(c)) for c in self.coefs.columns) + r" \\", r"\midrule"]
-        lines += [x(str(name)) + " & " + " & ".join(x(self._cell(v)) for v in row) + r" \\"
-                  for name, row in zip(self.coefs.index, self.coefs.itertuples(index=False))]
+        lines += [
+            x(str(name)) + " & " + " & ".join(x(self._cell(v)) for v in row) + r" \\"
+            for name, row in zip(self.coefs.index, self.coefs.itertuples(index=False))
+        ]
         lines += [r"\bottomrule", r"\end{tabular}"]
         return "\n".join(lines)
 
@@ -157,9 +184,21 @@ class Summary:
         return self.as_html()
 
 
-_LATEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-          "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"\textless{}",
-          ">": r"\textgreater{}", "|": r"\textbar{}"}
+_LATEX = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+}
 
 
 def _latex_escape(text: str) -> str:
@@ -200,17 +239,26 @@ class LinearCombination:
     def __str__(self) -> str:
         lo, hi = self.conf_int()
         name = " + ".join(t if w == 1 else f"{w:g}*{t}" for t, w in self.terms)
-        return (f"{name} = {self.estimate:.6f} (se {self.se:.6f}, {'z' if self.df is None else 't'} "
-                f"{self.stat:.3f}, p {self.pvalue:.4f}; {self.level:.0%} CI [{lo:.6f}, {hi:.6f}])")
+        return (
+            f"{name} = {self.estimate:.6f} (se {self.se:.6f}, {'z' if self.df is None else 't'} "
+            f"{self.stat:.3f}, p {self.pvalue:.4f}; {self.level:.0%} CI [{lo:.6f}, {hi:.6f}])"
+        )
 
 
 def _check_level(level, name: str = "level") -> float:
     """A confidence level strictly between 0 and 1 (``level=95`` used to give (nan, nan))."""
-    ok = isinstance(level, (int, float, np.integer, np.floating)) and not isinstance(level, bool) \
-        and np.isfinite(level) and 0 < level < 1
+    ok = (
+        isinstance(level, (int, float, np.integer, np.floating))
+        and not isinstance(level, bool)
+        and np.isfinite(level)
+        and 0 < level < 1
+    )
     if not ok:
-        hint = f" (a percentage? use {name}={level / 100:g})" if isinstance(level, (int, float)) \
-            and not isinstance(level, bool) and 1 < level < 100 else ""
+        hint = (
+            f" (a percentage? use {name}={level / 100:g})"
+            if isinstance(level, (int, float)) and not isinstance(level, bool) and 1 < level < 100
+            else ""
+        )
         example = "alpha=0.05 (95% intervals)" if name == "alpha" else "level=0.95"
         raise HypothesisError(f"{name}={level!r} is not a probability between 0 and 1{hint}. Fix: e.g. {example}")
     return float(level)
@@ -248,9 +296,17 @@ class ContrastResults:
         """One row per hypothesis: coef, std err, z|t, P>|z|, interval bounds."""
         ci = self.conf_int(alpha)
         s = "z" if self.df is None else "t"
-        return pd.DataFrame({"coef": self.effect, "std err": self.sd, s: self.statistic,
-                             f"P>|{s}|": self.pvalue, "lower": ci[:, 0], "upper": ci[:, 1]},
-                            index=list(self.names))
+        return pd.DataFrame(
+            {
+                "coef": self.effect,
+                "std err": self.sd,
+                s: self.statistic,
+                f"P>|{s}|": self.pvalue,
+                "lower": ci[:, 0],
+                "upper": ci[:, 1],
+            },
+            index=list(self.names),
+        )
 
     def __str__(self) -> str:
         return self.summary_frame().to_string(float_format=lambda x: f"{x: .6f}")
@@ -283,8 +339,10 @@ class WaldTestResults:
         return f"Wald test: {d} = {self.statistic:.6g}, p = {self.pvalue:.4g}"
 
 
-_TOKEN = re.compile(r"\s*(?:(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_.]*)"
-                    r"|(?P<op>[-+*=]))")
+_TOKEN = re.compile(
+    r"\s*(?:(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_.]*)"
+    r"|(?P<op>[-+*=]))"
+)
 
 
 def _parse_side(text: str, names: list[str], full: str) -> tuple[np.ndarray, float]:
@@ -299,8 +357,10 @@ def _parse_side(text: str, names: list[str], full: str) -> tuple[np.ndarray, flo
             break
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
-            raise HypothesisError(f"cannot read {text[pos:].strip()!r} in hypothesis {full!r}: write sums "
-                                  f"of coefficient names with optional numeric factors, e.g. 'a + 2*b = 0'")
+            raise HypothesisError(
+                f"cannot read {text[pos:].strip()!r} in hypothesis {full!r}: write sums "
+                f"of coefficient names with optional numeric factors, e.g. 'a + 2*b = 0'"
+            )
         kind = m.lastgroup or ""
         toks.append((kind, m.group(kind)))
         pos = m.end()
@@ -340,8 +400,9 @@ def _parse_side(text: str, names: list[str], full: str) -> tuple[np.ndarray, flo
             const += factor
         else:
             if name not in names:
-                raise HypothesisError(f"{name!r} in hypothesis {full!r} is not a coefficient of this model; "
-                                      f"coefficients: {names}")
+                raise HypothesisError(
+                    f"{name!r} in hypothesis {full!r} is not a coefficient of this model; coefficients: {names}"
+                )
             row[names.index(name)] += factor
     return row, const
 
@@ -385,7 +446,7 @@ class EstimationResults:
     _se_name, _stat_name, _p_name = "std err", "z", "P>|z|"
     params: pd.Series
     _vcov: np.ndarray
-    sample: pd.DataFrame         # None only on a compact result (PPMLResults.compact)
+    sample: pd.DataFrame  # None only on a compact result (PPMLResults.compact)
 
     def summary(self) -> Summary:
         """The fit in a table (:class:`Summary`: text, HTML, LaTeX)."""
@@ -426,8 +487,9 @@ class EstimationResults:
     @cached_property
     def pvalues(self) -> pd.Series:
         """Two-sided p-values of β_k = 0."""
-        return pd.Series(self._two_sided(self.tvalues.to_numpy()), index=self.params.index,
-                         name=self._p_name, dtype=float)
+        return pd.Series(
+            self._two_sided(self.tvalues.to_numpy()), index=self.params.index, name=self._p_name, dtype=float
+        )
 
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
         """(1 − alpha) intervals β̂ ∓ q·se, q the 1 − alpha/2 quantile; columns 0 and 1."""
@@ -469,18 +531,25 @@ class EstimationResults:
             raise HypothesisError("lincom needs at least one coefficient name")
         unknown = [k for k in names if k not in self.params.index]
         if unknown:
-            raise HypothesisError(f"lincom: {unknown} are not coefficients of this model; "
-                                  f"coefficients: {list(self.params.index)}")
+            raise HypothesisError(
+                f"lincom: {unknown} are not coefficients of this model; coefficients: {list(self.params.index)}"
+            )
         est = float((self.params[names] * w).sum())
         Vsub = self.cov_params().loc[names, names].to_numpy()
-        P = Vsub.copy(order="K")       # keep the memory order: with w = 1 this sums as Vsub.sum()
+        P = Vsub.copy(order="K")  # keep the memory order: with w = 1 this sums as Vsub.sum()
         P *= np.outer(w, w)
         se = float(np.sqrt(P.sum()))
         with np.errstate(divide="ignore", invalid="ignore"):
             stat = est / se
-        return LinearCombination(terms=tuple(zip(names, w.tolist())), estimate=est, se=se, stat=stat,
-                                 pvalue=float(self._two_sided(np.asarray(stat))), level=level,
-                                 df=self.df_inference if self.use_t else None)
+        return LinearCombination(
+            terms=tuple(zip(names, w.tolist())),
+            estimate=est,
+            se=se,
+            stat=stat,
+            pvalue=float(self._two_sided(np.asarray(stat))),
+            level=level,
+            df=self.df_inference if self.use_t else None,
+        )
 
     def t_test(self, r_matrix, q=None) -> ContrastResults:
         """Test each restriction of R β = q separately (statsmodels ``t_test``).
@@ -509,8 +578,15 @@ class EstimationResults:
         sd = np.sqrt(np.diag(R @ self._vcov @ R.T))
         with np.errstate(divide="ignore", invalid="ignore"):
             stat = (effect - qv) / sd
-        return ContrastResults(effect=effect, sd=sd, statistic=stat, pvalue=self._two_sided(stat), q=qv,
-                               df=self.df_inference if self.use_t else None, names=labels)
+        return ContrastResults(
+            effect=effect,
+            sd=sd,
+            statistic=stat,
+            pvalue=self._two_sided(stat),
+            q=qv,
+            df=self.df_inference if self.use_t else None,
+            names=labels,
+        )
 
     def wald_test(self, r_matrix, q=None) -> WaldTestResults:
         """Joint Wald test of R β = q: W = (Rβ̂ − q)'(R V̂ R')⁻¹(Rβ̂ − q).
@@ -538,8 +614,10 @@ class EstimationResults:
         try:
             W = float(d @ np.linalg.solve(M, d))
         except np.linalg.LinAlgError as exc:
-            raise HypothesisError("R V R' is singular: the restrictions are redundant or involve "
-                                  "coefficients without variance; drop the redundant rows") from exc
+            raise HypothesisError(
+                "R V R' is singular: the restrictions are redundant or involve "
+                "coefficients without variance; drop the redundant rows"
+            ) from exc
         m = R.shape[0]
         if self.use_t:
             F = W / m
@@ -591,8 +669,9 @@ class EstimationResults:
             raise EstimationError("this result kept no sample (a compact result); refit to switch the covariance")
         used = self.sample["used"].to_numpy()
         if len(data) != used.size:
-            raise EstimationError(f"data has {len(data)} rows but the model was fitted on {used.size}; pass the "
-                                  "frame it was fitted on")
+            raise EstimationError(
+                f"data has {len(data)} rows but the model was fitted on {used.size}; pass the frame it was fitted on"
+            )
         absent = [c for c in cluster_columns(dims) if c not in data.columns]
         if absent:
             raise EstimationError(f"cluster column(s) {absent} are not in data; available: {list(data.columns)[:30]}")
@@ -601,8 +680,10 @@ class EstimationResults:
         for c in cluster_columns(dims):
             s = data[c].iloc[pos]
             if s.isna().any():
-                raise EstimationError(f"cluster column {c!r} is missing in {int(s.isna().sum())} used row(s); fill "
-                                 "them or cluster on another column")
+                raise EstimationError(
+                    f"cluster column {c!r} is missing in {int(s.isna().sum())} used row(s); fill "
+                    "them or cluster on another column"
+                )
             out[c] = s.to_numpy()
         return out
 
@@ -610,8 +691,9 @@ class EstimationResults:
         """``data`` in the row order of the fitted frame, matched on the index (rows in another order are
         put back in order); a frame whose index is not the fitted frame's is refused."""
         if not isinstance(data, pd.DataFrame):
-            raise EstimationError(f"data must be a DataFrame (the frame the model was fitted on), got "
-                                  f"{type(data).__name__}")
+            raise EstimationError(
+                f"data must be a DataFrame (the frame the model was fitted on), got {type(data).__name__}"
+            )
         fitted = self.sample.index
         if data.index.equals(fitted):
             return data
@@ -626,7 +708,8 @@ class EstimationResults:
             f"{'unique' if data.index.is_unique else 'with repeated labels'}; fitted on {len(fitted)} rows"
             + (f"; labels missing, e.g. {list(missing[:5])}" if len(missing) else "")
             + "): cluster columns are matched to rows by the index. Fix: pass the frame the model was fitted "
-              "on (any row order), or give it that frame's index")
+            "on (any row order), or give it that frame's index"
+        )
 
     def _replaced(self, **attrs) -> EstimationResults:
         """A shallow copy with ``attrs`` set and every cached statistic dropped."""
@@ -643,8 +726,16 @@ class EstimationResults:
         """The coefficient table of :meth:`summary`: coef, std err, z (or t), P>|z| and the 95% interval."""
         ci = self.conf_int()
         s = self._stat_name
-        return pd.DataFrame({"coef": self.params, "std err": self.bse, s: self.tvalues,
-                             f"P>|{s}|": self.pvalues, "[0.025": ci[0], "0.975]": ci[1]})
+        return pd.DataFrame(
+            {
+                "coef": self.params,
+                "std err": self.bse,
+                s: self.tvalues,
+                f"P>|{s}|": self.pvalues,
+                "[0.025": ci[0],
+                "0.975]": ci[1],
+            }
+        )
 
     def __repr__(self) -> str:
         return str(self.summary())
@@ -681,12 +772,20 @@ def ppml_covariance(Xt, y, mu, v, vtype, ssc, fe_dof, clusters, cluster_names):
         if (c != 1.0).any() or sy != 1.0 or sv != 1.0:
             Xt, y, mu, v = Xt / c, y / sy, mu / sy, v / sv
         bread = np.linalg.inv(Xt.T @ (Xt * (v * mu)[:, None]))
-        V, Gs = sandwich(bread, Xt * (v * (y - mu))[:, None], vtype, ssc, n=y.size,
-                         k=p + (fe_dof if ssc.k == "all" else 0), clusters=clusters, cluster_names=cluster_names)
+        V, Gs = sandwich(
+            bread,
+            Xt * (v * (y - mu))[:, None],
+            vtype,
+            ssc,
+            n=y.size,
+            k=p + (fe_dof if ssc.k == "all" else 0),
+            clusters=clusters,
+            cluster_names=cluster_names,
+        )
         if (c != 1.0).any():
             V = V / np.outer(c, c)
         if vtype == "iid" and (sy != 1.0 or sv != 1.0):
-            V = V / (sy * sv)        # the Poisson iid variance (X'WX)^-1 scales with 1 / (units of y and v)
+            V = V / (sy * sv)  # the Poisson iid variance (X'WX)^-1 scales with 1 / (units of y and v)
         if Gs:
             n_clusters = Gs[0] if len(Gs) == 1 else tuple(Gs)
     else:
@@ -783,10 +882,21 @@ class PPMLResults(EstimationResults):
     """
 
     _compact: bool = False
-    _drops: pd.Series            # set by compact()
+    _drops: pd.Series  # set by compact()
 
-    def __init__(self, spec, params: pd.Series, V: np.ndarray, *, inference: Inference, rows: FitRows,
-                 sample: pd.DataFrame, converged: bool, n_iter: int, collinear=()):
+    def __init__(
+        self,
+        spec,
+        params: pd.Series,
+        V: np.ndarray,
+        *,
+        inference: Inference,
+        rows: FitRows,
+        sample: pd.DataFrame,
+        converged: bool,
+        n_iter: int,
+        collinear=(),
+    ):
         self.spec = spec
         self.formula = spec.formula
         self.fixed_effects = spec.fe_names
@@ -819,8 +929,21 @@ class PPMLResults(EstimationResults):
             getattr(self, name)
         new = copy.copy(self)
         new._drops = self.drops
-        for name in ("_y", "_mu", "_eta", "_X", "_Xt", "_offset", "_v", "_fe", "_data", "_index", "sample",
-                     "fittedvalues", "_fixef_raw"):
+        for name in (
+            "_y",
+            "_mu",
+            "_eta",
+            "_X",
+            "_Xt",
+            "_offset",
+            "_v",
+            "_fe",
+            "_data",
+            "_index",
+            "sample",
+            "fittedvalues",
+            "_fixef_raw",
+        ):
             setattr(new, name, None)
         for name in ("_lgamma", "_mu_null"):
             new.__dict__.pop(name, None)
@@ -829,10 +952,12 @@ class PPMLResults(EstimationResults):
 
     def _require_rows(self, what: str) -> None:
         if getattr(self, "_compact", False):
-            raise EstimationError(f"{what} needs the estimation rows, which this compact result dropped "
-                                  f"(ppml(by=) on a "
-                             f"group source keeps coefficients, covariance and fit statistics); refit that group: "
-                             f"gv.ppml(formula, source.read(level))")
+            raise EstimationError(
+                f"{what} needs the estimation rows, which this compact result dropped "
+                f"(ppml(by=) on a "
+                f"group source keeps coefficients, covariance and fit statistics); refit that group: "
+                f"gv.ppml(formula, source.read(level))"
+            )
 
     def _with_vcov(self, v, cl, ssc, data):
         self._require_rows("switching the covariance")
@@ -845,8 +970,9 @@ class PPMLResults(EstimationResults):
         if cl_cols:
             raw = self._cluster_arrays(cl_cols, data)
             clusters = [cluster_codes(d, raw) for d in cl_cols]
-        V, n_clusters = ppml_covariance(self._Xt, self._y, self._mu, self._v, vtype, ssc_, self._fe_dof,
-                                        clusters, cl_cols)
+        V, n_clusters = ppml_covariance(
+            self._Xt, self._y, self._mu, self._v, vtype, ssc_, self._fe_dof, clusters, cl_cols
+        )
         return self._replaced(_vcov=V, vcov_type=vtype, ssc=ssc_, cluster=cl_cols, n_clusters=n_clusters)
 
     # ---- goodness of fit (computed on first use) --------------------------------------------
@@ -914,9 +1040,12 @@ class PPMLResults(EstimationResults):
 
     def summary(self) -> Summary:
         """The fit in a table: sample, standard errors, goodness of fit, coefficients."""
-        vc = {"iid": "iid", "hetero": "heteroskedasticity-robust",
-              "cluster": f"clustered by {self.cluster}",
-              "twoway": f"two-way clustered by {self.cluster}"}[self.vcov_type]
+        vc = {
+            "iid": "iid",
+            "hetero": "heteroskedasticity-robust",
+            "cluster": f"clustered by {self.cluster}",
+            "twoway": f"two-way clustered by {self.cluster}",
+        }[self.vcov_type]
         clusters = f", {self.n_clusters} clusters" if self.n_clusters else ""
         info = [
             ("Formula", self.formula),
@@ -931,9 +1060,17 @@ class PPMLResults(EstimationResults):
             info.append(("Dropped as collinear", str(self.collinear)))
         return Summary("PPML with fixed effects (gravity.ppml)", info, self.coef_table(), digits=6)
 
-    def bias_correct(self, i: str = "exporter", j: str = "importer", t: str = "year", *,
-                     method: Literal["analytical", "jackknife"] = "analytical",
-                     leverage: Literal["auto", "exact", "series"] = "auto", splits: int = 1, seed: int = 0):
+    def bias_correct(
+        self,
+        i: str = "exporter",
+        j: str = "importer",
+        t: str = "year",
+        *,
+        method: Literal["analytical", "jackknife"] = "analytical",
+        leverage: Literal["auto", "exact", "series"] = "auto",
+        splits: int = 1,
+        seed: int = 0,
+    ):
         """Weidner & Zylkin (2021) bias correction of a two- or three-way gravity fit.
 
         β̃ = β̂ − Ŵ⁻¹(B̂/N + D̂/N) for ``i^t + j^t + pair`` effects (analytical, or the split-panel
@@ -1000,12 +1137,13 @@ class PPMLResults(EstimationResults):
         reference = dict(reference or {})
         unknown = [k for k in reference if k not in self.fixed_effects]
         if unknown:
-            raise EstimationError(f"reference names {unknown} are not fixed effects of this model: "
-                                  f"{self.fixed_effects}")
+            raise EstimationError(
+                f"reference names {unknown} are not fixed effects of this model: {self.fixed_effects}"
+            )
         n_levels = [len(l) for l in self._fe_levels]
         offsets = fe_offsets(n_levels)
         a = self._raw_fixef().copy()
-        blocks = [a[offsets[k]:offsets[k + 1]] for k in range(K)]
+        blocks = [a[offsets[k] : offsets[k + 1]] for k in range(K)]
         fe = self._fe
         for k in range(1, K):
             n0, nk = n_levels[0], n_levels[k]
@@ -1024,18 +1162,18 @@ class PPMLResults(EstimationResults):
             else:
                 is_ref = np.zeros(nk, dtype=bool)
             shift = np.full(ncomp, np.nan)
-            for g in [*np.flatnonzero(is_ref), *range(nk)]:   # the reference first, else the first level met
-                if np.isnan(shift[labk[g]]):                  # in a component (levels are sorted)
+            for g in [*np.flatnonzero(is_ref), *range(nk)]:  # the reference first, else the first level met
+                if np.isnan(shift[labk[g]]):  # in a component (levels are sorted)
                     shift[labk[g]] = blocks[k][g]
             shift = np.nan_to_num(shift)
             blocks[k] -= shift[labk]
             blocks[0] += shift[lab0]
-        return {name: pd.Series(blocks[k], index=self._fe_levels[k], name=name)
-                for k, name in enumerate(self.fixed_effects)}
+        return {
+            name: pd.Series(blocks[k], index=self._fe_levels[k], name=name) for k, name in enumerate(self.fixed_effects)
+        }
 
     # ---- prediction ------------------------------------------------------------------------
-    def predict(self, newdata: pd.DataFrame | None = None, type: PredictType = "response",
-                offset=None) -> pd.Series:
+    def predict(self, newdata: pd.DataFrame | None = None, type: PredictType = "response", offset=None) -> pd.Series:
         """Fitted values: μ = exp(η) (``type="response"``) or η (``"link"``).
 
         Without ``newdata``: the estimation sample. With ``newdata``: slopes and fixed-effect columns
@@ -1083,7 +1221,9 @@ class PPMLResults(EstimationResults):
             eta += np.nan_to_num(vals)
         eta[unseen] = np.nan
         if unseen.any():
-            log.warning("predict: %d row(s) have fixed-effect levels not in the estimation sample; returned NaN",
-                        int(unseen.sum()))
+            log.warning(
+                "predict: %d row(s) have fixed-effect levels not in the estimation sample; returned NaN",
+                int(unseen.sum()),
+            )
         out = pd.Series(eta, index=newdata.index)
         return np.exp(out).rename("fitted") if type == "response" else out.rename("link")

@@ -8,6 +8,7 @@ weights (v → c·v leaves β̂ and the sandwich V̂ unchanged). In floating poi
 power of two near its largest magnitude before the work and undo it after: dividing by 2^k changes no digit,
 and columns already within 2^±64 are left exactly as they are (so ordinary data give bit-identical results).
 """
+
 from __future__ import annotations
 
 import numpy as np

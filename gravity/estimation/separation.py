@@ -14,6 +14,7 @@ they carry no information about the other coefficients and are dropped.
   set |û| < tol to 0; stop when û ≥ 0 everywhere (then z = û and separated = {û > 0}); otherwise
   u ← max(û, 0) and repeat.
 """
+
 from __future__ import annotations
 
 from typing import Literal
@@ -64,8 +65,12 @@ check_rectifier_method = validator(RectifierMethod, "method", EstimationError)
 SeparationCheck = Literal["fe", "ir"]
 """The separation checks of :func:`gravity.ppml` (``separation=``): all-zero fixed-effect groups and the
 iterative rectifier."""
-check_separation = validator(SeparationCheck, "separation", EstimationError,
-                             hint="pass a tuple of them, e.g. ('fe', 'ir') (the default) or ('fe',)")
+check_separation = validator(
+    SeparationCheck,
+    "separation",
+    EstimationError,
+    hint="pass a tuple of them, e.g. ('fe', 'ir') (the default) or ('fe',)",
+)
 """The reason of each drop code (0 kept, 1 all-zero group, 2 singleton, 3 separated)."""
 
 
@@ -74,8 +79,7 @@ def fe_group_codes(y: np.ndarray, fe: np.ndarray, *, all_zero: bool = True, sing
     return fe_group_drops(y > 0, np.ascontiguousarray(fe), bool(all_zero), bool(singletons))
 
 
-def drop_fe_groups(y: np.ndarray, fe: np.ndarray, *, all_zero: bool = True,
-                   singletons: bool = True) -> np.ndarray:
+def drop_fe_groups(y: np.ndarray, fe: np.ndarray, *, all_zero: bool = True, singletons: bool = True) -> np.ndarray:
     """Rows that make the estimates infinite through a single fixed-effect group, or singletons.
 
     A group g of effect k with y_i = 0 for every i ∈ g has the certificate z = D_k 1_g
@@ -128,7 +132,7 @@ class _LSE:
             rows = np.arange(n)
             for k in range(K):
                 dense[rows, offsets[k] + fe[k]] = self.sw
-            norms = np.sqrt((dense ** 2).sum(0))
+            norms = np.sqrt((dense**2).sum(0))
             norms[norms == 0] = 1.0
             self.dense = dense * (1.0 / norms)
             return
@@ -136,8 +140,8 @@ class _LSE:
         self.fe = np.ascontiguousarray(fe)
         self.offsets = fe_offsets(n_levels)
         norms = np.empty(q)
-        norms[:p] = np.sqrt(np.diag(weighted_cross(self.X, self.sw ** 2, self.sw)[0])) if p else 0.0
-        norms[p:] = np.sqrt(group_weights(self.fe, self.sw ** 2, self.offsets))
+        norms[:p] = np.sqrt(np.diag(weighted_cross(self.X, self.sw**2, self.sw)[0])) if p else 0.0
+        norms[p:] = np.sqrt(group_weights(self.fe, self.sw**2, self.offsets))
         norms[norms == 0] = 1.0
         self.scale = 1.0 / norms
 
@@ -155,6 +159,7 @@ class _LSE:
             out = np.empty(q)
             lse_rmatvec(X, fe, offsets, w, s, np.ascontiguousarray(v, dtype=float).ravel(), out)
             return out
+
         return LinearOperator((w.size, q), matvec=matvec, rmatvec=rmatvec, dtype=float)
 
     def fitted(self, u):
@@ -202,12 +207,12 @@ class _SubspaceLSE:
                 Xt = np.empty_like(Xp)
                 # a loose pass decides; only a near-collinear X̃_P is refined (warm start) to 1e-13
                 demean_columns(Xp, fe_p, w, sw, offsets, alphas, 1e-9, 1_000_000, Xt)
-                sv = np.linalg.svd(Xt / np.maximum(np.sqrt((Xp ** 2).sum(0)), 1e-300), compute_uv=False)
+                sv = np.linalg.svd(Xt / np.maximum(np.sqrt((Xp**2).sum(0)), 1e-300), compute_uv=False)
                 if sv.size < p or sv.min() <= 1e-5 * sv.max():
                     demean_columns(Xp, fe_p, w, sw, offsets, alphas, 1e-13, 1_000_000, Xt)
             else:
                 Xt = Xp
-            norm = np.sqrt((X ** 2).sum(0))
+            norm = np.sqrt((X**2).sum(0))
             norm[norm == 0] = 1.0
             Xs = Xt / norm
             if Xs.shape[0] < p:
@@ -227,8 +232,7 @@ class _SubspaceLSE:
                 cols.append(z)
         if K == 2:
             n0, n1 = int(n_levels[0]), int(n_levels[1])
-            m = sparse.coo_matrix((np.ones(int(pos.sum())), (fe[0, pos], fe[1, pos] + n0)),
-                                  shape=(n0 + n1, n0 + n1))
+            m = sparse.coo_matrix((np.ones(int(pos.sum())), (fe[0, pos], fe[1, pos] + n0)), shape=(n0 + n1, n0 + n1))
             ncomp, lab = connected_components(m, directed=False)
             c1, c2 = lab[fe[0]], lab[fe[1] + n0]
             mixed = np.flatnonzero(c1 != c2)
@@ -246,8 +250,9 @@ class _SubspaceLSE:
         if cols:
             B = np.column_stack(cols)[zero]
             u_, sv, _ = np.linalg.svd(B, full_matrices=False)
-            self.Q = (u_[:, sv > 1e-10 * max(sv.max(), 1e-300)] if sv.size and sv.max() > 0
-                      else np.zeros((B.shape[0], 0)))
+            self.Q = (
+                u_[:, sv > 1e-10 * max(sv.max(), 1e-300)] if sv.size and sv.max() > 0 else np.zeros((B.shape[0], 0))
+            )
         else:
             self.Q = np.zeros((int(zero.sum()), 0))
 
@@ -262,9 +267,16 @@ class _TooLarge(Exception):
     pass
 
 
-def iterative_rectifier(y: np.ndarray, X: np.ndarray, fe: np.ndarray, n_levels, *,
-                        tol: float = 1e-5, maxiter: int = 1000,
-                        method: RectifierMethod = "auto") -> tuple[np.ndarray, int]:
+def iterative_rectifier(
+    y: np.ndarray,
+    X: np.ndarray,
+    fe: np.ndarray,
+    n_levels,
+    *,
+    tol: float = 1e-5,
+    maxiter: int = 1000,
+    method: RectifierMethod = "auto",
+) -> tuple[np.ndarray, int]:
     """Boolean mask of separated observations and the number of IR iterations.
 
     ``X`` holds the slope columns (with the intercept column when the model has one), ``fe`` the

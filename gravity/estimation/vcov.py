@@ -44,6 +44,7 @@ Statistics 88(4), 641–658.
 Correia, S., Guimarães, P. & Zylkin, T. (2020). Fast Poisson estimation with high-dimensional fixed
 effects. Stata Journal 20(1), 95–115.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -55,16 +56,32 @@ import pandas as pd
 from gravity.estimation.errors import EstimationError, EstimationWarning  # noqa: F401 - re-exported
 from gravity.options import choices, validator
 
-__all__ = ["SSC", "PRESETS", "VCOV_TYPES", "VcovType", "resolve_ssc", "resolve_type", "ssc_label", "sandwich",
-           "cluster_meat", "check_dof", "EstimationError", "PPMLPreset", "OLSPreset"]
+__all__ = [
+    "SSC",
+    "PRESETS",
+    "VCOV_TYPES",
+    "VcovType",
+    "resolve_ssc",
+    "resolve_type",
+    "ssc_label",
+    "sandwich",
+    "cluster_meat",
+    "check_dof",
+    "EstimationError",
+    "PPMLPreset",
+    "OLSPreset",
+]
 
 VcovType = Literal["iid", "hetero", "cluster", "twoway"]
 """The covariance types (module docstring); ``resolve_type`` also reads their synonyms."""
 VCOV_TYPES = choices(VcovType)
-_check_vcov = validator(VcovType, "vcov", EstimationError,
-                        synonyms={"robust": "hetero", "hc0": "hetero", "hc1": "hetero", "standard": "iid",
-                                  "nonrobust": "iid"},
-                        hint="or a dict {'CRV1': 'column'} (HC0 and HC1 differ by the ssc, not by the type)")
+_check_vcov = validator(
+    VcovType,
+    "vcov",
+    EstimationError,
+    synonyms={"robust": "hetero", "hc0": "hetero", "hc1": "hetero", "standard": "iid", "nonrobust": "iid"},
+    hint="or a dict {'CRV1': 'column'} (HC0 and HC1 differ by the ssc, not by the type)",
+)
 PPMLPreset = Literal["stata", "none"]
 OLSPreset = Literal["companion", "stata", "none"]
 NAdj = Literal["hetero"]
@@ -180,7 +197,6 @@ def ssc_label(ssc: SSC, estimator: Literal["ppml", "ols"] = "ppml") -> str:
     return repr(ssc)
 
 
-
 def resolve_type(vcov, cluster) -> VcovType:
     """Normalise a ``vcov=`` argument to one of :data:`VCOV_TYPES`.
 
@@ -237,9 +253,11 @@ def check_dof(n: int, n_params: int, what: str) -> None:
         ``n < n_params``, or ``n < 2`` (no covariance can be estimated from one observation).
     """
     if n < max(2, n_params):
-        raise EstimationError(f"{what}: {n} observation(s) for at least {n_params} parameter(s) (slopes and "
-                              "fixed effects); the estimates and their covariance are not identified. Fix: use "
-                              "more rows, fewer regressors or coarser fixed effects")
+        raise EstimationError(
+            f"{what}: {n} observation(s) for at least {n_params} parameter(s) (slopes and "
+            "fixed effects); the estimates and their covariance are not identified. Fix: use "
+            "more rows, fewer regressors or coarser fixed effects"
+        )
 
 
 def _psd(V: np.ndarray) -> np.ndarray:
@@ -249,9 +267,18 @@ def _psd(V: np.ndarray) -> np.ndarray:
     return (vecs * np.maximum(vals, 0)) @ vecs.T
 
 
-def sandwich(bread: np.ndarray, scores: np.ndarray | None, vtype: str, ssc: SSC, *, n: int, k: int,
-             clusters: list[np.ndarray] | None = None, cluster_names=None,
-             dispersion: tuple[float, float] | None = None) -> tuple[np.ndarray, list[int]]:
+def sandwich(
+    bread: np.ndarray,
+    scores: np.ndarray | None,
+    vtype: str,
+    ssc: SSC,
+    *,
+    n: int,
+    k: int,
+    clusters: list[np.ndarray] | None = None,
+    cluster_names=None,
+    dispersion: tuple[float, float] | None = None,
+) -> tuple[np.ndarray, list[int]]:
     """The covariance V of the slopes (module docstring) and the number of clusters per dimension.
 
     Parameters
@@ -291,9 +318,11 @@ def sandwich(bread: np.ndarray, scores: np.ndarray | None, vtype: str, ssc: SSC,
     if n < 2:
         raise EstimationError(f"{n} observation(s): no covariance can be estimated. Fix: use more rows")
     if dispersion is not None and dispersion[1] <= 0:
-        raise EstimationError(f"{n} observations for {n - dispersion[1]} parameters: no residual degrees of "
-                              "freedom, so the error variance (and every standard error) is undefined. Fix: use "
-                              "more rows, fewer regressors or coarser fixed effects")
+        raise EstimationError(
+            f"{n} observations for {n - dispersion[1]} parameters: no residual degrees of "
+            "freedom, so the error variance (and every standard error) is undefined. Fix: use "
+            "more rows, fewer regressors or coarser fixed effects"
+        )
     if vtype == "iid":
         if dispersion is not None:
             return bread * dispersion[0] / dispersion[1], []
@@ -309,8 +338,10 @@ def sandwich(bread: np.ndarray, scores: np.ndarray | None, vtype: str, ssc: SSC,
     meats = [cluster_meat(scores, codes) for codes in clusters]
     one = [nm for nm, (_, G) in zip(names, meats) if G < 2]
     if one:
-        raise EstimationError(f"cluster column(s) {one} have a single cluster in the estimation sample; "
-                              f"cannot cluster on them — pick a column with at least two groups or vcov='hetero'")
+        raise EstimationError(
+            f"cluster column(s) {one} have a single cluster in the estimation sample; "
+            f"cannot cluster on them — pick a column with at least two groups or vcov='hetero'"
+        )
     Gs = [G for _, G in meats]
     if vtype == "cluster":
         meat, G = meats[0]

@@ -64,6 +64,7 @@ Anderson & van Wincoop (2003), *AER* 93(1); Dekle, Eaton & Kortum (2007), *AER* 
 Piermartini, Monteiro & Larch (2016), *An Advanced Guide to Trade Policy Analysis*, ch. 2; Baier,
 Yotov & Zylkin (2019), *JIE* 116.
 """
+
 from gravity.ge.aggregate import aggregate_levels
 from gravity.ge.baseline import Baseline, trade_costs
 from gravity.ge.deficits import compare_deficit_rules, purge_deficits
@@ -94,11 +95,44 @@ from gravity.ge.uncertainty import (
     ppml_refit,
 )
 
-__all__ = ["Baseline", "GEInputError", "GEConvergenceError", "GEResult", "EFFECTS", "align_pairs",
-           "trade_costs", "cost_change_matrix", "solve", "geppml", "book_loop", "BetaDraws",
-           "GEUncertainty", "confidence_intervals", "pair_bootstrap", "parametric_draws", "ppml_refit",
-           "aggregate_levels", "DEFICIT_RULES", "DeficitRule", "Numeraire", "purge_deficits",
-           "compare_deficit_rules", "PooledUncertainty", "pooled_intervals", "MultiSectorBaseline",
-           "MultiSectorResult", "MultiSectorUncertainty", "MS_COUNTRY_EFFECTS", "solve_multisector", "iceberg_cut",
-           "theta_draws", "one_sector_gap", "SHARED_EFFECTS", "GEResultBase", "GEIntervals", "percentile_interval",
-           "SolveSettings", "DrawSettings"]
+__all__ = [
+    "Baseline",
+    "GEInputError",
+    "GEConvergenceError",
+    "GEResult",
+    "EFFECTS",
+    "align_pairs",
+    "trade_costs",
+    "cost_change_matrix",
+    "solve",
+    "geppml",
+    "book_loop",
+    "BetaDraws",
+    "GEUncertainty",
+    "confidence_intervals",
+    "pair_bootstrap",
+    "parametric_draws",
+    "ppml_refit",
+    "aggregate_levels",
+    "DEFICIT_RULES",
+    "DeficitRule",
+    "Numeraire",
+    "purge_deficits",
+    "compare_deficit_rules",
+    "PooledUncertainty",
+    "pooled_intervals",
+    "MultiSectorBaseline",
+    "MultiSectorResult",
+    "MultiSectorUncertainty",
+    "MS_COUNTRY_EFFECTS",
+    "solve_multisector",
+    "iceberg_cut",
+    "theta_draws",
+    "one_sector_gap",
+    "SHARED_EFFECTS",
+    "GEResultBase",
+    "GEIntervals",
+    "percentile_interval",
+    "SolveSettings",
+    "DrawSettings",
+]

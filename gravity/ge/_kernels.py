@@ -20,6 +20,7 @@ without rewriting:
 * :func:`_batch` already loops over a leading draw axis; a sector axis is one more leading axis of
   ``t_base`` / ``that`` and of ``out``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -170,7 +171,7 @@ def _full(X, that, Y, E, sigma, ref, numeraire, deficits, tol, max_iter, p0):
     for i in range(n):
         if iso[i]:
             p[i] = 1.0
-    q = np.empty(n)        # p̂^{1-σ}
+    q = np.empty(n)  # p̂^{1-σ}
     ph = np.empty(n)
     om = np.empty(n)
     pn = np.empty(n)
@@ -192,7 +193,7 @@ def _full(X, that, Y, E, sigma, ref, numeraire, deficits, tol, max_iter, p0):
         for j in range(n):
             if not eh[j] > 0.0:
                 return p, om, ph, eh, 1.0, -2, err
-            ph[j] = eh[j] / ph[j]          # Ê_j / Φ̂_j (up to κ)
+            ph[j] = eh[j] / ph[j]  # Ê_j / Φ̂_j (up to κ)
         for i in range(n):
             s = 0.0
             for j in range(n):
@@ -233,7 +234,7 @@ def _full(X, that, Y, E, sigma, ref, numeraire, deficits, tol, max_iter, p0):
                 if not iso[i]:
                     a_ += Y[i] * p[i]
                     b_ += E[i] * eh[i]
-            kappa = a_ / b_           # world expenditure = world output (1 for additive deficits)
+            kappa = a_ / b_  # world expenditure = world output (1 for additive deficits)
             for j in range(n):
                 if not iso[j]:
                     eh[j] *= kappa
@@ -296,8 +297,7 @@ def _effects(X, that, Y, E, sigma, omc, phc, p, omf, phf, eh, out):
 
 
 @njit(cache=True, error_model="numpy")
-def _one(t_base, that, Y, E, sigma, ref, numeraire, deficits, tol, max_iter, rebuild, a_base, a_cdl, p0,
-         out):
+def _one(t_base, that, Y, E, sigma, ref, numeraire, deficits, tol, max_iter, rebuild, a_base, a_cdl, p0, out):
     """All effects of one scenario into ``out`` (n_effects, N), warm-started at a_base, a_cdl, p0.
 
     Returns the status (0 ok, else a key of ``solver.STATUS``); ``out`` is NaN when a stage failed."""
@@ -340,11 +340,13 @@ def _one(t_base, that, Y, E, sigma, ref, numeraire, deficits, tol, max_iter, reb
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
-def _batch(t_base, that, Y, E, sigma, ref, numeraire, deficits, tol, max_iter, rebuild, a_base, a_cdl,
-           p0, out, status, lo, hi):
+def _batch(
+    t_base, that, Y, E, sigma, ref, numeraire, deficits, tol, max_iter, rebuild, a_base, a_cdl, p0, out, status, lo, hi
+):
     """Draws lo..hi-1 into ``out[d]`` (n_effects, N) and ``status[d]``, serially, without the GIL
     (``solver.solve_batch`` runs chunks on threads)."""
     for d in range(lo, hi):
         tb = t_base[d] if rebuild else t_base[0]
-        status[d] = _one(tb, that[d], Y, E, sigma[d], ref, numeraire, deficits, tol, max_iter, rebuild,
-                         a_base, a_cdl, p0, out[d])
+        status[d] = _one(
+            tb, that[d], Y, E, sigma[d], ref, numeraire, deficits, tol, max_iter, rebuild, a_base, a_cdl, p0, out[d]
+        )

@@ -13,6 +13,7 @@ kernels. Array layout (CP notation: n importer/destination, i exporter/source, j
 
 Every kernel reads only its arguments and writes caller-allocated buffers.
 """
+
 from __future__ import annotations
 
 import numpy as np

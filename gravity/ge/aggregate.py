@@ -5,6 +5,7 @@ the members' baseline levels L_i, moved by their own % changes e_i, summed and c
 baseline sum. Applied to every draw, the same function gives the group's confidence interval from
 the draws that gave the countries' intervals.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -57,15 +58,21 @@ def aggregate_levels(effects: np.ndarray, levels: np.ndarray, mask: np.ndarray) 
     mask = np.asarray(mask)
     n = levels.shape[0] if levels.ndim == 1 else -1
     if levels.ndim != 1 or mask.shape != (n,) or effects.shape[-1:] != (n,):
-        raise GEInputError(f"aggregate_levels: levels and mask must be (N,) and effects (..., N) over the "
-                           f"same N countries; got effects {effects.shape}, levels {levels.shape}, "
-                           f"mask {mask.shape}")
+        raise GEInputError(
+            f"aggregate_levels: levels and mask must be (N,) and effects (..., N) over the "
+            f"same N countries; got effects {effects.shape}, levels {levels.shape}, "
+            f"mask {mask.shape}"
+        )
     if mask.dtype != bool:
-        raise GEInputError(f"aggregate_levels: mask must be boolean (members of the group), got {mask.dtype}; "
-                           "build it with e.g. np.isin(countries, members)")
+        raise GEInputError(
+            f"aggregate_levels: mask must be boolean (members of the group), got {mask.dtype}; "
+            "build it with e.g. np.isin(countries, members)"
+        )
     base = levels[mask].sum()
     if not base != 0:
-        raise GEInputError(f"aggregate_levels: the group's baseline levels sum to {base} over "
-                           f"{int(mask.sum())} members; a group needs members with non-zero levels")
+        raise GEInputError(
+            f"aggregate_levels: the group's baseline levels sum to {base} over "
+            f"{int(mask.sum())} members; a group needs members with non-zero levels"
+        )
     cf = (levels[mask] * (1 + effects[..., mask] / 100.0)).sum(axis=-1)
     return 100.0 * (cf / base - 1.0)

@@ -27,6 +27,7 @@ Policy Analysis: The Structural Gravity Model*, ch. 2. WTO/UNCTAD.
 Baier, S. L., Yotov, Y. V. & Zylkin, T. (2019). On the widely differing effects of free trade
 agreements. *Journal of International Economics* 116.
 """
+
 from __future__ import annotations
 
 import logging
@@ -45,8 +46,13 @@ log = logging.getLogger("gravity.ge")
 __all__ = ["Baseline", "trade_costs", "align_pairs", "GEInputError"]
 
 
-def trade_costs(data: pd.DataFrame, coefficients: Mapping[str, float] | pd.Series, *,
-                exporter: str = "exporter", importer: str = "importer") -> pd.Series:
+def trade_costs(
+    data: pd.DataFrame,
+    coefficients: Mapping[str, float] | pd.Series,
+    *,
+    exporter: str = "exporter",
+    importer: str = "importer",
+) -> pd.Series:
     """t_ij^{1-σ} = exp(Σ_k β_k x_ijk) as a Series indexed by (exporter, importer).
 
     ``coefficients`` maps column names of ``data`` to coefficients (e.g. ``fit.params`` restricted to
@@ -58,13 +64,14 @@ def trade_costs(data: pd.DataFrame, coefficients: Mapping[str, float] | pd.Serie
     coefs = pd.Series(coefficients, dtype=float)
     missing = [c for c in coefs.index if c not in data.columns]
     if missing:
-        raise GEInputError(f"trade_costs: covariates {missing} are not columns of the data "
-                           f"(have {list(data.columns)})")
+        raise GEInputError(f"trade_costs: covariates {missing} are not columns of the data (have {list(data.columns)})")
     bad = coefs[~np.isfinite(coefs.to_numpy())]
     if len(bad):
-        raise GEInputError(f"trade_costs: coefficients {dict(bad)} are not finite numbers, so every cost would be "
-                           "NaN. Fix: pass the estimated coefficients (a coefficient dropped as collinear has none: "
-                           "leave its covariate out)")
+        raise GEInputError(
+            f"trade_costs: coefficients {dict(bad)} are not finite numbers, so every cost would be "
+            "NaN. Fix: pass the estimated coefficients (a coefficient dropped as collinear has none: "
+            "leave its covariate out)"
+        )
     x = data[list(coefs.index)].apply(pd.to_numeric, errors="coerce")
     nan = x.isna().to_numpy() | ~np.isfinite(x.to_numpy(dtype=float))
     if nan.any():
@@ -72,13 +79,16 @@ def trade_costs(data: pd.DataFrame, coefficients: Mapping[str, float] | pd.Serie
         cols = [c for c, m in zip(coefs.index, nan.any(axis=0)) if m]
         pairs = (data.loc[rows, exporter].astype(str) + "->" + data.loc[rows, importer].astype(str)).tolist()
         more = f" and {len(pairs) - 8} more" if len(pairs) > 8 else ""
-        raise GEInputError(f"trade_costs: covariate(s) {cols} are missing, non-numeric or infinite for "
-                           f"{int(rows.sum())} of {len(rows)} pairs ({', '.join(pairs[:8])}{more}); their costs "
-                           "would be NaN, and a NaN counterfactual cost is not 'no change'. Fix: fill those values "
-                           "or drop the pairs")
+        raise GEInputError(
+            f"trade_costs: covariate(s) {cols} are missing, non-numeric or infinite for "
+            f"{int(rows.sum())} of {len(rows)} pairs ({', '.join(pairs[:8])}{more}); their costs "
+            "would be NaN, and a NaN counterfactual cost is not 'no change'. Fix: fill those values "
+            "or drop the pairs"
+        )
     cost = cost_factor(x, coefs)
-    idx = pd.MultiIndex.from_arrays([data[exporter].astype(str), data[importer].astype(str)],
-                                    names=[exporter, importer])
+    idx = pd.MultiIndex.from_arrays(
+        [data[exporter].astype(str), data[importer].astype(str)], names=[exporter, importer]
+    )
     return pd.Series(cost, index=idx, name="cost")
 
 
@@ -115,13 +125,13 @@ class Baseline:
     countries: np.ndarray
     reference: str
     sigma: float
-    observed: np.ndarray      # observed X_ij
-    costs: np.ndarray         # t_ij^{1-σ}
+    observed: np.ndarray  # observed X_ij
+    costs: np.ndarray  # t_ij^{1-σ}
     Y: np.ndarray
     E: np.ndarray
-    omr: np.ndarray           # OMR_i = Π_i^{1-σ}
-    imr: np.ndarray           # IMR_j = P_j^{1-σ}, IMR_ref = 1
-    fitted: np.ndarray        # X̂_ij = Y_i E_j t_ij / (OMR_i IMR_j)
+    omr: np.ndarray  # OMR_i = Π_i^{1-σ}
+    imr: np.ndarray  # IMR_j = P_j^{1-σ}, IMR_ref = 1
+    fitted: np.ndarray  # X̂_ij = Y_i E_j t_ij / (OMR_i IMR_j)
     iterations: int = 0
     calibrated: bool = False
     meta: dict = field(default_factory=dict)
@@ -188,13 +198,36 @@ class Baseline:
         check_options(tol, max_iter)
         omr, imr, it = solve_resistances(costs, self.Y, self.E, self.ref, tol, max_iter)
         fitted = _fitted(self.Y, self.E, costs, omr, imr)
-        return Baseline(self.countries, self.reference, self.sigma, self.observed, costs, self.Y,
-                        self.E, omr, imr, fitted, it, False, dict(self.meta))
+        return Baseline(
+            self.countries,
+            self.reference,
+            self.sigma,
+            self.observed,
+            costs,
+            self.Y,
+            self.E,
+            omr,
+            imr,
+            fitted,
+            it,
+            False,
+            dict(self.meta),
+        )
 
     @classmethod
-    def from_trade(cls, data: pd.DataFrame, *, sigma: float, costs=None, reference: str,
-                   exporter: str = "exporter", importer: str = "importer", trade: str = "trade",
-                   tol: float = 1e-13, max_iter: int = 100_000) -> Baseline:
+    def from_trade(
+        cls,
+        data: pd.DataFrame,
+        *,
+        sigma: float,
+        costs=None,
+        reference: str,
+        exporter: str = "exporter",
+        importer: str = "importer",
+        trade: str = "trade",
+        tol: float = 1e-13,
+        max_iter: int = 100_000,
+    ) -> Baseline:
         """Baseline from a square table of flows including domestic flows X_ii.
 
         Y_i = Σ_j X_ij and E_j = Σ_i X_ij from the data; OMR, IMR solve the system of the module
@@ -236,12 +269,16 @@ class Baseline:
         """
         for c in (exporter, importer, trade):
             if c not in data.columns:
-                raise GEInputError(f"trade table: column {c!r} missing (have {list(data.columns)}); "
-                                   "pass exporter=, importer=, trade= to name yours")
+                raise GEInputError(
+                    f"trade table: column {c!r} missing (have {list(data.columns)}); "
+                    "pass exporter=, importer=, trade= to name yours"
+                )
         if not isinstance(reference, str):
             one = isinstance(reference, (list, tuple)) and len(reference) == 1
-            raise GEInputError(f"reference must be one country code (a string), got {reference!r}. Fix: e.g. "
-                               "reference='DEU'" + (f" (reference={reference[0]!r})" if one else ""))
+            raise GEInputError(
+                f"reference must be one country code (a string), got {reference!r}. Fix: e.g. "
+                "reference='DEU'" + (f" (reference={reference[0]!r})" if one else "")
+            )
         check_options(tol, max_iter)
         sigma = _sigma(sigma)
         df = data[[exporter, importer, trade]].copy()
@@ -250,22 +287,28 @@ class Baseline:
         x = pd.to_numeric(df[trade], errors="coerce")
         bad = df[x.isna() | ~np.isfinite(x.fillna(0.0))]
         if len(bad):
-            raise GEInputError(f"trade table: column {trade!r} has {len(bad)} missing/non-numeric "
-                               f"values; fill them (0 for no trade) or drop the countries:\n"
-                               + _fmt_rows(bad))
+            raise GEInputError(
+                f"trade table: column {trade!r} has {len(bad)} missing/non-numeric "
+                f"values; fill them (0 for no trade) or drop the countries:\n" + _fmt_rows(bad)
+            )
         neg = df[x < 0]
         if len(neg):
-            raise GEInputError(f"trade table: column {trade!r} has {len(neg)} negative flows; "
-                               "flows must be ≥ 0:\n" + _fmt_rows(neg))
+            raise GEInputError(
+                f"trade table: column {trade!r} has {len(neg)} negative flows; flows must be ≥ 0:\n" + _fmt_rows(neg)
+            )
         dup = df[df.duplicated([exporter, importer], keep=False)]
         if len(dup):
-            raise GEInputError(f"trade table: {len(dup)} rows repeat an (exporter, importer) pair; "
-                               "keep one row per pair (aggregate or pick one year):\n" + _fmt_rows(dup))
+            raise GEInputError(
+                f"trade table: {len(dup)} rows repeat an (exporter, importer) pair; "
+                "keep one row per pair (aggregate or pick one year):\n" + _fmt_rows(dup)
+            )
         exps, imps = set(df[exporter]), set(df[importer])
         if exps != imps:
-            raise GEInputError("trade table is not square: countries only as exporter "
-                               f"{sorted(exps - imps)}, only as importer {sorted(imps - exps)}; "
-                               "every country needs a row and a column (including X_ii)")
+            raise GEInputError(
+                "trade table is not square: countries only as exporter "
+                f"{sorted(exps - imps)}, only as importer {sorted(imps - exps)}; "
+                "every country needs a row and a column (including X_ii)"
+            )
         countries = np.array(sorted(exps))
         n = len(countries)
         if len(df) != n * n:
@@ -273,20 +316,24 @@ class Baseline:
             have = pd.MultiIndex.from_arrays([df[exporter], df[importer]])
             miss = full.difference(have)
             miss_df = pd.DataFrame(list(miss), columns=[exporter, importer])
-            raise GEInputError(f"trade table is not square: {len(miss)} of {n * n} (exporter, importer) "
-                               "pairs are missing; add them (with 0 for no trade; domestic flows must "
-                               "be positive):\n" + _fmt_rows(miss_df))
+            raise GEInputError(
+                f"trade table is not square: {len(miss)} of {n * n} (exporter, importer) "
+                "pairs are missing; add them (with 0 for no trade; domestic flows must "
+                "be positive):\n" + _fmt_rows(miss_df)
+            )
         if reference not in set(countries):
-            raise GEInputError(f"reference country {reference!r} is not in the trade table; pick one of "
-                               f"{list(countries)[:10]}...")
-        X = align_pairs(df.set_index([exporter, importer])[trade].astype(float), countries,
-                        name="trade")
+            raise GEInputError(
+                f"reference country {reference!r} is not in the trade table; pick one of {list(countries)[:10]}..."
+            )
+        X = align_pairs(df.set_index([exporter, importer])[trade].astype(float), countries, name="trade")
         dom = np.diag(X)
         if (dom <= 0).any():
             zero = countries[dom <= 0].tolist()
-            raise GEInputError(f"domestic flows X_ii must be positive (the model needs each country's "
-                               f"sales to itself); zero or missing for {zero}: add domestic flows "
-                               "(output minus exports) or drop these countries")
+            raise GEInputError(
+                f"domestic flows X_ii must be positive (the model needs each country's "
+                f"sales to itself); zero or missing for {zero}: add domestic flows "
+                "(output minus exports) or drop these countries"
+            )
         Y, E = X.sum(axis=1), X.sum(axis=0)
         calibrated = costs is None
         if calibrated:
@@ -300,15 +347,15 @@ class Baseline:
             if not (np.isfinite(t).all() and ((t > 0) | (X == 0)).all()):
                 t = t_u
         else:
-            t = align_pairs(costs, countries, name="costs", data=data, exporter=exporter,
-                            importer=importer)
+            t = align_pairs(costs, countries, name="costs", data=data, exporter=exporter, importer=importer)
             if not np.isfinite(t).all() or (t < 0).any():
                 i, j = np.nonzero(~np.isfinite(t) | (t < 0))
                 bad = pd.DataFrame({exporter: countries[i], importer: countries[j], "cost": t[i, j]})
                 raise GEInputError("costs t_ij^{1-σ} must be finite and ≥ 0:\n" + _fmt_rows(bad))
             if (np.diag(t) <= 0).any():
-                raise GEInputError(f"costs: domestic t_ii^{{1-σ}} must be > 0; zero for "
-                                   f"{countries[np.diag(t) <= 0].tolist()}")
+                raise GEInputError(
+                    f"costs: domestic t_ii^{{1-σ}} must be > 0; zero for {countries[np.diag(t) <= 0].tolist()}"
+                )
         ref = int(np.flatnonzero(countries == reference)[0])
         try:
             omr, imr, it = solve_resistances(t, Y, E, ref, tol, max_iter)
@@ -317,8 +364,14 @@ class Baseline:
         fitted = _fitted(Y, E, t, omr, imr)
         if calibrated:
             fitted = X.copy()  # identical up to rounding; keep the data exactly
-        log.info("baseline: %d countries, reference %s, sigma %.3g, %s costs, %d iterations",
-                 n, reference, sigma, "calibrated" if calibrated else "given", it)
+        log.info(
+            "baseline: %d countries, reference %s, sigma %.3g, %s costs, %d iterations",
+            n,
+            reference,
+            sigma,
+            "calibrated" if calibrated else "given",
+            it,
+        )
         return cls(countries, reference, float(sigma), X, t, Y, E, omr, imr, fitted, it, calibrated)
 
     def summary(self) -> pd.DataFrame:
@@ -332,11 +385,19 @@ class Baseline:
         """
         off = ~np.eye(self.n, dtype=bool)
         s = 1.0 / (1.0 - self.sigma)
-        return pd.DataFrame({
-            "output": self.Y, "expenditure": self.E,
-            "exports": (self.fitted * off).sum(axis=1), "imports": (self.fitted * off).sum(axis=0),
-            "omr": self.omr, "imr": self.imr, "Pi": self.omr ** s, "P": self.imr ** s,
-        }, index=pd.Index(self.countries, name="country"))
+        return pd.DataFrame(
+            {
+                "output": self.Y,
+                "expenditure": self.E,
+                "exports": (self.fitted * off).sum(axis=1),
+                "imports": (self.fitted * off).sum(axis=0),
+                "omr": self.omr,
+                "imr": self.imr,
+                "Pi": self.omr**s,
+                "P": self.imr**s,
+            },
+            index=pd.Index(self.countries, name="country"),
+        )
 
 
 def _fitted(Y, E, t, omr, imr) -> np.ndarray:
@@ -360,6 +421,8 @@ def _sigma(sigma) -> float:
     else:
         val = None
     if val is None or not np.isfinite(val) or val <= 1:
-        raise GEInputError(f"sigma must be a number > 1 (the elasticity of substitution; the book "
-                           f"uses 7), got {sigma!r}. Fix: pass e.g. sigma=5.0")
+        raise GEInputError(
+            f"sigma must be a number > 1 (the elasticity of substitution; the book "
+            f"uses 7), got {sigma!r}. Fix: pass e.g. sigma=5.0"
+        )
     return val

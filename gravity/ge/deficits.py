@@ -23,6 +23,7 @@ agreements. *Journal of International Economics* 116.
 Yotov, Y. V. (2025). ge_gravity2: general equilibrium gravity with deficit options. *Stata Journal*
 (the deficit options side by side).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -37,8 +38,10 @@ from gravity.ge.solver import cost_change_matrix, full, numeraire_attrs, solve, 
 
 __all__ = ["DEFICIT_RULES", "purge_deficits", "compare_deficit_rules"]
 
-def purge_deficits(baseline: Baseline, *, numeraire: Numeraire = "world_output", tol: float = 1e-13,
-                   max_iter: int = 100_000) -> Baseline:
+
+def purge_deficits(
+    baseline: Baseline, *, numeraire: Numeraire = "world_output", tol: float = 1e-13, max_iter: int = 100_000
+) -> Baseline:
     """Balanced-trade baseline: the full-endowment GE with unchanged trade costs and E'_j = Y'_j.
 
     In exact hat algebra (t̂_ij = 1, Ŷ_i = p̂_i, Ê_j = Y_j p̂_j / E_j)::
@@ -82,27 +85,40 @@ def purge_deficits(baseline: Baseline, *, numeraire: Numeraire = "world_output",
     numeraire = check_numeraire(numeraire)
     b = baseline
     ones = np.ones((b.n, b.n))
-    p, _, _, _, _, it = full(b.fitted, ones, b.Y, b.E, b.sigma, b.ref, numeraire, tol, max_iter,
-                             deficits="balanced")
+    p, _, _, _, _, it = full(b.fitted, ones, b.Y, b.E, b.sigma, b.ref, numeraire, tol, max_iter, deficits="balanced")
     Y1 = b.Y * p
     E1 = Y1.copy()
     omr, imr, it_r = solve_resistances(b.costs, Y1, E1, b.ref, tol, max_iter)
     X1 = Y1[:, None] * E1[None, :] * b.costs / (omr[:, None] * imr[None, :])
-    purged = pd.DataFrame({
-        "output": b.Y, "expenditure": b.E, "deficit": b.E - b.Y, "deficit_pct_output": (b.E - b.Y) / b.Y * 100.0,
-        "output_purged": Y1, "price_change": (p - 1.0) * 100.0,
-    }, index=pd.Index(b.countries, name="country"))
+    purged = pd.DataFrame(
+        {
+            "output": b.Y,
+            "expenditure": b.E,
+            "deficit": b.E - b.Y,
+            "deficit_pct_output": (b.E - b.Y) / b.Y * 100.0,
+            "output_purged": Y1,
+            "price_change": (p - 1.0) * 100.0,
+        },
+        index=pd.Index(b.countries, name="country"),
+    )
     purged.attrs.update(numeraire=numeraire, iterations=int(it))
     meta = dict(b.meta)
     meta["purged"] = purged
-    return Baseline(b.countries, b.reference, b.sigma, X1, b.costs, Y1, E1, omr, imr, X1.copy(), it_r,
-                    b.calibrated, meta)
+    return Baseline(
+        b.countries, b.reference, b.sigma, X1, b.costs, Y1, E1, omr, imr, X1.copy(), it_r, b.calibrated, meta
+    )
 
 
-def compare_deficit_rules(baseline: Baseline, cost_change=None, *, new_costs=None,
-                          rules: Sequence[DeficitRule] = ("ratio", "additive", "balanced"),
-                          numeraire: Numeraire = "reference", tol: float = 1e-13,
-                          max_iter: int = 100_000) -> pd.DataFrame:
+def compare_deficit_rules(
+    baseline: Baseline,
+    cost_change=None,
+    *,
+    new_costs=None,
+    rules: Sequence[DeficitRule] = ("ratio", "additive", "balanced"),
+    numeraire: Numeraire = "reference",
+    tol: float = 1e-13,
+    max_iter: int = 100_000,
+) -> pd.DataFrame:
     """The GE effects of one scenario under each deficit rule, side by side.
 
     ``ratio`` and ``additive`` solve the scenario on ``baseline`` with that closure

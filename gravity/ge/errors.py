@@ -1,4 +1,5 @@
 """Exceptions of the GE layer (imported by every GE module; imports only :mod:`gravity.errors`)."""
+
 from __future__ import annotations
 
 from gravity.errors import GravityError

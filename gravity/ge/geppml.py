@@ -34,6 +34,7 @@ Policy Analysis: The Structural Gravity Model*, ch. 2 (GEPPML). WTO/UNCTAD.
 Fally, T. (2015). Structural gravity and fixed effects. *Journal of International Economics* 97(1).
 Anderson, J. E. & van Wincoop, E. (2003). Gravity with gravitas. *American Economic Review* 93(1).
 """
+
 from __future__ import annotations
 
 import logging
@@ -90,8 +91,9 @@ def scaling_fit(y: np.ndarray, costs: np.ndarray, base: Baseline, tol: float = 1
     ----------
     Fally (2015); Yotov et al. (2016), ch. 2.
     """
-    a, b, it, err = _scale(np.ascontiguousarray(costs, float), y.sum(axis=1), y.sum(axis=0),
-                           base.ref, tol, 1_000_000, np.ones(base.n))
+    a, b, it, err = _scale(
+        np.ascontiguousarray(costs, float), y.sum(axis=1), y.sum(axis=0), base.ref, tol, 1_000_000, np.ones(base.n)
+    )
     if it < 0:
         raise GEConvergenceError(f"fixed-effects scaling did not converge (max |Δ log| {err:.3g})")
     return costs * a[:, None] * b[None, :], a, b
@@ -133,16 +135,24 @@ def ppml_fit(y: np.ndarray, costs: np.ndarray, base: Baseline, tol: float = 1e-1
 
     n = base.n
     c = base.countries
-    df = pd.DataFrame({"exporter": np.repeat(c, n), "importer": np.tile(c, n),
-                       "y": np.asarray(y, float).ravel(), "t": np.asarray(costs, float).ravel()})
+    df = pd.DataFrame(
+        {
+            "exporter": np.repeat(c, n),
+            "importer": np.tile(c, n),
+            "y": np.asarray(y, float).ravel(),
+            "t": np.asarray(costs, float).ravel(),
+        }
+    )
     keep = df["t"] > 0
     d = df[keep].copy()
     d["off"] = np.log(d["t"])
     res = only_fit(ppml("y ~ 1 | exporter + importer", d, offset="off", tol=tol))
     fitted = res.predict(type="response").reindex(d.index)
     if fitted.isna().any():
-        raise GEConvergenceError(f"ppml dropped {int(fitted.isna().sum())} pairs (separation?); GEPPML "
-                                 "needs every pair with a positive cost in the fit")
+        raise GEConvergenceError(
+            f"ppml dropped {int(fitted.isna().sum())} pairs (separation?); GEPPML "
+            "needs every pair with a positive cost in the fit"
+        )
     mu = np.zeros(n * n)
     mu[keep.to_numpy()] = fitted.to_numpy(float)
     fe = res.fixef()
@@ -153,9 +163,14 @@ def ppml_fit(y: np.ndarray, costs: np.ndarray, base: Baseline, tol: float = 1e-1
         raise GEConvergenceError("ppml returned no fixed effect for some countries")
     shift = im[base.ref]
     # anything not in the fixed effects (an intercept) is recovered from the fit itself
-    lvl = np.log(mu[keep.to_numpy()]) - d["off"].to_numpy() - (ex[d["exporter"].map(
-        {k: i for i, k in enumerate(c)}).to_numpy()] + im[d["importer"].map(
-        {k: i for i, k in enumerate(c)}).to_numpy()])
+    lvl = (
+        np.log(mu[keep.to_numpy()])
+        - d["off"].to_numpy()
+        - (
+            ex[d["exporter"].map({k: i for i, k in enumerate(c)}).to_numpy()]
+            + im[d["importer"].map({k: i for i, k in enumerate(c)}).to_numpy()]
+        )
+    )
     const = float(np.median(lvl))
     exp_pi = np.exp(ex + shift + const)
     exp_chi = np.exp(im - shift)
@@ -177,13 +192,23 @@ def _new_costs(base: Baseline, cost_change, new_costs) -> tuple[np.ndarray, np.n
     that = cost_change_matrix(base, cost_change, new_costs)
     t1 = base.costs * that
     if (base.costs <= 0).any():
-        raise GEInputError("GEPPML needs positive baseline costs on every pair (an offset of ln 0 is "
-                           "undefined); use estimated costs, not costs=None with zero flows")
+        raise GEInputError(
+            "GEPPML needs positive baseline costs on every pair (an offset of ln 0 is "
+            "undefined); use estimated costs, not costs=None with zero flows"
+        )
     return that, t1
 
 
-def geppml(base: Baseline, cost_change=None, *, new_costs=None, fit="ppml", deficits: DeficitRule = "ratio",
-           tol: float = 1e-10, max_iter: int = 500) -> GEResult:
+def geppml(
+    base: Baseline,
+    cost_change=None,
+    *,
+    new_costs=None,
+    fit="ppml",
+    deficits: DeficitRule = "ratio",
+    tol: float = 1e-10,
+    max_iter: int = 500,
+) -> GEResult:
     """Conditional and full-endowment GE by re-estimated fixed effects (exact fixed point).
 
     Conditional: fit y = X (observed) with offset ln t'_ij; OMR'_i = Y_i E_ref / exp(π'_i),
@@ -221,8 +246,10 @@ def geppml(base: Baseline, cost_change=None, *, new_costs=None, fit="ppml", defi
     Yotov et al. (2016), ch. 2 (GEPPML); Anderson & van Wincoop (2003).
     """
     if check_deficit_rule(deficits) == "balanced":
-        raise GEInputError("geppml: deficits='balanced' is not a closure of a scenario; purge the baseline first "
-                           "(gravity.ge.purge_deficits) and solve on it with 'ratio' or 'additive'")
+        raise GEInputError(
+            "geppml: deficits='balanced' is not a closure of a scenario; purge the baseline first "
+            "(gravity.ge.purge_deficits) and solve on it with 'ratio' or 'additive'"
+        )
     f = _get_fit(fit)
     that, t1 = _new_costs(base, cost_change, new_costs)
     sigma, ref = base.sigma, base.ref
@@ -235,7 +262,7 @@ def geppml(base: Baseline, cost_change=None, *, new_costs=None, fit="ppml", defi
     phi = E / Y
 
     def expenditure(Y1):
-        if deficits == "ratio":   # E'_j = κ φ_j Y'_j, κ: world expenditure = world output
+        if deficits == "ratio":  # E'_j = κ φ_j Y'_j, κ: world expenditure = world output
             E1 = phi * Y1
             return E1 * Y1.sum() / E1.sum()
         E1 = Y1 + (E - Y) * Y1.sum() / Y.sum()  # deficits fixed as a share of world output
@@ -257,8 +284,9 @@ def geppml(base: Baseline, cost_change=None, *, new_costs=None, fit="ppml", defi
         if err < tol:
             break
     else:
-        raise GEConvergenceError(f"GEPPML full-endowment loop did not converge in {max_iter} fits "
-                                 f"(last max |Δ log p̂| = {err:.3g})")
+        raise GEConvergenceError(
+            f"GEPPML full-endowment loop did not converge in {max_iter} fits (last max |Δ log p̂| = {err:.3g})"
+        )
     Y1 = p * Y
     E1 = expenditure(Y1)
     _, pi1, chi1 = f(np.outer(Y1, E1) / Y1.sum(), t1, base)
@@ -266,8 +294,7 @@ def geppml(base: Baseline, cost_change=None, *, new_costs=None, fit="ppml", defi
     imr0 = E / (chi0 * E[ref])
     phf = (E1 / (chi1 * E1[ref])) / imr0
     log.info("GEPPML: %d full-endowment fits, last max |Δ log p̂| %.2g", it, err)
-    return GEResult(base, that, omc, phc, p, omf, phf, {"conditional": 1, "full": it}, "reference",
-                    E1 / E, deficits)
+    return GEResult(base, that, omc, phc, p, omf, phf, {"conditional": 1, "full": it}, "reference", E1 / E, deficits)
 
 
 def _trend(history) -> str:
@@ -279,8 +306,9 @@ def _trend(history) -> str:
     return f"smallest {sds[k]:.3g} at iteration {k + 1}, last {sds[-1]:.3g} ({verdict})"
 
 
-def book_loop(base: Baseline, cost_change=None, *, new_costs=None, fit="scaling", stop: float = 0.01,
-              max_iter: int = 1000) -> tuple[pd.DataFrame, int]:
+def book_loop(
+    base: Baseline, cost_change=None, *, new_costs=None, fit="scaling", stop: float = 0.01, max_iter: int = 1000
+) -> tuple[pd.DataFrame, int]:
     """The book's GEPPML loop (Stata do-files of ch. 2) with its stopping rule.
 
     Iteration s re-fits trade_s = X̂_{s-1} · p̂_i p̂_j / (ΔOMR_i ΔIMR_j) with the counterfactual costs as
@@ -329,8 +357,8 @@ def book_loop(base: Baseline, cost_change=None, *, new_costs=None, fit="scaling"
     # s = 1: conditional values; s = 0: baseline
     mu = muc
     pi_prev, er_prev = pic, ER
-    pr_prev = np.zeros(n)                    # change_pricei_0 = 0
-    pr = ((pic / pi0) / 1.0) ** e            # change_pricei_1
+    pr_prev = np.zeros(n)  # change_pricei_0 = 0
+    pr = ((pic / pi0) / 1.0) ** e  # change_pricei_1
     d_omr, d_imr = np.ones(n), np.ones(n)
     omr_prev, imr_prev = omr_cdl, imr_cdl
     s = 0
@@ -344,15 +372,17 @@ def book_loop(base: Baseline, cost_change=None, *, new_costs=None, fit="scaling"
             with np.errstate(over="raise", divide="raise", invalid="raise"):
                 mu, pi_s, chi_s = f(y, t1, base)
         except (ZeroDivisionError, FloatingPointError, GEConvergenceError) as exc:
-            raise GEConvergenceError(f"book loop diverged at iteration {s} ({exc}); standard deviation of "
-                                     f"the price-update change: {_trend(history)}") from None
+            raise GEConvergenceError(
+                f"book loop diverged at iteration {s} ({exc}); standard deviation of "
+                f"the price-update change: {_trend(history)}"
+            ) from None
         Ys = mu.sum(axis=1)
         Es = phi * Ys
         ERs = Es[ref]
         pr_new = ((pi_s / pi_prev) / (ERs / er_prev)) ** e
         omr_s, imr_s = Ys * ERs / pi_s, Es / (chi_s * ERs)
         d_omr, d_imr = omr_s / omr_prev, imr_s / imr_prev
-        dif = pr - pr_prev                   # dif_change_pi_{s-1} = p_{s-2} - p_{s-3}
+        dif = pr - pr_prev  # dif_change_pi_{s-1} = p_{s-2} - p_{s-3}
         sd, mx = float(np.std(dif, ddof=1)), abs(float(dif.max()))
         log.debug("book loop iteration %d: sd %.3g, |max| %.3g of the price-update change", s, sd, mx)
         history.append((sd, mx))
@@ -361,8 +391,10 @@ def book_loop(base: Baseline, cost_change=None, *, new_costs=None, fit="scaling"
         if (sd <= stop and mx <= stop) or s >= max_iter:
             break
     if s >= max_iter and not (sd <= stop and mx <= stop):
-        raise GEConvergenceError(f"book loop: stopping rule (sd and |max| ≤ {stop}) not met in {max_iter} "
-                                 f"iterations; standard deviation of the price-update change: {_trend(history)}")
+        raise GEConvergenceError(
+            f"book loop: stopping rule (sd and |max| ≤ {stop}) not met in {max_iter} "
+            f"iterations; standard deviation of the price-update change: {_trend(history)}"
+        )
     p = ((pi_s / pi0) / (ERs / ER)) ** e
     Yf = p * Y
     Ef = phi * Yf
@@ -374,17 +406,30 @@ def book_loop(base: Baseline, cost_change=None, *, new_costs=None, fit="scaling"
     xi_cdl = (muc * off).sum(axis=1)
     xi_full = (Xf * off).sum(axis=1)
     pct = lambda a, b: (a / b - 1.0) * 100.0  # noqa: E731
-    out = pd.DataFrame({
-        "change_Xi_CDL": pct(xi_cdl, xi_bln), "change_Xi_FULL": pct(xi_full, xi_bln),
-        "change_price_FULL": (p - 1.0) * 100.0,
-        "change_OMR_CDL": pct(omr_cdl ** e, omr_bln ** e), "change_OMR_FULL": pct(omr_f ** e, omr_bln ** e),
-        "change_IMR_CDL": pct(imr_cdl ** e, imr_bln ** e), "change_IMR_FULL": pct(imr_f ** e, imr_bln ** e),
-        "change_rGDP_FULL": pct(Yf / imr_f ** e, Y / imr_bln ** e),
-        "Xi_BLN": xi_bln, "Xi_CDL": xi_cdl, "Xi_FULL": xi_full, "Y_FULL": Yf,
-        "OMR_BLN": omr_bln, "OMR_CDL": omr_cdl, "OMR_FULL": omr_f,
-        "IMR_BLN": imr_bln, "IMR_CDL": imr_cdl, "IMR_FULL": imr_f,
-        "pricei_FULL": p,
-    }, index=pd.Index(base.countries, name="country"))
+    out = pd.DataFrame(
+        {
+            "change_Xi_CDL": pct(xi_cdl, xi_bln),
+            "change_Xi_FULL": pct(xi_full, xi_bln),
+            "change_price_FULL": (p - 1.0) * 100.0,
+            "change_OMR_CDL": pct(omr_cdl**e, omr_bln**e),
+            "change_OMR_FULL": pct(omr_f**e, omr_bln**e),
+            "change_IMR_CDL": pct(imr_cdl**e, imr_bln**e),
+            "change_IMR_FULL": pct(imr_f**e, imr_bln**e),
+            "change_rGDP_FULL": pct(Yf / imr_f**e, Y / imr_bln**e),
+            "Xi_BLN": xi_bln,
+            "Xi_CDL": xi_cdl,
+            "Xi_FULL": xi_full,
+            "Y_FULL": Yf,
+            "OMR_BLN": omr_bln,
+            "OMR_CDL": omr_cdl,
+            "OMR_FULL": omr_f,
+            "IMR_BLN": imr_bln,
+            "IMR_CDL": imr_cdl,
+            "IMR_FULL": imr_f,
+            "pricei_FULL": p,
+        },
+        index=pd.Index(base.countries, name="country"),
+    )
     out.attrs["history"] = pd.DataFrame(history, columns=["sd", "abs_max"], index=range(1, s + 1))
     out.attrs["flows_full"] = Xf
     out.attrs["expenditure_full"] = Ef

@@ -58,6 +58,7 @@ Economic Studies* 82(1): 1–44.
 Dekle, R., Eaton, J. & Kortum, S. (2008). Global rebalancing with gravity. *IMF Staff Papers* 55(3).
 Felipe, P. (2021). cp2015: the Caliendo & Parro (2015) model in R (github.com/paulofelipe/cp2015).
 """
+
 from __future__ import annotations
 
 import time
@@ -81,8 +82,16 @@ from gravity.ge.options import (
 from gravity.ge.results import SHARED_EFFECTS, GEIntervals, GEResultBase
 from gravity.panel.io_tables import IOTable
 
-__all__ = ["MultiSectorBaseline", "MultiSectorResult", "MultiSectorUncertainty", "solve_multisector", "iceberg_cut",
-           "theta_draws", "MS_COUNTRY_EFFECTS", "MS_SECTOR_EFFECTS"]
+__all__ = [
+    "MultiSectorBaseline",
+    "MultiSectorResult",
+    "MultiSectorUncertainty",
+    "solve_multisector",
+    "iceberg_cut",
+    "theta_draws",
+    "MS_COUNTRY_EFFECTS",
+    "MS_SECTOR_EFFECTS",
+]
 
 MS_COUNTRY_EFFECTS = {
     **SHARED_EFFECTS,
@@ -115,8 +124,10 @@ def _arr(x, shape, name):
         raise GEInputError(f"{name} must have shape {shape}, got {a.shape}")
     bad = np.argwhere(~np.isfinite(a))
     if len(bad):
-        raise GEInputError(f"{name} has {len(bad)} non-finite entries, first at index {tuple(int(x) for x in bad[0])}; "
-                           "fill them (0 for no flow) before building the baseline")
+        raise GEInputError(
+            f"{name} has {len(bad)} non-finite entries, first at index {tuple(int(x) for x in bad[0])}; "
+            "fill them (0 for no flow) before building the baseline"
+        )
     return a
 
 
@@ -164,18 +175,18 @@ class MultiSectorBaseline:
 
     def __post_init__(self):
         J, N = len(self.sectors), len(self.regions)
-        M = np.ascontiguousarray(self.trade.transpose(0, 2, 1))         # [j, n, i]: imports of n from i
+        M = np.ascontiguousarray(self.trade.transpose(0, 2, 1))  # [j, n, i]: imports of n from i
         tau = np.ascontiguousarray(self.tariffs.transpose(0, 2, 1))
-        X = (M * (1.0 + tau)).sum(axis=2).T                              # X_n^j, (N, J)
+        X = (M * (1.0 + tau)).sum(axis=2).T  # X_n^j, (N, J)
         pi = np.divide(M * (1.0 + tau), X.T[:, :, None], out=np.zeros_like(M), where=X.T[:, :, None] > 0)
-        go = self.value_added + self.intermediate.sum(axis=0)             # (J, N) gross output
+        go = self.value_added + self.intermediate.sum(axis=0)  # (J, N) gross output
         pos = go > 0
-        gva = np.where(pos, self.value_added / np.where(pos, go, 1.0), 1.0).T.copy()   # (N, J)
+        gva = np.where(pos, self.value_added / np.where(pos, go, 1.0), 1.0).T.copy()  # (N, J)
         gio = np.where(pos[None], self.intermediate / np.where(pos, go, 1.0)[None], 0.0)  # (K, J, N)
         fin = self.final.sum(axis=0)
         self._M0, self._tau0, self._X0, self._pi0 = M, tau, np.ascontiguousarray(X), pi
         self._gva = np.ascontiguousarray(gva)
-        self._gio = np.ascontiguousarray(gio.transpose(2, 0, 1))         # [n, k, j] = γ_n^{k,j}
+        self._gio = np.ascontiguousarray(gio.transpose(2, 0, 1))  # [n, k, j] = γ_n^{k,j}
         self._alpha = np.ascontiguousarray((self.final / np.where(fin > 0, fin, 1.0)).T)
         self._wL = self.value_added.sum(axis=0)
         self._shape = (J, N)
@@ -204,12 +215,30 @@ class MultiSectorBaseline:
     def shares(self) -> dict:
         """Calibrated shares: ``pi`` [j, n, i] = π_ni^j, ``gamma_va`` [n, j], ``gamma_io`` [n, k, j],
         ``alpha`` [n, j], ``wL`` [n], ``X`` [n, j] (expenditure incl. tariffs)."""
-        return {"pi": self._pi0, "gamma_va": self._gva, "gamma_io": self._gio, "alpha": self._alpha,
-                "wL": self._wL, "X": self._X0}
+        return {
+            "pi": self._pi0,
+            "gamma_va": self._gva,
+            "gamma_io": self._gio,
+            "alpha": self._alpha,
+            "wL": self._wL,
+            "X": self._X0,
+        }
 
     @classmethod
-    def from_arrays(cls, regions, sectors, trade, value_added, theta, *, intermediate=None, final=None,
-                    tariffs=None, deficits=None, meta: dict | None = None) -> MultiSectorBaseline:
+    def from_arrays(
+        cls,
+        regions,
+        sectors,
+        trade,
+        value_added,
+        theta,
+        *,
+        intermediate=None,
+        final=None,
+        tariffs=None,
+        deficits=None,
+        meta: dict | None = None,
+    ) -> MultiSectorBaseline:
         """Baseline from arrays.
 
         Parameters
@@ -263,52 +292,64 @@ class MultiSectorBaseline:
             bad = np.argwhere(a < 0)
             if len(bad):
                 first = tuple(int(x) for x in bad[0])
-                where = (f"sector {str(sectors[first[0]])!r}, exporter {str(regions[first[1]])!r}, importer "
-                         f"{str(regions[first[2]])!r}" if a.ndim == 3 else
-                         f"sector {str(sectors[first[0]])!r}, region {str(regions[first[1]])!r}")
-                raise GEInputError(f"{name} has {len(bad)} negative entries, first at index {first} ({where}); "
-                                   "flows, values and tariffs must be ≥ 0")
+                where = (
+                    f"sector {str(sectors[first[0]])!r}, exporter {str(regions[first[1]])!r}, importer "
+                    f"{str(regions[first[2]])!r}"
+                    if a.ndim == 3
+                    else f"sector {str(sectors[first[0]])!r}, region {str(regions[first[1]])!r}"
+                )
+                raise GEInputError(
+                    f"{name} has {len(bad)} negative entries, first at index {first} ({where}); "
+                    "flows, values and tariffs must be ≥ 0"
+                )
         if (theta <= 0).any():
             raise GEInputError(f"theta must be > 0; sectors {list(sectors[theta <= 0])} are not")
         wl = va.sum(axis=0)
         if (wl <= 0).any():
-            raise GEInputError(f"regions {list(regions[wl <= 0])} have no value added (w_nL_n = 0): drop "
-                               "them or supply their value added")
+            raise GEInputError(
+                f"regions {list(regions[wl <= 0])} have no value added (w_nL_n = 0): drop "
+                "them or supply their value added"
+            )
         if final is None:
-            X = (trade * (1.0 + tau)).sum(axis=1)                          # (J, N) over exporters
+            X = (trade * (1.0 + tau)).sum(axis=1)  # (J, N) over exporters
             final = X - ic.sum(axis=1)
             neg = np.argwhere(final < -1e-9 * max(1.0, float(np.abs(X).max())))
             if len(neg):
                 j, n = neg[0]
-                raise GEInputError(f"final demand implied by trade − intermediate use is negative for "
-                                   f"sector {str(sectors[j])!r} in {str(regions[n])!r} (and {len(neg) - 1} more): "
-                                   "pass final= explicitly or correct intermediate")
+                raise GEInputError(
+                    f"final demand implied by trade − intermediate use is negative for "
+                    f"sector {str(sectors[j])!r} in {str(regions[n])!r} (and {len(neg) - 1} more): "
+                    "pass final= explicitly or correct intermediate"
+                )
             final = np.clip(final, 0.0, None)
         final = _arr(final, (J, N), "final")
         if (final < 0).any():
             raise GEInputError("final has negative entries; final demand must be ≥ 0")
         if deficits is None:
-            deficits = trade.sum(axis=(0, 1)) - trade.sum(axis=(0, 2))    # imports − exports
+            deficits = trade.sum(axis=(0, 1)) - trade.sum(axis=(0, 2))  # imports − exports
         deficits = _arr(deficits, (N,), "deficits")
         if abs(deficits.sum()) > 1e-6 * wl.sum():
-            raise GEInputError(f"deficits sum to {deficits.sum():.6g}, not 0 (world imports = world exports): "
-                               "pass deficits that balance, e.g. D - D.mean() weighted by income")
+            raise GEInputError(
+                f"deficits sum to {deficits.sum():.6g}, not 0 (world imports = world exports): "
+                "pass deficits that balance, e.g. D - D.mean() weighted by income"
+            )
         meta = dict(meta or {})
         # negative intermediate cells (inventory changes, statistical discrepancies in input-output
         # tables) are kept, as CP and cp2015 keep them, and flagged here
         neg = np.argwhere(ic < 0)
-        meta["negative_intermediate"] = [(str(sectors[k]), str(sectors[j]), str(regions[n]), float(ic[k, j, n]))
-                                         for k, j, n in neg]
+        meta["negative_intermediate"] = [
+            (str(sectors[k]), str(sectors[j]), str(regions[n]), float(ic[k, j, n])) for k, j, n in neg
+        ]
         go = va + ic.sum(axis=0)
         bad = np.argwhere((go <= 0) & ((va != 0) | (np.abs(ic).sum(axis=0) > 0)))
         if len(bad):
             j, n = bad[0]
-            raise GEInputError(f"gross output (value added + intermediate use) of sector {str(sectors[j])!r} in "
-                               f"{str(regions[n])!r} is {go[j, n]:.6g} ≤ 0 ({len(bad)} cells): correct the "
-                               "negative intermediate entries of that column")
+            raise GEInputError(
+                f"gross output (value added + intermediate use) of sector {str(sectors[j])!r} in "
+                f"{str(regions[n])!r} is {go[j, n]:.6g} ≤ 0 ({len(bad)} cells): correct the "
+                "negative intermediate entries of that column"
+            )
         return cls(regions, sectors, trade, tau, ic, va, final, deficits, theta, meta)
-
-
 
     @classmethod
     def from_table(cls, table: IOTable) -> MultiSectorBaseline:
@@ -331,11 +372,22 @@ class MultiSectorBaseline:
             As :meth:`from_arrays`.
         """
         if not isinstance(table, IOTable):
-            raise GEInputError(f"from_table needs a gravity.panel.io_tables.IOTable, got {type(table).__name__}; "
-                               "build one with wiod_io_table(year) or cp2015_io_table(data), or use from_arrays")
-        return cls.from_arrays(table.regions, table.sectors, table.trade, table.value_added, table.theta,
-                               intermediate=table.intermediate, final=table.final, tariffs=table.tariffs,
-                               deficits=table.deficits, meta=table.meta)
+            raise GEInputError(
+                f"from_table needs a gravity.panel.io_tables.IOTable, got {type(table).__name__}; "
+                "build one with wiod_io_table(year) or cp2015_io_table(data), or use from_arrays"
+            )
+        return cls.from_arrays(
+            table.regions,
+            table.sectors,
+            table.trade,
+            table.value_added,
+            table.theta,
+            intermediate=table.intermediate,
+            final=table.final,
+            tariffs=table.tariffs,
+            deficits=table.deficits,
+            meta=table.meta,
+        )
 
 
 def _scenario_array(b: MultiSectorBaseline, x, default: np.ndarray, name: str) -> np.ndarray:
@@ -352,8 +404,10 @@ def _scenario_array(b: MultiSectorBaseline, x, default: np.ndarray, name: str) -
         m = pd.Categorical(x.index.get_level_values(2).astype(str), categories=b.regions).codes
         bad = (s < 0) | (e < 0) | (m < 0)
         if bad.any():
-            raise GEInputError(f"{name}: {int(bad.sum())} index entries name an unknown sector or region, "
-                               f"first {x.index[np.flatnonzero(bad)[0]]}")
+            raise GEInputError(
+                f"{name}: {int(bad.sum())} index entries name an unknown sector or region, "
+                f"first {x.index[np.flatnonzero(bad)[0]]}"
+            )
         out[s, e, m] = x.to_numpy(dtype=float)
         x = out
     return _arr(x, (J, N, N), name)
@@ -372,23 +426,52 @@ class _State:
     info: dict
 
 
-def _equilibrium(b: MultiSectorBaseline, tau1: np.ndarray, dhat: np.ndarray, D: np.ndarray, tol: float,
-                 max_iter: int, label: str) -> _State:
+def _equilibrium(
+    b: MultiSectorBaseline, tau1: np.ndarray, dhat: np.ndarray, D: np.ndarray, tol: float, max_iter: int, label: str
+) -> _State:
     """Solve the hat-algebra system for τ' (internal [j, n, i] layout), d̂ and deficits D."""
     J, N = b._shape
     tau1 = np.ascontiguousarray(tau1)
     kap = (1.0 + tau1) / (1.0 + b._tau0) * dhat
     th = b.theta[:, None, None]
     A = np.where(b._pi0 > 0, b._pi0 * kap ** (-th), 0.0)
-    st = _State(np.zeros(N), np.zeros((N, J)), np.zeros((N, J)), np.empty((J, N, N)), np.empty((N, J)),
-                b._X0.copy(), np.empty((N, J)), np.empty(N), {})
+    st = _State(
+        np.zeros(N),
+        np.zeros((N, J)),
+        np.zeros((N, J)),
+        np.empty((J, N, N)),
+        np.empty((N, J)),
+        b._X0.copy(),
+        np.empty((N, J)),
+        np.empty(N),
+        {},
+    )
     resid = np.empty(N)
     inner = max(min(tol * 1e-3, 1e-12), 1e-14)
     counts = {"evaluations": 0, "inner_failures": 0}
 
     def f(lw):
-        itp, itx = _evaluate(lw, A, tau1, b.theta, b._gva, b._gio, b._alpha, b._wL, D, st.logc, st.logP,
-                             st.B, st.r, st.X, st.Y, st.I, resid, inner, max_iter)
+        itp, itx = _evaluate(
+            lw,
+            A,
+            tau1,
+            b.theta,
+            b._gva,
+            b._gio,
+            b._alpha,
+            b._wL,
+            D,
+            st.logc,
+            st.logP,
+            st.B,
+            st.r,
+            st.X,
+            st.Y,
+            st.I,
+            resid,
+            inner,
+            max_iter,
+        )
         counts["evaluations"] += 1
         counts["inner_failures"] += int(itp < 0) + int(itx < 0)
         return resid.copy()
@@ -398,13 +481,20 @@ def _equilibrium(b: MultiSectorBaseline, tau1: np.ndarray, dhat: np.ndarray, D: 
     res = f(sol.x)
     st.lw = sol.x.copy()
     err = float(np.abs(res).max())
-    st.info = {"label": label, "evaluations": counts["evaluations"], "max_residual": err,
-               "inner_failures": counts["inner_failures"], "message": str(sol.message),
-               "seconds": time.perf_counter() - t0}
+    st.info = {
+        "label": label,
+        "evaluations": counts["evaluations"],
+        "max_residual": err,
+        "inner_failures": counts["inner_failures"],
+        "message": str(sol.message),
+        "seconds": time.perf_counter() - t0,
+    }
     if err > tol or counts["inner_failures"]:
-        raise GEConvergenceError(f"multi-sector GE ({label}) did not converge: max labour-market residual "
-                                 f"{err:.3g} (tol {tol:g}) after {counts['evaluations']} evaluations, "
-                                 f"{counts['inner_failures']} inner loops at max_iter={max_iter}; {sol.message}")
+        raise GEConvergenceError(
+            f"multi-sector GE ({label}) did not converge: max labour-market residual "
+            f"{err:.3g} (tol {tol:g}) after {counts['evaluations']} evaluations, "
+            f"{counts['inner_failures']} inner loops at max_iter={max_iter}; {sol.message}"
+        )
     return st
 
 
@@ -450,31 +540,55 @@ class MultiSectorResult(GEResultBase):
         tot, vot, tech = self._welfare_terms(s0, s1, chat, tau0, dhat)
         M0, M1 = self._imports(s0), self._imports(s1)
         off = ~np.eye(b.n_regions, dtype=bool)[None]
-        imp0, imp1 = (M0 * off).sum(axis=2).T, (M1 * off).sum(axis=2).T          # (N, J)
+        imp0, imp1 = (M0 * off).sum(axis=2).T, (M1 * off).sum(axis=2).T  # (N, J)
         exp0, exp1 = (M0 * off).sum(axis=1).T, (M1 * off).sum(axis=1).T
         ex = _pct(exp1.sum(axis=1), exp0.sum(axis=1))
         Ihat = s1.I / s0.I
-        self.countries = pd.DataFrame({
-            "exports_full": ex, "imports_full": _pct(imp1.sum(axis=1), imp0.sum(axis=1)),
-            "output_full": (what - 1) * 100, "price_full": (what - 1) * 100, "imr_full": (Pn - 1) * 100,
-            "real_gdp_full": (what / Pn - 1) * 100, "real_exports_full": ((1 + ex / 100) / Pn - 1) * 100,
-            "welfare": tot.sum(axis=1) + vot.sum(axis=1) + tech.sum(axis=1),
-            "tot": tot.sum(axis=1), "vot": vot.sum(axis=1), "tech": tech.sum(axis=1),
-            "real_income": (Ihat / Pn - 1) * 100, "income": (Ihat - 1) * 100,
-        }, index=pd.Index(b.regions, name="country"))
+        self.countries = pd.DataFrame(
+            {
+                "exports_full": ex,
+                "imports_full": _pct(imp1.sum(axis=1), imp0.sum(axis=1)),
+                "output_full": (what - 1) * 100,
+                "price_full": (what - 1) * 100,
+                "imr_full": (Pn - 1) * 100,
+                "real_gdp_full": (what / Pn - 1) * 100,
+                "real_exports_full": ((1 + ex / 100) / Pn - 1) * 100,
+                "welfare": tot.sum(axis=1) + vot.sum(axis=1) + tech.sum(axis=1),
+                "tot": tot.sum(axis=1),
+                "vot": vot.sum(axis=1),
+                "tech": tech.sum(axis=1),
+                "real_income": (Ihat / Pn - 1) * 100,
+                "income": (Ihat - 1) * 100,
+            },
+            index=pd.Index(b.regions, name="country"),
+        )
         idx = pd.MultiIndex.from_product([b.regions, b.sectors], names=["country", "sector"])
-        self.sectors = pd.DataFrame({
-            "cost": ((chat - 1) * 100).ravel(), "price": ((phat - 1) * 100).ravel(),
-            "output": _pct(s1.Y, s0.Y).ravel(), "exports": _pct(exp1, exp0).ravel(),
-            "imports": _pct(imp1, imp0).ravel(), "tot": tot.ravel(), "vot": vot.ravel(), "tech": tech.ravel(),
-        }, index=idx)
-        attrs = {"numeraire": self.numeraire, "deficits": deficits,
-                 "units": "percent changes, counterfactual against the solved baseline; nominal changes against "
-                          "world value added Σ_n w_nL_n; real_gdp_full = ŵ_n / P̂_n (the real wage)"}
+        self.sectors = pd.DataFrame(
+            {
+                "cost": ((chat - 1) * 100).ravel(),
+                "price": ((phat - 1) * 100).ravel(),
+                "output": _pct(s1.Y, s0.Y).ravel(),
+                "exports": _pct(exp1, exp0).ravel(),
+                "imports": _pct(imp1, imp0).ravel(),
+                "tot": tot.ravel(),
+                "vot": vot.ravel(),
+                "tech": tech.ravel(),
+            },
+            index=idx,
+        )
+        attrs = {
+            "numeraire": self.numeraire,
+            "deficits": deficits,
+            "units": "percent changes, counterfactual against the solved baseline; nominal changes against "
+            "world value added Σ_n w_nL_n; real_gdp_full = ŵ_n / P̂_n (the real wage)",
+        }
         self.countries.attrs.update(attrs)
         self.sectors.attrs.update(attrs)
-        self.convergence: dict[str, Any] = {"baseline": s0.info, "counterfactual": s1.info,
-                            "baseline_gap": float(np.abs(np.exp(s0.lw) - 1.0).max())}
+        self.convergence: dict[str, Any] = {
+            "baseline": s0.info,
+            "counterfactual": s1.info,
+            "baseline_gap": float(np.abs(np.exp(s0.lw) - 1.0).max()),
+        }
         self.iterations = {"baseline": int(s0.info["evaluations"]), "counterfactual": int(s1.info["evaluations"])}
 
     @staticmethod
@@ -486,9 +600,9 @@ class MultiSectorResult(GEResultBase):
         """Terms of trade, volume of trade and technical efficiency (CP eq. 24), each (N, J) in % of I_n."""
         M0, M1 = self._imports(s0), self._imports(s1)
         I0 = s0.I[:, None]
-        c_i = chat.T[:, None, :]                                 # ĉ_i^j on [j, n, i]
-        c_n = chat.T[:, :, None]                                 # ĉ_n^j on [j, n, i]
-        E0 = M0.transpose(0, 2, 1)                               # E_ni^j = M_in^j
+        c_i = chat.T[:, None, :]  # ĉ_i^j on [j, n, i]
+        c_n = chat.T[:, :, None]  # ĉ_n^j on [j, n, i]
+        E0 = M0.transpose(0, 2, 1)  # E_ni^j = M_in^j
         tot = (E0 * (c_n - 1.0) - M0 * (c_i - 1.0)).sum(axis=2).T / I0 * 100
         mhat = np.divide(M1, M0, out=np.zeros_like(M1), where=M0 > 0)
         vot = (np.where(M0 > 0, tau0 * M0 * (mhat - c_i), 0.0)).sum(axis=2).T / I0 * 100
@@ -500,19 +614,27 @@ class MultiSectorResult(GEResultBase):
         (sector, exporter, importer)."""
         b = self.baseline
         J, N = b._shape
-        M0 = self._imports(self._s0).transpose(0, 2, 1)   # [j, i, n]
+        M0 = self._imports(self._s0).transpose(0, 2, 1)  # [j, i, n]
         M1 = self._imports(self._s1).transpose(0, 2, 1)
-        return pd.DataFrame({"sector": np.repeat(b.sectors, N * N), "exporter": np.tile(np.repeat(b.regions, N), J),
-                             "importer": np.tile(b.regions, J * N), "baseline": M0.ravel(),
-                             "counterfactual": M1.ravel(),
-                             "tariff_baseline": self._tau0.transpose(0, 2, 1).ravel(),
-                             "tariff_counterfactual": self._tau1.transpose(0, 2, 1).ravel(),
-                             "iceberg_change": self._dhat.transpose(0, 2, 1).ravel()})
+        return pd.DataFrame(
+            {
+                "sector": np.repeat(b.sectors, N * N),
+                "exporter": np.tile(np.repeat(b.regions, N), J),
+                "importer": np.tile(b.regions, J * N),
+                "baseline": M0.ravel(),
+                "counterfactual": M1.ravel(),
+                "tariff_baseline": self._tau0.transpose(0, 2, 1).ravel(),
+                "tariff_counterfactual": self._tau1.transpose(0, 2, 1).ravel(),
+                "iceberg_change": self._dhat.transpose(0, 2, 1).ravel(),
+            }
+        )
 
     def __repr__(self) -> str:
         c = self.convergence["counterfactual"]
-        return (f"MultiSectorResult({self.baseline.n_regions} regions × {self.baseline.n_sectors} sectors, "
-                f"deficits={self.deficits!r}, {c['evaluations']} evaluations, residual {c['max_residual']:.1e})")
+        return (
+            f"MultiSectorResult({self.baseline.n_regions} regions × {self.baseline.n_sectors} sectors, "
+            f"deficits={self.deficits!r}, {c['evaluations']} evaluations, residual {c['max_residual']:.1e})"
+        )
 
 
 def _pct(a1: np.ndarray, a0: np.ndarray) -> np.ndarray:
@@ -520,9 +642,15 @@ def _pct(a1: np.ndarray, a0: np.ndarray) -> np.ndarray:
     return np.divide(a1, a0, out=np.full_like(a1, np.nan), where=a0 > 0) * 100 - 100
 
 
-def solve_multisector(baseline: MultiSectorBaseline, *, tariffs=None, iceberg=None,
-                      deficits: MultiSectorDeficits = "additive", tol: float = 1e-10,
-                      max_iter: int = 100_000) -> MultiSectorResult:
+def solve_multisector(
+    baseline: MultiSectorBaseline,
+    *,
+    tariffs=None,
+    iceberg=None,
+    deficits: MultiSectorDeficits = "additive",
+    tol: float = 1e-10,
+    max_iter: int = 100_000,
+) -> MultiSectorResult:
     """Counterfactual of the Caliendo–Parro model for new tariffs and/or iceberg-cost changes.
 
     Solves the system in the module docstring twice — at the baseline tariffs with d̂ = 1, and at
@@ -607,8 +735,10 @@ def iceberg_cut(baseline: MultiSectorBaseline, between, *, sectors=None, cut: fl
     secs = list(b.sectors) if sectors is None else [str(s) for s in sectors]
     bad = [r for r in regs if r not in set(b.regions)] + [s for s in secs if s not in set(b.sectors)]
     if bad:
-        raise GEInputError(f"iceberg_cut: {bad} are not regions or sectors of the baseline; regions are "
-                           f"{list(b.regions)[:5]}..., sectors {list(b.sectors)[:5]}...")
+        raise GEInputError(
+            f"iceberg_cut: {bad} are not regions or sectors of the baseline; regions are "
+            f"{list(b.regions)[:5]}..., sectors {list(b.sectors)[:5]}..."
+        )
     if len(set(regs)) < 2:
         raise GEInputError(f"iceberg_cut needs at least two regions, got {regs}")
     if not 0.0 <= cut < 1.0:
@@ -638,8 +768,9 @@ class MultiSectorUncertainty(GEIntervals):
         One row per (draw, country) of the successful draws, the effects drawn.
     """
 
-    def __init__(self, result: MultiSectorResult, theta: np.ndarray, draws: np.ndarray, effects, failures,
-                 level: float):
+    def __init__(
+        self, result: MultiSectorResult, theta: np.ndarray, draws: np.ndarray, effects, failures, level: float
+    ):
         super().__init__(result.countries[list(effects)], draws, effects, failures, level, "theta")
         self.result = result
         self.theta = theta
@@ -664,9 +795,17 @@ def _theta_task(d, shared):
     return d, th, res.countries[list(effects)].to_numpy(), ""
 
 
-def theta_draws(baseline: MultiSectorBaseline, *, sd: float = 0.25, tariffs=None, iceberg=None,
-                effects=("welfare", "real_gdp_full"), solve: SolveSettings | None = None,
-                run: DrawSettings | None = None, **options) -> MultiSectorUncertainty:
+def theta_draws(
+    baseline: MultiSectorBaseline,
+    *,
+    sd: float = 0.25,
+    tariffs=None,
+    iceberg=None,
+    effects=("welfare", "real_gdp_full"),
+    solve: SolveSettings | None = None,
+    run: DrawSettings | None = None,
+    **options,
+) -> MultiSectorUncertainty:
     """Uncertainty from the trade elasticities: the counterfactual re-solved for D draws of θ.
 
     Draw d sets θ_j^(d) = θ_j exp(s z_j^(d)), z^(d) ~ N(0, I_J) from ``numpy.random.default_rng([seed, d])``
@@ -706,21 +845,33 @@ def theta_draws(baseline: MultiSectorBaseline, *, sd: float = 0.25, tariffs=None
     """
     st, rs = settings_from(options, solve, run, where="theta_draws")
     if st.numeraire not in (None, "world_output"):
-        raise GEInputError("theta_draws: the multi-sector model's numeraire is world value added "
-                           "(numeraire='world_output' or None)")
+        raise GEInputError(
+            "theta_draws: the multi-sector model's numeraire is world value added (numeraire='world_output' or None)"
+        )
     if sd < 0:
         raise GEInputError(f"sd must be ≥ 0, got {sd}")
     bad = [e for e in effects if e not in MS_COUNTRY_EFFECTS]
     if bad:
         raise GEInputError(f"unknown effects {bad}; choose from {list(MS_COUNTRY_EFFECTS)}")
-    kw = {"tariffs": tariffs, "iceberg": iceberg, "deficits": st.deficits or "additive", "tol": st.tol,
-          "max_iter": st.max_iter}
+    kw = {
+        "tariffs": tariffs,
+        "iceberg": iceberg,
+        "deficits": st.deficits or "additive",
+        "tol": st.tol,
+        "max_iter": st.max_iter,
+    }
     point = solve_multisector(baseline, **kw)
     ex = as_executor(rs.executor, workers=rs.workers)
     D = int(rs.draws)
     label = f"multi-sector θ draws, {rs.label}" if rs.label else "multi-sector θ draws"
-    out = ex.map(_theta_task, list(range(D)), shared=(baseline, rs.seed, sd, kw, tuple(effects)),
-                 desc=label, progress=rs.progress, unit="draw")
+    out = ex.map(
+        _theta_task,
+        list(range(D)),
+        shared=(baseline, rs.seed, sd, kw, tuple(effects)),
+        desc=label,
+        progress=rs.progress,
+        unit="draw",
+    )
     J, N = baseline._shape
     thetas = np.full((D, J), np.nan)
     vals = np.full((D, len(effects), N), np.nan)

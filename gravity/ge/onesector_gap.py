@@ -27,6 +27,7 @@ Economic Studies* 82(1): 1–44 (section 6: the role of intermediate goods).
 Costinot, A. & Rodríguez-Clare, A. (2014). Trade theory with numbers. *Handbook of International
 Economics* 4, 197–261 (one sector vs many sectors with IO).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -90,7 +91,7 @@ def one_sector_gap(baseline: MultiSectorBaseline, iceberg, *, sigma: float | Non
     """
     b = baseline
     d = _scenario_array(b, iceberg, np.ones_like(b.tariffs), "iceberg")
-    M = b.trade                                                           # [j, i, n]
+    M = b.trade  # [j, i, n]
     hit = (d != 1.0) & (M > 0)
     if not hit.any():
         raise GEInputError("the shock changes no flow with trade: give d̂ ≠ 1 on flows > 0")
@@ -101,24 +102,45 @@ def one_sector_gap(baseline: MultiSectorBaseline, iceberg, *, sigma: float | Non
     agg = M.sum(axis=0)
     lnd = np.divide((M * np.log(d)).sum(axis=0), agg, out=np.zeros_like(agg), where=agg > 0)
     N = b.n_regions
-    df = pd.DataFrame({"exporter": np.repeat(b.regions, N), "importer": np.tile(b.regions, N),
-                       "trade": agg.ravel()})
-    change = pd.Series(np.exp((1.0 - sig) * lnd).ravel(),
-                       index=pd.MultiIndex.from_frame(df[["exporter", "importer"]]))      # keyed: any order
-    one = solve(Baseline.from_trade(df, sigma=sig, reference=str(b.regions[0])), cost_change=change,
-                numeraire="world_output", deficits="additive")
+    df = pd.DataFrame({"exporter": np.repeat(b.regions, N), "importer": np.tile(b.regions, N), "trade": agg.ravel()})
+    change = pd.Series(
+        np.exp((1.0 - sig) * lnd).ravel(), index=pd.MultiIndex.from_frame(df[["exporter", "importer"]])
+    )  # keyed: any order
+    one = solve(
+        Baseline.from_trade(df, sigma=sig, reference=str(b.regions[0])),
+        cost_change=change,
+        numeraire="world_output",
+        deficits="additive",
+    )
     io = solve_multisector(b, iceberg=d, deficits="additive")
-    Y = M.sum(axis=2)                                                      # sales by (j, i)
-    flat = MultiSectorBaseline.from_arrays(b.regions, b.sectors, M, Y, b.theta, tariffs=b.tariffs,
-                                           deficits=b.deficits, meta={"source": "no IO: " + str(b.meta.get("source"))})
+    Y = M.sum(axis=2)  # sales by (j, i)
+    flat = MultiSectorBaseline.from_arrays(
+        b.regions,
+        b.sectors,
+        M,
+        Y,
+        b.theta,
+        tariffs=b.tariffs,
+        deficits=b.deficits,
+        meta={"source": "no IO: " + str(b.meta.get("source"))},
+    )
     noio = solve_multisector(flat, iceberg=d, deficits="additive")
     shocked = hit.any(axis=(0, 2)) | hit.any(axis=(0, 1))
-    tab = pd.DataFrame({"one_sector": one.countries["real_gdp_full"].reindex(b.regions).to_numpy(),
-                        "multi_no_io": noio.countries["real_gdp_full"].to_numpy(),
-                        "multi_io": io.countries["real_gdp_full"].to_numpy(),
-                        "welfare_io": io.countries["welfare"].to_numpy(), "shocked": shocked},
-                       index=pd.Index(b.regions, name="country"))
+    tab = pd.DataFrame(
+        {
+            "one_sector": one.countries["real_gdp_full"].reindex(b.regions).to_numpy(),
+            "multi_no_io": noio.countries["real_gdp_full"].to_numpy(),
+            "multi_io": io.countries["real_gdp_full"].to_numpy(),
+            "welfare_io": io.countries["welfare"].to_numpy(),
+            "shocked": shocked,
+        },
+        index=pd.Index(b.regions, name="country"),
+    )
     w = b.shares["wL"][shocked]
     base = float((w * tab["one_sector"].to_numpy()[shocked]).sum())
-    return OneSectorGap(tab, float((w * tab["multi_io"].to_numpy()[shocked]).sum()) / base,
-                        float((w * tab["multi_no_io"].to_numpy()[shocked]).sum()) / base, theta_bar)
+    return OneSectorGap(
+        tab,
+        float((w * tab["multi_io"].to_numpy()[shocked]).sum()) / base,
+        float((w * tab["multi_no_io"].to_numpy()[shocked]).sum()) / base,
+        theta_bar,
+    )

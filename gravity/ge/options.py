@@ -29,6 +29,7 @@ summarised and run) bundle the options of :func:`gravity.ge.confidence_intervals
 :func:`gravity.ge.pooled_intervals` and :func:`gravity.ge.theta_draws`; those functions also take each
 field as a keyword argument (``draws=1000, seed=1, deficits="additive"``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
@@ -37,8 +38,18 @@ from typing import Any, Literal
 from gravity.ge.errors import GEInputError
 from gravity.options import validator
 
-__all__ = ["DEFICIT_RULES", "DeficitRule", "DrawSettings", "MultiSectorDeficits", "Numeraire", "SolveSettings",
-           "check_deficit_rule", "check_multisector_deficits", "check_numeraire", "settings_from"]
+__all__ = [
+    "DEFICIT_RULES",
+    "DeficitRule",
+    "DrawSettings",
+    "MultiSectorDeficits",
+    "Numeraire",
+    "SolveSettings",
+    "check_deficit_rule",
+    "check_multisector_deficits",
+    "check_numeraire",
+    "settings_from",
+]
 
 Numeraire = Literal["reference", "world_output"]
 DeficitRule = Literal["ratio", "additive", "balanced"]
@@ -46,20 +57,22 @@ MultiSectorDeficits = Literal["additive", "balanced"]
 
 DEFICIT_RULES = {
     "ratio": "κ rule: E_j / Y_j is kept with one common κ, so world expenditure equals world output "
-             "(Yotov et al. 2016, ch. 2).",
-    "additive": "Additive deficits: D_j = E_j − Y_j is kept as a share of world output "
-                "(ge_gravity's default).",
+    "(Yotov et al. 2016, ch. 2).",
+    "additive": "Additive deficits: D_j = E_j − Y_j is kept as a share of world output (ge_gravity's default).",
     "balanced": "Balanced trade: deficits are purged first (E_j = Y_j, Dekle, Eaton & Kortum 2007) and the "
-                "scenario is solved on the purged baseline.",
+    "scenario is solved on the purged baseline.",
 }
 """Each deficit rule in one sentence (the one-sector wording; the module docstring maps the multi-sector model)."""
 
 check_numeraire = validator(Numeraire, "numeraire", GEInputError)
 check_deficit_rule = validator(DeficitRule, "deficits", GEInputError)
 check_multisector_deficits = validator(
-    MultiSectorDeficits, "deficits", GEInputError,
+    MultiSectorDeficits,
+    "deficits",
+    GEInputError,
     hint="the multi-sector model's 'fixed' deficits are now called 'additive' and its 'zero' deficits "
-         "'balanced' (the one-sector words for the same rules); 'ratio' (E_j / Y_j fixed) is a one-sector rule")
+    "'balanced' (the one-sector words for the same rules); 'ratio' (E_j / Y_j fixed) is a one-sector rule",
+)
 
 
 @dataclass(frozen=True)
@@ -140,8 +153,9 @@ class DrawSettings:
         check_workers(self.workers)
 
 
-def settings_from(options: dict, solve: SolveSettings | None = None, run: DrawSettings | None = None, *,
-                  where: str = "") -> tuple[SolveSettings, DrawSettings]:
+def settings_from(
+    options: dict, solve: SolveSettings | None = None, run: DrawSettings | None = None, *, where: str = ""
+) -> tuple[SolveSettings, DrawSettings]:
     """The two settings of a draws function: ``solve`` and ``run`` (or the defaults) with the fields named in
     the keyword ``options`` replaced.
 
@@ -169,5 +183,7 @@ def settings_from(options: dict, solve: SolveSettings | None = None, run: DrawSe
     unknown = sorted(set(options) - s_names - r_names)
     if unknown:
         raise GEInputError(f"{where}: unknown option(s) {unknown}; options are {sorted(s_names | r_names)}")
-    return (replace(solve or SolveSettings(), **{k: v for k, v in options.items() if k in s_names}),
-            replace(run or DrawSettings(), **{k: v for k, v in options.items() if k in r_names}))
+    return (
+        replace(solve or SolveSettings(), **{k: v for k, v in options.items() if k in s_names}),
+        replace(run or DrawSettings(), **{k: v for k, v in options.items() if k in r_names}),
+    )

@@ -4,6 +4,7 @@ Shared by :mod:`gravity.ge.baseline` and :mod:`gravity.ge.solver` (which must no
 both ways): every GE input keyed by pair goes through :func:`align_pairs`, so an unknown code, a
 duplicated or missing pair is reported the same way everywhere.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,9 +21,17 @@ def _fmt_rows(frame: pd.DataFrame, limit: int = 8) -> str:
     return txt + more
 
 
-def align_pairs(values, countries: np.ndarray, *, name: str, exporter: str = "exporter",
-                importer: str = "importer", column: str | None = None, fill: float | None = None,
-                data: pd.DataFrame | None = None) -> np.ndarray:
+def align_pairs(
+    values,
+    countries: np.ndarray,
+    *,
+    name: str,
+    exporter: str = "exporter",
+    importer: str = "importer",
+    column: str | None = None,
+    fill: float | None = None,
+    data: pd.DataFrame | None = None,
+) -> np.ndarray:
     """Arrange pair values as an (N, N) matrix M_ij in the order of ``countries`` (exporters in rows).
 
     Parameters
@@ -58,16 +67,20 @@ def align_pairs(values, countries: np.ndarray, *, name: str, exporter: str = "ex
     n = len(countries)
     if isinstance(values, str):
         if data is None or values not in data.columns:
-            raise GEInputError(f"{name}: column {values!r} not found; pass a column of the trade table, "
-                               "an (N, N) array or a Series indexed by (exporter, importer)")
+            raise GEInputError(
+                f"{name}: column {values!r} not found; pass a column of the trade table, "
+                "an (N, N) array or a Series indexed by (exporter, importer)"
+            )
         values = data[[exporter, importer, values]].rename(columns={values: "__v"})
         column = "__v"
     if isinstance(values, pd.DataFrame):
         if column is None:
             cols = [c for c in values.columns if c not in (exporter, importer)]
             if len(cols) != 1:
-                raise GEInputError(f"{name}: DataFrame needs columns {exporter!r}, {importer!r} and one "
-                                   f"value column (got {list(values.columns)}); or pass column=")
+                raise GEInputError(
+                    f"{name}: DataFrame needs columns {exporter!r}, {importer!r} and one "
+                    f"value column (got {list(values.columns)}); or pass column="
+                )
             column = cols[0]
         for c in (exporter, importer, column):
             if c not in values.columns:
@@ -81,8 +94,10 @@ def align_pairs(values, countries: np.ndarray, *, name: str, exporter: str = "ex
         pos = {c: k for k, c in enumerate(countries)}
         unknown = sorted(set(ex[~ex.isin(countries)]) | set(im[~im.isin(countries)]))
         if unknown:
-            raise GEInputError(f"{name}: unknown countries {unknown} (not in the baseline's "
-                               f"{n} countries); fix the codes or add them to the trade table")
+            raise GEInputError(
+                f"{name}: unknown countries {unknown} (not in the baseline's "
+                f"{n} countries); fix the codes or add them to the trade table"
+            )
         if values.index.duplicated().any():
             dup = values.index[values.index.duplicated()].unique()[:8].tolist()
             raise GEInputError(f"{name}: duplicated (exporter, importer) pairs {dup}; keep one row per pair")
@@ -91,11 +106,12 @@ def align_pairs(values, countries: np.ndarray, *, name: str, exporter: str = "ex
         if fill is None and np.isnan(out).any():
             i, j = np.nonzero(np.isnan(out))
             miss = pd.DataFrame({exporter: countries[i], importer: countries[j]})
-            raise GEInputError(f"{name}: {len(miss)} pairs missing or NaN; supply every pair:\n"
-                               + _fmt_rows(miss))
+            raise GEInputError(f"{name}: {len(miss)} pairs missing or NaN; supply every pair:\n" + _fmt_rows(miss))
         return out
     arr = np.asarray(values, dtype=float)
     if arr.shape != (n, n):
-        raise GEInputError(f"{name}: expected an ({n}, {n}) matrix in the baseline's country order "
-                           f"(exporters in rows), got shape {arr.shape}")
+        raise GEInputError(
+            f"{name}: expected an ({n}, {n}) matrix in the baseline's country order "
+            f"(exporters in rows), got shape {arr.shape}"
+        )
     return arr.copy()

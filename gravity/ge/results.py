@@ -23,6 +23,7 @@ References
 Anderson, J. E., Larch, M. & Yotov, Y. V. (2018). GEPPML: General equilibrium analysis with PPML.
 *The World Economy* 41(10).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -148,11 +149,18 @@ class GEIntervals:
     n_draws, n_failed : int
     """
 
-    def __init__(self, point: pd.DataFrame, draws: np.ndarray, effects: Sequence[str], failures: pd.DataFrame,
-                 level: float, method: str):
+    def __init__(
+        self,
+        point: pd.DataFrame,
+        draws: np.ndarray,
+        effects: Sequence[str],
+        failures: pd.DataFrame,
+        level: float,
+        method: str,
+    ):
         self.effects = list(effects)
         self.point = point
-        self.draws = draws                 # (D, K, N), NaN rows for failed draws
+        self.draws = draws  # (D, K, N), NaN rows for failed draws
         self.failures = failures
         self.level = level
         self.method = method
@@ -169,7 +177,7 @@ class GEIntervals:
         parts = {"point": self.point[self.effects], "lower": self.lower, "upper": self.upper}
         out = pd.concat(parts, axis=1).swaplevel(axis=1)
         out = out[[(e, s) for e in self.effects for s in ("point", "lower", "upper")]]
-        out.attrs = dict(self.point.attrs)   # numeraire, reference, deficit rule, units
+        out.attrs = dict(self.point.attrs)  # numeraire, reference, deficit rule, units
         return out
 
     def table(self, effect: str) -> pd.DataFrame:
@@ -182,9 +190,7 @@ class GEIntervals:
         """
         if effect not in self.effects:
             raise GEInputError(f"unknown effect {effect!r}; drawn: {self.effects}")
-        return pd.DataFrame({"point": self.point[effect], "lower": self.lower[effect],
-                             "upper": self.upper[effect]})
+        return pd.DataFrame({"point": self.point[effect], "lower": self.lower[effect], "upper": self.upper[effect]})
 
     def __repr__(self) -> str:
-        return (f"{type(self).__name__}({self.method}, {self.n_draws} draws, {self.n_failed} failed, "
-                f"level={self.level})")
+        return f"{type(self).__name__}({self.method}, {self.n_draws} draws, {self.n_failed} failed, level={self.level})"

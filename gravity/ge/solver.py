@@ -40,6 +40,7 @@ Baier, S. L., Yotov, Y. V. & Zylkin, T. (2019). On the widely differing effects 
 agreements. *Journal of International Economics* 116 (the ge_gravity fixed point).
 Yotov, Y. V. (2025). ge_gravity2. *Stata Journal* (the deficit options).
 """
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -54,28 +55,61 @@ from gravity.ge.options import DeficitRule, Numeraire, check_deficit_rule, check
 from gravity.ge.pairs import align_pairs
 from gravity.ge.results import GEResultBase
 
-__all__ = ["GEConvergenceError", "GEResult", "solve", "cost_change_matrix", "solve_resistances",
-           "conditional", "full", "effects", "solve_batch", "numeraire_attrs", "EFFECTS", "NUMERAIRES",
-           "DEFICITS", "STATUS"]
+__all__ = [
+    "GEConvergenceError",
+    "GEResult",
+    "solve",
+    "cost_change_matrix",
+    "solve_resistances",
+    "conditional",
+    "full",
+    "effects",
+    "solve_batch",
+    "numeraire_attrs",
+    "EFFECTS",
+    "NUMERAIRES",
+    "DEFICITS",
+    "STATUS",
+]
 
 NUMERAIRES = {"reference": 0, "world_output": 1}
-DEFICITS = {"ratio": 0, "additive": 1}   # closures of a scenario (solve, solve_batch)
+DEFICITS = {"ratio": 0, "additive": 1}  # closures of a scenario (solve, solve_batch)
 # kernel codes of every expenditure rule; "balanced" (E'_j = Y'_j) purges deficits and is used by
 # gravity.ge.deficits.purge_deficits, not as the closure of a scenario
 _DEFICIT_CODES = {**DEFICITS, "balanced": 2}
 
 # rows of the per-country effects array (all % changes, counterfactual vs baseline); the kernels
 # write them in this order and take the count from the buffer they are given
-EFFECTS = ("exports_cdl", "exports_full", "imports_cdl", "imports_full", "output_cdl", "output_full",
-           "price_cdl", "price_full", "omr_cdl", "omr_full", "imr_cdl", "imr_full",
-           "real_gdp_cdl", "real_gdp_full", "real_exports_cdl", "real_exports_full",
-           "real_expenditure_cdl", "real_expenditure_full")
+EFFECTS = (
+    "exports_cdl",
+    "exports_full",
+    "imports_cdl",
+    "imports_full",
+    "output_cdl",
+    "output_full",
+    "price_cdl",
+    "price_full",
+    "omr_cdl",
+    "omr_full",
+    "imr_cdl",
+    "imr_full",
+    "real_gdp_cdl",
+    "real_gdp_full",
+    "real_exports_cdl",
+    "real_exports_full",
+    "real_expenditure_cdl",
+    "real_expenditure_full",
+)
 
-STATUS = {0: "ok", 1: "baseline resistances did not converge",
-          2: "conditional GE did not converge", 3: "full-endowment GE did not converge",
-          4: "non-finite values (a cost change or coefficient draw is inf/NaN, a row of flows is 0, or an "
-             "iterate left the floating-point range)",
-          5: "an expenditure would turn negative (additive deficits larger than the new output)"}
+STATUS = {
+    0: "ok",
+    1: "baseline resistances did not converge",
+    2: "conditional GE did not converge",
+    3: "full-endowment GE did not converge",
+    4: "non-finite values (a cost change or coefficient draw is inf/NaN, a row of flows is 0, or an "
+    "iterate left the floating-point range)",
+    5: "an expenditure would turn negative (additive deficits larger than the new output)",
+}
 
 TOL_MIN = 1e-15
 """Smallest stop rule: max |Δ log| cannot be resolved below about 1e-16 in double precision."""
@@ -90,14 +124,21 @@ def check_options(tol, max_iter) -> None:
         ``tol`` not a finite number ≥ :data:`TOL_MIN` (``tol=0`` used to run to the limit), ``max_iter`` not
         an integer ≥ 1; the message gives the fix.
     """
-    if isinstance(tol, bool) or not isinstance(tol, (int, float, np.integer, np.floating)) or not np.isfinite(tol) \
-            or tol < TOL_MIN:
-        raise GEInputError(f"tol={tol!r}: the stop rule max |Δ log| < tol can only be met for tol >= {TOL_MIN:g} "
-                           "(double precision resolves log changes to about 1e-16). Fix: leave the default "
-                           "(1e-13) or pass e.g. tol=1e-10")
+    if (
+        isinstance(tol, bool)
+        or not isinstance(tol, (int, float, np.integer, np.floating))
+        or not np.isfinite(tol)
+        or tol < TOL_MIN
+    ):
+        raise GEInputError(
+            f"tol={tol!r}: the stop rule max |Δ log| < tol can only be met for tol >= {TOL_MIN:g} "
+            "(double precision resolves log changes to about 1e-16). Fix: leave the default "
+            "(1e-13) or pass e.g. tol=1e-10"
+        )
     if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
-        raise GEInputError(f"max_iter={max_iter!r}: the iteration limit must be an integer >= 1. Fix: leave the "
-                           "default (100000)")
+        raise GEInputError(
+            f"max_iter={max_iter!r}: the iteration limit must be an integer >= 1. Fix: leave the default (100000)"
+        )
 
 
 def _unit(Y) -> float:
@@ -113,18 +154,21 @@ def _check(it, err, what, max_iter):
     if it == -2:
         raise GEConvergenceError(
             f"{what}: with additive deficits some country's expenditure Y'_j + D_j would turn ≤ 0; "
-            "use deficits='ratio' (E_j / Y_j fixed) for this scenario")
+            "use deficits='ratio' (E_j / Y_j fixed) for this scenario"
+        )
     if it == -3:
         raise GEConvergenceError(
             f"{what}: an iterate left the floating-point range (last max |Δ log| = {err:.3g}): no equilibrium "
             "meets the given margins on this pattern of flows (a country that can sell to or buy from nobody "
             "after the change while running a surplus or a deficit), or sigma is so close to 1 that "
-            "P = IMR^(1/(1-sigma)) overflows. Fix: check the cost change for embargoes and sigma")
+            "P = IMR^(1/(1-sigma)) overflows. Fix: check the cost change for embargoes and sigma"
+        )
     if it < 0:
         raise GEConvergenceError(
             f"{what} did not converge in {max_iter} iterations (last max |Δ log| = {err:.3g}). "
             "Check for countries whose flows are all zero after the cost change, for costs that are "
-            "inf/NaN, or raise max_iter / loosen tol.")
+            "inf/NaN, or raise max_iter / loosen tol."
+        )
 
 
 SIGMA_NEAR_ONE = 0.05
@@ -138,10 +182,12 @@ def _sigma_message(sigma: float, that) -> str:
     expo = 1.0 / (1.0 - sigma)
     with np.errstate(over="ignore", divide="ignore"):
         worst = max(abs(np.log(lo)), abs(np.log(hi))) * abs(expo) / np.log(10.0)
-    return (f"sigma = {sigma!r} is so close to 1 that the GE leaves the floating-point range: price indices are "
-            f"P = IMR^(1/(1-sigma)) = IMR^({expo:.3g}), and the cost change t^(1-sigma) of {lo:.4g} to {hi:.4g} "
-            f"moves them by a factor of up to 10^{worst:,.0f}. Fix: use an elasticity of substitution of about 2 or "
-            "more (estimates lie between 3 and 8; the book uses 7), or state the cost change for this sigma")
+    return (
+        f"sigma = {sigma!r} is so close to 1 that the GE leaves the floating-point range: price indices are "
+        f"P = IMR^(1/(1-sigma)) = IMR^({expo:.3g}), and the cost change t^(1-sigma) of {lo:.4g} to {hi:.4g} "
+        f"moves them by a factor of up to 10^{worst:,.0f}. Fix: use an elasticity of substitution of about 2 or "
+        "more (estimates lie between 3 and 8; the book uses 7), or state the cost change for this sigma"
+    )
 
 
 def _ones(n, start):
@@ -183,10 +229,17 @@ def solve_resistances(t, Y, E, ref, tol=1e-13, max_iter=100_000, start=None):
     ----------
     Anderson & van Wincoop (2003), *AER* 93(1); Yotov et al. (2016), ch. 2.
     """
-    u = _unit(Y)                   # solved on Y/u, E/u: OMR/u, IMR unchanged
+    u = _unit(Y)  # solved on Y/u, E/u: OMR/u, IMR unchanged
     a0 = np.ones(len(Y)) if start is None else u / np.asarray(start, float)
-    omr, imr, it, err = _resistances(np.ascontiguousarray(t, dtype=float), np.asarray(Y, float) / u,
-                                     np.asarray(E, float) / u, int(ref), float(tol), int(max_iter), a0)
+    omr, imr, it, err = _resistances(
+        np.ascontiguousarray(t, dtype=float),
+        np.asarray(Y, float) / u,
+        np.asarray(E, float) / u,
+        int(ref),
+        float(tol),
+        int(max_iter),
+        a0,
+    )
     _check(it, err, "baseline resistances", max_iter)
     return omr * u, imr, it
 
@@ -227,16 +280,22 @@ def conditional(X, that, Y, E, ref, tol=1e-13, max_iter=100_000, start=None):
     Yotov et al. (2016), ch. 2 (conditional GE); Baier, Yotov & Zylkin (2019).
     """
     a0 = np.ones(len(Y)) if start is None else 1.0 / np.asarray(start, float)
-    u = _unit(Y)                   # hats do not depend on units
-    om, ph, it, err = _conditional(np.ascontiguousarray(X, float) / u, np.ascontiguousarray(that, float),
-                                   np.asarray(Y, float) / u, np.asarray(E, float) / u, int(ref), float(tol),
-                                   int(max_iter), a0)
+    u = _unit(Y)  # hats do not depend on units
+    om, ph, it, err = _conditional(
+        np.ascontiguousarray(X, float) / u,
+        np.ascontiguousarray(that, float),
+        np.asarray(Y, float) / u,
+        np.asarray(E, float) / u,
+        int(ref),
+        float(tol),
+        int(max_iter),
+        a0,
+    )
     _check(it, err, "conditional GE", max_iter)
     return om, ph, it
 
 
-def full(X, that, Y, E, sigma, ref, numeraire="reference", tol=1e-13, max_iter=100_000, start=None,
-         deficits="ratio"):
+def full(X, that, Y, E, sigma, ref, numeraire="reference", tol=1e-13, max_iter=100_000, start=None, deficits="ratio"):
     """Full-endowment GE (endowments fixed; factory-gate prices adjust) in hat form.
 
     Solves, for p̂ (Ŷ_i = p̂_i), with Ê_j = κ p̂_j (``ratio``: E_j = κ φ_j Y_j) or
@@ -281,11 +340,20 @@ def full(X, that, Y, E, sigma, ref, numeraire="reference", tol=1e-13, max_iter=1
     ----------
     Yotov et al. (2016), ch. 2; Dekle, Eaton & Kortum (2007); Baier, Yotov & Zylkin (2019).
     """
-    u = _unit(Y)                   # hats do not depend on units
-    p, om, ph, eh, kap, it, err = _full(np.ascontiguousarray(X, float) / u, np.ascontiguousarray(that, float),
-                                        np.asarray(Y, float) / u, np.asarray(E, float) / u, float(sigma), int(ref),
-                                        NUMERAIRES[numeraire], _DEFICIT_CODES[deficits], float(tol),
-                                        int(max_iter), _ones(len(Y), start))
+    u = _unit(Y)  # hats do not depend on units
+    p, om, ph, eh, kap, it, err = _full(
+        np.ascontiguousarray(X, float) / u,
+        np.ascontiguousarray(that, float),
+        np.asarray(Y, float) / u,
+        np.asarray(E, float) / u,
+        float(sigma),
+        int(ref),
+        NUMERAIRES[numeraire],
+        _DEFICIT_CODES[deficits],
+        float(tol),
+        int(max_iter),
+        _ones(len(Y), start),
+    )
     if it == -3 and abs(float(sigma) - 1.0) < SIGMA_NEAR_ONE:
         raise GEInputError(_sigma_message(float(sigma), that))
     _check(it, err, "full-endowment GE", max_iter)
@@ -323,14 +391,38 @@ def effects(X, that, Y, E, sigma, omc, phc, p, omf, phf, ehat):
     Yotov et al. (2016), ch. 2.
     """
     out = np.empty((len(EFFECTS), len(p)))
-    u = _unit(Y)                   # % changes do not depend on units
-    _effects(np.ascontiguousarray(X, float) / u, np.ascontiguousarray(that, float), np.asarray(Y, float) / u,
-             np.asarray(E, float) / u, float(sigma), omc, phc, p, omf, phf, np.asarray(ehat, float), out)
+    u = _unit(Y)  # % changes do not depend on units
+    _effects(
+        np.ascontiguousarray(X, float) / u,
+        np.ascontiguousarray(that, float),
+        np.asarray(Y, float) / u,
+        np.asarray(E, float) / u,
+        float(sigma),
+        omc,
+        phc,
+        p,
+        omf,
+        phf,
+        np.asarray(ehat, float),
+        out,
+    )
     return out
 
 
-def solve_batch(t_base, that, Y, E, sigma, ref, numeraire="reference", tol=1e-12, max_iter=100_000,
-                start=None, threads: int | None = None, deficits: str = "ratio"):
+def solve_batch(
+    t_base,
+    that,
+    Y,
+    E,
+    sigma,
+    ref,
+    numeraire="reference",
+    tol=1e-12,
+    max_iter=100_000,
+    start=None,
+    threads: int | None = None,
+    deficits: str = "ratio",
+):
     """Effects of D scenarios (e.g. coefficient draws), in parallel.
 
     For each draw d: the baseline resistances from t_base[d] (when 3-D), the conditional and the
@@ -375,7 +467,7 @@ def solve_batch(t_base, that, Y, E, sigma, ref, numeraire="reference", tol=1e-12
     D, n = that.shape[0], that.shape[1]
     t_base = np.ascontiguousarray(t_base, float)
     rebuild = t_base.ndim == 3
-    u = _unit(Y)                   # solved on Y/u, E/u (and flows/u): effects do not depend on units
+    u = _unit(Y)  # solved on Y/u, E/u (and flows/u): effects do not depend on units
     if not rebuild:
         t_base = t_base[None] / u
     sig = np.broadcast_to(np.asarray(sigma, float), (D,)).copy()
@@ -384,11 +476,29 @@ def solve_batch(t_base, that, Y, E, sigma, ref, numeraire="reference", tol=1e-12
     if start is None:
         a_base = a_cdl = p0 = np.ones(n)
     else:
-        a_base, a_cdl, p0 = (u / np.asarray(start[0], float), 1.0 / np.asarray(start[1], float),
-                             np.asarray(start[2], float).copy())
-    args = (t_base, that, np.asarray(Y, float) / u, np.asarray(E, float) / u, sig, int(ref),
-            NUMERAIRES[numeraire], DEFICITS[deficits], float(tol), int(max_iter), rebuild, a_base, a_cdl,
-            p0, out, status)
+        a_base, a_cdl, p0 = (
+            u / np.asarray(start[0], float),
+            1.0 / np.asarray(start[1], float),
+            np.asarray(start[2], float).copy(),
+        )
+    args = (
+        t_base,
+        that,
+        np.asarray(Y, float) / u,
+        np.asarray(E, float) / u,
+        sig,
+        int(ref),
+        NUMERAIRES[numeraire],
+        DEFICITS[deficits],
+        float(tol),
+        int(max_iter),
+        rebuild,
+        a_base,
+        a_cdl,
+        p0,
+        out,
+        status,
+    )
     workers = max(1, min(threads or numba.get_num_threads(), D))
     bounds = np.linspace(0, D, workers + 1).astype(int)
     if workers == 1:
@@ -437,8 +547,9 @@ class GEResult(GEResultBase):
     Yotov et al. (2016), ch. 2.
     """
 
-    def __init__(self, baseline, that, omc, phc, p, omf, phf, iterations, numeraire, ehat=None,
-                 deficits="ratio", kappa=None):
+    def __init__(
+        self, baseline, that, omc, phc, p, omf, phf, iterations, numeraire, ehat=None, deficits="ratio", kappa=None
+    ):
         self.baseline = baseline
         self.deficits = deficits
         self.cost_change = that
@@ -449,7 +560,7 @@ class GEResult(GEResultBase):
         b = baseline
         if ehat is None:  # ratio deficits: Ê_j = κ p̂_j with κ = Σ Y p̂ / Σ E p̂
             ehat = p * (b.Y * p).sum() / (b.E * p).sum()
-        self.expenditure_hat = ehat       # E'_j / E_j
+        self.expenditure_hat = ehat  # E'_j / E_j
         # κ: the common factor on E_j / Y_j (ratio deficits); 1 with additive deficits
         if kappa is None:  # the reference always trades (an isolated country has Ê = p̂ whatever κ)
             kappa = float(ehat[b.ref] / p[b.ref]) if deficits == "ratio" else 1.0
@@ -462,10 +573,17 @@ class GEResult(GEResultBase):
         xc = X * that / (omc[:, None] * phc[None, :])
         xf = X * that * (p[:, None] * ehat[None, :]) / (omf[:, None] * phf[None, :])
         n = b.n
-        self.pairs = pd.DataFrame({
-            "exporter": np.repeat(b.countries, n), "importer": np.tile(b.countries, n),
-            "observed": b.observed.ravel(), "baseline": X.ravel(), "conditional": xc.ravel(),
-            "full": xf.ravel(), "cost_change": that.ravel()})
+        self.pairs = pd.DataFrame(
+            {
+                "exporter": np.repeat(b.countries, n),
+                "importer": np.tile(b.countries, n),
+                "observed": b.observed.ravel(),
+                "baseline": X.ravel(),
+                "conditional": xc.ravel(),
+                "full": xf.ravel(),
+                "cost_change": that.ravel(),
+            }
+        )
         self.flows_cdl, self.flows_full = xc, xf
 
     def levels(self) -> pd.DataFrame:
@@ -479,16 +597,29 @@ class GEResult(GEResultBase):
         """
         b = self.baseline
         s = 1.0 / (1.0 - b.sigma)
-        return pd.DataFrame({
-            "Y_bln": b.Y, "Y_full": b.Y * self.price_hat, "E_bln": b.E, "E_full": b.E * self.expenditure_hat,
-            "OMR_bln": b.omr, "OMR_cdl": b.omr * self.omr_hat_cdl, "OMR_full": b.omr * self.omr_hat_full,
-            "IMR_bln": b.imr, "IMR_cdl": b.imr * self.imr_hat_cdl, "IMR_full": b.imr * self.imr_hat_full,
-            "Pi_bln": b.omr ** s, "P_bln": b.imr ** s,
-        }, index=pd.Index(b.countries, name="country"))
+        return pd.DataFrame(
+            {
+                "Y_bln": b.Y,
+                "Y_full": b.Y * self.price_hat,
+                "E_bln": b.E,
+                "E_full": b.E * self.expenditure_hat,
+                "OMR_bln": b.omr,
+                "OMR_cdl": b.omr * self.omr_hat_cdl,
+                "OMR_full": b.omr * self.omr_hat_full,
+                "IMR_bln": b.imr,
+                "IMR_cdl": b.imr * self.imr_hat_cdl,
+                "IMR_full": b.imr * self.imr_hat_full,
+                "Pi_bln": b.omr**s,
+                "P_bln": b.imr**s,
+            },
+            index=pd.Index(b.countries, name="country"),
+        )
 
     def __repr__(self) -> str:
-        return (f"GEResult({self.baseline.n} countries, sigma={self.baseline.sigma}, numeraire="
-                f"{self.numeraire!r}, iterations={self.iterations})")
+        return (
+            f"GEResult({self.baseline.n} countries, sigma={self.baseline.sigma}, numeraire="
+            f"{self.numeraire!r}, iterations={self.iterations})"
+        )
 
 
 def numeraire_attrs(numeraire: str, reference: str, deficits: str) -> dict:
@@ -506,12 +637,19 @@ def numeraire_attrs(numeraire: str, reference: str, deficits: str) -> dict:
     -------
     dict of str to str
     """
-    unit = (f"P_{reference} = 1 (the reference country's consumer price index)" if numeraire == "reference"
-            else "world output Σ_i Y_i unchanged")
-    return {"numeraire": numeraire, "reference": str(reference), "deficits": deficits,
-            "units": f"nominal changes (exports, imports, output, price) against the numeraire, {unit}; "
-                     "real_gdp = Y_i / P_i and real_exports = X_i / P_i (own consumer price index) "
-                     "do not depend on it"}
+    unit = (
+        f"P_{reference} = 1 (the reference country's consumer price index)"
+        if numeraire == "reference"
+        else "world output Σ_i Y_i unchanged"
+    )
+    return {
+        "numeraire": numeraire,
+        "reference": str(reference),
+        "deficits": deficits,
+        "units": f"nominal changes (exports, imports, output, price) against the numeraire, {unit}; "
+        "real_gdp = Y_i / P_i and real_exports = X_i / P_i (own consumer price index) "
+        "do not depend on it",
+    }
 
 
 def cost_change_matrix(baseline, cost_change=None, new_costs=None) -> np.ndarray:
@@ -542,8 +680,10 @@ def cost_change_matrix(baseline, cost_change=None, new_costs=None) -> np.ndarray
     Yotov et al. (2016), ch. 2; Dekle, Eaton & Kortum (2007) (hat algebra).
     """
     if (cost_change is None) == (new_costs is None):
-        raise GEInputError("give exactly one of cost_change= (t'/t, the change in t^{1-σ}) or "
-                           "new_costs= (counterfactual levels of t^{1-σ})")
+        raise GEInputError(
+            "give exactly one of cost_change= (t'/t, the change in t^{1-σ}) or "
+            "new_costs= (counterfactual levels of t^{1-σ})"
+        )
     b = baseline
     for name, given in (("cost_change", cost_change), ("new_costs", new_costs)):
         _refuse_nan_pairs(given, name)
@@ -555,20 +695,24 @@ def cost_change_matrix(baseline, cost_change=None, new_costs=None) -> np.ndarray
             new = np.where(np.isnan(new), b.costs, new)
         else:
             new = align_pairs(new_costs, b.countries, name="new_costs")
-        zero = (b.costs == 0)
+        zero = b.costs == 0
         if (zero & (new > 0)).any():
             i, j = np.nonzero(zero & (new > 0))
-            raise GEInputError(f"new_costs: {len(i)} pairs have zero baseline cost (no trade) but a "
-                               f"positive counterfactual cost, e.g. {b.countries[i[0]]}->{b.countries[j[0]]}; "
-                               "a hat-algebra counterfactual cannot create trade where the baseline has "
-                               "none — give the baseline estimated (positive) costs")
+            raise GEInputError(
+                f"new_costs: {len(i)} pairs have zero baseline cost (no trade) but a "
+                f"positive counterfactual cost, e.g. {b.countries[i[0]]}->{b.countries[j[0]]}; "
+                "a hat-algebra counterfactual cannot create trade where the baseline has "
+                "none — give the baseline estimated (positive) costs"
+            )
         with np.errstate(divide="ignore", invalid="ignore"):
             that = np.where(zero, 1.0, new / np.where(zero, 1.0, b.costs))
     bad = ~np.isfinite(that) | (that < 0)
     if bad.any():
         i, j = np.nonzero(bad)
-        raise GEInputError(f"cost change must be finite and ≥ 0; {len(i)} bad pairs, e.g. "
-                           f"{b.countries[i[0]]}->{b.countries[j[0]]} = {that[i[0], j[0]]}")
+        raise GEInputError(
+            f"cost change must be finite and ≥ 0; {len(i)} bad pairs, e.g. "
+            f"{b.countries[i[0]]}->{b.countries[j[0]]} = {that[i[0], j[0]]}"
+        )
     return that
 
 
@@ -579,9 +723,12 @@ def _refuse_nan_pairs(values, name: str) -> None:
     if isinstance(values, pd.DataFrame):
         cols = [c for c in values.columns if c not in ("exporter", "importer")]
         if len(cols) != 1:
-            return                 # align_pairs names the problem
-        keys = values[["exporter", "importer"]].astype(str).agg("->".join, axis=1) \
-            if {"exporter", "importer"} <= set(values.columns) else values.index.astype(str)
+            return  # align_pairs names the problem
+        keys = (
+            values[["exporter", "importer"]].astype(str).agg("->".join, axis=1)
+            if {"exporter", "importer"} <= set(values.columns)
+            else values.index.astype(str)
+        )
         vals = pd.to_numeric(values[cols[0]], errors="coerce")
     else:
         keys = pd.Index(["->".join(map(str, k)) if isinstance(k, tuple) else str(k) for k in values.index])
@@ -590,10 +737,12 @@ def _refuse_nan_pairs(values, name: str) -> None:
     if bad.any():
         shown = ", ".join(f"{k} = nan" for k in list(pd.Index(keys)[bad][:8]))
         more = f" and {int(bad.sum()) - 8} more" if bad.sum() > 8 else ""
-        raise GEInputError(f"{name}: {int(bad.sum())} of {len(bad)} listed pairs are NaN or not numbers ({shown}"
-                           f"{more}); a NaN cost would be read as 'no change'. Fix: compute them (a NaN cost usually "
-                           "comes from a NaN covariate or coefficient) or leave those pairs out of the Series, "
-                           "which keeps their baseline cost")
+        raise GEInputError(
+            f"{name}: {int(bad.sum())} of {len(bad)} listed pairs are NaN or not numbers ({shown}"
+            f"{more}); a NaN cost would be read as 'no change'. Fix: compute them (a NaN cost usually "
+            "comes from a NaN covariate or coefficient) or leave those pairs out of the Series, "
+            "which keeps their baseline cost"
+        )
 
 
 def check_trade_structure(baseline, that: np.ndarray) -> None:
@@ -625,7 +774,7 @@ def check_trade_structure(baseline, that: np.ndarray) -> None:
     sells = ((K > 0) & off).any(axis=1)
     buys = ((K > 0) & off).any(axis=0)
     check_reference_trades(b, that)
-    gap = (b.E - b.Y) / b.Y          # deficit share of output
+    gap = (b.E - b.Y) / b.Y  # deficit share of output
     eps = 1e-9
     names = b.countries
 
@@ -638,21 +787,24 @@ def check_trade_structure(baseline, that: np.ndarray) -> None:
             f"{', '.join(pct(k) for k in alone[:8])} trade(s) with no other country after the change, so each must "
             "spend exactly what it produces, but its baseline expenditure differs from its output: no equilibrium "
             "keeps that deficit or surplus. Fix: purge the deficits first (gravity.ge.purge_deficits(baseline)) "
-            "or keep some of its trade")
+            "or keep some of its trade"
+        )
     seller = np.flatnonzero(~sells & buys & (gap <= eps))
     if seller.size:
         raise GEInputError(
             f"{', '.join(pct(k) for k in seller[:8])} can sell to no other country after the change but still buys "
             "from others: its output is then bought at home only, which needs a deficit (expenditure above output), "
             "and it has none, so the GE with output and expenditure of the baseline has no solution. Fix: keep some "
-            "of its exports (a one-way embargo on a country without a deficit), or purge the deficits first")
+            "of its exports (a one-way embargo on a country without a deficit), or purge the deficits first"
+        )
     buyer = np.flatnonzero(sells & ~buys & (gap >= -eps))
     if buyer.size:
         raise GEInputError(
             f"{', '.join(pct(k) for k in buyer[:8])} can buy from no other country after the change but still sells "
             "to others: it then spends at home only, which needs a surplus (output above expenditure), and it has "
             "none, so the GE with output and expenditure of the baseline has no solution. Fix: keep some of its "
-            "imports (a one-way embargo on a country without a surplus), or purge the deficits first")
+            "imports (a one-way embargo on a country without a surplus), or purge the deficits first"
+        )
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -666,7 +818,8 @@ def check_trade_structure(baseline, that: np.ndarray) -> None:
             f"after the change {', '.join(names[g][:10])}{' ...' if g.size > 10 else ''} trade only among "
             f"themselves, with no flow to or from the group of the reference {b.reference!r}: their prices cannot "
             "be stated against the numeraire. Fix: keep at least one trade link between the groups, or solve each "
-            f"group with its own baseline (reference inside it)")
+            f"group with its own baseline (reference inside it)"
+        )
 
 
 def check_reference_trades(baseline, that: np.ndarray) -> None:
@@ -692,13 +845,23 @@ def check_reference_trades(baseline, that: np.ndarray) -> None:
     off = ~np.eye(baseline.n, dtype=bool)
     trades = ((X > 0) & off).any(axis=1) | ((X > 0) & off).any(axis=0)
     if not trades[baseline.ref] and trades.any():
-        raise GEInputError(f"reference country {baseline.reference!r} trades with no other country, so it cannot "
-                           "set the price level of the others. Fix: build the baseline with a reference that "
-                           f"trades, e.g. reference={str(baseline.countries[trades][0])!r}")
+        raise GEInputError(
+            f"reference country {baseline.reference!r} trades with no other country, so it cannot "
+            "set the price level of the others. Fix: build the baseline with a reference that "
+            f"trades, e.g. reference={str(baseline.countries[trades][0])!r}"
+        )
 
 
-def solve(baseline, cost_change=None, *, new_costs=None, numeraire: Numeraire = "reference",
-          deficits: DeficitRule = "ratio", tol: float = 1e-13, max_iter: int = 100_000) -> GEResult:
+def solve(
+    baseline,
+    cost_change=None,
+    *,
+    new_costs=None,
+    numeraire: Numeraire = "reference",
+    deficits: DeficitRule = "ratio",
+    tol: float = 1e-13,
+    max_iter: int = 100_000,
+) -> GEResult:
     """Conditional and full-endowment GE effects of a change in trade costs (exact hat algebra).
 
     ``cost_change`` is t̂_ij = t'_ij^{1-σ} / t_ij^{1-σ} (e.g. ``exp(-β_border)`` on international
@@ -748,25 +911,31 @@ def solve(baseline, cost_change=None, *, new_costs=None, numeraire: Numeraire = 
     """
     numeraire = check_numeraire(numeraire)
     if check_deficit_rule(deficits) == "balanced":
-        raise GEInputError("deficits='balanced' is not a closure of a scenario (it would mix the deficit "
-                           "purge into the policy effect): purge the baseline first with "
-                           "gravity.ge.purge_deficits(base) and solve on it, or use "
-                           "gravity.ge.compare_deficit_rules, which does both")
+        raise GEInputError(
+            "deficits='balanced' is not a closure of a scenario (it would mix the deficit "
+            "purge into the policy effect): purge the baseline first with "
+            "gravity.ge.purge_deficits(base) and solve on it, or use "
+            "gravity.ge.compare_deficit_rules, which does both"
+        )
     check_options(tol, max_iter)
     b = baseline
     that = cost_change_matrix(b, cost_change, new_costs)
     check_trade_structure(b, that)
     omc, phc, it_c = conditional(b.fitted, that, b.Y, b.E, b.ref, tol, max_iter)
-    p, omf, phf, eh, kap, it_f = full(b.fitted, that, b.Y, b.E, b.sigma, b.ref, numeraire, tol, max_iter,
-                                      deficits=deficits)
-    res = GEResult(b, that, omc, phc, p, omf, phf, {"conditional": it_c, "full": it_f}, numeraire, eh,
-                   deficits, kappa=kap)
+    p, omf, phf, eh, kap, it_f = full(
+        b.fitted, that, b.Y, b.E, b.sigma, b.ref, numeraire, tol, max_iter, deficits=deficits
+    )
+    res = GEResult(
+        b, that, omc, phc, p, omf, phf, {"conditional": it_c, "full": it_f}, numeraire, eh, deficits, kappa=kap
+    )
     eff = res.countries.to_numpy()
     if not np.isfinite(eff).all():
         rows, cols = np.nonzero(~np.isfinite(eff))
         where = ", ".join(f"{b.countries[r]} {res.countries.columns[c]}" for r, c in list(zip(rows, cols))[:6])
         if abs(b.sigma - 1.0) < SIGMA_NEAR_ONE:
             raise GEInputError(_sigma_message(b.sigma, that) + f" (non-finite: {where})")
-        raise GEConvergenceError(f"the effects left the floating-point range ({where}); the cost change is too "
-                                 "large for double precision. Fix: check the cost change and sigma")
+        raise GEConvergenceError(
+            f"the effects left the floating-point range ({where}); the cost change is too "
+            "large for double precision. Fix: check the cost change and sigma"
+        )
     return res

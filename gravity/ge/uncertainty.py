@@ -37,6 +37,7 @@ Anderson, J. E., Larch, M. & Yotov, Y. V. (2018). GEPPML: General equilibrium an
 Cameron, A. C., Gelbach, J. B. & Miller, D. L. (2008). Bootstrap-based improvements for inference
 with clustered errors. *Review of Economics and Statistics* 90(3) (pair-cluster bootstrap).
 """
+
 from __future__ import annotations
 
 import logging
@@ -56,8 +57,19 @@ from gravity.ge.solver import EFFECTS, STATUS, cost_change_matrix, solve, solve_
 
 log = logging.getLogger("gravity.ge")
 
-__all__ = ["BetaDraws", "DrawSettings", "GEUncertainty", "PPMLRefit", "PooledUncertainty", "SolveSettings",
-           "parametric_draws", "pair_bootstrap", "ppml_refit", "confidence_intervals", "pooled_intervals"]
+__all__ = [
+    "BetaDraws",
+    "DrawSettings",
+    "GEUncertainty",
+    "PPMLRefit",
+    "PooledUncertainty",
+    "SolveSettings",
+    "parametric_draws",
+    "pair_bootstrap",
+    "ppml_refit",
+    "confidence_intervals",
+    "pooled_intervals",
+]
 
 
 @dataclass
@@ -113,8 +125,9 @@ def parametric_draws(params: pd.Series, cov, draws: int, seed: int | None = 0) -
     V = np.asarray(cov, dtype=float)
     k = len(params)
     if V.shape != (k, k) or not np.allclose(V, V.T) or not np.isfinite(V).all():
-        raise GEInputError(f"covariance must be a finite symmetric ({k}, {k}) matrix for "
-                           f"{list(params.index)}, got shape {V.shape}")
+        raise GEInputError(
+            f"covariance must be a finite symmetric ({k}, {k}) matrix for {list(params.index)}, got shape {V.shape}"
+        )
     w, U = np.linalg.eigh(V)
     if w.min() < -1e-10 * max(1.0, abs(w).max()):
         raise GEInputError(f"covariance is not positive semi-definite (smallest eigenvalue {w.min():.3g})")
@@ -194,9 +207,18 @@ def _refit_one(args):
         return d, None, f"{type(exc).__name__}: {exc}"
 
 
-def pair_bootstrap(data: pd.DataFrame, refit: Callable, *, cluster: str, draws: int, seed: int = 0,
-                   progress: bool = True, workers: int | None = None, executor=None,
-                   n_jobs: int | None = None) -> BetaDraws:
+def pair_bootstrap(
+    data: pd.DataFrame,
+    refit: Callable,
+    *,
+    cluster: str,
+    draws: int,
+    seed: int = 0,
+    progress: bool = True,
+    workers: int | None = None,
+    executor=None,
+    n_jobs: int | None = None,
+) -> BetaDraws:
     """Pair-cluster bootstrap of the coefficients.
 
     Each draw resamples the G clusters of ``data[cluster]`` (e.g. ``pair_id``) with replacement and
@@ -251,9 +273,15 @@ def pair_bootstrap(data: pd.DataFrame, refit: Callable, *, cluster: str, draws: 
         raise GEInputError(f"cluster column {cluster!r} has missing values in {int((codes < 0).sum())} rows")
     G = len(uniq)
     ex = as_executor(executor, workers=_workers(workers, n_jobs, "pair_bootstrap"))
-    results = ex.map(_refit_task, range(draws), shared=(refit, data, codes, seed, G),
-                     desc="pair bootstrap: PPML re-fits", unit="re-fit", progress=progress,
-                     tiny=draws * len(data) < _TINY_REFIT_ROWS)
+    results = ex.map(
+        _refit_task,
+        range(draws),
+        shared=(refit, data, codes, seed, G),
+        desc="pair bootstrap: PPML re-fits",
+        unit="re-fit",
+        progress=progress,
+        tiny=draws * len(data) < _TINY_REFIT_ROWS,
+    )
     names = next((r[1].index for r in results if r[1] is not None), None)
     if names is None:
         raise GEInputError(f"all {draws} bootstrap re-fits failed; first reason: {results[0][2]}")
@@ -275,8 +303,9 @@ def _workers(workers, n_jobs, where: str):
         return check_workers(workers)
     if workers is not None:
         raise GEInputError(f"{where}: give workers= only (n_jobs= is its deprecated name)")
-    warnings.warn(f"{where}(n_jobs=...) is deprecated: the option is called workers= everywhere",
-                  DeprecationWarning, stacklevel=3)
+    warnings.warn(
+        f"{where}(n_jobs=...) is deprecated: the option is called workers= everywhere", DeprecationWarning, stacklevel=3
+    )
     return check_workers(n_jobs, "n_jobs")
 
 
@@ -312,12 +341,22 @@ def _one_sector(st: SolveSettings) -> SolveSettings:
     return replace(st, numeraire=st.numeraire or "reference", deficits=st.deficits or "ratio")
 
 
-def confidence_intervals(base: Baseline, scenario: Callable, *, fit=None, coefficients=None,
-                         betas: BetaDraws | None = None, refit: Callable | None = None,
-                         data: pd.DataFrame | None = None, cluster: str | None = None,
-                         sigma: tuple[float, float] | None = None, baseline_costs: Callable | None = None,
-                         solve: SolveSettings | None = None, run: DrawSettings | None = None,
-                         **options) -> GEUncertainty:
+def confidence_intervals(
+    base: Baseline,
+    scenario: Callable,
+    *,
+    fit=None,
+    coefficients=None,
+    betas: BetaDraws | None = None,
+    refit: Callable | None = None,
+    data: pd.DataFrame | None = None,
+    cluster: str | None = None,
+    sigma: tuple[float, float] | None = None,
+    baseline_costs: Callable | None = None,
+    solve: SolveSettings | None = None,
+    run: DrawSettings | None = None,
+    **options,
+) -> GEUncertainty:
     """CIs for all GE effects of ``scenario`` over coefficient (and σ) uncertainty.
 
     For each draw d: t̂_d = ``scenario(β_d)``, optionally the baseline re-solved from
@@ -405,8 +444,12 @@ def confidence_intervals(base: Baseline, scenario: Callable, *, fit=None, coeffi
 
 def _log_failures(failures: pd.DataFrame, n_draws: int) -> None:
     if len(failures):
-        log.warning("GE draws: %d of %d failed (%s)", len(failures), n_draws,
-                    "; ".join(f"{k}: {v}" for k, v in failures["reason"].value_counts().head(3).items()))
+        log.warning(
+            "GE draws: %d of %d failed (%s)",
+            len(failures),
+            n_draws,
+            "; ".join(f"{k}: {v}" for k, v in failures["reason"].value_counts().head(3).items()),
+        )
 
 
 def _bar_label(label: str, kind: str) -> str:
@@ -420,8 +463,16 @@ def _resolve_betas(fit, coefficients, betas, rs: DrawSettings, *, refit=None, da
     if betas is None and refit is not None:
         if data is None or cluster is None:
             raise GEInputError("a bootstrap needs data= (the estimation sample) and cluster= (e.g. 'pair_id')")
-        betas = pair_bootstrap(data, refit, cluster=cluster, draws=draws, seed=seed, progress=rs.progress,
-                               workers=rs.workers, executor=rs.executor)
+        betas = pair_bootstrap(
+            data,
+            refit,
+            cluster=cluster,
+            draws=draws,
+            seed=seed,
+            progress=rs.progress,
+            workers=rs.workers,
+            executor=rs.executor,
+        )
     if betas is None:
         if fit is None:
             raise GEInputError("give fit= (a model with params and cov_params()) or betas= (draws)")
@@ -435,8 +486,7 @@ def _resolve_betas(fit, coefficients, betas, rs: DrawSettings, *, refit=None, da
         beta_hat = fit.params[names].astype(float)
     else:
         names = list(betas.betas.columns)
-        beta_hat = (fit.params[names].astype(float) if fit is not None
-                    else betas.betas.mean(axis=0, skipna=True))
+        beta_hat = fit.params[names].astype(float) if fit is not None else betas.betas.mean(axis=0, skipna=True)
     return betas, beta_hat
 
 
@@ -445,8 +495,12 @@ def _point(base, scenario, beta_hat, baseline_costs, st: SolveSettings):
     b0 = base
     if baseline_costs is not None:
         b0 = base.with_costs(_as_matrix(base, baseline_costs(beta_hat), "baseline_costs", False))
-    res0 = solve(b0, _as_matrix(base, scenario(beta_hat), "scenario", True), numeraire=st.numeraire or "reference",
-                 deficits=st.deficits or "ratio")
+    res0 = solve(
+        b0,
+        _as_matrix(base, scenario(beta_hat), "scenario", True),
+        numeraire=st.numeraire or "reference",
+        deficits=st.deficits or "ratio",
+    )
     return b0, res0
 
 
@@ -471,15 +525,24 @@ def _solve_draws(points, assignment, draws: _Draws, out, fails, rs: DrawSettings
     draw solved). Every draw is solved on its own, warm-started at the point solution, so ``out[d]`` does
     not depend on which other draws share its task, nor on where or with how many threads it ran."""
     chunk = int(rs.chunk)
-    tasks = [(v, ids[start:start + chunk])
-             for v in range(len(points))
-             for ids in [[int(d) for d in np.flatnonzero(assignment == v)]]
-             for start in range(0, len(ids), chunk)]
+    tasks = [
+        (v, ids[start : start + chunk])
+        for v in range(len(points))
+        for ids in [[int(d) for d in np.flatnonzero(assignment == v)]]
+        for start in range(0, len(ids), chunk)
+    ]
     n = points[0][0].n
     executor = as_executor(rs.executor, workers=rs.workers)
-    results = executor.map(_solve_chunk, tasks, shared=(points, draws), desc=desc, progress=rs.progress,
-                           sizes=[len(ids) for _, ids in tasks], unit="draw",
-                           tiny=len(draws.betas) * n * n < _TINY_GE_CELLS)
+    results = executor.map(
+        _solve_chunk,
+        tasks,
+        shared=(points, draws),
+        desc=desc,
+        progress=rs.progress,
+        sizes=[len(ids) for _, ids in tasks],
+        unit="draw",
+        tiny=len(draws.betas) * n * n < _TINY_GE_CELLS,
+    )
     for (v, ids), (eff, new) in zip(tasks, results):
         out[ids] = eff
         fails[v].extend(new)
@@ -512,10 +575,19 @@ def _solve_chunk(task, shared):
     sel = np.flatnonzero(good)
     if sel.size:
         t_in = tb[sel] if tb is not None else base.fitted
-        eff, status = solve_batch(t_in, that[sel], base.Y, base.E, draws.sigmas[[ids[j] for j in sel]],
-                                  base.ref, st.numeraire, st.tol, st.max_iter,
-                                  start=(b0.omr, res0.omr_hat_cdl, res0.price_hat),
-                                  deficits=st.deficits)
+        eff, status = solve_batch(
+            t_in,
+            that[sel],
+            base.Y,
+            base.E,
+            draws.sigmas[[ids[j] for j in sel]],
+            base.ref,
+            st.numeraire,
+            st.tol,
+            st.max_iter,
+            start=(b0.omr, res0.omr_hat_cdl, res0.price_hat),
+            deficits=st.deficits,
+        )
         for j, e, code in zip(sel, eff, status):
             if code == 0:
                 out[j] = e
@@ -546,8 +618,9 @@ class PooledUncertainty(GEUncertainty):
     Anderson, Larch & Yotov (2018); Yotov et al. (2016), ch. 2.
     """
 
-    def __init__(self, base, point, draws, betas, sigmas, failures, level, method, names, central,
-                 assignment, variants):
+    def __init__(
+        self, base, point, draws, betas, sigmas, failures, level, method, names, central, assignment, variants
+    ):
         super().__init__(base, point, draws, betas, sigmas, failures, level, method)
         self.names, self.central = list(names), central
         self.assignment = assignment
@@ -578,14 +651,25 @@ class PooledUncertainty(GEUncertainty):
         return out
 
     def __repr__(self) -> str:
-        return (f"PooledUncertainty({self.method}, {self.n_draws} draws over {len(self.names)} variants "
-                f"{self.names}, central {self.central!r}, {self.n_failed} failed, level={self.level})")
+        return (
+            f"PooledUncertainty({self.method}, {self.n_draws} draws over {len(self.names)} variants "
+            f"{self.names}, central {self.central!r}, {self.n_failed} failed, level={self.level})"
+        )
 
 
-def pooled_intervals(variants: Sequence[tuple[str, Baseline]], scenario: Callable, *, fit=None,
-                     coefficients=None, betas: BetaDraws | None = None, central: str | None = None,
-                     baseline_costs: Callable | None = None, solve: SolveSettings | None = None,
-                     run: DrawSettings | None = None, **options) -> PooledUncertainty:
+def pooled_intervals(
+    variants: Sequence[tuple[str, Baseline]],
+    scenario: Callable,
+    *,
+    fit=None,
+    coefficients=None,
+    betas: BetaDraws | None = None,
+    central: str | None = None,
+    baseline_costs: Callable | None = None,
+    solve: SolveSettings | None = None,
+    run: DrawSettings | None = None,
+    **options,
+) -> PooledUncertainty:
     """Intervals for all GE effects that carry the coefficients, σ and the baseline construction.
 
     Draw d pairs the coefficients β_d with one baseline variant v_d (e.g. σ ∈ {3, 5, 7} and observed
@@ -649,20 +733,40 @@ def pooled_intervals(variants: Sequence[tuple[str, Baseline]], scenario: Callabl
         points.append((base, *_point(base, scenario, beta_hat, baseline_costs, st)))
     prior = [tuple(r) for r in betas.failures[["draw", "stage", "reason"]].itertuples(index=False)]
     vfs = [[f for f in prior if assignment[int(f[0])] == v] for v in range(V)]
-    _solve_draws(points, assignment, _Draws(scenario, B, sig, baseline_costs, st), out, vfs, rs,
-                 _bar_label(rs.label, f"{betas.method}, {V} variants"))
+    _solve_draws(
+        points,
+        assignment,
+        _Draws(scenario, B, sig, baseline_costs, st),
+        out,
+        vfs,
+        rs,
+        _bar_label(rs.label, f"{betas.method}, {V} variants"),
+    )
     per, fails = {}, []
     for v, (name, base) in enumerate(variants):
         ids = [int(d) for d in np.flatnonzero(assignment == v)]
         fails += [(*f, name) for f in vfs[v]]
         vfail = pd.DataFrame(sorted(vfs[v]), columns=["draw", "stage", "reason"])
-        per[name] = GEUncertainty(base, points[v][2].countries, out[ids], B.iloc[ids], sig[ids], vfail, rs.level,
-                                  betas.method)
+        per[name] = GEUncertainty(
+            base, points[v][2].countries, out[ids], B.iloc[ids], sig[ids], vfail, rs.level, betas.method
+        )
     failures = pd.DataFrame(sorted(fails), columns=["draw", "stage", "reason", "variant"])
     _log_failures(failures, D)
     c = names.index(central)
-    return PooledUncertainty(variants[c][1], points[c][2].countries, out, B, sig, failures, rs.level,
-                             f"{betas.method}, pooled over {V} variants", names, central, assignment, per)
+    return PooledUncertainty(
+        variants[c][1],
+        points[c][2].countries,
+        out,
+        B,
+        sig,
+        failures,
+        rs.level,
+        f"{betas.method}, pooled over {V} variants",
+        names,
+        central,
+        assignment,
+        per,
+    )
 
 
 def _check_variants(variants, central: str | None) -> tuple[list[tuple[str, Baseline]], str]:
@@ -679,8 +783,10 @@ def _check_variants(variants, central: str | None) -> tuple[list[tuple[str, Base
             raise GEInputError(f"pooled_intervals: variant {name!r} is a {type(b).__name__}, not a Baseline")
         if not np.array_equal(b.countries, first.countries):
             diff = sorted(set(b.countries) ^ set(first.countries))
-            raise GEInputError(f"pooled_intervals: variant {name!r} has other countries than {names[0]!r} "
-                               f"(differing: {diff[:10]}); build every variant over the same countries")
+            raise GEInputError(
+                f"pooled_intervals: variant {name!r} has other countries than {names[0]!r} "
+                f"(differing: {diff[:10]}); build every variant over the same countries"
+            )
     central = names[0] if central is None else central
     if central not in names:
         raise GEInputError(f"pooled_intervals: central variant {central!r} is not one of {names}")

@@ -21,6 +21,7 @@ Mattoo, A., Rocha, N. & Ruta, M. (2020). *Handbook of Deep Trade Agreements*. Wo
 Yotov, Y. V., Piermartini, R., Monteiro, J.-A. & Larch, M. (2016). *An Advanced Guide to Trade Policy
 Analysis: The Structural Gravity Model*. WTO/UNCTAD.
 """
+
 from __future__ import annotations
 
 import logging
@@ -40,8 +41,9 @@ DESTA_COLUMNS = ("iso3_a", "iso3_b", "year", "rta", "rta_wto", "n_inforce", "rta
 """Columns of :func:`desta_panel`."""
 SOURCES = ("penppml", "desta", "none", "domestic")
 """Categories of the ``<col>_source`` columns of :func:`fill_agreements`."""
-DESTA_KEYS = tuple(f"desta-rta/{f}" for f in ("desta_list_of_treaties_02_03_dyads.csv",
-                                               "desta_dyadic_withdrawal_02_03.csv"))
+DESTA_KEYS = tuple(
+    f"desta-rta/{f}" for f in ("desta_list_of_treaties_02_03_dyads.csv", "desta_dyadic_withdrawal_02_03.csv")
+)
 
 
 def _in_force(ag: pd.DataFrame, years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -55,8 +57,13 @@ def _in_force(ag: pd.DataFrame, years: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return (ef <= y) & (y < wd), (sg <= y) & (y < wd)
 
 
-def desta_panel(years: Iterable[int] = DESTA_YEARS, *, corrections=True, exclude: Iterable[int] = (),
-                agreements: pd.DataFrame | None = None) -> pd.DataFrame:
+def desta_panel(
+    years: Iterable[int] = DESTA_YEARS,
+    *,
+    corrections=True,
+    exclude: Iterable[int] = (),
+    agreements: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Unordered pair × year agreement panel from DESTA: every pair of DESTA's countries, every year.
 
     For pair (a, b) and year t, with E_ab the DESTA entries of the pair (:func:`gravity.data.desta_agreements`)
@@ -94,11 +101,16 @@ def desta_panel(years: Iterable[int] = DESTA_YEARS, *, corrections=True, exclude
     if not len(yrs):
         raise PanelValidationError("desta_panel: `years` is empty; give e.g. range(2000, 2025)")
     ag = datasets.desta_agreements(corrections=corrections, exclude=exclude) if agreements is None else agreements
-    need = [c for c in ("iso3_a", "iso3_b", "entry_force_year", "signed_year", "withdrawal_year", "wto_listed")
-            if c not in ag.columns]
+    need = [
+        c
+        for c in ("iso3_a", "iso3_b", "entry_force_year", "signed_year", "withdrawal_year", "wto_listed")
+        if c not in ag.columns
+    ]
     if need:
-        raise PanelValidationError(f"desta_panel: agreements table lacks {need}; pass the frame of "
-                                   f"gravity.data.desta_agreements() (or leave `agreements` unset)")
+        raise PanelValidationError(
+            f"desta_panel: agreements table lacks {need}; pass the frame of "
+            f"gravity.data.desta_agreements() (or leave `agreements` unset)"
+        )
     codes = list(ag.attrs.get("countries") or sorted(set(ag["iso3_a"]) | set(ag["iso3_b"])))
     cidx = pd.Index(codes)
     n, t = len(codes), len(yrs)
@@ -106,7 +118,7 @@ def desta_panel(years: Iterable[int] = DESTA_YEARS, *, corrections=True, exclude
     lo, hi = np.minimum(ia, ib), np.maximum(ia, ib)
     inforce, signed = _in_force(ag, yrs)
     wto = (ag["wto_listed"].to_numpy(dtype="float64") == 1)[:, None]
-    cell = (lo * n + hi)[:, None] * t + np.arange(t)[None, :]          # (pair, year) cell of each entry-year
+    cell = (lo * n + hi)[:, None] * t + np.arange(t)[None, :]  # (pair, year) cell of each entry-year
 
     def count(mask: np.ndarray) -> np.ndarray:
         return np.bincount(cell[mask], minlength=n * n * t).reshape(n, n, t)
@@ -114,34 +126,49 @@ def desta_panel(years: Iterable[int] = DESTA_YEARS, *, corrections=True, exclude
     a, b = np.triu_indices(n, k=1)
     n_in, n_wto, n_sig = count(inforce)[a, b], count(inforce & wto)[a, b], count(signed)[a, b]
     codes_arr = np.array(codes, dtype=object)
-    out = pd.DataFrame({
-        "iso3_a": np.repeat(codes_arr[a], t), "iso3_b": np.repeat(codes_arr[b], t),
-        "year": np.tile(yrs, len(a)),
-        "rta": (n_in > 0).ravel().astype("int8"), "rta_wto": (n_wto > 0).ravel().astype("int8"),
-        "n_inforce": n_in.ravel().astype("int16"), "rta_signed": (n_sig > 0).ravel().astype("int8"),
-        "n_signed": n_sig.ravel().astype("int16"),
-    })
-    out.attrs.update({"countries": codes, "years": yrs.tolist(),
-                      "corrections": dict(ag.attrs.get("corrections", {})),
-                      "excluded": dict(ag.attrs.get("excluded", {})),
-                      "sources": {k: datasets.citation(k) for k in DESTA_KEYS}})
+    out = pd.DataFrame(
+        {
+            "iso3_a": np.repeat(codes_arr[a], t),
+            "iso3_b": np.repeat(codes_arr[b], t),
+            "year": np.tile(yrs, len(a)),
+            "rta": (n_in > 0).ravel().astype("int8"),
+            "rta_wto": (n_wto > 0).ravel().astype("int8"),
+            "n_inforce": n_in.ravel().astype("int16"),
+            "rta_signed": (n_sig > 0).ravel().astype("int8"),
+            "n_signed": n_sig.ravel().astype("int16"),
+        }
+    )
+    out.attrs.update(
+        {
+            "countries": codes,
+            "years": yrs.tolist(),
+            "corrections": dict(ag.attrs.get("corrections", {})),
+            "excluded": dict(ag.attrs.get("excluded", {})),
+            "sources": {k: datasets.citation(k) for k in DESTA_KEYS},
+        }
+    )
     return out
 
 
 # ----------------------------------------------------------------------------- filling a directed panel
 
+
 def _desta_cube(desta: pd.DataFrame, column: str) -> tuple[pd.Index, np.ndarray, np.ndarray]:
     """(country index, years, values (T, N, N) symmetric int8) of a :func:`desta_panel` frame."""
     need = [c for c in ("iso3_a", "iso3_b", "year", column) if c not in desta.columns]
     if need:
-        raise PanelValidationError(f"fill_agreements: `desta` lacks column(s) {need}; pass the frame of "
-                                   f"gravity.panel.agreements.desta_panel() (columns {list(DESTA_COLUMNS)})")
+        raise PanelValidationError(
+            f"fill_agreements: `desta` lacks column(s) {need}; pass the frame of "
+            f"gravity.panel.agreements.desta_panel() (columns {list(DESTA_COLUMNS)})"
+        )
     v = pd.to_numeric(desta[column], errors="coerce").to_numpy(dtype="float64")
     bad = ~np.isin(v, (0.0, 1.0))
     if bad.any():
-        raise PanelValidationError(f"fill_agreements: desta column {column!r} must be 0/1; {int(bad.sum())} rows "
-                                   "are not, e.g. "
-                                   f"{desta.loc[bad, ['iso3_a', 'iso3_b', 'year', column]].head(5).to_dict('records')}")
+        raise PanelValidationError(
+            f"fill_agreements: desta column {column!r} must be 0/1; {int(bad.sum())} rows "
+            "are not, e.g. "
+            f"{desta.loc[bad, ['iso3_a', 'iso3_b', 'year', column]].head(5).to_dict('records')}"
+        )
     codes = list(desta.attrs.get("countries") or sorted(set(desta["iso3_a"]) | set(desta["iso3_b"])))
     yrs = np.array(desta.attrs.get("years") or sorted(set(desta["year"].astype(int))), dtype="int64")
     cidx = pd.Index(codes)
@@ -157,8 +184,9 @@ def _provision_columns(panel: pd.DataFrame) -> list[str]:
     return [c for c in datasets.PENPPML_PROVISIONS if c in panel.columns]
 
 
-def fill_agreements(panel: pd.DataFrame, desta: pd.DataFrame, *, column: str = "rta_wto",
-                    lags: Iterable[int] = (4, 8)) -> pd.DataFrame:
+def fill_agreements(
+    panel: pd.DataFrame, desta: pd.DataFrame, *, column: str = "rta_wto", lags: Iterable[int] = (4, 8)
+) -> pd.DataFrame:
     """Fill the penppml agreement columns of a directed panel from DESTA where penppml has no record.
 
     For every row i ≠ j and c ∈ {``rta``, ``rta_lag<K>``} (K in ``lags``), with D_ij,t = DESTA's ``column``
@@ -204,14 +232,16 @@ def fill_agreements(panel: pd.DataFrame, desta: pd.DataFrame, *, column: str = "
         raise PanelValidationError(
             f"fill_agreements: panel lacks column(s) {need}; it needs exporter, importer, year, rta and rta_lag<K> "
             f"for K in lags={lags} (itpde_panel(lagged=('rta',), lags={tuple(lags)}) makes them), or pass the lags "
-            f"the panel has")
+            f"the panel has"
+        )
     for c in targets:
         x = pd.to_numeric(panel[c], errors="coerce").to_numpy(dtype="float64")
         bad = ~np.isnan(x) & ~np.isin(x, (0.0, 1.0))
         if bad.any():
             eg = panel.loc[bad, ["exporter", "importer", "year", c]].head(5).to_dict("records")
-            raise PanelValidationError(f"fill_agreements: column {c!r} must be 0, 1 or NaN; {int(bad.sum())} rows "
-                                       f"are not, e.g. {eg}")
+            raise PanelValidationError(
+                f"fill_agreements: column {c!r} must be 0, 1 or NaN; {int(bad.sum())} rows are not, e.g. {eg}"
+            )
     cidx, yrs, cube = _desta_cube(desta, column)
     year = pd.to_numeric(panel["year"], errors="raise").to_numpy(dtype="int64")
     pyears = np.unique(year)
@@ -220,7 +250,8 @@ def fill_agreements(panel: pd.DataFrame, desta: pd.DataFrame, *, column: str = "
     if absent:
         raise PanelValidationError(
             f"fill_agreements: desta covers {yrs.min()}–{yrs.max()} but the panel years {pyears.min()}–{pyears.max()} "
-            f"with lags {lags} need {absent}; build it with desta_panel(years=range({min(wanted)}, {max(wanted) + 1}))")
+            f"with lags {lags} need {absent}; build it with desta_panel(years=range({min(wanted)}, {max(wanted) + 1}))"
+        )
     exp = panel["exporter"].astype(str).to_numpy()
     imp = panel["importer"].astype(str).to_numpy()
     dom = exp == imp
@@ -237,7 +268,7 @@ def fill_agreements(panel: pd.DataFrame, desta: pd.DataFrame, *, column: str = "
         miss = np.isnan(orig) & ~dom
         src = np.where(dom, 3, np.where(~miss, 0, np.where(known, 1, 2)))
         val = orig.copy()
-        val[miss] = d[miss]                                   # d is 0 where DESTA does not cover the pair
+        val[miss] = d[miss]  # d is 0 where DESTA does not cover the pair
         out[c] = val
         out[f"{c}_source"] = pd.Categorical.from_codes(src, categories=list(SOURCES))
         counts = np.bincount(src, minlength=4)
@@ -252,22 +283,32 @@ def fill_agreements(panel: pd.DataFrame, desta: pd.DataFrame, *, column: str = "
     unknown &= ~dom
     not_covered = sorted(set(exp[~dom & (ei < 0)]) | set(imp[~dom & (ii < 0)]))
     out.attrs["agreements_filled"] = filled
-    out.attrs["agreements_desta"] = {"column": column, "rows_not_covered": int((~known & ~dom).sum()),
-                                     "countries_not_covered": not_covered,
-                                     "corrections": dict(desta.attrs.get("corrections", {})),
-                                     "excluded": dict(desta.attrs.get("excluded", {}))}
-    out.attrs["provisions_unknown"] = {"rows": int(unknown.sum()),
-                                       "with_rta": int((unknown & (out["rta"].to_numpy() == 1)).sum()),
-                                       "columns": prov}
+    out.attrs["agreements_desta"] = {
+        "column": column,
+        "rows_not_covered": int((~known & ~dom).sum()),
+        "countries_not_covered": not_covered,
+        "corrections": dict(desta.attrs.get("corrections", {})),
+        "excluded": dict(desta.attrs.get("excluded", {})),
+    }
+    out.attrs["provisions_unknown"] = {
+        "rows": int(unknown.sum()),
+        "with_rta": int((unknown & (out["rta"].to_numpy() == 1)).sum()),
+        "columns": prov,
+    }
     out.attrs.setdefault("sources", {})
     out.attrs["sources"] = {**out.attrs["sources"], **desta.attrs.get("sources", {})}
-    log.info("fill_agreements (%s): filled from DESTA %s; no source %s; provisions unknown on %d rows",
-             column, {c: f["desta"] for c, f in filled.items()}, {c: f["none"] for c, f in filled.items()},
-             int(unknown.sum()))
+    log.info(
+        "fill_agreements (%s): filled from DESTA %s; no source %s; provisions unknown on %d rows",
+        column,
+        {c: f["desta"] for c, f in filled.items()},
+        {c: f["none"] for c, f in filled.items()},
+        int(unknown.sum()),
+    )
     return out
 
 
 # ----------------------------------------------------------------------------- the two sources side by side
+
 
 def _in_force_names(agreements: pd.DataFrame, year: int) -> dict[tuple[str, str], str]:
     inforce, _ = _in_force(agreements, np.array([year]))
@@ -277,8 +318,9 @@ def _in_force_names(agreements: pd.DataFrame, year: int) -> dict[tuple[str, str]
     return label.groupby([sub["iso3_a"], sub["iso3_b"]]).agg("; ".join).to_dict()
 
 
-def agreement_status(panel: pd.DataFrame, countries: Iterable[str], year: int, *,
-                     agreements: pd.DataFrame | None = None) -> pd.DataFrame:
+def agreement_status(
+    panel: pd.DataFrame, countries: Iterable[str], year: int, *, agreements: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Each pair of ``countries`` in ``year`` under penppml and under DESTA, from a filled panel.
 
     Parameters
@@ -303,8 +345,11 @@ def agreement_status(panel: pd.DataFrame, countries: Iterable[str], year: int, *
     PanelValidationError
         A panel that did not go through :func:`fill_agreements`, or countries / year not in it.
     """
-    need = [c for c in ("exporter", "importer", "year", "rta", "rta_source", "rta_desta", "desta_known")
-            if c not in panel.columns]
+    need = [
+        c
+        for c in ("exporter", "importer", "year", "rta", "rta_source", "rta_desta", "desta_known")
+        if c not in panel.columns
+    ]
     if need:
         raise PanelValidationError(f"agreement_status: panel lacks {need}; pass the result of fill_agreements()")
     want = sorted(set(countries))
@@ -314,17 +359,27 @@ def agreement_status(panel: pd.DataFrame, countries: Iterable[str], year: int, *
     sub = panel.loc[yr]
     absent = [c for c in want if c not in set(sub["exporter"].astype(str))]
     if absent:
-        raise PanelValidationError(f"agreement_status: {absent} are not exporters in the panel's {year} rows; "
-                                   f"drop them from `countries`")
+        raise PanelValidationError(
+            f"agreement_status: {absent} are not exporters in the panel's {year} rows; drop them from `countries`"
+        )
     e, i = sub["exporter"].astype(str), sub["importer"].astype(str)
     sub = sub.loc[(e.isin(want) & i.isin(want) & (e < i)).to_numpy()]
     pen = np.where(sub["rta_source"].to_numpy() == "penppml", sub["rta"].to_numpy(dtype="float64"), np.nan)
     des = sub["rta_desta"].to_numpy(dtype="float64")
     known = sub["desta_known"].to_numpy(dtype=bool)
-    status = np.where(np.isnan(pen), np.where(known, "penppml missing", "neither"),
-                      np.where(~known, "penppml only", np.where(pen == des, "agree", "differ")))
-    out = pd.DataFrame({"iso3_a": sub["exporter"].astype(str).to_numpy(),
-                        "iso3_b": sub["importer"].astype(str).to_numpy(), "year": int(year), "penppml": pen})
+    status = np.where(
+        np.isnan(pen),
+        np.where(known, "penppml missing", "neither"),
+        np.where(~known, "penppml only", np.where(pen == des, "agree", "differ")),
+    )
+    out = pd.DataFrame(
+        {
+            "iso3_a": sub["exporter"].astype(str).to_numpy(),
+            "iso3_b": sub["importer"].astype(str).to_numpy(),
+            "year": int(year),
+            "penppml": pen,
+        }
+    )
     if "agreement" in sub.columns:
         out["penppml_agreement"] = np.where(np.isnan(pen), "", sub["agreement"].astype(object).fillna("").astype(str))
     out["desta"] = des.astype("int8")

@@ -27,6 +27,7 @@ In the structural gravity model (Yotov et al. 2016, eq. 1–2)  X_ij,t = exp(π_
 the panel supplies X_ij,t (``trade``) and z_ij,t (covariates, digital interactions); the fixed effects
 are built by the estimator from ``exporter``/``importer``/``year``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -43,8 +44,17 @@ from gravity.panel import features as ft
 
 log = logging.getLogger("gravity.panel")
 
-FLOW_STATUS = ("reported", "zero", "domestic constructed", "not reported", "exporter not reporting this year",
-               "exporter never reports", "country not existing", "missing in source", "domestic not in source")
+FLOW_STATUS = (
+    "reported",
+    "zero",
+    "domestic constructed",
+    "not reported",
+    "exporter not reporting this year",
+    "exporter never reports",
+    "country not existing",
+    "missing in source",
+    "domestic not in source",
+)
 """Categories of ``flow_status``; ``trade`` is NaN exactly for the last six."""
 MISSING_STATUS = FLOW_STATUS[3:]
 FillMethod = Literal["interpolate", "carry_forward"]
@@ -60,65 +70,86 @@ class PanelValidationError(GravityError, ValueError):
 
 
 _check_fill = validator(FillMethod, "fill", PanelValidationError, hint="or None (no fill)")
-_check_domestic = validator(DomesticRule, "domestic", PanelValidationError,
-                            hint="or None (kept as the source has them) or a frame iso3, year, trade")
+_check_domestic = validator(
+    DomesticRule,
+    "domestic",
+    PanelValidationError,
+    hint="or None (kept as the source has them) or a frame iso3, year, trade",
+)
 
 
 def _rows(df: pd.DataFrame, mask, cols, limit: int = 10) -> str:
     sub = df.loc[mask, cols].head(limit)
     more = int(np.asarray(mask).sum()) - len(sub)
-    return "; ".join(", ".join(f"{c}={v}" for c, v in r.items()) for r in sub.to_dict("records")) + \
-        (f"; … and {more} more" if more > 0 else "")
+    return "; ".join(", ".join(f"{c}={v}" for c, v in r.items()) for r in sub.to_dict("records")) + (
+        f"; … and {more} more" if more > 0 else ""
+    )
 
 
 # ----------------------------------------------------------------------------- validation
 
-def validate_trade(trade: pd.DataFrame, *, source_years: Iterable[int] | None = None,
-                   years: Iterable[int] | None = None) -> None:
+
+def validate_trade(
+    trade: pd.DataFrame, *, source_years: Iterable[int] | None = None, years: Iterable[int] | None = None
+) -> None:
     """Raise :class:`PanelValidationError` for missing columns, duplicate keys, negative flows, unknown
     country codes, or requested ``years`` outside the source's coverage (``source_years``)."""
     need = [c for c in ("exporter", "importer", "year", "trade") if c not in trade.columns]
     if need:
-        raise PanelValidationError(f"trade frame lacks column(s) {need}; expected exporter, importer, year, trade "
-                                   f"(see the readers of gravity.data)")
-    keys = pd.DataFrame({"exporter": trade["exporter"].astype(str).to_numpy(),
-                         "importer": trade["importer"].astype(str).to_numpy(), "year": year_values(trade)})
+        raise PanelValidationError(
+            f"trade frame lacks column(s) {need}; expected exporter, importer, year, trade "
+            f"(see the readers of gravity.data)"
+        )
+    keys = pd.DataFrame(
+        {
+            "exporter": trade["exporter"].astype(str).to_numpy(),
+            "importer": trade["importer"].astype(str).to_numpy(),
+            "year": year_values(trade),
+        }
+    )
     dup = keys.duplicated(["exporter", "importer", "year"], keep=False).to_numpy()
     if dup.any():
         raise PanelValidationError(
             f"trade has {int(dup.sum())} rows with duplicate keys (exporter, importer, year) once codes are read "
             f"as text and years as integers: {_rows(trade, dup, ['exporter', 'importer', 'year', 'trade'])}. "
-            f"Fix: aggregate (sum) or drop duplicates before building the panel (and give years in one type).")
+            f"Fix: aggregate (sum) or drop duplicates before building the panel (and give years in one type)."
+        )
     tv = pd.to_numeric(trade["trade"], errors="coerce").to_numpy(dtype=float)
     nonnum = (np.isnan(tv) & trade["trade"].notna().to_numpy()) | np.isinf(tv)
     if nonnum.any():
         raise PanelValidationError(
             f"column 'trade' has {int(nonnum.sum())} non-numeric or infinite values: "
             f"{_rows(trade, nonnum, ['exporter', 'importer', 'year', 'trade'])}. Fix: give flows as finite "
-            f"numbers (NaN for a missing flow).")
+            f"numbers (NaN for a missing flow)."
+        )
     neg = tv < 0
     if neg.any():
         raise PanelValidationError(
             f"column 'trade' has {int(neg.sum())} negative flows: "
-            f"{_rows(trade, neg, ['exporter', 'importer', 'year', 'trade'])}. Flows must be >= 0.")
-    codes = pd.unique(np.concatenate([trade["exporter"].astype(str).to_numpy(),
-                                      trade["importer"].astype(str).to_numpy()]))
+            f"{_rows(trade, neg, ['exporter', 'importer', 'year', 'trade'])}. Flows must be >= 0."
+        )
+    codes = pd.unique(
+        np.concatenate([trade["exporter"].astype(str).to_numpy(), trade["importer"].astype(str).to_numpy()])
+    )
     unknown = sorted(set(codes) - cc.known_codes())
     if unknown:
         bad = (trade["exporter"].astype(str).isin(unknown) | trade["importer"].astype(str).isin(unknown)).to_numpy()
         raise PanelValidationError(
             f"unknown country codes {unknown} in columns exporter/importer, e.g. rows "
             f"{_rows(trade, bad, ['exporter', 'importer', 'year'])}. Fix: harmonise with "
-            f"gravity.data.countries.to_iso3 (or add them to data/legacy_codes.csv).")
+            f"gravity.data.countries.to_iso3 (or add them to data/legacy_codes.csv)."
+        )
     if years is not None:
         years = year_list(years, "years")
-        cover = sorted(set(year_list(source_years, "source_years") if source_years is not None
-                           else year_values(trade).tolist()))
+        cover = sorted(
+            set(year_list(source_years, "source_years") if source_years is not None else year_values(trade).tolist())
+        )
         outside = sorted(set(years) - set(cover))
         if outside:
             raise PanelValidationError(
                 f"years {outside} are outside the trade source's coverage ({_span(cover)}). "
-                f"Fix: choose years among {cover}.")
+                f"Fix: choose years among {cover}."
+            )
 
 
 def year_values(trade: pd.DataFrame) -> np.ndarray:
@@ -148,20 +179,23 @@ def year_values(trade: pd.DataFrame) -> np.ndarray:
     if pd.api.types.is_datetime64_any_dtype(raw.dtype) or isinstance(raw.dtype, pd.PeriodDtype):
         raise PanelValidationError(
             f"column 'year' holds dates ({raw.dtype}, e.g. {raw.iloc[0]!s}), not years; an integer cast would "
-            f"give a count of time units since 1970. Fix: trade['year'] = trade['year'].dt.year")
+            f"give a count of time units since 1970. Fix: trade['year'] = trade['year'].dt.year"
+        )
     num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(num) | (num != np.round(num))
     if bad.any():
         raise PanelValidationError(
             f"column 'year' has {int(bad.sum())} values that are not whole years: "
             f"{_rows(trade, bad, ['exporter', 'importer', 'year'])}. Fix: give calendar years as integers "
-            f"(e.g. 2000), not fractions or text.")
+            f"(e.g. 2000), not fractions or text."
+        )
     far = (num < YEAR_RANGE[0]) | (num > YEAR_RANGE[1])
     if far.any():
         raise PanelValidationError(
             f"column 'year' has {int(far.sum())} values outside {YEAR_RANGE[0]}-{YEAR_RANGE[1]}: "
             f"{_rows(trade, far, ['exporter', 'importer', 'year'])}. Fix: give calendar years with four digits "
-            f"(a two-digit 16 means 2016; 99999 or -2000 is a typo or a code)")
+            f"(a two-digit 16 means 2016; 99999 or -2000 is a typo or a code)"
+        )
     return num.astype("int64")
 
 
@@ -192,16 +226,24 @@ def year_list(years, name: str = "years") -> list[int]:
     if isinstance(years, (str, bytes, int, float, np.integer, np.floating)):
         years = [years]
     vals = list(years)
-    if any(isinstance(y, (np.datetime64, pd.Timestamp)) or hasattr(y, "year") and not isinstance(y, (int, float))
-           for y in vals):
-        raise PanelValidationError(f"{name}={vals[:5]!r} holds dates, not years. Fix: pass years, e.g. "
-                                   f"{name}=[2000, 2004]")
+    if any(
+        isinstance(y, (np.datetime64, pd.Timestamp)) or hasattr(y, "year") and not isinstance(y, (int, float))
+        for y in vals
+    ):
+        raise PanelValidationError(
+            f"{name}={vals[:5]!r} holds dates, not years. Fix: pass years, e.g. {name}=[2000, 2004]"
+        )
     num = pd.to_numeric(pd.Series(vals, dtype=object), errors="coerce").to_numpy(dtype=float)
-    bad = [v for v, x in zip(vals, num) if isinstance(v, bool) or not np.isfinite(x) or x != np.round(x)
-           or not YEAR_RANGE[0] <= x <= YEAR_RANGE[1]]
+    bad = [
+        v
+        for v, x in zip(vals, num)
+        if isinstance(v, bool) or not np.isfinite(x) or x != np.round(x) or not YEAR_RANGE[0] <= x <= YEAR_RANGE[1]
+    ]
     if bad:
-        raise PanelValidationError(f"{name} {bad[:8]} are not whole calendar years between {YEAR_RANGE[0]} and "
-                                   f"{YEAR_RANGE[1]}. Fix: pass integers such as {name}=[2000, 2004]")
+        raise PanelValidationError(
+            f"{name} {bad[:8]} are not whole calendar years between {YEAR_RANGE[0]} and "
+            f"{YEAR_RANGE[1]}. Fix: pass integers such as {name}=[2000, 2004]"
+        )
     return [int(x) for x in num]
 
 
@@ -215,9 +257,17 @@ def _span(years: list[int]) -> str:
 
 # ----------------------------------------------------------------------------- indicators
 
-def indicator_grid(ind: pd.DataFrame, names: list[str], codes: np.ndarray, years: np.ndarray, *,
-                   fill: FillMethod | None = None, limit: int | None = None,
-                   proxies: dict[str, str] | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+
+def indicator_grid(
+    ind: pd.DataFrame,
+    names: list[str],
+    codes: np.ndarray,
+    years: np.ndarray,
+    *,
+    fill: FillMethod | None = None,
+    limit: int | None = None,
+    proxies: dict[str, str] | None = None,
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """For each indicator: (values[N, T], flags[N, T]) on ``codes`` × ``years``.
 
     ``fill="interpolate"`` interpolates linearly between a country's observed years (never beyond its
@@ -244,14 +294,17 @@ def indicator_grid(ind: pd.DataFrame, names: list[str], codes: np.ndarray, years
     where = {nm: k for k, nm in enumerate(name_uniq)}
     for name in names:
         if name not in where:
-            raise PanelValidationError(f"indicator {name!r} is not in the indicator frame "
-                                       f"(present: {sorted(name_uniq)})")
+            raise PanelValidationError(
+                f"indicator {name!r} is not in the indicator frame (present: {sorted(name_uniq)})"
+            )
         pos = positions[where[name]]
         key = pd.DataFrame({"iso3": ind["iso3"].to_numpy(dtype=object)[pos], "year": year_all[pos]})
         dup = key.duplicated(keep=False).to_numpy()
         if dup.any():
-            raise PanelValidationError(f"indicator {name!r} has duplicate (iso3, year) rows: "
-                                       f"{_rows(ind.iloc[pos], dup, ['iso3', 'year', 'value', 'source'])}")
+            raise PanelValidationError(
+                f"indicator {name!r} has duplicate (iso3, year) rows: "
+                f"{_rows(ind.iloc[pos], dup, ['iso3', 'year', 'value', 'source'])}"
+            )
         y0 = int(min(year_all[pos].min(), years.min()))
         y1 = int(max(year_all[pos].max(), years.max()))
         all_years = np.arange(y0, y1 + 1)
@@ -287,6 +340,7 @@ def indicator_grid(ind: pd.DataFrame, names: list[str], codes: np.ndarray, years
 
 
 # ----------------------------------------------------------------------------- panel
+
 
 def build_panel(
     trade: pd.DataFrame,
@@ -342,7 +396,7 @@ def build_panel(
     tr["exporter"] = tr["exporter"].astype(str)
     tr["importer"] = tr["importer"].astype(str)
     tr["year"] = year_values(tr)
-    if not pd.api.types.is_numeric_dtype(tr["trade"]):   # numeric text ("1"), checked by validate_trade
+    if not pd.api.types.is_numeric_dtype(tr["trade"]):  # numeric text ("1"), checked by validate_trade
         tr["trade"] = pd.to_numeric(tr["trade"], errors="coerce").astype(float)
     years_arr = np.array(sorted(set(year_list(years) if years is not None else tr["year"].unique().tolist())))
     src_exporters = set(pd.unique(tr["exporter"].to_numpy()))
@@ -358,21 +412,27 @@ def build_panel(
             areas = [c for c, k in zip(codes, kind) if k == "area"]
             if areas:
                 m = tr["exporter"].isin(areas) | tr["importer"].isin(areas)
-                log.info("dropped non-country areas %s (%d rows, %.3f%% of trade)", areas, int(m.sum()),
-                         100 * tr.loc[m, "trade"].sum() / max(tr["trade"].sum(), 1e-300))
+                log.info(
+                    "dropped non-country areas %s (%d rows, %.3f%% of trade)",
+                    areas,
+                    int(m.sum()),
+                    100 * tr.loc[m, "trade"].sum() / max(tr["trade"].sum(), 1e-300),
+                )
                 attrs["dropped_countries"].update({a: "non-country area code" for a in areas})
                 codes = [c for c in codes if c not in areas]
     else:
         codes = sorted(set(countries))
         unknown = sorted(set(codes) - cc.known_codes())
         if unknown:
-            raise PanelValidationError(f"countries {unknown} are unknown codes; harmonise with "
-                                       f"gravity.data.countries.to_iso3")
+            raise PanelValidationError(
+                f"countries {unknown} are unknown codes; harmonise with gravity.data.countries.to_iso3"
+            )
         absent = sorted(set(codes) - set(present))
         if absent:
             raise PanelValidationError(
                 f"countries {absent} have no flows at all (no row as exporter or importer) in the trade source "
-                f"for years {_span(years_arr.tolist())}. Fix: drop them from `countries`.")
+                f"for years {_span(years_arr.tolist())}. Fix: drop them from `countries`."
+            )
     tr = tr[tr["exporter"].isin(codes) & tr["importer"].isin(codes)]
 
     # countries with no positive flow at all
@@ -386,7 +446,8 @@ def build_panel(
                 f"countries {empty} have no positive flow in either direction in {_span(years_arr.tolist())} "
                 f"(their fixed effects are not identified); rows: "
                 f"{_rows(tr, rows.to_numpy(), ['exporter', 'importer', 'year', 'trade'], 6) or 'none'}. "
-                f"Fix: pass drop_empty=True (logged) or restrict `countries`.")
+                f"Fix: pass drop_empty=True (logged) or restrict `countries`."
+            )
         log.info("dropped %d countries without any positive flow: %s", len(empty), empty)
         attrs["dropped_countries"].update({c: "no positive flow in the panel years" for c in empty})
         codes = [c for c in codes if c not in empty]
@@ -399,8 +460,8 @@ def build_panel(
     yi = np.repeat(np.arange(t, dtype=np.intp), n * n)
     ei = np.tile(np.repeat(np.arange(n, dtype=np.intp), n), t)
     ii = np.tile(np.arange(n, dtype=np.intp), n * t)
-    oy = ei * t + yi          # flat index into (country × year) arrays, exporter side
-    dy = ii * t + yi          # importer side
+    oy = ei * t + yi  # flat index into (country × year) arrays, exporter side
+    dy = ii * t + yi  # importer side
     intl = ei != ii
 
     def side(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
@@ -408,8 +469,11 @@ def build_panel(
 
     rep_codes = np.repeat(codes_arr, t)
     rep_years = np.tile(years_arr, n)
-    pos_of = (np.searchsorted(years_arr, tr["year"].to_numpy()) * n * n
-              + cidx.get_indexer(tr["exporter"].to_numpy()) * n + cidx.get_indexer(tr["importer"].to_numpy()))
+    pos_of = (
+        np.searchsorted(years_arr, tr["year"].to_numpy()) * n * n
+        + cidx.get_indexer(tr["exporter"].to_numpy()) * n
+        + cidx.get_indexer(tr["importer"].to_numpy())
+    )
     size = n * n * t
     trade_v = np.full(size, np.nan)
     trade_v[pos_of] = tr["trade"].to_numpy(dtype="float64")
@@ -442,11 +506,13 @@ def build_panel(
         d = d[d["iso3"].isin(codes) & d["year"].isin(years_arr)]
         dd = d.duplicated(["iso3", "year"], keep=False).to_numpy()
         if dd.any():
-            raise PanelValidationError(f"domestic frame has duplicate (iso3, year) rows: "
-                                       f"{_rows(d, dd, ['iso3', 'year', 'trade'])}")
+            raise PanelValidationError(
+                f"domestic frame has duplicate (iso3, year) rows: {_rows(d, dd, ['iso3', 'year', 'trade'])}"
+            )
         if (d["trade"] < 0).any():
-            raise PanelValidationError(f"domestic frame has negative flows: "
-                                       f"{_rows(d, (d['trade'] < 0).to_numpy(), ['iso3', 'year', 'trade'])}")
+            raise PanelValidationError(
+                f"domestic frame has negative flows: {_rows(d, (d['trade'] < 0).to_numpy(), ['iso3', 'year', 'trade'])}"
+            )
         p = np.searchsorted(years_arr, d["year"].to_numpy()) * n * n + cidx.get_indexer(d["iso3"].to_numpy()) * (n + 1)
         trade_v[diag] = np.nan
         st[diag] = S["domestic not in source"]
@@ -460,14 +526,17 @@ def build_panel(
                     "domestic='require': the trade source has no domestic flows (exporter == importer rows). "
                     "Fix: use a source with them (ITPD-E, Yotov et al. 2016), pass domestic=<frame iso3, year, "
                     "trade> constructed from output data (gravity.scenario.baseline.domestic_flows), or "
-                    "domestic='exclude' for a partial-equilibrium panel.")
+                    "domestic='exclude' for a partial-equilibrium panel."
+                )
             st[diag] = S["domestic not in source"]
             attrs["domestic"] = "not in source: i = i rows kept with trade NaN"
-            log.warning("trade source has no domestic flows: the %d i = i cells are kept as missing "
-                        "('domestic not in source')", int(diag.sum()))
+            log.warning(
+                "trade source has no domestic flows: the %d i = i cells are kept as missing ('domestic not in source')",
+                int(diag.sum()),
+            )
         else:
             attrs["domestic"] = "from source"
-    else:                                   # "exclude", checked above
+    else:  # "exclude", checked above
         keep = ~diag
         attrs["domestic"] = "excluded (no i = i rows)"
         log.info("domestic='exclude': no i = i rows in the panel")
@@ -475,14 +544,15 @@ def build_panel(
     cols: dict[str, np.ndarray] = {
         "exporter": pd.Categorical.from_codes(ei, categories=codes_arr, validate=False),
         "importer": pd.Categorical.from_codes(ii, categories=codes_arr, validate=False),
-        "year": years_arr[yi], "trade": trade_v,
+        "year": years_arr[yi],
+        "trade": trade_v,
         "flow_status": pd.Categorical.from_codes(st, categories=list(FLOW_STATUS), validate=False),
     }
 
     # extra trade columns (pair-year)
     extra = [c for c in tr.columns if c not in ("exporter", "importer", "year", "trade")]
     if extra:
-        src_row = np.full(size, len(tr), dtype=np.int64)   # len(tr) → the appended "absent" slot
+        src_row = np.full(size, len(tr), dtype=np.int64)  # len(tr) → the appended "absent" slot
         src_row[pos_of] = np.arange(len(tr))
     for c in extra:
         vals = tr[c].to_numpy()
@@ -501,8 +571,9 @@ def build_panel(
             raise PanelValidationError(f"pairs frame lacks columns {sorted(need)}")
         dp = pairs.duplicated(["exporter", "importer"], keep=False).to_numpy()
         if dp.any():
-            raise PanelValidationError(f"pairs frame has duplicate (exporter, importer) rows: "
-                                       f"{_rows(pairs, dp, ['exporter', 'importer'])}")
+            raise PanelValidationError(
+                f"pairs frame has duplicate (exporter, importer) rows: {_rows(pairs, dp, ['exporter', 'importer'])}"
+            )
         pe = cidx.get_indexer(pairs["exporter"].astype(str).to_numpy())
         pi = cidx.get_indexer(pairs["importer"].astype(str).to_numpy())
         ok = (pe >= 0) & (pi >= 0)
@@ -541,8 +612,9 @@ def build_panel(
     names: list[str] = []
     if indicators is not None:
         names = list(indicator_names) if indicator_names is not None else list(pd.unique(indicators["indicator"]))
-        grids = indicator_grid(indicators, names, codes_arr, years_arr, fill=fill, limit=fill_limit,
-                               proxies=indicator_proxies)
+        grids = indicator_grid(
+            indicators, names, codes_arr, years_arr, fill=fill, limit=fill_limit, proxies=indicator_proxies
+        )
         for name, (v, f) in grids.items():
             cols[f"{name}_o"] = side(v, oy)
             cols[f"{name}_d"] = side(v, dy)

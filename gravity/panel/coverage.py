@@ -12,6 +12,7 @@ exactly what an estimation on that panel would see. Items:
 * each merged indicator x (``<x>_o`` / ``<x>_flag_o``): present (observed), flagged (interpolated,
   carried forward, proxy, or the source's own flag such as ITU ``estimate``) or missing.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -57,8 +58,15 @@ def coverage_report(panel: pd.DataFrame, countries=ECO, indicators=None) -> pd.D
                 why = pd.Series(status[m_exp]).value_counts()
                 rows.append((c, "exports (exporter-reported)", y, "missing", why.index[0] if len(why) else ""))
             n_imp = int(flow_ok[m_imp].sum())
-            rows.append((c, "imports (partner-reported)", y, "present" if n_imp else "missing",
-                         f"{n_imp} partners report exports to it"))
+            rows.append(
+                (
+                    c,
+                    "imports (partner-reported)",
+                    y,
+                    "present" if n_imp else "missing",
+                    f"{n_imp} partners report exports to it",
+                )
+            )
             if dist is not None:
                 # pairs that carry a flow (either direction) must have a distance
                 m = (m_exp | m_imp) & flow_ok
@@ -66,8 +74,9 @@ def coverage_report(panel: pd.DataFrame, countries=ECO, indicators=None) -> pd.D
                 k = int(np.isnan(d).sum())
                 st = "present" if k == 0 else ("missing" if k == len(d) else "flagged")
                 other = np.where(exp[m] == c, imp[m], exp[m])[np.isnan(d)]
-                rows.append((c, "distance (GeoDist)", y, st,
-                             f"no dist for {', '.join(sorted(set(other)))}" if k else ""))
+                rows.append(
+                    (c, "distance (GeoDist)", y, st, f"no dist for {', '.join(sorted(set(other)))}" if k else "")
+                )
     first = ~pd.DataFrame({"e": exp, "y": yr}).duplicated().to_numpy()
     sub = panel.loc[first & np.isin(exp, countries)]
     for x in indicators:

@@ -21,6 +21,7 @@ rules. *Conflict Management and Peace Science* 26(5): 471–491.
 Borchert, I., Larch, M., Shikher, S. & Yotov, Y. V. (2021). The International Trade and Production
 Database for Estimation (ITPD-E). *International Economics* 166: 140–166.
 """
+
 from __future__ import annotations
 
 import functools
@@ -37,19 +38,24 @@ from gravity.panel.build import PanelValidationError
 SOURCES = {"itpde": "ITPD-E", "comtrade": "UN Comtrade", "cow": "COW"}
 """Column name → label of each source."""
 SOURCE_PAIRS = (("itpde", "comtrade"), ("itpde", "cow"), ("comtrade", "cow"))
-COVERAGE = {"itpde": tuple(range(2000, 2017)), "comtrade": tuple(range(1964, 2017, 4)),
-            "cow": tuple(range(1870, 2015))}
+COVERAGE = {"itpde": tuple(range(2000, 2017)), "comtrade": tuple(range(1964, 2017, 4)), "cow": tuple(range(1870, 2015))}
 """Years each source covers (ITPD-E release 1 aggregated; penppml Comtrade waves; COW v4.0)."""
 CROSS_YEARS = (2000, 2004, 2008, 2012, 2016)
 """Default years: the Comtrade waves within ITPD-E's span (pairs with COW use those up to 2012)."""
-REGISTRY_KEYS = {"itpde": "itpd-e-aggregated/itpd_aggregated.rds", "comtrade": "penppml-comtrade/trade.rda",
-                 "cow": "cow-trade/cow_trade_ndy.rda"}
+REGISTRY_KEYS = {
+    "itpde": "itpd-e-aggregated/itpd_aggregated.rds",
+    "comtrade": "penppml-comtrade/trade.rda",
+    "cow": "cow-trade/cow_trade_ndy.rda",
+}
 
 
 @functools.cache
 def _source(name: str) -> pd.DataFrame:
-    reader = {"itpde": datasets.read_itpde_aggregated, "comtrade": datasets.read_comtrade_penppml,
-              "cow": datasets.read_cow_trade}[name]
+    reader = {
+        "itpde": datasets.read_itpde_aggregated,
+        "comtrade": datasets.read_comtrade_penppml,
+        "cow": datasets.read_cow_trade,
+    }[name]
     return reader()[["exporter", "importer", "year", "trade"]]
 
 
@@ -67,8 +73,11 @@ def cross_source_flows(countries: Iterable[str] = ECO, years: Iterable[int] = CR
     frames = []
     for name in SOURCES:
         d = _source(name)
-        d = d[d["year"].isin(years) & (d["exporter"].isin(countries) | d["importer"].isin(countries))
-              & (d["exporter"] != d["importer"])]
+        d = d[
+            d["year"].isin(years)
+            & (d["exporter"].isin(countries) | d["importer"].isin(countries))
+            & (d["exporter"] != d["importer"])
+        ]
         frames.append(d.set_index(["exporter", "importer", "year"])["trade"].rename(name))
     out = pd.concat(frames, axis=1, join="outer").reset_index()
     codes = pd.unique(np.concatenate([out["exporter"].to_numpy(dtype=object), out["importer"].to_numpy(dtype=object)]))
@@ -85,8 +94,9 @@ def _musd(v: float) -> str:
     return f"{v / 1e6:,.1f} m$" if v >= 1e6 or v == 0 else f"{v / 1e6:.3g} m$"
 
 
-def cross_source_table(countries: Iterable[str] = ECO, years: Iterable[int] = CROSS_YEARS, *,
-                       flows: pd.DataFrame | None = None) -> pd.DataFrame:
+def cross_source_table(
+    countries: Iterable[str] = ECO, years: Iterable[int] = CROSS_YEARS, *, flows: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Agreement of ITPD-E, UN Comtrade and COW per country × direction × source pair.
 
     For country c, direction (``exports``: flows c → j; ``imports``: j → c, j ≠ c) and sources (a, b), over
@@ -115,8 +125,9 @@ def cross_source_table(countries: Iterable[str] = ECO, years: Iterable[int] = CR
     countries, years = list(countries), sorted(set(int(y) for y in years))
     unknown = sorted(set(countries) - cc.known_codes())
     if unknown:
-        raise PanelValidationError(f"countries {unknown} are not known ISO3 codes; harmonise with "
-                                   "gravity.data.countries.to_iso3")
+        raise PanelValidationError(
+            f"countries {unknown} are not known ISO3 codes; harmonise with gravity.data.countries.to_iso3"
+        )
     f = cross_source_flows(countries, years) if flows is None else flows
     rows = []
     for c in countries:
@@ -132,25 +143,41 @@ def cross_source_table(countries: Iterable[str] = ECO, years: Iterable[int] = CR
                 lr = la - lb
                 top = np.argsort(-np.abs(lr), kind="stable")[:3]
                 dm = d[both]
-                gaps = "; ".join(f"{p} {y}: {_musd(va)} vs {_musd(vb)}" for p, y, va, vb in zip(
-                    dm[partner].to_numpy()[top], dm["year"].to_numpy()[top], xa[both][top], xb[both][top]))
-                rows.append({
-                    "iso3": c, "direction": direction, "source_a": SOURCES[a], "source_b": SOURCES[b],
-                    "years": ", ".join(map(str, common)),
-                    "n_a": int(np.isfinite(xa).sum()), "n_b": int(np.isfinite(xb).sum()),
-                    "n_matched": int(both.sum()),
-                    "matched_share": both.sum() / either.sum() if either.any() else np.nan,
-                    "corr_log": float(np.corrcoef(la, lb)[0, 1]) if both.sum() >= 3 else np.nan,
-                    "median_log_ratio": float(np.median(lr)) if both.any() else np.nan,
-                    "value_a": float(xa[both].sum()), "value_b": float(xb[both].sum()),
-                    "largest_gaps": gaps,
-                })
+                gaps = "; ".join(
+                    f"{p} {y}: {_musd(va)} vs {_musd(vb)}"
+                    for p, y, va, vb in zip(
+                        dm[partner].to_numpy()[top], dm["year"].to_numpy()[top], xa[both][top], xb[both][top]
+                    )
+                )
+                rows.append(
+                    {
+                        "iso3": c,
+                        "direction": direction,
+                        "source_a": SOURCES[a],
+                        "source_b": SOURCES[b],
+                        "years": ", ".join(map(str, common)),
+                        "n_a": int(np.isfinite(xa).sum()),
+                        "n_b": int(np.isfinite(xb).sum()),
+                        "n_matched": int(both.sum()),
+                        "matched_share": both.sum() / either.sum() if either.any() else np.nan,
+                        "corr_log": float(np.corrcoef(la, lb)[0, 1]) if both.sum() >= 3 else np.nan,
+                        "median_log_ratio": float(np.median(lr)) if both.any() else np.nan,
+                        "value_a": float(xa[both].sum()),
+                        "value_b": float(xb[both].sum()),
+                        "largest_gaps": gaps,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
-def cross_source_summary(table: pd.DataFrame | None = None, *, flows: pd.DataFrame | None = None,
-                         countries: Iterable[str] = ("TJK", "UZB", "TKM"),
-                         partners: Iterable[str] = ("RUS", "KAZ", "TUR", "CHN"), year: int = 2012) -> list[str]:
+def cross_source_summary(
+    table: pd.DataFrame | None = None,
+    *,
+    flows: pd.DataFrame | None = None,
+    countries: Iterable[str] = ("TJK", "UZB", "TKM"),
+    partners: Iterable[str] = ("RUS", "KAZ", "TUR", "CHN"),
+    year: int = 2012,
+) -> list[str]:
     """A few plain sentences on the mirror flows of ``countries`` (default: the three ECO members that do
     not report exports to UN Comtrade after 2000).
 
@@ -179,14 +206,19 @@ def cross_source_summary(table: pd.DataFrame | None = None, *, flows: pd.DataFra
             key = (c, p, int(year))
             v = f.loc[key] if key in f.index else pd.Series({s: np.nan for s in SOURCES})
             ct = _musd(v["comtrade"]) if np.isfinite(v["comtrade"]) else f"no report by {c}"
-            parts.append(f"to {p} ITPD-E {_musd(v['itpde'])}, UN Comtrade {ct}, COW ({p}'s imports) "
-                         f"{_musd(v['cow'])}")
+            parts.append(f"to {p} ITPD-E {_musd(v['itpde'])}, UN Comtrade {ct}, COW ({p}'s imports) {_musd(v['cow'])}")
         out.append(f"{c}'s exports in {year}: " + "; ".join(parts) + ".")
-        r = table[(table["iso3"] == c) & (table["direction"] == "exports") & (table["source_a"] == "ITPD-E")
-                  & (table["source_b"] == "COW")]
+        r = table[
+            (table["iso3"] == c)
+            & (table["direction"] == "exports")
+            & (table["source_a"] == "ITPD-E")
+            & (table["source_b"] == "COW")
+        ]
         if len(r):
             r = r.iloc[0]
-            out.append(f"Over {r['years']}, ITPD-E and COW both show a positive flow for {r['matched_share']:.0%} of "
-                       f"{c}'s export pair-years with a flow in either; where both do, the log correlation is "
-                       f"{r['corr_log']:.2f} and ITPD-E is {np.exp(r['median_log_ratio']):.2f}× COW at the median.")
+            out.append(
+                f"Over {r['years']}, ITPD-E and COW both show a positive flow for {r['matched_share']:.0%} of "
+                f"{c}'s export pair-years with a flow in either; where both do, the log correlation is "
+                f"{r['corr_log']:.2f} and ITPD-E is {np.exp(r['median_log_ratio']):.2f}× COW at the median."
+            )
     return out

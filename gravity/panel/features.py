@@ -49,6 +49,7 @@ Analysis: The Structural Gravity Model*. WTO and UNCTAD, ch. 1–2.
 Heid, B., Larch, M. and Yotov, Y. V. (2021). Estimating the effects of non-discriminatory trade policies
 within structural gravity models. *Canadian Journal of Economics* 54(1), 376–409.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
@@ -183,11 +184,19 @@ for _k in (
     Kind("log", "column", log_positive, "ln c"),
     Kind("any_of", "columns", lambda *c: np.column_stack(c).max(axis=1), "max_k c_k"),
     Kind("all_of", "columns", _all_of, "min_k c_k"),
-    Kind("log1p_exporter_times", "columns", lambda xo, *w: _times(np.log1p(np.where(xo >= 0, xo, np.nan)), w),
-         "ln(1 + c_1) · c_2 ⋯ c_k"),
+    Kind(
+        "log1p_exporter_times",
+        "columns",
+        lambda xo, *w: _times(np.log1p(np.where(xo >= 0, xo, np.nan)), w),
+        "ln(1 + c_1) · c_2 ⋯ c_k",
+    ),
     Kind("log_times", "columns", lambda x, *w: _times(log_positive(x), w), "ln c_1 · c_2 ⋯ c_k"),
-    Kind("log_min_times", "columns", lambda a, b, *w: _times(log_positive(np.minimum(a, b)), w),
-         "ln min(c_1, c_2) · c_3 ⋯ c_k"),
+    Kind(
+        "log_min_times",
+        "columns",
+        lambda a, b, *w: _times(log_positive(np.minimum(a, b)), w),
+        "ln min(c_1, c_2) · c_3 ⋯ c_k",
+    ),
 ):
     register(_k)
 
@@ -263,8 +272,10 @@ def compute(kind: str, *arrays: np.ndarray, times: np.ndarray | None = None) -> 
         If ``kind`` is not registered.
     """
     if kind not in KINDS:
-        raise RegressorError(f"unknown regressor kind {kind!r}; use one of {', '.join(KINDS)} "
-                             f"or add it with gravity.panel.features.register")
+        raise RegressorError(
+            f"unknown regressor kind {kind!r}; use one of {', '.join(KINDS)} "
+            f"or add it with gravity.panel.features.register"
+        )
     v = KINDS[kind].compute(*arrays)
     return v if times is None else v * times
 
@@ -292,8 +303,10 @@ def build_regressor(frame: pd.DataFrame, r: Regressor) -> np.ndarray:
     """
     missing = [c for c in r.inputs if c not in frame.columns]
     if missing:
-        raise RegressorError(f"regressor {r.name!r} needs column(s) {missing} that the panel does not have; "
-                             f"fix the panel or the [regressors] entry")
+        raise RegressorError(
+            f"regressor {r.name!r} needs column(s) {missing} that the panel does not have; "
+            f"fix the panel or the [regressors] entry"
+        )
     args = [frame[c].to_numpy(float) for c in KINDS[r.kind].inputs(r.indicator, r.columns)]
     return compute(r.kind, *args, times=frame[r.times].to_numpy(float) if r.times else None)
 

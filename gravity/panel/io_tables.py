@@ -20,6 +20,7 @@ Timmer, M. P. et al. (2015). An illustrated user guide to the World Input-Output
 International Economics* 23(3), 575–605.
 Felipe, P. (2021). cp2015: the Caliendo & Parro (2015) model in R (github.com/paulofelipe/cp2015).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -32,14 +33,37 @@ from gravity.data.readers.wiod import WIOD_INDUSTRIES, WIOD_YEARS
 from gravity.data.registry import load
 from gravity.panel.build import PanelValidationError
 
-__all__ = ["CP2015_THETA", "IOTable", "WIOD_GOODS", "WIOD_THETA_SOURCE", "cp2015_io_table", "cp2015_shock",
-           "wiod_io_table"]
+__all__ = [
+    "CP2015_THETA",
+    "IOTable",
+    "WIOD_GOODS",
+    "WIOD_THETA_SOURCE",
+    "cp2015_io_table",
+    "cp2015_shock",
+    "wiod_io_table",
+]
 
 CP2015_THETA = {
-    "Agriculture": 9.11, "Mining": 13.53, "Food": 2.62, "Textile": 8.10, "Wood": 11.50, "Paper": 16.52,
-    "Petroleum": 64.85, "Chemicals": 3.13, "Plastic": 1.67, "Minerals": 2.41, "Basic metals": 3.28,
-    "Metal products": 6.99, "Machinery n.e.c": 1.45, "Office": 12.95, "Electrical": 12.91, "Communication": 3.95,
-    "Medical": 8.71, "Auto": 8.22, "Other Transport": 8.22, "Other": 3.98,
+    "Agriculture": 9.11,
+    "Mining": 13.53,
+    "Food": 2.62,
+    "Textile": 8.10,
+    "Wood": 11.50,
+    "Paper": 16.52,
+    "Petroleum": 64.85,
+    "Chemicals": 3.13,
+    "Plastic": 1.67,
+    "Minerals": 2.41,
+    "Basic metals": 3.28,
+    "Metal products": 6.99,
+    "Machinery n.e.c": 1.45,
+    "Office": 12.95,
+    "Electrical": 12.91,
+    "Communication": 3.95,
+    "Medical": 8.71,
+    "Auto": 8.22,
+    "Other Transport": 8.22,
+    "Other": 3.98,
 }
 """θ_j of the 20 goods sectors as the cp2015 data ship them (``theta`` of ``cp2015_nafta.rda``: CP Table 1,
 with 8.22 for Auto and Other Transport); every CP service sector has 8.22 there."""
@@ -48,16 +72,32 @@ WIOD_GOODS = tuple(f"c{k}" for k in range(1, 17))
 """WIOD 2013 goods industries: agriculture (c1), mining (c2), manufacturing (c3–c16)."""
 
 WIOD_THETA_SOURCE = {
-    "c1": ("Agriculture",), "c2": ("Mining",), "c3": ("Food",), "c4": ("Textile",), "c5": ("Textile",),
-    "c6": ("Wood",), "c7": ("Paper",), "c8": ("Petroleum",), "c9": ("Chemicals",), "c10": ("Plastic",),
-    "c11": ("Minerals",), "c12": ("Basic metals", "Metal products"), "c13": ("Machinery n.e.c",),
-    "c14": ("Office", "Electrical", "Communication", "Medical"), "c15": ("Auto", "Other Transport"),
+    "c1": ("Agriculture",),
+    "c2": ("Mining",),
+    "c3": ("Food",),
+    "c4": ("Textile",),
+    "c5": ("Textile",),
+    "c6": ("Wood",),
+    "c7": ("Paper",),
+    "c8": ("Petroleum",),
+    "c9": ("Chemicals",),
+    "c10": ("Plastic",),
+    "c11": ("Minerals",),
+    "c12": ("Basic metals", "Metal products"),
+    "c13": ("Machinery n.e.c",),
+    "c14": ("Office", "Electrical", "Communication", "Medical"),
+    "c15": ("Auto", "Other Transport"),
     "c16": ("Other",),
 }
 """WIOD goods industry → the CP sectors (ISIC rev. 3) it covers; its θ is their simple mean."""
 
-_WIOD_FINAL_CATEGORIES = ("household consumption", "non-profit consumption", "government consumption",
-                          "gross fixed capital formation", "changes in inventories and valuables")
+_WIOD_FINAL_CATEGORIES = (
+    "household consumption",
+    "non-profit consumption",
+    "government consumption",
+    "gross fixed capital formation",
+    "changes in inventories and valuables",
+)
 
 
 @dataclass(frozen=True)
@@ -156,8 +196,9 @@ def wiod_io_table(year: int, *, theta=None, services_theta: float = 8.22) -> IOT
     Timmer et al. (2015); Caliendo & Parro (2015), Table 1 (θ).
     """
     if int(year) not in WIOD_YEARS:
-        raise PanelValidationError(f"WIOD 2013 covers {WIOD_YEARS[0]}–{WIOD_YEARS[-1]}, got year {year}; pick a "
-                                   "year in that range")
+        raise PanelValidationError(
+            f"WIOD 2013 covers {WIOD_YEARS[0]}–{WIOD_YEARS[-1]}, got year {year}; pick a year in that range"
+        )
     obj = load(f"wiod2013/wiot_{int(year)}.RData")
     if isinstance(obj, dict) and len(obj) == 1 and isinstance(next(iter(obj.values())), dict):
         obj = next(iter(obj.values()))
@@ -165,28 +206,37 @@ def wiod_io_table(year: int, *, theta=None, services_theta: float = 8.22) -> IOT
     regions = np.array([{"ROM": "ROU"}.get(r, r) for r in np.asarray(obj["countries"]).astype(str)])
     inds = np.asarray(obj["industries"]).astype(str)
     R, S = len(regions), len(inds)
-    Z = np.asarray(obj["inter"], dtype=np.float64).reshape(R, S, R, S)          # [i, s, n, k]
-    F = np.asarray(obj["final"], dtype=np.float64).reshape(R, S, R, 5)          # [i, s, n, d]
+    Z = np.asarray(obj["inter"], dtype=np.float64).reshape(R, S, R, S)  # [i, s, n, k]
+    F = np.asarray(obj["final"], dtype=np.float64).reshape(R, S, R, 5)  # [i, s, n, d]
     negative: dict[str, Any] = {"inter": {"cells": int((Z < 0).sum()), "total": float(Z[Z < 0].sum())}}
     for d, what in enumerate(_WIOD_FINAL_CATEGORIES):
         f = F[..., d]
         negative[what] = {"cells": int((f < 0).sum()), "total": float(f[f < 0].sum())}
     worst = np.unravel_index(int(np.argmin(F)), F.shape)
-    negative["largest"] = (f"{regions[worst[0]]} {inds[worst[1]]} → {regions[worst[2]]} "
-                           f"{_WIOD_FINAL_CATEGORIES[worst[3]]}: {F[worst]:.0f}") if F[worst] < 0 else ""
+    negative["largest"] = (
+        (
+            f"{regions[worst[0]]} {inds[worst[1]]} → {regions[worst[2]]} "
+            f"{_WIOD_FINAL_CATEGORIES[worst[3]]}: {F[worst]:.0f}"
+        )
+        if F[worst] < 0
+        else ""
+    )
     negative["rule"] = "negative cells set to 0 before summing; output and value added rise by their total"
     Z = np.clip(Z, 0.0, None)
     F = np.clip(F, 0.0, None)
-    trade = np.ascontiguousarray((Z.sum(axis=3) + F.sum(axis=3)).transpose(1, 0, 2))   # [s, i, n]
-    ic = np.ascontiguousarray(Z.sum(axis=0).transpose(0, 2, 1))                         # [k, j, n]
-    fin = np.ascontiguousarray(F.sum(axis=(0, 3)))                                      # [j, n]
-    va = trade.sum(axis=2) - ic.sum(axis=0)                                             # [j, n]
+    trade = np.ascontiguousarray((Z.sum(axis=3) + F.sum(axis=3)).transpose(1, 0, 2))  # [s, i, n]
+    ic = np.ascontiguousarray(Z.sum(axis=0).transpose(0, 2, 1))  # [k, j, n]
+    fin = np.ascontiguousarray(F.sum(axis=(0, 3)))  # [j, n]
+    va = trade.sum(axis=2) - ic.sum(axis=0)  # [j, n]
     # a sector whose inputs exceed its sales (WIOD's integer rounding, subsidies): value added
     # set to 0 and the gap g added to its domestic final sale, so Y = VA + inputs stays exact
     j, n = np.nonzero(va < 0)
     gap = -va[j, n]
-    negative["value_added_below_0"] = {"cells": int(len(j)), "total": float(-gap.sum()),
-                                       "rule": "set to 0; the gap is added to the domestic final sale"}
+    negative["value_added_below_0"] = {
+        "cells": int(len(j)),
+        "total": float(-gap.sum()),
+        "rule": "set to 0; the gap is added to the domestic final sale",
+    }
     trade[j, n, n] += gap
     fin[j, n] += gap
     va[j, n] = 0.0
@@ -211,9 +261,14 @@ def wiod_io_table(year: int, *, theta=None, services_theta: float = 8.22) -> IOT
             th = _vector(theta, S, "theta")
             src = {k: "given" for k in inds}
     yr = int(np.asarray(obj["year"]).ravel()[0]) if "year" in obj else int(year)
-    meta = {"source": f"wiod2013/wiot_{yr}.RData", "year": yr, "units": "millions of current US$",
-            "negative_cells": negative, "theta_source": src,
-            "industries": {k: WIOD_INDUSTRIES.get(k, k) for k in inds}}
+    meta = {
+        "source": f"wiod2013/wiot_{yr}.RData",
+        "year": yr,
+        "units": "millions of current US$",
+        "negative_cells": negative,
+        "theta_source": src,
+        "industries": {k: WIOD_INDUSTRIES.get(k, k) for k in inds},
+    }
     return IOTable(regions, inds, trade, va, th, intermediate=ic, final=fin, meta=meta)
 
 
@@ -247,22 +302,38 @@ def cp2015_io_table(data: dict) -> IOTable:
     keys = {str(k): v for k, v in data.items()}
     miss = [k for k in need if k not in keys]
     if miss:
-        raise PanelValidationError(f"cp2015 data lacks {miss}; load it with "
-                                   "gravity.data.load('cp2015/cp2015_nafta.rda')")
+        raise PanelValidationError(
+            f"cp2015 data lacks {miss}; load it with gravity.data.load('cp2015/cp2015_nafta.rda')"
+        )
     sets = {str(k): v for k, v in keys["sets"].items()}
     regions = np.asarray(sets["regions"], dtype=str)
     sectors = np.asarray(sets["sectors"], dtype=str)
     tr = keys["trade"]
     trade = _pivot(tr, ("sector", "exporter", "importer"), "value", (sectors, regions, regions), "trade")
     tau = _pivot(tr, ("sector", "exporter", "importer"), "tariff", (sectors, regions, regions), "trade")
-    ic = _pivot(keys["intermediate_consumption"], ("input", "sector", "region"), "value",
-                (sectors, sectors, regions), "intermediate_consumption")
+    ic = _pivot(
+        keys["intermediate_consumption"],
+        ("input", "sector", "region"),
+        "value",
+        (sectors, sectors, regions),
+        "intermediate_consumption",
+    )
     va = _pivot(keys["value_added"], ("sector", "region"), "value", (sectors, regions), "value_added")
     fin = _pivot(keys["final_consumption"], ("sector", "region"), "value", (sectors, regions), "final_consumption")
     dfc = _pivot(keys["deficit"], ("region",), "D", (regions,), "deficit")
     theta = _pivot(keys["theta"], ("sector",), "value", (sectors,), "theta")
-    return IOTable(regions, sectors, trade, va, theta, intermediate=ic, final=fin, tariffs=tau, deficits=dfc,
-                   meta={"source": "cp2015/cp2015_nafta.rda"})
+    return IOTable(
+        regions,
+        sectors,
+        trade,
+        va,
+        theta,
+        intermediate=ic,
+        final=fin,
+        tariffs=tau,
+        deficits=dfc,
+        meta={"source": "cp2015/cp2015_nafta.rda"},
+    )
 
 
 def _pivot(df: pd.DataFrame, keys: tuple, value: str, levels: tuple, name: str) -> np.ndarray:
@@ -280,8 +351,9 @@ def _pivot(df: pd.DataFrame, keys: tuple, value: str, levels: tuple, name: str) 
     shape = tuple(len(lev) for lev in levels)
     flat = np.ravel_multi_index(codes, shape)
     if len(flat) != int(np.prod(shape)) or len(np.unique(flat)) != len(flat):
-        raise PanelValidationError(f"{name}: {len(flat)} rows for {int(np.prod(shape))} cells {keys}; each cell "
-                                   "must appear exactly once")
+        raise PanelValidationError(
+            f"{name}: {len(flat)} rows for {int(np.prod(shape))} cells {keys}; each cell must appear exactly once"
+        )
     out = np.empty(int(np.prod(shape)))
     out[flat] = df[value].to_numpy(dtype=float)
     return out.reshape(shape)

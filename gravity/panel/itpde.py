@@ -27,6 +27,7 @@ Mayer, T. & Zignago, S. (2011). Notes on CEPII's distances measures: the GeoDist
 Yotov, Y. V., Piermartini, R., Monteiro, J.-A. & Larch, M. (2016). *An Advanced Guide to Trade Policy
 Analysis: The Structural Gravity Model*. WTO/UNCTAD.
 """
+
 from __future__ import annotations
 
 import functools
@@ -81,8 +82,10 @@ def _pairs() -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- coverage breaks
 
-def domestic_breaks(trade: pd.DataFrame | None = None, *, factor: float = BREAK_FACTOR,
-                    countries: Iterable[str] | None = None) -> pd.DataFrame:
+
+def domestic_breaks(
+    trade: pd.DataFrame | None = None, *, factor: float = BREAK_FACTOR, countries: Iterable[str] | None = None
+) -> pd.DataFrame:
     """Year-on-year jumps of the domestic flow X_ii,t larger than ``factor``.
 
     A break is a year t with X_ii,t−1 > 0, X_ii,t > 0 and max(r, 1/r) > ``factor``, where
@@ -111,12 +114,19 @@ def domestic_breaks(trade: pd.DataFrame | None = None, *, factor: float = BREAK_
     tr = _itpde() if trade is None else trade
     need = {"exporter", "importer", "year", "trade"} - set(tr.columns)
     if need:
-        raise PanelValidationError(f"domestic_breaks: trade frame lacks columns {sorted(need)}; expected "
-                                   f"exporter, importer, year, trade[, trade_const2010]")
+        raise PanelValidationError(
+            f"domestic_breaks: trade frame lacks columns {sorted(need)}; expected "
+            f"exporter, importer, year, trade[, trade_const2010]"
+        )
     val = "trade_const2010" if "trade_const2010" in tr.columns else "trade"
     dom = tr[tr["exporter"].astype(str).to_numpy() == tr["importer"].astype(str).to_numpy()]
-    dom = pd.DataFrame({"iso3": dom["exporter"].astype(str).to_numpy(), "year": dom["year"].astype("int64").to_numpy(),
-                        "after": dom[val].to_numpy(dtype="float64")})
+    dom = pd.DataFrame(
+        {
+            "iso3": dom["exporter"].astype(str).to_numpy(),
+            "year": dom["year"].astype("int64").to_numpy(),
+            "after": dom[val].to_numpy(dtype="float64"),
+        }
+    )
     if countries is not None:
         dom = dom[dom["iso3"].isin(list(countries))]
     dom = dom.sort_values(["iso3", "year"], kind="stable")
@@ -132,6 +142,7 @@ def domestic_breaks(trade: pd.DataFrame | None = None, *, factor: float = BREAK_
 
 
 # ----------------------------------------------------------------------------- agreements
+
 
 def _comtrade_codes(codes: np.ndarray) -> dict[str, list[str]]:
     """Panel codes each Comtrade code stands for (BLX → BEL, LUX when those are panel countries)."""
@@ -154,13 +165,17 @@ def _wave_rows(ct: pd.DataFrame, codes: np.ndarray, waves: np.ndarray) -> np.nda
     cidx = pd.Index(codes)
     n = len(codes)
     rows = np.full((len(waves), n, n), -1, dtype=np.int64)
-    rows[np.searchsorted(waves, sub["year"].to_numpy()), cidx.get_indexer(sub["e"].to_numpy()),
-         cidx.get_indexer(sub["i"].to_numpy())] = sub["_row"].to_numpy()
+    rows[
+        np.searchsorted(waves, sub["year"].to_numpy()),
+        cidx.get_indexer(sub["e"].to_numpy()),
+        cidx.get_indexer(sub["i"].to_numpy()),
+    ] = sub["_row"].to_numpy()
     return rows
 
 
-def _agreement_columns(codes: np.ndarray, years: np.ndarray, lagged: list[str], lags: list[int]
-                       ) -> tuple[dict[str, np.ndarray], pd.Categorical]:
+def _agreement_columns(
+    codes: np.ndarray, years: np.ndarray, lagged: list[str], lags: list[int]
+) -> tuple[dict[str, np.ndarray], pd.Categorical]:
     """Agreement columns on the (year, exporter, importer) grid and the per-cell flag (see itpde_panel)."""
     ct = _comtrade().reset_index(drop=True)
     ct["_row"] = np.arange(len(ct))
@@ -221,6 +236,7 @@ def _agreement_columns(codes: np.ndarray, years: np.ndarray, lagged: list[str], 
 
 # ----------------------------------------------------------------------------- mirror flows
 
+
 def _comtrade_reporting(codes: np.ndarray, years: np.ndarray) -> np.ndarray:
     """(N, T) bool: country i filed an export report (a non-missing row as exporter) to UN Comtrade in
     the Comtrade wave nearest to t (ties → the earlier wave)."""
@@ -235,9 +251,12 @@ def _comtrade_reporting(codes: np.ndarray, years: np.ndarray) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- the panel
 
+
 def _select_countries(tr: pd.DataFrame, countries, pairs: pd.DataFrame) -> tuple[list[str], dict[str, str]]:
-    codes = sorted(set(pd.unique(tr["exporter"].to_numpy(dtype=object)).tolist())
-                   | set(pd.unique(tr["importer"].to_numpy(dtype=object)).tolist()))
+    codes = sorted(
+        set(pd.unique(tr["exporter"].to_numpy(dtype=object)).tolist())
+        | set(pd.unique(tr["importer"].to_numpy(dtype=object)).tolist())
+    )
     dropped: dict[str, str] = {}
     known = cc.known_codes()
     kinds = dict(zip([c for c in codes if c in known], cc.code_kind([c for c in codes if c in known])))
@@ -258,14 +277,21 @@ def _select_countries(tr: pd.DataFrame, countries, pairs: pd.DataFrame) -> tuple
             raise PanelValidationError(
                 f"countries {sorted(bad) + absent} cannot enter the ITPD-E panel: "
                 f"{'; '.join(f'{c}: {r}' for c, r in bad.items())}{'; ' if bad and absent else ''}"
-                f"{'not in ITPD-E: ' + str(absent) if absent else ''}. Fix: drop them from `countries`.")
+                f"{'not in ITPD-E: ' + str(absent) if absent else ''}. Fix: drop them from `countries`."
+            )
         return want, {}
     return [c for c in codes if c not in dropped], dropped
 
 
-def itpde_panel(years: Iterable[int] = ITPDE_YEARS, indicators: Iterable[str] = ITPDE_INDICATORS, *,
-                countries: Iterable[str] | None = None, lagged: Iterable[str] = ("rta",),
-                lags: Iterable[int] = (4, 8), break_factor: float = BREAK_FACTOR) -> pd.DataFrame:
+def itpde_panel(
+    years: Iterable[int] = ITPDE_YEARS,
+    indicators: Iterable[str] = ITPDE_INDICATORS,
+    *,
+    countries: Iterable[str] | None = None,
+    lagged: Iterable[str] = ("rta",),
+    lags: Iterable[int] = (4, 8),
+    break_factor: float = BREAK_FACTOR,
+) -> pd.DataFrame:
     """Square ITPD-E panel i × j × t with domestic flows, covariates, agreements and per-cell flags.
 
     The panel supplies X_ij,t and z_ij,t of the structural gravity model with domestic flows
@@ -332,8 +358,9 @@ def itpde_panel(years: Iterable[int] = ITPDE_YEARS, indicators: Iterable[str] = 
     lagged, lags = list(lagged), [int(x) for x in lags]
     bad = [c for c in lagged if c not in AGREEMENT_COLUMNS or c == "agreement"]
     if bad:
-        raise PanelValidationError(f"lagged={bad}: choose among rta, agreement_id and "
-                                   f"{list(datasets.PENPPML_PROVISIONS)}")
+        raise PanelValidationError(
+            f"lagged={bad}: choose among rta, agreement_id and {list(datasets.PENPPML_PROVISIONS)}"
+        )
     tr = _itpde()
     pairs = _pairs()
     codes, dropped = _select_countries(tr, countries, pairs)
@@ -341,14 +368,26 @@ def itpde_panel(years: Iterable[int] = ITPDE_YEARS, indicators: Iterable[str] = 
         m = tr["exporter"].isin(list(dropped)) | tr["importer"].isin(list(dropped))
         m &= tr["year"].isin(years_arr)
         tot = tr.loc[tr["year"].isin(years_arr), "trade"].sum()
-        log.info("ITPD-E panel: dropped %d codes (%d rows, %.3f%% of trade in the panel years): %s",
-                 len(dropped), int(m.sum()), 100 * tr.loc[m, "trade"].sum() / max(tot, 1e-300),
-                 "; ".join(f"{c} ({r})" for c, r in sorted(dropped.items())))
+        log.info(
+            "ITPD-E panel: dropped %d codes (%d rows, %.3f%% of trade in the panel years): %s",
+            len(dropped),
+            int(m.sum()),
+            100 * tr.loc[m, "trade"].sum() / max(tot, 1e-300),
+            "; ".join(f"{c} ({r})" for c, r in sorted(dropped.items())),
+        )
     src = tr[tr["exporter"].isin(codes) & tr["importer"].isin(codes)]
     src = src[[c for c in src.columns if c != "domestic"]]
     ind = datasets.load_indicators(indicators) if indicators else None
-    panel = build_panel(src, years=years_arr.tolist(), source_years=ITPDE_YEARS, countries=codes, pairs=pairs,
-                        indicators=ind, indicator_names=indicators or None, domestic="source")
+    panel = build_panel(
+        src,
+        years=years_arr.tolist(),
+        source_years=ITPDE_YEARS,
+        countries=codes,
+        pairs=pairs,
+        indicators=ind,
+        indicator_names=indicators or None,
+        domestic="source",
+    )
     codes_arr = np.array(panel.attrs["countries"], dtype=object)
     n, t = len(codes_arr), len(years_arr)
     if len(panel) != n * n * t:
@@ -398,12 +437,18 @@ def itpde_panel(years: Iterable[int] = ITPDE_YEARS, indicators: Iterable[str] = 
     panel.attrs["coverage_breaks"] = breaks.to_dict("records")
     panel.attrs["break_factor"] = float(break_factor)
     panel.attrs["flag_counts"] = {
-        "domestic_missing": int(dmiss.sum()), "coverage_break": int(panel["coverage_break"].sum()),
+        "domestic_missing": int(dmiss.sum()),
+        "coverage_break": int(panel["coverage_break"].sum()),
         "mirror_only": int(panel["mirror_only"].sum()),
         "agreement_flag": {k: int(v) for k, v in pd.Series(aflag).value_counts(sort=False).items()},
     }
     panel.attrs["dropped_countries"] = {**dropped, **panel.attrs.get("dropped_countries", {})}
     panel.attrs["trade_units"] = "current US$ (trade); constant 2010 US$ (trade_const2010)"
-    log.info("ITPD-E panel: %d countries x %d years = %d rows; flags %s", n, t, len(panel),
-             {k: v for k, v in panel.attrs["flag_counts"].items() if k != "agreement_flag"})
+    log.info(
+        "ITPD-E panel: %d countries x %d years = %d rows; flags %s",
+        n,
+        t,
+        len(panel),
+        {k: v for k, v in panel.attrs["flag_counts"].items() if k != "agreement_flag"},
+    )
     return panel

@@ -31,6 +31,7 @@ within structural gravity models. *Canadian Journal of Economics* 54(1): 376–4
 Yotov, Y. V., Piermartini, R., Monteiro, J.-A. & Larch, M. (2016). *An Advanced Guide to Trade Policy
 Analysis: The Structural Gravity Model*, ch. 1–2. WTO/UNCTAD.
 """
+
 from __future__ import annotations
 
 import logging
@@ -61,6 +62,7 @@ class RepairInputError(PanelValidationError):
 
 # ----------------------------------------------------------------------------- validation helpers
 
+
 def _need(df: pd.DataFrame, cols: Iterable[str], what: str, fix: str) -> None:
     if not isinstance(df, pd.DataFrame):
         raise RepairInputError(f"{what} must be a pandas DataFrame, got {type(df).__name__}; {fix}")
@@ -73,8 +75,10 @@ def _dupes(df: pd.DataFrame, keys: list[str], what: str) -> None:
     d = df.duplicated(keys, keep=False)
     if d.any():
         ex = df.loc[d, keys].head(5).to_dict("records")
-        raise RepairInputError(f"{what} has {int(d.sum())} rows with a duplicate ({', '.join(keys)}), e.g. {ex}; "
-                               f"keep one row per key (aggregate first)")
+        raise RepairInputError(
+            f"{what} has {int(d.sum())} rows with a duplicate ({', '.join(keys)}), e.g. {ex}; "
+            f"keep one row per key (aggregate first)"
+        )
 
 
 def _breaks_frame(breaks) -> pd.DataFrame:
@@ -82,13 +86,15 @@ def _breaks_frame(breaks) -> pd.DataFrame:
     b = pd.DataFrame(list(breaks)) if not isinstance(breaks, pd.DataFrame) else breaks
     if b.empty:
         return pd.DataFrame({"iso3": pd.Series([], dtype=object), "year": pd.Series([], dtype="int64")})
-    _need(b, ("iso3", "year"), "breaks", "pass gravity.panel.itpde.domestic_breaks(...) or "
-                                         "panel.attrs['coverage_breaks']")
+    _need(
+        b, ("iso3", "year"), "breaks", "pass gravity.panel.itpde.domestic_breaks(...) or panel.attrs['coverage_breaks']"
+    )
     na = b[["iso3", "year"]].isna().any(axis=1)
     if na.any():
         raise RepairInputError(f"breaks has a missing iso3 or year in rows {b.index[na].tolist()[:10]}; drop them")
-    return pd.DataFrame({"iso3": b["iso3"].astype(str).to_numpy(),
-                         "year": b["year"].astype("int64").to_numpy()}).drop_duplicates()
+    return pd.DataFrame(
+        {"iso3": b["iso3"].astype(str).to_numpy(), "year": b["year"].astype("int64").to_numpy()}
+    ).drop_duplicates()
 
 
 def _years_text(years) -> str:
@@ -108,6 +114,7 @@ def _years_text(years) -> str:
 
 
 # ----------------------------------------------------------------------------- regimes
+
 
 def domestic_regimes(domestic: pd.DataFrame, breaks) -> pd.DataFrame:
     """The coverage regimes of each country's domestic series and the one to keep.
@@ -140,9 +147,13 @@ def domestic_regimes(domestic: pd.DataFrame, breaks) -> pd.DataFrame:
     """
     _need(domestic, ("iso3", "year", "trade"), "domestic", "pass iso3, year, trade (X_ii per country-year)")
     _dupes(domestic, ["iso3", "year"], "domestic")
-    d = pd.DataFrame({"iso3": domestic["iso3"].astype(str).to_numpy(),
-                      "year": domestic["year"].astype("int64").to_numpy(),
-                      "trade": domestic["trade"].to_numpy(dtype="float64")})
+    d = pd.DataFrame(
+        {
+            "iso3": domestic["iso3"].astype(str).to_numpy(),
+            "year": domestic["year"].astype("int64").to_numpy(),
+            "trade": domestic["trade"].to_numpy(dtype="float64"),
+        }
+    )
     neg = d["trade"] < 0
     if neg.any():
         ex = d.loc[neg, ["iso3", "year", "trade"]].head(5).to_dict("records")
@@ -157,16 +168,34 @@ def domestic_regimes(domestic: pd.DataFrame, breaks) -> pd.DataFrame:
     d["regime"] = regime
     obs = np.isfinite(d["trade"].to_numpy()) & (d["trade"].to_numpy() > 0)
     g = d.assign(_obs=obs, _val=d["trade"].where(obs)).groupby(["iso3", "regime"], sort=True)
-    stats = pd.DataFrame({"regime_years": g["_obs"].sum().astype("int64"), "regime_first": g["year"].min(),
-                          "regime_last": g["year"].max(), "regime_median": g["_val"].median()}).reset_index()
+    stats = pd.DataFrame(
+        {
+            "regime_years": g["_obs"].sum().astype("int64"),
+            "regime_first": g["year"].min(),
+            "regime_last": g["year"].max(),
+            "regime_median": g["_val"].median(),
+        }
+    ).reset_index()
     # longest regime: most observed years, then the earliest (stable sort keeps regime order)
     best = stats.sort_values(["iso3", "regime_years", "regime"], ascending=[True, False, True], kind="stable")
     best = best.groupby("iso3", sort=False)["regime"].first()
     stats["keep"] = stats["regime"].to_numpy() == best.reindex(stats["iso3"]).to_numpy()
     stats["n_regimes"] = stats.groupby("iso3")["regime"].transform("size").astype("int64")
     out = d.merge(stats, on=["iso3", "regime"], how="left", validate="many_to_one")
-    return out[["iso3", "year", "trade", "regime", "n_regimes", "regime_years", "regime_first", "regime_last",
-                "regime_median", "keep"]]
+    return out[
+        [
+            "iso3",
+            "year",
+            "trade",
+            "regime",
+            "n_regimes",
+            "regime_years",
+            "regime_first",
+            "regime_last",
+            "regime_median",
+            "keep",
+        ]
+    ]
 
 
 # ----------------------------------------------------------------------------- estimation frames
@@ -218,16 +247,26 @@ def repair_for_estimation(frame: pd.DataFrame, breaks, mode: str = "drop") -> tu
     """
     if mode not in MODES:
         raise RepairInputError(f"mode={mode!r}; use one of {list(MODES)}")
-    _need(frame, ("exporter", "importer", "year", "trade"), "frame",
-          "pass a directed estimation frame (exporter, importer, year, trade, ...)")
+    _need(
+        frame,
+        ("exporter", "importer", "year", "trade"),
+        "frame",
+        "pass a directed estimation frame (exporter, importer, year, trade, ...)",
+    )
     if mode == "as_is":
         return frame, pd.DataFrame({c: [] for c in DROP_COLUMNS})
     exp = frame["exporter"].astype(str).to_numpy()
     imp = frame["importer"].astype(str).to_numpy()
     dom = exp == imp
     pos = np.flatnonzero(dom)
-    dom_rows = pd.DataFrame({"iso3": exp[pos], "year": frame["year"].to_numpy()[pos].astype("int64"),
-                             "trade": frame["trade"].to_numpy(dtype="float64")[pos], "_pos": pos})
+    dom_rows = pd.DataFrame(
+        {
+            "iso3": exp[pos],
+            "year": frame["year"].to_numpy()[pos].astype("int64"),
+            "trade": frame["trade"].to_numpy(dtype="float64")[pos],
+            "_pos": pos,
+        }
+    )
     _dupes(dom_rows, ["iso3", "year"], "frame (domestic rows exporter == importer)")
     reg = domestic_regimes(dom_rows[["iso3", "year", "trade"]], breaks)
     reg = dom_rows[["iso3", "year", "_pos"]].merge(reg, on=["iso3", "year"], how="left", validate="one_to_one")
@@ -240,15 +279,27 @@ def repair_for_estimation(frame: pd.DataFrame, breaks, mode: str = "drop") -> tu
         rows = []
         for c, g in gone.groupby("iso3", sort=True):
             kept = reg[(reg["iso3"] == c) & reg["keep"]]
-            rows.append({"iso3": c, "years": _years_text(g["year"]), "rows": int(len(g)),
-                         "rows_observed": int((g["trade"] > 0).sum()),
-                         "trade": float(g["trade"].sum()), "regimes": ", ".join(map(str, sorted(g["regime"].unique()))),
-                         "kept_years": _years_text(kept["year"])})
+            rows.append(
+                {
+                    "iso3": c,
+                    "years": _years_text(g["year"]),
+                    "rows": int(len(g)),
+                    "rows_observed": int((g["trade"] > 0).sum()),
+                    "trade": float(g["trade"].sum()),
+                    "regimes": ", ".join(map(str, sorted(g["regime"].unique()))),
+                    "kept_years": _years_text(kept["year"]),
+                }
+            )
         table = pd.DataFrame(rows, columns=list(DROP_COLUMNS))
         if len(table):
-            log.info("repair drop: %d domestic rows of %d countries outside their kept coverage regime removed "
-                     "(US$ %.4g bn): %s", int(table["rows"].sum()), len(table), table["trade"].sum() / 1e9,
-                     "; ".join(f"{r.iso3} {r.years}" for r in table.itertuples()))
+            log.info(
+                "repair drop: %d domestic rows of %d countries outside their kept coverage regime removed "
+                "(US$ %.4g bn): %s",
+                int(table["rows"].sum()),
+                len(table),
+                table["trade"].sum() / 1e9,
+                "; ".join(f"{r.iso3} {r.years}" for r in table.itertuples()),
+            )
         return frame[keep_mask], table
 
     # split
@@ -261,25 +312,42 @@ def repair_for_estimation(frame: pd.DataFrame, breaks, mode: str = "drop") -> tu
     out["pair_fe"] = pd.Categorical(lab)
     rows = []
     for (c, r), g in sub.groupby(["iso3", "regime"], sort=True):
-        rows.append({"iso3": c, "regime": int(r), "pair_fe": f"{c}-{c}#{r}", "years": _years_text(g["year"]),
-                     "rows": int(len(g)), "trade": float(g["trade"].sum()), "keep": bool(g["keep"].iloc[0])})
+        rows.append(
+            {
+                "iso3": c,
+                "regime": int(r),
+                "pair_fe": f"{c}-{c}#{r}",
+                "years": _years_text(g["year"]),
+                "rows": int(len(g)),
+                "trade": float(g["trade"].sum()),
+                "keep": bool(g["keep"].iloc[0]),
+            }
+        )
     return out, pd.DataFrame(rows, columns=list(SPLIT_COLUMNS))
 
 
 # ----------------------------------------------------------------------------- GE base year
 
+
 def _output_lookup(output: pd.DataFrame) -> pd.Series:
-    _need(output, ("iso3", "year", "value"), "output", "pass GDP (current US$) as iso3, year, value, e.g. "
-          "gravity.data.load_indicators('gdp')")
+    _need(
+        output,
+        ("iso3", "year", "value"),
+        "output",
+        "pass GDP (current US$) as iso3, year, value, e.g. gravity.data.load_indicators('gdp')",
+    )
     o = output[["iso3", "year", "value"]].dropna(subset=["value"])
     o = o[o["value"] > 0]
     _dupes(o, ["iso3", "year"], "output")
-    return pd.Series(o["value"].to_numpy(dtype="float64"),
-                     index=pd.MultiIndex.from_arrays([o["iso3"].astype(str), o["year"].astype("int64")]))
+    return pd.Series(
+        o["value"].to_numpy(dtype="float64"),
+        index=pd.MultiIndex.from_arrays([o["iso3"].astype(str), o["year"].astype("int64")]),
+    )
 
 
-def repair_base_domestic(domestic: pd.DataFrame, breaks, base_year: int, output: pd.DataFrame, *,
-                         factor: float = BREAK_FACTOR) -> pd.DataFrame:
+def repair_base_domestic(
+    domestic: pd.DataFrame, breaks, base_year: int, output: pd.DataFrame, *, factor: float = BREAK_FACTOR
+) -> pd.DataFrame:
     """The GE base year's domestic flow per country, never one from a low-coverage regime.
 
     With the regimes r of :func:`domestic_regimes` and their median levels m_r, the base year's regime r_b
@@ -326,44 +394,91 @@ def repair_base_domestic(domestic: pd.DataFrame, breaks, base_year: int, output:
         at = g[g["year"] == base_year]
         v = float(at["trade"].iloc[0]) if len(at) else np.nan
         y_b = out_s.get((c, base_year), np.nan)
-        row = {"iso3": c, "domestic_observed": v, "domestic_repaired": np.nan, "source_year": np.nan,
-               "output_base": y_b, "output_source": np.nan}
+        row = {
+            "iso3": c,
+            "domestic_observed": v,
+            "domestic_repaired": np.nan,
+            "source_year": np.nan,
+            "output_base": y_b,
+            "output_source": np.nan,
+        }
         if not v > 0:
-            rows.append({**row, "flag": "domestic_missing",
-                         "reason": f"no positive domestic flow in {base_year}" if len(at)
-                         else f"{base_year} not given"})
+            rows.append(
+                {
+                    **row,
+                    "flag": "domestic_missing",
+                    "reason": f"no positive domestic flow in {base_year}" if len(at) else f"{base_year} not given",
+                }
+            )
             continue
         med = g.drop_duplicates("regime").set_index("regime")["regime_median"]
         top = float(med.max())
         rb = int(at["regime"].iloc[0])
         if med[rb] * factor >= top:
-            rows.append({**row, "domestic_repaired": v, "source_year": base_year, "flag": "domestic_observed",
-                         "reason": "" if len(med) == 1 else
-                         f"{base_year} in regime {rb} of {len(med)} (median {med[rb] / 1e9:.4g} bn, within "
-                         f"{factor:g}x of the highest, {top / 1e9:.4g} bn)"})
+            rows.append(
+                {
+                    **row,
+                    "domestic_repaired": v,
+                    "source_year": base_year,
+                    "flag": "domestic_observed",
+                    "reason": ""
+                    if len(med) == 1
+                    else f"{base_year} in regime {rb} of {len(med)} (median {med[rb] / 1e9:.4g} bn, within "
+                    f"{factor:g}x of the highest, {top / 1e9:.4g} bn)",
+                }
+            )
             continue
-        low = (f"{base_year} in low-coverage regime {rb} (median {med[rb] / 1e9:.4g} bn, "
-               f"{top / med[rb]:.3g}x below the highest, {top / 1e9:.4g} bn)")
+        low = (
+            f"{base_year} in low-coverage regime {rb} (median {med[rb] / 1e9:.4g} bn, "
+            f"{top / med[rb]:.3g}x below the highest, {top / 1e9:.4g} bn)"
+        )
         good = set(med.index[med * factor >= top])
         cand = g[g["regime"].isin(good) & (g["trade"] > 0)]
-        cand = pd.concat([cand[cand["year"] < base_year].sort_values("year", ascending=False),
-                          cand[cand["year"] > base_year].sort_values("year")])
+        cand = pd.concat(
+            [
+                cand[cand["year"] < base_year].sort_values("year", ascending=False),
+                cand[cand["year"] > base_year].sort_values("year"),
+            ]
+        )
         if not y_b > 0:
             rows.append({**row, "flag": "domestic_unrepairable", "reason": f"{low}; no output for {base_year}"})
             continue
         src = [(int(s), float(x)) for s, x in zip(cand["year"], cand["trade"]) if out_s.get((c, int(s)), np.nan) > 0]
         if not src:
-            rows.append({**row, "flag": "domestic_unrepairable",
-                         "reason": f"{low}; no output for any full-coverage year "
-                                   f"({_years_text(cand['year']) or 'none observed'})"})
+            rows.append(
+                {
+                    **row,
+                    "flag": "domestic_unrepairable",
+                    "reason": f"{low}; no output for any full-coverage year "
+                    f"({_years_text(cand['year']) or 'none observed'})",
+                }
+            )
             continue
         s, x = src[0]
         y_s = float(out_s[(c, s)])
-        rows.append({**row, "domestic_repaired": x * y_b / y_s, "source_year": s, "output_source": y_s,
-                     "flag": "domestic_repaired",
-                     "reason": f"{low}; X_ii,{s} = {x / 1e9:.4g} bn x output {base_year}/{s} = {y_b / y_s:.4f}"})
-    out = pd.DataFrame(rows, columns=["iso3", "domestic_observed", "domestic_repaired", "source_year", "output_base",
-                                      "output_source", "flag", "reason"])
+        rows.append(
+            {
+                **row,
+                "domestic_repaired": x * y_b / y_s,
+                "source_year": s,
+                "output_source": y_s,
+                "flag": "domestic_repaired",
+                "reason": f"{low}; X_ii,{s} = {x / 1e9:.4g} bn x output {base_year}/{s} = {y_b / y_s:.4f}",
+            }
+        )
+    out = pd.DataFrame(
+        rows,
+        columns=[
+            "iso3",
+            "domestic_observed",
+            "domestic_repaired",
+            "source_year",
+            "output_base",
+            "output_source",
+            "flag",
+            "reason",
+        ],
+    )
     out["source_year"] = out["source_year"].astype("Int64")
     rep = out[out["flag"] != "domestic_observed"]
     if len(rep):
@@ -373,8 +488,10 @@ def repair_base_domestic(domestic: pd.DataFrame, breaks, base_year: int, output:
 
 # ----------------------------------------------------------------------------- domestic share of output
 
-def domestic_share_check(per_country: pd.DataFrame, *, low: float = LOW_SHARE,
-                         constructed: pd.Series | None = None) -> pd.DataFrame:
+
+def domestic_share_check(
+    per_country: pd.DataFrame, *, low: float = LOW_SHARE, constructed: pd.Series | None = None
+) -> pd.DataFrame:
     """Domestic share of output s_i = X_ii / Σ_j X_ij per country of a GE table, the low ones decided.
 
     A country with s_i < ``low`` is named. With ``constructed`` (X̃_ii = κ·VA_i − Σ_{j≠i} X_ij,
@@ -415,12 +532,21 @@ def domestic_share_check(per_country: pd.DataFrame, *, low: float = LOW_SHARE,
     outp = pc["output"].astype("float64")
     bad = pc.index[~(outp > 0) | ~(dom >= 0) | ~(dom <= outp * (1 + 1e-12))]
     if len(bad):
-        raise RepairInputError(f"per_country: output must be > 0 and 0 <= domestic <= output; fails for "
-                               f"{list(bad[:10])}; rebuild the table")
+        raise RepairInputError(
+            f"per_country: output must be > 0 and 0 <= domestic <= output; fails for "
+            f"{list(bad[:10])}; rebuild the table"
+        )
     share = dom / outp
     below = share < low
-    res = pd.DataFrame({"iso3": pc.index.astype(str), "domestic": dom.to_numpy(), "output": outp.to_numpy(),
-                        "share": share.to_numpy(), "below": below.to_numpy()})
+    res = pd.DataFrame(
+        {
+            "iso3": pc.index.astype(str),
+            "domestic": dom.to_numpy(),
+            "output": outp.to_numpy(),
+            "share": share.to_numpy(),
+            "below": below.to_numpy(),
+        }
+    )
     res["constructed"] = np.nan
     res["constructed_share"] = np.nan
     res["flag"] = np.where(below, "low_share", "ok").astype(object)
@@ -429,8 +555,10 @@ def domestic_share_check(per_country: pd.DataFrame, *, low: float = LOW_SHARE,
         con = pd.Series(constructed, dtype="float64").reindex(pc.index)
         lack = pc.index[below.to_numpy() & ~(con.to_numpy() >= 0)]
         if len(lack):
-            raise RepairInputError(f"constructed has no (non-negative) domestic flow for {list(lack)}, below the "
-                                   f"{low:.0%} floor; construct one for each (κ·VA − exports) or exclude them")
+            raise RepairInputError(
+                f"constructed has no (non-negative) domestic flow for {list(lack)}, below the "
+                f"{low:.0%} floor; construct one for each (κ·VA − exports) or exclude them"
+            )
         cs = con / (con + outp - dom)
         res["constructed"] = con.to_numpy()
         res["constructed_share"] = cs.to_numpy()
@@ -441,8 +569,11 @@ def domestic_share_check(per_country: pd.DataFrame, *, low: float = LOW_SHARE,
         res.loc[repl, "replacement"] = con.to_numpy()[repl]
     res["domestic_used"] = res["replacement"].where(res["flag"] == "low_share_replaced", res["domestic"])
     if below.any():
-        log.warning("domestic share of output below %.0f%%: %s", 100 * low,
-                    "; ".join(f"{r.iso3} {r.share:.1%} ({r.flag})" for r in res[res["below"]].itertuples()))
+        log.warning(
+            "domestic share of output below %.0f%%: %s",
+            100 * low,
+            "; ".join(f"{r.iso3} {r.share:.1%} ({r.flag})" for r in res[res["below"]].itertuples()),
+        )
     return res
 
 
@@ -465,8 +596,15 @@ def cow_import_reports(countries: Iterable[str] | None = None) -> pd.DataFrame:
     return cow[["exporter", "importer", "year", "trade"]].rename(columns={"trade": "value"}).reset_index(drop=True)
 
 
-def fill_zero_links(flows: pd.DataFrame, reports: pd.DataFrame, countries: Iterable[str], *, base_year: int,
-                    scale: pd.Series | None = None, source: str = "cow") -> tuple[pd.DataFrame, pd.DataFrame]:
+def fill_zero_links(
+    flows: pd.DataFrame,
+    reports: pd.DataFrame,
+    countries: Iterable[str],
+    *,
+    base_year: int,
+    scale: pd.Series | None = None,
+    source: str = "cow",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Zero international flows among ``countries`` filled from another source's import reports.
 
     For i ≠ j both in ``countries`` with X_ij = 0 in the base-year table, take the pair's latest report
@@ -507,8 +645,12 @@ def fill_zero_links(flows: pd.DataFrame, reports: pd.DataFrame, countries: Itera
         lacking an importer-year a fill needs.
     """
     _need(flows, ("exporter", "importer", "trade", "flag"), "flows", "pass the base-year table (GETable.flows)")
-    _need(reports, ("exporter", "importer", "year", "value"), "reports",
-          "pass exporter, importer, year, value (e.g. gravity.panel.repair.cow_import_reports())")
+    _need(
+        reports,
+        ("exporter", "importer", "year", "value"),
+        "reports",
+        "pass exporter, importer, year, value (e.g. gravity.panel.repair.cow_import_reports())",
+    )
     countries = sorted(set(map(str, countries)))
     base_year = int(base_year)
     _dupes(flows, ["exporter", "importer"], "flows")
@@ -523,16 +665,18 @@ def fill_zero_links(flows: pd.DataFrame, reports: pd.DataFrame, countries: Itera
     bad = among & ~(tv >= 0)
     if bad.any():
         ex = flows.loc[bad, ["exporter", "importer", "trade"]].head(5).to_dict("records")
-        raise RepairInputError(f"flows has missing or negative trade among {countries}: {ex}; set 0 where "
-                               f"no flow is recorded")
+        raise RepairInputError(
+            f"flows has missing or negative trade among {countries}: {ex}; set 0 where no flow is recorded"
+        )
     zero = among & (tv == 0)
     rep = reports[["exporter", "importer", "year", "value"]].copy()
     rep["exporter"], rep["importer"] = rep["exporter"].astype(str), rep["importer"].astype(str)
     rep["year"] = rep["year"].astype("int64")
     _dupes(rep, ["exporter", "importer", "year"], "reports")
     if (rep["value"] < 0).any():
-        raise RepairInputError(f"reports has negative values: "
-                               f"{rep.loc[rep['value'] < 0].head(5).to_dict('records')}; missing is NaN")
+        raise RepairInputError(
+            f"reports has negative values: {rep.loc[rep['value'] < 0].head(5).to_dict('records')}; missing is NaN"
+        )
     rep = rep[rep["value"].notna() & (rep["year"] <= base_year)]
     latest = rep.sort_values("year", kind="stable").groupby(["exporter", "importer"]).tail(1)
     latest = latest.set_index(["exporter", "importer"])
@@ -549,8 +693,10 @@ def fill_zero_links(flows: pd.DataFrame, reports: pd.DataFrame, countries: Itera
         need_keys = [(j, int(y)) for j, y in zip(imp[pos], yrs)] + [(j, base_year) for j in imp[pos]]
         lack = sorted({k for k in need_keys if not sc.get(k, np.nan) > 0})
         if lack:
-            raise RepairInputError(f"scale lacks a positive importer total for {lack[:10]}; give M_j,t for those "
-                                   f"(iso3, year) or pass scale=None to fill as reported")
+            raise RepairInputError(
+                f"scale lacks a positive importer total for {lack[:10]}; give M_j,t for those "
+                f"(iso3, year) or pass scale=None to fill as reported"
+            )
         factor = np.array([sc[(j, base_year)] / sc[(j, int(y))] for j, y in zip(imp[pos], yrs)])
     filled = reported * factor
     out = flows.copy()
@@ -560,12 +706,27 @@ def fill_zero_links(flows: pd.DataFrame, reports: pd.DataFrame, countries: Itera
     fl = out["flag"].astype(object).to_numpy().copy()
     fl[pos] = f"filled_{source}"
     out["flag"] = fl
-    table = pd.DataFrame({"exporter": exp[pos], "importer": imp[pos], "source": source, "year": yrs,
-                          "reported": reported, "scale": factor, "filled": filled}, columns=list(FILL_COLUMNS))
+    table = pd.DataFrame(
+        {
+            "exporter": exp[pos],
+            "importer": imp[pos],
+            "source": source,
+            "year": yrs,
+            "reported": reported,
+            "scale": factor,
+            "filled": filled,
+        },
+        columns=list(FILL_COLUMNS),
+    )
     table = table.sort_values(["exporter", "importer"]).reset_index(drop=True)
     table.attrs["absent"] = absent
     if len(table):
-        log.info("fill_zero_links: %d zero links among %d countries filled from %s (US$ %.4g m): %s", len(table),
-                 len(countries), source, table["filled"].sum() / 1e6,
-                 "; ".join(f"{r.exporter}->{r.importer} {r.year}" for r in table.itertuples()))
+        log.info(
+            "fill_zero_links: %d zero links among %d countries filled from %s (US$ %.4g m): %s",
+            len(table),
+            len(countries),
+            source,
+            table["filled"].sum() / 1e6,
+            "; ".join(f"{r.exporter}->{r.importer} {r.year}" for r in table.itertuples()),
+        )
     return out, table

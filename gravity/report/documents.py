@@ -14,6 +14,7 @@ when its cells need it::
     paths = write_report([("h1", "Title"), ("table", df, "A caption"), ("pagebreak",),
                           ("img", "plots/gdp.png", "Real GDP")], "results/eco", stem="report", title="Title")
 """
+
 from __future__ import annotations
 
 import base64
@@ -28,8 +29,13 @@ from gravity.report.format import format_cells, to_html, to_markdown
 Block = tuple
 
 #: Media types of the image files an html report can embed (by file suffix).
-IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
-               ".svg": "image/svg+xml"}
+IMAGE_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+}
 
 #: Tables with more columns than this print on landscape pages of their own.
 WIDE = 12
@@ -123,11 +129,15 @@ def data_uri(path: str | Path) -> str:
     path = Path(path)
     kind = IMAGE_TYPES.get(path.suffix.lower())
     if kind is None:
-        raise ReportError(f"image {str(path)!r}: cannot embed a {path.suffix or 'suffix-less'} file; "
-                         f"write the figure as one of {sorted(IMAGE_TYPES)}")
+        raise ReportError(
+            f"image {str(path)!r}: cannot embed a {path.suffix or 'suffix-less'} file; "
+            f"write the figure as one of {sorted(IMAGE_TYPES)}"
+        )
     if not path.is_file():
-        raise ReportError(f"image {str(path)!r} not found: write the figure before the report, drop its img "
-                         "block, or render with embed=False to link it")
+        raise ReportError(
+            f"image {str(path)!r} not found: write the figure before the report, drop its img "
+            "block, or render with embed=False to link it"
+        )
     return f"data:{kind};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
@@ -195,13 +205,16 @@ def _img_src(rel: str, base: Path, embed: bool) -> str:
     if _EXTERNAL.match(rel):
         if rel.lower().startswith("data:"):
             return rel
-        raise ReportError(f"image {rel!r} is fetched from outside the page; save it beside the report and "
-                         "refer to it by a relative path")
+        raise ReportError(
+            f"image {rel!r} is fetched from outside the page; save it beside the report and "
+            "refer to it by a relative path"
+        )
     return data_uri(base / rel) if embed else rel
 
 
 def _embed_raw(raw: str, base: Path, embed: bool) -> str:
     """``<img src=...>`` inside raw html, embedded (or checked) like an ``img`` block."""
+
     def one(m: re.Match) -> str:
         src = _img_src(html.unescape(m.group(3)), base, embed)
         return f"{m.group(1)}{m.group(2)}{html.escape(src)}{m.group(2)}"
@@ -241,10 +254,13 @@ def render_html(blocks: Sequence[Block], title: str, *, base: str | Path = ".", 
     base = Path(base)
     e = html.escape
     breaks = sum(1 for b in blocks if b[0] == "pagebreak")
-    out = ["<!doctype html>", "<html lang='en'><head><meta charset='utf-8'>"
-           "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-           f"<title>{e(title)}</title><style>{CSS}</style></head><body>",
-           "<section class='brief break'>" if breaks else "<section>"]
+    out = [
+        "<!doctype html>",
+        "<html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{e(title)}</title><style>{CSS}</style></head><body>",
+        "<section class='brief break'>" if breaks else "<section>",
+    ]
     seen = 0
     for b in blocks:
         kind = b[0]
@@ -257,8 +273,12 @@ def render_html(blocks: Sequence[Block], title: str, *, base: str | Path = ".", 
         elif kind == "table":
             wide = b[1].shape[1] > WIDE
             cap = f"<p class='cap'>{e(b[2])}</p>" if len(b) > 2 and b[2] else ""
-            out.append(f"<div class='tw{' wide' if wide else ''}' style='--fit:{_print_fit(b[1], wide):.3f}'>"
-                       + to_html(b[1], classes="t", mark_text=True) + cap + "</div>")
+            out.append(
+                f"<div class='tw{' wide' if wide else ''}' style='--fit:{_print_fit(b[1], wide):.3f}'>"
+                + to_html(b[1], classes="t", mark_text=True)
+                + cap
+                + "</div>"
+            )
         elif kind == "img":
             cap = b[2] if len(b) > 2 else ""
             src = _img_src(b[1], base, embed)
@@ -266,8 +286,11 @@ def render_html(blocks: Sequence[Block], title: str, *, base: str | Path = ".", 
             if src.startswith("data:image/png;"):
                 w, h = png_size(base64.b64decode(src.split(",", 1)[1]))
                 size = f" width='{w}' height='{h}'"
-            out.append(f"<figure><img src='{e(src)}' alt='{e(cap)}'{size}>"
-                       + (f"<figcaption class='cap'>{e(cap)}</figcaption>" if cap else "") + "</figure>")
+            out.append(
+                f"<figure><img src='{e(src)}' alt='{e(cap)}'{size}>"
+                + (f"<figcaption class='cap'>{e(cap)}</figcaption>" if cap else "")
+                + "</figure>"
+            )
         elif kind == "md":
             out.append(_embed_raw(b[2], base, embed) if len(b) > 2 and b[2] else f"<pre>{e(b[1])}</pre>")
         elif kind == "pagebreak":
@@ -280,8 +303,9 @@ def render_html(blocks: Sequence[Block], title: str, *, base: str | Path = ".", 
     return "\n".join(out)
 
 
-def write_report(blocks: Sequence[Block], out: str | Path, *, stem: str, title: str,
-                 embed: bool = True) -> dict[str, Path]:
+def write_report(
+    blocks: Sequence[Block], out: str | Path, *, stem: str, title: str, embed: bool = True
+) -> dict[str, Path]:
     """Write ``out/stem.md`` (images linked relative to ``out``) and ``out/stem.html`` (images embedded).
 
     Parameters
@@ -316,5 +340,14 @@ def write_report(blocks: Sequence[Block], out: str | Path, *, stem: str, title: 
     return {"report_md": md, "report_html": ht}
 
 
-__all__ = ["CSS", "IMAGE_TYPES", "WIDE", "Block", "data_uri", "png_size", "render_html", "render_markdown",
-           "write_report"]
+__all__ = [
+    "CSS",
+    "IMAGE_TYPES",
+    "WIDE",
+    "Block",
+    "data_uri",
+    "png_size",
+    "render_html",
+    "render_markdown",
+    "write_report",
+]

@@ -1,4 +1,5 @@
 """The report layer's error (a subclass of :class:`gravity.errors.GravityError` and ``ValueError``)."""
+
 from __future__ import annotations
 
 from gravity.errors import GravityError

@@ -15,6 +15,7 @@ first column::
     to_html(df)                                         # <table class="t"> (pandas writer)
     write_sheet(writer, df, "Countries")                # widths, frozen header, number formats
 """
+
 from __future__ import annotations
 
 import html
@@ -29,8 +30,18 @@ Cell = Callable[[Any], str]
 #: Python format spec → Excel number format, for the two outcomes of :func:`number_format`.
 XLSX_FORMATS = {",.0f": "#,##0", ".3f": "0.000"}
 
-_LATEX = (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("$", r"\$"), ("#", r"\#"),
-          ("_", r"\_"), ("{", r"\{"), ("}", r"\}"), ("^", r"\^{}"), ("~", r"\~{}"))
+_LATEX = (
+    ("\\", r"\textbackslash{}"),
+    ("&", r"\&"),
+    ("%", r"\%"),
+    ("$", r"\$"),
+    ("#", r"\#"),
+    ("_", r"\_"),
+    ("{", r"\{"),
+    ("}", r"\}"),
+    ("^", r"\^{}"),
+    ("~", r"\~{}"),
+)
 
 
 def number_format(col: pd.Series) -> str:
@@ -80,8 +91,15 @@ def _pipe(cells: Sequence[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def to_markdown(df: pd.DataFrame, *, cell: Cell | None = None, index: bool = False, padded: bool = True,
-                align: str = "", escape_pipes: bool = False) -> str:
+def to_markdown(
+    df: pd.DataFrame,
+    *,
+    cell: Cell | None = None,
+    index: bool = False,
+    padded: bool = True,
+    align: str = "",
+    escape_pipes: bool = False,
+) -> str:
     """A markdown pipe table.
 
     Parameters
@@ -134,15 +152,23 @@ def latex_number(s: Any) -> str:
     """A formatted coefficient for LaTeX: a leading minus as ``$-$``, trailing stars as a superscript."""
     s = str(s)
     core = s.rstrip("*")
-    st = s[len(core):]
+    st = s[len(core) :]
     core = latex_escape(core)
     if core.startswith("-"):
         core = "$-$" + core[1:]
     return core + (f"$^{{{st}}}$" if st else "")
 
 
-def to_latex(df: pd.DataFrame, *, cell: Cell | None = None, index: bool = False, caption: str | None = None,
-             label: str | None = None, rule_before: int | None = None, notes: str = "") -> str:
+def to_latex(
+    df: pd.DataFrame,
+    *,
+    cell: Cell | None = None,
+    index: bool = False,
+    caption: str | None = None,
+    label: str | None = None,
+    rule_before: int | None = None,
+    notes: str = "",
+) -> str:
     """A ``table`` float with a booktabs-free ``tabular`` (``\\hline\\hline`` top and bottom).
 
     Parameters
@@ -188,8 +214,15 @@ def to_latex(df: pd.DataFrame, *, cell: Cell | None = None, index: bool = False,
     return "\n".join(lines)
 
 
-def to_html(df: pd.DataFrame, *, cell: Cell | None = None, index: bool = False, classes: str = "t",
-            rule_before: int | None = None, mark_text: bool = False) -> str:
+def to_html(
+    df: pd.DataFrame,
+    *,
+    cell: Cell | None = None,
+    index: bool = False,
+    classes: str = "t",
+    rule_before: int | None = None,
+    mark_text: bool = False,
+) -> str:
     """An html ``<table>``; text is escaped.
 
     Parameters
@@ -218,8 +251,10 @@ def to_html(df: pd.DataFrame, *, cell: Cell | None = None, index: bool = False, 
     shown = format_cells(df, cell)
     if not index and mark_text:
         e = html.escape
-        kinds = ["bool" if pd.api.types.is_bool_dtype(df[c]) else "num" if pd.api.types.is_numeric_dtype(df[c])
-                 else "txt" for c in df.columns]
+        kinds = [
+            "bool" if pd.api.types.is_bool_dtype(df[c]) else "num" if pd.api.types.is_numeric_dtype(df[c]) else "txt"
+            for c in df.columns
+        ]
         cls = [' class="txt"' if k == "txt" else "" for k in kinds]
         blank = shown.astype(object).where(shown.notna(), "")
 
@@ -229,9 +264,13 @@ def to_html(df: pd.DataFrame, *, cell: Cell | None = None, index: bool = False, 
             s = str(x)
             return "\u2212" + s[1:] if kind == "num" and s.startswith("-") else s
 
-        out = [f'<table class="{e(classes)}">', "<thead><tr>"
-               + "".join(f"<th{k}>{e(str(c)).replace('_', '_<wbr>')}</th>" for k, c in zip(cls, shown.columns))
-               + "</tr></thead>", "<tbody>"]
+        out = [
+            f'<table class="{e(classes)}">',
+            "<thead><tr>"
+            + "".join(f"<th{k}>{e(str(c)).replace('_', '_<wbr>')}</th>" for k, c in zip(cls, shown.columns))
+            + "</tr></thead>",
+            "<tbody>",
+        ]
         for r in blank.itertuples(index=False):
             out.append("<tr>" + "".join(f"<td{k}>{e(show(x, kd))}</td>" for k, kd, x in zip(cls, kinds, r)) + "</tr>")
         out.append("</tbody></table>")
@@ -239,8 +278,11 @@ def to_html(df: pd.DataFrame, *, cell: Cell | None = None, index: bool = False, 
     if not index:
         return shown.to_html(index=False, border=0, classes=classes, na_rep="", escape=True)
     e = html.escape
-    out = [f'<table class="{e(classes)}">', "<thead><tr><th></th>"
-           + "".join(f"<th>{e(str(c))}</th>" for c in shown.columns) + "</tr></thead>", "<tbody>"]
+    out = [
+        f'<table class="{e(classes)}">',
+        "<thead><tr><th></th>" + "".join(f"<th>{e(str(c))}</th>" for c in shown.columns) + "</tr></thead>",
+        "<tbody>",
+    ]
     for i, (lab, r) in enumerate(zip(shown.index, shown.itertuples(index=False))):
         style = ' style="border-top:1px solid"' if i == rule_before else ""
         out.append(f"<tr{style}><th>{e(str(lab))}</th>" + "".join(f"<td>{e(str(x))}</td>" for x in r) + "</tr>")
@@ -274,5 +316,14 @@ def write_sheet(writer: pd.ExcelWriter, df: pd.DataFrame, sheet: str) -> None:
                 row[0].number_format = fmt
 
 
-__all__ = ["XLSX_FORMATS", "format_cells", "latex_escape", "latex_number", "number_format", "to_html",
-           "to_latex", "to_markdown", "write_sheet"]
+__all__ = [
+    "XLSX_FORMATS",
+    "format_cells",
+    "latex_escape",
+    "latex_number",
+    "number_format",
+    "to_html",
+    "to_latex",
+    "to_markdown",
+    "write_sheet",
+]

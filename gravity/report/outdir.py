@@ -21,6 +21,7 @@ last run wrote with its size and sha256; it is what identifies a previous output
     target = prepare("results/eco", force=False, inputs=["models/eco_digital_corridor.toml"])
     paths = publish(target, lambda stage: write_everything(stage))     # {key: final path}
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -95,7 +96,7 @@ def _owned(doc: dict | None) -> dict[str, set[str]]:
     for key in ("files", "pending"):
         for rel, e in (doc.get(key) or {}).items():
             h = e.get("sha256") if isinstance(e, dict) else None
-            for v in ([h] if isinstance(h, str) else h if isinstance(h, list) else []):
+            for v in [h] if isinstance(h, str) else h if isinstance(h, list) else []:
                 if isinstance(v, str):
                     out.setdefault(rel, set()).add(v)
     return out
@@ -167,7 +168,7 @@ def _clean_stale_staging(folder: Path) -> None:
     """Remove staging folders of runs that no longer exist (killed before they could clean up)."""
     for e in folder.glob(STAGING + "*"):
         try:
-            pid = int(e.name[len(STAGING):].split("-")[0])
+            pid = int(e.name[len(STAGING) :].split("-")[0])
         except ValueError:
             continue
         if pid == os.getpid():
@@ -180,8 +181,14 @@ def _clean_stale_staging(folder: Path) -> None:
             pass
 
 
-def prepare(out: str | Path | OutputDir, *, force: bool = False, inputs: Iterable[str | Path] = (),
-            command: str = "gravity", need_bytes: int | None = None) -> OutputDir:
+def prepare(
+    out: str | Path | OutputDir,
+    *,
+    force: bool = False,
+    inputs: Iterable[str | Path] = (),
+    command: str = "gravity",
+    need_bytes: int | None = None,
+) -> OutputDir:
     """Resolve ``out`` and check, before any work, that a run may write its outputs there.
 
     Parameters
@@ -211,28 +218,38 @@ def prepare(out: str | Path | OutputDir, *, force: bool = False, inputs: Iterabl
         Each message names the path and the fix.
     """
     if isinstance(out, OutputDir):
-        return prepare(out.given, force=out.force or force, inputs=(*out.inputs, *inputs),
-                       command=out.command, need_bytes=need_bytes if need_bytes is not None else None)
+        return prepare(
+            out.given,
+            force=out.force or force,
+            inputs=(*out.inputs, *inputs),
+            command=out.command,
+            need_bytes=need_bytes if need_bytes is not None else None,
+        )
     given = str(out)
     if given.strip() == "":
         raise OutputPathError("--out is empty. Fix: give a folder, e.g. --out results/eco")
     path = Path(out).expanduser().resolve()
     shown = f"--out {given}" + (f" ({path})" if str(path) != given else "")
     if path.exists() and not path.is_dir():
-        raise OutputPathError(f"{shown}: is a file, not a folder. Fix: give a folder path, e.g. "
-                              f"{Path(given).parent / 'eco'}")
+        raise OutputPathError(
+            f"{shown}: is a file, not a folder. Fix: give a folder path, e.g. {Path(given).parent / 'eco'}"
+        )
     parent = _existing_parent(path)
     if not parent.is_dir():
-        raise OutputPathError(f"{shown}: {parent} is a regular file, so no folder can be made under it. "
-                              f"Fix: choose another --out, e.g. {parent.parent / 'results'}")
+        raise OutputPathError(
+            f"{shown}: {parent} is a regular file, so no folder can be made under it. "
+            f"Fix: choose another --out, e.g. {parent.parent / 'results'}"
+        )
     if not os.access(parent, os.W_OK | os.X_OK):
         raise OutputPathError(f"{shown}: {parent} is not writable. Fix: choose a folder you may write to")
     ins = tuple(Path(p).expanduser().resolve() for p in inputs)
     doc = read_manifest(path) if path.is_dir() else None
     if doc is None and (path / MANIFEST).exists():
-        raise OutputPathError(f"{shown}: {MANIFEST} there is not a manifest gravity can read, so which files an "
-                              f"earlier run wrote is unknown. Fix: rename that file if it is yours, or choose "
-                              f"another --out")
+        raise OutputPathError(
+            f"{shown}: {MANIFEST} there is not a manifest gravity can read, so which files an "
+            f"earlier run wrote is unknown. Fix: rename that file if it is yours, or choose "
+            f"another --out"
+        )
     owned = _owned(doc)
     if path.is_dir():
         foreign = _foreign(path, owned)
@@ -243,30 +260,35 @@ def prepare(out: str | Path | OutputDir, *, force: bool = False, inputs: Iterabl
                 f"({', '.join(foreign[:5])}{more}) and no {MANIFEST} from an earlier run. A run writes only its "
                 f"own files and never into a folder of other files unasked. Fix: choose a new or empty folder, "
                 f"e.g. --out {Path(given) / 'eco'}, or pass --force to write beside these files (they are "
-                f"never changed or deleted)")
+                f"never changed or deleted)"
+            )
         changed = _changed(path, owned)
         if changed:
             raise OutputPathError(
                 f"{shown}: {len(changed)} file(s) of the previous run were changed since gravity wrote them "
                 f"({', '.join(changed[:5])}); a new run would replace them. Fix: move or rename them "
-                f"(e.g. {Path(changed[0]).stem}.edited{Path(changed[0]).suffix}), or choose another --out")
+                f"(e.g. {Path(changed[0]).stem}.edited{Path(changed[0]).suffix}), or choose another --out"
+            )
         for p in ins:
             try:
                 rel = p.relative_to(path).as_posix()
             except ValueError:
                 continue
             if rel in owned or rel == MANIFEST:
-                raise OutputPathError(f"{shown}: the input {p} is one of the files a run writes there, so the "
-                                      f"run would replace it. Fix: move the input out of the folder or choose "
-                                      f"another --out")
+                raise OutputPathError(
+                    f"{shown}: the input {p} is one of the files a run writes there, so the "
+                    f"run would replace it. Fix: move the input out of the folder or choose "
+                    f"another --out"
+                )
     if need_bytes is None:
-        prev = sum(int(e.get("bytes", 0)) for e in (doc or {}).get("files", {}).values()
-                   if isinstance(e, dict))
+        prev = sum(int(e.get("bytes", 0)) for e in (doc or {}).get("files", {}).values() if isinstance(e, dict))
         need_bytes = max(int(prev * 1.2), 1_000_000) if prev else DEFAULT_BYTES
     free = shutil.disk_usage(parent).free
     if free < need_bytes:
-        raise OutputPathError(f"{shown}: {_mb(free)} free on the disk of {parent}, the outputs need about "
-                              f"{_mb(need_bytes)}. Fix: free some space or choose --out on another disk")
+        raise OutputPathError(
+            f"{shown}: {_mb(free)} free on the disk of {parent}, the outputs need about "
+            f"{_mb(need_bytes)}. Fix: free some space or choose --out on another disk"
+        )
     if path.is_dir():
         _clean_stale_staging(path)
     return OutputDir(path, given, bool(force), ins, command, int(need_bytes))
@@ -279,17 +301,18 @@ def _locked(folder: Path):
     try:
         try:
             import fcntl as _fcntl
+
             fcntl: Any = _fcntl
-        except ImportError:      # not POSIX: no cross-process lock, the moves are still one by one
+        except ImportError:  # not POSIX: no cross-process lock, the moves are still one by one
             fcntl = None
         if fcntl is not None:
             try:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-            except OSError:      # a file system without locks (some network mounts): moves stay one by one
+            except OSError:  # a file system without locks (some network mounts): moves stay one by one
                 pass
         yield
     finally:
-        fh.close()               # releases the lock
+        fh.close()  # releases the lock
 
 
 @contextlib.contextmanager
@@ -350,10 +373,13 @@ def publish(target: OutputDir, write: Callable[[Path], Mapping[str, Path]]) -> d
         stage.mkdir()
     except OSError as exc:
         if _disk_full(exc):
-            raise OutputPathError(f"{shown}: the disk is full ({exc.strerror}). Fix: free some space "
-                                  f"(about {_mb(target.need_bytes)}) or choose --out on another disk") from None
-        raise OutputPathError(f"{shown}: cannot create {out} ({type(exc).__name__}: {exc}). Fix: choose a "
-                              "folder you may write to") from None
+            raise OutputPathError(
+                f"{shown}: the disk is full ({exc.strerror}). Fix: free some space "
+                f"(about {_mb(target.need_bytes)}) or choose --out on another disk"
+            ) from None
+        raise OutputPathError(
+            f"{shown}: cannot create {out} ({type(exc).__name__}: {exc}). Fix: choose a folder you may write to"
+        ) from None
     try:
         paths = dict(write(stage))
         files = sorted(p.relative_to(stage).as_posix() for p in stage.rglob("*") if p.is_file())
@@ -364,7 +390,8 @@ def publish(target: OutputDir, write: Callable[[Path], Mapping[str, Path]]) -> d
             raise OutputPathError(
                 f"{shown}: the disk filled up while the outputs were written ({getattr(exc, 'strerror', exc)}); the "
                 f"previous output in {out} is unchanged. Fix: free some space (about {_mb(target.need_bytes)}) or "
-                "choose --out on another disk") from None
+                "choose --out on another disk"
+            ) from None
         raise
     try:
         with _locked(out):
@@ -382,17 +409,24 @@ def publish(target: OutputDir, write: Callable[[Path], Mapping[str, Path]]) -> d
                 raise OutputPathError(
                     f"{shown}: the new outputs would replace {len(clash)} file(s) gravity did not write or that "
                     f"were edited since ({', '.join(clash[:5])}); nothing in {out} was changed. Fix: move them "
-                    f"away and run again, or choose another --out")
+                    f"away and run again, or choose another --out"
+                )
             # every file an earlier run wrote, with each sha256 it may have (an interrupted publication
             # leaves some files in their old and some in their new version)
             old_files = {rel: {"bytes": 0, "sha256": sorted(h)} for rel, h in owned.items()}
             old_dirs = list((doc or {}).get("dirs") or [])
-            made = [d for d in sorted({Path(r).parent.as_posix() for r in new} - {"."})
-                    if not (out / d).exists()]
+            made = [d for d in sorted({Path(r).parent.as_posix() for r in new} - {"."}) if not (out / d).exists()]
             with _sigint_held():
                 # the pending list first: an interrupted publication leaves every file it moved listed
-                _write_json(out / MANIFEST, {"written_by": target.command, "files": old_files, "pending": new,
-                                             "dirs": sorted(set(old_dirs) | set(made))})
+                _write_json(
+                    out / MANIFEST,
+                    {
+                        "written_by": target.command,
+                        "files": old_files,
+                        "pending": new,
+                        "dirs": sorted(set(old_dirs) | set(made)),
+                    },
+                )
                 for rel in new:
                     dest = out / rel
                     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -409,13 +443,18 @@ def publish(target: OutputDir, write: Callable[[Path], Mapping[str, Path]]) -> d
                 dirs = sorted(set(old_dirs) | set(made))
                 for d in sorted(dirs, key=lambda s: -len(Path(s).parts)):
                     with contextlib.suppress(OSError):
-                        (out / d).rmdir()          # only when empty
-                _write_json(out / MANIFEST, {
-                    "written_by": target.command,
-                    "written_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-                    "note": "Files gravity wrote in this folder. A new run replaces only these (if unchanged) "
-                            "and never touches any other file.",
-                    "files": new, "dirs": [d for d in dirs if (out / d).is_dir()]})
+                        (out / d).rmdir()  # only when empty
+                _write_json(
+                    out / MANIFEST,
+                    {
+                        "written_by": target.command,
+                        "written_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+                        "note": "Files gravity wrote in this folder. A new run replaces only these (if unchanged) "
+                        "and never touches any other file.",
+                        "files": new,
+                        "dirs": [d for d in dirs if (out / d).is_dir()],
+                    },
+                )
                 target.notes.extend(f"kept {rel}: edited since the previous run wrote it" for rel in kept)
     finally:
         shutil.rmtree(stage, ignore_errors=True)

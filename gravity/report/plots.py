@@ -7,6 +7,7 @@
 
 The data-coverage heat map and its csv/md companions: :func:`plot_coverage`, :func:`write_coverage`.
 """
+
 from __future__ import annotations
 
 import textwrap
@@ -37,11 +38,20 @@ def _need(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
         raise ReportError(f"{what}: columns {missing} missing (have {list(df.columns)})")
 
 
-def effect_plot(effects: pd.DataFrame, path: str | Path, *, scenarios: Sequence[str] | None = None,
-                countries: Sequence[str] | None = None, title: str = "", xlabel: str = "% change",
-                intervals: Sequence[tuple[str, str, str]] = (("param_lo", "param_hi", "parametric 95% CI"),
-                                                            ("boot_lo", "boot_hi", "pair-bootstrap 95% CI")),
-                labels: dict[str, str] | None = None) -> Path:
+def effect_plot(
+    effects: pd.DataFrame,
+    path: str | Path,
+    *,
+    scenarios: Sequence[str] | None = None,
+    countries: Sequence[str] | None = None,
+    title: str = "",
+    xlabel: str = "% change",
+    intervals: Sequence[tuple[str, str, str]] = (
+        ("param_lo", "param_hi", "parametric 95% CI"),
+        ("boot_lo", "boot_hi", "pair-bootstrap 95% CI"),
+    ),
+    labels: dict[str, str] | None = None,
+) -> Path:
     """Horizontal point-and-interval plot: rows = countries, one panel per scenario.
 
     Parameters
@@ -75,8 +85,9 @@ def effect_plot(effects: pd.DataFrame, path: str | Path, *, scenarios: Sequence[
     scen = list(scenarios) if scenarios is not None else list(dict.fromkeys(effects["scenario"]))
     ctry = list(countries) if countries is not None else list(dict.fromkeys(effects["country"]))
     ivs = [iv for iv in intervals if iv[0] in effects.columns and iv[1] in effects.columns]
-    fig, axes = plt.subplots(1, len(scen), figsize=(3.6 * len(scen) + 1.2, 0.32 * len(ctry) + 1.6),
-                             sharey=True, squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(scen), figsize=(3.6 * len(scen) + 1.2, 0.32 * len(ctry) + 1.6), sharey=True, squeeze=False
+    )
     y = np.arange(len(ctry))[::-1].astype(float)
     colors = ["#1f4e79", "#c55a11", "#548235"]
     for ax, s in zip(axes[0], scen):
@@ -107,8 +118,15 @@ def effect_plot(effects: pd.DataFrame, path: str | Path, *, scenarios: Sequence[
     return path
 
 
-def range_plot(rows: pd.DataFrame, path: str | Path, *, panels: Sequence[str], title: str = "",
-               xlabel: str = "% change", kinds: dict[str, str] | None = None) -> Path:
+def range_plot(
+    rows: pd.DataFrame,
+    path: str | Path,
+    *,
+    panels: Sequence[str],
+    title: str = "",
+    xlabel: str = "% change",
+    kinds: dict[str, str] | None = None,
+) -> Path:
     """Point-and-range chart for a first page: one panel per entry of ``panels`` (e.g. a country and a
     group), one row per ``label``, the point with its interval, coloured by ``kind``.
 
@@ -130,8 +148,9 @@ def range_plot(rows: pd.DataFrame, path: str | Path, *, panels: Sequence[str], t
     labels = list(dict.fromkeys(rows["label"]))
     kinds = kinds or {k: k for k in dict.fromkeys(rows["kind"])}
     colors = dict(zip(kinds, ["#1f4e79", "#c55a11", "#548235", "#7030a0"]))
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels) + 2.6, 0.42 * len(labels) + 1.5),
-                             sharey=True, squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(4.2 * len(panels) + 2.6, 0.42 * len(labels) + 1.5), sharey=True, squeeze=False
+    )
     y = np.arange(len(labels))[::-1].astype(float)
     for ax, pname in zip(axes[0], panels):
         sub = rows[rows["panel"] == pname].set_index("label").reindex(labels)
@@ -162,8 +181,14 @@ def range_plot(rows: pd.DataFrame, path: str | Path, *, panels: Sequence[str], t
     return path
 
 
-def coefficient_plot(coefs: pd.DataFrame, path: str | Path, *, terms: Sequence[str] | None = None,
-                     specs: Sequence[str] | None = None, title: str = "") -> Path:
+def coefficient_plot(
+    coefs: pd.DataFrame,
+    path: str | Path,
+    *,
+    terms: Sequence[str] | None = None,
+    specs: Sequence[str] | None = None,
+    title: str = "",
+) -> Path:
     """Coefficients with their intervals, specifications side by side.
 
     Parameters
@@ -248,16 +273,20 @@ def plot_coverage(report: pd.DataFrame, path, title: str = "Data coverage, ECO c
     years = sorted(report["year"].unique())
     ncol = 3
     nrow = -(-len(items) // ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(3.2 * ncol + 1.5, (0.22 * len(isos) + 0.9) * nrow),
-                             squeeze=False, sharey=True)
+    fig, axes = plt.subplots(
+        nrow, ncol, figsize=(3.2 * ncol + 1.5, (0.22 * len(isos) + 0.9) * nrow), squeeze=False, sharey=True
+    )
     cmap = ListedColormap([COLOURS[s] for s in STATUSES])
     for k, ax in enumerate(axes.flat):
         if k >= len(items):
             ax.axis("off")
             continue
         sub = report[report["item"] == items[k]]
-        grid = (sub.assign(v=sub["status"].map(code)).pivot(index="iso3", columns="year", values="v")
-                .reindex(index=isos, columns=years))
+        grid = (
+            sub.assign(v=sub["status"].map(code))
+            .pivot(index="iso3", columns="year", values="v")
+            .reindex(index=isos, columns=years)
+        )
         ax.imshow(grid.to_numpy(float), aspect="auto", interpolation="nearest", cmap=cmap, vmin=0, vmax=2)
         ax.set_title(items[k], fontsize=9)
         ax.set_xticks(range(len(years)), [str(y) for y in years], fontsize=7, rotation=90 if len(years) > 8 else 0)
@@ -267,8 +296,7 @@ def plot_coverage(report: pd.DataFrame, path, title: str = "Data coverage, ECO c
         ax.grid(which="minor", color="white", lw=0.8)
         ax.tick_params(which="minor", length=0)
     fig.suptitle(title)
-    fig.legend(handles=[Patch(color=COLOURS[s], label=s) for s in STATUSES], loc="lower right", ncol=3,
-               frameon=False)
+    fig.legend(handles=[Patch(color=COLOURS[s], label=s) for s in STATUSES], loc="lower right", ncol=3, frameon=False)
     fig.tight_layout(rect=(0, 0.03, 1, 0.97))
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -298,11 +326,23 @@ def write_coverage(report: pd.DataFrame, directory, stem: str = "coverage") -> d
     report.to_csv(paths["csv"], index=False)
     table = coverage_table(report).reset_index()
     gaps = report[report["status"] != "present"]
-    gaps = gaps.groupby(["iso3", "item", "status", "detail"], sort=False)["year"].apply(
-        lambda s: ", ".join(map(str, sorted(s)))).reset_index()
-    md = ["# Data coverage", "", "● present · ◐ flagged (interpolated, carried forward, proxy or source flag) · "
-          "○ missing", "", table.to_markdown(index=False), "", "## Gaps and flags", "",
-          gaps.to_markdown(index=False) if len(gaps) else "none", ""]
+    gaps = (
+        gaps.groupby(["iso3", "item", "status", "detail"], sort=False)["year"]
+        .apply(lambda s: ", ".join(map(str, sorted(s))))
+        .reset_index()
+    )
+    md = [
+        "# Data coverage",
+        "",
+        "● present · ◐ flagged (interpolated, carried forward, proxy or source flag) · ○ missing",
+        "",
+        table.to_markdown(index=False),
+        "",
+        "## Gaps and flags",
+        "",
+        gaps.to_markdown(index=False) if len(gaps) else "none",
+        "",
+    ]
     paths["md"].write_text("\n".join(md))
     plot_coverage(report, paths["png"])
     return paths

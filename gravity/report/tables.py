@@ -18,6 +18,7 @@ works (gravity's OLS and PPML results, statsmodels results); fixed effects are r
 ``fixed_effects`` / ``fe_names`` / ``spec.fe_names`` and fit statistics from ``rsquared`` or
 ``pseudo_rsquared`` when present.
 """
+
 from __future__ import annotations
 
 import html
@@ -94,9 +95,9 @@ class RegressionTable:
     columns: list[str]
     variables: list[str]
     labels: dict[str, str]
-    coef: pd.DataFrame        # strings "-1.2156***" ('' when the variable is absent)
-    se: pd.DataFrame          # strings "(0.0376)"
-    footer: pd.DataFrame      # index: statistic labels
+    coef: pd.DataFrame  # strings "-1.2156***" ('' when the variable is absent)
+    se: pd.DataFrame  # strings "(0.0376)"
+    footer: pd.DataFrame  # index: statistic labels
     notes: list[str]
 
     @property
@@ -122,8 +123,14 @@ class RegressionTable:
 
     def to_latex(self, caption: str | None = None, label: str | None = None) -> str:
         """The table as a LaTeX ``table`` float; a rule between coefficients and statistics."""
-        return fmt.to_latex(self.frame, index=True, caption=caption, label=label,
-                            rule_before=2 * len(self.variables), notes=" ".join(self.notes))
+        return fmt.to_latex(
+            self.frame,
+            index=True,
+            caption=caption,
+            label=label,
+            rule_before=2 * len(self.variables),
+            notes=" ".join(self.notes),
+        )
 
     def to_html(self) -> str:
         """The table as html (class ``regtable``); notes in a small paragraph below."""
@@ -139,9 +146,16 @@ class RegressionTable:
         return self.to_markdown()
 
 
-def regtable(results: Sequence | Mapping, *, names: Sequence[str] | None = None, digits: int = 4,
-             keep: Sequence[str] | None = None, labels: Mapping[str, str] | None = None,
-             stat_digits: int = 3, notes: bool = True) -> RegressionTable:
+def regtable(
+    results: Sequence | Mapping,
+    *,
+    names: Sequence[str] | None = None,
+    digits: int = 4,
+    keep: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    stat_digits: int = 3,
+    notes: bool = True,
+) -> RegressionTable:
     """Put results side by side.
 
     Parameters
@@ -177,8 +191,9 @@ def regtable(results: Sequence | Mapping, *, names: Sequence[str] | None = None,
         for r in results:
             for v in pd.Series(r.params).index:
                 seen.setdefault(str(v), None)
-        variables = [v for v in seen if v not in ("Intercept", "const")] + \
-                    [v for v in seen if v in ("Intercept", "const")]
+        variables = [v for v in seen if v not in ("Intercept", "const")] + [
+            v for v in seen if v in ("Intercept", "const")
+        ]
     else:
         variables = list(keep)
 
@@ -211,5 +226,5 @@ def regtable(results: Sequence | Mapping, *, names: Sequence[str] | None = None,
     if any(se_lab):
         foot["Std. errors"] = se_lab
     footer = pd.DataFrame(foot, index=cols).T
-    note = (["Standard errors in parentheses. * p<0.10, ** p<0.05, *** p<0.01."] if notes else [])
+    note = ["Standard errors in parentheses. * p<0.10, ** p<0.05, *** p<0.01."] if notes else []
     return RegressionTable(cols, variables, labels, coef, se, footer, note)

@@ -17,6 +17,7 @@ csv keeps full precision (the numbers a re-run must reproduce exactly), xlsx Exc
 digits; markdown rounds for reading (both by the one rule of :mod:`gravity.report.format`). Sheet
 names are cut to Excel's 31 characters and made unique.
 """
+
 from __future__ import annotations
 
 import re
@@ -82,24 +83,31 @@ class SheetNote:
 def _check_notes(tables: Mapping[str, pd.DataFrame], notes: Mapping[str, SheetNote]) -> None:
     unknown = [n for n in notes if n not in tables]
     if unknown:
-        raise ReportError(f"write_tables: sheet_notes for tables that are not written: {unknown} "
-                         f"(tables: {list(tables)})")
+        raise ReportError(
+            f"write_tables: sheet_notes for tables that are not written: {unknown} (tables: {list(tables)})"
+        )
     missing = [n for n in tables if n not in notes]
     if missing:
-        raise ReportError(f"write_tables: tables {missing} have no entry in sheet_notes; describe every sheet "
-                         "with a SheetNote(about, row, units, source, flags)")
+        raise ReportError(
+            f"write_tables: tables {missing} have no entry in sheet_notes; describe every sheet "
+            "with a SheetNote(about, row, units, source, flags)"
+        )
     for name, note in notes.items():
         if not isinstance(note, SheetNote):
             raise ArgumentTypeError(f"write_tables: sheet_notes[{name!r}] is a {type(note).__name__}, not a SheetNote")
         df = tables[name]
         absent = [c for c in note.flags if c not in df.columns]
         if absent:
-            raise ReportError(f"write_tables: table {name!r}: flag columns {absent} described but not in the table "
-                             f"(columns: {list(df.columns)})")
+            raise ReportError(
+                f"write_tables: table {name!r}: flag columns {absent} described but not in the table "
+                f"(columns: {list(df.columns)})"
+            )
         undescribed = [c for c in df.columns if pd.api.types.is_bool_dtype(df[c]) and c not in note.flags]
         if undescribed:
-            raise ReportError(f"write_tables: table {name!r}: boolean columns {undescribed} are not described; "
-                             "add them to SheetNote.flags")
+            raise ReportError(
+                f"write_tables: table {name!r}: boolean columns {undescribed} are not described; "
+                "add them to SheetNote.flags"
+            )
 
 
 def sheet_names(names: Sequence[str]) -> list[str]:
@@ -143,9 +151,15 @@ def file_stem(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", str(name).lower()).strip("_") or "table"
 
 
-def write_tables(tables: Mapping[str, pd.DataFrame], out: str | Path, *, stem: str,
-                 readme: Sequence[str] = (), notes: Mapping[str, str] | None = None,
-                 sheet_notes: Mapping[str, SheetNote] | None = None) -> dict[str, Path]:
+def write_tables(
+    tables: Mapping[str, pd.DataFrame],
+    out: str | Path,
+    *,
+    stem: str,
+    readme: Sequence[str] = (),
+    notes: Mapping[str, str] | None = None,
+    sheet_notes: Mapping[str, SheetNote] | None = None,
+) -> dict[str, Path]:
     """Write ``tables`` as ``out/stem.xlsx`` (README sheet first), ``out/csv/<table>.csv`` and
     ``out/stem_tables.md``.
 
@@ -216,8 +230,13 @@ def write_tables(tables: Mapping[str, pd.DataFrame], out: str | Path, *, stem: s
         md += [f"## {name}", ""]
         note = described.get(name)
         if note is not None:
-            md += [note.about, "", f"One row: {note.row}. Units: {note.units}. Source: {note.source}."
-                   + (f" Flags: {note.flag_text()}." if note.flags else ""), ""]
+            md += [
+                note.about,
+                "",
+                f"One row: {note.row}. Units: {note.units}. Source: {note.source}."
+                + (f" Flags: {note.flag_text()}." if note.flags else ""),
+                "",
+            ]
         elif notes.get(name):
             md += [notes[name], ""]
         md += [to_markdown(df) if len(df) else "_(empty)_", ""]
@@ -227,8 +246,14 @@ def write_tables(tables: Mapping[str, pd.DataFrame], out: str | Path, *, stem: s
     return paths
 
 
-def readme_table(tables: Mapping[str, pd.DataFrame], sheets: Sequence[str], *, notes: Mapping[str, str],
-                 sheet_notes: Mapping[str, SheetNote], readme_sheet: str = "README") -> pd.DataFrame:
+def readme_table(
+    tables: Mapping[str, pd.DataFrame],
+    sheets: Sequence[str],
+    *,
+    notes: Mapping[str, str],
+    sheet_notes: Mapping[str, SheetNote],
+    readme_sheet: str = "README",
+) -> pd.DataFrame:
     """The README sheet's index: one row per sheet (the README itself first), columns :data:`README_COLUMNS`.
 
     Parameters
@@ -248,13 +273,25 @@ def readme_table(tables: Mapping[str, pd.DataFrame], sheets: Sequence[str], *, n
     -------
     pandas.DataFrame
     """
-    rows = [(readme_sheet, "", "What this workbook is and what every sheet holds", "one sheet of the workbook",
-             "none", "this run", "")]
+    rows = [
+        (
+            readme_sheet,
+            "",
+            "What this workbook is and what every sheet holds",
+            "one sheet of the workbook",
+            "none",
+            "this run",
+            "",
+        )
+    ]
     for (name, _), sh in zip(tables.items(), sheets):
         n = sheet_notes.get(name)
         csv = f"csv/{file_stem(name)}.csv"
-        rows.append((sh, csv, n.about, n.row, n.units, n.source, n.flag_text() or "none") if n is not None
-                    else (sh, csv, notes.get(name, ""), "", "", "", ""))
+        rows.append(
+            (sh, csv, n.about, n.row, n.units, n.source, n.flag_text() or "none")
+            if n is not None
+            else (sh, csv, notes.get(name, ""), "", "", "", "")
+        )
     return pd.DataFrame(rows, columns=list(README_COLUMNS))
 
 
@@ -264,7 +301,7 @@ def _write_readme(xw: pd.ExcelWriter, sheet: str, lines: list[str], index: pd.Da
 
     pd.DataFrame({"README": lines}).to_excel(xw, sheet_name=sheet, index=False)
     ws = xw.sheets[sheet]
-    top = len(lines) + 3                      # header row, lines, one blank row
+    top = len(lines) + 3  # header row, lines, one blank row
     bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
     for k, col in enumerate(index.columns, start=1):
         c = ws.cell(row=top, column=k, value=col)
@@ -295,11 +332,14 @@ def readme_index(xlsx: str | Path) -> pd.DataFrame:
         The first sheet has no sheet index.
     """
     raw = pd.read_excel(xlsx, sheet_name=0, header=None, dtype=object, engine="openpyxl")
-    head = [i for i in range(len(raw)) if tuple(raw.iloc[i, :len(README_COLUMNS)]) == README_COLUMNS] \
-        if raw.shape[1] >= len(README_COLUMNS) else []
+    head = (
+        [i for i in range(len(raw)) if tuple(raw.iloc[i, : len(README_COLUMNS)]) == README_COLUMNS]
+        if raw.shape[1] >= len(README_COLUMNS)
+        else []
+    )
     if not head:
         raise ReportError(f"{xlsx}: the first sheet has no sheet index (a row {list(README_COLUMNS)})")
-    body = raw.iloc[head[-1] + 1:, :len(README_COLUMNS)]
+    body = raw.iloc[head[-1] + 1 :, : len(README_COLUMNS)]
     body.columns = list(README_COLUMNS)
     return body.fillna("").astype(str).reset_index(drop=True)
 

@@ -13,6 +13,7 @@ manufacturing/industry ratio where absent (flagged ``va_imputed``). :func:`outpu
 series for a year (a union of economies gets its members' sums). κ and f are stated in the model file
 and the report; the corridor job's baseline table (:mod:`gravity.jobs.corridor.ge_table`) uses them.
 """
+
 from __future__ import annotations
 
 import logging
@@ -44,15 +45,18 @@ OUTPUT_INDICATORS = {
     "manufacturing_va": "manufacturing_va",
 }
 OUTPUT_FILES = (
-    "wdi-datahub-2026/ny.gdp.mktp.cd/data.csv", "wdi-datahub-2026/nv.ind.totl.zs/data.csv",
+    "wdi-datahub-2026/ny.gdp.mktp.cd/data.csv",
+    "wdi-datahub-2026/nv.ind.totl.zs/data.csv",
     "wdi-manf-2023/API_NV.IND.MANF.CD_DS2_en_csv_v2_5363423.csv",
 )
 # Codes in the trade data that are unions of WDI economies: output data are the members' sums
 # (industry share GDP-weighted). Belgium and Luxembourg still report to Comtrade as one customs union.
 AGGREGATES = UNIONS  # the country authority's customs unions: {"BLX": ("BEL", "LUX")}
-CITATION = ("World Bank, World Development Indicators: GDP (NY.GDP.MKTP.CD), industry value added % GDP "
-            "(NV.IND.TOTL.ZS), 2026 vintage; "
-            "manufacturing value added (NV.IND.MANF.CD), 2023 vintage.")
+CITATION = (
+    "World Bank, World Development Indicators: GDP (NY.GDP.MKTP.CD), industry value added % GDP "
+    "(NV.IND.TOTL.ZS), 2026 vintage; "
+    "manufacturing value added (NV.IND.MANF.CD), 2023 vintage."
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -174,8 +178,9 @@ def domestic_flows(exports: pd.Series, va: pd.Series, *, multiplier: float, floo
     Analysis: The Structural Gravity Model*. WTO and UNCTAD, ch. 2.
     """
     if multiplier < 1 or not 0 < floor_share < 1:
-        raise OutputDataError(f"domestic_flows: multiplier={multiplier} must be >= 1 and floor_share={floor_share} "
-                              "in (0,1)")
+        raise OutputDataError(
+            f"domestic_flows: multiplier={multiplier} must be >= 1 and floor_share={floor_share} in (0,1)"
+        )
     bad = va.index[~(va > 0)]
     if len(bad):
         raise OutputDataError(f"domestic_flows: value added missing or <= 0 for {list(bad)}; exclude these countries")

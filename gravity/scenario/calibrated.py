@@ -28,6 +28,7 @@ Novy, D. (2013). Gravity redux: measuring international trade costs with panel d
 51(1): 101–121.
 WTO (2015). *World Trade Report 2015: Speeding up trade*. OECD (2015). Trade Facilitation Indicators.
 """
+
 from __future__ import annotations
 
 import re
@@ -44,9 +45,10 @@ FIGURES_KEY = "tf-cost-figures/published_tf_figures.csv"
 class CalibrationError(GravityError, ValueError):
     """A published cut that cannot be applied: an unknown figure id, an unknown variant or reading, sigma not
     above 1, or no pair with the flows the tariff-equivalent reading needs; the message names it and the fix."""
+
+
 READINGS = ("tariff equivalent", "iceberg")
-VARIANTS = {"members": "trade between members only",
-            "international": "all of each member's international trade"}
+VARIANTS = {"members": "trade between members only", "international": "all of each member's international trade"}
 
 
 def published_figures() -> pd.DataFrame:
@@ -110,8 +112,15 @@ def pair_cuts(countries: Sequence[str], cut: Mapping[str, float], variant: str) 
     return out
 
 
-def cost_change(X: np.ndarray, countries: Sequence[str], cut: Mapping[str, float], sigma: float, *,
-                variant: str = "members", reading: str = "tariff equivalent") -> tuple[np.ndarray, dict]:
+def cost_change(
+    X: np.ndarray,
+    countries: Sequence[str],
+    cut: Mapping[str, float],
+    sigma: float,
+    *,
+    variant: str = "members",
+    reading: str = "tariff equivalent",
+) -> tuple[np.ndarray, dict]:
     """t̂_ij^{1−σ} of a published cut (module docstring) as an (n, n) matrix, and what was assumed.
 
     Parameters
@@ -145,8 +154,10 @@ def cost_change(X: np.ndarray, countries: Sequence[str], cut: Mapping[str, float
     tau = novy_tau(X, sigma)
     have = moved & np.isfinite(tau)
     if not have.any():
-        raise CalibrationError("no pair the scenario moves has positive flows both ways and domestic flows: the "
-                         "tariff-equivalent reading needs at least one (use reading='iceberg')")
+        raise CalibrationError(
+            "no pair the scenario moves has positive flows both ways and domestic flows: the "
+            "tariff-equivalent reading needs at least one (use reading='iceberg')"
+        )
     med = float(np.median(tau[have]))
     info["imputed"] = int((moved & ~np.isfinite(tau)).sum())
     info["median_tariff_equivalent"] = 100.0 * (med - 1.0)

@@ -11,6 +11,7 @@ problem raises :class:`ScenarioFileError` naming the file, the line and the key 
 interaction column (:func:`gravity.panel.features.interaction_columns`). A scenario moves *inputs*;
 :mod:`gravity.scenario.shocks` turns it into the change in trade costs.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -150,10 +151,11 @@ class Specification:
     domestic_breaks: str = "drop"
 
 
-BREAK_MODES = {"drop": "domestic flows outside each country's longest run of years without an ITPD-E coverage "
-                       "break left out",
-               "split": "the domestic pair effect split at each coverage break (one level per coverage regime)",
-               "as_is": "domestic flows used as ITPD-E has them, breaks included"}
+BREAK_MODES = {
+    "drop": "domestic flows outside each country's longest run of years without an ITPD-E coverage break left out",
+    "split": "the domestic pair effect split at each coverage break (one level per coverage regime)",
+    "as_is": "domestic flows used as ITPD-E has them, breaks included",
+}
 """``domestic_breaks`` of a specification: how coverage breaks in the domestic flows are repaired before
 estimating (:func:`gravity.panel.repair.repair_for_estimation`)."""
 
@@ -290,11 +292,13 @@ class CorridorConfig:
         return tuple(s for s in self.scenarios if s.calibrated)
 
 
-ROLES = {"connectivity": "the connectivity x border regressors (one per measure; a specification uses at most one)",
-         "connectivity_landlocked": "their interactions with the exporter being landlocked",
-         "development": "the development control (income per capita x border)",
-         "penalty": "the landlocked x border penalty of the 2-way specification",
-         "indicator": "the indicator the connectivity regressors are built from (an [indicators] name)"}
+ROLES = {
+    "connectivity": "the connectivity x border regressors (one per measure; a specification uses at most one)",
+    "connectivity_landlocked": "their interactions with the exporter being landlocked",
+    "development": "the development control (income per capita x border)",
+    "penalty": "the landlocked x border penalty of the 2-way specification",
+    "indicator": "the indicator the connectivity regressors are built from (an [indicators] name)",
+}
 """``[roles]``: which regressor (or indicator) plays which part in the report's tables and sentences."""
 
 
@@ -314,33 +318,98 @@ MAX_FOCUS_PARTNERS = 500
 # the schema: every key a model file may hold (None = a table whose keys are names the file chooses)
 # --------------------------------------------------------------------------------------------
 _SCHEMA: dict = {
-    "title": str, "version": int,
+    "title": str,
+    "version": int,
     "sample": {"years": list, "base_year": int, "carry_forward_years": int, "countries": list},
-    "groups": None, "indicators": None,
+    "groups": None,
+    "indicators": None,
     "regressors": [{"kind": str, "column": str, "columns": list, "indicator": str, "times": str}],
-    "specification": [{"name": str, "headline": bool, "label": str, "formula": str, "cluster": (str, list),
-                       "years": list, "identifies": str, "cannot": str, "domestic_breaks": str}],
-    "ge": {"sigma": float, "sigma_sensitivity": list, "draws": int, "bootstrap": int, "seed": int,
-           "ci": float, "jobs": int, "reference": str, "domestic_method": str,
-           "gross_output_multiplier": float, "domestic_floor_share": float,
-           "fill_zero_links": str, "domestic_share_floor": float},
-    "analysis": {"deficit_rule": str, "deficit_rule_reason": str, "phase_in": list, "leave_one_out": str,
-                 "placements": bool},
-    "report": {"focus": str, "focus_partners": int, "focus_name": str, "group": str, "trade_data": str,
-               "sources": list, "data_notes": list, "instruments": None, "indicator_notes": None,
-               "one_sector_gap": {"wiod_ratio": float, "cp_ratio": float, "measured_by": str, "wiod_cut": str,
-                                  "cp_cut": str, "absent": str}},
-    "scenario": [{"name": str, "label": str, "members": list, "indicators": None, "agreement": None,
-                  "include": list, "spec": str, "cost_cut": {"percent": (float, int, dict), "low": (float, int, dict),
-                                            "high": (float, int, dict), "figures": list, "variants": list}}],
+    "specification": [
+        {
+            "name": str,
+            "headline": bool,
+            "label": str,
+            "formula": str,
+            "cluster": (str, list),
+            "years": list,
+            "identifies": str,
+            "cannot": str,
+            "domestic_breaks": str,
+        }
+    ],
+    "ge": {
+        "sigma": float,
+        "sigma_sensitivity": list,
+        "draws": int,
+        "bootstrap": int,
+        "seed": int,
+        "ci": float,
+        "jobs": int,
+        "reference": str,
+        "domestic_method": str,
+        "gross_output_multiplier": float,
+        "domestic_floor_share": float,
+        "fill_zero_links": str,
+        "domestic_share_floor": float,
+    },
+    "analysis": {
+        "deficit_rule": str,
+        "deficit_rule_reason": str,
+        "phase_in": list,
+        "leave_one_out": str,
+        "placements": bool,
+    },
+    "report": {
+        "focus": str,
+        "focus_partners": int,
+        "focus_name": str,
+        "group": str,
+        "trade_data": str,
+        "sources": list,
+        "data_notes": list,
+        "instruments": None,
+        "indicator_notes": None,
+        "one_sector_gap": {
+            "wiod_ratio": float,
+            "cp_ratio": float,
+            "measured_by": str,
+            "wiod_cut": str,
+            "cp_cut": str,
+            "absent": str,
+        },
+    },
+    "scenario": [
+        {
+            "name": str,
+            "label": str,
+            "members": list,
+            "indicators": None,
+            "agreement": None,
+            "include": list,
+            "spec": str,
+            "cost_cut": {
+                "percent": (float, int, dict),
+                "low": (float, int, dict),
+                "high": (float, int, dict),
+                "figures": list,
+                "variants": list,
+            },
+        }
+    ],
     "roles": {k: (str, list) for k in ROLES},
 }
 """Keys of a model file: a dict is a table with fixed keys, a one-element list an array of such tables
 (``[[specification]]``) or, for ``[regressors]``, a table of such tables keyed by name; a type is the
 value's type (int is accepted for float; a string holding a number is coerced with a warning)."""
 
-_TYPE_WORDS = {str: "a string", int: "an integer", float: "a number", bool: "true or false", list: "a list",
-               dict: "a table"}
+_TYPE_WORDS = {
+    str: "a string",
+    int: "an integer",
+    float: "a number",
+    bool: "true or false",
+    list: "a list",
+    dict: "a table",
+}
 
 
 def _nearest(key: str, valid) -> str:
@@ -355,8 +424,11 @@ def _coerce(value, want: type, key: tuple, src: ModelFile):
     if isinstance(want, tuple):
         if isinstance(value, want):
             return value
-        raise src.error(key, f"{key[-1]} = {value!r} is not " + " or ".join(_TYPE_WORDS[w] for w in want),
-                        f"write {key[-1]} as " + " or ".join(_TYPE_WORDS[w] for w in want))
+        raise src.error(
+            key,
+            f"{key[-1]} = {value!r} is not " + " or ".join(_TYPE_WORDS[w] for w in want),
+            f"write {key[-1]} as " + " or ".join(_TYPE_WORDS[w] for w in want),
+        )
     if want is float and isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
     if want is int and isinstance(value, float) and value.is_integer():
@@ -369,12 +441,14 @@ def _coerce(value, want: type, key: tuple, src: ModelFile):
         except ValueError:
             pass
         else:
-            log.warning("%s: %s = %r is a string; read as the number %r", src.path, ".".join(map(str, key)),
-                        value, num)
+            log.warning("%s: %s = %r is a string; read as the number %r", src.path, ".".join(map(str, key)), value, num)
             return num
     dotted = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in key).replace(".[", "[")
-    raise src.error(key, f"{dotted} = {value!r} is not {_TYPE_WORDS[want]}",
-                    f"write {key[-1]} = <{_TYPE_WORDS[want]}> (without quotes for numbers)")
+    raise src.error(
+        key,
+        f"{dotted} = {value!r} is not {_TYPE_WORDS[want]}",
+        f"write {key[-1]} = <{_TYPE_WORDS[want]}> (without quotes for numbers)",
+    )
 
 
 def check_keys(raw: dict, src: ModelFile) -> None:
@@ -403,12 +477,14 @@ def check_keys(raw: dict, src: ModelFile) -> None:
 
 def _check(node, schema, key: tuple, src: ModelFile) -> None:
     if not isinstance(node, dict):
-        raise src.error(key, f"[{'.'.join(map(str, key))}] must be a table, got {node!r}",
-                        f"write it as a [{'.'.join(map(str, key))}] section")
+        raise src.error(
+            key,
+            f"[{'.'.join(map(str, key))}] must be a table, got {node!r}",
+            f"write it as a [{'.'.join(map(str, key))}] section",
+        )
     for k in list(node):
         if k not in schema:
-            raise src.error(key + (k,), f"unknown key {k!r}" + (f" in [{key[0]}]" if key else ""),
-                            _nearest(k, schema))
+            raise src.error(key + (k,), f"unknown key {k!r}" + (f" in [{key[0]}]" if key else ""), _nearest(k, schema))
         want, v, kk = schema[k], node[k], key + (k,)
         if want is None:
             if not isinstance(v, dict):
@@ -418,10 +494,13 @@ def _check(node, schema, key: tuple, src: ModelFile) -> None:
         elif isinstance(want, list):
             if k == "regressors":
                 if not isinstance(v, dict):
-                    raise src.error(kk, f"[regressors] must be a table, got {v!r}",
-                                    'write [regressors] with lines name = { kind = "pair", column = "rta" }')
+                    raise src.error(
+                        kk,
+                        f"[regressors] must be a table, got {v!r}",
+                        'write [regressors] with lines name = { kind = "pair", column = "rta" }',
+                    )
                 for name, entry in v.items():
-                    if isinstance(entry, dict):   # a non-table entry is refused by the regressor check
+                    if isinstance(entry, dict):  # a non-table entry is refused by the regressor check
                         _check(entry, want[0], kk + (name,), src)
             else:
                 if not isinstance(v, list) or not all(isinstance(e, dict) for e in v):
@@ -462,16 +541,21 @@ def load_config(path: str | Path, *, countries: frozenset[str] | None = None) ->
     """
     path = Path(path)
     if not path.exists():
-        raise ScenarioFileError(f"{path}: no such file. Fix: pass the path of a corridor TOML file, "
-                                f"e.g. models/eco_digital_corridor.toml")
+        raise ScenarioFileError(
+            f"{path}: no such file. Fix: pass the path of a corridor TOML file, e.g. models/eco_digital_corridor.toml"
+        )
     if path.is_dir():
-        raise ScenarioFileError(f"{path}: is a directory, not a model file. Fix: pass the TOML file inside it, "
-                                f"e.g. {path / 'eco_digital_corridor.toml'}")
+        raise ScenarioFileError(
+            f"{path}: is a directory, not a model file. Fix: pass the TOML file inside it, "
+            f"e.g. {path / 'eco_digital_corridor.toml'}"
+        )
     try:
-        text = path.read_text(encoding="utf-8-sig")      # a byte-order mark (Notepad's UTF-8) is dropped
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Notepad's UTF-8) is dropped
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioFileError(f"{path}: cannot be read ({type(exc).__name__}: {exc}). Fix: check the file's "
-                                "permissions and that it is a UTF-8 text (TOML) file") from None
+        raise ScenarioFileError(
+            f"{path}: cannot be read ({type(exc).__name__}: {exc}). Fix: check the file's "
+            "permissions and that it is a UTF-8 text (TOML) file"
+        ) from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -504,8 +588,9 @@ def parse_config(raw: dict, src: ModelFile, *, countries: frozenset[str] | None 
     check_keys(raw, src)
     for top in ("sample", "groups", "indicators", "regressors", "specification", "ge", "scenario"):
         if top not in raw:
-            raise src.error((top,), f"missing section [{top}]",
-                            f"add [{top}] (see models/eco_digital_corridor.toml for the layout)")
+            raise src.error(
+                (top,), f"missing section [{top}]", f"add [{top}] (see models/eco_digital_corridor.toml for the layout)"
+            )
     sample = _sample(raw["sample"], src, known)
     groups = _groups(raw["groups"], src, known)
     indicators = {str(k): str(v) for k, v in raw["indicators"].items()}
@@ -523,27 +608,54 @@ def parse_config(raw: dict, src: ModelFile, *, countries: frozenset[str] | None 
         known_names = indicators if k == "indicator" else regressors
         bad = [x for x in vals if x not in known_names]
         if bad or not vals or (k not in ("connectivity", "connectivity_landlocked") and len(vals) != 1):
-            raise src.error(("roles", k), f"role {k} names {bad or list(vals)}, not "
-                            + ("one [indicators] name" if k == "indicator" else "regressors of [regressors]"
-                               if k.startswith("connectivity") else "one regressor of [regressors]"),
-                            f"use {'names' if k.startswith('connectivity') else 'one'} of {', '.join(known_names)}")
+            raise src.error(
+                ("roles", k),
+                f"role {k} names {bad or list(vals)}, not "
+                + (
+                    "one [indicators] name"
+                    if k == "indicator"
+                    else "regressors of [regressors]"
+                    if k.startswith("connectivity")
+                    else "one regressor of [regressors]"
+                ),
+                f"use {'names' if k.startswith('connectivity') else 'one'} of {', '.join(known_names)}",
+            )
         roles[str(k)] = vals
     if not cfg_has_estimated(scenarios):
-        raise src.error(("scenario",), "no scenario moves an estimated regressor",
-                        "keep at least one estimated scenario beside the calibrated ones")
+        raise src.error(
+            ("scenario",),
+            "no scenario moves an estimated regressor",
+            "keep at least one estimated scenario beside the calibrated ones",
+        )
     version = raw.get("version", FILE_VERSION)
     if not 1 <= version <= FILE_VERSION:
-        raise src.error(("version",), f"version = {version}, but this gravity reads model files of versions 1 to "
-                        f"{FILE_VERSION}", f"set version = {FILE_VERSION}, or update gravity if the file was written "
-                        "for a newer one")
+        raise src.error(
+            ("version",),
+            f"version = {version}, but this gravity reads model files of versions 1 to {FILE_VERSION}",
+            f"set version = {FILE_VERSION}, or update gravity if the file was written for a newer one",
+        )
     partners = rep.get("focus_partners", 15)
     if not 1 <= partners <= MAX_FOCUS_PARTNERS:
-        raise src.error(("report", "focus_partners"), f"focus_partners = {partners} is not a number of partners "
-                        f"(1 to {MAX_FOCUS_PARTNERS})", "e.g. focus_partners = 15")
+        raise src.error(
+            ("report", "focus_partners"),
+            f"focus_partners = {partners} is not a number of partners (1 to {MAX_FOCUS_PARTNERS})",
+            "e.g. focus_partners = 15",
+        )
     return CorridorConfig(
-        path=src.path, title=str(raw.get("title", src.path.stem)), sample=sample, groups=groups,
-        indicators=indicators, regressors=regressors, specifications=specs, ge=ge, scenarios=scenarios,
-        focus=focus, focus_partners=int(rep.get("focus_partners", 15)), roles=roles, raw=raw, source=src,
+        path=src.path,
+        title=str(raw.get("title", src.path.stem)),
+        sample=sample,
+        groups=groups,
+        indicators=indicators,
+        regressors=regressors,
+        specifications=specs,
+        ge=ge,
+        scenarios=scenarios,
+        focus=focus,
+        focus_partners=int(rep.get("focus_partners", 15)),
+        roles=roles,
+        raw=raw,
+        source=src,
     )
 
 
@@ -552,8 +664,9 @@ def cfg_has_estimated(scenarios) -> bool:
     return any(not s.calibrated for s in scenarios)
 
 
-def _countries(values: Any, key: tuple, src: ModelFile, known: frozenset[str],
-               groups: dict[str, tuple[str, ...]] | None = None) -> tuple[str, ...]:
+def _countries(
+    values: Any, key: tuple, src: ModelFile, known: frozenset[str], groups: dict[str, tuple[str, ...]] | None = None
+) -> tuple[str, ...]:
     if not isinstance(values, list):
         raise src.error(key, f"expected a list of ISO3 codes, got {values!r}", 'write e.g. ["TJK", "UZB"]')
     out: list[str] = []
@@ -572,12 +685,18 @@ def _countries(values: Any, key: tuple, src: ModelFile, known: frozenset[str],
 def _sample(s: dict, src: ModelFile, known: frozenset[str]) -> Sample:
     years = s.get("years")
     if not years or not all(isinstance(y, int) for y in years):
-        raise src.error(("sample", "years"), f"years must be a non-empty list of integers, got {years!r}",
-                        "e.g. years = [2000, 2004, 2008, 2012, 2016]")
+        raise src.error(
+            ("sample", "years"),
+            f"years must be a non-empty list of integers, got {years!r}",
+            "e.g. years = [2000, 2004, 2008, 2012, 2016]",
+        )
     base = s.get("base_year", max(years))
     if base not in years:
-        raise src.error(("sample", "base_year"), f"base_year {base} is not one of the sample years {years}",
-                        "choose one of the years listed in [sample] years")
+        raise src.error(
+            ("sample", "base_year"),
+            f"base_year {base} is not one of the sample years {years}",
+            "choose one of the years listed in [sample] years",
+        )
     carry = int(s.get("carry_forward_years", 0))
     if carry < 0:
         raise src.error(("sample", "carry_forward_years"), "must be >= 0", "set 0 (no carry) or a small integer")
@@ -598,8 +717,9 @@ def _regressors(r: dict, src: ModelFile, indicators: dict[str, str]) -> dict[str
             raise src.error(key, f"regressor {name!r} must be a table", '{ kind = "pair", column = "rta" }')
         kind = d.get("kind")
         if kind not in KINDS:
-            raise src.error(key + ("kind",), f"unknown kind {kind!r} for regressor {name!r}",
-                            f"use one of {', '.join(KINDS)}")
+            raise src.error(
+                key + ("kind",), f"unknown kind {kind!r} for regressor {name!r}", f"use one of {', '.join(KINDS)}"
+            )
         times = d.get("times")
         if times is not None and times not in allowed:
             raise src.error(key + ("times",), f"unknown interaction {times!r}", f"use one of {', '.join(allowed)}")
@@ -607,8 +727,11 @@ def _regressors(r: dict, src: ModelFile, indicators: dict[str, str]) -> dict[str
         if reads == "indicator":
             ind = d.get("indicator")
             if ind not in indicators:
-                raise src.error(key + ("indicator",), f"unknown indicator {ind!r}",
-                                f"use one of {', '.join(indicators)} or declare it under [indicators]")
+                raise src.error(
+                    key + ("indicator",),
+                    f"unknown indicator {ind!r}",
+                    f"use one of {', '.join(indicators)} or declare it under [indicators]",
+                )
             out[name] = Regressor(name, kind, indicator=ind, times=times)
         else:
             cols = d.get("columns") if reads == "columns" else [d.get("column")]
@@ -623,8 +746,9 @@ def _unique_name(d: dict, key: tuple, seen: set, src: ModelFile) -> str:
     """The ``name`` of a [[specification]] / [[scenario]] entry, which must be present and unique."""
     name = d.get("name")
     if not name or name in seen:
-        raise src.error(key + ("name",), f"{key[0]} name {name!r} missing or repeated",
-                        f"give every [[{key[0]}]] a unique name")
+        raise src.error(
+            key + ("name",), f"{key[0]} name {name!r} missing or repeated", f"give every [[{key[0]}]] a unique name"
+        )
     seen.add(name)
     return name
 
@@ -645,35 +769,59 @@ def _specifications(specs: list, src: ModelFile, regressors: dict[str, Regressor
             raise src.error(key + ("formula",), f"outcome {lhs!r} is not 'trade'", "use 'trade ~ ...'")
         for s in slopes:
             if s not in regressors:
-                raise src.error(key + ("formula",), f"unknown regressor {s!r} in specification {name!r}",
-                                f"define {s} under [regressors] (known: {', '.join(regressors)})")
+                raise src.error(
+                    key + ("formula",),
+                    f"unknown regressor {s!r} in specification {name!r}",
+                    f"define {s} under [regressors] (known: {', '.join(regressors)})",
+                )
         if not slopes:
             raise src.error(key + ("formula",), "no regressors", "list at least one regressor before '|'")
         years = d.get("years")
         if years is not None and not set(years) <= set(sample.years):
-            raise src.error(key + ("years",), f"years {years} are not all in [sample] years {list(sample.years)}",
-                            "use a subset of the sample years")
-        out.append(Specification(
-            name=name, formula=formula, slopes=slopes, fixed_effects=fes, cluster=d.get("cluster"),
-            label=d.get("label", name), headline=bool(d.get("headline", False)),
-            years=tuple(years) if years else None, identifies=str(d.get("identifies", "")).strip(),
-            cannot=str(d.get("cannot", "")).strip(), domestic_breaks=_break_mode(d, key, src),
-        ))
+            raise src.error(
+                key + ("years",),
+                f"years {years} are not all in [sample] years {list(sample.years)}",
+                "use a subset of the sample years",
+            )
+        out.append(
+            Specification(
+                name=name,
+                formula=formula,
+                slopes=slopes,
+                fixed_effects=fes,
+                cluster=d.get("cluster"),
+                label=d.get("label", name),
+                headline=bool(d.get("headline", False)),
+                years=tuple(years) if years else None,
+                identifies=str(d.get("identifies", "")).strip(),
+                cannot=str(d.get("cannot", "")).strip(),
+                domestic_breaks=_break_mode(d, key, src),
+            )
+        )
     heads = [s for s in out if s.headline]
     if len(heads) != 1:
-        raise src.error(("specification",), f"{len(heads)} specifications have headline = true",
-                        "mark exactly one [[specification]] with headline = true")
+        raise src.error(
+            ("specification",),
+            f"{len(heads)} specifications have headline = true",
+            "mark exactly one [[specification]] with headline = true",
+        )
     if sample.base_year not in (heads[0].years or sample.years):
-        raise src.error(("specification", out.index(heads[0]), "years"),
-                        "the headline specification does not cover the base year", "include base_year")
+        raise src.error(
+            ("specification", out.index(heads[0]), "years"),
+            "the headline specification does not cover the base year",
+            "include base_year",
+        )
     return tuple(out)
 
 
 def _break_mode(d: dict, key: tuple, src: ModelFile) -> str:
     mode = d.get("domestic_breaks", "drop")
     if mode not in BREAK_MODES:
-        raise src.error(key + ("domestic_breaks",), f"domestic_breaks = {mode!r}",
-                        "use one of " + "; ".join(f"{k!r} ({v})" for k, v in BREAK_MODES.items()))
+        raise src.error(
+            key + ("domestic_breaks",),
+            f"domestic_breaks = {mode!r}",
+            "use one of " + "; ".join(f"{k!r} ({v})" for k, v in BREAK_MODES.items()),
+        )
     return mode
 
 
@@ -686,36 +834,55 @@ def _ge(g: dict, src: ModelFile) -> GESettings:
 
     sigma = num("sigma")
     if sigma <= 1:
-        raise src.error(("ge", "sigma"), f"sigma = {sigma} but the elasticity of substitution must exceed 1 "
-                        "(trade costs enter as t^(1-sigma))", "set sigma > 1, e.g. sigma = 5.0")
+        raise src.error(
+            ("ge", "sigma"),
+            f"sigma = {sigma} but the elasticity of substitution must exceed 1 (trade costs enter as t^(1-sigma))",
+            "set sigma > 1, e.g. sigma = 5.0",
+        )
     sens = g.get("sigma_sensitivity", [])
     for v in sens:
         if not isinstance(v, (int, float)) or v <= 1:
-            raise src.error(("ge", "sigma_sensitivity"), f"sigma_sensitivity value {v!r} is not > 1",
-                            "list values of sigma above 1, e.g. [3.0, 7.0]")
+            raise src.error(
+                ("ge", "sigma_sensitivity"),
+                f"sigma_sensitivity value {v!r} is not > 1",
+                "list values of sigma above 1, e.g. [3.0, 7.0]",
+            )
     draws, boot = num("draws", cast=int), num("bootstrap", 0, cast=int)
     if draws < 2 or boot < 0 or boot == 1:
-        raise src.error(("ge", "draws"), f"draws = {draws}, bootstrap = {boot}: too few for an interval",
-                        "use draws >= 2 and bootstrap = 0 or >= 2")
+        raise src.error(
+            ("ge", "draws"),
+            f"draws = {draws}, bootstrap = {boot}: too few for an interval",
+            "use draws >= 2 and bootstrap = 0 or >= 2",
+        )
     if draws > MAX_DRAWS:
-        raise src.error(("ge", "draws"), f"draws = {g['draws']!r} is more than the {MAX_DRAWS:,} draws a run "
-                        f"can hold (each keeps every effect of every country; {draws:.3g} would need about "
-                        f"{draws * 16 * 200 * 8 / 1e9:,.0f} GB for 200 countries)",
-                        "600 to 10000 draws give a stable 95% interval, e.g. draws = 2000")
+        raise src.error(
+            ("ge", "draws"),
+            f"draws = {g['draws']!r} is more than the {MAX_DRAWS:,} draws a run "
+            f"can hold (each keeps every effect of every country; {draws:.3g} would need about "
+            f"{draws * 16 * 200 * 8 / 1e9:,.0f} GB for 200 countries)",
+            "600 to 10000 draws give a stable 95% interval, e.g. draws = 2000",
+        )
     if boot > MAX_BOOTSTRAP:
-        raise src.error(("ge", "bootstrap"), f"bootstrap = {boot} re-fits is more than {MAX_BOOTSTRAP:,} "
-                        "(each is a full PPML fit)", "use 0 (parametric draws only) or a few hundred")
+        raise src.error(
+            ("ge", "bootstrap"),
+            f"bootstrap = {boot} re-fits is more than {MAX_BOOTSTRAP:,} (each is a full PPML fit)",
+            "use 0 (parametric draws only) or a few hundred",
+        )
     seed = num("seed", 0, cast=int)
     if not 0 <= seed <= MAX_SEED:
-        raise src.error(("ge", "seed"), f"seed = {seed} is not a non-negative integer below 2^63 (random "
-                        "generators take seeds >= 0)", "e.g. seed = 20161")
+        raise src.error(
+            ("ge", "seed"),
+            f"seed = {seed} is not a non-negative integer below 2^63 (random generators take seeds >= 0)",
+            "e.g. seed = 20161",
+        )
     ci = num("ci", 0.95)
     if not 0 < ci < 1:
         raise src.error(("ge", "ci"), f"ci = {ci} is not a probability", "e.g. ci = 0.95")
     method = g.get("domestic_method", "industry")
     if method not in DOMESTIC_METHODS:
-        raise src.error(("ge", "domestic_method"), f"unknown domestic-flow method {method!r}",
-                        f"use one of {DOMESTIC_METHODS}")
+        raise src.error(
+            ("ge", "domestic_method"), f"unknown domestic-flow method {method!r}", f"use one of {DOMESTIC_METHODS}"
+        )
     mult = num("gross_output_multiplier", 3.0)
     floor = num("domestic_floor_share", 0.1)
     if mult < 1:
@@ -730,14 +897,21 @@ def _ge(g: dict, src: ModelFile) -> GESettings:
         raise src.error(("ge", "reference"), f"reference {ref!r} is not an ISO3 code", 'e.g. reference = "DEU"')
     fill = g.get("fill_zero_links", "cow")
     if fill not in ("cow", "none"):
-        raise src.error(("ge", "fill_zero_links"), f"fill_zero_links = {fill!r}",
-                        'use "cow" (fill zero links among the group from COW import reports) or "none"')
+        raise src.error(
+            ("ge", "fill_zero_links"),
+            f"fill_zero_links = {fill!r}",
+            'use "cow" (fill zero links among the group from COW import reports) or "none"',
+        )
     share = num("domestic_share_floor", 0.1)
     if not 0 <= share < 1:
-        raise src.error(("ge", "domestic_share_floor"), f"domestic_share_floor = {share}",
-                        "give a share in [0, 1), e.g. 0.1 (0 switches the check off)")
-    return GESettings(sigma, tuple(float(v) for v in sens), draws, boot, seed, ci,
-                      method, mult, floor, jobs, ref, fill, share or None)
+        raise src.error(
+            ("ge", "domestic_share_floor"),
+            f"domestic_share_floor = {share}",
+            "give a share in [0, 1), e.g. 0.1 (0 switches the check off)",
+        )
+    return GESettings(
+        sigma, tuple(float(v) for v in sens), draws, boot, seed, ci, method, mult, floor, jobs, ref, fill, share or None
+    )
 
 
 def _cost_cut(d: dict, key: tuple, src: ModelFile, members: tuple[str, ...], groups) -> CostCut:
@@ -745,25 +919,30 @@ def _cost_cut(d: dict, key: tuple, src: ModelFile, members: tuple[str, ...], gro
     or a table group name → number (each member in exactly one of those groups); ``figures``: ids of the
     published figures that state the numbers (checked against the figures file before estimation)."""
     if not members:
-        raise src.error(key[:-1] + ("members",), "no members", "list ISO3 codes or a group such as \"ECO\"")
+        raise src.error(key[:-1] + ("members",), "no members", 'list ISO3 codes or a group such as "ECO"')
 
     def per_member(value, k) -> dict[str, float]:
         if isinstance(value, dict):
             out: dict[str, float] = {}
             for g, v in value.items():
                 if g not in groups:
-                    raise src.error(key + (k, g), f"{g!r} is not a group of [groups]",
-                                    f"define {g} = [ISO3 codes] under [groups]")
+                    raise src.error(
+                        key + (k, g), f"{g!r} is not a group of [groups]", f"define {g} = [ISO3 codes] under [groups]"
+                    )
                 for m in groups[g]:
                     if m in members:
                         if m in out:
-                            raise src.error(key + (k, g), f"{m} is in two of the groups of {k}",
-                                            "put each member in one group only")
+                            raise src.error(
+                                key + (k, g), f"{m} is in two of the groups of {k}", "put each member in one group only"
+                            )
                         out[m] = v
             lack = [m for m in members if m not in out]
             if lack:
-                raise src.error(key + (k,), f"members {lack} are in none of the groups of {k}",
-                                "add them to one of the groups named")
+                raise src.error(
+                    key + (k,),
+                    f"members {lack} are in none of the groups of {k}",
+                    "add them to one of the groups named",
+                )
         else:
             out = {m: value for m in members}
         for m, v in out.items():
@@ -778,12 +957,16 @@ def _cost_cut(d: dict, key: tuple, src: ModelFile, members: tuple[str, ...], gro
     high = per_member(d["high"], "high") if "high" in d else dict(pct)
     bad = [m for m in pct if not low[m] <= pct[m] <= high[m]]
     if bad:
-        raise src.error(key, f"low <= percent <= high fails for {bad}",
-                        "order the published range around the central cut")
+        raise src.error(
+            key, f"low <= percent <= high fails for {bad}", "order the published range around the central cut"
+        )
     figs = d.get("figures", [])
     if not figs or not all(isinstance(f, str) and f for f in figs):
-        raise src.error(key + ("figures",), "no published figure named",
-                        'name the figure ids that state the cut, e.g. figures = ["WTR15-a"]')
+        raise src.error(
+            key + ("figures",),
+            "no published figure named",
+            'name the figure ids that state the cut, e.g. figures = ["WTR15-a"]',
+        )
     from gravity.scenario.calibrated import VARIANTS
 
     variants = d.get("variants", list(VARIANTS))
@@ -802,9 +985,13 @@ def _blame_regressor_typo(shocked: str, inds: dict, spec, regressors, indicators
                 continue
             close = difflib.get_close_matches(col, wanted, n=1, cutoff=0.8)
             if close:
-                raise src.error(("regressors", r), f"regressor {r!r} reads {col!r}, which is not a column the "
-                                f"panel builds; did you mean {close[0]!r}? (scenarios shocking {shocked!r} move "
-                                "nothing until it reads the right column)", f"write {close[0]!r} in its columns")
+                raise src.error(
+                    ("regressors", r),
+                    f"regressor {r!r} reads {col!r}, which is not a column the "
+                    f"panel builds; did you mean {close[0]!r}? (scenarios shocking {shocked!r} move "
+                    "nothing until it reads the right column)",
+                    f"write {close[0]!r} in its columns",
+                )
 
 
 def _included(d: dict, key: tuple, earlier: dict[str, dict], src: ModelFile) -> dict:
@@ -820,11 +1007,17 @@ def _included(d: dict, key: tuple, earlier: dict[str, dict], src: ModelFile) -> 
     agr: dict = {}
     for name in inc:
         if name not in earlier:
-            raise src.error(key + ("include",), f"include names {name!r}, which is not an earlier estimated "
-                            "scenario", f"use one of {', '.join(earlier) or '(none yet)'}, defined above this one")
+            raise src.error(
+                key + ("include",),
+                f"include names {name!r}, which is not an earlier estimated scenario",
+                f"use one of {', '.join(earlier) or '(none yet)'}, defined above this one",
+            )
         if "cost_cut" in earlier[name]:
-            raise src.error(key + ("include",), f"{name!r} is a calibrated scenario",
-                            "include estimated scenarios only (a published cut is reported on its own)")
+            raise src.error(
+                key + ("include",),
+                f"{name!r} is a calibrated scenario",
+                "include estimated scenarios only (a published cut is reported on its own)",
+            )
         inds.update(earlier[name].get("indicators", {}))
         agr.update(earlier[name].get("agreement", {}))
     inds.update(d.get("indicators", {}))
@@ -857,53 +1050,85 @@ def _scenarios(items: list, src: ModelFile, groups, known, indicators, regressor
         members = _countries(d.get("members", []), key + ("members",), src, known, groups)
         spec_name = d.get("spec", headline.name)
         if spec_name not in by_name:
-            raise src.error(key + ("spec",), f"unknown specification {spec_name!r}",
-                            f"use one of {', '.join(by_name)}")
+            raise src.error(key + ("spec",), f"unknown specification {spec_name!r}", f"use one of {', '.join(by_name)}")
         spec = by_name[spec_name]
         inds = d.get("indicators", {})
         cut = _cost_cut(d["cost_cut"], key + ("cost_cut",), src, members, groups) if "cost_cut" in d else None
         if cut is not None:
             if inds or d.get("agreement"):
-                raise src.error(key + ("cost_cut",), f"scenario {name!r} has both a cost_cut and estimated shocks",
-                                "make the published cut a scenario of its own (calibrated and estimated "
-                                "scenarios are reported side by side)")
-            out.append(Scenario(name=name, label=d.get("label", name), members=members, spec=spec_name,
-                                cost_cut=cut))
+                raise src.error(
+                    key + ("cost_cut",),
+                    f"scenario {name!r} has both a cost_cut and estimated shocks",
+                    "make the published cut a scenario of its own (calibrated and estimated "
+                    "scenarios are reported side by side)",
+                )
+            out.append(Scenario(name=name, label=d.get("label", name), members=members, spec=spec_name, cost_cut=cut))
             continue
         for ind, target in inds.items():
             if ind not in indicators:
-                raise src.error(key + ("indicators", ind), f"unknown indicator {ind!r}",
-                                f"use one of {', '.join(indicators)} (declared under [indicators])")
-            if not (target == "frontier" or (isinstance(target, (int, float)) and not isinstance(target, bool)
-                                             and math.isfinite(target) and target >= 0)):
-                raise src.error(key + ("indicators", ind), f"target {target!r} for {ind!r}",
-                                'use "frontier" or a non-negative number')
+                raise src.error(
+                    key + ("indicators", ind),
+                    f"unknown indicator {ind!r}",
+                    f"use one of {', '.join(indicators)} (declared under [indicators])",
+                )
+            if not (
+                target == "frontier"
+                or (
+                    isinstance(target, (int, float))
+                    and not isinstance(target, bool)
+                    and math.isfinite(target)
+                    and target >= 0
+                )
+            ):
+                raise src.error(
+                    key + ("indicators", ind),
+                    f"target {target!r} for {ind!r}",
+                    'use "frontier" or a non-negative number',
+                )
             if target != "frontier" and _percent_indicator(ind) and target > 100:
-                raise src.error(key + ("indicators", ind), f"target {target!r} for {ind!r}, a share of the "
-                                "population in %, is above 100", 'use a number in [0, 100] or "frontier"')
+                raise src.error(
+                    key + ("indicators", ind),
+                    f"target {target!r} for {ind!r}, a share of the population in %, is above 100",
+                    'use a number in [0, 100] or "frontier"',
+                )
         agr = d.get("agreement", {})
         for col, v in agr.items():
             if isinstance(v, bool) or v not in (0, 1):
                 raise src.error(key + ("agreement", col), f"agreement dummy {col} = {v!r}", "set it to 1 (or 0)")
-        sc = Scenario(name=name, label=d.get("label", name), members=members,
-                      indicators=dict(inds), agreement={k: float(v) for k, v in agr.items()}, spec=spec_name)
+        sc = Scenario(
+            name=name,
+            label=d.get("label", name),
+            members=members,
+            indicators=dict(inds),
+            agreement={k: float(v) for k, v in agr.items()},
+            spec=spec_name,
+        )
         used = {inp for r in spec.slopes for inp in regressors[r].inputs}
-        unused = [ind for ind in inds if not {f"{ind}_o", f"{ind}_d"} & used]   # either side is enough
+        unused = [ind for ind in inds if not {f"{ind}_o", f"{ind}_d"} & used]  # either side is enough
         unused += [col for col in agr if col not in used]
         if unused:
             base = unused[0]
             _blame_regressor_typo(base, inds, spec, regressors, indicators, src)
-            raise src.error(key + ("indicators" if base in inds else "agreement", base),
-                            f"scenario {name!r} shocks {base!r} but specification {spec_name!r} estimates no "
-                            f"coefficient on a regressor built from it (its regressors: {', '.join(spec.slopes)})",
-                            f"remove {base!r} from the scenario, or add a regressor using it to {spec_name!r}")
+            raise src.error(
+                key + ("indicators" if base in inds else "agreement", base),
+                f"scenario {name!r} shocks {base!r} but specification {spec_name!r} estimates no "
+                f"coefficient on a regressor built from it (its regressors: {', '.join(spec.slopes)})",
+                f"remove {base!r} from the scenario, or add a regressor using it to {spec_name!r}",
+            )
         if not members:
-            raise src.error(key + ("members",), "no members", "list ISO3 codes or a group such as \"ECO\"")
-        shocks = [k for k, v in d.items() if k not in ("name", "label", "members", "spec", "include")
-                  and v not in ({}, [], "")]
+            raise src.error(key + ("members",), "no members", 'list ISO3 codes or a group such as "ECO"')
+        shocks = [
+            k
+            for k, v in d.items()
+            if k not in ("name", "label", "members", "spec", "include") and v not in ({}, [], "")
+        ]
         if not shocks:
-            raise src.error(key, f"scenario {name!r} names members but no shock (no indicators or agreement "
-                            "entries), so every effect would be 0", "add e.g. indicators = { internet = \"frontier\" } "
-                            "or agreement = { rta = 1 } or a [scenario.cost_cut] table, or remove the scenario")
+            raise src.error(
+                key,
+                f"scenario {name!r} names members but no shock (no indicators or agreement "
+                "entries), so every effect would be 0",
+                'add e.g. indicators = { internet = "frontier" } '
+                "or agreement = { rta = 1 } or a [scenario.cost_cut] table, or remove the scenario",
+            )
         out.append(sc)
     return tuple(out)

@@ -16,6 +16,7 @@ References
 Yotov, Y. V., Piermartini, R., Monteiro, J.-A. and Larch, M. (2016). *An Advanced Guide to Trade Policy
 Analysis: The Structural Gravity Model*. WTO and UNCTAD, ch. 2.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -89,8 +90,9 @@ def linear_index(X: np.ndarray, b: np.ndarray, *, offset: np.ndarray | None = No
     X = np.asarray(X)
     b = np.asarray(b)
     if X.ndim != 2 or b.shape != (X.shape[1],):
-        raise ShockError(f"linear_index: X has shape {X.shape} but b has shape {b.shape}; "
-                         f"give one coefficient per column of X")
+        raise ShockError(
+            f"linear_index: X has shape {X.shape} but b has shape {b.shape}; give one coefficient per column of X"
+        )
     if offset is None:
         return X @ b
     out = np.asarray(offset)
@@ -99,8 +101,9 @@ def linear_index(X: np.ndarray, b: np.ndarray, *, offset: np.ndarray | None = No
     return out
 
 
-def cost_factor(x: pd.DataFrame | np.ndarray, params: Mapping[str, float] | pd.Series,
-                names: Sequence[str] | None = None) -> np.ndarray:
+def cost_factor(
+    x: pd.DataFrame | np.ndarray, params: Mapping[str, float] | pd.Series, names: Sequence[str] | None = None
+) -> np.ndarray:
     """t^{1−σ}_ij = exp(Σ_k b_k x_k,ij); applied to changes Δx it is the cost change t̂^{1−σ}_ij.
 
     Parameters
@@ -203,8 +206,9 @@ def shocked_inputs(pairs: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     return out
 
 
-def regressor_changes(pairs: pd.DataFrame, scenario: Scenario, config: CorridorConfig,
-                      names: tuple[str, ...] | None = None) -> pd.DataFrame:
+def regressor_changes(
+    pairs: pd.DataFrame, scenario: Scenario, config: CorridorConfig, names: tuple[str, ...] | None = None
+) -> pd.DataFrame:
     """Δx_k,ij = x_k(shocked inputs)_ij − x_k(inputs)_ij for every pair row and regressor.
 
     A regressor undefined before (missing indicator) but defined after stays undefined: its change is
@@ -266,8 +270,14 @@ def country_level_terms(regressors: Mapping, names: Iterable[str], border: str =
     return out
 
 
-def placed_cost_change(delta: pd.DataFrame, params: Mapping[str, float] | pd.Series, n: int,
-                       country_terms: Sequence[str], placement: str = "exporter", share: float = 1.0) -> np.ndarray:
+def placed_cost_change(
+    delta: pd.DataFrame,
+    params: Mapping[str, float] | pd.Series,
+    n: int,
+    country_terms: Sequence[str],
+    placement: str = "exporter",
+    share: float = 1.0,
+) -> np.ndarray:
     """t̂^{1−σ} as an (n, n) matrix with the country-level border terms placed as ``placement`` says.
 
     With s_i = Σ_{k ∈ country terms} b_k Δx_k,ij (the same for every j ≠ i: the exporter's own variable) and
@@ -302,8 +312,10 @@ def placed_cost_change(delta: pd.DataFrame, params: Mapping[str, float] | pd.Ser
         si = np.nanmean(s, axis=1) if n > 1 else np.zeros(n)
         si = np.nan_to_num(si)
         if np.nanmax(np.abs(s - si[:, None]), initial=0.0) > 1e-9 * max(1.0, np.abs(si).max()):
-            raise ShockError(f"{cterms}: the change differs across a country's partners, so it is not one "
-                             "country's variable times the border")
+            raise ShockError(
+                f"{cterms}: the change differs across a country's partners, so it is not one "
+                "country's variable times the border"
+            )
         if placement == "exporter":
             L += np.where(off, si[:, None], 0.0)
         elif placement == "importer":

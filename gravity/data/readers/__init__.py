@@ -8,5 +8,6 @@ Schemas (every reader returns exactly these columns first, in this order):
   comlang_ethno, colony, comcol, curcol, col45, smctry``
 * indicators – ``iso3, year, indicator, value, source, flag`` (long; one row per published cell)
 """
+
 TRADE_COLUMNS = ["exporter", "importer", "year", "trade"]
 INDICATOR_COLUMNS = ["iso3", "year", "indicator", "value", "source", "flag"]

@@ -1,4 +1,5 @@
 """Small helpers shared by the readers."""
+
 from __future__ import annotations
 
 import logging
@@ -30,22 +31,29 @@ def keep_countries(df: pd.DataFrame, col: str, what: str) -> pd.DataFrame:
     ok = codes.isin(countries.known_codes())
     if not ok.all():
         dropped = sorted(set(codes[~ok]))
-        log.info("%s: dropped %d rows for %d aggregate/non-country codes: %s", what, int((~ok).sum()),
-                 len(dropped), ", ".join(dropped))
+        log.info(
+            "%s: dropped %d rows for %d aggregate/non-country codes: %s",
+            what,
+            int((~ok).sum()),
+            len(dropped),
+            ", ".join(dropped),
+        )
     return df.loc[ok]
 
 
 def indicator_frame(iso3, year, indicator, value, source: str, flag=None) -> pd.DataFrame:
     """Assemble the long indicator schema with stable dtypes (flag "" = as published)."""
     n = len(iso3)
-    out = pd.DataFrame({
-        "iso3": np.asarray(iso3, dtype=object),
-        "year": np.asarray(year, dtype="int64"),
-        "indicator": np.broadcast_to(np.asarray(indicator, dtype=object), (n,)).copy(),
-        "value": np.asarray(value, dtype="float64"),
-        "source": np.full(n, source, dtype=object),
-        "flag": np.full(n, "", dtype=object) if flag is None else np.asarray(flag, dtype=object),
-    })
+    out = pd.DataFrame(
+        {
+            "iso3": np.asarray(iso3, dtype=object),
+            "year": np.asarray(year, dtype="int64"),
+            "indicator": np.broadcast_to(np.asarray(indicator, dtype=object), (n,)).copy(),
+            "value": np.asarray(value, dtype="float64"),
+            "source": np.full(n, source, dtype=object),
+            "flag": np.full(n, "", dtype=object) if flag is None else np.asarray(flag, dtype=object),
+        }
+    )
     out = out[INDICATOR_COLUMNS]
     for c in ("iso3", "indicator", "source", "flag"):
         out[c] = out[c].astype(str)
@@ -56,8 +64,10 @@ def check_unique(df: pd.DataFrame, keys: list[str], what: str) -> None:
     dup = df.duplicated(keys, keep=False)
     if dup.any():
         rows = df.loc[dup, keys].head(10).to_dict("records")
-        raise DataInputError(f"{what}: {int(dup.sum())} rows share the key {keys}, e.g. {rows}; "
-                         f"the source file is not in the expected layout.")
+        raise DataInputError(
+            f"{what}: {int(dup.sum())} rows share the key {keys}, e.g. {rows}; "
+            f"the source file is not in the expected layout."
+        )
 
 
 _MEMO: dict[tuple, pd.DataFrame] = {}

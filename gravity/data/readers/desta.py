@@ -11,6 +11,7 @@ References
 Dür, A., Baccini, L. & Elsig, M. (2014). The design of international trade agreements: Introducing a new
 dataset. *Review of International Organizations* 9(3): 353–375.
 """
+
 from __future__ import annotations
 
 import functools
@@ -28,8 +29,19 @@ WITHDRAWALS = "desta-rta/desta_dyadic_withdrawal_02_03.csv"
 TREATIES = "desta-rta/desta_list_of_treaties_02_03.csv"
 INDICES = "desta-rta/desta_indices_version_02_03.csv"
 ENCODING = "cp1252"
-DYAD_COLUMNS = ["iso3_a", "iso3_b", "number", "base_treaty", "name", "entry_type", "consolidated", "typememb",
-                "wto_listed", "signed_year", "entry_force_year"]
+DYAD_COLUMNS = [
+    "iso3_a",
+    "iso3_b",
+    "number",
+    "base_treaty",
+    "name",
+    "entry_type",
+    "consolidated",
+    "typememb",
+    "wto_listed",
+    "signed_year",
+    "entry_force_year",
+]
 AGREEMENT_COLUMNS = [*DYAD_COLUMNS, "withdrawal_year", "withdrawal_number", "withdrawing_country", "correction"]
 CORRECTION_ACTIONS = ("exclude", "entry_force_year")
 """What a row of ``desta_corrections.csv`` does to the entries of its base treaty (limited to the pairs of
@@ -50,8 +62,10 @@ def _pairs(raw: pd.DataFrame, what: str) -> tuple[np.ndarray, np.ndarray, np.nda
     two = countries.m49_to_iso3(raw["iso2"].to_numpy(), context=f"{what} iso2")
     same = one == two
     if same.any():
-        raise DataInputError(f"{what}: {int(same.sum())} rows pair a country with itself, e.g. "
-                         f"{raw.loc[same, ['country1', 'country2', 'number']].head(5).to_dict('records')}")
+        raise DataInputError(
+            f"{what}: {int(same.sum())} rows pair a country with itself, e.g. "
+            f"{raw.loc[same, ['country1', 'country2', 'number']].head(5).to_dict('records')}"
+        )
     low = np.where(one < two, one, two)
     return low, np.where(one < two, two, one), one
 
@@ -72,18 +86,21 @@ def read_desta_dyads(file=DYADS) -> pd.DataFrame:
     """
     raw = _read(file)
     a, b, _ = _pairs(raw, "DESTA dyads")
-    out = pd.DataFrame({
-        "iso3_a": a, "iso3_b": b,
-        "number": raw["number"].astype(str).str.strip().to_numpy(dtype=object),
-        "base_treaty": raw["base_treaty"].to_numpy(dtype="int64"),
-        "name": raw["name"].astype(str).str.strip().to_numpy(dtype=object),
-        "entry_type": raw["entry_type"].astype(str).to_numpy(dtype=object),
-        "consolidated": raw["consolidated"].to_numpy().astype("int8"),
-        "typememb": raw["typememb"].to_numpy().astype("int8"),
-        "wto_listed": _num(raw["wto_listed"]),
-        "signed_year": raw["year"].to_numpy(dtype="int64"),
-        "entry_force_year": _num(raw["entryforceyear"]),
-    })
+    out = pd.DataFrame(
+        {
+            "iso3_a": a,
+            "iso3_b": b,
+            "number": raw["number"].astype(str).str.strip().to_numpy(dtype=object),
+            "base_treaty": raw["base_treaty"].to_numpy(dtype="int64"),
+            "name": raw["name"].astype(str).str.strip().to_numpy(dtype=object),
+            "entry_type": raw["entry_type"].astype(str).to_numpy(dtype=object),
+            "consolidated": raw["consolidated"].to_numpy().astype("int8"),
+            "typememb": raw["typememb"].to_numpy().astype("int8"),
+            "wto_listed": _num(raw["wto_listed"]),
+            "signed_year": raw["year"].to_numpy(dtype="int64"),
+            "entry_force_year": _num(raw["entryforceyear"]),
+        }
+    )
     check_unique(out, ["iso3_a", "iso3_b", "number"], "DESTA dyads")
     return out
 
@@ -100,14 +117,18 @@ def read_desta_withdrawals(file=WITHDRAWALS) -> pd.DataFrame:
     """
     raw = _read(file)
     a, b, one = _pairs(raw, "DESTA withdrawals")
-    out = pd.DataFrame({
-        "iso3_a": a, "iso3_b": b, "withdrawing_country": one,
-        "number": raw["number"].astype(str).str.strip().to_numpy(dtype=object),
-        "base_treaty": raw["base_treaty"].to_numpy(dtype="int64"),
-        "name": raw["name"].astype(str).str.strip().to_numpy(dtype=object),
-        "withdrawal_year": raw["year"].to_numpy(dtype="int64"),
-        "entry_force_year": _num(raw["entryforceyear"]),
-    })
+    out = pd.DataFrame(
+        {
+            "iso3_a": a,
+            "iso3_b": b,
+            "withdrawing_country": one,
+            "number": raw["number"].astype(str).str.strip().to_numpy(dtype=object),
+            "base_treaty": raw["base_treaty"].to_numpy(dtype="int64"),
+            "name": raw["name"].astype(str).str.strip().to_numpy(dtype=object),
+            "withdrawal_year": raw["year"].to_numpy(dtype="int64"),
+            "entry_force_year": _num(raw["entryforceyear"]),
+        }
+    )
     differ = out["entry_force_year"].notna() & (out["entry_force_year"] != out["withdrawal_year"])
     if differ.any():
         log.info("DESTA withdrawals: %d rows with entryforceyear != year; year is used", int(differ.sum()))
@@ -129,22 +150,24 @@ def read_desta_treaties(file=TREATIES) -> pd.DataFrame:
     have = ~np.isnan(cells)
     iso = np.full(cells.shape, "", dtype=object)
     iso[have] = countries.m49_to_iso3(cells[have].astype("int64"), context="DESTA list of treaties c1...")
-    out = pd.DataFrame({
-        "number": raw["number"].astype(str).str.strip().to_numpy(dtype=object),
-        "base_treaty": raw["base_treaty"].to_numpy(dtype="int64"),
-        "name": raw["name"].astype(str).str.strip().to_numpy(dtype=object),
-        "entry_type": raw["entry_type"].astype(str).to_numpy(dtype=object),
-        "consolidated": raw["consolidated"].to_numpy().astype("int8"),
-        "signed_year": _num(raw["year"]),
-        "entry_force_year": _num(raw["entryforceyear"]),
-        "language": raw["language"].fillna("").astype(str).to_numpy(dtype=object),
-        "typememb": _num(raw["typememb"]),
-        "regioncon": raw["regioncon"].fillna("").astype(str).to_numpy(dtype=object),
-        "wto_listed": _num(raw["wto_listed"]),
-        "wto_name": raw["wto_name"].fillna("").astype(str).to_numpy(dtype=object),
-        "members": [";".join(r[h]) for r, h in zip(iso, have)],
-        "n_members": have.sum(axis=1).astype("int64"),
-    })
+    out = pd.DataFrame(
+        {
+            "number": raw["number"].astype(str).str.strip().to_numpy(dtype=object),
+            "base_treaty": raw["base_treaty"].to_numpy(dtype="int64"),
+            "name": raw["name"].astype(str).str.strip().to_numpy(dtype=object),
+            "entry_type": raw["entry_type"].astype(str).to_numpy(dtype=object),
+            "consolidated": raw["consolidated"].to_numpy().astype("int8"),
+            "signed_year": _num(raw["year"]),
+            "entry_force_year": _num(raw["entryforceyear"]),
+            "language": raw["language"].fillna("").astype(str).to_numpy(dtype=object),
+            "typememb": _num(raw["typememb"]),
+            "regioncon": raw["regioncon"].fillna("").astype(str).to_numpy(dtype=object),
+            "wto_listed": _num(raw["wto_listed"]),
+            "wto_name": raw["wto_name"].fillna("").astype(str).to_numpy(dtype=object),
+            "members": [";".join(r[h]) for r, h in zip(iso, have)],
+            "n_members": have.sum(axis=1).astype("int64"),
+        }
+    )
     check_unique(out, ["number", "base_treaty"], "DESTA list of treaties")
     return out
 
@@ -164,6 +187,7 @@ def read_desta_indices(file=INDICES) -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------------------- corrections
+
 
 @functools.cache
 def _corrections_file() -> pd.DataFrame:
@@ -195,17 +219,22 @@ def _pick_corrections(corrections) -> pd.DataFrame:
     want = [corrections] if isinstance(corrections, str) else list(corrections)
     unknown = sorted(set(want) - set(table["correction"]))
     if unknown:
-        raise DestaCorrectionError(f"corrections={unknown}: unknown correction id(s); the bundled ones are "
-                                   f"{table['correction'].tolist()} (or pass True / False)")
+        raise DestaCorrectionError(
+            f"corrections={unknown}: unknown correction id(s); the bundled ones are "
+            f"{table['correction'].tolist()} (or pass True / False)"
+        )
     return table[table["correction"].isin(want)]
 
 
 def _withdrawal_years(dy: pd.DataFrame, wd: pd.DataFrame) -> pd.DataFrame:
     """Earliest withdrawal of either partner from each entry's base treaty (NaN: none)."""
-    first = (wd.sort_values(["withdrawal_year", "number"], kind="stable")
-             .drop_duplicates(["iso3_a", "iso3_b", "base_treaty"])
-             [["iso3_a", "iso3_b", "base_treaty", "withdrawal_year", "number", "withdrawing_country"]]
-             .rename(columns={"number": "withdrawal_number"}))
+    first = (
+        wd.sort_values(["withdrawal_year", "number"], kind="stable")
+        .drop_duplicates(["iso3_a", "iso3_b", "base_treaty"])[
+            ["iso3_a", "iso3_b", "base_treaty", "withdrawal_year", "number", "withdrawing_country"]
+        ]
+        .rename(columns={"number": "withdrawal_number"})
+    )
     out = dy.merge(first, on=["iso3_a", "iso3_b", "base_treaty"], how="left", validate="many_to_one")
     out["withdrawal_year"] = out["withdrawal_year"].astype("float64")
     for c in ("withdrawal_number", "withdrawing_country"):
@@ -253,21 +282,27 @@ def desta_agreements(*, corrections=True, exclude: Iterable[int] = ()) -> pd.Dat
     for row in _pick_corrections(corrections).itertuples(index=False):
         hit = (out["base_treaty"] == row.base_treaty).to_numpy().copy()
         if not hit.any():
-            raise DestaCorrectionError(f"desta_corrections.csv row {row.correction!r}: base treaty "
-                                       f"{row.base_treaty} is not in the DESTA dyads; fix the row")
+            raise DestaCorrectionError(
+                f"desta_corrections.csv row {row.correction!r}: base treaty "
+                f"{row.base_treaty} is not in the DESTA dyads; fix the row"
+            )
         if row.country:
             hit = hit & ((out["iso3_a"] == row.country) | (out["iso3_b"] == row.country)).to_numpy()
             if not hit.any():
-                raise DestaCorrectionError(f"desta_corrections.csv row {row.correction!r}: {row.country} is not "
-                                           f"a party to DESTA treaty {row.base_treaty}; fix the row")
+                raise DestaCorrectionError(
+                    f"desta_corrections.csv row {row.correction!r}: {row.country} is not "
+                    f"a party to DESTA treaty {row.base_treaty}; fix the row"
+                )
         if row.action == "exclude":
             keep &= ~hit
         elif row.action == "entry_force_year" and np.isfinite(row.value):
             out.loc[hit, "entry_force_year"] = float(row.value)
         else:
-            raise DestaCorrectionError(f"desta_corrections.csv row {row.correction!r}: action {row.action!r} "
-                                       f"with value {row.value!r}; actions are {CORRECTION_ACTIONS} "
-                                       f"(entry_force_year needs a year in `value`)")
+            raise DestaCorrectionError(
+                f"desta_corrections.csv row {row.correction!r}: action {row.action!r} "
+                f"with value {row.value!r}; actions are {CORRECTION_ACTIONS} "
+                f"(entry_force_year needs a year in `value`)"
+            )
         prior = out.loc[hit, "correction"]
         out.loc[hit, "correction"] = np.where(prior == "", row.correction, prior + ";" + row.correction)
         done[row.correction] = int(hit.sum())

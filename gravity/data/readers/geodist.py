@@ -1,4 +1,5 @@
 """CEPII GeoDist (Mayer & Zignago 2011): bilateral distances and pair dummies, country geography."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -8,8 +9,22 @@ from gravity.data.errors import DataInputError
 from gravity.data.readers._common import check_unique, log, memoised, resolve
 
 _MISSING = {"", ".", "NA", "nan", "None"}
-PAIR_COLUMNS = ["exporter", "importer", "dist", "distcap", "distw", "distwces", "contig", "comlang_off",
-                "comlang_ethno", "colony", "comcol", "curcol", "col45", "smctry"]
+PAIR_COLUMNS = [
+    "exporter",
+    "importer",
+    "dist",
+    "distcap",
+    "distw",
+    "distwces",
+    "contig",
+    "comlang_off",
+    "comlang_ethno",
+    "colony",
+    "comcol",
+    "curcol",
+    "col45",
+    "smctry",
+]
 
 
 @memoised
@@ -26,18 +41,22 @@ def read_geodist(file="cepii-geodist/dist_cepii.rda") -> pd.DataFrame:
     import pyreadr
 
     raw = next(iter(pyreadr.read_r(str(resolve(file))).values()))
-    out = pd.DataFrame({
-        "exporter": countries.to_iso3(raw["iso_o"], context="dist_cepii iso_o").to_numpy(),
-        "importer": countries.to_iso3(raw["iso_d"], context="dist_cepii iso_d").to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "exporter": countries.to_iso3(raw["iso_o"], context="dist_cepii iso_o").to_numpy(),
+            "importer": countries.to_iso3(raw["iso_d"], context="dist_cepii iso_d").to_numpy(),
+        }
+    )
     for c in ("dist", "distcap", "distw", "distwces"):
         txt = raw[c].astype(str).str.strip()
         empty = raw[c].isna() | txt.isin(_MISSING)
         v = pd.to_numeric(txt.where(~empty), errors="coerce")
         bad = v.isna() & ~empty
         if bad.any():
-            raise DataInputError(f"dist_cepii column {c!r}: {int(bad.sum())} non-numeric cells, e.g. rows "
-                             f"{raw.loc[bad, ['iso_o', 'iso_d', c]].head(5).to_dict('records')}")
+            raise DataInputError(
+                f"dist_cepii column {c!r}: {int(bad.sum())} non-numeric cells, e.g. rows "
+                f"{raw.loc[bad, ['iso_o', 'iso_d', c]].head(5).to_dict('records')}"
+            )
         if v.isna().any():
             log.info("dist_cepii %s: %d missing cells ('.' in the source) kept as NaN", c, int(v.isna().sum()))
         out[c] = v.to_numpy(dtype="float64")
@@ -61,16 +80,18 @@ def read_geo_cepii(file="cepii-geodist/geo_cepii.rda") -> pd.DataFrame:
 
     raw = next(iter(pyreadr.read_r(str(resolve(file))).values()))
     raw = raw.sort_values(["iso3", "cap"], ascending=[True, False]).drop_duplicates("iso3")
-    out = pd.DataFrame({
-        "iso3": countries.to_iso3(raw["iso3"], context="geo_cepii iso3").to_numpy(),
-        "country": raw["country"].to_numpy(),
-        "area": raw["area"].to_numpy(dtype="float64"),
-        "dis_int": raw["dis_int"].to_numpy(dtype="float64"),
-        "landlocked_cepii": raw["landlocked"].to_numpy().astype("int8"),
-        "continent": raw["continent"].to_numpy(),
-        "lat": raw["lat"].to_numpy(dtype="float64"),
-        "lon": raw["lon"].to_numpy(dtype="float64"),
-    })
+    out = pd.DataFrame(
+        {
+            "iso3": countries.to_iso3(raw["iso3"], context="geo_cepii iso3").to_numpy(),
+            "country": raw["country"].to_numpy(),
+            "area": raw["area"].to_numpy(dtype="float64"),
+            "dis_int": raw["dis_int"].to_numpy(dtype="float64"),
+            "landlocked_cepii": raw["landlocked"].to_numpy().astype("int8"),
+            "continent": raw["continent"].to_numpy(),
+            "lat": raw["lat"].to_numpy(dtype="float64"),
+            "lon": raw["lon"].to_numpy(dtype="float64"),
+        }
+    )
     return out.reset_index(drop=True)
 
 

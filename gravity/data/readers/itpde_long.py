@@ -33,6 +33,7 @@ References
 Borchert, I., Larch, M., Shikher, S. & Yotov, Y. V. (2021). The International Trade and Production Database
 for Estimation (ITPD-E). *Economics Letters* 202, 109866.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -55,16 +56,24 @@ from gravity.errors import ArgumentTypeError
 
 __all__ = ["ITPDE_INDUSTRY_COLUMNS", "itpde_to_dataset", "IndustrySource"]
 
-ITPDE_INDUSTRY_COLUMNS = ["exporter", "importer", "year", "trade", "industry_id", "broad_sector", "flag_mirror",
-                          "flag_zero"]
+ITPDE_INDUSTRY_COLUMNS = [
+    "exporter",
+    "importer",
+    "year",
+    "trade",
+    "industry_id",
+    "broad_sector",
+    "flag_mirror",
+    "flag_zero",
+]
 """Columns of :meth:`IndustrySource.read` (those of ``read_itpde(file, by_industry=True)``)."""
 
 FORMAT = "gravity-itpde-by-industry/1"
 MANIFEST = "manifest.json"
 _TEXT = ("exporter_iso3", "importer_iso3", "broad_sector", "flag_mirror", "flag_zero")
-_CODED = ("broad_sector", "flag_mirror", "flag_zero")       # stored as codes into the manifest's dictionaries
+_CODED = ("broad_sector", "flag_mirror", "flag_zero")  # stored as codes into the manifest's dictionaries
 _STORED = ("exporter", "importer", "year", "trade", "broad_sector", "flag_mirror", "flag_zero")
-_SHOWN = 10                                                  # rows named in an error message
+_SHOWN = 10  # rows named in an error message
 
 
 # ----------------------------------------------------------------------------------------------- writing
@@ -112,8 +121,9 @@ def itpde_to_dataset(src, dest, *, block_rows: int = 1_000_000) -> Path:
             log.info("ITPD-E dataset %s is complete for %s (%d rows): reused", dest, path.name, old["rows"])
             return dest
         if old is None and any(dest.iterdir()):
-            raise DataInputError(f"{dest} exists and is not an ITPD-E industry dataset (no {MANIFEST}): remove it or "
-                             f"choose another dest")
+            raise DataInputError(
+                f"{dest} exists and is not an ITPD-E industry dataset (no {MANIFEST}): remove it or choose another dest"
+            )
     tmp = dest.with_name(f"{dest.name}.partial-{os.getpid()}")
     if tmp.exists():
         shutil.rmtree(tmp)
@@ -127,10 +137,16 @@ def itpde_to_dataset(src, dest, *, block_rows: int = 1_000_000) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     if dest.exists():
-        shutil.rmtree(dest)                        # a stale dataset (another source) or an empty folder
+        shutil.rmtree(dest)  # a stale dataset (another source) or an empty folder
     tmp.rename(dest)
-    log.info("ITPD-E %s → %s: %d rows, %d industries in %.1f s", path.name, dest, manifest["rows"],
-             len(manifest["industries"]), manifest["seconds"])
+    log.info(
+        "ITPD-E %s → %s: %d rows, %d industries in %.1f s",
+        path.name,
+        dest,
+        manifest["rows"],
+        len(manifest["industries"]),
+        manifest["seconds"],
+    )
     return dest
 
 
@@ -146,8 +162,10 @@ def _open_csv(path: Path):
         with zipfile.ZipFile(path) as zf:
             members = [m for m in zf.namelist() if m.lower().endswith(".csv") and not m.startswith("__MACOSX")]
             if len(members) != 1:
-                raise DataInputError(f"{path}: expected one .csv member (the ITPD-E file) in the archive, found "
-                                 f"{members or zf.namelist()[:10]}; unzip it and pass the csv")
+                raise DataInputError(
+                    f"{path}: expected one .csv member (the ITPD-E file) in the archive, found "
+                    f"{members or zf.namelist()[:10]}; unzip it and pass the csv"
+                )
             with zf.open(members[0]) as fh:
                 yield fh
     else:
@@ -166,10 +184,11 @@ class _Dictionary:
     def codes(self, categories, local_codes: np.ndarray) -> np.ndarray:
         to_global = np.array([self.index.setdefault(v, len(self.index)) for v in categories] + [-1], dtype=np.int64)
         if len(self.index) > np.iinfo(np.int16).max:
-            raise DataInputError(f"more than {np.iinfo(np.int16).max} distinct values of {self.what}: "
-                                 "not an ITPD-E file")
+            raise DataInputError(
+                f"more than {np.iinfo(np.int16).max} distinct values of {self.what}: not an ITPD-E file"
+            )
         self.values = list(self.index)
-        return to_global[local_codes].astype(np.int16)   # local code −1 picks the trailing −1
+        return to_global[local_codes].astype(np.int16)  # local code −1 picks the trailing −1
 
 
 def _lines(offset: int, mask: np.ndarray) -> list[int]:
@@ -179,8 +198,10 @@ def _lines(offset: int, mask: np.ndarray) -> list[int]:
 
 def _shown(col: pd.Series, offset: int, mask: np.ndarray) -> str:
     """``line 7 ('abc'), line 9 (missing)`` for the first flagged rows of a block."""
+
     def text(v) -> str:
         return "missing" if v is None or (isinstance(v, float) and np.isnan(v)) else repr(str(v))
+
     return ", ".join(f"line {ln} ({text(col.iloc[ln - offset - 2])})" for ln in _lines(offset, mask))
 
 
@@ -190,9 +211,11 @@ def _integers(col: pd.Series, name: str, what: str, offset: int) -> np.ndarray:
     num = pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64)
     bad = ~np.isfinite(num) | (num != np.round(num))
     if bad.any():
-        raise DataInputError(f"{name}: {what} is not an integer in {int(bad.sum())} rows of this block, e.g. "
-                         f"{_shown(col, offset, bad)}; "
-                         f"every ITPD-E row has an integer {what}: correct or remove these rows and convert again")
+        raise DataInputError(
+            f"{name}: {what} is not an integer in {int(bad.sum())} rows of this block, e.g. "
+            f"{_shown(col, offset, bad)}; "
+            f"every ITPD-E row has an integer {what}: correct or remove these rows and convert again"
+        )
     return num.astype(np.int64)
 
 
@@ -203,15 +226,19 @@ def _trade(col: pd.Series, name: str, offset: int) -> np.ndarray:
         num = pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64)
     bad = ~np.isfinite(num)
     if bad.any():
-        raise DataInputError(f"{name}: trade is not a number in {int(bad.sum())} rows of this block, e.g. "
-                         f"{_shown(col, offset, bad)}; "
-                         f"ITPD-E trade is a number ≥ 0 (millions of US$) in every row: correct or remove these "
-                         f"rows and convert again")
+        raise DataInputError(
+            f"{name}: trade is not a number in {int(bad.sum())} rows of this block, e.g. "
+            f"{_shown(col, offset, bad)}; "
+            f"ITPD-E trade is a number ≥ 0 (millions of US$) in every row: correct or remove these "
+            f"rows and convert again"
+        )
     neg = num < 0
     if neg.any():
         shown = ", ".join(f"line {ln} ({num[ln - offset - 2]:g})" for ln in _lines(offset, neg))
-        raise DataInputError(f"{name}: trade is negative in {int(neg.sum())} rows of this block, e.g. {shown}; "
-                         f"ITPD-E flows are ≥ 0: correct or remove these rows and convert again")
+        raise DataInputError(
+            f"{name}: trade is negative in {int(neg.sum())} rows of this block, e.g. {shown}; "
+            f"ITPD-E flows are ≥ 0: correct or remove these rows and convert again"
+        )
     return num * 1e6
 
 
@@ -231,12 +258,15 @@ def _convert(path: Path, out: Path, block_rows: int) -> dict:
                 col = raw[f"{side}_iso3"]
                 local = col.cat.codes.to_numpy()
                 if (local < 0).any():
-                    raise DataInputError(f"{name}: {side}_iso3 is empty in {int((local < 0).sum())} rows of this "
-                                         "block, "
-                                     f"e.g. lines {_lines(offset, local < 0)}; every ITPD-E row names both "
-                                     f"countries: correct or remove these rows and convert again")
-                iso = countries.to_iso3(pd.Series(col.cat.categories.astype(str)),
-                                        context=f"ITPD-E {side}_iso3").tolist()
+                    raise DataInputError(
+                        f"{name}: {side}_iso3 is empty in {int((local < 0).sum())} rows of this "
+                        "block, "
+                        f"e.g. lines {_lines(offset, local < 0)}; every ITPD-E row names both "
+                        f"countries: correct or remove these rows and convert again"
+                    )
+                iso = countries.to_iso3(
+                    pd.Series(col.cat.categories.astype(str)), context=f"ITPD-E {side}_iso3"
+                ).tolist()
                 cols[side] = dicts["country"].codes(iso, local)
             for c in _CODED:
                 col = raw[c]
@@ -248,7 +278,9 @@ def _convert(path: Path, out: Path, block_rows: int) -> dict:
             _write_block(out, k, industry, cols, counts)
             offset += len(raw)
     manifest = {
-        "format": FORMAT, "rows": offset, "columns": ITPDE_INDUSTRY_COLUMNS,
+        "format": FORMAT,
+        "rows": offset,
+        "columns": ITPDE_INDUSTRY_COLUMNS,
         "years": sorted({y for by_year in counts.values() for y in by_year}),
         "industries": {str(i): {str(y): n for y, n in sorted(counts[i].items())} for i in sorted(counts)},
         "dictionaries": {k: d.values for k, d in dicts.items()},
@@ -263,8 +295,7 @@ def _write_block(out: Path, k: int, industry: np.ndarray, cols: dict, counts: di
     levels, starts = np.unique(industry[order], return_index=True)
     ends = np.append(starts[1:], order.size)
     year = cols["year"]
-    year_dtype = np.int16 if year.size == 0 or (year.min() >= 0 and year.max() <= np.iinfo(np.int16).max) \
-        else np.int64
+    year_dtype = np.int16 if year.size == 0 or (year.min() >= 0 and year.max() <= np.iinfo(np.int16).max) else np.int64
     row_dtype = np.uint32 if cols["row"][-1:].max(initial=0) <= np.iinfo(np.uint32).max else np.int64
     for lev, a, b in zip(levels.tolist(), starts, ends):
         idx = order[a:b]
@@ -300,8 +331,9 @@ def _check_keys(out: Path, manifest: dict, name: str) -> None:
                 i.append(z["importer"])
                 y.append(z["year"])
                 r.append(z["row"])
-        key = ((np.concatenate(e).astype(np.int64) * n_c + np.concatenate(i)) * n_y
-               + (np.concatenate(y).astype(np.int64) - y0))
+        key = (np.concatenate(e).astype(np.int64) * n_c + np.concatenate(i)) * n_y + (
+            np.concatenate(y).astype(np.int64) - y0
+        )
         order = np.argsort(key, kind="stable")
         ks = key[order]
         same = ks[1:] == ks[:-1]
@@ -312,31 +344,39 @@ def _check_keys(out: Path, manifest: dict, name: str) -> None:
         in_dup[:-1] |= same
         n_dup += int(in_dup.sum())
         rows = np.concatenate(r)[order]
-        for g in np.flatnonzero(same & ~np.append(False, same[:-1]))[:_SHOWN - len(shown)]:   # first of each run
+        for g in np.flatnonzero(same & ~np.append(False, same[:-1]))[: _SHOWN - len(shown)]:  # first of each run
             last = g + 1
             while last + 1 < ks.size and ks[last + 1] == ks[g]:
                 last += 1
             kv = int(ks[g])
             yr, pair = kv % n_y + y0, kv // n_y
-            shown.append(f"lines {', '.join(str(int(x)) for x in sorted(rows[g:last + 1]))} "
-                         f"({country[pair // n_c]}→{country[pair % n_c]}, {yr}, industry {lev})")
+            shown.append(
+                f"lines {', '.join(str(int(x)) for x in sorted(rows[g : last + 1]))} "
+                f"({country[pair // n_c]}→{country[pair % n_c]}, {yr}, industry {lev})"
+            )
     if n_dup:
-        raise DataInputError(f"{name}: {n_dup} rows share the key (exporter, importer, year, industry_id) after ISO3 "
-                         f"harmonisation, e.g. {'; '.join(shown)}; the file must have one row per key (the "
-                         f"ITPD-E layout): remove the duplicates (or merge legacy codes such as ROM and ROU) and "
-                         f"convert again")
+        raise DataInputError(
+            f"{name}: {n_dup} rows share the key (exporter, importer, year, industry_id) after ISO3 "
+            f"harmonisation, e.g. {'; '.join(shown)}; the file must have one row per key (the "
+            f"ITPD-E layout): remove the duplicates (or merge legacy codes such as ROM and ROU) and "
+            f"convert again"
+        )
 
 
 # ----------------------------------------------------------------------------------------------- reading
 def _read_manifest(path: Path) -> dict:
     file = Path(path) / MANIFEST
     if not file.is_file():
-        raise DataInputError(f"{path}: not an ITPD-E industry dataset (no {MANIFEST}); build one with "
-                         f"itpde_to_dataset(<ITPD_E_R02.csv or .zip>, {str(path)!r})")
+        raise DataInputError(
+            f"{path}: not an ITPD-E industry dataset (no {MANIFEST}); build one with "
+            f"itpde_to_dataset(<ITPD_E_R02.csv or .zip>, {str(path)!r})"
+        )
     m = json.loads(file.read_text())
     if m.get("format") != FORMAT:
-        raise DataInputError(f"{path}: dataset format {m.get('format')!r}, this reader expects {FORMAT!r}; "
-                         f"build it again with itpde_to_dataset")
+        raise DataInputError(
+            f"{path}: dataset format {m.get('format')!r}, this reader expects {FORMAT!r}; "
+            f"build it again with itpde_to_dataset"
+        )
     return m
 
 
@@ -369,8 +409,13 @@ class IndustrySource:
 
     by = "industry_id"
 
-    def __init__(self, path, *, years: Iterable[int] | None = None,
-                 transform: Callable[[pd.DataFrame], pd.DataFrame] | None = None):
+    def __init__(
+        self,
+        path,
+        *,
+        years: Iterable[int] | None = None,
+        transform: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    ):
         self.path = str(Path(path))
         self.years = None if years is None else tuple(sorted({int(y) for y in years}))
         if transform is not None and not callable(transform):
@@ -415,9 +460,11 @@ class IndustrySource:
             ok = False
         if not ok or str(lev) not in self._manifest()["industries"] or self._rows(lev) == 0:
             have = self.levels()
-            raise DataInputError(f"industry_id={level!r} is not in {self.path}"
-                             f"{' for years ' + _span(self.years) if self.years else ''}; its industries are "
-                             f"{_span(have)} ({len(have)} in all)")
+            raise DataInputError(
+                f"industry_id={level!r} is not in {self.path}"
+                f"{' for years ' + _span(self.years) if self.years else ''}; its industries are "
+                f"{_span(have)} ({len(have)} in all)"
+            )
         return lev
 
     def nrows(self, level) -> int:
@@ -445,20 +492,24 @@ class IndustrySource:
         col = {c: np.concatenate(v) if v else np.empty(0, np.int16) for c, v in parts.items()}
         n = col["year"].size
         country = _decoder(m["dictionaries"]["country"])
-        frame = pd.DataFrame({
-            "exporter": country[col["exporter"]],
-            "importer": country[col["importer"]],
-            "year": col["year"].astype(np.int64),
-            "trade": col["trade"].astype(np.float64),
-            "industry_id": np.full(n, lev, dtype=np.int64),
-            **{c: _decoder(m["dictionaries"][c])[col[c]] for c in _CODED},
-        })
+        frame = pd.DataFrame(
+            {
+                "exporter": country[col["exporter"]],
+                "importer": country[col["importer"]],
+                "year": col["year"].astype(np.int64),
+                "trade": col["trade"].astype(np.float64),
+                "industry_id": np.full(n, lev, dtype=np.int64),
+                **{c: _decoder(m["dictionaries"][c])[col[c]] for c in _CODED},
+            }
+        )
         if self.transform is None:
             return frame
         out = self.transform(frame)
         if not isinstance(out, pd.DataFrame):
-            raise ArgumentTypeError(f"transform {getattr(self.transform, '__name__', self.transform)!r} returned "
-                            f"{type(out).__name__}; it must return the industry's DataFrame")
+            raise ArgumentTypeError(
+                f"transform {getattr(self.transform, '__name__', self.transform)!r} returned "
+                f"{type(out).__name__}; it must return the industry's DataFrame"
+            )
         return out
 
     def __repr__(self) -> str:
@@ -466,8 +517,10 @@ class IndustrySource:
         lev = self.levels()
         rows = sum(self._rows(x) for x in lev)
         tr = f", transform {getattr(self.transform, '__name__', '?')}" if self.transform else ""
-        return (f"IndustrySource({self.path!r}: {len(lev)} industries, {rows:,} rows, years "
-                f"{_span(self.years or m['years'])}{tr})")
+        return (
+            f"IndustrySource({self.path!r}: {len(lev)} industries, {rows:,} rows, years "
+            f"{_span(self.years or m['years'])}{tr})"
+        )
 
 
 def _decoder(values: list) -> np.ndarray:

@@ -8,6 +8,7 @@ aggregate in constant 2010 US$, converted back with the US CPI-U). Codes are har
 areas — BUN bunkers, FRE free zones, SPE special categories, UNS areas n.e.s. — keep their code and can
 be told apart with :func:`gravity.data.countries.code_kind`).
 """
+
 from __future__ import annotations
 
 import functools
@@ -39,9 +40,9 @@ PENPPML_PROVISIONS: dict[str, str] = {
     "ipr_prov_44": "Stipulates that GIs can be registered and protected through a TM system",
     "env_prov_18": "Does the agreement require states to control ozone-depleting substances?",
     "ipr_prov_15": "Incorporates/reaffirms all multilateral agreements to which both parties are a party "
-                   "(general obligation)",
+    "(general obligation)",
     "moc_prov_21": "Does the transfer provision explicitly exclude \u201cgood faith and non-discriminatory "
-                   "application of its laws\u201d related to bankruptcy, insolvency or creditor rights protection?",
+    "application of its laws\u201d related to bankruptcy, insolvency or creditor rights protection?",
     "ste_prov_30": "Does the agreement regulate subsidization to state enterprises?",
     "lm_prov_10": "Does the agreement include reference to internationally recognized labor standards?",
     "cp_prov_26": "Does the agreement regulate consumer protection?",
@@ -67,14 +68,16 @@ def read_comtrade_penppml(file="penppml-comtrade/trade.rda") -> pd.DataFrame:
     raw = next(iter(pyreadr.read_r(str(resolve(file))).values()))
     exp = _harmonise_categorical(raw["exp"], "penppml trade.rda exp")
     imp = _harmonise_categorical(raw["imp"], "penppml trade.rda imp")
-    out = pd.DataFrame({
-        "exporter": exp,
-        "importer": imp,
-        "year": _categorical_ints(raw["time"]),
-        "trade": raw["export"].to_numpy(dtype="float64"),
-        "agreement_id": raw["id"].fillna(0).to_numpy().astype("int64"),
-        "agreement": _strip_text(raw["agreement"]),
-    })
+    out = pd.DataFrame(
+        {
+            "exporter": exp,
+            "importer": imp,
+            "year": _categorical_ints(raw["time"]),
+            "trade": raw["export"].to_numpy(dtype="float64"),
+            "agreement_id": raw["id"].fillna(0).to_numpy().astype("int64"),
+            "agreement": _strip_text(raw["agreement"]),
+        }
+    )
     out["rta"] = (out["agreement_id"] > 0).astype("int8")
     for c in PENPPML_PROVISIONS:
         out[c] = raw[c].fillna(0).to_numpy().astype("int8")
@@ -114,28 +117,57 @@ def read_cepii_gravity(file, *, trade: str = "tradeflow_baci", years=None) -> pd
     The file is square over country pairs; a pair-year where either ``country_exists`` flag is 0 keeps
     ``trade`` missing. ``years`` filters while reading (the full file is ~4 GB).
     """
-    keep = ["year", "iso3_o", "iso3_d", "country_exists_o", "country_exists_d", "dist", "distw_harmonic",
-            "distcap", "contig", "comlang_off", "comlang_ethno", "comcol", "col45", "col_dep_ever",
-            "fta_wto", "rta_type", "gatt_o", "gatt_d", "wto_o", "wto_d", "eu_o", "eu_d", "gdp_o", "gdp_d",
-            "pop_o", "pop_d", trade]
+    keep = [
+        "year",
+        "iso3_o",
+        "iso3_d",
+        "country_exists_o",
+        "country_exists_d",
+        "dist",
+        "distw_harmonic",
+        "distcap",
+        "contig",
+        "comlang_off",
+        "comlang_ethno",
+        "comcol",
+        "col45",
+        "col_dep_ever",
+        "fta_wto",
+        "rta_type",
+        "gatt_o",
+        "gatt_d",
+        "wto_o",
+        "wto_d",
+        "eu_o",
+        "eu_d",
+        "gdp_o",
+        "gdp_d",
+        "pop_o",
+        "pop_d",
+        trade,
+    ]
     path = resolve(file)
     header = pd.read_csv(path, nrows=0).columns
     missing = [c for c in keep if c not in header]
     if missing:
-        raise DataInputError(f"{path}: not a CEPII Gravity V202211 file, columns {missing} are missing "
-                         f"(trade flow options: {[c for c in header if 'tradeflow' in c]})")
+        raise DataInputError(
+            f"{path}: not a CEPII Gravity V202211 file, columns {missing} are missing "
+            f"(trade flow options: {[c for c in header if 'tradeflow' in c]})"
+        )
     chunks = []
     for chunk in pd.read_csv(path, usecols=keep, chunksize=1_000_000, low_memory=False):
         if years is not None:
             chunk = chunk[chunk["year"].isin(list(years))]
         chunks.append(chunk)
     raw = pd.concat(chunks, ignore_index=True)
-    out = pd.DataFrame({
-        "exporter": countries.to_iso3(raw["iso3_o"], context=f"{path.name} iso3_o").to_numpy(),
-        "importer": countries.to_iso3(raw["iso3_d"], context=f"{path.name} iso3_d").to_numpy(),
-        "year": raw["year"].astype("int64").to_numpy(),
-        "trade": pd.to_numeric(raw[trade]).to_numpy(dtype="float64") * 1000.0,
-    })
+    out = pd.DataFrame(
+        {
+            "exporter": countries.to_iso3(raw["iso3_o"], context=f"{path.name} iso3_o").to_numpy(),
+            "importer": countries.to_iso3(raw["iso3_d"], context=f"{path.name} iso3_d").to_numpy(),
+            "year": raw["year"].astype("int64").to_numpy(),
+            "trade": pd.to_numeric(raw[trade]).to_numpy(dtype="float64") * 1000.0,
+        }
+    )
     rest = raw.drop(columns=["iso3_o", "iso3_d", "year", trade]).rename(columns={"col_dep_ever": "colony"})
     out = pd.concat([out, rest.reset_index(drop=True)], axis=1)
     check_unique(out, ["exporter", "importer", "year"], path.name)
@@ -155,8 +187,10 @@ def read_baci(files, country_codes, *, by_product: bool = False) -> pd.DataFrame
     cc = pd.read_csv(resolve(country_codes), dtype=str, keep_default_na=False, encoding="utf-8-sig")
     iso_col = "country_iso3" if "country_iso3" in cc.columns else "iso_3digit_alpha"
     if "country_code" not in cc.columns or iso_col not in cc.columns:
-        raise DataInputError(f"{country_codes}: expected columns country_code and country_iso3 "
-                         f"(or iso_3digit_alpha), found {list(cc.columns)}")
+        raise DataInputError(
+            f"{country_codes}: expected columns country_code and country_iso3 "
+            f"(or iso_3digit_alpha), found {list(cc.columns)}"
+        )
     code_map = dict(zip(cc["country_code"].astype(int), cc[iso_col].str.strip()))
     frames = []
     for f in files:
@@ -171,8 +205,14 @@ def read_baci(files, country_codes, *, by_product: bool = False) -> pd.DataFrame
     iso = {k: v for k, v in code_map.items()}
     exp = countries.to_iso3(raw["i"].map(iso), context="BACI exporters").to_numpy()
     imp = countries.to_iso3(raw["j"].map(iso), context="BACI importers").to_numpy()
-    out = pd.DataFrame({"exporter": exp, "importer": imp, "year": raw["t"].astype("int64"),
-                        "trade": raw["v"].astype("float64") * 1000.0})
+    out = pd.DataFrame(
+        {
+            "exporter": exp,
+            "importer": imp,
+            "year": raw["t"].astype("int64"),
+            "trade": raw["v"].astype("float64") * 1000.0,
+        }
+    )
     if by_product:
         out["product"] = raw["k"].str.zfill(6)
         out["quantity_t"] = raw["q"].astype("float64")
@@ -181,8 +221,16 @@ def read_baci(files, country_codes, *, by_product: bool = False) -> pd.DataFrame
     return out.groupby(["exporter", "importer", "year"], as_index=False, sort=True)["trade"].sum(min_count=1)
 
 
-ITPDE_READ_COLUMNS = ["exporter_iso3", "importer_iso3", "year", "industry_id", "broad_sector", "trade",
-                      "flag_mirror", "flag_zero"]
+ITPDE_READ_COLUMNS = [
+    "exporter_iso3",
+    "importer_iso3",
+    "year",
+    "industry_id",
+    "broad_sector",
+    "trade",
+    "flag_mirror",
+    "flag_zero",
+]
 """The columns of the published ITPD-E file that the readers use (read by name; the others are ignored)."""
 
 
@@ -208,12 +256,14 @@ def read_itpde(file, *, by_industry: bool = False, sectors=None) -> pd.DataFrame
     raw = pd.read_csv(path, usecols=ITPDE_READ_COLUMNS, dtype={"flag_mirror": str, "flag_zero": str})
     if sectors is not None:
         raw = raw[raw["broad_sector"].isin(list(sectors))]
-    out = pd.DataFrame({
-        "exporter": countries.to_iso3(raw["exporter_iso3"], context="ITPD-E exporter_iso3").to_numpy(),
-        "importer": countries.to_iso3(raw["importer_iso3"], context="ITPD-E importer_iso3").to_numpy(),
-        "year": raw["year"].astype("int64").to_numpy(),
-        "trade": raw["trade"].astype("float64").to_numpy() * 1e6,
-    })
+    out = pd.DataFrame(
+        {
+            "exporter": countries.to_iso3(raw["exporter_iso3"], context="ITPD-E exporter_iso3").to_numpy(),
+            "importer": countries.to_iso3(raw["importer_iso3"], context="ITPD-E importer_iso3").to_numpy(),
+            "year": raw["year"].astype("int64").to_numpy(),
+            "trade": raw["trade"].astype("float64").to_numpy() * 1e6,
+        }
+    )
     if by_industry:
         for c in ("industry_id", "broad_sector", "flag_mirror", "flag_zero"):
             out[c] = raw[c].to_numpy()
@@ -257,13 +307,15 @@ def read_ppmlhdfe_example(file="example_trade_fta.dta", category: str | None = "
         if category not in set(raw["category"]):
             raise DataInputError(f"category={category!r}; the file has {sorted(set(raw['category']))}")
         raw = raw[raw["category"] == category]
-    out = pd.DataFrame({
-        "exporter": raw["isoexp"].astype(str).to_numpy(),
-        "importer": raw["isoimp"].astype(str).to_numpy(),
-        "year": raw["year"].astype("int64").to_numpy(),
-        "trade": raw["trade"].astype("float64").to_numpy(),
-        "category": raw["category"].astype(str).to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "exporter": raw["isoexp"].astype(str).to_numpy(),
+            "importer": raw["isoimp"].astype(str).to_numpy(),
+            "year": raw["year"].astype("int64").to_numpy(),
+            "trade": raw["trade"].astype("float64").to_numpy(),
+            "category": raw["category"].astype(str).to_numpy(),
+        }
+    )
     for c in ("fta", "ln_distw", "contig", "colony", "comlang_off", "comleg"):
         out[c] = raw[c].astype("float64").to_numpy()
     return out.reset_index(drop=True)
@@ -285,8 +337,9 @@ def cpi_u() -> pd.DataFrame:
 
 
 @memoised
-def read_itpde_aggregated(file="itpd-e-aggregated/itpd_aggregated.rds",
-                          countries_file="itpd-e-aggregated/country_list.RData") -> pd.DataFrame:
+def read_itpde_aggregated(
+    file="itpd-e-aggregated/itpd_aggregated.rds", countries_file="itpd-e-aggregated/country_list.RData"
+) -> pd.DataFrame:
     """USITC ITPD-E release 1 summed over its 170 industries, 2000–2016, with domestic flows.
 
     The file is an R list of 17 matrices (one a year, 2000–2016), 257 × 257, rows exporters, columns
@@ -333,22 +386,30 @@ def read_itpde_aggregated(file="itpd-e-aggregated/itpd_aggregated.rds",
     cl = read_r(resolve(countries_file), rds=False)["country_list"]
     n = len(cl)
     if len(mats) != len(ITPDE_AGGREGATED_YEARS) or any(np.shape(m) != (n, n) for m in mats):
-        raise DataInputError(f"{file}: expected {len(ITPDE_AGGREGATED_YEARS)} matrices {n} × {n} (2000–2016, "
-                         f"country_list order), found {len(mats)} of shapes {sorted({np.shape(m) for m in mats})}")
+        raise DataInputError(
+            f"{file}: expected {len(ITPDE_AGGREGATED_YEARS)} matrices {n} × {n} (2000–2016, "
+            f"country_list order), found {len(mats)} of shapes {sorted({np.shape(m) for m in mats})}"
+        )
     names = np.asarray(mats[0].coords[mats[0].dims[0]].values).astype(str)
     if not (names == cl["V1"].astype(str).to_numpy()).all():
         raise DataInputError(f"{file}: matrix row names do not follow {countries_file} (country_list$V1)")
-    values = np.stack([np.asarray(m.values, dtype="float64") for m in mats])   # year × exporter × importer
+    values = np.stack([np.asarray(m.values, dtype="float64") for m in mats])  # year × exporter × importer
     iso = cl["iso3"].astype(str).to_numpy()
     total = values.sum()
     non_state = iso == "0"
     absent = (values.sum(axis=(0, 2)) == 0) & (values.sum(axis=(0, 1)) == 0) & ~non_state
     drop = non_state | absent
     removed = total - values[:, ~drop][:, :, ~drop].sum()
-    log.info("ITPD-E aggregate: dropped %d rows with iso3 '0' (%s) and %d polities without any flow (%s); "
-             "they carry %.3g US$ (constant 2010) of %.3g in total", int(non_state.sum()),
-             ", ".join(cl.loc[non_state, "V1"].astype(str)), int(absent.sum()), ", ".join(iso[absent]),
-             removed, total)
+    log.info(
+        "ITPD-E aggregate: dropped %d rows with iso3 '0' (%s) and %d polities without any flow (%s); "
+        "they carry %.3g US$ (constant 2010) of %.3g in total",
+        int(non_state.sum()),
+        ", ".join(cl.loc[non_state, "V1"].astype(str)),
+        int(absent.sum()),
+        ", ".join(iso[absent]),
+        removed,
+        total,
+    )
     keep = ~drop
     codes = countries.to_iso3(pd.Series(iso[keep]), context=f"{countries_file} iso3").to_numpy()
     order = np.argsort(codes, kind="stable")
@@ -359,13 +420,15 @@ def read_itpde_aggregated(file="itpd-e-aggregated/itpd_aggregated.rds",
     cpi = cpi_u().set_index("year")["cpi_u_monthly_mean"]
     factor = (cpi.reindex(ITPDE_AGGREGATED_YEARS) / cpi[2010]).to_numpy()
     const = values.reshape(-1)
-    out = pd.DataFrame({
-        "exporter": np.tile(np.repeat(codes, k), t).astype(object),
-        "importer": np.tile(codes, k * t).astype(object),
-        "year": np.repeat(np.asarray(ITPDE_AGGREGATED_YEARS, dtype="int64"), k * k),
-        "trade": const * np.repeat(factor, k * k),
-        "trade_const2010": const,
-    })
+    out = pd.DataFrame(
+        {
+            "exporter": np.tile(np.repeat(codes, k), t).astype(object),
+            "importer": np.tile(codes, k * t).astype(object),
+            "year": np.repeat(np.asarray(ITPDE_AGGREGATED_YEARS, dtype="int64"), k * k),
+            "trade": const * np.repeat(factor, k * k),
+            "trade_const2010": const,
+        }
+    )
     out["domestic"] = (out["exporter"] == out["importer"]).to_numpy()
     check_unique(out, ["exporter", "importer", "year"], "ITPD-E aggregate")
     return out
@@ -415,22 +478,33 @@ def read_cow_trade(file="cow-trade/cow_trade_ndy.rda") -> pd.DataFrame:
     c2 = countries.cow_to_iso3(raw["ccode2"].to_numpy(dtype="int64"), year)
     f1 = raw["flow1"].to_numpy(dtype="float64")
     f2 = raw["flow2"].to_numpy(dtype="float64")
-    f1 = np.where(np.isnan(f1) | (np.nan_to_num(f1) < 0), np.nan, f1)   # R's NA, and −9 in COW's own files
+    f1 = np.where(np.isnan(f1) | (np.nan_to_num(f1) < 0), np.nan, f1)  # R's NA, and −9 in COW's own files
     f2 = np.where(np.isnan(f2) | (np.nan_to_num(f2) < 0), np.nan, f2)
     ok = (c1 != "") & (c2 != "")
     if not ok.all():
-        hist = sorted({f"{int(c)}" for c in np.concatenate([raw["ccode1"].to_numpy()[c1 == ""],
-                                                           raw["ccode2"].to_numpy()[c2 == ""]])})
-        log.info("COW trade: dropped %d of %d dyad-years with a historical state without ISO3 (COW codes %s); "
-                 "they carry %.4g million US$ of reported imports", int((~ok).sum()), len(ok), ", ".join(hist),
-                 float(np.nansum(f1[~ok]) + np.nansum(f2[~ok])))
+        hist = sorted(
+            {
+                f"{int(c)}"
+                for c in np.concatenate([raw["ccode1"].to_numpy()[c1 == ""], raw["ccode2"].to_numpy()[c2 == ""]])
+            }
+        )
+        log.info(
+            "COW trade: dropped %d of %d dyad-years with a historical state without ISO3 (COW codes %s); "
+            "they carry %.4g million US$ of reported imports",
+            int((~ok).sum()),
+            len(ok),
+            ", ".join(hist),
+            float(np.nansum(f1[~ok]) + np.nansum(f2[~ok])),
+        )
     n = int(ok.sum())
-    out = pd.DataFrame({
-        "exporter": np.concatenate([c2[ok], c1[ok]]).astype(object),
-        "importer": np.concatenate([c1[ok], c2[ok]]).astype(object),
-        "year": np.concatenate([year[ok], year[ok]]),
-        "trade": np.concatenate([f1[ok], f2[ok]]) * 1e6,
-        "reporter": np.full(2 * n, "importer", dtype=object),
-    })
+    out = pd.DataFrame(
+        {
+            "exporter": np.concatenate([c2[ok], c1[ok]]).astype(object),
+            "importer": np.concatenate([c1[ok], c2[ok]]).astype(object),
+            "year": np.concatenate([year[ok], year[ok]]),
+            "trade": np.concatenate([f1[ok], f2[ok]]) * 1e6,
+            "reporter": np.full(2 * n, "importer", dtype=object),
+        }
+    )
     check_unique(out, ["exporter", "importer", "year"], "COW dyadic trade")
     return out.sort_values(["year", "exporter", "importer"], ignore_index=True)

@@ -29,6 +29,7 @@ Timmer, M. P., Dietzenbacher, E., Los, B., Stehrer, R. & de Vries, G. J. (2015).
 to the World Input-Output Database: the Case of Global Automotive Production. *Review of International
 Economics* 23(3), 575–605.
 """
+
 from __future__ import annotations
 
 import re
@@ -104,8 +105,9 @@ def _key(year) -> str | Path:
     """Registry key (or path) of one year's table; ``year`` is a year, a registry key or a path."""
     if isinstance(year, (int, np.integer)):
         if int(year) not in WIOD_YEARS:
-            raise DataInputError(f"WIOD 2013 covers {WIOD_YEARS[0]}–{WIOD_YEARS[-1]}, got year {year}; "
-                             f"pick a year in that range")
+            raise DataInputError(
+                f"WIOD 2013 covers {WIOD_YEARS[0]}–{WIOD_YEARS[-1]}, got year {year}; pick a year in that range"
+            )
         return f"wiod2013/wiot_{int(year)}.RData"
     return year
 
@@ -117,14 +119,19 @@ def _cube(year, flows: str) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np
     """
     _check_flows(flows)
     key = _key(year)
-    obj = registry.load(key) if isinstance(key, str) and key in registry.REGISTRY else \
-        registry.read_r(resolve(key), rds=False)
+    obj = (
+        registry.load(key)
+        if isinstance(key, str) and key in registry.REGISTRY
+        else registry.read_r(resolve(key), rds=False)
+    )
     if isinstance(obj, dict) and len(obj) == 1 and isinstance(next(iter(obj.values())), dict):
         obj = next(iter(obj.values()))  # a workspace holding the list under one name (wiot_YYYY)
     need = {"inter", "final", "output", "countries", "industries"}
     if not isinstance(obj, dict) or not need <= set(map(str, obj)):
-        raise DataInputError(f"{key}: expected an R list with {sorted(need)}, found "
-                         f"{sorted(map(str, obj)) if isinstance(obj, dict) else type(obj).__name__}")
+        raise DataInputError(
+            f"{key}: expected an R list with {sorted(need)}, found "
+            f"{sorted(map(str, obj)) if isinstance(obj, dict) else type(obj).__name__}"
+        )
     obj = {str(k): v for k, v in obj.items()}
     regions = np.asarray(obj["countries"]).astype(str)
     inds = np.asarray(obj["industries"]).astype(str)
@@ -133,9 +140,11 @@ def _cube(year, flows: str) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np
     final = np.asarray(obj["final"], dtype=np.float64)
     output = np.asarray(obj["output"], dtype=np.float64)
     if inter.shape != (R * S, R * S) or final.shape != (R * S, N_FINAL * R) or output.shape != (R * S,):
-        raise DataInputError(f"{key}: expected inter {R * S} × {R * S}, final {R * S} × {N_FINAL * R} and output "
-                         f"{R * S} for {R} regions × {S} industries; found {inter.shape}, {final.shape}, "
-                         f"{output.shape}")
+        raise DataInputError(
+            f"{key}: expected inter {R * S} × {R * S}, final {R * S} × {N_FINAL * R} and output "
+            f"{R * S} for {R} regions × {S} industries; found {inter.shape}, {final.shape}, "
+            f"{output.shape}"
+        )
     yr = int(np.asarray(obj["year"]).ravel()[0]) if "year" in obj else _year_of(key)
     cube = np.zeros((R, S, R))
     if flows in ("total", "intermediate"):
@@ -152,14 +161,22 @@ def _negatives(cube: np.ndarray, year: int, regions, inds, negative: str) -> np.
     neg = cube < 0
     if neg.any():
         s, i, j = np.nonzero(neg)
-        cells = ", ".join(f"{inds[a]} {regions[b]}→{regions[c]} {cube[a, b, c]:.0f}"
-                          for a, b, c in zip(s[:10], i[:10], j[:10]))
+        cells = ", ".join(
+            f"{inds[a]} {regions[b]}→{regions[c]} {cube[a, b, c]:.0f}" for a, b, c in zip(s[:10], i[:10], j[:10])
+        )
         if negative == "raise":
             raise WIODNegativeFlowError(
                 f"WIOD {year}: {int(neg.sum())} negative sector-level flows (inventory changes), e.g. {cells} "
-                f"(millions of US$); pass negative='zero' to set them to 0 or 'keep' to keep them, both flagged")
-        log.info("WIOD %d: %d negative sector-level flows (inventory changes) %s: %s%s", year, int(neg.sum()),
-                 "set to 0" if negative == "zero" else "kept", cells, " …" if s.size > 10 else "")
+                f"(millions of US$); pass negative='zero' to set them to 0 or 'keep' to keep them, both flagged"
+            )
+        log.info(
+            "WIOD %d: %d negative sector-level flows (inventory changes) %s: %s%s",
+            year,
+            int(neg.sum()),
+            "set to 0" if negative == "zero" else "kept",
+            cells,
+            " …" if s.size > 10 else "",
+        )
         if negative == "zero":
             cube[neg] = 0.0
     return neg
@@ -169,14 +186,16 @@ def _tidy(cube: np.ndarray, neg: np.ndarray, year: int, regions, inds, negative:
     S, R, _ = cube.shape
     label = "negative_set_to_zero" if negative == "zero" else "negative"
     flag = np.where(neg.ravel(), label, "").astype(object)
-    return pd.DataFrame({
-        "exporter": np.tile(np.repeat(regions, R), S),
-        "importer": np.tile(regions, R * S),
-        "sector": np.repeat(inds.astype(object), R * R),
-        "year": np.full(S * R * R, year, dtype="int64"),
-        "trade": cube.ravel() * 1e6,
-        "flag": flag,
-    })[WIOD_COLUMNS]
+    return pd.DataFrame(
+        {
+            "exporter": np.tile(np.repeat(regions, R), S),
+            "importer": np.tile(regions, R * S),
+            "sector": np.repeat(inds.astype(object), R * R),
+            "year": np.full(S * R * R, year, dtype="int64"),
+            "trade": cube.ravel() * 1e6,
+            "flag": flag,
+        }
+    )[WIOD_COLUMNS]
 
 
 def read_wiod(year, *, flows: WIODFlows = "total", negative: WIODNegative = "zero") -> pd.DataFrame:
@@ -209,9 +228,13 @@ def read_wiod(year, *, flows: WIODFlows = "total", negative: WIODNegative = "zer
     return _tidy(cube, neg, yr, regions, inds, negative)
 
 
-def iter_wiod_sectors(years: Iterable[int] = WIOD_YEARS, *, sectors: Iterable[str] | None = None,
-                      flows: WIODFlows = "total",
-                      negative: WIODNegative = "zero") -> Iterator[tuple[str, pd.DataFrame]]:
+def iter_wiod_sectors(
+    years: Iterable[int] = WIOD_YEARS,
+    *,
+    sectors: Iterable[str] | None = None,
+    flows: WIODFlows = "total",
+    negative: WIODNegative = "zero",
+) -> Iterator[tuple[str, pd.DataFrame]]:
     """Stream WIOD sector by sector: one sector's flows over ``years`` at a time.
 
     Each year's table (two dense matrices, about 17 MB as float64) is read, reduced to the sector × exporter
@@ -246,16 +269,18 @@ def iter_wiod_sectors(years: Iterable[int] = WIOD_YEARS, *, sectors: Iterable[st
     if keep is not None:
         bad = [s for s in keep if s not in WIOD_INDUSTRIES]
         if bad:
-            raise DataInputError(f"unknown WIOD sectors {bad}; codes are c1–c35 "
-                                 "(gravity.data.readers.wiod.WIOD_INDUSTRIES)")
+            raise DataInputError(
+                f"unknown WIOD sectors {bad}; codes are c1–c35 (gravity.data.readers.wiod.WIOD_INDUSTRIES)"
+            )
     reduced: list = []
     regions: np.ndarray | None = None
     inds: np.ndarray = np.empty(0, dtype=str)
     for y in years:
         yr, reg, ind, cube, _ = _cube(y, flows)
         if regions is not None and (list(reg) != list(regions) or list(ind) != list(inds)):
-            raise DataInputError(f"WIOD {yr}: regions or industries differ from {years[0]}'s; the files are not "
-                                 f"from one release")
+            raise DataInputError(
+                f"WIOD {yr}: regions or industries differ from {years[0]}'s; the files are not from one release"
+            )
         regions, inds = reg, ind
         pick = [int(np.flatnonzero(inds == s)[0]) for s in keep] if keep is not None else list(range(inds.size))
         sub = np.ascontiguousarray(cube[pick])
@@ -264,8 +289,9 @@ def iter_wiod_sectors(years: Iterable[int] = WIOD_YEARS, *, sectors: Iterable[st
         reduced.append((yr, sub, neg))
     codes = inds if keep is None else np.asarray(keep)
     for k, code in enumerate(codes):
-        parts = [_tidy(sub[k:k + 1], neg[k:k + 1], yr, regions, np.asarray([code]), negative)
-                 for yr, sub, neg in reduced]
+        parts = [
+            _tidy(sub[k : k + 1], neg[k : k + 1], yr, regions, np.asarray([code]), negative) for yr, sub, neg in reduced
+        ]
         yield str(code), pd.concat(parts, ignore_index=True)
 
 

@@ -5,6 +5,7 @@ and returns the result tables (:class:`CorridorTables`); :mod:`~gravity.jobs.cor
 ministry's workbook, plots and report, whose text is :mod:`~gravity.jobs.corridor.brief` and whose
 place-specific words come from the model file's ``[report]`` section (:mod:`~gravity.jobs.corridor.words`).
 """
+
 from gravity.jobs.corridor.pipeline import CorridorResult, reduced, run, summary
 from gravity.jobs.corridor.tables import CorridorTables
 

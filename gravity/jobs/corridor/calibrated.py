@@ -7,6 +7,7 @@ equivalent (headline) and the whole iceberg factor (upper reading). The point is
 headline σ on ITPD-E's domestic flows; the range spans the published low/central/high cut × every σ of
 the run × both domestic-flow constructions (a range over stated assumptions, not a sampling interval).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -43,11 +44,13 @@ def check_figures(cfg) -> pd.DataFrame:
         try:
             bad = cal.check_cuts(cuts, c.figures, figs)
         except cal.CalibrationError as exc:
-            raise cfg.error(("scenario", i, "cost_cut", "figures"), str(exc),
-                            "cite figure ids of the file") from None
+            raise cfg.error(("scenario", i, "cost_cut", "figures"), str(exc), "cite figure ids of the file") from None
         if bad:
-            raise cfg.error(("scenario", i, "cost_cut"), "; ".join(bad),
-                            "use the published numbers of the cited figures, or cite the figure that states them")
+            raise cfg.error(
+                ("scenario", i, "cost_cut"),
+                "; ".join(bad),
+                "use the published numbers of the cited figures, or cite the figure that states them",
+            )
         for f in c.figures:
             rows.append({"scenario": s.name, "figure_id": f, **figs.loc[f].to_dict()})
     return pd.DataFrame(rows)
@@ -60,14 +63,16 @@ def calibrated_tasks(cfg, ge_d, sigmas, domestic):
         c = s.cost_cut
         for variant, reading, end, sg, dom in itertools.product(c.variants, cal.READINGS, ENDS, sigmas, domestic):
             base = ge_d.baselines[(dom, sg)]
-            that, info = cal.cost_change(base.observed, base.countries, getattr(c, end), sg, variant=variant,
-                                         reading=reading)
+            that, info = cal.cost_change(
+                base.observed, base.countries, getattr(c, end), sg, variant=variant, reading=reading
+            )
             out.append(((s.name, variant, reading, end, sg, dom), that, info))
     return out
 
 
-def calibrated_table(cfg, an, words, ge_d, groups, *, run_solves, solve_task_type, sigmas, domestic,
-                     progress=True) -> tuple[pd.DataFrame, pd.DataFrame]:
+def calibrated_table(
+    cfg, an, words, ge_d, groups, *, run_solves, solve_task_type, sigmas, domestic, progress=True
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Solve every calibrated scenario (module docstring).
 
     Returns
@@ -81,8 +86,12 @@ def calibrated_table(cfg, an, words, ge_d, groups, *, run_solves, solve_task_typ
     tasks = calibrated_tasks(cfg, ge_d, sigmas, domestic)
     if not tasks:
         return pd.DataFrame(), pd.DataFrame()
-    solved = run_solves([solve_task_type((k[5], k[4]), t, an.deficit_rule) for k, t, _ in tasks], ge_d,
-                        desc="calibrated solves", progress=progress)
+    solved = run_solves(
+        [solve_task_type((k[5], k[4]), t, an.deficit_rule) for k, t, _ in tasks],
+        ge_d,
+        desc="calibrated solves",
+        progress=progress,
+    )
     rows, members = [], []
     focus = [cfg.focus] + [m for m in words.members if m != cfg.focus]
     for (key, _, info), countries in zip(tasks, solved):
@@ -90,20 +99,43 @@ def calibrated_table(cfg, an, words, ge_d, groups, *, run_solves, solve_task_typ
         base = ge_d.baselines[(dom, sg)]
         summ = ct.point_summary(cfg, words, base, countries, groups)
         for q, v in summ.items():
-            rows.append(dict(scenario=name, variant=variant, reading=reading, end=end, sigma=sg, domestic=dom,
-                             quantity=q, value=v, **info))
+            rows.append(
+                dict(
+                    scenario=name,
+                    variant=variant,
+                    reading=reading,
+                    end=end,
+                    sigma=sg,
+                    domestic=dom,
+                    quantity=q,
+                    value=v,
+                    **info,
+                )
+            )
         if end == "percent" and sg == cfg.ge.sigma and dom == "itpde":
             pt = countries.reindex([c for c in focus if c in set(base.countries)])
             for c, r in pt.iterrows():
-                members.append(dict(scenario=name, variant=variant, reading=reading, country=c,
-                                    real_gdp_full=r["real_gdp_full"], real_expenditure_full=r["real_expenditure_full"],
-                                    real_exports_full=r["real_exports_full"]))
+                members.append(
+                    dict(
+                        scenario=name,
+                        variant=variant,
+                        reading=reading,
+                        country=c,
+                        real_gdp_full=r["real_gdp_full"],
+                        real_expenditure_full=r["real_expenditure_full"],
+                        real_exports_full=r["real_exports_full"],
+                    )
+                )
     long = pd.DataFrame(rows)
     keys = ["scenario", "variant", "reading", "quantity"]
     point = long[(long.end == "percent") & (long.sigma == cfg.ge.sigma) & (long.domestic == "itpde")]
     rng = long.groupby(keys, sort=False)["value"].agg(["min", "max"]).rename(columns={"min": "lo", "max": "hi"})
-    out = point.set_index(keys)[["value", "pairs", "imputed", "median_tariff_equivalent"]].rename(
-        columns={"value": "estimate"}).join(rng).reset_index()
+    out = (
+        point.set_index(keys)[["value", "pairs", "imputed", "median_tariff_equivalent"]]
+        .rename(columns={"value": "estimate"})
+        .join(rng)
+        .reset_index()
+    )
     out = out[keys + ["estimate", "lo", "hi", "pairs", "imputed", "median_tariff_equivalent"]]
     out["cut_percent"] = [_cut_words(cfg, s) for s in out["scenario"]]
     return out, pd.DataFrame(members)
@@ -113,8 +145,13 @@ def _cut_words(cfg, name: str) -> str:
     c = next(s for s in cfg.scenarios if s.name == name).cost_cut
     vals = {m: (c.low[m], c.percent[m], c.high[m]) for m in c.percent}
     uniq = sorted(set(vals.values()))
-    txt = "; ".join(f"{p:g}" + (f" ({lo:g}-{hi:g})" if (lo, hi) != (p, p) else "") + " for "
-                    + ", ".join(m for m, v in vals.items() if v == (lo, p, hi)) for lo, p, hi in uniq)
+    txt = "; ".join(
+        f"{p:g}"
+        + (f" ({lo:g}-{hi:g})" if (lo, hi) != (p, p) else "")
+        + " for "
+        + ", ".join(m for m, v in vals.items() if v == (lo, p, hi))
+        for lo, p, hi in uniq
+    )
     return txt if len(uniq) > 1 else txt.split(" for ")[0]
 
 
@@ -124,6 +161,11 @@ def usd_amounts(members: pd.DataFrame, gdp: pd.Series, *, group: list[str]) -> p
     m = members.copy()
     m["gdp"] = gdp.reindex(m["country"]).to_numpy(float)
     m["usd_m"] = m["real_gdp_full"] / 100 * m["gdp"] / 1e6
-    tot = (m[m.country.isin(group)].groupby(["scenario", "variant", "reading"])["usd_m"]
-           .agg(lambda v: float(v.sum()) if v.notna().all() else np.nan).rename("group_usd_m").reset_index())
+    tot = (
+        m[m.country.isin(group)]
+        .groupby(["scenario", "variant", "reading"])["usd_m"]
+        .agg(lambda v: float(v.sum()) if v.notna().all() else np.nan)
+        .rename("group_usd_m")
+        .reset_index()
+    )
     return m.merge(tot, on=["scenario", "variant", "reading"], how="left")

@@ -30,6 +30,7 @@ Database for Estimation (ITPD-E). *International Economics* 166: 140–166.
 Yotov, Y. V., Piermartini, R., Monteiro, J.-A. & Larch, M. (2016). *An Advanced Guide to Trade Policy
 Analysis: The Structural Gravity Model*, ch. 2. WTO/UNCTAD.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,10 +41,22 @@ import pandas as pd
 from gravity.ge.errors import GEInputError
 from gravity.scenario.baseline import ValueAddedMethod, domestic_flows, value_added
 
-CELL_FLAGS = ("itpde", "itpde_mirror", "zero", "filled_cow", "domestic_itpde", "domestic_itpde_break",
-              "domestic_repaired", "domestic_constructed", "domestic_clipped", "domestic_low_share_constructed")
-DOMESTIC_VARIANTS = {"itpde": "ITPD-E's domestic flows, constructed only where missing or 0",
-                     "constructed": "domestic flows constructed for every country (κ × value added − exports)"}
+CELL_FLAGS = (
+    "itpde",
+    "itpde_mirror",
+    "zero",
+    "filled_cow",
+    "domestic_itpde",
+    "domestic_itpde_break",
+    "domestic_repaired",
+    "domestic_constructed",
+    "domestic_clipped",
+    "domestic_low_share_constructed",
+)
+DOMESTIC_VARIANTS = {
+    "itpde": "ITPD-E's domestic flows, constructed only where missing or 0",
+    "constructed": "domestic flows constructed for every country (κ × value added − exports)",
+}
 
 
 @dataclass
@@ -81,11 +94,19 @@ class GETable:
         return self.flows["flag"].value_counts().reindex(CELL_FLAGS, fill_value=0)
 
 
-def itpde_table(base_rows: pd.DataFrame, output: pd.DataFrame, *, variant: str = "itpde",
-                method: ValueAddedMethod = "industry",
-                multiplier: float = 3.0, floor_share: float = 0.1,
-                breaks: dict[str, list[int]] | None = None, repaired: pd.DataFrame | None = None,
-                fill=None, share_floor: float | None = None) -> GETable:
+def itpde_table(
+    base_rows: pd.DataFrame,
+    output: pd.DataFrame,
+    *,
+    variant: str = "itpde",
+    method: ValueAddedMethod = "industry",
+    multiplier: float = 3.0,
+    floor_share: float = 0.1,
+    breaks: dict[str, list[int]] | None = None,
+    repaired: pd.DataFrame | None = None,
+    fill=None,
+    share_floor: float | None = None,
+) -> GETable:
     """The base-year GE table from an ITPD-E panel year.
 
     X_ij (i ≠ j) is ITPD-E's flow (0 where it records none). X_ii is ITPD-E's where it is > 0 and
@@ -134,8 +155,9 @@ def itpde_table(base_rows: pd.DataFrame, output: pd.DataFrame, *, variant: str =
         raise GEInputError(f"variant={variant!r}; use one of {list(DOMESTIC_VARIANTS)}")
     need = {"exporter", "importer", "trade", "domestic_missing", "coverage_break", "mirror_only"} - set(base_rows)
     if need:
-        raise GEInputError(f"itpde_table: base_rows lacks {sorted(need)}; "
-                           "pass a year of gravity.panel.itpde.itpde_panel")
+        raise GEInputError(
+            f"itpde_table: base_rows lacks {sorted(need)}; pass a year of gravity.panel.itpde.itpde_panel"
+        )
     rows = base_rows[["exporter", "importer", "trade", "domestic_missing", "coverage_break", "mirror_only"]].copy()
     intl = rows[rows["exporter"] != rows["importer"]]
     cand = sorted(set(rows["exporter"]))
@@ -163,8 +185,14 @@ def itpde_table(base_rows: pd.DataFrame, output: pd.DataFrame, *, variant: str =
     flag = np.where(tv > 0, np.where(mirror, "itpde_mirror", "itpde"), "zero").astype(object)
     fills = None
     if fill is not None:
-        intl_f = pd.DataFrame({"exporter": tab["exporter"].to_numpy(), "importer": tab["importer"].to_numpy(),
-                               "trade": np.where(dom, 0.0, tv), "flag": flag})
+        intl_f = pd.DataFrame(
+            {
+                "exporter": tab["exporter"].to_numpy(),
+                "importer": tab["importer"].to_numpy(),
+                "trade": np.where(dom, 0.0, tv),
+                "flag": flag,
+            }
+        )
         intl_f, fills = fill(intl_f)
         hit = (intl_f["flag"].to_numpy() != flag) & ~dom
         tv[hit] = intl_f["trade"].to_numpy(float)[hit]
@@ -185,37 +213,51 @@ def itpde_table(base_rows: pd.DataFrame, output: pd.DataFrame, *, variant: str =
         rep_flag[fixed] = "domestic_repaired"
     use_obs = observed.notna()
     xii = observed.where(use_obs, built["domestic"])
-    src = np.where(use_obs, np.where(rep_flag != "", rep_flag,
-                                     np.where(d["coverage_break"].fillna(False).astype(bool), "domestic_itpde_break",
-                                              "domestic_itpde")),
-                   np.where(built["clipped"].reindex(d.index).to_numpy(bool), "domestic_clipped",
-                            "domestic_constructed"))
+    src = np.where(
+        use_obs,
+        np.where(
+            rep_flag != "",
+            rep_flag,
+            np.where(d["coverage_break"].fillna(False).astype(bool), "domestic_itpde_break", "domestic_itpde"),
+        ),
+        np.where(built["clipped"].reindex(d.index).to_numpy(bool), "domestic_clipped", "domestic_constructed"),
+    )
     share = None
     if share_floor is not None:
         from gravity.panel.repair import domestic_share_check
 
         ex_d = exports.reindex(d.index)
-        share = domestic_share_check(pd.DataFrame({"domestic": xii, "output": xii + ex_d}, index=d.index),
-                                     low=share_floor, constructed=built["domestic"].reindex(d.index))
+        share = domestic_share_check(
+            pd.DataFrame({"domestic": xii, "output": xii + ex_d}, index=d.index),
+            low=share_floor,
+            constructed=built["domestic"].reindex(d.index),
+        )
         swap = (share["flag"] == "low_share_replaced").to_numpy()
         xii = xii.where(~swap, share["replacement"].to_numpy())
         src = np.where(swap, "domestic_low_share_constructed", src)
         share["source_before"] = np.where(swap, "replaced", "kept")
     tv[dom] = xii.reindex(tab.loc[dom, "exporter"]).to_numpy(float)
     flag[dom] = pd.Series(src, index=d.index).reindex(tab.loc[dom, "exporter"]).to_numpy()
-    flows = pd.DataFrame({"exporter": tab["exporter"].to_numpy(), "importer": tab["importer"].to_numpy(),
-                          "trade": tv, "flag": flag})
+    flows = pd.DataFrame(
+        {"exporter": tab["exporter"].to_numpy(), "importer": tab["importer"].to_numpy(), "trade": tv, "flag": flag}
+    )
     X = tv.reshape(len(kept), len(kept))
-    on_reports = np.isin(flag, ["itpde_mirror", "filled_cow"])       # known only from an importer's report
+    on_reports = np.isin(flag, ["itpde_mirror", "filled_cow"])  # known only from an importer's report
     mirror_exp = pd.Series(np.where(on_reports, tv, 0.0)).groupby(flows["exporter"]).sum().reindex(kept)
-    per = pd.DataFrame({
-        "exports": exports.to_numpy(), "imports": imports.to_numpy(), "domestic": np.diag(X),
-        "domestic_source": pd.Series(src, index=d.index).reindex(kept).to_numpy(),
-        "coverage_break": d["coverage_break"].reindex(kept).fillna(False).astype(bool).to_numpy(),
-        "output": X.sum(axis=1), "expenditure": X.sum(axis=0),
-        "gdp": output["gdp"].reindex(kept).to_numpy(float),
-        "coverage_break_years": [", ".join(map(str, (breaks or {}).get(c, []))) for c in kept],
-    }, index=pd.Index(kept, name="iso3"))
+    per = pd.DataFrame(
+        {
+            "exports": exports.to_numpy(),
+            "imports": imports.to_numpy(),
+            "domestic": np.diag(X),
+            "domestic_source": pd.Series(src, index=d.index).reindex(kept).to_numpy(),
+            "coverage_break": d["coverage_break"].reindex(kept).fillna(False).astype(bool).to_numpy(),
+            "output": X.sum(axis=1),
+            "expenditure": X.sum(axis=0),
+            "gdp": output["gdp"].reindex(kept).to_numpy(float),
+            "coverage_break_years": [", ".join(map(str, (breaks or {}).get(c, []))) for c in kept],
+        },
+        index=pd.Index(kept, name="iso3"),
+    )
     per["deficit_pct_output"] = (per["expenditure"] - per["output"]) / per["output"] * 100.0
     with np.errstate(divide="ignore", invalid="ignore"):
         per["mirror_export_share"] = mirror_exp.to_numpy() / per["exports"].to_numpy()

@@ -13,6 +13,7 @@ References
 Weidner, M. & Zylkin, T. (2021). Bias and consistency in three-way gravity models. *Journal of
 International Economics* 132: 103513.
 """
+
 from __future__ import annotations
 
 import logging
@@ -36,7 +37,7 @@ def bias_corrected(fit, *, i: str = "exporter", j: str = "importer", t: str = "y
     """
     try:
         return fit.bias_correct(i=i, j=j, t=t), ""
-    except ValueError as exc:          # BiasSpecError: not i^t + j^t + pair, weights, ...
+    except ValueError as exc:  # BiasSpecError: not i^t + j^t + pair, weights, ...
         why = str(exc).splitlines()[0]
         log.warning("headline not bias-corrected: %s", why)
         return None, why
@@ -49,8 +50,9 @@ def elasticity(fit, main: str, ll: str | None, level: float) -> tuple[float, flo
     return float(lc.estimate), float(lc.se), float(lo), float(hi)
 
 
-def leave_one_out(spec, frame: pd.DataFrame, countries, *, main: str, ll: str | None, level: float,
-                  progress: bool = True) -> pd.DataFrame:
+def leave_one_out(
+    spec, frame: pd.DataFrame, countries, *, main: str, ll: str | None, level: float, progress: bool = True
+) -> pd.DataFrame:
     """The landlocked connectivity elasticity re-estimated without each of ``countries`` in turn.
 
     Parameters

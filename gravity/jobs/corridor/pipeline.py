@@ -27,6 +27,7 @@ Steps (each a plain value handed to the next):
 panel and the estimation never hold memory together (the run stays under 2 GB on ITPD-E; timings and
 peak in ``benchmarks/results/pipeline.md``).
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -101,17 +102,25 @@ def analysis_settings(cfg: sc.CorridorConfig) -> Analysis:
     a = dict(cfg.raw.get("analysis", {}))
     rule = a.get("deficit_rule", Analysis.deficit_rule)
     if rule not in DEFICIT_RULES:
-        raise cfg.error(("analysis", "deficit_rule"), f"unknown deficit rule {rule!r}",
-                     f"use one of {', '.join(DEFICIT_RULES)}")
+        raise cfg.error(
+            ("analysis", "deficit_rule"), f"unknown deficit rule {rule!r}", f"use one of {', '.join(DEFICIT_RULES)}"
+        )
     phase = a.get("phase_in", list(Analysis.phase_in))
-    if not isinstance(phase, list) or not phase or not all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1 for v in phase):
-        raise cfg.error(("analysis", "phase_in"), f"phase_in = {phase!r}",
-                        "list shares in [0, 1], e.g. [0.25, 0.5, 1.0]")
+    if (
+        not isinstance(phase, list)
+        or not phase
+        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1 for v in phase)
+    ):
+        raise cfg.error(
+            ("analysis", "phase_in"), f"phase_in = {phase!r}", "list shares in [0, 1], e.g. [0.25, 0.5, 1.0]"
+        )
     loo = a.get("leave_one_out", Analysis.leave_one_out)
     if loo not in LEAVE_ONE_OUT:
-        raise cfg.error(("analysis", "leave_one_out"), f"leave_one_out = {loo!r}",
-                        "use one of " + "; ".join(f"{k!r} ({v})" for k, v in LEAVE_ONE_OUT.items()))
+        raise cfg.error(
+            ("analysis", "leave_one_out"),
+            f"leave_one_out = {loo!r}",
+            "use one of " + "; ".join(f"{k!r} ({v})" for k, v in LEAVE_ONE_OUT.items()),
+        )
     pl = a.get("placements", Analysis.placements)
     if not isinstance(pl, bool):
         raise cfg.error(("analysis", "placements"), f"placements = {pl!r}", "write placements = true or false")
@@ -119,9 +128,11 @@ def analysis_settings(cfg: sc.CorridorConfig) -> Analysis:
     return Analysis(cast(DeficitRule, str(rule)), tuple(float(v) for v in phase), loo, pl)
 
 
-LEAVE_ONE_OUT = {"group": "each landlocked member of the report's group in turn",
-                 "all": "each landlocked country of the sample in turn (about 3 s a country on 2 cores)",
-                 "none": "no leave-one-out refits"}
+LEAVE_ONE_OUT = {
+    "group": "each landlocked member of the report's group in turn",
+    "all": "each landlocked country of the sample in turn (about 3 s a country on 2 cores)",
+    "none": "no leave-one-out refits",
+}
 """``[analysis] leave_one_out``: which landlocked countries the headline is re-estimated without."""
 
 
@@ -155,14 +166,17 @@ def check_identification(cfg: sc.CorridorConfig) -> None:
             cols = r.columns + ((r.times,) if r.times else ())
             if BORDER not in cols or not any(c.endswith(("_o", "_d")) for c in cols):
                 continue
-            other = sig.get((r.kind, r.indicator, tuple(_swap(c) for c in r.columns),
-                             _swap(r.times) if r.times else None))
+            other = sig.get(
+                (r.kind, r.indicator, tuple(_swap(c) for c in r.columns), _swap(r.times) if r.times else None)
+            )
             if other and other != name and r.columns[0].endswith("_o"):
-                raise cfg.error(("specification", i, "formula"),
-                             f"specification {spec.name!r} lists both {name!r} and {other!r}: with exporter-year and "
-                             "importer-year effects only one border term per country variable is identified (their "
-                             "difference is absorbed by the effects; the estimate of one is the sum of both sides)",
-                             f"keep {name!r} and drop {other!r}")
+                raise cfg.error(
+                    ("specification", i, "formula"),
+                    f"specification {spec.name!r} lists both {name!r} and {other!r}: with exporter-year and "
+                    "importer-year effects only one border term per country variable is identified (their "
+                    "difference is absorbed by the effects; the estimate of one is the sum of both sides)",
+                    f"keep {name!r} and drop {other!r}",
+                )
 
 
 def release_memory() -> None:
@@ -177,7 +191,7 @@ def release_memory() -> None:
         return
     try:
         ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):      # another C library (musl): nothing to release this way
+    except (OSError, AttributeError):  # another C library (musl): nothing to release this way
         pass
 
 
@@ -189,7 +203,7 @@ def _carry(panel: pd.DataFrame, ind: str, limit: int) -> int:
     ys = panel[["exporter", "year", f"{ind}_o"]].drop_duplicates(["exporter", "year"])
     wide = ys.pivot(index="exporter", columns="year", values=f"{ind}_o").sort_index(axis=1)
     years = list(wide.columns)
-    full = wide.reindex(columns=range(min(years), max(years) + 1))   # calendar years: carry at most `limit`
+    full = wide.reindex(columns=range(min(years), max(years) + 1))  # calendar years: carry at most `limit`
     filled = full.ffill(axis=1, limit=limit)[years]
     carried = wide.isna() & filled.notna()
     n = int(carried.to_numpy().sum())
@@ -226,15 +240,23 @@ def corridor_panel(cfg: sc.CorridorConfig) -> pd.DataFrame:
     """
     names = list(cfg.indicators)
     try:
-        panel = itpde_panel(years=cfg.sample.years, indicators=names,
-                            countries=list(cfg.sample.countries) or None, lagged=("rta",), lags=(4, 8))
+        panel = itpde_panel(
+            years=cfg.sample.years,
+            indicators=names,
+            countries=list(cfg.sample.countries) or None,
+            lagged=("rta",),
+            lags=(4, 8),
+        )
     except ValueError as exc:
         raise cfg.error(("sample", "countries"), str(exc).splitlines()[0], "drop the codes named") from None
     attrs = dict(panel.attrs)
     for c in ("exporter", "importer"):
         panel[c] = panel[c].astype(str)
-    carried = {ind: _carry(panel, ind, cfg.sample.carry_forward_years) for ind in names
-               if cfg.sample.carry_forward_years and f"{ind}_o" in panel}
+    carried = {
+        ind: _carry(panel, ind, cfg.sample.carry_forward_years)
+        for ind in names
+        if cfg.sample.carry_forward_years and f"{ind}_o" in panel
+    }
     panel["pair"] = panel["exporter"] + "-" + panel["importer"]
     intl = panel[BORDER].to_numpy(float)
     yr = panel["year"].to_numpy()
@@ -320,40 +342,56 @@ def check_names(cfg: sc.CorridorConfig, panel: pd.DataFrame, frame: pd.DataFrame
     """
     for i, spec in enumerate(cfg.specifications):
         cols = set(frame.columns) | ({"pair_fe"} if spec.domestic_breaks == "split" else set())
-        clusters = [] if spec.cluster is None else (
-            [spec.cluster] if isinstance(spec.cluster, str) else list(spec.cluster))
+        clusters = (
+            [] if spec.cluster is None else ([spec.cluster] if isinstance(spec.cluster, str) else list(spec.cluster))
+        )
         for c in clusters:
             miss = [part for part in str(c).split("^") if part not in cols]
             if miss:
-                raise cfg.error(("specification", i, "cluster"), f"cluster column {c!r} of {spec.name!r} is not in "
-                                f"the estimation data", f"use one of {', '.join(sorted(cols - {'trade'}))}")
+                raise cfg.error(
+                    ("specification", i, "cluster"),
+                    f"cluster column {c!r} of {spec.name!r} is not in the estimation data",
+                    f"use one of {', '.join(sorted(cols - {'trade'}))}",
+                )
         for fe in spec.fixed_effects:
             miss = [part for part in fe.split("^") if part not in cols]
             if miss:
-                raise cfg.error(("specification", i, "formula"), f"fixed effect {fe!r} of {spec.name!r} names "
-                                f"{miss}, not columns of the estimation data",
-                                "build fixed effects from exporter, importer, year or pair")
+                raise cfg.error(
+                    ("specification", i, "formula"),
+                    f"fixed effect {fe!r} of {spec.name!r} names {miss}, not columns of the estimation data",
+                    "build fixed effects from exporter, importer, year or pair",
+                )
     cols = set(frame.columns)
     used = {r for spec in cfg.specifications for r in spec.slopes}
     inputs = {c: name for name, r in cfg.regressors.items() if name in used for c in r.inputs}
     absent = sorted(c for c in inputs if c not in panel.columns)
     if absent:
-        raise cfg.error(("regressors", inputs[absent[0]]), f"regressor {inputs[absent[0]]!r} reads "
-                        f"{absent[0]!r}, which is not a column of the panel", "use a panel column or an "
-                        "indicator declared under [indicators] (as <name>_o / <name>_d)")
+        raise cfg.error(
+            ("regressors", inputs[absent[0]]),
+            f"regressor {inputs[absent[0]]!r} reads {absent[0]!r}, which is not a column of the panel",
+            "use a panel column or an indicator declared under [indicators] (as <name>_o / <name>_d)",
+        )
     for i, s in enumerate(cfg.scenarios):
         bad = [c for c in s.agreement if c not in panel.columns]
         if bad:
-            raise cfg.error(("scenario", i, "agreement", bad[0]), f"agreement dummy {bad[0]!r} is not a panel "
-                            "column", "use rta, rta_lag4, rta_lag8 or a provision column such as tf_prov_41")
+            raise cfg.error(
+                ("scenario", i, "agreement", bad[0]),
+                f"agreement dummy {bad[0]!r} is not a panel column",
+                "use rta, rta_lag4, rta_lag8 or a provision column such as tf_prov_41",
+            )
     base = set(panel.loc[panel["year"] == cfg.sample.base_year, "exporter"])
     if cfg.ge.reference not in base:
-        raise cfg.error(("ge", "reference"), f"reference country {cfg.ge.reference!r} has no flows in the base "
-                        f"year {cfg.sample.base_year}", f"choose a country of the sample, e.g. "
-                        f"{', '.join(sorted(base)[:8])}")
+        raise cfg.error(
+            ("ge", "reference"),
+            f"reference country {cfg.ge.reference!r} has no flows in the base year {cfg.sample.base_year}",
+            f"choose a country of the sample, e.g. {', '.join(sorted(base)[:8])}",
+        )
     if cfg.focus and cfg.focus not in base:
-        raise cfg.error(("report", "focus"), f"focus country {cfg.focus!r} has no flows in the base year "
-                        f"{cfg.sample.base_year}", "choose a scenario member with data")
+        raise cfg.error(
+            ("report", "focus"),
+            f"focus country {cfg.focus!r} has no flows in the base year {cfg.sample.base_year}",
+            "choose a scenario member with data",
+        )
 
 
 def check_output(out: str | Path | outdir.OutputDir, *, force: bool = False, inputs=()) -> outdir.OutputDir:
@@ -382,8 +420,7 @@ def check_output(out: str | Path | outdir.OutputDir, *, force: bool = False, inp
     return outdir.prepare(out, force=force, inputs=inputs, command="gravity corridor")
 
 
-def write_outputs(res: CorridorResult, out: str | Path | outdir.OutputDir, *, plots: bool = True
-                  ) -> dict[str, Path]:
+def write_outputs(res: CorridorResult, out: str | Path | outdir.OutputDir, *, plots: bool = True) -> dict[str, Path]:
     """Write every output of ``res`` into ``out``, ending with ``run_log.json``, and publish them.
 
     The files are written into a staging folder inside ``out``; ``run_log.json`` (timings, panel facts,
@@ -413,9 +450,17 @@ def write_outputs(res: CorridorResult, out: str | Path | outdir.OutputDir, *, pl
         paths = corridor_report.write_all(res, stage, plots=plots)
         res.timings["outputs"] = time.perf_counter() - t1
         res.timings["total"] = res.timings.get("total", 0.0) + res.timings["outputs"]
-        (stage / "run_log.json").write_text(json.dumps(
-            {"timings_s": {k: round(v, 2) for k, v in res.timings.items()}, "panel": res.panel_info,
-             "complete": True}, indent=2, default=str))
+        (stage / "run_log.json").write_text(
+            json.dumps(
+                {
+                    "timings_s": {k: round(v, 2) for k, v in res.timings.items()},
+                    "panel": res.panel_info,
+                    "complete": True,
+                },
+                indent=2,
+                default=str,
+            )
+        )
         return paths
 
     return outdir.publish(target, write)
@@ -504,11 +549,12 @@ def estimate(cfg: sc.CorridorConfig, frame: pd.DataFrame, breaks=(), *, progress
     def key_of(spec) -> tuple:
         return (None if spec.years is None else tuple(spec.years), spec.domestic_breaks)
 
-    left: dict[tuple, int] = {}                                   # specifications still to fit per row subset
+    left: dict[tuple, int] = {}  # specifications still to fit per row subset
     for spec in cfg.specifications:
         left[key_of(spec)] = left.get(key_of(spec), 0) + 1
-    for spec in progress_bar(cfg.specifications, desc="PPML specifications", unit="specification",
-                             disable=not progress):
+    for spec in progress_bar(
+        cfg.specifications, desc="PPML specifications", unit="specification", disable=not progress
+    ):
         key = key_of(spec)
         if key not in subsets:
             rows = frame if key[0] is None else frame[frame["year"].isin(spec.years)]
@@ -517,7 +563,7 @@ def estimate(cfg: sc.CorridorConfig, frame: pd.DataFrame, breaks=(), *, progress
         sub = subsets[key]
         left[key] -= 1
         if not left[key]:
-            del subsets[key]                    # the last specification on these rows: no copy kept
+            del subsets[key]  # the last specification on these rows: no copy kept
         res, why = None, ""
         for sep in (("fe", "ir"), ("fe",)):
             try:
@@ -527,8 +573,10 @@ def estimate(cfg: sc.CorridorConfig, frame: pd.DataFrame, breaks=(), *, progress
                 why = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
                 log.warning("specification %s with separation=%s failed: %s", spec.name, sep, why)
                 if sep == ("fe", "ir"):
-                    notes[spec.name] = (f"iterative-rectifier separation check failed ({why}); estimated with the "
-                                        "fixed-effect separation check only")
+                    notes[spec.name] = (
+                        f"iterative-rectifier separation check failed ({why}); estimated with the "
+                        "fixed-effect separation check only"
+                    )
         if res is None:
             if spec.headline:
                 raise HeadlineError(f"the headline specification {spec.name!r} could not be estimated: {why}")
@@ -536,10 +584,10 @@ def estimate(cfg: sc.CorridorConfig, frame: pd.DataFrame, breaks=(), *, progress
             notes.pop(spec.name, None)
             continue
         fits[spec.name] = res
-        if spec.headline:                       # re-fits (leave-one-out, bootstrap) need the headline's rows only
+        if spec.headline:  # re-fits (leave-one-out, bootstrap) need the headline's rows only
             frames.add(spec.name, sub, res.sample["used"].to_numpy())
         del sub
-        release_memory()                   # the IRLS temporaries of this fit and rows no later fit needs
+        release_memory()  # the IRLS temporaries of this fit and rows no later fit needs
     return Estimates(fits, failed, frames, notes, repairs)
 
 
@@ -576,8 +624,11 @@ class GEData:
 def _reference(cfg, countries) -> str:
     if cfg.ge.reference in set(countries):
         return cfg.ge.reference
-    raise cfg.error(("ge", "reference"), f"reference country {cfg.ge.reference!r} is not in the GE table of "
-                    f"{cfg.sample.base_year}", f"choose one of {', '.join(sorted(countries)[:12])}, ...")
+    raise cfg.error(
+        ("ge", "reference"),
+        f"reference country {cfg.ge.reference!r} is not in the GE table of {cfg.sample.base_year}",
+        f"choose one of {', '.join(sorted(countries)[:12])}, ...",
+    )
 
 
 def sigmas(cfg: sc.CorridorConfig) -> list[float]:
@@ -603,7 +654,8 @@ def ge_data(cfg: sc.CorridorConfig, panel: pd.DataFrame, members=()) -> GEData:
         breaks.setdefault(str(b["iso3"]), []).append(int(b["year"]))
     dom = panel["exporter"] == panel["importer"]
     domestic = panel.loc[dom & panel["trade"].notna(), ["exporter", "year", "trade"]].rename(
-        columns={"exporter": "iso3"})
+        columns={"exporter": "iso3"}
+    )
     gdp = load_indicators(["gdp"])[["iso3", "year", "value"]]
     repaired = repair_base_domestic(domestic, records, by, gdp)
     fill = None
@@ -613,16 +665,23 @@ def ge_data(cfg: sc.CorridorConfig, panel: pd.DataFrame, members=()) -> GEData:
         scale = scale[~scale.index.duplicated()]
         reports = cow_import_reports(members)
         fill = partial(fill_zero_links, reports=reports, countries=members, base_year=by, scale=scale)
-    kw = dict(method=cfg.ge.domestic_method, multiplier=cfg.ge.gross_output_multiplier,
-              floor_share=cfg.ge.domestic_floor_share, breaks=breaks, repaired=repaired, fill=fill,
-              share_floor=cfg.ge.domestic_share_floor)
+    kw = dict(
+        method=cfg.ge.domestic_method,
+        multiplier=cfg.ge.gross_output_multiplier,
+        floor_share=cfg.ge.domestic_floor_share,
+        breaks=breaks,
+        repaired=repaired,
+        fill=fill,
+        share_floor=cfg.ge.domestic_share_floor,
+    )
     tables = {v: itpde_table(base_rows, output, variant=v, **kw) for v in DOMESTIC}
     for t in tables.values():
         t.repaired = repaired
     countries = tables["itpde"].countries
     ref = _reference(cfg, countries)
-    baselines = {(v, s): Baseline.from_trade(tables[v].flows, sigma=s, reference=ref)
-                 for v in DOMESTIC for s in sigmas(cfg)}
+    baselines = {
+        (v, s): Baseline.from_trade(tables[v].flows, sigma=s, reference=ref) for v in DOMESTIC for s in sigmas(cfg)
+    }
     grid = pd.MultiIndex.from_product([countries, countries], names=["exporter", "importer"]).to_frame(index=False)
     grid = grid.merge(base_rows, on=["exporter", "importer"], how="left")
     return GEData(tables, baselines, grid, output)
@@ -662,8 +721,10 @@ def estimated_deltas(deltas: dict, est: Estimates) -> dict:
         keep = [c for c in d.columns if c in fit.params.index]
         gone = [c for c in d.columns if c not in fit.params.index and (d[c] != 0).any()]
         if gone:
-            est.notes[spec] = (est.notes.get(spec, "") + f" Scenario {scen}: {', '.join(gone)} not estimated "
-                               "(collinear in this sample), so it moves no trade cost.").strip()
+            est.notes[spec] = (
+                est.notes.get(spec, "") + f" Scenario {scen}: {', '.join(gone)} not estimated "
+                "(collinear in this sample), so it moves no trade cost."
+            ).strip()
         if keep:
             sub = d[keep]
             sub.attrs.update(d.attrs)
@@ -681,8 +742,9 @@ def variant_name(variant: str, sigma: float) -> str:
     return f"{variant}, sigma={sigma:g}"
 
 
-def pooled_interval(cfg, an: Analysis, ge_d: GEData, delta: pd.DataFrame, fit, *,
-                    progress=False, label: str = "", scenario=None) -> unc.PooledUncertainty:
+def pooled_interval(
+    cfg, an: Analysis, ge_d: GEData, delta: pd.DataFrame, fit, *, progress=False, label: str = "", scenario=None
+) -> unc.PooledUncertainty:
     """Parametric draws b ~ N(b̂, V̂) pushed through the GE at every σ and domestic-flow variant, pooled
     (:func:`gravity.ge.uncertainty.pooled_intervals`: equal shares of ``[ge] draws`` per variant).
 
@@ -692,11 +754,20 @@ def pooled_interval(cfg, an: Analysis, ge_d: GEData, delta: pd.DataFrame, fit, *
     variants = [(variant_name(v, s), ge_d.baselines[(v, s)]) for v in DOMESTIC for s in sigmas(cfg)]
     n = ge_d.baselines[("itpde", cfg.ge.sigma)].n
     fn = scenario if scenario is not None else (lambda beta: cost_change(delta, beta, n))
-    return unc.pooled_intervals(variants, fn, fit=fit,
-                                coefficients=list(delta.columns), draws=cfg.ge.draws, seed=cfg.ge.seed,
-                                level=cfg.ge.ci, central=variant_name("itpde", cfg.ge.sigma),
-                                deficits=an.deficit_rule, progress=progress, label=label,
-                                workers=ge_workers())
+    return unc.pooled_intervals(
+        variants,
+        fn,
+        fit=fit,
+        coefficients=list(delta.columns),
+        draws=cfg.ge.draws,
+        seed=cfg.ge.seed,
+        level=cfg.ge.ci,
+        central=variant_name("itpde", cfg.ge.sigma),
+        deficits=an.deficit_rule,
+        progress=progress,
+        label=label,
+        workers=ge_workers(),
+    )
 
 
 def ge_workers() -> int | None:
@@ -732,8 +803,9 @@ def priced_by(cfg, s, fit, est: Estimates | None = None) -> tuple[str, Any]:
     return name, est.fits[name]
 
 
-def run_ge(cfg, an: Analysis, ge_d: GEData, deltas, fit, boot_betas, *, est: Estimates | None = None,
-           progress=True) -> dict[str, ScenarioGE]:
+def run_ge(
+    cfg, an: Analysis, ge_d: GEData, deltas, fit, boot_betas, *, est: Estimates | None = None, progress=True
+) -> dict[str, ScenarioGE]:
     """Every scenario at the estimates of the specification that prices it (its ``spec``; the headline by
     default, bias-corrected), headline σ, ITPD-E domestic flows and headline deficit rule, with the pooled
     interval (and the bootstrap interval of the headline's re-fits when they were made)."""
@@ -748,10 +820,18 @@ def run_ge(cfg, an: Analysis, ge_d: GEData, deltas, fit, boot_betas, *, est: Est
         pooled = pooled_interval(cfg, an, ge_d, delta, fit, progress=progress, label=f"scenario {s.name}")
         boot = None
         if boot_betas is not None and spec == cfg.headline.name:
-            boot = unc.confidence_intervals(base, lambda beta, _d=delta: cost_change(_d, beta, base.n), fit=fit,
-                                            betas=boot_betas, seed=cfg.ge.seed, level=cfg.ge.ci,
-                                            deficits=an.deficit_rule, progress=progress, workers=ge_workers(),
-                                            label=f"scenario {s.name}")
+            boot = unc.confidence_intervals(
+                base,
+                lambda beta, _d=delta: cost_change(_d, beta, base.n),
+                fit=fit,
+                betas=boot_betas,
+                seed=cfg.ge.seed,
+                level=cfg.ge.ci,
+                deficits=an.deficit_rule,
+                progress=progress,
+                workers=ge_workers(),
+                label=f"scenario {s.name}",
+            )
         out[s.name] = ScenarioGE(s.name, delta, point, pooled, boot)
     return out
 
@@ -762,8 +842,15 @@ def bootstrap_betas(cfg, est: Estimates, *, progress=True):
         return None
     h = cfg.headline
     refit = unc.ppml_refit(h.formula, h.slopes, missing="drop", vcov="iid")
-    return unc.pair_bootstrap(est.frames[h.name], refit, cluster=h.cluster or "pair", draws=cfg.ge.bootstrap,
-                              seed=cfg.ge.seed, progress=progress, workers=cfg.ge.jobs)
+    return unc.pair_bootstrap(
+        est.frames[h.name],
+        refit,
+        cluster=h.cluster or "pair",
+        draws=cfg.ge.bootstrap,
+        seed=cfg.ge.seed,
+        progress=progress,
+        workers=cfg.ge.jobs,
+    )
 
 
 COMPARE_RULES: Final = "compare rules"
@@ -801,8 +888,9 @@ def solve_task(task: SolveTask, baselines: Mapping) -> pd.DataFrame:
     return solve(base, task.cost_change, deficits=task.rule).countries
 
 
-def run_solves(tasks: list[SolveTask], ge_d: GEData, *, executor=None, desc: str = "GE solves",
-               progress: bool = True) -> list[pd.DataFrame]:
+def run_solves(
+    tasks: list[SolveTask], ge_d: GEData, *, executor=None, desc: str = "GE solves", progress: bool = True
+) -> list[pd.DataFrame]:
     """Every task by :func:`solve_task` in one :meth:`gravity.execution.Executor.map`, in input order.
 
     The baselines the tasks name travel once (``shared``). ``executor``: where the solves run
@@ -814,8 +902,18 @@ def run_solves(tasks: list[SolveTask], ge_d: GEData, *, executor=None, desc: str
     return ex.map(solve_task, tasks, shared=shared, desc=desc, progress=progress, unit="solve")
 
 
-def sensitivity_points(cfg, an: Analysis, words: ReportWords, ge_d: GEData, deltas, est: Estimates,
-                       groups: pd.DataFrame, *, executor=None, progress: bool = True) -> pd.DataFrame:
+def sensitivity_points(
+    cfg,
+    an: Analysis,
+    words: ReportWords,
+    ge_d: GEData,
+    deltas,
+    est: Estimates,
+    groups: pd.DataFrame,
+    *,
+    executor=None,
+    progress: bool = True,
+) -> pd.DataFrame:
     """Point estimates of every scenario under every alternative, one at a time from the headline.
 
     Alternatives: each other specification (its own coefficients and Δx), each other σ, each deficit rule
@@ -874,8 +972,19 @@ def sensitivity_points(cfg, an: Analysis, words: ReportWords, ge_d: GEData, delt
     return pd.DataFrame(rows)
 
 
-def deficit_table(cfg, an: Analysis, words: ReportWords, ge_d: GEData, deltas, fit, groups, *,
-                  est: Estimates | None = None, executor=None, progress: bool = True) -> pd.DataFrame:
+def deficit_table(
+    cfg,
+    an: Analysis,
+    words: ReportWords,
+    ge_d: GEData,
+    deltas,
+    fit,
+    groups,
+    *,
+    est: Estimates | None = None,
+    executor=None,
+    progress: bool = True,
+) -> pd.DataFrame:
     """Every scenario under the three deficit rules, side by side, for the group and the focus country.
 
     One :func:`compare_deficit_rules` per scenario, all in one executor map (:func:`run_solves`;
@@ -896,11 +1005,19 @@ def deficit_table(cfg, an: Analysis, words: ReportWords, ge_d: GEData, deltas, f
     solved = run_solves(tasks, ge_d, executor=executor, desc="deficit-rule solves", progress=progress)
     rows = []
     for s, comp in zip(cfg.estimated_scenarios, solved):
-        per = {r: ct.point_summary(cfg, words, b0, comp[comp["rule"] == r].set_index("country"), groups)
-               for r in DEFICIT_RULES}
+        per = {
+            r: ct.point_summary(cfg, words, b0, comp[comp["rule"] == r].set_index("country"), groups)
+            for r in DEFICIT_RULES
+        }
         for q in per["ratio"]:
-            rows.append({"scenario": s.name, "quantity": q, **{r: per[r][q] for r in DEFICIT_RULES},
-                         "headline_rule": an.deficit_rule})
+            rows.append(
+                {
+                    "scenario": s.name,
+                    "quantity": q,
+                    **{r: per[r][q] for r in DEFICIT_RULES},
+                    "headline_rule": an.deficit_rule,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -944,8 +1061,17 @@ class CorridorResult:
         return self.ge.baselines[("itpde", self.config.ge.sigma)]
 
 
-def reduced(cfg: sc.CorridorConfig, countries, *, draws: int, bootstrap: int = 0, jobs: int = 1,
-            years=None, specifications=None, extra_scenarios=()) -> sc.CorridorConfig:
+def reduced(
+    cfg: sc.CorridorConfig,
+    countries,
+    *,
+    draws: int,
+    bootstrap: int = 0,
+    jobs: int = 1,
+    years=None,
+    specifications=None,
+    extra_scenarios=(),
+) -> sc.CorridorConfig:
     """A smaller run of the same analysis (tests, notebooks).
 
     Parameters
@@ -968,15 +1094,27 @@ def reduced(cfg: sc.CorridorConfig, countries, *, draws: int, bootstrap: int = 0
     yrs = tuple(sorted(years)) if years is not None else cfg.sample.years
     sample = dataclasses.replace(cfg.sample, countries=tuple(sorted(set(countries))), years=yrs)
     keep = set(specifications) if specifications is not None else None
-    specs = tuple(s for s in cfg.specifications if (s.headline or keep is None or s.name in keep)
-                  and set(s.years or yrs) <= set(yrs) and (s.years is not None or years is None))
+    specs = tuple(
+        s
+        for s in cfg.specifications
+        if (s.headline or keep is None or s.name in keep)
+        and set(s.years or yrs) <= set(yrs)
+        and (s.years is not None or years is None)
+    )
     ge = dataclasses.replace(cfg.ge, draws=draws, bootstrap=bootstrap, jobs=jobs)
-    return dataclasses.replace(cfg, sample=sample, ge=ge, specifications=specs,
-                               scenarios=cfg.scenarios + tuple(extra_scenarios))
+    return dataclasses.replace(
+        cfg, sample=sample, ge=ge, specifications=specs, scenarios=cfg.scenarios + tuple(extra_scenarios)
+    )
 
 
-def run(config: str | Path | sc.CorridorConfig, out: str | Path | outdir.OutputDir | None = "results/eco", *,
-        progress: bool = True, write: bool = True, plots: bool = True) -> CorridorResult:
+def run(
+    config: str | Path | sc.CorridorConfig,
+    out: str | Path | outdir.OutputDir | None = "results/eco",
+    *,
+    progress: bool = True,
+    write: bool = True,
+    plots: bool = True,
+) -> CorridorResult:
     """Run the whole analysis (see the module docstring).
 
     Parameters
@@ -1016,8 +1154,11 @@ def run(config: str | Path | sc.CorridorConfig, out: str | Path | outdir.OutputD
     have = set(panel["exporter"])
     unknown = [m for m in cfg.members if m not in have]
     if unknown:
-        raise cfg.error(("scenario",), f"scenario members {unknown} are not in the ITPD-E panel",
-                        "drop them from the scenarios or from sample.countries")
+        raise cfg.error(
+            ("scenario",),
+            f"scenario members {unknown} are not in the ITPD-E panel",
+            "drop them from the scenarios or from sample.countries",
+        )
     frame = estimation_frame(cfg, panel)
     check_names(cfg, panel, frame)
     t_panel = time.perf_counter() - t1
@@ -1067,31 +1208,75 @@ def run(config: str | Path | sc.CorridorConfig, out: str | Path | outdir.OutputD
     deficits = deficit_table(cfg, an, words, ge_d, deltas, fit, groups, est=est, progress=progress)
     t["ge"] = time.perf_counter() - t1
     t1 = time.perf_counter()
-    placements = (placement.placement_table(
-        cfg, an, words, ge_d, deltas, fit, groups, progress=progress, headline=results,
-        pooled_interval=lambda d, f, scenario, label: pooled_interval(cfg, an, ge_d, d, f, scenario=scenario,
-                                                                      label=label, progress=progress))
-        if an.placements else pd.DataFrame())
+    placements = (
+        placement.placement_table(
+            cfg,
+            an,
+            words,
+            ge_d,
+            deltas,
+            fit,
+            groups,
+            progress=progress,
+            headline=results,
+            pooled_interval=lambda d, f, scenario, label: pooled_interval(
+                cfg, an, ge_d, d, f, scenario=scenario, label=label, progress=progress
+            ),
+        )
+        if an.placements
+        else pd.DataFrame()
+    )
     t["placements"] = time.perf_counter() - t1
     t1 = time.perf_counter()
     calib, calib_members = calibrated.calibrated_table(
-        cfg, an, words, ge_d, groups, run_solves=run_solves, solve_task_type=SolveTask, sigmas=sigmas(cfg),
-        domestic=DOMESTIC, progress=progress)
+        cfg,
+        an,
+        words,
+        ge_d,
+        groups,
+        run_solves=run_solves,
+        solve_task_type=SolveTask,
+        sigmas=sigmas(cfg),
+        domestic=DOMESTIC,
+        progress=progress,
+    )
     t["calibrated"] = time.perf_counter() - t1
-    tables = ct.build_tables(ct.RunParts(
-        cfg=cfg, an=an, words=words, panel_attrs=panel_attrs, est=est, coefs=coefs, ge_d=ge_d, deltas=deltas,
-        results=results, groups=groups, sens=sens, deficits=deficits, placements=placements,
-        calibrated=calib, calibrated_members=calib_members, figures=figures))
+    tables = ct.build_tables(
+        ct.RunParts(
+            cfg=cfg,
+            an=an,
+            words=words,
+            panel_attrs=panel_attrs,
+            est=est,
+            coefs=coefs,
+            ge_d=ge_d,
+            deltas=deltas,
+            results=results,
+            groups=groups,
+            sens=sens,
+            deficits=deficits,
+            placements=placements,
+            calibrated=calib,
+            calibrated_members=calib_members,
+            figures=figures,
+        )
+    )
 
     base_fit = est.fits[cfg.headline.name]
-    info = dict(rows=n_rows, estimation_rows=n_frame, years=list(cfg.sample.years),
-                headline_nobs=int(base_fit.nobs), headline_clusters=int(base_fit.n_clusters),
-                headline_drops={str(k): int(v) for k, v in base_fit.drops.items()},
-                countries=int(len(have)), flag_counts=panel_attrs.get("flag_counts", {}),
-                coverage_breaks=panel_attrs.get("coverage_breaks", []),
-                agreements=agreement_info(panel_attrs, cfg, words),
-                carried=panel_attrs.get("carried", {}),
-                dropped_countries=dict(panel_attrs.get("dropped_countries", {})))
+    info = dict(
+        rows=n_rows,
+        estimation_rows=n_frame,
+        years=list(cfg.sample.years),
+        headline_nobs=int(base_fit.nobs),
+        headline_clusters=int(base_fit.n_clusters),
+        headline_drops={str(k): int(v) for k, v in base_fit.drops.items()},
+        countries=int(len(have)),
+        flag_counts=panel_attrs.get("flag_counts", {}),
+        coverage_breaks=panel_attrs.get("coverage_breaks", []),
+        agreements=agreement_info(panel_attrs, cfg, words),
+        carried=panel_attrs.get("carried", {}),
+        dropped_countries=dict(panel_attrs.get("dropped_countries", {})),
+    )
     res = CorridorResult(cfg, words, an, info, est, coefs, ge_d, results, tables, timings=t)
     t["total"] = time.perf_counter() - t0
     if write and out is not None:
@@ -1105,12 +1290,14 @@ def agreement_info(attrs: dict, cfg, words) -> dict:
     rta = filled.get("rta", {})
     prov = attrs.get("provisions_unknown", {})
     n_desta, n_one, n_none = int(rta.get("desta", 0)), int(rta.get("desta_agreement", 0)), int(rta.get("none", 0))
-    sentence = (f"Agreements: the penppml file has no record for {n_desta + n_none:,} directed pair-years; "
-                f"{n_desta:,} are filled from DESTA's WTO-notified agreements in force ({n_one:,} of them with an "
-                f"agreement; ECOTA, signed but never applied, left out; Uzbekistan in the CIS FTA from 2014), "
-                f"{n_none:,} have no source and are 0. Their deep-provision dummies are unknown and set to 0 "
-                f"({int(prov.get('with_rta', 0)):,} pair-years with an agreement). DESTA's own annual agreement "
-                "variable is a sensitivity.")
+    sentence = (
+        f"Agreements: the penppml file has no record for {n_desta + n_none:,} directed pair-years; "
+        f"{n_desta:,} are filled from DESTA's WTO-notified agreements in force ({n_one:,} of them with an "
+        f"agreement; ECOTA, signed but never applied, left out; Uzbekistan in the CIS FTA from 2014), "
+        f"{n_none:,} have no source and are 0. Their deep-provision dummies are unknown and set to 0 "
+        f"({int(prov.get('with_rta', 0)):,} pair-years with an agreement). DESTA's own annual agreement "
+        "variable is a sensitivity."
+    )
     return {"filled": filled, "provisions_unknown": prov, "sentence": sentence}
 
 
@@ -1119,16 +1306,22 @@ def summary(res: CorridorResult) -> str:
     cfg, g = res.config, res.words.group
     ctry = res.tables.countries
     agg = res.tables.aggregates
-    lines = [cfg.title, f"headline: {cfg.headline.label}; sigma = {cfg.ge.sigma:g}; deficits: "
-             f"{res.analysis.deficit_rule}; {cfg.ge.draws} pooled draws; {res.timings.get('total', 0):.0f} s"]
+    lines = [
+        cfg.title,
+        f"headline: {cfg.headline.label}; sigma = {cfg.ge.sigma:g}; deficits: "
+        f"{res.analysis.deficit_rule}; {cfg.ge.draws} pooled draws; {res.timings.get('total', 0):.0f} s",
+    ]
     for s in cfg.scenarios:
         c = ctry[(ctry["scenario"] == s.name) & (ctry["country"] == cfg.focus)]
-        a = agg[(agg["scenario"] == s.name) & (agg["group"] == g) & (agg["measure"] == "real_gdp")
-                & (agg["ge"] == "full")]
+        a = agg[
+            (agg["scenario"] == s.name) & (agg["group"] == g) & (agg["measure"] == "real_gdp") & (agg["ge"] == "full")
+        ]
         txt = f"  {s.name:<10}"
         if len(c):
-            txt += (f" {cfg.focus} real GDP {c['real_gdp_full'].iloc[0]:+.3f}% "
-                    f"[{c['real_gdp_full_lo'].iloc[0]:+.3f}, {c['real_gdp_full_hi'].iloc[0]:+.3f}]")
+            txt += (
+                f" {cfg.focus} real GDP {c['real_gdp_full'].iloc[0]:+.3f}% "
+                f"[{c['real_gdp_full_lo'].iloc[0]:+.3f}, {c['real_gdp_full_hi'].iloc[0]:+.3f}]"
+            )
         if len(a):
             txt += f"   {g} {a['estimate'].iloc[0]:+.3f}% [{a['lo'].iloc[0]:+.3f}, {a['hi'].iloc[0]:+.3f}]"
         cb = res.tables.calibrated_brief

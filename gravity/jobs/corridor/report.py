@@ -4,6 +4,7 @@
 else: the result carries what the report needs). The report's text is :mod:`gravity.jobs.corridor.brief`;
 rendering is :mod:`gravity.report.documents`, table formatting :mod:`gravity.report.format`.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,15 +21,18 @@ def readme_lines(res) -> list[str]:
     """The workbook's README lines: title, model file, settings, how to read the changes, sources (the sheet
     index below them comes from :data:`~gravity.jobs.corridor.tables.SHEET_NOTES`)."""
     cfg = res.config
-    lines = [cfg.title, f"Model file: {cfg.path}",
-             f"Headline: {cfg.headline.label}; sigma = {cfg.ge.sigma:g}; deficit rule: {res.analysis.deficit_rule}; "
-             f"{cfg.ge.draws} parametric draws pooled over sigma and the domestic-flow construction; "
-             f"seed {cfg.ge.seed}; "
-             f"{int(cfg.ge.ci * 100)}% intervals.",
-             "All changes are % against the base-year baseline; 'conditional' keeps output and expenditure fixed, "
-             "'full' lets factory-gate prices, output and expenditure adjust (full endowment GE).",
-             "Every sheet is described in the table below (contents, what one row is, units, source, flags).",
-             "Sources: " + " ".join(res.words.sources)]
+    lines = [
+        cfg.title,
+        f"Model file: {cfg.path}",
+        f"Headline: {cfg.headline.label}; sigma = {cfg.ge.sigma:g}; deficit rule: {res.analysis.deficit_rule}; "
+        f"{cfg.ge.draws} parametric draws pooled over sigma and the domestic-flow construction; "
+        f"seed {cfg.ge.seed}; "
+        f"{int(cfg.ge.ci * 100)}% intervals.",
+        "All changes are % against the base-year baseline; 'conditional' keeps output and expenditure fixed, "
+        "'full' lets factory-gate prices, output and expenditure adjust (full endowment GE).",
+        "Every sheet is described in the table below (contents, what one row is, units, source, flags).",
+        "Sources: " + " ".join(res.words.sources),
+    ]
     return lines
 
 
@@ -52,9 +56,16 @@ def write_all(res, out: Path, *, plots: bool = True) -> dict[str, Path]:
     cfg = res.config
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    stem = f"{res.words.group.lower()}_corridor"         # the group's name from the model file: eco_corridor.xlsx
-    paths = dict(workbook.write_tables(res.tables.sheets(), out, stem=stem, readme=readme_lines(res),
-                                       sheet_notes={k: ct.SHEET_NOTES[k] for k in res.tables.sheets()}))
+    stem = f"{res.words.group.lower()}_corridor"  # the group's name from the model file: eco_corridor.xlsx
+    paths = dict(
+        workbook.write_tables(
+            res.tables.sheets(),
+            out,
+            stem=stem,
+            readme=readme_lines(res),
+            sheet_notes={k: ct.SHEET_NOTES[k] for k in res.tables.sheets()},
+        )
+    )
 
     fits = res.estimates.fits
     cols, names = [], []
@@ -91,20 +102,34 @@ def write_plots(res, pdir: Path) -> dict[str, Path]:
     labels = {s.name: s.label for s in cfg.estimated_scenarios}
     e = "real_gdp_full"
     d = ctry[ctry.country.isin(members)].rename(columns={e: "estimate", f"{e}_lo": "param_lo", f"{e}_hi": "param_hi"})
-    paths = {"plot_real_gdp_full": rplots.effect_plot(
-        d, pdir / "real_gdp_full.png", scenarios=list(labels), countries=members, labels=labels,
-        intervals=(("param_lo", "param_hi", "pooled 95% interval"),),
-        title="Real GDP, % change (full GE), pooled 95% intervals", xlabel="% change in real GDP")}
+    paths = {
+        "plot_real_gdp_full": rplots.effect_plot(
+            d,
+            pdir / "real_gdp_full.png",
+            scenarios=list(labels),
+            countries=members,
+            labels=labels,
+            intervals=(("param_lo", "param_hi", "pooled 95% interval"),),
+            title="Real GDP, % change (full GE), pooled 95% intervals",
+            xlabel="% change in real GDP",
+        )
+    }
     rows = brief.brief_chart_rows(res)
     if len(rows):
         paths["plot_brief"] = rplots.range_plot(
-            rows, pdir / "brief.png", panels=list(dict.fromkeys(rows["panel"])),
-            title="Real income, % change (full GE): published trade-cost cuts and scenarios estimated here")
+            rows,
+            pdir / "brief.png",
+            panels=list(dict.fromkeys(rows["panel"])),
+            title="Real income, % change (full GE): published trade-cost cuts and scenarios estimated here",
+        )
     co = res.coefficients
     roles = ct.Roles.of(cfg)
     named = [*roles.connectivity, *roles.connectivity_landlocked, roles.development, roles.penalty]
     terms = [t for t in named if t and t in set(co.term)]
-    paths["plot_coefficients"] = rplots.coefficient_plot(co[co.term.isin(terms)].assign(spec=co["label"]),
-                                                         pdir / "coefficients.png", terms=terms,
-                                                         title="Connectivity, development and landlocked terms")
+    paths["plot_coefficients"] = rplots.coefficient_plot(
+        co[co.term.isin(terms)].assign(spec=co["label"]),
+        pdir / "coefficients.png",
+        terms=terms,
+        title="Connectivity, development and landlocked terms",
+    )
     return paths

@@ -6,6 +6,7 @@ functions here arrange what the run computed (fits, GE solutions, draws) and do 
 brief needs (lincom of elasticities, the internet rise that offsets the landlocked penalty); they solve
 no GE.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,24 +23,35 @@ from gravity.panel import crosscheck
 from gravity.report.workbook import SheetNote
 from gravity.scenario import config as sc
 
-MEASURES = {"exports": "exports", "real_exports": "real exports", "imports": "imports", "real_gdp": "real GDP",
-            "real_expenditure": "real expenditure"}
+MEASURES = {
+    "exports": "exports",
+    "real_exports": "real exports",
+    "imports": "imports",
+    "real_gdp": "real GDP",
+    "real_expenditure": "real expenditure",
+}
 GE_KINDS = {"cdl": "conditional", "full": "full"}
 
 LITERATURE = (
-    ("Freund & Weinhold (2004), J. Int. Econ. 62: 171-189",
-     "web hosts (growth), 1995-1999, time series and cross section",
-     "a 10 percentage-point increase in the growth of web hosts in a country leads to about a 0.2 percentage-point "
-     "increase in export growth; for the average country the Internet added about 1 percentage point to annual "
-     "export growth 1997-1999"),
-    ("Lin (2015), J. Int. Trade & Econ. Development, pp. 409-428 (doi 10.1080/09638199.2014.881906)",
-     "internet users, gravity with time-varying country effects",
-     "a 10% increase in internet users increases international trade by 0.2%-0.4%"),
-    ("Limão & Venables (2001), World Bank Econ. Rev. 15(3): 451-479",
-     "infrastructure and landlockedness, bilateral trade and shipping costs",
-     "deterioration of infrastructure from the median to the 75th percentile: transport costs +12 percentage "
-     "points, trade volumes -28%; elasticity of trade to the trade-cost factor about -3 (working-paper version, "
-     "WPS 2257: the median landlocked country has 30% of the trade volume of the median coastal economy)"),
+    (
+        "Freund & Weinhold (2004), J. Int. Econ. 62: 171-189",
+        "web hosts (growth), 1995-1999, time series and cross section",
+        "a 10 percentage-point increase in the growth of web hosts in a country leads to about a 0.2 percentage-point "
+        "increase in export growth; for the average country the Internet added about 1 percentage point to annual "
+        "export growth 1997-1999",
+    ),
+    (
+        "Lin (2015), J. Int. Trade & Econ. Development, pp. 409-428 (doi 10.1080/09638199.2014.881906)",
+        "internet users, gravity with time-varying country effects",
+        "a 10% increase in internet users increases international trade by 0.2%-0.4%",
+    ),
+    (
+        "Limão & Venables (2001), World Bank Econ. Rev. 15(3): 451-479",
+        "infrastructure and landlockedness, bilateral trade and shipping costs",
+        "deterioration of infrastructure from the median to the 75th percentile: transport costs +12 percentage "
+        "points, trade volumes -28%; elasticity of trade to the trade-cost factor about -3 (working-paper version, "
+        "WPS 2257: the median landlocked country has 30% of the trade volume of the median coastal economy)",
+    ),
 )
 """Published figures, as the papers' abstracts state them (each checked against its abstract)."""
 
@@ -52,8 +64,10 @@ SHEET_NOTES: dict[str, SheetNote] = {
         "above zero and US$ equivalents.",
         "one scenario x one of (focus country, group) x one measure",
         f"pct, lo, hi: {PCT}; usd_m_*: US$ m (each member's own % x its own base-year level, or x WDI GDP of the "
-        "latest year every member has, summed for the group)", GE_SOURCE + "; WDI GDP",
-        {"excludes_zero": "the interval excludes 0 (otherwise a US$ figure is an illustration only)"}),
+        "latest year every member has, summed for the group)",
+        GE_SOURCE + "; WDI GDP",
+        {"excludes_zero": "the interval excludes 0 (otherwise a US$ figure is an illustration only)"},
+    ),
     "Calibrated brief": SheetNote(
         "The calibrated scenarios' rows of the brief: a published trade-cost cut (tariff-equivalent reading) "
         "through the GE, for the focus country and the group, both variants, with the range over the published "
@@ -61,14 +75,17 @@ SHEET_NOTES: dict[str, SheetNote] = {
         "one scenario x variant x (focus country, group) x measure",
         f"pct, lo, hi: {PCT}; usd_m_*: US$ m (each member's own % x its own level, summed for the group)",
         GE_SOURCE + "; published figures (Published figures sheet); WDI GDP",
-        {"excludes_zero": "the range excludes 0"}),
+        {"excludes_zero": "the range excludes 0"},
+    ),
     "Placements": SheetNote(
         "Each estimated scenario with the border x country-variable effect placed on exporters' international "
         "sales, importers' international purchases, half and half, or domestic sales: the data cannot tell "
         "these apart (only the sum of the exporter- and importer-side effects, relative to domestic sales, is "
         "identified), so every placement is solved with its pooled interval.",
-        "one scenario x placement x quantity", f"estimate, lo, hi: {PCT}; share_above_zero: share of draws 0-1",
-        GE_SOURCE),
+        "one scenario x placement x quantity",
+        f"estimate, lo, hi: {PCT}; share_above_zero: share of draws 0-1",
+        GE_SOURCE,
+    ),
     "Calibrated": SheetNote(
         "Calibrated scenarios: published trade-cost cuts converted to t^(1-sigma), per variant (members only; all "
         "of each member's international trade) and reading (tariff equivalent of Novy 2013; whole iceberg "
@@ -77,126 +94,197 @@ SHEET_NOTES: dict[str, SheetNote] = {
         "one scenario x variant x reading x quantity",
         f"{PCT}; median_tariff_equivalent: %; pairs, imputed: counts of country pairs",
         GE_SOURCE + "; published figures (Published figures sheet)",
-        {"imputed": "pairs without a Novy measure (a zero flow) given the median tariff equivalent"}),
+        {"imputed": "pairs without a Novy measure (a zero flow) given the median tariff equivalent"},
+    ),
     "Published figures": SheetNote(
         "Every published figure a calibrated scenario cites, with its exact wording, original source, where the "
-        "copy was found and how reliable the copy is.", "one scenario x figure", "as published",
-        "tf-cost-figures/published_tf_figures.csv (transcribed from the pages in found_at)"),
+        "copy was found and how reliable the copy is.",
+        "one scenario x figure",
+        "as published",
+        "tf-cost-figures/published_tf_figures.csv (transcribed from the pages in found_at)",
+    ),
     "Leave one out": SheetNote(
         "The headline's landlocked connectivity elasticity re-estimated without each landlocked country in turn.",
-        "one landlocked country left out", "estimate, se, lo, hi: elasticity (log points per log point)",
-        "this run: gravity.estimation.ppml (fixed-effect separation check)"),
+        "one landlocked country left out",
+        "estimate, se, lo, hi: elasticity (log points per log point)",
+        "this run: gravity.estimation.ppml (fixed-effect separation check)",
+    ),
     "Domestic repairs": SheetNote(
         "Domestic flows left out of estimation because they lie outside the country's longest run of years "
-        "without an ITPD-E coverage break (domestic_breaks = \"drop\").", "one country x sample",
-        "trade: US$ dropped", "USITC ITPD-E release 1; gravity.panel.repair"),
+        'without an ITPD-E coverage break (domestic_breaks = "drop").',
+        "one country x sample",
+        "trade: US$ dropped",
+        "USITC ITPD-E release 1; gravity.panel.repair",
+    ),
     "Border times": SheetNote(
         "Doing Business trading-across-borders times of the focus country and the group members, latest data year: "
-        "what paperless trade and single windows act on.", "one country",
+        "what paperless trade and single windows act on.",
+        "one country",
         "hours (time to export/import: border compliance, documentary compliance)",
-        "World Bank, Doing Business via WDI DataBank (data years 2014-2019; no Turkmenistan data)"),
+        "World Bank, Doing Business via WDI DataBank (data years 2014-2019; no Turkmenistan data)",
+    ),
     "Shocks": SheetNote(
         "The size of each estimated scenario's shock for the focus country: indicator before and after, "
-        "agreement dummies set among members.", "one scenario x input",
-        "before, after: the indicator's unit (e.g. % of population)", "the model file; WDI; this run"),
+        "agreement dummies set among members.",
+        "one scenario x input",
+        "before, after: the indicator's unit (e.g. % of population)",
+        "the model file; WDI; this run",
+    ),
     "GE domestic repairs": SheetNote(
         "Base-year domestic flows that lie on ITPD-E's low-coverage side of a coverage break, replaced by the last "
         "full-coverage year's flow scaled by output (GDP) growth; unrepairable ones are constructed.",
-        "one country", "domestic_*: US$; output_*: GDP, US$", "USITC ITPD-E release 1; WDI GDP; gravity.panel.repair"),
+        "one country",
+        "domestic_*: US$; output_*: GDP, US$",
+        "USITC ITPD-E release 1; WDI GDP; gravity.panel.repair",
+    ),
     "Domestic share": SheetNote(
         "Domestic share of output X_ii / sum_j X_ij of every GE country (headline table): below the floor it is "
         "replaced by the value-added construction unless that is below the floor too (then the data say so).",
-        "one GE country", "share: 0-1; domestic, output, constructed: US$", "this run's GE table; WDI value added",
-        {"below": "the domestic share is below the floor (flag: low_share_confirmed = the construction is below it "
-                  "too, kept; low_share_replaced = replaced by the construction)"}),
+        "one GE country",
+        "share: 0-1; domestic, output, constructed: US$",
+        "this run's GE table; WDI value added",
+        {
+            "below": "the domestic share is below the floor (flag: low_share_confirmed = the construction is below it "
+            "too, kept; low_share_replaced = replaced by the construction)"
+        },
+    ),
     "Filled links": SheetNote(
         "Links between group members that ITPD-E records as 0 but the importer reports in COW: filled in the GE "
         "baseline (scaled by the importer's WDI merchandise-import growth from the report year) so a scenario can move "
-        "them; the estimation keeps the observed zeros.", "one exporter x importer",
-        "reported, filled: current US$; scale: ratio", "Correlates of War dyadic trade v4.0; WDI merchandise imports"),
+        "them; the estimation keeps the observed zeros.",
+        "one exporter x importer",
+        "reported, filled: current US$; scale: ratio",
+        "Correlates of War dyadic trade v4.0; WDI merchandise imports",
+    ),
     "Agreements": SheetNote(
         "Agreement status of every pair of group members in the base year: the penppml file (Mattoo, Rocha & Ruta "
         "coding) beside DESTA's WTO-notified agreements in force, and which one the run uses.",
-        "one pair of members", "0/1", "penppml (Breinlich et al. 2021); DESTA v2.03 (Dür, Baccini & Elsig 2014)",
-        {"desta_known": "DESTA covers both countries of the pair"}),
+        "one pair of members",
+        "0/1",
+        "penppml (Breinlich et al. 2021); DESTA v2.03 (Dür, Baccini & Elsig 2014)",
+        {"desta_known": "DESTA covers both countries of the pair"},
+    ),
     "Countries": SheetNote(
         "Per country, headline: baseline exports and GDP; % change in exports, real exports (deflated by the "
         "exporter's consumer prices), imports and real GDP, conditional (_cdl) and full GE, with pooled 95% "
         "intervals (_lo/_hi: coefficients x sigma 3/5/7 x both domestic-flow constructions) and coefficient-only "
         "intervals (_coef_lo/_coef_hi: the headline variant's own draws).",
         "one scenario x one GE country",
-        f"{PCT}; baseline_exports_usd_m: US$ m; baseline_gdp_usd_bn: US$ bn", GE_SOURCE,
-        {"eco": "a member of the report's group", "landlocked": "landlocked in the base year (CEPII)"}),
+        f"{PCT}; baseline_exports_usd_m: US$ m; baseline_gdp_usd_bn: US$ bn",
+        GE_SOURCE,
+        {"eco": "a member of the report's group", "landlocked": "landlocked in the base year (CEPII)"},
+    ),
     "Aggregates": SheetNote(
         "Group % change = level-weighted sum of the members (exports: baseline exports; real GDP: baseline "
         "output), intervals over the same pooled draws.",
         "one scenario x group x measure x GE kind (conditional, full)",
-        f"estimate, lo, hi: {PCT}; baseline_level: US$", GE_SOURCE),
+        f"estimate, lo, hi: {PCT}; baseline_level: US$",
+        GE_SOURCE,
+    ),
     "Focus partners": SheetNote(
         "The focus country's exports and imports with every group partner in the base year, the COW "
         "cross-check (2014, COW's latest year) and the full-GE change under each scenario (blank: no baseline "
         "flow, so no % change).",
-        "one group partner", "*_usd_m: current US$ m; *_pct: % change of the bilateral flow, full GE",
+        "one group partner",
+        "*_usd_m: current US$ m; *_pct: % change of the bilateral flow, full GE",
         "USITC ITPD-E release 1; Correlates of War dyadic trade v4.0; this run's GE",
-        {"exports_from_partner_report": "the export is known only from the partner's import report"}),
+        {"exports_from_partner_report": "the export is known only from the partner's import report"},
+    ),
     "Coefficients": SheetNote(
         "PPML on ITPD-E with domestic flows, pair-clustered standard errors (Stata's G/(G-1)).",
-        "one specification x one regressor", "coefficients in log points; lo, hi: 95% interval",
-        "this run: gravity.estimation.ppml", {"headline": "the headline specification"}),
+        "one specification x one regressor",
+        "coefficients in log points; lo, hi: 95% interval",
+        "this run: gravity.estimation.ppml",
+        {"headline": "the headline specification"},
+    ),
     "Elasticities": SheetNote(
         "Connectivity elasticities per specification: coastal (main term) and landlocked (main + interaction, "
         "lincom with delta-method SE); each is the sum of the exporter- and importer-side effects.",
-        "one specification x country type", "elasticity of international relative to domestic trade to ln(1 + x)",
+        "one specification x country type",
+        "elasticity of international relative to domestic trade to ln(1 + x)",
         "this run: results.lincom",
-        {"country_level": "the connectivity term is one country's own indicator times the border (not a pair's)"}),
+        {"country_level": "the connectivity term is one country's own indicator times the border (not a pair's)"},
+    ),
     "Offset": SheetNote(
         "The seed question: the internet use at which the focus country's connectivity gain would offset the "
         "landlocked penalty, per specification (none when the landlocked elasticity is <= 0).",
-        "one specification", "internet_*: % of population (above 100 is out of reach); penalty: log points",
+        "one specification",
+        "internet_*: % of population (above 100 is out of reach); penalty: log points",
         "this run: elasticities and the 2-way landlocked penalty; WDI internet use",
-        {"reachable": "the internet use needed is at most 100% of the population"}),
+        {"reachable": "the internet use needed is at most 100% of the population"},
+    ),
     "Literature": SheetNote(
-        "Our elasticities beside published ones, with what each paper measures.", "one source",
-        "none (text)", "the papers' abstracts as cited; this run"),
+        "Our elasticities beside published ones, with what each paper measures.",
+        "one source",
+        "none (text)",
+        "the papers' abstracts as cited; this run",
+    ),
     "Sensitivity": SheetNote(
         "Point estimates of every scenario under one change at a time from the headline: specification, sigma, "
-        "deficit rule, domestic flows, phase-in share.", "one setting x scenario x quantity", PCT, GE_SOURCE),
+        "deficit rule, domestic flows, phase-in share.",
+        "one setting x scenario x quantity",
+        PCT,
+        GE_SOURCE,
+    ),
     "Robustness": SheetNote(
         "Per scenario and quantity: in how many of the sensitivity settings (phase-in excluded) the headline's "
-        "sign holds, and under which it flips.", "one scenario x quantity",
-        f"headline, min, max: {PCT}; counts of settings", GE_SOURCE),
+        "sign holds, and under which it flips.",
+        "one scenario x quantity",
+        f"headline, min, max: {PCT}; counts of settings",
+        GE_SOURCE,
+    ),
     "Deficit rules": SheetNote(
-        "Every scenario under the three deficit rules (kappa ratio, additive, balanced-trade baseline), side by "
-        "side.", "one scenario x quantity", f"{PCT}, full GE", GE_SOURCE + " (gravity.ge.compare_deficit_rules)"),
+        "Every scenario under the three deficit rules (kappa ratio, additive, balanced-trade baseline), side by side.",
+        "one scenario x quantity",
+        f"{PCT}, full GE",
+        GE_SOURCE + " (gravity.ge.compare_deficit_rules)",
+    ),
     "Scenarios": SheetNote(
-        "What each scenario moves: instruments, shocked inputs, regressors, pairs changed.", "one scenario",
-        "counts of country pairs", "the model file; this run"),
+        "What each scenario moves: instruments, shocked inputs, regressors, pairs changed.",
+        "one scenario",
+        "counts of country pairs",
+        "the model file; this run",
+    ),
     "GE baseline countries": SheetNote(
         "Per GE country: exports, imports, domestic flow and its source, coverage break years, deficit in % of "
-        "output, share of exports resting on partners' reports.", "one GE country",
+        "output, share of exports resting on partners' reports.",
+        "one GE country",
         "US$ (current); deficit_pct_output: %; mirror_export_share: share 0-1",
         "USITC ITPD-E release 1 (2016); WDI value added where the domestic flow is constructed",
-        {"coverage_break": "the domestic flow has an ITPD-E coverage break up to the base year"}),
+        {"coverage_break": "the domestic flow has an ITPD-E coverage break up to the base year"},
+    ),
     "GE cell flags": SheetNote(
         "Cells of the base-year table per flag (itpde, itpde_mirror, zero, domestic_itpde, domestic_itpde_break, "
-        "domestic_constructed, domestic_clipped), both domestic-flow variants.", "one flag",
-        "counts of cells", "this run's GE table"),
+        "domestic_constructed, domestic_clipped), both domestic-flow variants.",
+        "one flag",
+        "counts of cells",
+        "this run's GE table",
+    ),
     "Excluded countries": SheetNote(
-        "Countries left out of the GE world and the international trade they carry.", "one country",
-        "trade: US$; share_of_trade: share 0-1", "USITC ITPD-E release 1; WDI"),
+        "Countries left out of the GE world and the international trade they carry.",
+        "one country",
+        "trade: US$; share_of_trade: share 0-1",
+        "USITC ITPD-E release 1; WDI",
+    ),
     "Coverage breaks": SheetNote(
-        "ITPD-E domestic-flow coverage breaks (year-on-year ratio beyond the threshold).", "one country-year",
-        "before, after: US$; ratio", "USITC ITPD-E release 1"),
+        "ITPD-E domestic-flow coverage breaks (year-on-year ratio beyond the threshold).",
+        "one country-year",
+        "before, after: US$; ratio",
+        "USITC ITPD-E release 1",
+    ),
     "Cross-check": SheetNote(
         "The focus country's flows with every group member and its largest other partners ([report] "
         "focus_partners) in ITPD-E, UN Comtrade and COW, side by side.",
-        "one exporter x importer x year", "current US$",
-        "USITC ITPD-E release 1; UN Comtrade; Correlates of War dyadic trade v4.0"),
+        "one exporter x importer x year",
+        "current US$",
+        "USITC ITPD-E release 1; UN Comtrade; Correlates of War dyadic trade v4.0",
+    ),
     "Estimation notes": SheetNote(
-        "How a specification was estimated when not by default.", "one specification", "none (text)", "this run"),
+        "How a specification was estimated when not by default.", "one specification", "none (text)", "this run"
+    ),
     "Specifications not estimated": SheetNote(
-        "Sensitivity specifications that failed, with the reason.", "one specification", "none (text)",
-        "this run"),
+        "Sensitivity specifications that failed, with the reason.", "one specification", "none (text)", "this run"
+    ),
 }
 """Every sheet's README entry (:class:`gravity.report.workbook.SheetNote`, validated by ``write_tables``)."""
 
@@ -239,21 +327,41 @@ class CorridorTables:
 
     def sheets(self) -> dict[str, pd.DataFrame]:
         """The tables under their sheet names, in workbook order (absent optional tables left out)."""
-        t = {"Brief": self.brief, "Calibrated brief": self.calibrated_brief, "Countries": self.countries,
-             "Aggregates": self.aggregates, "Focus partners": self.focus_partners,
-             "Coefficients": self.coefficients, "Elasticities": self.elasticities, "Offset": self.offset,
-             "Literature": self.literature, "Sensitivity": self.sensitivity, "Robustness": self.robustness,
-             "Deficit rules": self.deficit_rules, "Placements": self.placements, "Calibrated": self.calibrated,
-             "Published figures": self.figures, "Leave one out": self.leave_one_out,
-             "Domestic repairs": self.domestic_repairs, "Shocks": self.shocks,
-             "Border times": self.border_times,
-             "GE domestic repairs": self.ge_domestic_repairs, "Domestic share": self.domestic_share,
-             "Filled links": self.filled_links, "Agreements": self.agreements, "Scenarios": self.scenarios,
-             "GE baseline countries": self.ge_baseline_countries,
-             "GE cell flags": self.ge_cell_flags, "Excluded countries": self.excluded_countries,
-             "Coverage breaks": self.coverage_breaks, "Cross-check": self.cross_check}
-        for name, df in (("Estimation notes", self.estimation_notes),
-                         ("Specifications not estimated", self.specifications_not_estimated)):
+        t = {
+            "Brief": self.brief,
+            "Calibrated brief": self.calibrated_brief,
+            "Countries": self.countries,
+            "Aggregates": self.aggregates,
+            "Focus partners": self.focus_partners,
+            "Coefficients": self.coefficients,
+            "Elasticities": self.elasticities,
+            "Offset": self.offset,
+            "Literature": self.literature,
+            "Sensitivity": self.sensitivity,
+            "Robustness": self.robustness,
+            "Deficit rules": self.deficit_rules,
+            "Placements": self.placements,
+            "Calibrated": self.calibrated,
+            "Published figures": self.figures,
+            "Leave one out": self.leave_one_out,
+            "Domestic repairs": self.domestic_repairs,
+            "Shocks": self.shocks,
+            "Border times": self.border_times,
+            "GE domestic repairs": self.ge_domestic_repairs,
+            "Domestic share": self.domestic_share,
+            "Filled links": self.filled_links,
+            "Agreements": self.agreements,
+            "Scenarios": self.scenarios,
+            "GE baseline countries": self.ge_baseline_countries,
+            "GE cell flags": self.ge_cell_flags,
+            "Excluded countries": self.excluded_countries,
+            "Coverage breaks": self.coverage_breaks,
+            "Cross-check": self.cross_check,
+        }
+        for name, df in (
+            ("Estimation notes", self.estimation_notes),
+            ("Specifications not estimated", self.specifications_not_estimated),
+        ):
             if df is not None:
                 t[name] = df
         return t
@@ -310,8 +418,9 @@ def _fits_with_corrected(cfg, fits: dict, corrected) -> list[tuple[str, str, boo
         if spec.name in fits:
             out.append((spec.name, spec.label, spec.headline, fits[spec.name]))
             if spec.headline and corrected is not None:
-                out.append((f"{spec.name}_bc", f"{spec.label}, bias-corrected (Weidner & Zylkin 2021)", True,
-                            corrected))
+                out.append(
+                    (f"{spec.name}_bc", f"{spec.label}, bias-corrected (Weidner & Zylkin 2021)", True, corrected)
+                )
     return out
 
 
@@ -327,10 +436,21 @@ def coefficient_table(cfg: sc.CorridorConfig, fits: dict, level: float = 0.95, *
     for name, label, head, r in _fits_with_corrected(cfg, fits, corrected):
         ci = r.conf_int(1 - level)
         for term in r.params.index:
-            rows.append(dict(spec=name, label=label, headline=head, term=term,
-                             estimate=float(r.params[term]), se=float(r.bse[term]), lo=float(ci.loc[term].iloc[0]),
-                             hi=float(ci.loc[term].iloc[1]), pvalue=float(r.pvalues[term]), nobs=int(r.nobs),
-                             clusters=int(r.n_clusters) if isinstance(r.n_clusters, (int, np.integer)) else None))
+            rows.append(
+                dict(
+                    spec=name,
+                    label=label,
+                    headline=head,
+                    term=term,
+                    estimate=float(r.params[term]),
+                    se=float(r.bse[term]),
+                    lo=float(ci.loc[term].iloc[0]),
+                    hi=float(ci.loc[term].iloc[1]),
+                    pvalue=float(r.pvalues[term]),
+                    nobs=int(r.nobs),
+                    clusters=int(r.n_clusters) if isinstance(r.n_clusters, (int, np.integer)) else None,
+                )
+            )
     return pd.DataFrame(rows)
 
 
@@ -359,9 +479,21 @@ def elasticities(cfg: sc.CorridorConfig, fits: dict, level: float = 0.95, *, cor
         for kind, terms in kinds:
             lc = f.lincom(terms, level=level)
             lo, hi = lc.conf_int()
-            rows.append(dict(spec=name, label=label, country_type=kind, terms=" + ".join(terms), measure=measure,
-                             country_level=country, estimate=float(lc.estimate), se=float(lc.se), lo=float(lo),
-                             hi=float(hi), pvalue=float(lc.pvalue)))
+            rows.append(
+                dict(
+                    spec=name,
+                    label=label,
+                    country_type=kind,
+                    terms=" + ".join(terms),
+                    measure=measure,
+                    country_level=country,
+                    estimate=float(lc.estimate),
+                    se=float(lc.se),
+                    lo=float(lo),
+                    hi=float(hi),
+                    pvalue=float(lc.pvalue),
+                )
+            )
     return pd.DataFrame(rows)
 
 
@@ -425,13 +557,26 @@ def offset_table(cfg: sc.CorridorConfig, fits: dict, el: pd.DataFrame, level: fl
         if np.isnan(x):
             ans = f"no rise offsets it: the landlocked elasticity is {r.estimate:+.3f} (<= 0)"
         elif x > 100:
-            ans = (f"out of reach: the indicator would have to exceed 100% of the population (the arithmetic gives "
-                   f"{x:,.0f}%)")
+            ans = (
+                f"out of reach: the indicator would have to exceed 100% of the population (the arithmetic gives "
+                f"{x:,.0f}%)"
+            )
         else:
             ans = f"from {level:.1f}% to {x:.1f}% of the population"
-        rows.append(dict(spec=r.spec, label=r.label, elasticity_landlocked=r.estimate, se=r.se, penalty=g,
-                         penalty_pct=100 * (np.exp(g) - 1), internet_now=level,
-                         internet_needed=x, reachable=bool(np.isfinite(x) and x <= 100), answer=ans))
+        rows.append(
+            dict(
+                spec=r.spec,
+                label=r.label,
+                elasticity_landlocked=r.estimate,
+                se=r.se,
+                penalty=g,
+                penalty_pct=100 * (np.exp(g) - 1),
+                internet_now=level,
+                internet_needed=x,
+                reachable=bool(np.isfinite(x) and x <= 100),
+                answer=ans,
+            )
+        )
     return pd.DataFrame(rows)
 
 
@@ -451,6 +596,7 @@ def ten_percent_effect(elasticity: float, level: float) -> float:
 def where_ours_sit(cfg, el: pd.DataFrame, fits: dict, headline: str, level: float) -> str:
     """One paragraph placing this run's elasticities and landlocked penalty beside Lin (2015) and
     Limão & Venables (2001), computed from the run's numbers."""
+
     def place(x):
         lo, hi = LIN_2015
         return "within" if lo <= x <= hi else "above" if x > hi else "below"
@@ -460,18 +606,22 @@ def where_ours_sit(cfg, el: pd.DataFrame, fits: dict, headline: str, level: floa
         x = ten_percent_effect(r.estimate, level)
         tag = "headline" if r.spec == headline else r.label
         parts.append(f"{tag}, {r.country_type}: {x:+.2f}% ({place(x)})")
-    txt = (f"Where ours sit: Lin (2015) finds {LIN_2015[0]:g}-{LIN_2015[1]:g}% more trade per 10% more internet "
-           f"users. A 10% rise from {level:.1f}% of the population gives, for international relative to domestic "
-           "trade: " + "; ".join(parts) + ".")
+    txt = (
+        f"Where ours sit: Lin (2015) finds {LIN_2015[0]:g}-{LIN_2015[1]:g}% more trade per 10% more internet "
+        f"users. A 10% rise from {level:.1f}% of the population gives, for international relative to domestic "
+        "trade: " + "; ".join(parts) + "."
+    )
     name, pen = _penalty_fit(cfg, fits)
     if pen is not None:
         g = 100 * (np.exp(float(pen.params[name])) - 1)
-        txt += (f" Our landlocked penalty ({g:+.0f}% international relative to domestic trade) is "
-                + ("larger" if g < LIMAO_VENABLES_2001 else "smaller")
-                + f" in size than Limão & Venables' (2001) like-for-like figure (the median landlocked country "
-                f"trades 30% of what the median coastal economy trades: {LIMAO_VENABLES_2001:+.0f}%); their -28% "
-                "is a different comparison (a deterioration of infrastructure from the median to the 75th "
-                "percentile).")
+        txt += (
+            f" Our landlocked penalty ({g:+.0f}% international relative to domestic trade) is "
+            + ("larger" if g < LIMAO_VENABLES_2001 else "smaller")
+            + f" in size than Limão & Venables' (2001) like-for-like figure (the median landlocked country "
+            f"trades 30% of what the median coastal economy trades: {LIMAO_VENABLES_2001:+.0f}%); their -28% "
+            "is a different comparison (a deterioration of infrastructure from the median to the 75th "
+            "percentile)."
+        )
     return txt
 
 
@@ -479,17 +629,26 @@ def literature_table(el: pd.DataFrame, fits: dict, cfg: sc.CorridorConfig, level
     """Published figures and ours, stated the same way where they can be (10% more internet users)."""
     rows = [dict(source=a, measure=b, finding=c) for a, b, c in LITERATURE]
     for r in _own_measure(cfg, el).itertuples():
-        rows.append(dict(source=f"This run: {r.label} ({r.country_type})",
-                         measure=f"{r.terms}, ITPD-E with domestic flows, 3-way PPML",
-                         finding=f"elasticity {r.estimate:+.3f} (SE {r.se:.3f}): 10% more internet users (from "
-                                 f"{level:.1f}%) -> international relative to domestic trade "
-                                 f"{ten_percent_effect(r.estimate, level):+.2f}%"))
+        rows.append(
+            dict(
+                source=f"This run: {r.label} ({r.country_type})",
+                measure=f"{r.terms}, ITPD-E with domestic flows, 3-way PPML",
+                finding=f"elasticity {r.estimate:+.3f} (SE {r.se:.3f}): 10% more internet users (from "
+                f"{level:.1f}%) -> international relative to domestic trade "
+                f"{ten_percent_effect(r.estimate, level):+.2f}%",
+            )
+        )
     name, pen = _penalty_fit(cfg, fits)
     if pen is not None:
         g, se = float(pen.params[name]), float(pen.bse[name])
-        rows.append(dict(source="This run: 2-way PPML with pair covariates", measure=name,
-                         finding=f"{g:+.3f} (SE {se:.3f}): landlocked countries trade {100 * (np.exp(g) - 1):+.0f}% "
-                                 "internationally relative to domestically, against coastal ones"))
+        rows.append(
+            dict(
+                source="This run: 2-way PPML with pair covariates",
+                measure=name,
+                finding=f"{g:+.3f} (SE {se:.3f}): landlocked countries trade {100 * (np.exp(g) - 1):+.0f}% "
+                "internationally relative to domestically, against coastal ones",
+            )
+        )
     return pd.DataFrame(rows)
 
 
@@ -498,8 +657,9 @@ def group_membership(cfg: sc.CorridorConfig, words: ReportWords, countries) -> p
     """Per GE country: ``eco`` (a member of the report's group) and ``landlocked`` in the base year."""
     c = list(countries)
     ll = cc.landlocked(c, cfg.sample.base_year).astype(bool)
-    return pd.DataFrame({"eco": [x in set(words.members) for x in c], "landlocked": ll},
-                        index=pd.Index(c, name="country"))
+    return pd.DataFrame(
+        {"eco": [x in set(words.members) for x in c], "landlocked": ll}, index=pd.Index(c, name="country")
+    )
 
 
 def group_masks(words: ReportWords, groups: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -511,8 +671,13 @@ def group_masks(words: ReportWords, groups: pd.DataFrame) -> dict[str, np.ndarra
 def _levels(base) -> dict[str, np.ndarray]:
     X = base.fitted
     ex = X.sum(axis=1) - np.diag(X)
-    return {"exports": ex, "real_exports": ex, "imports": X.sum(axis=0) - np.diag(X), "real_gdp": base.Y,
-            "real_expenditure": base.E}
+    return {
+        "exports": ex,
+        "real_exports": ex,
+        "imports": X.sum(axis=0) - np.diag(X),
+        "real_gdp": base.Y,
+        "real_expenditure": base.E,
+    }
 
 
 def point_summary(cfg, words: ReportWords, base, countries: pd.DataFrame, groups: pd.DataFrame) -> dict[str, float]:
@@ -541,8 +706,9 @@ def point_summary(cfg, words: ReportWords, base, countries: pd.DataFrame, groups
     return out
 
 
-def summary_with_interval(cfg, words: ReportWords, base, countries: pd.DataFrame, pooled,
-                          groups: pd.DataFrame) -> dict[str, tuple[float, float, float, float, float]]:
+def summary_with_interval(
+    cfg, words: ReportWords, base, countries: pd.DataFrame, pooled, groups: pd.DataFrame
+) -> dict[str, tuple[float, float, float, float, float]]:
     """:func:`point_summary` with the pooled interval and the share of draws above zero.
 
     Returns
@@ -562,8 +728,13 @@ def summary_with_interval(cfg, words: ReportWords, base, countries: pd.DataFrame
         vals = vals[np.isfinite(vals)]
         nan = np.array([np.nan])
         lo, hi = percentile_interval(vals[:, None], cfg.ge.ci) if len(vals) else (nan, nan)
-        out[q] = (est, float(lo[0]), float(hi[0]), float((vals > ZERO).mean()) if len(vals) else float("nan"),
-                  float((vals < -ZERO).mean()) if len(vals) else float("nan"))
+        out[q] = (
+            est,
+            float(lo[0]),
+            float(hi[0]),
+            float((vals > ZERO).mean()) if len(vals) else float("nan"),
+            float((vals < -ZERO).mean()) if len(vals) else float("nan"),
+        )
     return out
 
 
@@ -585,9 +756,10 @@ def country_table(cfg, ge_d, results: dict, groups: pd.DataFrame) -> pd.DataFram
     out = []
     for name, r in results.items():
         pt = r.point.countries
-        coef = r.pooled.variants[r.pooled.central]          # the headline variant's own draws
-        df = pd.DataFrame({"scenario": name, "country": base.countries,
-                           "name": names.reindex(base.countries).fillna("").to_numpy()})
+        coef = r.pooled.variants[r.pooled.central]  # the headline variant's own draws
+        df = pd.DataFrame(
+            {"scenario": name, "country": base.countries, "name": names.reindex(base.countries).fillna("").to_numpy()}
+        )
         df = df.join(groups.reindex(base.countries).reset_index(drop=True))
         df["baseline_exports_usd_m"] = lv["exports"] / 1e6
         df["baseline_gdp_usd_bn"] = tab["gdp"].reindex(base.countries).to_numpy() / 1e9
@@ -623,9 +795,15 @@ def aggregate_table(cfg, words: ReportWords, results: dict, groups: pd.DataFrame
                 for g in GE_KINDS:
                     e = f"{meas}_{g}"
                     pt = r.point.countries[e].to_numpy()
-                    row = dict(scenario=name, group=gname, countries=int(m.sum()), measure=meas, ge=GE_KINDS[g],
-                               baseline_level=float(lv[meas][m].sum()),
-                               estimate=float(aggregate_levels(pt, lv[meas], m)))
+                    row = dict(
+                        scenario=name,
+                        group=gname,
+                        countries=int(m.sum()),
+                        measure=meas,
+                        ge=GE_KINDS[g],
+                        baseline_level=float(lv[meas][m].sum()),
+                        estimate=float(aggregate_levels(pt, lv[meas], m)),
+                    )
                     agg = aggregate_levels(r.pooled.draws[:, effects.index(e), :], lv[meas], m)
                     lo, hi = percentile_interval(agg[:, None], cfg.ge.ci)
                     row["lo"], row["hi"] = float(lo[0]), float(hi[0])
@@ -645,12 +823,21 @@ def robustness_table(sens: pd.DataFrame) -> pd.DataFrame:
         specs = alt[alt.dimension == "specification"]
         other = alt[alt.dimension != "specification"]
         flips = alt.loc[np.sign(alt["pct_change"]) != np.sign(h), "setting"].tolist()
-        rows.append(dict(scenario=scen, quantity=q, headline=h, sign="+" if h > 0 else "-" if h < 0 else "0",
-                         same_sign_specifications=int((np.sign(specs["pct_change"]) == np.sign(h)).sum()),
-                         specifications=int(len(specs)),
-                         same_sign_settings=int((np.sign(other["pct_change"]) == np.sign(h)).sum()),
-                         settings=int(len(other)), min=float(alt["pct_change"].min()) if len(alt) else h,
-                         max=float(alt["pct_change"].max()) if len(alt) else h, sign_flips_under="; ".join(flips)))
+        rows.append(
+            dict(
+                scenario=scen,
+                quantity=q,
+                headline=h,
+                sign="+" if h > 0 else "-" if h < 0 else "0",
+                same_sign_specifications=int((np.sign(specs["pct_change"]) == np.sign(h)).sum()),
+                specifications=int(len(specs)),
+                same_sign_settings=int((np.sign(other["pct_change"]) == np.sign(h)).sum()),
+                settings=int(len(other)),
+                min=float(alt["pct_change"].min()) if len(alt) else h,
+                max=float(alt["pct_change"].max()) if len(alt) else h,
+                sign_flips_under="; ".join(flips),
+            )
+        )
     return pd.DataFrame(rows)
 
 
@@ -706,10 +893,23 @@ def brief_table(cfg, words, ge_d, countries: pd.DataFrame, summaries: dict) -> p
             pct = c.loc[codes, f"{meas}_full"]
             usd = _usd(pct, base_level)
             usd_latest = _usd(pct, lat) if meas in ("real_gdp", "real_expenditure") else float("nan")
-            rows.append(dict(scenario=s.name, who=who, measure=MEASURES[meas], pct=est, lo=lo, hi=hi,
-                             share_above_zero=up, share_below_zero=down, excludes_zero=excludes_zero(lo, hi),
-                             usd_m_base=usd, base_year=cfg.sample.base_year, usd_m_latest=usd_latest,
-                             latest_year=lat_year if np.isfinite(usd_latest) else None))
+            rows.append(
+                dict(
+                    scenario=s.name,
+                    who=who,
+                    measure=MEASURES[meas],
+                    pct=est,
+                    lo=lo,
+                    hi=hi,
+                    share_above_zero=up,
+                    share_below_zero=down,
+                    excludes_zero=excludes_zero(lo, hi),
+                    usd_m_base=usd,
+                    base_year=cfg.sample.base_year,
+                    usd_m_latest=usd_latest,
+                    latest_year=lat_year if np.isfinite(usd_latest) else None,
+                )
+            )
     return pd.DataFrame(rows)
 
 
@@ -726,16 +926,30 @@ def calibrated_brief(cfg, words, ge_d, calib: pd.DataFrame, members: pd.DataFram
     for r in calib[calib.reading == "tariff equivalent"].itertuples():
         who = f if r.quantity.startswith(f"{f} ") else g
         meas = next(k for k, v in MEASURES.items() if r.quantity == f"{who} {v}")
-        m = members[(members.scenario == r.scenario) & (members.variant == r.variant)
-                    & (members.reading == r.reading)].set_index("country")
+        m = members[
+            (members.scenario == r.scenario) & (members.variant == r.variant) & (members.reading == r.reading)
+        ].set_index("country")
         codes = [f] if who == f else group
         level = tab["gdp"] if meas in ("real_gdp", "real_expenditure") else tab["exports"]
         pct = m.reindex(codes)[f"{meas}_full"]
         usd_latest = _usd(pct, lat) if meas != "real_exports" else float("nan")
-        rows.append(dict(scenario=r.scenario, variant=r.variant, who=who, measure=MEASURES[meas], pct=r.estimate,
-                         lo=r.lo, hi=r.hi, excludes_zero=excludes_zero(r.lo, r.hi), usd_m_base=_usd(pct, level),
-                         base_year=cfg.sample.base_year, usd_m_latest=usd_latest,
-                         latest_year=lat_year if np.isfinite(usd_latest) else None, cut_percent=r.cut_percent))
+        rows.append(
+            dict(
+                scenario=r.scenario,
+                variant=r.variant,
+                who=who,
+                measure=MEASURES[meas],
+                pct=r.estimate,
+                lo=r.lo,
+                hi=r.hi,
+                excludes_zero=excludes_zero(r.lo, r.hi),
+                usd_m_base=_usd(pct, level),
+                base_year=cfg.sample.base_year,
+                usd_m_latest=usd_latest,
+                latest_year=lat_year if np.isfinite(usd_latest) else None,
+                cut_percent=r.cut_percent,
+            )
+        )
     return pd.DataFrame(rows)
 
 
@@ -767,8 +981,11 @@ def partner_table(cfg, words, ge_d, results: dict, level_year: int) -> pd.DataFr
             for name, res in results.items():
                 pr = res.point.pairs
                 q = pr[(pr.exporter == a) & (pr.importer == b)]
-                r[f"{direction}_{name}_pct"] = (100 * (q["full"].iloc[0] / q["baseline"].iloc[0] - 1)
-                                                if len(q) and q["baseline"].iloc[0] > 0 else np.nan)
+                r[f"{direction}_{name}_pct"] = (
+                    100 * (q["full"].iloc[0] / q["baseline"].iloc[0] - 1)
+                    if len(q) and q["baseline"].iloc[0] > 0
+                    else np.nan
+                )
         rows.append(r)
     out = pd.DataFrame(rows)
 
@@ -817,8 +1034,9 @@ def shock_table(cfg, grid: pd.DataFrame) -> pd.DataFrame:
             after = float(new.loc[own.index, col].iloc[0]) if new is not None and col in new else float("nan")
             rows.append(dict(scenario=s.name, input=ind, before=before, after=after, target=str(target)))
         for col, v in s.agreement.items():
-            rows.append(dict(scenario=s.name, input=col, before=float("nan"), after=float(v),
-                             target="set among members"))
+            rows.append(
+                dict(scenario=s.name, input=col, before=float("nan"), after=float(v), target="set among members")
+            )
     return pd.DataFrame(rows, columns=["scenario", "input", "before", "after", "target"])
 
 
@@ -855,19 +1073,37 @@ def scenario_table(cfg, words, deltas, grid) -> pd.DataFrame:
     for s in cfg.scenarios:
         if s.calibrated:
             c = s.cost_cut
-            rows.append(dict(scenario=s.name, label=s.label, kind="calibrated", instruments=inst.get(s.name, ""),
-                             shocks=f"trade-cost cut (%): {_cut_text(c)}; variants: {', '.join(c.variants)}",
-                             regressors_moved="", pairs_changed=0, pairs_undefined=0, figures=", ".join(c.figures)))
+            rows.append(
+                dict(
+                    scenario=s.name,
+                    label=s.label,
+                    kind="calibrated",
+                    instruments=inst.get(s.name, ""),
+                    shocks=f"trade-cost cut (%): {_cut_text(c)}; variants: {', '.join(c.variants)}",
+                    regressors_moved="",
+                    pairs_changed=0,
+                    pairs_undefined=0,
+                    figures=", ".join(c.figures),
+                )
+            )
             continue
         d = deltas.get((s.spec or cfg.headline.name, s.name))
         moved = [c for c in d.columns if (d[c] != 0).any()] if d is not None else []
-        rows.append(dict(scenario=s.name, label=s.label, kind="estimated", instruments=inst.get(s.name, ""),
-                         shocks=", ".join([f"{k} -> {v}" for k, v in s.indicators.items()]
-                                          + [f"{k} = {v:g}" for k, v in s.agreement.items()]),
-                         regressors_moved=", ".join(moved),
-                         pairs_changed=int((d[moved] != 0).any(axis=1).sum()) if moved else 0,
-                         pairs_undefined=int(sum(d.attrs.get("undefined", {}).values())) if d is not None else 0,
-                         figures=""))
+        rows.append(
+            dict(
+                scenario=s.name,
+                label=s.label,
+                kind="estimated",
+                instruments=inst.get(s.name, ""),
+                shocks=", ".join(
+                    [f"{k} -> {v}" for k, v in s.indicators.items()] + [f"{k} = {v:g}" for k, v in s.agreement.items()]
+                ),
+                regressors_moved=", ".join(moved),
+                pairs_changed=int((d[moved] != 0).any(axis=1).sum()) if moved else 0,
+                pairs_undefined=int(sum(d.attrs.get("undefined", {}).values())) if d is not None else 0,
+                figures="",
+            )
+        )
     return pd.DataFrame(rows)
 
 
@@ -875,8 +1111,10 @@ def _cut_text(c) -> str:
     groups: dict[tuple, list[str]] = {}
     for m in c.percent:
         groups.setdefault((c.low[m], c.percent[m], c.high[m]), []).append(m)
-    return "; ".join(f"{p:g}" + (f" (range {lo:g}-{hi:g})" if (lo, hi) != (p, p) else "") + " for " + ", ".join(ms)
-                     for (lo, p, hi), ms in groups.items())
+    return "; ".join(
+        f"{p:g}" + (f" (range {lo:g}-{hi:g})" if (lo, hi) != (p, p) else "") + " for " + ", ".join(ms)
+        for (lo, p, hi), ms in groups.items()
+    )
 
 
 @dataclass
@@ -917,37 +1155,60 @@ def build_tables(p: RunParts) -> CorridorTables:
     countries = country_table(cfg, ge_d, p.results, p.groups)
     aggregates = aggregate_table(cfg, words, p.results, p.groups)
     robust = robustness_table(p.sens)
-    summaries = {name: summary_with_interval(cfg, words, r.point.baseline, r.point.countries, r.pooled, p.groups)
-                 for name, r in p.results.items()}
-    cells = pd.concat([t.flag_counts().rename(v) for v, t in ge_d.tables.items()],
-                      axis=1).rename_axis("flag").reset_index()
+    summaries = {
+        name: summary_with_interval(cfg, words, r.point.baseline, r.point.countries, r.pooled, p.groups)
+        for name, r in p.results.items()
+    }
+    cells = (
+        pd.concat([t.flag_counts().rename(v) for v, t in ge_d.tables.items()], axis=1).rename_axis("flag").reset_index()
+    )
     brk = pd.DataFrame(p.panel_attrs.get("coverage_breaks", []))
     xs_years = tuple(y for y in (2000, 2004, 2008, 2012, 2014, 2016) if y <= cfg.sample.base_year)
     xs = crosscheck.cross_source_flows([cfg.focus], years=xs_years)
     xs = xs[xs.exporter.isin(top_partners(cfg, words, ge_d)) | xs.importer.isin(top_partners(cfg, words, ge_d))]
     xs = xs.reset_index(drop=True)
-    repairs = [t.assign(mode=mode, years=("all" if yrs is None else ", ".join(map(str, yrs))))
-               for mode, by in est.repairs.items() for yrs, t in by.items() if len(t) and mode == "drop"]
+    repairs = [
+        t.assign(mode=mode, years=("all" if yrs is None else ", ".join(map(str, yrs))))
+        for mode, by in est.repairs.items()
+        for yrs, t in by.items()
+        if len(t) and mode == "drop"
+    ]
     return CorridorTables(
         brief=brief_table(cfg, words, ge_d, countries, summaries),
         calibrated_brief=calibrated_brief(cfg, words, ge_d, p.calibrated, p.calibrated_members),
-        countries=countries, aggregates=aggregates,
+        countries=countries,
+        aggregates=aggregates,
         focus_partners=partner_table(cfg, words, ge_d, p.results, cfg.sample.base_year),
-        coefficients=p.coefs, elasticities=el, offset=offset_table(cfg, est.fits, el, level),
-        literature=literature_table(el, est.fits, cfg, level), sensitivity=p.sens, robustness=robust,
-        deficit_rules=p.deficits, placements=p.placements, calibrated=p.calibrated, figures=p.figures,
+        coefficients=p.coefs,
+        elasticities=el,
+        offset=offset_table(cfg, est.fits, el, level),
+        literature=literature_table(el, est.fits, cfg, level),
+        sensitivity=p.sens,
+        robustness=robust,
+        deficit_rules=p.deficits,
+        placements=p.placements,
+        calibrated=p.calibrated,
+        figures=p.figures,
         leave_one_out=est.leave_one_out if est.leave_one_out is not None else pd.DataFrame(),
         domestic_repairs=pd.concat(repairs, ignore_index=True) if repairs else pd.DataFrame(),
         shocks=shock_table(cfg, ge_d.grid),
         border_times=border_times([cfg.focus] + [m for m in words.members if m != cfg.focus]),
-        ge_domestic_repairs=(rep[rep["flag"] != "domestic_observed"].reset_index(drop=True)
-                             if (rep := ge_d.table.repaired) is not None else pd.DataFrame()),
+        ge_domestic_repairs=(
+            rep[rep["flag"] != "domestic_observed"].reset_index(drop=True)
+            if (rep := ge_d.table.repaired) is not None
+            else pd.DataFrame()
+        ),
         domestic_share=ge_d.table.share_check if ge_d.table.share_check is not None else pd.DataFrame(),
         filled_links=ge_d.table.fills if ge_d.table.fills is not None else pd.DataFrame(),
         agreements=pd.DataFrame(p.panel_attrs.get("agreement_status", [])),
         scenarios=scenario_table(cfg, words, p.deltas, ge_d.grid),
-        ge_baseline_countries=ge_d.table.per_country.reset_index(), ge_cell_flags=cells,
-        excluded_countries=ge_d.table.excluded, coverage_breaks=brk, cross_check=xs,
+        ge_baseline_countries=ge_d.table.per_country.reset_index(),
+        ge_cell_flags=cells,
+        excluded_countries=ge_d.table.excluded,
+        coverage_breaks=brk,
+        cross_check=xs,
         estimation_notes=pd.DataFrame([{"spec": k, "note": v} for k, v in est.notes.items()]) if est.notes else None,
         specifications_not_estimated=pd.DataFrame([{"spec": k, "reason": v} for k, v in est.failed.items()])
-        if est.failed else None)
+        if est.failed
+        else None,
+    )

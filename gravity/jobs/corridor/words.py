@@ -16,6 +16,7 @@ sources and the data notes come from the model file::
     cp_ratio = 2.24
     measured_by = "benchmarks/bench_multisector.py ..."
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -45,8 +46,9 @@ class ReportWords:
 
 def _strings(value, key: str, cfg: CorridorConfig) -> tuple[str, ...]:
     if isinstance(value, str) or not all(isinstance(v, str) for v in value):
-        raise ScenarioFileError(f"{cfg.path}: [report] {key} must be a list of strings. "
-                                f"Fix: write {key} = [\"...\", \"...\"]")
+        raise ScenarioFileError(
+            f'{cfg.path}: [report] {key} must be a list of strings. Fix: write {key} = ["...", "..."]'
+        )
     return tuple(value)
 
 
@@ -72,15 +74,21 @@ def report_words(cfg: CorridorConfig) -> ReportWords:
     rep = dict(cfg.raw.get("report", {}))
     group = str(rep.get("group", next(iter(cfg.groups), "members")))
     if "group" in rep and group not in cfg.groups:
-        raise ScenarioFileError(f"{cfg.path}: [report] group {group!r} is not in [groups] "
-                                f"({', '.join(cfg.groups) or 'none'}). Fix: name one of them")
+        raise ScenarioFileError(
+            f"{cfg.path}: [report] group {group!r} is not in [groups] "
+            f"({', '.join(cfg.groups) or 'none'}). Fix: name one of them"
+        )
     notes = rep.get("indicator_notes", {})
     if not isinstance(notes, dict) or not all(isinstance(v, str) for v in notes.values()):
-        raise ScenarioFileError(f"{cfg.path}: [report.indicator_notes] must map indicator names to texts. "
-                                "Fix: write bandwidth = \"...\"")
-    return ReportWords(group=group, members=tuple(cfg.groups.get(group, cfg.members)),
-                       trade_data=str(rep.get("trade_data", ReportWords.trade_data)),
-                       sources=_strings(rep.get("sources", ()), "sources", cfg),
-                       data_notes=_strings(rep.get("data_notes", ()), "data_notes", cfg),
-                       indicator_notes={str(k): v for k, v in notes.items()},
-                       one_sector_gap=dict(rep.get("one_sector_gap", {})))
+        raise ScenarioFileError(
+            f'{cfg.path}: [report.indicator_notes] must map indicator names to texts. Fix: write bandwidth = "..."'
+        )
+    return ReportWords(
+        group=group,
+        members=tuple(cfg.groups.get(group, cfg.members)),
+        trade_data=str(rep.get("trade_data", ReportWords.trade_data)),
+        sources=_strings(rep.get("sources", ()), "sources", cfg),
+        data_notes=_strings(rep.get("data_notes", ()), "data_notes", cfg),
+        indicator_notes={str(k): v for k, v in notes.items()},
+        one_sector_gap=dict(rep.get("one_sector_gap", {})),
+    )

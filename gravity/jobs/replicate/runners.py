@@ -6,6 +6,7 @@ returns a :class:`~gravity.jobs.replicate.status.Report` whose ``ok`` is False w
 |difference| exceeds its tolerance. The replication files are read by :mod:`.spec`; the data they
 name are built by the recipes registered here (:data:`RECIPES`, :data:`GE_RECIPES`).
 """
+
 from __future__ import annotations
 
 import time
@@ -46,9 +47,19 @@ GE_RECIPES: dict[str, Callable[[float, str], GECase]] = {
 def _row(spec: str, label: str, item: str, quantity: str, published: float, ours: float, tol: float) -> dict:
     diff = ours - published if np.isfinite(ours) else np.nan
     ok = bool(np.isfinite(diff) and abs(diff) <= tol)
-    return {"spec": spec, "column": label, "item": item, "quantity": quantity, "published": published,
-            "ours": ours, "diff": diff, "abs_diff": abs(diff) if np.isfinite(diff) else np.inf,
-            "tolerance": tol, "status": "match" if ok else "outside tolerance", "ok": ok}
+    return {
+        "spec": spec,
+        "column": label,
+        "item": item,
+        "quantity": quantity,
+        "published": published,
+        "ours": ours,
+        "diff": diff,
+        "abs_diff": abs(diff) if np.isfinite(diff) else np.inf,
+        "tolerance": tol,
+        "status": "match" if ok else "outside tolerance",
+        "ok": ok,
+    }
 
 
 def _tolerance(spec: dict, var: str, default: float) -> float:
@@ -76,9 +87,11 @@ def _published_not_optimal(spec: dict, sub: pd.DataFrame, res) -> tuple[bool, st
     fixed = only_fit(ppml(f"{f.depvar} ~ 1 | {fe}", sub, offset=np.asarray(off), separation=()))
     d_pub, d_ours = float(fixed.deviance), float(res.deviance)
     verdict = d_pub > d_ours * (1 + 1e-9)
-    return verdict, (f"deviance at the published β (fixed effects re-optimised) = {d_pub:,.6g} vs ours "
-                     f"{d_ours:,.6g}: the published coefficients "
-                     + ("do not maximise the Poisson likelihood" if verdict else "are not worse than ours"))
+    return verdict, (
+        f"deviance at the published β (fixed effects re-optimised) = {d_pub:,.6g} vs ours "
+        f"{d_ours:,.6g}: the published coefficients "
+        + ("do not maximise the Poisson likelihood" if verdict else "are not worse than ours")
+    )
 
 
 def _estimate(spec: dict, data: pd.DataFrame):
@@ -120,8 +133,10 @@ def _run_estimates(rep: Replication, echo: Callable[[str], None]) -> tuple[list[
             rs = _row(sid, label, var, "std_error", float(se_pub), se, tol)
             rows += [rb, rs]
             flag = "" if (rb["ok"] and rs["ok"]) else "   <-- outside tolerance"
-            echo(f"{var:<32}{b_pub:>11.4f}{b:>11.4f}{rb['diff']:>+11.1e}   {se_pub:>9.4f}{se:>10.4f}"
-                 f"{rs['diff']:>+11.1e}{flag}")
+            echo(
+                f"{var:<32}{b_pub:>11.4f}{b:>11.4f}{rb['diff']:>+11.1e}   {se_pub:>9.4f}{se:>10.4f}"
+                f"{rs['diff']:>+11.1e}{flag}"
+            )
         for lin in spec.get("sums", []):
             # Σ_k β_k with the delta-method (here exact) standard error √(1'V1) over the named terms
             b_pub, se_pub = (float(v) for v in lin["published"])
@@ -132,8 +147,10 @@ def _run_estimates(rep: Replication, echo: Callable[[str], None]) -> tuple[list[
             rs = _row(sid, label, lin["name"], "std_error", se_pub, se, tol)
             rows += [rb, rs]
             flag = "" if (rb["ok"] and rs["ok"]) else "   <-- outside tolerance"
-            echo(f"{lin['name']:<32}{b_pub:>11.4f}{b:>11.4f}{rb['diff']:>+11.1e}   "
-                 f"{se_pub:>9.4f}{se:>10.4f}{rs['diff']:>+11.1e}{flag}")
+            echo(
+                f"{lin['name']:<32}{b_pub:>11.4f}{b:>11.4f}{rb['diff']:>+11.1e}   "
+                f"{se_pub:>9.4f}{se:>10.4f}{rs['diff']:>+11.1e}{flag}"
+            )
         dev = spec.get("deviation")
         if dev and not all(r["ok"] for r in rows[first:]):
             verified, msg = _published_not_optimal(spec, sub, res)
@@ -147,15 +164,20 @@ def _run_estimates(rep: Replication, echo: Callable[[str], None]) -> tuple[list[
     for app, fits in by_app.items():
         keep = list(dict.fromkeys(v for _, _, vs in fits for v in vs if not v.startswith("intra_pair")))
         tab = regtable([r for _, r, _ in fits], names=[lab for lab, _, _ in fits], keep=keep)
-        heading = (rep.raw.get("applications", {}).get(str(app), f"Application {app}") if app else "Estimates")
+        heading = rep.raw.get("applications", {}).get(str(app), f"Application {app}") if app else "Estimates"
         tables.append((f"{heading} (ours)", tab.to_markdown()))
     return rows, tables, notes
 
 
 CONDITIONAL = {"exports_cdl": "change_Xi_CDL", "omr_cdl": "change_OMR_CDL", "imr_cdl": "change_IMR_CDL"}
 FULL = ("change_Xi_FULL", "change_price_FULL", "change_OMR_FULL", "change_IMR_FULL", "change_rGDP_FULL")
-EXACT_FULL = {"exports_full": "change_Xi_FULL", "price_full": "change_price_FULL",
-              "omr_full": "change_OMR_FULL", "imr_full": "change_IMR_FULL", "real_gdp_full": "change_rGDP_FULL"}
+EXACT_FULL = {
+    "exports_full": "change_Xi_FULL",
+    "price_full": "change_price_FULL",
+    "omr_full": "change_OMR_FULL",
+    "imr_full": "change_IMR_FULL",
+    "real_gdp_full": "change_rGDP_FULL",
+}
 
 
 def _flip(c):
@@ -183,10 +205,15 @@ def _run_ge(rep: Replication, echo: Callable[[str], None]):
             for q, pub, ours in (("estimate", b_pub, fit.params[var]), ("std_error", se_pub, fit.bse[var])):
                 r = _row(sid, label, var, q, float(pub), float(ours), tol.get("estimates", 1e-6))
                 rows.append(r)
-            echo(f"  {var:<10} published {b_pub: .7f} ({se_pub:.7f})   "
-                 f"ours {fit.params[var]: .7f} ({fit.bse[var]:.7f})")
-        tables.append((f"{label}: estimation stage (ours)",
-                       regtable(list(case.estimates.values()), names=list(case.estimates), digits=7).to_markdown()))
+            echo(
+                f"  {var:<10} published {b_pub: .7f} ({se_pub:.7f})   ours {fit.params[var]: .7f} ({fit.bse[var]:.7f})"
+            )
+        tables.append(
+            (
+                f"{label}: estimation stage (ours)",
+                regtable(list(case.estimates.values()), names=list(case.estimates), digits=7).to_markdown(),
+            )
+        )
         base = case.baseline
         flip = case.sign == "counterfactual_to_baseline"
         book = _book_results(sc["results_prod"], sc["results_cons"], sigma, flip).loc[base.countries]
@@ -204,8 +231,17 @@ def _run_ge(rep: Replication, echo: Callable[[str], None]):
             ours = res.countries[ours_col].to_numpy()
             ours = _flip(ours) if flip else ours
             for c, o in zip(base.countries, ours):
-                rows.append(_row(sid, label, c, f"{book_col} (exact GE)", float(book.loc[c, book_col]), float(o),
-                                 tol.get("conditional", 1e-4)))
+                rows.append(
+                    _row(
+                        sid,
+                        label,
+                        c,
+                        f"{book_col} (exact GE)",
+                        float(book.loc[c, book_col]),
+                        float(o),
+                        tol.get("conditional", 1e-4),
+                    )
+                )
         # full endowment GE: the book's loop and stopping rule (GEPPML with gravity.ppml)
         t2 = time.perf_counter()
         loop, iters = book_loop(base, new_costs=case.new_costs, fit="ppml", stop=float(sc.get("book_stop", 0.01)))
@@ -216,30 +252,47 @@ def _run_ge(rep: Replication, echo: Callable[[str], None]):
             else:
                 ours = _flip(loop[col]) if flip else loop[col].to_numpy()
             for c, o in zip(base.countries, ours):
-                rows.append(_row(sid, label, c, f"{col} (book loop)", float(book.loc[c, col]), float(o),
-                                 tol.get("full_book_loop", 1e-3)))
+                rows.append(
+                    _row(
+                        sid,
+                        label,
+                        c,
+                        f"{col} (book loop)",
+                        float(book.loc[c, col]),
+                        float(o),
+                        tol.get("full_book_loop", 1e-3),
+                    )
+                )
         # the exact full-endowment fixed point: reported beside, not a pass/fail number
         gaps = {}
         for ours_col, book_col in EXACT_FULL.items():
             ours = res.countries[ours_col].to_numpy()
             if ours_col == "price_full" and flip:
-                ours = -ours                      # the book's (1 − p̂)·100 for this application
+                ours = -ours  # the book's (1 − p̂)·100 for this application
             elif flip:
                 ours = _flip(ours)
             g = pd.Series(np.abs(ours - book[book_col].to_numpy()), index=base.countries)
             gaps[book_col] = (float(g.max()), str(g.idxmax()))
         gap_txt = ", ".join(f"{k} {v:.3g} pp ({c})" for k, (v, c) in gaps.items())
-        notes.append(f"{sid}: the book's full-endowment loop stops after {iters} iterations (sd and max of the "
-                     f"price change < {sc.get('book_stop', 0.01)}); our default exact fixed point differs from the "
-                     f"published full-endowment columns by at most: {gap_txt}. Exact GE solve {t_solve * 1e3:.0f} ms; "
-                     f"book loop with gv.ppml {t_loop:.1f} s.")
-        echo(f"  conditional GE (exact) and full GE (book loop, {iters} iterations) compared for "
-             f"{base.n} countries; exact full GE vs published: {gap_txt}")
+        notes.append(
+            f"{sid}: the book's full-endowment loop stops after {iters} iterations (sd and max of the "
+            f"price change < {sc.get('book_stop', 0.01)}); our default exact fixed point differs from the "
+            f"published full-endowment columns by at most: {gap_txt}. Exact GE solve {t_solve * 1e3:.0f} ms; "
+            f"book loop with gv.ppml {t_loop:.1f} s."
+        )
+        echo(
+            f"  conditional GE (exact) and full GE (book loop, {iters} iterations) compared for "
+            f"{base.n} countries; exact full GE vs published: {gap_txt}"
+        )
         top = res.countries[["exports_cdl", "exports_full", "price_full", "real_gdp_full"]].copy()
         top.insert(0, "book change_Xi_FULL", book["change_Xi_FULL"])
         show = top.reindex(top["real_gdp_full"].abs().sort_values(ascending=False).index[:10])
-        tables.append((f"{label}: largest real-GDP changes (ours, exact GE, % change baseline → counterfactual)",
-                       show.round(3).to_markdown()))
+        tables.append(
+            (
+                f"{label}: largest real-GDP changes (ours, exact GE, % change baseline → counterfactual)",
+                show.round(3).to_markdown(),
+            )
+        )
     return rows, tables, notes
 
 
@@ -268,28 +321,50 @@ def _run_separation(rep: Replication, echo: Callable[[str], None]):
         truth = d[truth_col].to_numpy() == 1
         wrong = np.flatnonzero(flagged != truth)
         label = case["formula"]
-        rows.append(_row(cid, label, case["data"], "separated rows", float(case["separated"]),
-                         float(flagged.sum()), 0.0))
+        rows.append(
+            _row(cid, label, case["data"], "separated rows", float(case["separated"]), float(flagged.sum()), 0.0)
+        )
         rows.append(_row(cid, label, case["data"], "rows flagged unlike the truth", 0.0, float(len(wrong)), 0.0))
         rows.append(_row(cid, label, case["data"], "converged after dropping", 1.0, float(bool(res.converged)), 0.0))
         why = res.sample["reason"][flagged].value_counts().to_dict()
-        summary.append({"case": cid, "formula": label, "rows": len(d), "truth": int(truth.sum()),
-                        "flagged": int(flagged.sum()), "reasons": ", ".join(f"{k}: {v}" for k, v in why.items()),
-                        "mismatches": len(wrong), "converged": bool(res.converged), "seconds": round(dt, 3)})
-        echo(f"[{cid}] {label:<28} rows {len(d):>4}  truth {int(truth.sum()):>3}  flagged {int(flagged.sum()):>3}"
-             f"  mismatches {len(wrong)}  converged {bool(res.converged)}"
-             + (f"   <-- rows {list(wrong[:10])}" if len(wrong) else ""))
+        summary.append(
+            {
+                "case": cid,
+                "formula": label,
+                "rows": len(d),
+                "truth": int(truth.sum()),
+                "flagged": int(flagged.sum()),
+                "reasons": ", ".join(f"{k}: {v}" for k, v in why.items()),
+                "mismatches": len(wrong),
+                "converged": bool(res.converged),
+                "seconds": round(dt, 3),
+            }
+        )
+        echo(
+            f"[{cid}] {label:<28} rows {len(d):>4}  truth {int(truth.sum()):>3}  flagged {int(flagged.sum()):>3}"
+            f"  mismatches {len(wrong)}  converged {bool(res.converged)}"
+            + (f"   <-- rows {list(wrong[:10])}" if len(wrong) else "")
+        )
     tab = pd.DataFrame(summary)
     tab["formula"] = tab["formula"].map(_md)
     return rows, [("Cases", tab.to_markdown(index=False))], []
 
 
-RUNNERS: dict[str, Callable] = {"estimates": _run_estimates, "ge": _run_ge, "separation": _run_separation,
-                                "multisector": lambda rep, echo: run_multisector(rep, echo, row=_row)}
+RUNNERS: dict[str, Callable] = {
+    "estimates": _run_estimates,
+    "ge": _run_ge,
+    "separation": _run_separation,
+    "multisector": lambda rep, echo: run_multisector(rep, echo, row=_row),
+}
 
 
-def run(name: str, *, out_dir: Path | str | None = None, echo: Callable[[str], None] | None = print,
-        models_dir: Path = MODELS_DIR) -> Report:
+def run(
+    name: str,
+    *,
+    out_dir: Path | str | None = None,
+    echo: Callable[[str], None] | None = print,
+    models_dir: Path = MODELS_DIR,
+) -> Report:
     """Run replication ``name``; print ours beside the published values; write csv + markdown.
 
     Parameters
@@ -321,8 +396,9 @@ def run(name: str, *, out_dir: Path | str | None = None, echo: Callable[[str], N
     if rep.kind not in RUNNERS:
         raise ReplicationError(f"{rep.path}: no runner for kind {rep.kind!r} in this checkout")
     rows, tables, notes = RUNNERS[rep.kind](rep, echo)
-    report = Report(rep.name, rep.title, rep.source, pd.DataFrame(rows), time.perf_counter() - t0,
-                    notes=notes, tables=tables)
+    report = Report(
+        rep.name, rep.title, rep.source, pd.DataFrame(rows), time.perf_counter() - t0, notes=notes, tables=tables
+    )
     echo("\n" + report.status_line())
     if out_dir is not None:
         csv, md = report.write(Path(out_dir))

@@ -18,6 +18,7 @@ A replication is a TOML file (see ``recipes/yotov2016-ch1.toml``):
 
 This module reads nothing but TOML: ``gravity list`` stays instant.
 """
+
 from __future__ import annotations
 
 import tomllib
@@ -165,8 +166,9 @@ def load(name: str, models_dir: Path = MODELS_DIR) -> Replication:
             return r
     names = [r.name for r in available(models_dir)]
     hint = did_you_mean(name, names)
-    raise ReplicationError(f"no replication named {name!r} in {models_dir}; {hint + ' ' if hint else ''}"
-                           f"available: {', '.join(names)}")
+    raise ReplicationError(
+        f"no replication named {name!r} in {models_dir}; {hint + ' ' if hint else ''}available: {', '.join(names)}"
+    )
 
 
 @dataclass

@@ -13,6 +13,7 @@ References
 Caliendo, L. & Parro, F. (2015). Estimates of the trade and welfare effects of NAFTA. *Review of
 Economic Studies* 82(1): 1–44.
 """
+
 from __future__ import annotations
 
 import time
@@ -97,8 +98,10 @@ def run_multisector(rep: Replication, echo: Callable[[str], None], row: Callable
     t0 = time.perf_counter()
     base, shock = cp2015_nafta(rep.raw.get("data", "cp2015/cp2015_nafta.rda"))
     bloc = list(rep.raw.get("nafta", ["Canada", "Mexico", "USA"]))
-    echo(f"\ndata: {base.n_regions} regions × {base.n_sectors} sectors ({time.perf_counter() - t0:.1f} s to read); "
-         f"negative intermediate cells kept: {base.meta['negative_intermediate']}")
+    echo(
+        f"\ndata: {base.n_regions} regions × {base.n_sectors} sectors ({time.perf_counter() - t0:.1f} s to read); "
+        f"negative intermediate cells kept: {base.meta['negative_intermediate']}"
+    )
     rows: list[dict] = []
     tables: list[tuple[str, str]] = []
     notes: list[str] = []
@@ -109,38 +112,65 @@ def run_multisector(rep: Replication, echo: Callable[[str], None], row: Callable
         res = solve_multisector(base, deficits=sc.get("deficits", "balanced"), **shock)
         dt = time.perf_counter() - t1
         conv = res.convergence
-        echo(f"\n[{sid}] {label}\n  solved in {dt:.2f} s; labour-market residual "
-             f"{conv['counterfactual']['max_residual']:.1e} after {conv['counterfactual']['evaluations']} "
-             f"evaluations (baseline {conv['baseline']['evaluations']}, re-solved baseline vs data: max "
-             f"|ŵ − 1| = {conv['baseline_gap']:.3g})")
+        echo(
+            f"\n[{sid}] {label}\n  solved in {dt:.2f} s; labour-market residual "
+            f"{conv['counterfactual']['max_residual']:.1e} after {conv['counterfactual']['evaluations']} "
+            f"evaluations (baseline {conv['baseline']['evaluations']}, re-solved baseline vs data: max "
+            f"|ŵ − 1| = {conv['baseline_gap']:.3g})"
+        )
         ours = res.countries.copy()
         ours["intra_bloc_imports"] = intra_bloc_imports(res, bloc)
         echo(f"  {'source':<10}{'quantity':<20}{'region':<10}{'published':>11}{'ours':>11}{'diff':>11}{'tol':>9}")
         for source in ("published", "reference"):
             for qty, by_region in sc.get(source, {}).items():
                 if qty not in ours.columns:
-                    raise ReplicationError(f"{rep.path}: scenario {sid!r} quantity {qty!r} unknown "
-                                           f"({list(ours.columns)})")
+                    raise ReplicationError(
+                        f"{rep.path}: scenario {sid!r} quantity {qty!r} unknown ({list(ours.columns)})"
+                    )
                 for region, (val, tol) in by_region.items():
                     if region not in ours.index:
                         raise ReplicationError(f"{rep.path}: scenario {sid!r} region {region!r} unknown")
                     o = float(ours.loc[region, qty])
-                    r = row(sid, label, region, f"{qty} ({'paper' if source == 'published' else 'cp2015'})",
-                            float(val), o, float(tol))
+                    r = row(
+                        sid,
+                        label,
+                        region,
+                        f"{qty} ({'paper' if source == 'published' else 'cp2015'})",
+                        float(val),
+                        o,
+                        float(tol),
+                    )
                     rows.append(r)
-                    echo(f"  {source:<10}{qty:<20}{region:<10}{val:>11.4f}{o:>11.4f}{r['diff']:>+11.1e}{tol:>9.0e}"
-                         + ("" if r["ok"] else "   <-- outside tolerance"))
+                    echo(
+                        f"  {source:<10}{qty:<20}{region:<10}{val:>11.4f}{o:>11.4f}{r['diff']:>+11.1e}{tol:>9.0e}"
+                        + ("" if r["ok"] else "   <-- outside tolerance")
+                    )
         if dt > max_s:
             raise ReplicationError(f"{rep.path}: scenario {sid!r} took {dt:.1f} s, more than max_seconds = {max_s:g}")
-        cols = ["welfare", "tot", "vot", "tech", "real_gdp_full", "real_income", "exports_full", "imports_full",
-                "intra_bloc_imports"]
+        cols = [
+            "welfare",
+            "tot",
+            "vot",
+            "tech",
+            "real_gdp_full",
+            "real_income",
+            "exports_full",
+            "imports_full",
+            "intra_bloc_imports",
+        ]
         tables.append((f"{label}: NAFTA members (ours, % change)", ours.loc[bloc, cols].round(4).to_markdown()))
-        top = res.sectors.loc[bloc, ["tot", "vot"]].groupby(level="country").apply(
-            lambda g: g.droplevel(0).abs().sum(axis=1).nlargest(5).index.tolist())
-        notes.append(f"{sid}: deficits={res.deficits}; baseline and counterfactual each solved to a labour-market "
-                     f"residual ≤ {max(conv['baseline']['max_residual'], conv['counterfactual']['max_residual']):.1e} "
-                     f"({conv['baseline']['evaluations']} + {conv['counterfactual']['evaluations']} residual "
-                     f"evaluations, {dt:.2f} s); re-solved baseline vs the data: max |ŵ − 1| = "
-                     f"{conv['baseline_gap']:.3g}; sectors contributing most to welfare: "
-                     + "; ".join(f"{k}: {', '.join(v)}" for k, v in top.items()) + ".")
+        top = (
+            res.sectors.loc[bloc, ["tot", "vot"]]
+            .groupby(level="country")
+            .apply(lambda g: g.droplevel(0).abs().sum(axis=1).nlargest(5).index.tolist())
+        )
+        notes.append(
+            f"{sid}: deficits={res.deficits}; baseline and counterfactual each solved to a labour-market "
+            f"residual ≤ {max(conv['baseline']['max_residual'], conv['counterfactual']['max_residual']):.1e} "
+            f"({conv['baseline']['evaluations']} + {conv['counterfactual']['evaluations']} residual "
+            f"evaluations, {dt:.2f} s); re-solved baseline vs the data: max |ŵ − 1| = "
+            f"{conv['baseline_gap']:.3g}; sectors contributing most to welfare: "
+            + "; ".join(f"{k}: {', '.join(v)}" for k, v in top.items())
+            + "."
+        )
     return rows, tables, notes

@@ -10,6 +10,7 @@ References
 Yotov, Y. V., Piermartini, R., Monteiro, J.-A. & Larch, M. (2016). *An Advanced Guide to Trade Policy
 Analysis: The Structural Gravity Model*. WTO/UNCTAD. Companion code: pachadotdev/tradepolicy.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -64,11 +65,13 @@ def yotov2016_ch1_data() -> pd.DataFrame:
     d["y"] = d.groupby(["exporter", "year"])["trade"].transform("sum")
     d["e"] = d.groupby(["importer", "year"])["trade"].transform("sum")
     d["log_y"], d["log_e"] = np.log(d["y"]), np.log(d["e"])
-    world_e = d.groupby("year")["trade"].transform("sum")     # E_t = Y_t = world expenditure
-    d["log_remoteness_exp"] = np.log((d["dist"] * world_e / d["e"]).groupby([d["exporter"], d["year"]])
-                                     .transform("sum"))
-    d["log_remoteness_imp"] = np.log((d["dist"] * world_e / d["y"]).groupby([d["importer"], d["year"]])
-                                     .transform("sum"))
+    world_e = d.groupby("year")["trade"].transform("sum")  # E_t = Y_t = world expenditure
+    d["log_remoteness_exp"] = np.log(
+        (d["dist"] * world_e / d["e"]).groupby([d["exporter"], d["year"]]).transform("sum")
+    )
+    d["log_remoteness_imp"] = np.log(
+        (d["dist"] * world_e / d["y"]).groupby([d["importer"], d["year"]]).transform("sum")
+    )
     d["exp_year"] = d["exporter"] + d["year"].astype(str)
     d["imp_year"] = d["importer"] + d["year"].astype(str)
     same = (d["exporter"] == d["importer"]).to_numpy()
@@ -88,7 +91,6 @@ def yotov2016_ch1_data() -> pd.DataFrame:
     new["sum_trade"] = d.groupby("pair_id")["trade"].transform("sum").to_numpy()
     d = pd.concat([d, pd.DataFrame(new, index=d.index)], axis=1)
     return d
-
 
 
 def yotov2016_ch2_trade_without_borders(sigma: float, reference: str) -> GECase:
@@ -119,7 +121,6 @@ def yotov2016_ch2_trade_without_borders(sigma: float, reference: str) -> GECase:
     base = Baseline.from_trade(x, sigma=sigma, costs=trade_costs(x, beta), reference=reference)
     new = trade_costs(x.assign(INTL_BRDR=0.0), beta)
     return GECase({"PPML, exporter + importer FE (2006)": fit}, base, new, "baseline_to_counterfactual")
-
 
 
 def yotov2016_ch2_removing_nafta(sigma: float, reference: str) -> GECase:
@@ -163,12 +164,17 @@ def yotov2016_ch2_removing_nafta(sigma: float, reference: str) -> GECase:
     tij_bar = x["tij"].fillna(stage2.predict(newdata=x))
     members = x["exporter"].isin(nafta) & x["importer"].isin(nafta) & (x["exporter"] != x["importer"])
     x["cost"] = tij_bar * np.exp(b_rta * x["RTA"])
-    new = pd.Series((tij_bar * np.exp(b_rta * np.where(members, 0.0, x["RTA"]))).to_numpy(),
-                    index=pd.MultiIndex.from_arrays([x["exporter"], x["importer"]]))
+    new = pd.Series(
+        (tij_bar * np.exp(b_rta * np.where(members, 0.0, x["RTA"]))).to_numpy(),
+        index=pd.MultiIndex.from_arrays([x["exporter"], x["importer"]]),
+    )
     base = Baseline.from_trade(x, sigma=sigma, costs="cost", reference=reference)
-    return GECase({"Stage 1: PPML, three-way FE (1986-2006)": stage1,
-                   "Stage 2: PPML of exp(pair FE), 1994": stage2}, base, new, "counterfactual_to_baseline")
-
+    return GECase(
+        {"Stage 1: PPML, three-way FE (1986-2006)": stage1, "Stage 2: PPML of exp(pair FE), 1994": stage2},
+        base,
+        new,
+        "counterfactual_to_baseline",
+    )
 
 
 def _book_results(prod_key: str, cons_key: str, sigma: float, flip: bool) -> pd.DataFrame:
@@ -177,8 +183,8 @@ def _book_results(prod_key: str, cons_key: str, sigma: float, flip: bool) -> pd.
     ``flip``: the file reports the change from the counterfactual (``*_FULL``) to the baseline
     (``*_BLN``), as the NAFTA application does; real GDP follows the same direction.
     """
-    book = (load(prod_key).set_index("country").join(load(cons_key).set_index("country")))
+    book = load(prod_key).set_index("country").join(load(cons_key).set_index("country"))
     e = 1.0 / (1.0 - sigma)
-    full, bln = book.Y_FULL / book.IMR_FULL ** e, book.Y_BLN / book.IMR_BLN ** e
+    full, bln = book.Y_FULL / book.IMR_FULL**e, book.Y_BLN / book.IMR_BLN**e
     book["change_rGDP_FULL"] = ((bln / full if flip else full / bln) - 1) * 100
     return book
