@@ -75,7 +75,7 @@ def _labels(res) -> dict[str, str]:
     return {s.name: s.label for s in res.config.scenarios}
 
 
-def _usd_words(r, *, year_key: str = "latest_year") -> str:
+def _usd_words(r) -> str:
     """US$ m a year at base-year GDP and at the latest common GDP year, with the years."""
     txt = f"{_usd(r.usd_m_base)} US$ a year at {r.base_year} GDP"
     if np.isfinite(r.usd_m_latest) and r.latest_year is not None and not pd.isna(r.latest_year):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 
-import numpy as np
 import pandas as pd
 
 from gravity.jobs.corridor import tables as ct
@@ -153,19 +152,3 @@ def _cut_words(cfg, name: str) -> str:
         for lo, p, hi in uniq
     )
     return txt if len(uniq) > 1 else txt.split(" for ")[0]
-
-
-def usd_amounts(members: pd.DataFrame, gdp: pd.Series, *, group: list[str]) -> pd.DataFrame:
-    """US$ m of each member's real-income change (its own % × its own GDP) and the group total as the sum
-    of the members' amounts (never a group % × the group's GDP)."""
-    m = members.copy()
-    m["gdp"] = gdp.reindex(m["country"]).to_numpy(float)
-    m["usd_m"] = m["real_gdp_full"] / 100 * m["gdp"] / 1e6
-    tot = (
-        m[m.country.isin(group)]
-        .groupby(["scenario", "variant", "reading"])["usd_m"]
-        .agg(lambda v: float(v.sum()) if v.notna().all() else np.nan)
-        .rename("group_usd_m")
-        .reset_index()
-    )
-    return m.merge(tot, on=["scenario", "variant", "reading"], how="left")

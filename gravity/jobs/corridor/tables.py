@@ -1165,7 +1165,8 @@ def build_tables(p: RunParts) -> CorridorTables:
     brk = pd.DataFrame(p.panel_attrs.get("coverage_breaks", []))
     xs_years = tuple(y for y in (2000, 2004, 2008, 2012, 2014, 2016) if y <= cfg.sample.base_year)
     xs = crosscheck.cross_source_flows([cfg.focus], years=xs_years)
-    xs = xs[xs.exporter.isin(top_partners(cfg, words, ge_d)) | xs.importer.isin(top_partners(cfg, words, ge_d))]
+    partners = top_partners(cfg, words, ge_d)
+    xs = xs[xs.exporter.isin(partners) | xs.importer.isin(partners)]
     xs = xs.reset_index(drop=True)
     repairs = [
         t.assign(mode=mode, years=("all" if yrs is None else ", ".join(map(str, yrs))))
